@@ -1,0 +1,304 @@
+"""The command grammar, declared once.
+
+Every shell command is a `Command`: the words that name it (``link set``), the
+slots that follow (positional values, ``keyword VALUE`` options, bare flags),
+help text and a handler.  Commands hang in a tree of `Node`s, one per word.
+The parser, ``?`` help, interactive completion, the bash/zsh/fish scripts in
+completions/ and the man page synopsis are all derived from this tree.
+
+Matching rules (DESIGN principle 7):
+  * a word matches exactly, through the node's alias table (iproute2 habits
+    like ``a``, ``l``, ``r``, ``n``), or as a unique prefix;
+  * a prefix shared by several words is an error naming them
+    ("ambiguous: set, show"), never a guess;
+  * keywords that start with ``-`` (``-c``) match exactly only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+
+class ParseError(Exception):
+    """A user error in a command line; `index` is the offending token's position."""
+
+    def __init__(self, message: str, index: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.index = index
+
+
+class ArgType:
+    """How a value slot's token is checked and completed.
+
+    `parse` turns a token into a value or raises ValueError with a short reason;
+    `candidates(ctx)` lists live values for completion (ctx may be None);
+    `kind` tells the static completion scripts what to offer (link, hostdev, file).
+    """
+
+    metavar = "VALUE"
+    kind: str | None = None
+    help = ""
+
+    def parse(self, token: str) -> Any:
+        return token
+
+    def candidates(self, ctx) -> list[str]:
+        return []
+
+    def choices(self) -> list[str]:
+        """Fixed values known without a stack (used by generated completions)."""
+        return []
+
+
+@dataclass
+class Slot:
+    """One element after a command's words.
+
+    positional: ``keyword is None``; it may still be introduced by
+    `intro` (``ip link set dev eth0`` and ``ip link set eth0`` both work).
+    option:     ``keyword VALUE``.
+    flag:       ``keyword`` alone; sets `dest` to `value`.  Flags sharing a
+                `dest` are alternatives (``up | down``).
+    """
+
+    dest: str
+    type: ArgType | None = None
+    keyword: str | None = None
+    intro: str | None = None
+    optional: bool = False
+    value: Any = True
+    help: str = ""
+    metavar: str | None = None
+
+    @property
+    def is_flag(self) -> bool:
+        return self.keyword is not None and self.type is None
+
+    @property
+    def is_positional(self) -> bool:
+        return self.keyword is None
+
+    @property
+    def label(self) -> str:
+        return self.metavar or (self.type.metavar if self.type else self.dest.upper())
+
+
+def pos(dest: str, type: ArgType, *, optional=False, intro=None, help="", metavar=None) -> Slot:
+    return Slot(dest, type, None, intro, optional, help=help, metavar=metavar)
+
+
+def opt(keyword: str, dest: str, type: ArgType, *, help="", metavar=None, optional=True) -> Slot:
+    return Slot(dest, type, keyword, None, optional, help=help, metavar=metavar)
+
+
+def flag(keyword: str, dest: str | None = None, value: Any = True, *, help="") -> Slot:
+    return Slot(dest or keyword, None, keyword, None, True, value=value, help=help)
+
+
+@dataclass
+class Command:
+    words: tuple[str, ...]
+    slots: list[Slot]
+    help: str
+    handler: Callable
+    require_one_of: tuple[str, ...] = ()   # at least one of these dests must be given
+    stateless: bool = False                # may run one-shot without a configured stack
+    details: str = ""                      # longer text for help and the man page
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.words)
+
+    def synopsis(self) -> str:
+        """iproute2-style usage: ``link set [dev] DEV [ up | down ] [ mtu MTU ]``."""
+        parts: list[str] = list(self.words)
+        seen_groups: set[str] = set()
+        for slot in self.slots:
+            if slot.is_flag:
+                if slot.dest in seen_groups:
+                    continue
+                seen_groups.add(slot.dest)
+                group = [s.keyword for s in self.slots if s.is_flag and s.dest == slot.dest]
+                parts.append("[ " + " | ".join(group) + " ]")
+            elif slot.is_positional:
+                text = (f"[ {slot.intro} ] " if slot.intro else "") + slot.label
+                parts.append(f"[ {text} ]" if slot.optional else text)
+            else:
+                text = f"{slot.keyword} {slot.label}"
+                parts.append(f"[ {text} ]" if slot.optional else text)
+        return " ".join(parts)
+
+    def keyword_slots(self) -> dict[str, Slot]:
+        out: dict[str, Slot] = {}
+        for slot in self.slots:
+            if slot.keyword:
+                out[slot.keyword] = slot
+            if slot.intro:
+                out[slot.intro] = slot
+        return out
+
+
+@dataclass
+class Node:
+    """One word of the command tree."""
+
+    word: str
+    help: str = ""
+    synonyms: tuple[str, ...] = ()
+    children: dict[str, "Node"] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    command: Command | None = None
+    default: str | None = None     # child run when the node is given alone (``ip link``)
+
+    def add(self, node: "Node") -> "Node":
+        self.children[node.word] = node
+        return node
+
+    def match(self, token: str, index: int) -> "Node":
+        """Resolve one word among the children; raise ParseError if unknown or ambiguous."""
+        names = {}
+        for child in self.children.values():
+            for name in (child.word, *child.synonyms):
+                names[name] = child
+        if token in names:
+            return names[token]
+        if token in self.aliases:
+            return self.children[self.aliases[token]]
+        hits = {child.word: child for name, child in names.items() if name.startswith(token)}
+        if len(hits) == 1 and token:
+            return next(iter(hits.values()))
+        if len(hits) > 1:
+            raise ParseError(f'ambiguous "{token}": {", ".join(sorted(hits))}', index)
+        where = f'"{self.word}"' if self.word else "netsh"
+        raise ParseError(f'unknown command "{token}" for {where}; try "help"', index)
+
+    def walk(self) -> Iterable["Node"]:
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+    def commands(self) -> list[Command]:
+        return [node.command for node in self.walk() if node.command]
+
+
+@dataclass
+class Parsed:
+    command: Command
+    args: dict[str, Any]
+
+
+def match_keyword(token: str, keywords: Sequence[str], index: int) -> str | None:
+    """Exact match, else unique prefix among words that do not start with '-'."""
+    if token in keywords:
+        return token
+    if not token or token.startswith("-"):
+        return None
+    hits = [k for k in keywords if not k.startswith("-") and k.startswith(token)]
+    if len(hits) > 1:
+        raise ParseError(f'ambiguous "{token}": {", ".join(sorted(hits))}', index)
+    return hits[0] if hits else None
+
+
+class Grammar:
+    def __init__(self, root: Node):
+        self.root = root
+
+    # --- resolving words -------------------------------------------------
+    def resolve(self, tokens: Sequence[str]) -> tuple[Node, int]:
+        """Walk command words; return the deepest node and how many tokens it used."""
+        node = self.root
+        i = 0
+        if tokens and tokens[0] == "ip":   # iproute2 lines paste as they are
+            i = 1
+        while i < len(tokens) and node.children:
+            if node.command and node.command.slots and not tokens[i] in _all_names(node):
+                break
+            node = node.match(tokens[i], i)
+            i += 1
+        while node.command is None and node.default:
+            node = node.children[node.default]
+        return node, i
+
+    def parse(self, tokens: Sequence[str]) -> Parsed:
+        if not tokens or tokens == ["ip"]:
+            raise ParseError("empty command", 0)
+        node, i = self.resolve(tokens)
+        if node.command is None:
+            subs = ", ".join(node.children)
+            raise ParseError(f'"{node.word}" needs one of: {subs}', len(tokens))
+        return Parsed(node.command, parse_slots(node.command, tokens, i))
+
+
+def _all_names(node: Node) -> set[str]:
+    names = set(node.aliases)
+    for child in node.children.values():
+        names.add(child.word)
+        names.update(child.synonyms)
+    return names
+
+
+def parse_slots(cmd: Command, tokens: Sequence[str], start: int) -> dict[str, Any]:
+    """Fill a command's slots from tokens[start:]; raise ParseError naming the bad token."""
+    args: dict[str, Any] = {s.dest: None for s in cmd.slots}
+    given: set[str] = set()
+    positionals = [s for s in cmd.slots if s.is_positional]
+    keyword_map = cmd.keyword_slots()
+    i = start
+    next_pos = 0
+    while i < len(tokens):
+        token = tokens[i]
+        open_positional = next_pos < len(positionals)
+        kw = None
+        if token in keyword_map:
+            kw = token
+        elif not open_positional:
+            kw = match_keyword(token, list(keyword_map), i)
+        if kw is None:
+            if not open_positional:
+                raise ParseError(f'unexpected "{token}" for "{cmd.name}"', i)
+            slot = positionals[next_pos]
+            next_pos += 1
+            args[slot.dest] = _convert(slot, token, i)
+            given.add(slot.dest)
+            i += 1
+            continue
+        slot = keyword_map[kw]
+        if slot.is_flag:
+            if slot.dest in given:
+                raise ParseError(f'"{token}" conflicts with an earlier word', i)
+            args[slot.dest] = slot.value
+            given.add(slot.dest)
+            i += 1
+            continue
+        if slot.dest in given:
+            raise ParseError(f'duplicate "{kw}"', i)
+        if i + 1 >= len(tokens):
+            raise ParseError(f'"{kw}" needs a value: {slot.label}', i)
+        args[slot.dest] = _convert(slot, tokens[i + 1], i + 1)
+        given.add(slot.dest)
+        if slot.is_positional:
+            positionals.remove(slot)
+        i += 2
+    for slot in cmd.slots:
+        if not slot.optional and slot.dest not in given:
+            raise ParseError(f'"{cmd.name}" needs {slot.label}', len(tokens))
+    if cmd.require_one_of and not given & set(cmd.require_one_of):
+        raise ParseError(f'"{cmd.name}" needs something to do: {_alternatives(cmd)}', len(tokens))
+    return args
+
+
+def _alternatives(cmd: Command) -> str:
+    words = []
+    for slot in cmd.slots:
+        if slot.dest in cmd.require_one_of:
+            words.append(slot.keyword if slot.is_flag else f"{slot.keyword} {slot.label}")
+    return " | ".join(words)
+
+
+def _convert(slot: Slot, token: str, index: int) -> Any:
+    try:
+        return slot.type.parse(token)
+    except ValueError as exc:
+        reason = str(exc) or "invalid"
+        raise ParseError(f'invalid {slot.label} "{token}": {reason}', index) from None

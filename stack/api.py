@@ -1,0 +1,202 @@
+"""The stack's call interface: what faces may ask, answered with plain data.
+
+These methods run in the stack's thread (the runtime calls them there); they
+validate everything before changing anything, so a refused request leaves the
+configuration as it was.  Keys follow iproute2's JSON (docs/stack-api.md).
+"""
+from __future__ import annotations
+
+from .errors import StackError
+from .wire.ethernet import mac_to_str
+from .wire.ipv4 import addr_to_str
+
+LINK_NAME_MAX = 15          # IFNAMSIZ - 1
+
+
+def _check_name(name: str) -> None:
+    if not name or len(name) > LINK_NAME_MAX or "/" in name or name.strip() != name \
+            or name in (".", ".."):
+        raise StackError(f'"{name}" is not a valid link name')
+
+
+class StackAPI:
+    API = ("link_list", "host_devices", "link_attach", "link_detach", "link_set",
+           "link_add_pair", "link_del", "addr_add", "addr_del", "addr_list", "addr_flush",
+           "neigh_list", "neigh_add", "neigh_del", "neigh_flush", "route_list", "stats",
+           "ping_open", "ping_send", "ping_close")
+
+    # --- helpers -------------------------------------------------------------
+    def link(self, name: str):
+        link = self.links.get(name)
+        if link is None:
+            raise StackError(f'Cannot find device "{name}"')
+        return link
+
+    def _link_dict(self, link) -> dict:
+        row = link.to_dict()
+        row["addr_info"] = [ifa.to_dict() for ifa in link.ipv4_addrs]
+        return row
+
+    # --- links ------------------------------------------------------------------
+    def link_list(self, name: str | None = None) -> list[dict]:
+        links = [self.link(name)] if name else sorted(self.links.values(), key=lambda l: l.index)
+        return [self._link_dict(link) for link in links]
+
+    def host_devices(self) -> list[dict]:
+        from .link.hostdev import host_devices
+        attached = {link.hostdev: link.name for link in self.links.values()
+                    if getattr(link, "hostdev", None)}
+        return [dict(dev, attached=attached.get(dev["name"])) for dev in host_devices()]
+
+    def link_attach(self, hostdev: str, name: str | None = None, address: bytes | None = None) -> dict:
+        from .link.hostdev import host_device_names
+        from .link.pcap import PcapLink
+        name = name or hostdev
+        _check_name(name)
+        if name in self.links:
+            raise StackError(f'link "{name}" already exists')
+        for link in self.links.values():
+            if getattr(link, "hostdev", None) == hostdev:
+                raise StackError(f'"{hostdev}" is already attached as "{link.name}"')
+        if hostdev not in host_device_names():
+            raise StackError(f'Cannot find host device "{hostdev}"')
+        if address is not None:
+            self._check_lladdr(address)
+        link = PcapLink(name, hostdev, address)
+        link.open()
+        self.add_link(link)
+        return self._link_dict(link)
+
+    def link_detach(self, name: str) -> None:
+        link = self.link(name)
+        if link.kind != "pcap":
+            raise StackError(f'"{name}" is a {link.kind} link, not attached to a host device; use "link del"')
+        self.remove_link(link)
+
+    def link_del(self, name: str) -> None:
+        link = self.link(name)
+        if link.kind == "loopback":
+            raise StackError("cannot delete the loopback link")
+        if link.kind == "pair" and link.peer is not None and link.peer.stack is self:
+            self.remove_link(link.peer)
+        self.remove_link(link)
+
+    def link_add_pair(self, name: str, peer: str) -> None:
+        from .link.pair import PairLink
+        for n in (name, peer):
+            _check_name(n)
+            if n in self.links:
+                raise StackError(f'link "{n}" already exists')
+        if name == peer:
+            raise StackError("a pair needs two different names")
+        a, b = PairLink(name), PairLink(peer)
+        PairLink.connect(a, b)
+        self.add_link(a)
+        self.add_link(b)
+
+    @staticmethod
+    def _check_lladdr(mac: bytes) -> None:
+        if len(mac) != 6 or mac[0] & 1 or mac == bytes(6):
+            raise StackError(f'"{mac_to_str(mac)}" is not a unicast MAC address')
+
+    def link_set(self, name: str, up: bool | None = None, mtu: int | None = None,
+                 address: bytes | None = None) -> None:
+        link = self.link(name)
+        if mtu is not None and not link.min_mtu <= mtu <= link.max_mtu:
+            raise StackError(f"mtu {mtu} out of range {link.min_mtu}..{link.max_mtu} for {name}")
+        if address is not None:
+            if link.kind == "loopback":
+                raise StackError("the loopback link has no MAC address to set")
+            self._check_lladdr(address)
+        if mtu is not None:
+            link.mtu = mtu
+        if address is not None:
+            link.mac = address
+            self.arp.table.flush(link)          # cached headers carry the old source MAC
+        if up is not None and up != link.admin_up:
+            link.set_up(up)
+            if not up:
+                self.arp.table.flush(link)
+            else:
+                for ifa in link.ipv4_addrs:
+                    self.arp.announce(link, ifa.address)
+        self.ipv4.fib.flush_cache()
+
+    # --- addresses -----------------------------------------------------------------
+    def addr_add(self, dev: str, address: bytes, prefixlen: int) -> None:
+        link = self.link(dev)
+        if not 0 <= prefixlen <= 32:
+            raise StackError(f"prefix length {prefixlen} out of range 0..32")
+        self.ipv4.addr_add(link, address, prefixlen)
+
+    def addr_del(self, dev: str, address: bytes, prefixlen: int | None = None) -> None:
+        self.ipv4.addr_del(self.link(dev), address, prefixlen)
+
+    def addr_list(self, dev: str | None = None) -> list[dict]:
+        return self.link_list(dev)
+
+    def addr_flush(self, dev: str) -> int:
+        link = self.link(dev)
+        count = len(link.ipv4_addrs)
+        for ifa in list(link.ipv4_addrs):
+            self.ipv4.addr_del(link, ifa.address, ifa.prefixlen)
+        return count
+
+    # --- neighbours -----------------------------------------------------------------
+    def neigh_list(self, dev: str | None = None) -> list[dict]:
+        return self.arp.table.to_dicts(self.link(dev) if dev else None)
+
+    def neigh_add(self, dev: str, address: bytes, lladdr: bytes) -> None:
+        link = self.link(dev)
+        if lladdr == bytes(6):
+            raise StackError(f'"{mac_to_str(lladdr)}" is not a usable link-layer address')
+        self.arp.table.add_permanent(link, address, lladdr)
+
+    def neigh_del(self, dev: str, address: bytes) -> None:
+        if not self.arp.table.delete(self.link(dev), address):
+            raise StackError(f"no neighbour {addr_to_str(address)} on {dev}")   # RTNETLINK: No such file or directory
+
+    def neigh_flush(self, dev: str) -> int:
+        return self.arp.table.flush(self.link(dev))
+
+    # --- routes ---------------------------------------------------------------------
+    def route_list(self) -> list[dict]:
+        return [route.to_dict() for route in self.ipv4.fib.routes()]
+
+    # --- counters --------------------------------------------------------------------
+    def stats(self, layer: str | None = None) -> dict:
+        groups = {
+            "Ip": self.ipv4.mib.snapshot(),
+            "IpExt": self.ipv4.ext.snapshot(),
+            "Icmp": self.icmp.mib.snapshot(),
+            "IcmpMsg": self.icmp.msg.snapshot(),
+            "ArpStats": self.arp.stats.snapshot(),
+            "Link": self._link_totals(),
+            "Drop": self.drop.snapshot(),
+        }
+        if layer is None:
+            return groups
+        for group in groups:
+            if group.lower() == layer.lower():
+                return {group: groups[group]}
+        raise StackError(f'unknown layer "{layer}"; one of: {", ".join(groups)}')
+
+    def _link_totals(self) -> dict:
+        totals: dict[str, int] = {}
+        for link in self.links.values():
+            stats = link.stats64()
+            for direction in ("rx", "tx"):
+                for key, value in stats[direction].items():
+                    name = f"{direction}_{key}"
+                    totals[name] = totals.get(name, 0) + value
+        return totals
+
+    # --- ping -----------------------------------------------------------------------------
+    def ping_open(self, dst: bytes, size: int, dev: str | None = None, ttl: int = 64):
+        return self.pings.open(dst, size, self.link(dev) if dev else None, ttl)
+
+    def ping_send(self, session, seq: int) -> bool:
+        return self.pings.send(session, seq)
+
+    def ping_close(self, session) -> None:
+        self.pings.close(session)

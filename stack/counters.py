@@ -1,0 +1,127 @@
+"""Per-layer counters named as Linux names them (DESIGN principle 5).
+
+A `Mib` is one group of /proc/net/snmp (Ip, Icmp, ...): its counters are plain
+attributes so the fast path pays one attribute increment.  `Drops` counts every
+dropped packet under a named reason (the kernel's skb drop reasons), each with
+a one-line description for `stats`.
+"""
+from __future__ import annotations
+
+IP_MIB = (
+    "InReceives", "InHdrErrors", "InAddrErrors", "InUnknownProtos", "InDiscards",
+    "InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmReqds",
+    "ReasmOKs", "ReasmFails", "FragOKs", "FragFails", "FragCreates", "ForwDatagrams",
+)
+IPEXT_MIB = (
+    "InNoRoutes", "InTruncatedPkts", "InMcastPkts", "OutMcastPkts", "InBcastPkts",
+    "OutBcastPkts", "InOctets", "OutOctets", "InCsumErrors",
+)
+ICMP_MIB = (
+    "InMsgs", "InErrors", "InCsumErrors", "InDestUnreachs", "InTimeExcds", "InParmProbs",
+    "InEchos", "InEchoReps", "OutMsgs", "OutErrors", "OutRateLimitGlobal",
+    "OutDestUnreachs", "OutTimeExcds", "OutEchos", "OutEchoReps",
+)
+ARP_STATS = (
+    "InRequests", "InReplies", "InGratuitous", "OutRequests", "OutReplies", "OutGratuitous",
+    "allocs", "destroys", "lookups", "hits", "res_failed", "table_fulls",
+    "periodic_gc_runs", "forced_gc_runs", "unresolved_discards",
+)
+
+
+class Mib:
+    """A group of named counters; attributes are the counters."""
+
+    def __init__(self, group: str, names: tuple[str, ...]):
+        self.__dict__["_group"] = group
+        self.__dict__["_names"] = names
+        for name in names:
+            self.__dict__[name] = 0
+
+    def snapshot(self) -> dict[str, int]:
+        return {name: self.__dict__[name] for name in self._names}
+
+    def __setattr__(self, name, value):
+        if name not in self.__dict__:
+            raise AttributeError(f"{self._group} has no counter {name}")
+        self.__dict__[name] = value
+
+
+class SparseMib:
+    """Counters created on first use, e.g. IcmpMsg's InType8/OutType0."""
+
+    def __init__(self, group: str):
+        self.group = group
+        self.counts: dict[str, int] = {}
+
+    def inc(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+# Drop reasons: the kernel's names (include/net/dropreason-core.h) where one exists.
+DROP_REASONS = {
+    "PKT_TOO_SMALL": "packet shorter than its headers claim",
+    "OTHERHOST": "frame addressed to another host's MAC",
+    "UNHANDLED_PROTO": "no handler registered for the ethertype",
+    "MAC_INVALID": "source MAC is multicast or zero",
+    "LINK_DOWN": "link is administratively down",
+    "QDISC_DROP": "transmit queue full",
+    "RX_QUEUE_FULL": "receive queue of an in-process cable full",
+    "TX_ERROR": "the NIC refused the frame",
+    "ARP_UNSUPPORTED": "ARP for a hardware/protocol pair other than Ethernet/IPv4",
+    "ARP_INVALID": "ARP with a bad opcode or sender address",
+    "ARP_NOT_FOR_US": "ARP request for an address we do not own",
+    "IP_INHDR": "IPv4 header invalid (version, IHL, length)",
+    "IP_CSUM": "IPv4 header checksum wrong",
+    "IP_INADDRERRORS": "IPv4 destination not local and forwarding off",
+    "IP_INVALID_SOURCE": "IPv4 source is multicast, broadcast or ours",
+    "IP_NOPROTO": "no handler for the IP protocol",
+    "IP_FRAG_UNSUPPORTED": "IPv4 fragment (reassembly not implemented yet)",
+    "IP_OUTNOROUTES": "no route to the destination",
+    "PKT_TOO_BIG": "packet larger than the path MTU with DF set",
+    "NEIGH_FAILED": "neighbour resolution failed",
+    "NEIGH_QUEUEFULL": "too many packets waiting for resolution",
+    "NEIGH_TABLEFULL": "neighbour table full",
+    "NEIGH_DEAD": "neighbour entry removed while packets waited",
+    "ICMP_CSUM": "ICMP checksum wrong",
+    "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
+    "ICMP_UNHANDLED": "ICMP type we do not act on",
+    "NO_SOCKET": "reply for no waiting ping session",
+}
+
+
+class Drops:
+    """Drop counters by reason name."""
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, reason: str) -> None:
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+
+    def __getitem__(self, reason: str) -> int:
+        return self.counts.get(reason, 0)
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(sorted(self.counts.items()))
+
+
+class LinkStats:
+    """Per-link counters in the `ip -s -s link` set (struct rtnl_link_stats64)."""
+
+    RX = ("bytes", "packets", "errors", "dropped", "over_errors", "multicast",
+          "length_errors", "crc_errors", "frame_errors", "fifo_errors", "missed_errors",
+          "nohandler", "otherhost")
+    TX = ("bytes", "packets", "errors", "dropped", "carrier_errors", "collisions",
+          "aborted_errors", "fifo_errors", "window_errors", "heartbeat_errors", "carrier_changes")
+    __slots__ = tuple("rx_" + n for n in RX) + tuple("tx_" + n for n in TX)
+
+    def __init__(self):
+        for name in self.__slots__:
+            setattr(self, name, 0)
+
+    def stats64(self) -> dict:
+        return {"rx": {n: getattr(self, "rx_" + n) for n in self.RX},
+                "tx": {n: getattr(self, "tx_" + n) for n in self.TX}}

@@ -1,0 +1,1 @@
+"""Layer 2: Ethernet receive and protocol dispatch, neighbours (ARP)."""

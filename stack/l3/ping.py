@@ -1,0 +1,143 @@
+"""Ping bookkeeping: echo requests we send and the replies and errors they meet.
+
+A `PingSession` is what a ping socket is in Linux: an ICMP identifier bound
+to one destination.  Its events go onto `session.replies`, a thread-safe queue
+a face can wait on; everything else stays in the stack's thread.
+"""
+from __future__ import annotations
+
+import itertools
+import queue
+import struct
+from dataclasses import dataclass
+
+from ..errors import StackError
+from ..packet import Packet
+from ..wire import icmp as wire
+from ..wire import ipv4 as ipwire
+from ..wire.checksum import checksum
+
+MAX_SESSIONS = 1024
+MAX_OUTSTANDING = 65536
+
+
+@dataclass
+class PingEvent:
+    kind: str                 # "reply" or "error"
+    seq: int
+    src: str
+    ttl: int = 0
+    size: int = 0             # ICMP bytes received (iputils' "64 bytes from")
+    rtt_ms: float | None = None
+    message: str = ""
+
+
+class PingSession:
+    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int):
+        self.ident = ident
+        self.dst = dst
+        self.size = size
+        self.link = link
+        self.ttl = ttl
+        self.sent: dict[int, float] = {}
+        self.received: set[int] = set()
+        self.replies: queue.Queue[PingEvent] = queue.Queue()
+
+
+class Pings:
+    def __init__(self, stack):
+        self.stack = stack
+        self.sessions: dict[int, PingSession] = {}
+        self._idents = itertools.cycle(range(1, 0x10000))
+        stack.icmp.echo_reply_handler = self.on_reply
+        stack.icmp.err_handlers[ipwire.PROTO_ICMP] = self.on_error
+
+    def open(self, dst: bytes, size: int, link=None, ttl: int = 64) -> PingSession:
+        if len(self.sessions) >= MAX_SESSIONS:
+            raise StackError("too many ping sessions")
+        for _ in range(0x10000):
+            ident = next(self._idents)
+            if ident not in self.sessions:
+                break
+        if self.stack.ipv4.route(dst, link) is None:
+            raise StackError("connect: Network is unreachable")
+        session = PingSession(ident, dst, size, link, ttl)
+        self.sessions[ident] = session
+        return session
+
+    def close(self, session: PingSession) -> None:
+        self.sessions.pop(session.ident, None)
+
+    def send(self, session: PingSession, seq: int) -> bool:
+        size = session.size
+        pkt = Packet.alloc(wire.HEADER_LEN + size)
+        buf = pkt.buf
+        s = pkt.data
+        now = self.stack.now()
+        wire.HEADER.pack_into(buf, s, wire.ECHO_REQUEST, 0, 0, session.ident, seq & 0xFFFF)
+        payload = s + wire.HEADER_LEN
+        # iputils' layout: a timestamp first when it fits, then bytes counting up
+        for i in range(size):
+            buf[payload + i] = i & 0xFF
+        if size >= 16:
+            sec = int(now)
+            struct.pack_into("!QQ", buf, payload, sec, int((now - sec) * 1e6))
+        csum = checksum(buf[s:pkt.tail])
+        buf[s + 2] = csum >> 8
+        buf[s + 3] = csum & 0xFF
+        icmp = self.stack.icmp
+        icmp.mib.OutMsgs += 1
+        icmp.mib.OutEchos += 1
+        icmp.msg.inc("OutType8")
+        if len(session.sent) >= MAX_OUTSTANDING:
+            session.sent.pop(next(iter(session.sent)))
+        session.sent[seq & 0xFFFF] = now
+        reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
+                                        ttl=session.ttl, oif=session.link)
+        if reason == "PKT_TOO_BIG":
+            link = session.link or self.stack.ipv4.route(session.dst)[0]
+            session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, mtu={link.mtu}"))
+            return False
+        if reason is not None:
+            session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
+            return False
+        return True
+
+    def on_reply(self, pkt: Packet) -> None:
+        buf = pkt.buf
+        off = pkt.data
+        _, _, _, ident, seq = wire.HEADER.unpack_from(buf, off)
+        session = self.sessions.get(ident)
+        net = pkt.network
+        src = bytes(buf[net + 12:net + 16])
+        if session is None or src != session.dst and not pkt.broadcast:
+            self.stack.drop("NO_SOCKET")
+            return
+        sent = session.sent.get(seq)
+        rtt = (self.stack.now() - sent) * 1000.0 if sent is not None else None
+        dup = seq in session.received
+        session.received.add(seq)
+        session.replies.put(PingEvent("reply", seq, ipwire.addr_to_str(src), ttl=buf[net + 8],
+                                      size=pkt.tail - off, rtt_ms=rtt,
+                                      message="DUP!" if dup else ""))
+
+    def on_error(self, pkt: Packet, kind: int, code: int, inner: int) -> None:
+        buf = pkt.buf
+        ihl = (buf[inner] & 15) * 4
+        quoted = inner + ihl
+        if pkt.tail - quoted < 8 or buf[quoted] != wire.ECHO_REQUEST:
+            self.stack.drop("NO_SOCKET")
+            return
+        ident, seq = struct.unpack_from("!HH", buf, quoted + 4)
+        session = self.sessions.get(ident)
+        if session is None:
+            self.stack.drop("NO_SOCKET")
+            return
+        if kind == wire.DEST_UNREACH:
+            text = wire.UNREACH_TEXT.get(code, f"Dest Unreachable, Bad Code: {code}")
+        elif kind == wire.TIME_EXCEEDED:
+            text = "Time to live exceeded"
+        else:
+            text = "Parameter problem"
+        src = ipwire.addr_to_str(buf[pkt.network + 12:pkt.network + 16])
+        session.replies.put(PingEvent("error", seq, src, message=text))

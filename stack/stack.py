@@ -1,0 +1,115 @@
+"""The stack: links, protocol layers, counters and timers, driven by `poll(now)`.
+
+Sans-IO (DESIGN principle 1): nothing here sleeps or reads the wall clock;
+`poll` is called by a runtime (stack/runtime.py) or by tests with a FakeClock.
+Protocol modules are built in `PROTOCOLS` order and register themselves with
+the layer below (ethertypes with Ethernet, IP protocols with IPv4).
+"""
+from __future__ import annotations
+
+import logging
+
+from .api import StackAPI
+from .clock import MonotonicClock, Timers
+from .counters import Drops
+from .l2.arp import Arp
+from .l2.ethernet import EthernetLayer
+from .l3.icmp import Icmp
+from .l3.ipv4 import IPv4
+from .l3.ping import Pings
+from .link.loopback import LoopbackLink
+
+log = logging.getLogger("netsh.stack")
+
+RX_BUDGET = 64              # frames per link per poll round (NAPI weight)
+MAX_LINKS = 4096
+
+# (attribute, class): each is built with the stack and registers its handlers.
+PROTOCOLS = (
+    ("ethernet", EthernetLayer),
+    ("ipv4", IPv4),
+    ("arp", Arp),
+    ("icmp", Icmp),
+    ("pings", Pings),
+)
+
+
+class Stack(StackAPI):
+    def __init__(self, clock=None, name: str = "netsh"):
+        self.name = name
+        self.clock = clock or MonotonicClock()
+        self.now = self.clock.now
+        self.timers = Timers()
+        self.drop = Drops()
+        self.links: dict[str, object] = {}
+        self.by_index: dict[int, object] = {}
+        self._next_index = 1
+        for attr, cls in PROTOCOLS:
+            setattr(self, attr, cls(self))
+        self.netif_receive = self.ethernet.receive
+        self.arp.table.on_failed = lambda pkt: self.icmp.send_unreach(pkt, 1)
+        self.arp.table.start()
+        self.loopback = LoopbackLink()
+        self.add_link(self.loopback)
+        self.loopback.set_up(True)
+        from .wire.ipv4 import addr_from_str
+        self.ipv4.addr_add(self.loopback, addr_from_str("127.0.0.1"), 8)
+
+    # --- links ---------------------------------------------------------------
+    def add_link(self, link) -> None:
+        if len(self.links) >= MAX_LINKS:
+            from .errors import StackError
+            raise StackError("too many links")
+        link.stack = self
+        link.index = self._next_index
+        self._next_index += 1
+        self.links[link.name] = link
+        self.by_index[link.index] = link
+
+    def remove_link(self, link) -> None:
+        self.arp.table.remove_link(link)
+        self.ipv4.remove_link(link)
+        link.set_up(False)
+        link.close()
+        del self.links[link.name]
+        del self.by_index[link.index]
+        self.ipv4.fib.flush_cache()
+
+    # --- the engine -------------------------------------------------------------
+    def poll(self, now: float | None = None) -> int:
+        """One round: receive up to a budget per link, fire due timers, transmit.
+
+        Returns the number of frames received; the caller polls again at once
+        while `rx_pending()` or the budget was used up.
+        """
+        received = 0
+        for link in list(self.links.values()):
+            received += link.poll_rx(RX_BUDGET)
+        self.timers.run_due(self.now())
+        self.flush_tx()
+        return received
+
+    def flush_tx(self) -> None:
+        for link in self.links.values():
+            if link.txq:
+                link.flush_tx()
+
+    def rx_pending(self) -> bool:
+        return any(link.rx_pending() for link in self.links.values())
+
+    def poll_at(self) -> float | None:
+        """When the next timer is due (None: no timer armed)."""
+        return self.timers.next_deadline()
+
+    def pollable(self) -> dict[int, object]:
+        """Descriptors the runtime waits on, by fd."""
+        out = {}
+        for link in self.links.values():
+            fd = link.fileno()
+            if fd is not None:
+                out[fd] = link
+        return out
+
+    def close(self) -> None:
+        for link in list(self.links.values()):
+            link.close()

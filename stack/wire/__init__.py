@@ -1,0 +1,1 @@
+"""Header definitions: offsets, zero-copy parsing and builders, one module per protocol."""
