@@ -84,6 +84,7 @@ class NeighTable:
         self.entries: dict[tuple, Neighbour] = {}
         self.reachable_time = self._random_reachable()
         self._gc_timer = None
+        self._last_rand = stack.now()
         self.on_failed = None             # callback(packet) for each packet lost on FAILED
 
     # --- time --------------------------------------------------------
@@ -312,7 +313,9 @@ class NeighTable:
     def _periodic_gc(self) -> None:
         now = self.stack.now()
         self.stats.periodic_gc_runs += 1
-        self.reachable_time = self._random_reachable()
+        if now - self._last_rand >= 300.0:      # Linux re-draws reachable_time every 300 s
+            self._last_rand = now
+            self.reachable_time = self._random_reachable()
         if len(self.entries) >= self.params.gc_thresh1:     # Linux leaves small tables alone
             for entry in [e for e in self.entries.values() if self._collectable(e, now)]:
                 self._destroy(entry)

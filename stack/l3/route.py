@@ -79,7 +79,7 @@ class Fib:
             bucket = self.tables[plen].get(value & mask(plen))
             if bucket:
                 for route in bucket:
-                    if route.link.running and (oif is None or route.link is oif):
+                    if route.link.admin_up and (oif is None or route.link is oif):
                         found = route
                         break
                 if found:

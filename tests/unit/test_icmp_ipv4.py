@@ -1,0 +1,185 @@
+"""IPv4 validation and ICMP echo, with every counter on the path pinned (PyTCP style)."""
+import struct
+
+import pytest
+
+from stack.wire import ipv4 as ipwire
+from stack.wire.checksum import checksum
+from stack.wire.ethernet import ETH_P_IP, header
+
+from .lab import A_IP, B_IP, drain, two_hosts
+
+
+def nonzero(d):
+    return {k: v for k, v in d.items() if v}
+
+
+def test_echo_round_trip_counters():
+    w = two_hosts()
+    a, b = w["a"], w["b"]
+    session = a.ping_open(B_IP, 56)
+    for seq in (1, 2, 3):
+        a.ping_send(session, seq)
+        w.settle()
+    events = drain(session)
+    assert [(e.kind, e.seq, e.ttl, e.size, e.src) for e in events] == [
+        ("reply", s, 64, 64, "192.0.2.2") for s in (1, 2, 3)]
+    assert all(e.rtt_ms == 0.0 for e in events)     # the fake clock did not move
+    assert nonzero(b.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchos": 3, "OutMsgs": 3, "OutEchoReps": 3}
+    assert nonzero(a.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchoReps": 3, "OutMsgs": 3, "OutEchos": 3}
+    assert b.stats("IcmpMsg")["IcmpMsg"] == {"InType8": 3, "OutType0": 3}
+    assert nonzero(b.stats("Ip")["Ip"]) == {"InReceives": 3, "InDelivers": 3, "OutRequests": 3}
+    assert b.stats("Drop")["Drop"] == {}
+
+
+def frame_to(stack, ip_packet: bytes) -> bytes:
+    link = stack.links["eth0"]
+    return header(link.mac, b"\x02\x00\x00\x00\x00\x09", ETH_P_IP) + ip_packet
+
+
+def echo_packet(src=A_IP, dst=B_IP, payload=b"x" * 8) -> bytearray:
+    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 7, 1) + payload)
+    c = checksum(icmp)
+    icmp[2:4] = c.to_bytes(2, "big")
+    ip = bytearray(20)
+    ipwire.write_header(ip, 0, 20 + len(icmp), 1, 0, 64, 1, src, dst)
+    return ip + icmp
+
+
+def fix_csum(ip: bytearray) -> bytearray:
+    ip[10:12] = b"\0\0"
+    ihl = (ip[0] & 15) * 4
+    ip[10:12] = checksum(ip[:ihl]).to_bytes(2, "big")
+    return ip
+
+
+def bad_checksum():
+    p = echo_packet()
+    p[10] ^= 0xFF
+    return p
+
+
+def bad_version():
+    p = echo_packet()
+    p[0] = 0x65
+    return fix_csum(p)
+
+
+def bad_ihl():
+    p = echo_packet()
+    p[0] = 0x44
+    return p
+
+
+def length_beyond_frame():
+    p = echo_packet()
+    p[2:4] = (len(p) + 40).to_bytes(2, "big")
+    return fix_csum(p)
+
+
+def length_below_header():
+    p = echo_packet()
+    p[2:4] = (12).to_bytes(2, "big")
+    return fix_csum(p)
+
+
+def truncated_header():
+    return echo_packet()[:12]
+
+
+def bad_icmp_checksum():
+    p = echo_packet()
+    p[-1] ^= 0x55
+    return p
+
+
+@pytest.mark.parametrize("make, reason, mib", [
+    (bad_checksum, "IP_CSUM", {"InReceives": 1, "InHdrErrors": 1}),
+    (bad_version, "IP_INHDR", {"InReceives": 1, "InHdrErrors": 1}),
+    (bad_ihl, "IP_INHDR", {"InReceives": 1, "InHdrErrors": 1}),
+    (length_beyond_frame, "PKT_TOO_SMALL", {"InReceives": 1}),
+    (length_below_header, "IP_INHDR", {"InReceives": 1, "InHdrErrors": 1}),
+    (truncated_header, "PKT_TOO_SMALL", {"InReceives": 1}),
+    (bad_icmp_checksum, "ICMP_CSUM", {"InReceives": 1, "InDelivers": 1}),
+])
+def test_malformed_ipv4_is_dropped_by_name_and_echo_still_works(make, reason, mib):
+    w = two_hosts()
+    a, b = w["a"], w["b"]
+    b.links["eth0"].deliver(frame_to(b, bytes(make())))
+    assert b.drop.snapshot() == {reason: 1}
+    assert nonzero(b.stats("Ip")["Ip"]) == mib
+    session = a.ping_open(B_IP, 56)
+    a.ping_send(session, 1)
+    w.settle()
+    assert [e.kind for e in drain(session)] == ["reply"]
+
+
+def test_frame_padding_is_trimmed_to_total_length():
+    w = two_hosts()
+    b = w["b"]
+    b.neigh_add("eth0", A_IP, w["a"].links["eth0"].mac)
+    b.links["eth0"].deliver(frame_to(b, bytes(echo_packet()) + b"\0" * 10))
+    assert b.icmp.mib.InEchos == 1 and b.icmp.mib.OutEchoReps == 1
+    assert b.drop.snapshot() == {}
+
+
+@pytest.mark.parametrize("frame, reason, counter", [
+    (b"\x01\x02\x03", "PKT_TOO_SMALL", "rx_length_errors"),
+    (b"\x02\x00\x00\x00\x00\x55" + b"\x02" * 6 + b"\x08\x00" + b"\0" * 46, "OTHERHOST", "rx_otherhost"),
+])
+def test_ethernet_drops(frame, reason, counter):
+    w = two_hosts()
+    b = w["b"]
+    link = b.links["eth0"]
+    link.deliver(frame)
+    assert b.drop.snapshot() == {reason: 1}
+    assert getattr(link.stats, counter) == 1
+
+
+def test_unknown_ethertype_is_counted_as_nohandler():
+    w = two_hosts()
+    b = w["b"]
+    link = b.links["eth0"]
+    link.deliver(header(link.mac, b"\x02" * 6, 0x88B5) + b"\0" * 46)
+    assert b.drop.snapshot() == {"UNHANDLED_PROTO": 1}
+    assert link.stats.rx_nohandler == 1
+
+
+def test_unknown_ip_protocol_gets_protocol_unreachable():
+    w = two_hosts()
+    a, b = w["a"], w["b"]
+    b.neigh_add("eth0", A_IP, a.links["eth0"].mac)
+    p = bytearray(20) + b"data"
+    ipwire.write_header(p, 0, 24, 1, 0, 64, 253, A_IP, B_IP)
+    b.links["eth0"].deliver(frame_to(b, bytes(p)))
+    w.settle()
+    assert b.ipv4.mib.InUnknownProtos == 1
+    assert b.icmp.mib.OutDestUnreachs == 1
+    assert a.icmp.mib.InDestUnreachs == 1
+
+
+def test_not_for_us_counts_in_addr_errors():
+    w = two_hosts()
+    b = w["b"]
+    b.links["eth0"].deliver(frame_to(b, bytes(echo_packet(dst=bytes([198, 51, 100, 7])))))
+    assert b.ipv4.mib.InAddrErrors == 1
+    assert b.drop.snapshot() == {"IP_INADDRERRORS": 1}
+
+
+def test_broadcast_echo_is_ignored_like_linux():
+    w = two_hosts()
+    b = w["b"]
+    link = b.links["eth0"]
+    frame = header(b"\xff" * 6, b"\x02" * 6, ETH_P_IP) + bytes(echo_packet(dst=bytes([192, 0, 2, 255])))
+    link.deliver(frame)
+    assert b.drop.snapshot() == {"ICMP_BROADCAST": 1}
+    assert b.ipv4.ext.InBcastPkts == 1
+
+
+def test_ping_too_big_reports_local_error():
+    w = two_hosts()
+    a = w["a"]
+    session = a.ping_open(B_IP, 1500)
+    assert a.ping_send(session, 1) is False
+    (event,) = drain(session)
+    assert event.kind == "error" and event.message == "local error: message too long, mtu=1500"
