@@ -29,21 +29,32 @@ ARP_STATS = (
 
 
 class Mib:
-    """A group of named counters; attributes are the counters."""
+    """A group of named counters; attributes are the counters.
+
+    Each group gets its own class with __slots__, so an increment is a plain
+    slot write and a misspelt counter name raises AttributeError.
+    """
+
+    _classes: dict[tuple, type] = {}
+
+    def __new__(cls, group: str, names: tuple[str, ...]):
+        key = (group, names)
+        sub = cls._classes.get(key)
+        if sub is None:
+            sub = type(f"Mib_{group}", (cls,), {"__slots__": names})
+            cls._classes[key] = sub
+        return object.__new__(sub)
+
+    __slots__ = ("_group", "_names")
 
     def __init__(self, group: str, names: tuple[str, ...]):
-        self.__dict__["_group"] = group
-        self.__dict__["_names"] = names
+        self._group = group
+        self._names = names
         for name in names:
-            self.__dict__[name] = 0
+            setattr(self, name, 0)
 
     def snapshot(self) -> dict[str, int]:
-        return {name: self.__dict__[name] for name in self._names}
-
-    def __setattr__(self, name, value):
-        if name not in self.__dict__:
-            raise AttributeError(f"{self._group} has no counter {name}")
-        self.__dict__[name] = value
+        return {name: getattr(self, name) for name in self._names}
 
 
 class SparseMib:
