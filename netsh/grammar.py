@@ -70,6 +70,7 @@ class Slot:
     value: Any = True
     help: str = ""
     metavar: str | None = None
+    repeat: bool = False          # positional taking every remaining word (``help link set``)
 
     @property
     def is_flag(self) -> bool:
@@ -84,8 +85,9 @@ class Slot:
         return self.metavar or (self.type.metavar if self.type else self.dest.upper())
 
 
-def pos(dest: str, type: ArgType, *, optional=False, intro=None, help="", metavar=None) -> Slot:
-    return Slot(dest, type, None, intro, optional, help=help, metavar=metavar)
+def pos(dest: str, type: ArgType, *, optional=False, intro=None, help="", metavar=None,
+        repeat=False) -> Slot:
+    return Slot(dest, type, None, intro, optional, help=help, metavar=metavar, repeat=repeat)
 
 
 def opt(keyword: str, dest: str, type: ArgType, *, help="", metavar=None, optional=True) -> Slot:
@@ -123,6 +125,7 @@ class Command:
                 parts.append("[ " + " | ".join(group) + " ]")
             elif slot.is_positional:
                 text = (f"[ {slot.intro} ] " if slot.intro else "") + slot.label
+                text += "..." if slot.repeat else ""
                 parts.append(f"[ {text} ]" if slot.optional else text)
             else:
                 text = f"{slot.keyword} {slot.label}"
@@ -180,6 +183,13 @@ class Node:
 
     def commands(self) -> list[Command]:
         return [node.command for node in self.walk() if node.command]
+
+
+def leaf(parent: Node, words: tuple[str, ...], slots: list[Slot], help: str, handler: Callable,
+         *, synonyms: tuple[str, ...] = (), **command: Any) -> Node:
+    """Hang the command `words` (its last word under `parent`) and return its node."""
+    return parent.add(Node(words[-1], help, synonyms,
+                           command=Command(tuple(words), slots, help, handler, **command)))
 
 
 @dataclass
@@ -258,8 +268,12 @@ def parse_slots(cmd: Command, tokens: Sequence[str], start: int) -> dict[str, An
             if not open_positional:
                 raise ParseError(f'unexpected "{token}" for "{cmd.name}"', i)
             slot = positionals[next_pos]
-            next_pos += 1
-            args[slot.dest] = _convert(slot, token, i)
+            value = _convert(slot, token, i)
+            if slot.repeat:
+                args[slot.dest] = (args[slot.dest] or []) + [value]
+            else:
+                next_pos += 1
+                args[slot.dest] = value
             given.add(slot.dest)
             i += 1
             continue
@@ -282,7 +296,8 @@ def parse_slots(cmd: Command, tokens: Sequence[str], start: int) -> dict[str, An
         i += 2
     for slot in cmd.slots:
         if not slot.optional and slot.dest not in given:
-            raise ParseError(f'"{cmd.name}" needs {slot.label}', len(tokens))
+            needed = f"{slot.keyword} {slot.label}" if slot.keyword else slot.label
+            raise ParseError(f'"{cmd.name}" needs {needed}', len(tokens))
     if cmd.require_one_of and not given & set(cmd.require_one_of):
         raise ParseError(f'"{cmd.name}" needs something to do: {_alternatives(cmd)}', len(tokens))
     return args

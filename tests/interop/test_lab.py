@@ -1,6 +1,7 @@
 """netsh.lab: the lab topology is built as documented and always goes away."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,8 +34,10 @@ def dead_pid():
 def test_lab_builds_and_removes_everything():
     with Lab() as lab:
         pid = os.getpid()
-        assert lab.stack_ns == f"nshlab-{pid}-stack"
-        assert [h.ns for h in lab.hosts] == [f"nshlab-{pid}-h1", f"nshlab-{pid}-h2"]
+        # the first lab of a process is nshlab-PID-*, later ones nshlab-PID-N-*
+        base = lab.stack_ns[:-len("-stack")]
+        assert re.fullmatch(rf"nshlab-{pid}(-\d+)?", base), lab.stack_ns
+        assert [h.ns for h in lab.hosts] == [f"{base}-h1", f"{base}-h2"]
         present = set(netns_list())
         assert set(lab.namespaces) <= present
 

@@ -1,0 +1,334 @@
+# netsh(8) fish completion. Generated from the command grammar by `make completions` (python -m netsh.completion_gen fish); do not edit.
+# Install as $PREFIX/share/fish/vendor_completions.d/netsh.fish.
+
+# global options, before the command words
+set -g __netsh_gopts '-V	print the version and exit' '-h	print a usage summary and exit' '-s	more statistics; twice (-s -s) for error breakdowns' '-j	JSON output' '-p	indented JSON (with -j)' '-br	brief tabular output' '-c	colour output: always, auto (on a terminal) or never; -c alone: always' '-force	in batch mode, go on after a failed command' '-b	run the commands in FILE (- for standard input)' '-i	after the batch, keep the stack and open the shell' '-netns	run the stack inside the network namespace NS'
+set -g __netsh_gattached '-c=always' '-c=auto' '-c=never'
+# __netsh_goptarg OPTION: print the value spec when OPTION takes the next word
+function __netsh_goptarg
+    switch $argv[1]
+        case '-b' '--b' '-ba' '--ba' '-bat' '--bat' '-batc' '--batc' '-batch' '--batch'
+            echo k:file
+        case '-n' '--n' '-ne' '--ne' '-net' '--net' '-netn' '--netn' '-netns' '--netns'
+            echo k:netns
+    end
+end
+
+# __netsh_node PATH: one node of the command tree, into globals
+#   __netsh_names   name=canonical=help  for every child word and synonym
+#   __netsh_aliases alias=canonical
+#   __netsh_iscmd   1 when PATH names a command, whose slots are
+#   __netsh_slots   kind|dest|keyword|values|help  (kind p positional, r repeating
+#                   positional, o option, f flag;
+#                   values c:CHOICE,CHOICE  k:KIND (hostdev netns file)  - nothing offline)
+function __netsh_node
+    set -g __netsh_names
+    set -g __netsh_aliases
+    set -g __netsh_slots
+    set -g __netsh_iscmd
+    switch $argv[1]
+        case ''
+            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
+            set -g __netsh_aliases 'a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route'
+        case 'link'
+            set -g __netsh_names 'show=show=show links (all, or DEV)' 'list=show=show links (all, or DEV)' 'lst=show=show links (all, or DEV)' 'host=host=host NICs pcap can open; attached ones say as what' 'attach=attach=bind a host NIC to the stack as a new link' 'detach=detach=release an attached host NIC' 'set=set=change a link\'s state, MTU or MAC address' 'add=add=make a pair of links joined by an in-process cable' 'delete=delete=delete a link (both ends of a pair)' 'del=delete=delete a link (both ends of a pair)' 'help=help=usage of link'
+        case 'link show'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|dev|dev|-|DEV'
+        case 'link host'
+            set -g __netsh_iscmd 1
+        case 'link attach'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|hostdev||k:hostdev|HOSTDEV' 'o|name|name|-|the stack\'s name for it' 'o|address|address|-|the MAC address the stack uses'
+        case 'link detach'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|name||-|DEV'
+        case 'link set'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|dev|dev|-|DEV' 'f|up|up|-|bring the link up' 'f|up|down|-|take the link down' 'o|mtu|mtu|-|maximum transmission unit' 'o|address|address|-|change the MAC address'
+        case 'link add'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|name|name|-|NAME' 'o|type|type|c:pair|TYPE' 'o|peer|peer|-|the other end\'s name'
+        case 'link delete'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|dev|dev|-|DEV'
+        case 'link help'
+            set -g __netsh_iscmd 1
+        case 'address'
+            set -g __netsh_names 'add=add=add an address (no /LEN: a /32 host address)' 'delete=delete=remove an address (no /LEN: whatever its length)' 'del=delete=remove an address (no /LEN: whatever its length)' 'show=show=show links with their addresses' 'list=show=show links with their addresses' 'lst=show=show links with their addresses' 'flush=flush=remove every address of a link' 'help=help=usage of address'
+        case 'address add'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|prefix||-|PREFIX' 'o|dev|dev|-|the link'
+        case 'address delete'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|prefix||-|PREFIX' 'o|dev|dev|-|the link'
+        case 'address show'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|dev|dev|-|DEV'
+        case 'address flush'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|dev|dev|-|the link'
+        case 'address help'
+            set -g __netsh_iscmd 1
+        case 'neighbour'
+            set -g __netsh_names 'show=show=show neighbour entries' 'list=show=show neighbour entries' 'lst=show=show neighbour entries' 'add=add=add a permanent entry' 'delete=delete=remove an entry' 'del=delete=remove an entry' 'flush=flush=remove the entries of a link (not permanent ones)' 'help=help=usage of neighbour'
+        case 'neighbour show'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|dev|dev|-|only this link'
+        case 'neighbour add'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|address||-|ADDR' 'o|lladdr|lladdr|-|LLADDR' 'o|dev|dev|-|the link'
+        case 'neighbour delete'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|address||-|ADDR' 'o|dev|dev|-|the link'
+        case 'neighbour flush'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|dev|dev|-|the link'
+        case 'neighbour help'
+            set -g __netsh_iscmd 1
+        case 'route'
+            set -g __netsh_names 'show=show=show routes' 'list=show=show routes' 'lst=show=show routes' 'help=help=usage of route'
+        case 'route show'
+            set -g __netsh_iscmd 1
+        case 'route help'
+            set -g __netsh_iscmd 1
+        case 'ping'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|count|-c|-|stop after COUNT replies sent' 'o|interval|-i|-|seconds between requests (default 1)' 'o|size|-s|-|payload bytes (default 56)' 'o|timeout|-W|-|seconds to wait for a reply when none came (default 10)' 'o|dev|-I|-|send through this link' 'p|address||-|ADDR'
+        case 'stats'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|layer||c:Ip,IpExt,Icmp,IcmpMsg,ArpStats,Link,Drop|LAYER'
+        case 'help'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,help,exit,sleep,completion,lab,demo|COMMAND'
+        case 'exit'
+            set -g __netsh_iscmd 1
+        case 'sleep'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|seconds||-|SECONDS'
+        case 'completion'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|shell||c:bash,zsh,fish|SHELL'
+        case 'lab'
+            set -g __netsh_names 'down=down=remove labs left behind by processes that are gone' 'help=help=usage of lab'
+        case 'lab down'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'f|all|all|-|every lab, even those of live processes'
+        case 'lab help'
+            set -g __netsh_iscmd 1
+        case 'demo'
+            set -g __netsh_iscmd 1
+    end
+end
+
+# __netsh_startswith PREFIX STRING
+function __netsh_startswith
+    test -z "$argv[1]"; and return 0
+    string match -qr -- '^'(string escape --style=regex -- $argv[1]) $argv[2]
+end
+
+# __netsh_match TOKEN: print the canonical child word TOKEN selects (exact name,
+# alias, unique prefix); fail when unknown or ambiguous
+function __netsh_match
+    set -l t $argv[1]
+    for e in $__netsh_names $__netsh_aliases
+        set -l p (string split -m2 = -- $e)
+        if test "$p[1]" = "$t"
+            echo $p[2]
+            return 0
+        end
+    end
+    test -n "$t"; or return 1
+    set -l hit
+    for e in $__netsh_names
+        set -l p (string split -m2 = -- $e)
+        if __netsh_startswith $t $p[1]
+            if test -n "$hit"; and test "$hit" != "$p[2]"
+                return 1
+            end
+            set hit $p[2]
+        end
+    end
+    test -n "$hit"; and echo $hit
+end
+
+function __netsh_isname
+    for e in $__netsh_names $__netsh_aliases
+        test (string split -m1 = -- $e)[1] = "$argv[1]"; and return 0
+    end
+    return 1
+end
+
+# __netsh_kw TOKEN EXACT: print the slot entry whose keyword is TOKEN (or, unless
+# EXACT, the unique keyword it abbreviates; keywords starting with - match exactly)
+function __netsh_kw
+    set -l t $argv[1]
+    for e in $__netsh_slots
+        set -l f (string split -m4 '|' -- $e)
+        if test -n "$f[3]"; and test "$f[3]" = "$t"
+            echo $e
+            return 0
+        end
+    end
+    if test "$argv[2]" = 1; or test -z "$t"; or string match -q -- '-*' $t
+        return 1
+    end
+    set -l hits
+    for e in $__netsh_slots
+        set -l f (string split -m4 '|' -- $e)
+        if test -n "$f[3]"; and not string match -q -- '-*' $f[3]; and __netsh_startswith $t $f[3]
+            set -a hits $e
+        end
+    end
+    test (count $hits) -eq 1; and echo $hits[1]
+end
+
+# __netsh_values SPEC CUR: print the values SPEC offers
+function __netsh_values
+    switch $argv[1]
+        case 'c:*'
+            string split , -- (string sub -s 3 -- $argv[1])
+        case k:hostdev k:netns
+            set -l dir /sys/class/net
+            test $argv[1] = k:netns; and set dir /run/netns
+            for d in $dir/*
+                string replace -r '.*/' '' -- $d
+            end
+        case k:file
+            __fish_complete_path $argv[2]
+    end
+end
+
+# __netsh_complete [WORD... CURRENT]: candidates (word<TAB>help) for the command
+# line, or for the words given (the last one is being completed)
+function __netsh_complete
+    set -l wl $argv
+    set -l cur ''
+    if set -q argv[1]
+        set cur $argv[-1]
+        set -e wl[-1]
+    else
+        set wl (commandline -opc)
+        set cur (commandline -ct)
+    end
+    set -l n (count $wl)
+    set -l i 2
+
+    # global options
+    while test $i -le $n
+        set -l w $wl[$i]
+        if test "$w" = --
+            set i (math $i + 1)
+            break
+        end
+        string match -q -- '-*' $w; or break
+        set -l spec (__netsh_goptarg $w)
+        if test -n "$spec"
+            if test $i -eq $n
+                __netsh_values $spec $cur
+                return 0
+            end
+            set i (math $i + 2)
+        else
+            set i (math $i + 1)
+        end
+    end
+    if test $i -gt $n; and string match -q -- '-*' $cur
+        if string match -q -- '*=*' $cur
+            printf '%s\n' $__netsh_gattached
+        else
+            printf '%s\n' $__netsh_gopts
+        end
+        return 0
+    end
+
+    # command words
+    if test $i -le $n; and test "$wl[$i]" = ip
+        set i (math $i + 1)
+    end
+    __netsh_node ''
+    set -l path ''
+    while test $i -le $n; and set -q __netsh_names[1]
+        set -l w $wl[$i]
+        if test -n "$__netsh_iscmd"; and set -q __netsh_slots[1]; and not __netsh_isname $w
+            break
+        end
+        set -l c (__netsh_match $w); or return 0
+        if test -z "$path"
+            set path $c
+        else
+            set path "$path $c"
+        end
+        __netsh_node $path
+        set i (math $i + 1)
+    end
+    if test $i -le $n; and test -z "$__netsh_iscmd"
+        return 0
+    end
+    if test $i -gt $n
+        set -l seen
+        for e in $__netsh_names
+            set -l p (string split -m2 = -- $e)
+            contains -- $p[2] $seen; and continue
+            set -a seen $p[2]
+            printf '%s\t%s\n' $p[1] $p[3]
+        end
+    end
+    test -n "$__netsh_iscmd"; or return 0
+
+    # the command's slots, as the parser fills them
+    set -l given
+    set -l want ''
+    while test $i -le $n
+        set -l w $wl[$i]
+        set i (math $i + 1)
+        if test -n "$want"
+            set -a given $want
+            set want ''
+            continue
+        end
+        set -l open ''
+        for e in $__netsh_slots
+            set -l f (string split -m4 '|' -- $e)
+            if test $f[1] = r; or begin; test $f[1] = p; and not contains -- $f[2] $given; end
+                set open $f[2]
+                break
+            end
+        end
+        set -l exact 0
+        test -n "$open"; and set exact 1
+        set -l entry (__netsh_kw $w $exact)
+        if test -n "$entry"
+            set -l f (string split -m4 '|' -- $entry)
+            contains -- $f[2] $given; and return 0
+            if test $f[1] = f
+                set -a given $f[2]
+            else
+                set want $f[2]
+            end
+        else if test -n "$open"
+            set -a given $open
+        else
+            return 0
+        end
+    end
+    set -l open ''
+    for e in $__netsh_slots
+        set -l f (string split -m4 '|' -- $e)
+        if test -n "$want"
+            if test "$f[2]" = "$want"
+                __netsh_values $f[4] $cur
+                return 0
+            end
+            continue
+        end
+        test $f[1] != r; and contains -- $f[2] $given; and continue
+        test -n "$f[3]"; and printf '%s\t%s\n' $f[3] $f[5]
+        if contains -- $f[1] p r; and test -z "$open"
+            set open $f[2]
+            __netsh_values $f[4] $cur
+        end
+    end
+end
+
+complete -c netsh -f -a '(__netsh_complete)'

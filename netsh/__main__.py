@@ -1,0 +1,5 @@
+import sys
+
+from netsh.cli import main
+
+sys.exit(main())

@@ -1,0 +1,225 @@
+"""Value types for command slots: how a token is checked, converted and completed.
+
+`parse` returns the value a handler gets or raises ValueError with a short
+reason; the grammar turns that into ``invalid MTU "20": must be 68..65535``.
+Live candidates come from ``ctx.live(kind)`` (the executor, or the context
+handed to handlers), so completion lists the stack's links and host NICs.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import NamedTuple
+
+from netsh.grammar import ArgType
+
+LINK_NAME_MAX = 15                      # IFNAMSIZ - 1
+STATS_LAYERS = ("Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop")
+
+
+class LiveArg(ArgType):
+    """An ArgType whose values are names the running stack knows (`kind`)."""
+
+    def candidates(self, ctx) -> list[str]:
+        live = getattr(ctx, "live", None)
+        return list(live(self.kind)) if live and self.kind else []
+
+
+def check_link_name(token: str) -> str:
+    if not token or len(token) > LINK_NAME_MAX:
+        raise ValueError(f"a link name has 1..{LINK_NAME_MAX} characters")
+    if "/" in token or any(c.isspace() for c in token) or token in (".", ".."):
+        raise ValueError("not a valid link name")
+    return token
+
+
+class LinkName(LiveArg):
+    """A link the stack has (``eth0``, a pair end)."""
+
+    metavar = "DEV"
+    kind = "link"
+    help = "a link of the stack"
+
+    def parse(self, token: str) -> str:
+        return check_link_name(token)
+
+
+class NewLinkName(ArgType):
+    """A name for a link about to be made."""
+
+    metavar = "NAME"
+    help = "a new link name (1..15 characters)"
+
+    def parse(self, token: str) -> str:
+        return check_link_name(token)
+
+
+class HostDev(LiveArg):
+    """A host NIC that pcap can open."""
+
+    metavar = "HOSTDEV"
+    kind = "hostdev"
+    help = "a host network device (see: link host)"
+
+    def parse(self, token: str) -> str:
+        return check_link_name(token)
+
+
+class IPv4Addr(ArgType):
+    metavar = "ADDR"
+    help = "an IPv4 address, A.B.C.D"
+
+    def parse(self, token: str) -> ipaddress.IPv4Address:
+        try:
+            return ipaddress.IPv4Address(token)
+        except ValueError:
+            raise ValueError("not an IPv4 address") from None
+
+
+class Prefix(NamedTuple):
+    address: ipaddress.IPv4Address
+    prefixlen: int | None          # None: not given, where that means "any" (addr del)
+
+    def __str__(self) -> str:
+        return str(self.address) + ("" if self.prefixlen is None else f"/{self.prefixlen}")
+
+
+class IPv4Prefix(ArgType):
+    """``A.B.C.D[/LEN]``; a missing length is `default_len` (/32 for ``addr add``, as ip does)."""
+
+    metavar = "PREFIX"
+    help = "an IPv4 address with prefix length, A.B.C.D/LEN"
+
+    def __init__(self, default_len: int | None = 32):
+        self.default_len = default_len
+
+    def parse(self, token: str) -> Prefix:
+        addr, slash, length = token.partition("/")
+        address = IPv4Addr().parse(addr)
+        if not slash:
+            return Prefix(address, self.default_len)
+        if not length.isdigit() or not 0 <= int(length) <= 32:
+            raise ValueError("prefix length must be 0..32")
+        return Prefix(address, int(length))
+
+
+class LLAddr(ArgType):
+    metavar = "LLADDR"
+    help = "a MAC address, aa:bb:cc:dd:ee:ff"
+    _MAC = re.compile(r"[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}")
+
+    def parse(self, token: str) -> bytes:
+        if not self._MAC.fullmatch(token):
+            raise ValueError("expected 6 hex bytes like aa:bb:cc:dd:ee:ff")
+        return bytes(int(part, 16) for part in token.split(":"))
+
+
+class Integer(ArgType):
+    """A whole number within lo..hi."""
+
+    def __init__(self, lo: int, hi: int, metavar: str = "N", help: str = ""):
+        self.lo, self.hi = lo, hi
+        self.metavar = metavar
+        self.help = help or f"{lo}..{hi}"
+
+    def parse(self, token: str) -> int:
+        try:
+            value = int(token, 10)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"must be {self.lo}..{self.hi}")
+        return value
+
+
+class Seconds(ArgType):
+    """A duration in seconds (``0.2``, ``5``) within lo..hi."""
+
+    def __init__(self, lo: float, hi: float, metavar: str = "SECONDS", help: str = ""):
+        self.lo, self.hi = lo, hi
+        self.metavar = metavar
+        self.help = help or f"seconds, {lo:g}..{hi:g}"
+
+    def parse(self, token: str) -> float:
+        try:
+            value = float(token)
+        except ValueError:
+            raise ValueError("not a number of seconds") from None
+        if not self.lo <= value <= self.hi:      # also refuses nan
+            raise ValueError(f"must be {self.lo:g}..{self.hi:g}")
+        return value
+
+
+class Choice(ArgType):
+    """One word of a fixed set, exact or by unique prefix."""
+
+    def __init__(self, words: tuple[str, ...], metavar: str, help: str = ""):
+        self.words = tuple(words)
+        self.metavar = metavar
+        self.help = help
+
+    def parse(self, token: str) -> str:
+        if token in self.words:
+            return token
+        hits = [w for w in self.words if token and w.startswith(token)]
+        if len(hits) == 1:
+            return hits[0]
+        raise ValueError(f"one of: {', '.join(self.words)}")
+
+    def choices(self) -> list[str]:
+        return list(self.words)
+
+
+class FilePath(ArgType):
+    metavar = "FILE"
+    kind = "file"
+    help = "a file name"
+
+
+class StatsLayer(LiveArg):
+    """A counter group of the stack; the canonical groups are known offline."""
+
+    metavar = "LAYER"
+    kind = "layer"
+    help = "a counter group"
+
+    def parse(self, token: str) -> str:
+        for name in STATS_LAYERS:
+            if name.lower() == token.lower():
+                return name
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", token):
+            raise ValueError(f"one of: {', '.join(STATS_LAYERS)}")
+        return token          # a group the stack may have grown; it says if not
+
+    def choices(self) -> list[str]:
+        return list(STATS_LAYERS)
+
+
+class Word(ArgType):
+    """Any word (``help link set``); `words` lists offline completions."""
+
+    def __init__(self, metavar: str, help: str = "", words=None):
+        self.metavar = metavar
+        self.help = help
+        self._words = words
+
+    def choices(self) -> list[str]:
+        return list(self._words()) if callable(self._words) else list(self._words or ())
+
+
+# Shared instances, so help's "NAME := ..." lines have one spelling per type.
+LINK = LinkName()
+NEW_LINK = NewLinkName()
+HOSTDEV = HostDev()
+ADDR = IPv4Addr()
+PREFIX = IPv4Prefix()
+ANY_PREFIX = IPv4Prefix(default_len=None)     # addr del: no length matches any
+LLADDR = LLAddr()
+MTU = Integer(68, 65535, "MTU")
+COUNT = Integer(1, 2 ** 31, "COUNT")
+SIZE = Integer(0, 65507, "SIZE", "ICMP payload bytes, 0..65507")
+INTERVAL = Seconds(0.002, 3600, "INTERVAL")
+TIMEOUT = Seconds(0.001, 3600, "TIMEOUT")
+DURATION = Seconds(0, 86400, "SECONDS")
+LAYER = StatsLayer()
+FILE = FilePath()

@@ -1,0 +1,101 @@
+"""The ``netsh`` program: global options, then a batch, one command, or the shell.
+
+    netsh [ OPTIONS ] OBJECT COMMAND ...      one command (one-shot)
+    netsh [ OPTIONS ] -b FILE [ -force ] [ -i ]
+    netsh [ OPTIONS ]                         the interactive shell
+
+Commands that need no stack (help, completion, lab down) run without one;
+everything else starts an embedded stack (inside -netns NS if given) and stops
+it on the way out.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Sequence
+
+from netsh import __version__
+from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, Executor, debugging
+from netsh.grammar import ParseError
+from netsh.options import OptionError, Options, parse_options
+from stack.errors import StackError
+
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        options, words = parse_options(argv)
+    except OptionError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if options.version:
+        print(f"netsh utility, netsh-{__version__}")
+        return EXIT_OK
+    try:
+        return run(options, ["help"] if options.help else words)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:              # `netsh completion bash | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAIL
+    except Exception as exc:
+        if debugging():
+            raise
+        print(f"Error: internal: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def run(options: Options, words: list[str]) -> int:
+    if options.batch is not None:
+        if words:
+            print(f'Error: unexpected "{words[0]}": -batch takes its commands from the file',
+                  file=sys.stderr)
+            return EXIT_FAIL
+        return with_stack(options, batch)
+    if words:
+        if needs_no_stack(words):
+            return Executor(None, options).run_tokens(words)
+        return with_stack(options, lambda executor: executor.run_tokens(words))
+    return with_stack(options, shell)
+
+
+def needs_no_stack(words: list[str]) -> bool:
+    """True for stateless commands, and for lines the grammar refuses anyway."""
+    from netsh.commands import GRAMMAR
+    try:
+        _, rest = parse_options(words)
+        return GRAMMAR.parse(rest).command.stateless
+    except (OptionError, ParseError):
+        return True
+
+
+def with_stack(options: Options, body) -> int:
+    """Start the embedded stack, run body(executor), stop the stack."""
+    from stack.runtime import Runtime
+    try:
+        runtime = Runtime(netns=options.netns).start()
+    except StackError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    try:
+        return body(Executor(runtime, options))
+    finally:
+        runtime.stop()
+
+
+def batch(executor: Executor) -> int:
+    from netsh.batch import run_batch
+    options = executor.options
+    status = run_batch(executor, options.batch, force=options.force)
+    if options.interactive and not executor.exit_requested:
+        return shell(executor) or status
+    return status
+
+
+def shell(executor: Executor) -> int:
+    from netsh.shell import run_shell
+    status = run_shell(executor)
+    return status if isinstance(status, int) else EXIT_OK

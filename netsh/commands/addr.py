@@ -1,0 +1,89 @@
+"""``address``: IPv4 addresses on the stack's links (ip address)."""
+from __future__ import annotations
+
+from netsh.argtypes import ANY_PREFIX, LINK, PREFIX
+from netsh.commands.link import brief_prefix, header_line, link_json_row, lladdr_line
+from netsh.grammar import Node, leaf, opt, pos
+from netsh.render import Result, View, renderer, stats64_lines
+
+WORDS = ("address",)
+
+
+def add(ctx, args):
+    prefix = args["prefix"]
+    ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen)
+
+
+def delete(ctx, args):
+    prefix = args["prefix"]
+    ctx.stack.addr_del(args["dev"], prefix.address.packed, prefix.prefixlen)
+
+
+def show(ctx, args):
+    return Result("addr", ctx.stack.addr_list(args["dev"]))
+
+
+def flush(ctx, args):
+    ctx.stack.addr_flush(args["dev"])
+
+
+def register(root: Node) -> None:
+    node = root.add(Node("address", "IPv4 addresses of the links", synonyms=("addr",),
+                         default="show"))
+    dev = opt("dev", "dev", LINK, optional=False, help="the link")
+    leaf(node, WORDS + ("add",), [pos("prefix", PREFIX), dev],
+         "add an address (no /LEN: a /32 host address)", add)
+    leaf(node, WORDS + ("delete",), [pos("prefix", ANY_PREFIX), dev],
+         "remove an address (no /LEN: whatever its length)", delete, synonyms=("del",))
+    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev")],
+         "show links with their addresses", show, synonyms=("list", "lst"))
+    leaf(node, WORDS + ("flush",), [dev], "remove every address of a link", flush)
+
+
+# --- rendering -------------------------------------------------------------------------
+
+def inet_lines(ifa: dict, view: View) -> list[str]:
+    """``    inet 192.0.2.1/24 brd 192.0.2.255 scope global v0`` and its lifetime line."""
+    family = ifa.get("family", "inet")
+    paint = view.paint
+    text = f"    {family} {paint.inet(ifa['local'], family)}/{ifa['prefixlen']} "
+    if ifa.get("broadcast"):
+        text += "brd " + paint.inet(ifa["broadcast"] + " ", family)
+    text += f"scope {ifa.get('scope', 'global')} "
+    if family == "inet" and ifa.get("label"):
+        text += ifa["label"]
+    return [text, f"       valid_lft {lifetime(ifa, 'valid_life_time')} "
+                  f"preferred_lft {lifetime(ifa, 'preferred_life_time')}"]
+
+
+def lifetime(ifa: dict, key: str) -> str:
+    value = ifa.get(key, 0xFFFFFFFF)
+    return "forever" if value == 0xFFFFFFFF else f"{value}sec"
+
+
+@renderer("addr")
+def addr_text(rows: list[dict], view: View) -> str:
+    lines = []
+    for row in rows:
+        lines += [header_line(row, view, mode=False), lladdr_line(row, view)]
+        for ifa in row.get("addr_info", []):
+            lines += inet_lines(ifa, view)
+        if view.options.stats and "stats64" in row:
+            lines += stats64_lines(row["stats64"], view.options.stats)
+    return "\n".join(lines)
+
+
+@renderer("addr", "brief")
+def addr_brief(rows: list[dict], view: View) -> str:
+    lines = []
+    for row in rows:
+        text = brief_prefix(row, view)
+        for ifa in row.get("addr_info", []):
+            text += view.paint.inet(ifa["local"], ifa.get("family", "inet")) + f"/{ifa['prefixlen']} "
+        lines.append(text)
+    return "\n".join(lines)
+
+
+@renderer("addr", "json")
+def addr_json(rows: list[dict], view: View) -> list[dict]:
+    return [link_json_row(row, view.options.stats, addresses=True) for row in rows]

@@ -1,0 +1,154 @@
+"""``link``: the stack's network devices (ip link), and host NICs to attach."""
+from __future__ import annotations
+
+from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
+from netsh.grammar import Node, flag, leaf, opt, pos
+from netsh.render import Result, View, renderer, stats64_json, stats64_lines
+
+WORDS = ("link",)
+LINK_TYPES = Choice(("pair",), "TYPE", "pair: two links joined by an in-process cable")
+
+
+# --- handlers ----------------------------------------------------------------------
+
+def show(ctx, args):
+    return Result("link", ctx.stack.link_list(args["dev"]))
+
+
+def host(ctx, args):
+    return Result("hostdev", ctx.stack.host_devices())
+
+
+def attach(ctx, args):
+    ctx.stack.link_attach(args["hostdev"], args["name"], args["address"])
+
+
+def detach(ctx, args):
+    ctx.stack.link_detach(args["name"])
+
+
+def set_(ctx, args):
+    ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"])
+
+
+def add(ctx, args):
+    ctx.stack.link_add_pair(args["name"], args["peer"])
+
+
+def delete(ctx, args):
+    ctx.stack.link_del(args["dev"])
+
+
+def register(root: Node) -> None:
+    node = root.add(Node("link", "network devices of the stack", default="show"))
+    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev")],
+         "show links (all, or DEV)", show, synonyms=("list", "lst"))
+    leaf(node, WORDS + ("host",), [], "host NICs pcap can open; attached ones say as what", host)
+    leaf(node, WORDS + ("attach",),
+         [pos("hostdev", HOSTDEV), opt("name", "name", NEW_LINK, help="the stack's name for it"),
+          opt("address", "address", LLADDR, help="the MAC address the stack uses")],
+         "bind a host NIC to the stack as a new link", attach,
+         details="The stack sends and receives through the NIC with pcap; "
+                 "the host's own stack keeps the NIC too.")
+    leaf(node, WORDS + ("detach",), [pos("name", LINK)], "release an attached host NIC", detach)
+    leaf(node, WORDS + ("set",),
+         [pos("dev", LINK, intro="dev"), flag("up", "up", True, help="bring the link up"),
+          flag("down", "up", False, help="take the link down"),
+          opt("mtu", "mtu", MTU, help="maximum transmission unit"),
+          opt("address", "address", LLADDR, help="change the MAC address")],
+         "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
+         details="Several changes at once are all made or none is.")
+    leaf(node, WORDS + ("add",),
+         [pos("name", NEW_LINK, intro="name"), opt("type", "type", LINK_TYPES, optional=False),
+          opt("peer", "peer", NEW_LINK, optional=False, help="the other end's name")],
+         "make a pair of links joined by an in-process cable", add)
+    leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
+         "delete a link (both ends of a pair)", delete, synonyms=("del",))
+
+
+# --- rendering -------------------------------------------------------------------------
+
+def display_name(row: dict) -> str:
+    """``name@peer`` for a pair end, ``name@hostdev`` for an attached NIC of another name."""
+    lower = row.get("peer") or row.get("host_dev")
+    return f"{row['ifname']}@{lower}" if lower and lower != row["ifname"] else row["ifname"]
+
+
+def header_line(row: dict, view: View, *, mode: bool) -> str:
+    """``3: v0@v1: <BROADCAST,...> mtu 1500 qdisc ... state UP mode DEFAULT group default qlen 1000``."""
+    p = view.paint
+    state = row.get("operstate", "UNKNOWN")
+    text = (f"{row['ifindex']}: {p.ifname(display_name(row) + ': ')}"
+            f"<{','.join(row.get('flags', []))}> mtu {row['mtu']} qdisc {row.get('qdisc', 'noop')} "
+            f"state {p.state(state, state + ' ')}")
+    if mode:
+        text += f"mode {row.get('linkmode', 'DEFAULT')} "
+    text += f"group {row.get('group', 'default')} "
+    if row.get("txqlen"):
+        text += f"qlen {row['txqlen']}"
+    return text
+
+
+def lladdr_line(row: dict, view: View) -> str:
+    text = f"    link/{row.get('link_type', 'none')} "
+    if row.get("address"):
+        text += view.paint.mac(row["address"])
+        if row.get("broadcast"):
+            text += " brd " + view.paint.mac(row["broadcast"])
+    return text
+
+
+def link_stanza(row: dict, view: View) -> list[str]:
+    lines = [header_line(row, view, mode=True), lladdr_line(row, view)]
+    if view.options.stats and "stats64" in row:
+        lines += stats64_lines(row["stats64"], view.options.stats)
+    return lines
+
+
+@renderer("link")
+def link_text(rows: list[dict], view: View) -> str:
+    return "\n".join(line for row in rows for line in link_stanza(row, view))
+
+
+def brief_prefix(row: dict, view: View) -> str:
+    """``name`` padded to 16 and ``state`` to 14, as print_linkinfo_brief does."""
+    state = row.get("operstate", "UNKNOWN")
+    return view.paint.ifname(f"{display_name(row):<16} ") + view.paint.state(state, f"{state:<14} ")
+
+
+@renderer("link", "brief")
+def link_brief(rows: list[dict], view: View) -> str:
+    lines = []
+    for row in rows:
+        text = brief_prefix(row, view)
+        if row.get("address"):
+            text += view.paint.mac(row["address"] + " ")
+        lines.append(text + f"<{','.join(row.get('flags', []))}> ")
+    return "\n".join(lines)
+
+
+def link_json_row(row: dict, level: int, *, addresses: bool) -> dict:
+    out = {k: v for k, v in row.items() if k not in ("stats64", "addr_info")}
+    if addresses and "addr_info" in row:
+        out["addr_info"] = row["addr_info"]
+    if level and "stats64" in row:
+        out["stats64"] = stats64_json(row["stats64"], level)
+    return out
+
+
+@renderer("link", "json")
+def link_json(rows: list[dict], view: View) -> list[dict]:
+    return [link_json_row(row, view.options.stats, addresses=False) for row in rows]
+
+
+@renderer("hostdev")
+def hostdev_text(rows: list[dict], view: View) -> str:
+    lines = []
+    for row in rows:
+        text = f"{view.paint.ifname(row['name'] + ': ')}<{','.join(row.get('flags', []))}>"
+        if row.get("attached"):
+            text += " attached as " + view.paint.ifname(row["attached"])
+        if row.get("description"):
+            text += f" ({row['description']})"
+        lines.append(text)
+    return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""Commands about the shell itself: help, exit, sleep, completion scripts, labs, the demo."""
+from __future__ import annotations
+
+import time
+from functools import partial
+
+from netsh.argtypes import DURATION, Choice, Word
+from netsh.executor import CommandError
+from netsh.grammar import Command, Grammar, Node, ParseError, flag, leaf, pos
+from netsh.options import options_synopsis
+from netsh.render import Result, View, renderer
+
+SHELLS = Choice(("bash", "zsh", "fish"), "SHELL")
+
+
+def top_words() -> list[str]:
+    from netsh.commands import GRAMMAR
+    return list(GRAMMAR.root.children)
+
+
+TOPIC = Word("COMMAND", "a command word", top_words)
+
+
+# --- help -----------------------------------------------------------------------------
+
+def help_(ctx, args):
+    grammar: Grammar = ctx.executor.grammar
+    words = args["topic"] or []
+    if not words:
+        return Result("text", program_usage(grammar))
+    try:
+        node, used = grammar.resolve(words)
+    except ParseError as exc:
+        bad = words[exc.index] if exc.index is not None and exc.index < len(words) else None
+        raise CommandError(exc.message, token=bad) from None
+    if used < len(words):
+        raise CommandError(f'no command "{" ".join(words)}"; try "help"', token=words[used])
+    return Result("text", command_help(node))
+
+
+def object_help(path: tuple[str, ...], ctx, args):
+    node = ctx.executor.grammar.root
+    for word in path:
+        node = node.children[word]
+    return Result("text", command_help(node))
+
+
+def program_usage(grammar: Grammar) -> list[str]:
+    objects = " | ".join(grammar.root.children)
+    return ["Usage: netsh [ OPTIONS ] OBJECT { COMMAND | help }",
+            "       netsh [ -force ] -batch FILE [ -i ]",
+            "       netsh [ OPTIONS ]",
+            f"where  OBJECT := {{ {objects} }}",
+            f"       OPTIONS := {options_synopsis()}",
+            "Without a command, netsh opens its shell; \"help OBJECT\" tells more."]
+
+
+def command_help(node: Node) -> list[str]:
+    """iproute2's usage block: synopses, then ``NAME := ...`` for each value they mention."""
+    commands = [node.command] if node.command else \
+        [c for c in node.commands() if c.words[-1] != "help"]
+    lines = [("Usage: " if i == 0 else "       ") + cmd.synopsis() for i, cmd in enumerate(commands)]
+    if node.command:
+        lines.append(node.command.help + ".")
+        if node.command.details:
+            lines.append(node.command.details)
+    where = where_lines(commands)
+    lines += [("where  " if i == 0 else "       ") + text for i, text in enumerate(where)]
+    return lines
+
+
+def where_lines(commands: list[Command]) -> list[str]:
+    seen: dict[str, str] = {}
+    for cmd in commands:
+        for slot in cmd.slots:
+            if slot.type is None or slot.label in seen:
+                continue
+            choices = slot.type.choices()
+            if choices:
+                seen[slot.label] = "{ " + " | ".join(choices) + " }"
+            elif slot.type.help:
+                seen[slot.label] = slot.type.help
+    return [f"{label} := {text}" for label, text in seen.items()]
+
+
+def add_object_help(root: Node) -> None:
+    """``link help`` and the like, for every object that has sub-commands."""
+    for node in list(root.children.values()):
+        if node.children and "help" not in node.children:
+            leaf(node, (node.word, "help"), [], f"usage of {node.word}",
+                 partial(object_help, (node.word,)), stateless=True)
+
+
+# --- the rest -----------------------------------------------------------------------------
+
+def exit_(ctx, args):
+    ctx.executor.exit_requested = True
+
+
+def sleep(ctx, args):
+    time.sleep(args["seconds"])
+
+
+def completion(ctx, args):
+    from netsh.completion_gen import generate
+    return Result("text", generate(args["shell"], ctx.executor.grammar))
+
+
+def lab_down(ctx, args):
+    from netsh.lab import cleanup_stale
+    return Result("lab-down", cleanup_stale(all=bool(args["all"])))
+
+
+def demo(ctx, args):
+    from netsh.demo import run_demo
+    return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err))
+
+
+def register(root: Node) -> None:
+    leaf(root, ("help",), [pos("topic", TOPIC, optional=True, repeat=True)],
+         "usage of netsh, an object or a command", help_, stateless=True)
+    leaf(root, ("exit",), [], "leave the shell (or end the batch)", exit_,
+         synonyms=("quit",), stateless=True)
+    leaf(root, ("sleep",), [pos("seconds", DURATION)],
+         "wait; the stack keeps running", sleep)
+    leaf(root, ("completion",), [pos("shell", SHELLS)],
+         "print the bash, zsh or fish completion script", completion, stateless=True,
+         details='e.g. netsh completion bash > /etc/bash_completion.d/netsh')
+    lab = root.add(Node("lab", "network namespace labs"))
+    leaf(lab, ("lab", "down"), [flag("all", help="every lab, even those of live processes")],
+         "remove labs left behind by processes that are gone", lab_down, stateless=True)
+    leaf(root, ("demo",), [], "build a lab, drive it from the stack and open the shell (root)",
+         demo, stateless=True)
+
+
+@renderer("lab-down")
+def lab_down_text(removed: list[str], view: View) -> str:
+    return "\n".join(f"removed {name}" for name in removed)

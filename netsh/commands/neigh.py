@@ -1,0 +1,59 @@
+"""``neighbour``: the ARP cache (ip neigh)."""
+from __future__ import annotations
+
+from netsh.argtypes import ADDR, LINK, LLADDR
+from netsh.grammar import Node, leaf, opt, pos
+from netsh.render import Result, View, renderer
+
+WORDS = ("neighbour",)
+
+
+def show(ctx, args):
+    return Result("neigh", ctx.stack.neigh_list(args["dev"]))
+
+
+def add(ctx, args):
+    ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"])
+
+
+def delete(ctx, args):
+    ctx.stack.neigh_del(args["dev"], args["address"].packed)
+
+
+def flush(ctx, args):
+    ctx.stack.neigh_flush(args["dev"])
+
+
+def register(root: Node) -> None:
+    node = root.add(Node("neighbour", "the neighbour (ARP) table",
+                         synonyms=("neighbor", "neigh"), default="show"))
+    dev = opt("dev", "dev", LINK, optional=False, help="the link")
+    leaf(node, WORDS + ("show",), [opt("dev", "dev", LINK, help="only this link")],
+         "show neighbour entries", show, synonyms=("list", "lst"))
+    leaf(node, WORDS + ("add",),
+         [pos("address", ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],
+         "add a permanent entry", add)
+    leaf(node, WORDS + ("delete",), [pos("address", ADDR), dev], "remove an entry",
+         delete, synonyms=("del",))
+    leaf(node, WORDS + ("flush",), [dev], "remove the entries of a link (not permanent ones)", flush)
+
+
+@renderer("neigh")
+def neigh_text(rows: list[dict], view: View) -> str:
+    """``192.0.2.2 dev v0 lladdr 02:00:00:00:00:02 REACHABLE `` (iproute2 6 spacing)."""
+    paint = view.paint
+    lines = []
+    for row in rows:
+        text = paint.inet(row["dst"] + " ") + "dev " + paint.ifname(row["dev"] + " ")
+        if row.get("lladdr"):
+            text += "lladdr " + paint.mac(row["lladdr"] + " ")
+        text += "".join(f"{state} " for state in row.get("state", []))
+        lines.append(text)
+    return "\n".join(lines)
+
+
+@renderer("neigh", "brief")
+def neigh_brief(rows: list[dict], view: View) -> str:
+    paint = view.paint
+    return "\n".join(paint.inet(f"{row['dst']:<39} ") + paint.ifname(f"{row['dev']:<16} ")
+                     + paint.mac(row.get("lladdr", "")) for row in rows)

@@ -1,0 +1,58 @@
+"""``netsh demo``: a lab of namespaces, the stack driving it, and the shell (needs root).
+
+The lab (netsh/lab.py) gives the stack its own namespace with one veth per
+Linux host; here the stack attaches each, takes the hosts' gateway address,
+and the hosts ping it every second while the user looks around.  Leaving the
+shell stops the stack and removes the lab.
+"""
+from __future__ import annotations
+
+from typing import TextIO
+
+from netsh.executor import CommandError
+from netsh.options import Options
+
+
+def setup_lines(lab) -> list[str]:
+    lines = []
+    for host in lab.hosts:
+        lines += [f"link attach {host.stack_dev}",
+                  f"link set {host.stack_dev} up",
+                  f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
+    return lines
+
+
+def banner(lab) -> str:
+    links = ", ".join(f"{h.stack_dev} ({h.stack_address}/{h.prefixlen})" for h in lab.hosts)
+    hosts = " and ".join(f"{h.name} ({h.address})" for h in lab.hosts)
+    first = lab.hosts[0].address
+    return (f"netsh demo: the stack runs in namespace {lab.stack_ns} on {links};\n"
+            f"Linux hosts {hosts} ping it every second.\n"
+            f"Try:  link show   -s link   neigh   stats Icmp   ping -c 3 {first}\n"
+            f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
+
+
+def run_demo(options: Options, out: TextIO, err: TextIO) -> int:
+    from netsh.executor import Executor
+    from netsh.lab import Lab
+    from netsh.shell import run_shell
+    from stack.runtime import Runtime
+
+    try:
+        lab = Lab().up()
+    except PermissionError as exc:
+        raise CommandError(f"demo: {exc}") from None
+    try:
+        runtime = Runtime(netns=lab.stack_ns).start()
+        try:
+            executor = Executor(runtime, options, out, err)
+            for line in setup_lines(lab):
+                if executor.run_line(line) != 0:
+                    raise CommandError(f'demo: setting up failed at "{line}"')
+            lab.ping_stack(interval=1.0)
+            run_shell(executor, banner=banner(lab))
+        finally:
+            runtime.stop()
+    finally:
+        lab.down()
+    return 0

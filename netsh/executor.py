@@ -1,0 +1,197 @@
+"""One executor behind every face: a line in, a rendered result and an exit status out.
+
+`Executor.run_line` splits a line with the batch word rules, parses it with
+the grammar, calls the command's handler with a `Context` (the stack proxy,
+the options, the output stream) and renders the `Result` it returns.  Every
+user error (a bad word, a bad value, a refusal from the stack) becomes one
+``Error: ...`` line naming the offending token; in the shell, the line is
+shown again with a caret under that token first.  Anything unexpected becomes
+``Error: internal: ...`` with status 2, unless NETSH_DEBUG=1 asks to see the
+traceback.  `execute` is the same without the rendering, for faces that want
+the structured result (the TUI).
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import Any, Callable, Sequence, TextIO
+
+from netsh.batch import BatchSyntaxError, Word, split_words
+from netsh.grammar import ParseError
+from netsh.options import LINE_OPTIONS, OptionError, Options, parse_options
+from netsh.render import Painter, Result, View, dark_background, write
+from stack.errors import StackError
+
+EXIT_OK = 0
+EXIT_FAIL = 1          # a user error, or a command that did not succeed (ping: no reply)
+EXIT_INTERNAL = 2      # a bug, or ping's "other error"
+
+NOTHING = Result("none")
+
+# completion kinds -> the names the running stack has
+LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
+    "link": lambda stack: [row["ifname"] for row in stack.link_list()],
+    "hostdev": lambda stack: [row["name"] for row in stack.host_devices()],
+    "layer": lambda stack: list(stack.stats()),
+}
+
+
+class CommandError(Exception):
+    """A handler's refusal: one line, an exit status, and the token it is about (if any)."""
+
+    def __init__(self, message: str, status: int = EXIT_FAIL, token: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.token = token
+
+
+def debugging() -> bool:
+    return os.environ.get("NETSH_DEBUG", "") not in ("", "0")
+
+
+class Context:
+    """What a handler sees: the stack proxy, this line's options, where to write, the executor."""
+
+    def __init__(self, executor: "Executor", options: Options | None = None):
+        self.executor = executor
+        self.options = options or executor.options
+        self.out = executor.out
+        self.err = executor.err
+        self.view = executor.view_for(self.options)
+
+    @property
+    def stack(self):
+        if self.executor.stack is None:
+            raise CommandError("no stack is running for this command")
+        return self.executor.stack
+
+    def emit(self, result: Result) -> None:
+        """Render a partial result now (a ping's reply lines)."""
+        write(result, self.view, self.out)
+
+    def live(self, kind: str) -> list[str]:
+        return self.executor.live(kind)
+
+
+class Executor:
+    def __init__(self, runtime, options: Options | None = None, out: TextIO | None = None,
+                 err: TextIO | None = None, *, stack=None, grammar=None):
+        self.runtime = runtime
+        self.options = options or Options()
+        self.out = out or sys.stdout          # looked up now, so redirections are honoured
+        self.err = err or sys.stderr
+        if grammar is None:
+            from netsh.commands import GRAMMAR
+            grammar = GRAMMAR
+        self.grammar = grammar
+        if stack is None and runtime is not None:
+            from stack.runtime import StackProxy
+            stack = StackProxy(runtime)
+        self.stack = stack
+        self.exit_requested = False          # set by `exit`; the shell and batches stop
+        self.view = self._make_view(self.options)
+
+    def view_for(self, options: Options) -> View:
+        """How results show under `options` (a line's own ``-j``/``-s`` make a new view)."""
+        return self.view if options == self.options else self._make_view(options)
+
+    def _make_view(self, options: Options) -> View:
+        return View(options, Painter(options.color_enabled(self.out), dark_background(os.environ)))
+
+    # --- running ----------------------------------------------------------------
+    def run_line(self, line: str, *, caret: bool = False) -> int:
+        try:
+            words = split_words(line)
+        except BatchSyntaxError as exc:
+            self._report(exc.message, line if caret else None, exc.column, 1)
+            return EXIT_FAIL
+        if not words:
+            return EXIT_OK
+        return self._run([w.text for w in words], line if caret else None, words)
+
+    def run_tokens(self, tokens: Sequence[str]) -> int:
+        return self._run(list(tokens), None, None) if tokens else EXIT_OK
+
+    def execute(self, tokens: Sequence[str]) -> Result:
+        """Parse and run; return the Result (raises ParseError, StackError, CommandError)."""
+        return self._execute(list(tokens))[1]
+
+    def _execute(self, tokens: list[str]) -> tuple[Context, Result]:
+        """Leading options (``-s link``) apply to this line only; ParseError indexes count them."""
+        try:
+            options, rest = parse_options(tokens, self.options, LINE_OPTIONS)
+        except OptionError as exc:
+            raise ParseError(str(exc), exc.index) from None
+        skipped = len(tokens) - len(rest)
+        try:
+            parsed = self.grammar.parse(rest)
+        except ParseError as exc:
+            exc.index = None if exc.index is None else exc.index + skipped
+            raise
+        ctx = Context(self, options)
+        result = parsed.command.handler(ctx, parsed.args)
+        return ctx, NOTHING if result is None else result
+
+    def emit(self, result: Result) -> None:
+        write(result, self.view, self.out)
+
+    def _run(self, tokens: list[str], line: str | None, words: list[Word] | None) -> int:
+        try:
+            ctx, result = self._execute(tokens)
+            ctx.emit(result)
+            return result.status
+        except ParseError as exc:
+            return self._fail(exc.message, EXIT_FAIL, exc.index, tokens, line, words)
+        except CommandError as exc:
+            index = tokens.index(exc.token) if exc.token in tokens else None
+            return self._fail(exc.message, exc.status, index, tokens, line, words)
+        except StackError as exc:
+            message = str(exc)
+            return self._fail(message, EXIT_FAIL, quoted_token(message, tokens), tokens, line, words)
+        except Exception as exc:
+            if debugging():
+                raise
+            return self._fail(f"internal: {type(exc).__name__}: {exc}", EXIT_INTERNAL,
+                              None, tokens, line, words)
+
+    # --- errors --------------------------------------------------------------------
+    def _fail(self, message: str, status: int, index: int | None, tokens: list[str],
+              line: str | None, words: list[Word] | None) -> int:
+        column = width = None
+        if line is not None and words and index is not None:
+            if index < len(words):
+                column, width = words[index].column, words[index].width
+            else:                        # something is missing: point just past the last word
+                column, width = words[-1].column + words[-1].width + 1, 1
+        self._report(message, line, column, width)
+        return status
+
+    def _report(self, message: str, line: str | None, column: int | None, width: int | None) -> None:
+        if line is not None and column is not None:
+            self.err.write(line.rstrip("\r\n") + "\n")
+            self.err.write(" " * column + "^" * max(1, width or 1) + "\n")
+        self.err.write("Error: " + " ".join(message.split()) + "\n")
+        self.err.flush()
+
+    # --- completion ------------------------------------------------------------------
+    def live(self, kind: str) -> list[str]:
+        """Names the stack has now, for completing a value of `kind` ([] when unknown)."""
+        source = LIVE_SOURCES.get(kind)
+        if source is None or self.stack is None:
+            return []
+        try:
+            return source(self.stack)
+        except Exception:
+            if debugging():
+                raise
+            return []          # completion never takes the shell down
+
+
+def quoted_token(message: str, tokens: Sequence[str]) -> int | None:
+    """The index of the last token the message quotes (``Cannot find device "eth9"``)."""
+    for quoted in reversed(re.findall(r'"([^"]*)"', message)):
+        if quoted in tokens:
+            return len(tokens) - 1 - list(reversed(tokens)).index(quoted)
+    return None

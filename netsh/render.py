@@ -1,0 +1,248 @@
+"""Results, then rendering (DESIGN principle 8).
+
+Handlers return a `Result`: a kind and plain data with iproute2's key names.
+Command modules register, per kind, how each face shows it: ``text``
+(iproute2's layout), ``brief`` (``-br`` tables) and, where the JSON document
+differs from the data (``ip -j link`` leaves out addr_info), ``json``.  A kind
+without a brief renderer falls back to text; without a json one, the data is
+dumped as it is.  A renderer returns the text to write ("" for nothing), or
+None to stay silent in that face (ping's reply lines under -j).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, TextIO
+
+from netsh.options import Options
+
+
+@dataclass
+class Result:
+    kind: str
+    data: Any = None
+    status: int = 0
+
+
+Renderer = Callable[[Any, "View"], Any]
+FACES = ("text", "brief", "json")
+_REGISTRY: dict[tuple[str, str], Renderer] = {}
+
+
+def renderer(kind: str, face: str = "text"):
+    """Decorator: register `fn(data, view)` as how `face` shows results of `kind`."""
+    if face not in FACES:
+        raise ValueError(f"unknown face {face!r}")
+
+    def register(fn: Renderer) -> Renderer:
+        _REGISTRY[(kind, face)] = fn
+        return fn
+    return register
+
+
+def lookup(kind: str, face: str) -> Renderer | None:
+    return _REGISTRY.get((kind, face))
+
+
+# --- colour, as iproute2 paints it (lib/color.c) ------------------------------------
+
+# attribute -> (light background, dark background) SGR codes
+PALETTE = {
+    "ifname": ("36", "1;36"),
+    "mac": ("33", "1;33"),
+    "inet": ("35", "1;35"),
+    "inet6": ("34", "1;34"),
+    "up": ("32", "1;32"),
+    "down": ("31", "1;31"),
+}
+
+
+def dark_background(environ) -> bool:
+    """COLORFGBG's last field 0-6 or 8 means a dark background (iproute2's heuristic)."""
+    last = environ.get("COLORFGBG", "").rpartition(";")[2]
+    return ";" in environ.get("COLORFGBG", "") and last in ("0", "1", "2", "3", "4", "5", "6", "8")
+
+
+class Painter:
+    """Wraps text in colour codes when enabled; identity otherwise."""
+
+    def __init__(self, enabled: bool, dark: bool = False):
+        self.enabled = enabled
+        self.dark = dark
+
+    def paint(self, attr: str | None, text: str) -> str:
+        if not self.enabled or attr not in PALETTE:
+            return text
+        return f"\x1b[{PALETTE[attr][self.dark]}m{text}\x1b[0m"
+
+    def ifname(self, text: str) -> str:
+        return self.paint("ifname", text)
+
+    def mac(self, text: str) -> str:
+        return self.paint("mac", text)
+
+    def inet(self, text: str, family: str = "inet") -> str:
+        return self.paint("inet6" if family == "inet6" else "inet", text)
+
+    def state(self, state: str, text: str | None = None) -> str:
+        attr = {"UP": "up", "DOWN": "down"}.get(state)
+        return self.paint(attr, state if text is None else text)
+
+
+@dataclass
+class View:
+    """What a renderer may look at besides the data."""
+
+    options: Options = field(default_factory=Options)
+    paint: Painter = field(default_factory=lambda: Painter(False))
+
+
+# --- rendering ----------------------------------------------------------------------
+
+def face_of(options: Options) -> str:
+    if options.json:
+        return "json"
+    return "brief" if options.brief else "text"
+
+
+def render(result: Result, view: View) -> str | None:
+    """The text `result` shows as under the view's options (None: nothing at all)."""
+    face = face_of(view.options)
+    if face == "json":
+        fn = lookup(result.kind, "json")
+        data = fn(result.data, view) if fn else result.data
+        return None if data is None else dump_json(data, view.options.pretty)
+    fn = lookup(result.kind, face) or lookup(result.kind, "text") or default_text
+    return fn(result.data, view)
+
+
+def write(result: Result, view: View, out: TextIO) -> None:
+    text = render(result, view)
+    if text:
+        out.write(text if text.endswith("\n") else text + "\n")
+        out.flush()
+
+
+def dump_json(data: Any, pretty: bool) -> str:
+    if pretty:
+        return json.dumps(data, indent=4) + "\n"
+    return json.dumps(data, separators=(",", ":")) + "\n"
+
+
+def default_text(data: Any, view: View) -> str:
+    if data is None:
+        return ""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, (list, tuple)):
+        return "\n".join(str(item) for item in data)
+    return dump_json(data, True)
+
+
+@renderer("text")
+def text_lines(data, view: View) -> str:
+    """Plain text results (help, completion scripts)."""
+    return data if isinstance(data, str) else "\n".join(data)
+
+
+@renderer("text", "json")
+def text_json(data, view: View):
+    return {"text": data if isinstance(data, str) else "\n".join(data)}
+
+
+# --- shared layouts -------------------------------------------------------------------
+
+def size_columns(cols: list[int], *values: int) -> None:
+    """Widen each column to fit its value (iproute2's size_columns)."""
+    for i, value in enumerate(values):
+        cols[i] = max(cols[i], len(str(value)))
+
+
+def _num(width: int, value: int) -> str:
+    return f"{value:>{width}} "
+
+
+def stats64_lines(stats: dict, level: int) -> list[str]:
+    """``ip -s link``'s RX/TX block (ip/ipaddress.c print_stats64); level 2 adds error rows."""
+    rx, tx = stats.get("rx", {}), stats.get("tx", {})
+
+    def r(key: str) -> int:
+        return rx.get(key, 0)
+
+    def t(key: str) -> int:
+        return tx.get(key, 0)
+
+    cols = [len("*X errors:"), len("packets"), len("errors"), len("dropped"),
+            len("heartbt"), len("overrun"), len("compressed"), len("otherhost")]
+    size_columns(cols, r("bytes"), r("packets"), r("errors"), r("dropped"),
+                 r("missed_errors"), r("multicast"), r("compressed"))
+    size_columns(cols, t("bytes"), t("packets"), t("errors"), t("dropped"),
+                 t("carrier_errors"), t("collisions"), t("compressed"))
+    if level > 1:
+        size_columns(cols, 0, r("length_errors"), r("crc_errors"), r("frame_errors"),
+                     r("fifo_errors"), r("over_errors"), r("nohandler"), r("otherhost"))
+        size_columns(cols, 0, t("aborted_errors"), t("fifo_errors"), t("window_errors"),
+                     t("heartbeat_errors"), t("carrier_changes"))
+    c = cols
+    lines = []
+
+    def header(direction: str, c4: str, c5: str, compressed: int) -> str:
+        return (f"    {direction}: {'bytes':>{c[0] - 4}} {'packets':>{c[1]}} {'errors':>{c[2]}} "
+                f"{'dropped':>{c[3]}} {c4:>{c[4]}} {c5:>{c[5]}} "
+                f"{'compressed' if compressed else '':>{c[6]}}")
+
+    def values(side, keys, compressed_key) -> str:
+        text = "    " + "".join(_num(c[i], side(k)) for i, k in enumerate(keys))
+        return text + (_num(c[6], side(compressed_key)) if side(compressed_key) else "")
+
+    lines.append(header("RX", "missed", "mcast", r("compressed")))
+    lines.append(values(r, ("bytes", "packets", "errors", "dropped", "missed_errors", "multicast"),
+                        "compressed"))
+    if level > 1:
+        extra = ""
+        extra += f"{' nohandler':>{c[6] + 1}}" if r("nohandler") else ""
+        extra += f"{' otherhost':>{c[7] + 1}}" if r("otherhost") else ""
+        lines.append(f"    RX errors:{'':>{c[0] - 10}} {'length':>{c[1]}} {'crc':>{c[2]}} "
+                     f"{'frame':>{c[3]}} {'fifo':>{c[4]}} {'overrun':>{c[5]}}{extra}")
+        text = " " * (c[0] + 5) + "".join(
+            _num(c[i + 1], r(k)) for i, k in enumerate(
+                ("length_errors", "crc_errors", "frame_errors", "fifo_errors", "over_errors")))
+        text += _num(c[6], r("nohandler")) if r("nohandler") else ""
+        text += _num(c[7], r("otherhost")) if r("otherhost") else ""
+        lines.append(text)
+    lines.append(header("TX", "carrier", "collsns", t("compressed")))
+    lines.append(values(t, ("bytes", "packets", "errors", "dropped", "carrier_errors", "collisions"),
+                        "compressed"))
+    if level > 1:
+        has_changes = "carrier_changes" in tx
+        lines.append(f"    TX errors:{'':>{c[0] - 10}} {'aborted':>{c[1]}} {'fifo':>{c[2]}} "
+                     f"{'window':>{c[3]}} {'heartbt':>{c[4]}} "
+                     f"{'transns' if has_changes else '':>{c[5]}}")
+        text = " " * (c[0] + 5) + "".join(
+            _num(c[i + 1], t(k)) for i, k in enumerate(
+                ("aborted_errors", "fifo_errors", "window_errors", "heartbeat_errors")))
+        text += _num(c[5], t("carrier_changes")) if has_changes else ""
+        lines.append(text)
+    return lines
+
+
+# iproute2's -s JSON keys per level (ip/ipaddress.c print_stats64, JSON branch)
+STATS64_KEYS = {
+    1: {"rx": ("bytes", "packets", "errors", "dropped", "over_errors", "multicast", "compressed"),
+        "tx": ("bytes", "packets", "errors", "dropped", "carrier_errors", "collisions", "compressed")},
+    2: {"rx": ("length_errors", "crc_errors", "frame_errors", "fifo_errors", "missed_errors",
+               "nohandler", "otherhost"),
+        "tx": ("aborted_errors", "fifo_errors", "window_errors", "heartbeat_errors",
+               "carrier_changes")},
+}
+_SKIP_ZERO = {"compressed", "nohandler", "otherhost"}     # printed only when non-zero
+
+
+def stats64_json(stats: dict, level: int) -> dict:
+    out: dict[str, dict] = {}
+    for direction in ("rx", "tx"):
+        side = stats.get(direction, {})
+        keys = [k for lvl in range(1, min(level, 2) + 1) for k in STATS64_KEYS[lvl][direction]]
+        out[direction] = {k: side.get(k, 0) for k in keys
+                          if k in side and not (k in _SKIP_ZERO and not side[k])}
+    return out

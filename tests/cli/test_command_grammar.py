@@ -1,0 +1,144 @@
+"""The command tree of netsh.commands: words, aliases, prefixes, synonyms, defaults."""
+import pytest
+
+from netsh.commands import GRAMMAR, build_grammar
+from netsh.grammar import ParseError
+from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+
+
+def name(line: str) -> str:
+    return GRAMMAR.parse(line.split()).command.name
+
+
+@pytest.mark.parametrize("line, command", [
+    ("link show", "link show"),
+    ("link", "link show"),                       # a bare object shows
+    ("l", "link show"),                          # alias (l would be ambiguous with lab)
+    ("a", "address show"),
+    ("addr", "address show"),
+    ("address list", "address show"),
+    ("a lst", "address show"),
+    ("a s", "address show"),                     # address has no set: s is show
+    ("r", "route show"),
+    ("ro", "route show"),
+    ("route list", "route show"),
+    ("n", "neighbour show"),
+    ("neigh", "neighbour show"),
+    ("neighbor show", "neighbour show"),
+    ("neighbour", "neighbour show"),
+    ("li sh", "link show"),                      # unique prefixes
+    ("link del x", "link delete"),
+    ("addr del 192.0.2.1 dev a", "address delete"),
+    ("ip link show", "link show"),               # iproute2 lines paste as they are
+    ("ip a", "address show"),
+    ("ip -s link", None),                        # options are the executor's, not the grammar's
+    ("quit", "exit"),
+    ("q", "exit"),
+    ("help link set", "help"),
+    ("lab down all", "lab down"),
+    ("st Icmp", "stats"),
+])
+def test_words_resolve(line, command):
+    if command is None:
+        with pytest.raises(ParseError):
+            name(line)
+        return
+    assert name(line) == command
+
+
+@pytest.mark.parametrize("line, words, index", [
+    ("link s", "set, show", 1),
+    ("link de x", "delete, detach", 1),
+    ("ip link a", "add, attach", 2),
+    ("s", "sleep, stats", 0),
+])
+def test_ambiguous_prefix_names_the_candidates(line, words, index):
+    with pytest.raises(ParseError) as info:
+        name(line)
+    assert "ambiguous" in info.value.message and words in info.value.message
+    assert info.value.index == index
+
+
+def test_unknown_word_points_at_it():
+    with pytest.raises(ParseError) as info:
+        name("link frob")
+    assert info.value.index == 1 and '"frob"' in info.value.message
+
+
+def test_slots_convert_values():
+    parsed = GRAMMAR.parse("link set dev a up mtu 1400 address 02:00:00:00:00:01".split())
+    assert parsed.args == {"dev": "a", "up": True, "mtu": 1400,
+                           "address": bytes.fromhex("020000000001")}
+    parsed = GRAMMAR.parse("link set a down".split())
+    assert parsed.args["up"] is False
+
+
+def test_set_needs_something_to_do():
+    with pytest.raises(ParseError, match="needs something to do"):
+        name("link set a")
+
+
+def test_up_and_down_conflict():
+    with pytest.raises(ParseError, match="conflicts"):
+        GRAMMAR.parse("link set a up down".split())
+
+
+def test_prefix_without_length_is_a_host_address_for_add_only():
+    add = GRAMMAR.parse("addr add 192.0.2.1 dev a".split()).args["prefix"]
+    delete = GRAMMAR.parse("addr del 192.0.2.1 dev a".split()).args["prefix"]
+    assert add.prefixlen == 32 and delete.prefixlen is None
+
+
+def test_help_takes_several_words():
+    assert GRAMMAR.parse("help link set".split()).args["topic"] == ["link", "set"]
+    assert GRAMMAR.parse(["help"]).args["topic"] is None
+
+
+def test_ping_options_match_exactly():
+    args = GRAMMAR.parse("ping -c 3 -i 0.2 -s 100 -W 1 -I a 192.0.2.2".split()).args
+    assert (args["count"], args["interval"], args["size"], args["timeout"], args["dev"]) == \
+        (3, 0.2, 100, 1.0, "a")
+    assert str(args["address"]) == "192.0.2.2"
+
+
+def test_every_object_with_commands_has_help():
+    for word in ("link", "address", "neighbour", "route", "lab"):
+        assert "help" in GRAMMAR.root.children[word].children
+
+
+def test_stateless_commands():
+    stateless = {c.name for c in GRAMMAR.root.commands() if c.stateless}
+    assert {"help", "exit", "completion", "lab down", "demo", "link help"} <= stateless
+    assert "link show" not in stateless
+
+
+def test_build_grammar_is_repeatable():
+    assert [c.name for c in build_grammar().root.commands()] == \
+        [c.name for c in GRAMMAR.root.commands()]
+
+
+def test_synopses_are_iproute2_style():
+    synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
+    assert synopses["link set"] == "link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ]"
+    assert synopses["help"] == "help [ COMMAND... ]"
+    assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
+
+
+def test_live_names_for_completion():
+    from netsh.argtypes import HOSTDEV, LAYER, LINK
+    from tests.cli.fakes import Run
+    executor = Run().executor
+    assert executor.live("link") == ["lo", "a", "b"]
+    assert executor.live("hostdev") == ["veth-h1", "veth-h2"]
+    assert executor.live("layer") == ["Icmp", "Drop"]
+    assert executor.live("file") == [] and executor.live("nonsense") == []
+    assert LINK.candidates(executor) == ["lo", "a", "b"]
+    assert HOSTDEV.candidates(None) == []
+    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop"]
+
+
+def test_live_names_without_a_stack():
+    from tests.cli.fakes import Run
+    executor = Run().executor
+    executor.stack = None
+    assert executor.live("link") == []

@@ -1,0 +1,246 @@
+"""completions/: generated from the grammar, not stale, and working in bash, zsh and fish.
+
+The engines are exercised on scripts generated from the small tree of
+test_complete.py (so every rule is pinned independently of the real commands),
+then the checked-in scripts are checked against the real tree.  zsh and fish
+tests skip when the shell is missing, and FAIL under NETSH_CI=1 (``make deps``
+installs them).
+"""
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netsh.completion_gen import SHELLS, generate, main
+from tests.cli.test_complete import mini_grammar
+
+ROOT = Path(__file__).resolve().parents[2]
+FILES = {"bash": "completions/netsh.bash", "zsh": "completions/_netsh", "fish": "completions/netsh.fish"}
+CI = os.environ.get("NETSH_CI") == "1"
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path:
+        return path
+    if CI:
+        pytest.fail(f"{tool} is not installed; under NETSH_CI=1 this must not be skipped (make deps)")
+    pytest.skip(f"{tool} is not installed")
+
+
+def run(argv, **kw):
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, **kw)
+    assert proc.returncode == 0 and proc.stderr == "", f"{argv[0]} failed ({proc.returncode}):\n{proc.stderr}"
+    return proc.stdout
+
+
+# --- drivers ------------------------------------------------------------------------
+
+BASH_DRIVER = r'''
+set -u
+source "$1" || exit 3
+COMP_LINE=$2 COMP_POINT=${#2}
+read -r -a COMP_WORDS <<< "$COMP_LINE"
+[[ -z $COMP_LINE || $COMP_LINE == *' ' ]] && COMP_WORDS+=("")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+_netsh || exit 4
+printf '%s\n' "${COMPREPLY[@]}"
+'''
+
+
+def bash_complete(script: Path, line: str) -> list[str]:
+    out = run([need("bash"), "--norc", "--noprofile", "-c", BASH_DRIVER, "_", str(script), line], cwd=script.parent)
+    return [w for w in out.split("\n") if w]
+
+
+ZSH_DRIVER = r'''
+setopt nounset
+source "$1"; shift
+__netsh_candidates "$@"
+print -rl -- "${__netsh_described[@]}" "${__netsh_plain[@]}"
+[[ -z $__netsh_source ]] || print -r -- "<$__netsh_source>"
+'''
+
+
+def zsh_complete(script: Path, line: str) -> list[str]:
+    """Candidates of the zsh engine; zsh leaves prefix filtering to compadd, so filter here."""
+    words = line.split(" ")
+    out = run([need("zsh"), "-f", "-c", ZSH_DRIVER, "_", str(script), *words])
+    cands = [entry.split(":")[0].replace("\\", "") if not entry.startswith("<") else entry
+             for entry in out.splitlines() if entry]
+    return [c for c in cands if c.startswith(words[-1]) or c.startswith("<")]
+
+
+def fish_complete(script: Path, line: str) -> list[str]:
+    out = run([need("fish"), "--no-config", "-c", 'source $argv[1]; complete -C $argv[2]', str(script), line])
+    return [entry.split("\t")[0] for entry in out.splitlines()]
+
+
+@pytest.fixture(scope="module")
+def mini_scripts(tmp_path_factory):
+    d = tmp_path_factory.mktemp("completions")
+    grammar = mini_grammar()
+    for shell, name in FILES.items():
+        (d / Path(name).name).write_text(generate(shell, grammar))
+    (d / "one.pcap").write_text("")
+    return {shell: d / Path(name).name for shell, name in FILES.items()}
+
+
+# Each case: a line (cursor at its end) and what every shell must offer.
+CASES = [
+    ("netsh li", ["link"]),
+    ("netsh ", ["link", "address", "ping", "capture", "help"]),
+    ("netsh link a", ["add", "attach"]),
+    ("netsh li sh", ["show"]),
+    ("netsh ip link se", ["set"]),
+    ("netsh l s", ["set", "show"]),
+    ("netsh l s ", []),                                   # ambiguous: nothing to offer
+    ("netsh bogus ", []),
+    ("netsh link set ", ["dev", "up", "down", "mtu"]),    # DEV: no links offline
+    ("netsh link set lan0 ", ["up", "down", "mtu"]),
+    ("netsh link set dev lan0 up ", ["mtu"]),
+    ("netsh link set lan0 mtu ", []),
+    ("netsh link add x type ", ["pair", "loopback"]),
+    ("netsh link add x ty p", ["pair"]),
+    ("netsh link del ", ["dev"]),
+    ("netsh link dele ", ["dev"]),                         # synonym
+    ("netsh a ", ["add", "show"]),                         # alias
+    ("netsh addr show ", ["dev"]),
+    ("netsh ping 192.0.2.1 -", ["-c", "-I", "-6"]),
+    ("netsh ping 192.0.2.1 -6 -", ["-c", "-I"]),
+    ("netsh ping -I ", []),
+    ("netsh help link ", []),
+    ("netsh -j -s li", ["link"]),
+    ("netsh -- li", ["link"]),
+    ("netsh -br", ["-br"]),
+    ("netsh -c=a", ["-c=always", "-c=auto"]),
+    ("netsh -netns ns1 li", ["link"]),
+]
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_bash_engine(mini_scripts, line, expected):
+    assert sorted(bash_complete(mini_scripts["bash"], line)) == sorted(expected)
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_zsh_engine(mini_scripts, line, expected):
+    assert sorted(zsh_complete(mini_scripts["zsh"], line)) == sorted(expected)
+
+
+@pytest.mark.parametrize("line, expected", CASES)
+def test_fish_engine(mini_scripts, line, expected):
+    assert sorted(fish_complete(mini_scripts["fish"], line)) == sorted(expected)
+
+
+def test_global_options_offered(mini_scripts):
+    offered = bash_complete(mini_scripts["bash"], "netsh -")
+    for word in ["-j", "-p", "-s", "-br", "-c", "-force", "-b", "-i", "-netns", "-V", "-h"]:
+        assert word in offered
+    assert sorted(offered) == sorted(fish_complete(mini_scripts["fish"], "netsh -"))
+    assert sorted(offered) == sorted(zsh_complete(mini_scripts["zsh"], "netsh -"))
+
+
+def test_file_values(mini_scripts):
+    assert bash_complete(mini_scripts["bash"], "netsh -b on") == ["one.pcap"]
+    assert bash_complete(mini_scripts["bash"], "netsh capture -w on") == ["one.pcap"]
+    assert bash_complete(mini_scripts["bash"], "netsh -batch on") == ["one.pcap"]
+    assert zsh_complete(mini_scripts["zsh"], "netsh capture -w ") == ["<file>"]
+    d = mini_scripts["fish"].parent
+    assert fish_complete(mini_scripts["fish"], f"netsh capture -w {d}/on") == [f"{d}/one.pcap"]
+
+
+def test_hostdev_values_come_from_sys_class_net(mini_scripts):
+    if not Path("/sys/class/net").is_dir():
+        pytest.skip("no /sys/class/net")
+    devs = sorted(p.name for p in Path("/sys/class/net").iterdir())
+    assert sorted(bash_complete(mini_scripts["bash"], "netsh link attach ")) == sorted(devs + ["name"])
+    assert sorted(fish_complete(mini_scripts["fish"], "netsh link attach ")) == sorted(devs + ["name"])
+    assert zsh_complete(mini_scripts["zsh"], "netsh link attach ") == ["name", "<hostdev>"]
+
+
+def test_bash_with_comp_words_only(mini_scripts):
+    """Without COMP_LINE the function reads COMP_WORDS/COMP_CWORD."""
+    script = (f'source "$1"; COMP_WORDS=(netsh link a); COMP_CWORD=2; _netsh; '
+              f'printf "%s\\n" "${{COMPREPLY[@]}}"')
+    out = run([need("bash"), "--norc", "--noprofile", "-c", script, "_", str(mini_scripts["bash"])])
+    assert out.split() == ["add", "attach"]
+
+
+def test_bash_wordbreaks(mini_scripts):
+    """bash splits -c=a into "-c" "=" "a"; the replies replace only the last piece."""
+    script = ('source "$1"; COMP_LINE="netsh -c=a"; COMP_POINT=10; COMP_WORDS=(netsh -c = a); COMP_CWORD=3; '
+              '_netsh; printf "%s\\n" "${COMPREPLY[@]}"')
+    out = run([need("bash"), "--norc", "--noprofile", "-c", script, "_", str(mini_scripts["bash"])])
+    assert out.split() == ["always", "auto"]
+
+
+def test_generator_refuses_unsafe_words():
+    g = mini_grammar()
+    g.root.children["link"].aliases["l'x"] = "show"
+    with pytest.raises(ValueError, match="cannot be written"):
+        generate("bash", g)
+
+
+def test_unknown_shell():
+    with pytest.raises(ValueError, match="unknown shell"):
+        generate("csh", mini_grammar())
+    assert main(["csh"]) == 2
+
+
+# --- the checked-in files, from the real tree ----------------------------------------
+
+@pytest.fixture(scope="module")
+def grammar():
+    from netsh.commands import build_grammar
+    return build_grammar()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_checked_in_completions_are_fresh(grammar, shell):
+    path = ROOT / FILES[shell]
+    assert path.exists(), f"{FILES[shell]} is missing: run `make completions`"
+    assert path.read_text() == generate(shell, grammar), \
+        f"{FILES[shell]} is stale (the grammar changed): run `make completions`"
+
+
+def test_checked_in_bash(grammar):
+    script = ROOT / FILES["bash"]
+    out = run([need("bash"), "--norc", "--noprofile", "-c", 'source "$1"; complete -p netsh', "_", str(script)])
+    assert out.strip() == "complete -F _netsh netsh"
+    assert "link" in bash_complete(script, "netsh li")
+    assert {"add", "attach"} <= set(bash_complete(script, "netsh link a"))
+    bash_complete(script, "netsh ping -I ")         # offers nothing offline, and must not fail
+    assert bash_complete(script, "netsh l s ") == []  # ambiguous
+
+
+def test_checked_in_bash_shellcheck():
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed")
+    run(["shellcheck", "-s", "bash", str(ROOT / FILES["bash"])])
+
+
+def test_checked_in_zsh_parses(grammar):
+    run([need("zsh"), "-n", str(ROOT / FILES["zsh"])])
+    assert (ROOT / FILES["zsh"]).read_text().startswith("#compdef netsh\n")
+
+
+def test_checked_in_zsh_registers_with_compinit(grammar, tmp_path):
+    shutil.copy(ROOT / FILES["zsh"], tmp_path / "_netsh")
+    script = ('fpath=("$1" $fpath); autoload -U compinit; compinit -u -D; '
+              'print -r -- "${_comps[netsh]}"')
+    assert run([need("zsh"), "-f", "-c", script, "_", str(tmp_path)]).strip() == "_netsh"
+
+
+def test_checked_in_zsh_engine(grammar):
+    assert "link" in zsh_complete(ROOT / FILES["zsh"], "netsh li")
+    assert {"add", "attach"} <= set(zsh_complete(ROOT / FILES["zsh"], "netsh link a"))
+
+
+def test_checked_in_fish(grammar):
+    script = ROOT / FILES["fish"]
+    assert "link" in fish_complete(script, "netsh li")
+    assert {"add", "attach"} <= set(fish_complete(script, "netsh link a"))
+    fish_complete(script, "netsh ping -I ")
