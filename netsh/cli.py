@@ -11,7 +11,9 @@ it on the way out.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from typing import Sequence
 
 from netsh import __version__
@@ -23,8 +25,17 @@ from stack.errors import StackError
 EXIT_INTERRUPTED = 130
 
 
+def _terminate(signum, frame):
+    # Unwind like Ctrl-C does, so every `finally` runs: the stack thread stops
+    # and closes its pcap handles, a lab removes its namespaces.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _terminate)
     try:
         options, words = parse_options(argv)
     except OptionError as exc:
