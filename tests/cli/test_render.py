@@ -94,7 +94,8 @@ def test_brief_falls_back_to_text():
 def test_stats_text():
     assert run("stats")[1] == ("IcmpInMsgs                      3\n"
                                "IcmpOutEchos                    3\n"
-                               "DropNO_SOCKET                   1\n")
+                               "DropNO_SOCKET                   1           "
+                               "# reply for no waiting ping session\n")
 
 
 def test_host_devices():

@@ -128,3 +128,20 @@ def test_transmit_queue_is_bounded():
         link.xmit(b"\0" * 60)
     assert len(link.txq) == 2
     assert link.stats.tx_dropped == 3 and a.drop["QDISC_DROP"] == 3
+
+
+def test_every_drop_reason_used_in_the_stack_is_described():
+    import re
+    from pathlib import Path
+
+    from stack.counters import DROP_REASONS
+    root = Path(__file__).resolve().parents[2] / "stack"
+    used = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text()
+        used |= set(re.findall(r'drop\("([A-Z0-9_]+)"\)', text))
+        used |= set(re.findall(r'return \("([A-Z0-9_]+)", "In', text))
+        if path.parent.name in ("wire", "l3"):      # parsers and output return a reason
+            used |= set(re.findall(r'return "([A-Z0-9_]+)"', text))
+    assert used, "the scan found no drop reasons at all"
+    assert used - set(DROP_REASONS) == set()
