@@ -19,10 +19,10 @@ refuse.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
-from netsh.grammar import Command, Grammar, Node, ParseError, Slot, match_keyword
+from netsh.grammar import Grammar, Node, ParseError, Slot, SlotFill
 
 Live = Callable[[str], Sequence[str]]
 
@@ -35,98 +35,29 @@ class Candidate(NamedTuple):
 
 
 @dataclass
-class SlotState:
-    """Where a command's slots stand after the tokens typed so far."""
-
-    command: Command
-    given: set[str] = field(default_factory=set)
-    awaiting: Slot | None = None        # a keyword was typed; its value comes next
-
-    @property
-    def open_positional(self) -> Slot | None:
-        for slot in self.command.slots:
-            if slot.is_positional and (slot.repeat or slot.dest not in self.given):
-                return slot
-        return None
-
-    def unused_keywords(self) -> list[tuple[str, Slot]]:
-        """Keywords (and positional intros) whose slot is still free, in declaration order."""
-        return [(kw, slot) for kw, slot in self.command.keyword_slots().items()
-                if slot.dest not in self.given]
-
-    @property
-    def runnable(self) -> bool:
-        if self.awaiting is not None:
-            return False
-        if any(not s.optional and s.dest not in self.given for s in self.command.slots):
-            return False
-        wanted = self.command.require_one_of
-        return not wanted or bool(self.given & set(wanted))
-
-
-@dataclass
 class Position:
     """The node reached by the command words, and the slot state if inside a command."""
 
     node: Node
     path: tuple[str, ...]
-    slots: SlotState | None = None      # set once a token went past the command words
+    slots: SlotFill | None = None       # set once a token went past the command words
 
 
 def walk(grammar: Grammar, tokens: Sequence[str]) -> Position:
     """Follow `tokens` (all complete words) as the parser would; raise ParseError."""
-    node, path, i = grammar.root, (), 0
-    if tokens and tokens[0] == "ip":
-        i = 1
-    while i < len(tokens) and node.children:
-        if node.command and node.command.slots and tokens[i] not in names_of(node):
-            break
-        node = node.match(tokens[i], i)
-        path += (node.word,)
-        i += 1
+    node, i, path = grammar.resolve(tokens, follow_default=False)
     if i == len(tokens):
         return Position(node, path)
     if node.command is None:
         raise ParseError(f'unexpected "{tokens[i]}"', i)
-    return Position(node, path, slot_state(node.command, tokens, i))
-
-
-def slot_state(cmd: Command, tokens: Sequence[str], start: int) -> SlotState:
-    """Mirror of grammar.parse_slots that stops short of converting values."""
-    state = SlotState(cmd)
-    keyword_map = cmd.keyword_slots()
-    for i in range(start, len(tokens)):
-        token = tokens[i]
-        if state.awaiting is not None:
-            state.given.add(state.awaiting.dest)
-            state.awaiting = None
-            continue
-        open_positional = state.open_positional
-        kw = token if token in keyword_map else None
-        if kw is None and open_positional is None:
-            kw = match_keyword(token, list(keyword_map), i)
-        if kw is None:
-            if open_positional is None:
-                raise ParseError(f'unexpected "{token}" for "{cmd.name}"', i)
-            state.given.add(open_positional.dest)
-            continue
-        slot = keyword_map[kw]
-        if slot.dest in state.given:
-            raise ParseError(f'duplicate "{kw}"', i)
-        if slot.is_flag:
-            state.given.add(slot.dest)
-        else:
-            state.awaiting = slot
-    return state
+    fill = SlotFill(node.command, convert=False)
+    for index in range(i, len(tokens)):
+        fill.feed(tokens[index], index)
+    return Position(node, path, fill)
 
 
 def names_of(node: Node) -> set[str]:
-    """Every word that selects a child of `node` exactly (words, synonyms, aliases)."""
-    names = set(node.aliases)
-    for child in node.children.values():
-        names.add(child.word)
-        names.update(child.synonyms)
-    return names
+    return node.names()
 
 
 def node_help(node: Node) -> str:
@@ -146,7 +77,7 @@ def complete(grammar: Grammar, tokens_before: Sequence[str], partial: str,
     if pos.slots is None:
         out += child_candidates(pos.node, partial)
         if pos.node.command is not None:
-            out += slot_candidates(SlotState(pos.node.command), partial, live)
+            out += slot_candidates(SlotFill(pos.node.command), partial, live)
     else:
         out += slot_candidates(pos.slots, partial, live)
     return _unique(out)
@@ -164,7 +95,7 @@ def child_candidates(node: Node, partial: str) -> list[Candidate]:
     return out
 
 
-def slot_candidates(state: SlotState, partial: str, live: Live | None) -> list[Candidate]:
+def slot_candidates(state: SlotFill, partial: str, live: Live | None) -> list[Candidate]:
     if state.awaiting is not None:
         return value_candidates(state.awaiting, partial, live)
     out = [Candidate(kw, keyword_meta(kw, slot))
@@ -248,10 +179,10 @@ def help_at(grammar: Grammar, tokens: Sequence[str], partial: str = "") -> list[
             if not rows:
                 raise ParseError(f'unknown command "{partial}"', len(tokens))
             return rows
-        state = SlotState(node.command)
+        state = SlotFill(node.command)
     else:
         state = pos.slots
-    cmd = state.command
+    cmd = state.cmd
     rows.insert(0, (cmd.synopsis(), cmd.help))
     if state.awaiting is not None:
         rows.append(value_row(state.awaiting))

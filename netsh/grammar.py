@@ -16,7 +16,7 @@ Matching rules (DESIGN principle 7):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 
 class ParseError(Exception):
@@ -176,6 +176,14 @@ class Node:
         where = f'"{self.word}"' if self.word else "netsh"
         raise ParseError(f'unknown command "{token}" for {where}; try "help"', index)
 
+    def names(self) -> set[str]:
+        """Every word that selects a child exactly: words, synonyms, aliases."""
+        names = set(self.aliases)
+        for child in self.children.values():
+            names.add(child.word)
+            names.update(child.synonyms)
+        return names
+
     def walk(self) -> Iterable["Node"]:
         yield self
         for child in self.children.values():
@@ -210,97 +218,142 @@ def match_keyword(token: str, keywords: Sequence[str], index: int) -> str | None
     return hits[0] if hits else None
 
 
+class Resolved(NamedTuple):
+    node: Node
+    index: int                  # tokens used by the command words
+    path: tuple[str, ...]       # canonical words walked
+
+
 class Grammar:
     def __init__(self, root: Node):
         self.root = root
 
     # --- resolving words -------------------------------------------------
-    def resolve(self, tokens: Sequence[str]) -> tuple[Node, int]:
-        """Walk command words; return the deepest node and how many tokens it used."""
-        node = self.root
-        i = 0
+    def resolve(self, tokens: Sequence[str], follow_default: bool = True) -> Resolved:
+        """Walk command words; the deepest node, how many tokens it used, the words' path.
+
+        `follow_default` descends into a node's default child (bare ``link`` is
+        ``link show``), as running does; completion wants the node itself.
+        """
+        node, path, i = self.root, (), 0
         if tokens and tokens[0] == "ip":   # iproute2 lines paste as they are
             i = 1
         while i < len(tokens) and node.children:
-            if node.command and node.command.slots and not tokens[i] in _all_names(node):
+            if node.command and node.command.slots and tokens[i] not in node.names():
                 break
             node = node.match(tokens[i], i)
+            path += (node.word,)
             i += 1
-        while node.command is None and node.default:
+        while follow_default and node.command is None and node.default:
             node = node.children[node.default]
-        return node, i
+            path += (node.word,)
+        return Resolved(node, i, path)
 
     def parse(self, tokens: Sequence[str]) -> Parsed:
         if not tokens or tokens == ["ip"]:
             raise ParseError("empty command", 0)
-        node, i = self.resolve(tokens)
+        node, i, _ = self.resolve(tokens)
         if node.command is None:
             subs = ", ".join(node.children)
             raise ParseError(f'"{node.word}" needs one of: {subs}', len(tokens))
         return Parsed(node.command, parse_slots(node.command, tokens, i))
 
 
-def _all_names(node: Node) -> set[str]:
-    names = set(node.aliases)
-    for child in node.children.values():
-        names.add(child.word)
-        names.update(child.synonyms)
-    return names
+class SlotFill:
+    """A command's slots filled from its tokens, one at a time.
+
+    The parser feeds every token and then calls `finish`; completion and ``?``
+    feed the complete words before the cursor and ask what is still open, so
+    both follow the same rules: keywords match exactly, or by unique prefix
+    once no positional slot is open; other tokens fill the next positional.
+    With `convert` off, values are recorded as typed (nothing is validated).
+    """
+
+    def __init__(self, cmd: Command, convert: bool = True):
+        self.cmd = cmd
+        self.convert = convert
+        self.args: dict[str, Any] = {s.dest: None for s in cmd.slots}
+        self.given: set[str] = set()
+        self.awaiting: Slot | None = None     # a keyword was typed; its value comes next
+        self._awaiting_kw: tuple[str, int] | None = None
+        self._keywords = cmd.keyword_slots()
+
+    @property
+    def open_positional(self) -> Slot | None:
+        for slot in self.cmd.slots:
+            if slot.is_positional and (slot.repeat or slot.dest not in self.given):
+                return slot
+        return None
+
+    def unused_keywords(self) -> list[tuple[str, Slot]]:
+        """Keywords (and positional intros) whose slot is still free, in declaration order."""
+        return [(kw, slot) for kw, slot in self._keywords.items() if slot.dest not in self.given]
+
+    @property
+    def runnable(self) -> bool:
+        try:
+            self._check_complete(0)
+        except ParseError:
+            return False
+        return True
+
+    def _value(self, slot: Slot, token: str, index: int) -> Any:
+        return _convert(slot, token, index) if self.convert else token
+
+    def feed(self, token: str, index: int) -> None:
+        if self.awaiting is not None:
+            slot, self.awaiting = self.awaiting, None
+            self.args[slot.dest] = self._value(slot, token, index)
+            self.given.add(slot.dest)
+            return
+        positional = self.open_positional
+        kw = token if token in self._keywords else None
+        if kw is None and positional is None:
+            kw = match_keyword(token, list(self._keywords), index)
+        if kw is None:
+            if positional is None:
+                raise ParseError(f'unexpected "{token}" for "{self.cmd.name}"', index)
+            value = self._value(positional, token, index)
+            if positional.repeat:
+                self.args[positional.dest] = (self.args[positional.dest] or []) + [value]
+            else:
+                self.args[positional.dest] = value
+            self.given.add(positional.dest)
+            return
+        slot = self._keywords[kw]
+        if slot.dest in self.given:
+            if slot.is_flag:
+                raise ParseError(f'"{token}" conflicts with an earlier word', index)
+            raise ParseError(f'duplicate "{kw}"', index)
+        if slot.is_flag:
+            self.args[slot.dest] = slot.value
+            self.given.add(slot.dest)
+        else:
+            self.awaiting = slot
+            self._awaiting_kw = (kw, index)
+
+    def _check_complete(self, end: int) -> None:
+        if self.awaiting is not None:
+            kw, index = self._awaiting_kw
+            raise ParseError(f'"{kw}" needs a value: {self.awaiting.label}', index)
+        for slot in self.cmd.slots:
+            if not slot.optional and slot.dest not in self.given:
+                needed = f"{slot.keyword} {slot.label}" if slot.keyword else slot.label
+                raise ParseError(f'"{self.cmd.name}" needs {needed}', end)
+        if self.cmd.require_one_of and not self.given & set(self.cmd.require_one_of):
+            raise ParseError(f'"{self.cmd.name}" needs something to do: {_alternatives(self.cmd)}', end)
+
+    def finish(self, end: int) -> dict[str, Any]:
+        self._check_complete(end)
+        return self.args
 
 
 def parse_slots(cmd: Command, tokens: Sequence[str], start: int) -> dict[str, Any]:
     """Fill a command's slots from tokens[start:]; raise ParseError naming the bad token."""
-    args: dict[str, Any] = {s.dest: None for s in cmd.slots}
-    given: set[str] = set()
-    positionals = [s for s in cmd.slots if s.is_positional]
-    keyword_map = cmd.keyword_slots()
-    i = start
-    next_pos = 0
-    while i < len(tokens):
-        token = tokens[i]
-        open_positional = next_pos < len(positionals)
-        kw = None
-        if token in keyword_map:
-            kw = token
-        elif not open_positional:
-            kw = match_keyword(token, list(keyword_map), i)
-        if kw is None:
-            if not open_positional:
-                raise ParseError(f'unexpected "{token}" for "{cmd.name}"', i)
-            slot = positionals[next_pos]
-            value = _convert(slot, token, i)
-            if slot.repeat:
-                args[slot.dest] = (args[slot.dest] or []) + [value]
-            else:
-                next_pos += 1
-                args[slot.dest] = value
-            given.add(slot.dest)
-            i += 1
-            continue
-        slot = keyword_map[kw]
-        if slot.is_flag:
-            if slot.dest in given:
-                raise ParseError(f'"{token}" conflicts with an earlier word', i)
-            args[slot.dest] = slot.value
-            given.add(slot.dest)
-            i += 1
-            continue
-        if slot.dest in given:
-            raise ParseError(f'duplicate "{kw}"', i)
-        if i + 1 >= len(tokens):
-            raise ParseError(f'"{kw}" needs a value: {slot.label}', i)
-        args[slot.dest] = _convert(slot, tokens[i + 1], i + 1)
-        given.add(slot.dest)
-        if slot.is_positional:
-            positionals.remove(slot)
-        i += 2
-    for slot in cmd.slots:
-        if not slot.optional and slot.dest not in given:
-            needed = f"{slot.keyword} {slot.label}" if slot.keyword else slot.label
-            raise ParseError(f'"{cmd.name}" needs {needed}', len(tokens))
-    if cmd.require_one_of and not given & set(cmd.require_one_of):
-        raise ParseError(f'"{cmd.name}" needs something to do: {_alternatives(cmd)}', len(tokens))
-    return args
+    fill = SlotFill(cmd)
+    for i in range(start, len(tokens)):
+        fill.feed(tokens[i], i)
+    return fill.finish(len(tokens))
 
 
 def _alternatives(cmd: Command) -> str:
