@@ -29,7 +29,7 @@ def help_(ctx, args):
     if not words:
         return Result("text", program_usage(grammar))
     try:
-        node, used, _ = grammar.resolve(words)
+        node, used, _ = grammar.resolve(words, follow_default=False)
     except ParseError as exc:
         bad = words[exc.index] if exc.index is not None and exc.index < len(words) else None
         raise CommandError(exc.message, token=bad) from None
