@@ -12,9 +12,8 @@ import re
 from typing import NamedTuple
 
 from netsh.grammar import ArgType
-
-LINK_NAME_MAX = 15                      # IFNAMSIZ - 1
-STATS_LAYERS = ("Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop")
+from stack.api import STATS_GROUPS as STATS_LAYERS
+from stack.api import link_name_problem
 
 
 class LiveArg(ArgType):
@@ -26,10 +25,9 @@ class LiveArg(ArgType):
 
 
 def check_link_name(token: str) -> str:
-    if not token or len(token) > LINK_NAME_MAX:
-        raise ValueError(f"a link name has 1..{LINK_NAME_MAX} characters")
-    if "/" in token or any(c.isspace() for c in token) or token in (".", ".."):
-        raise ValueError("not a valid link name")
+    problem = link_name_problem(token)
+    if problem:
+        raise ValueError(problem)
     return token
 
 

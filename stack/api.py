@@ -11,12 +11,22 @@ from .wire.ethernet import mac_to_str
 from .wire.ipv4 import addr_to_str
 
 LINK_NAME_MAX = 15          # IFNAMSIZ - 1
+STATS_GROUPS = ("Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop")
+
+
+def link_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a link (the kernel's dev_valid_name rules), or None."""
+    if not name or len(name) > LINK_NAME_MAX:
+        return f"a link name has 1..{LINK_NAME_MAX} characters"
+    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
+        return "not a valid link name"
+    return None
 
 
 def _check_name(name: str) -> None:
-    if not name or len(name) > LINK_NAME_MAX or "/" in name or name.strip() != name \
-            or name in (".", ".."):
-        raise StackError(f'"{name}" is not a valid link name')
+    problem = link_name_problem(name)
+    if problem:
+        raise StackError(f'"{name}": {problem}')
 
 
 class StackAPI:
@@ -165,21 +175,21 @@ class StackAPI:
 
     # --- counters --------------------------------------------------------------------
     def stats(self, layer: str | None = None) -> dict:
-        groups = {
-            "Ip": self.ipv4.mib.snapshot(),
-            "IpExt": self.ipv4.ext.snapshot(),
-            "Icmp": self.icmp.mib.snapshot(),
-            "IcmpMsg": self.icmp.msg.snapshot(),
-            "ArpStats": self.arp.stats.snapshot(),
-            "Link": self._link_totals(),
-            "Drop": self.drop.snapshot(),
+        sources = {
+            "Ip": self.ipv4.mib.snapshot,
+            "IpExt": self.ipv4.ext.snapshot,
+            "Icmp": self.icmp.mib.snapshot,
+            "IcmpMsg": self.icmp.msg.snapshot,
+            "ArpStats": self.arp.stats.snapshot,
+            "Link": self._link_totals,
+            "Drop": self.drop.snapshot,
         }
-        if layer is None:
-            return groups
-        for group in groups:
-            if group.lower() == layer.lower():
-                return {group: groups[group]}
-        raise StackError(f'unknown layer "{layer}"; one of: {", ".join(groups)}')
+        wanted = STATS_GROUPS
+        if layer is not None:
+            wanted = [g for g in STATS_GROUPS if g.lower() == layer.lower()]
+            if not wanted:
+                raise StackError(f'unknown layer "{layer}"; one of: {", ".join(STATS_GROUPS)}')
+        return {group: sources[group]() for group in wanted}
 
     def _link_totals(self) -> dict:
         totals: dict[str, int] = {}

@@ -85,7 +85,7 @@ def test_link_set_is_all_or_nothing():
     (lambda s: s.addr_add("eth0", addr_from_str("192.0.2.1"), 24), "Address already assigned"),
     (lambda s: s.addr_del("eth0", addr_from_str("192.0.2.50"), 24), "Cannot assign requested address"),
     (lambda s: s.link_add_pair("eth0", "x"), 'link "eth0" already exists'),
-    (lambda s: s.link_add_pair("averyverylongname16", "x"), "not a valid link name"),
+    (lambda s: s.link_add_pair("averyverylongname16", "x"), "a link name has 1..15 characters"),
     (lambda s: s.link_del("lo"), "cannot delete the loopback link"),
     (lambda s: s.link_detach("eth0"), "not attached to a host device"),
     (lambda s: s.neigh_del("eth0", B_IP), "no neighbour 192.0.2.2 on eth0"),
