@@ -84,9 +84,9 @@ class IPv4:
         self.ext.InOctets += total
         src = buf[off + 12:off + 16]
         dst = buf[off + 16:off + 20]
+        # Martians: the route lookup refuses them and Linux counts no MIB for it.
         if src in self.local or src[0] >= 224 or src in self.broadcasts:
             if not (src in self.local and pkt.link.kind == "loopback"):
-                mib.InAddrErrors += 1
                 self.stack.drop("IP_INVALID_SOURCE")
                 return
         if dst in self.local:
@@ -94,10 +94,8 @@ class IPv4:
         elif dst in self.broadcasts:
             self.ext.InBcastPkts += 1
             pkt.broadcast = True
-        elif dst[0] >= 224 and dst[0] < 240:
-            self.ext.InMcastPkts += 1
-            mib.InDiscards += 1
-            self.stack.drop("IP_INADDRERRORS")
+        elif 224 <= dst[0] < 240:           # no multicast group is ever joined yet
+            self.stack.drop("IP_INVALID_DEST")
             return
         else:
             mib.InAddrErrors += 1
