@@ -89,7 +89,7 @@ class IPv4:
             if not (src in self.local and pkt.link.kind == "loopback"):
                 self.stack.drop("IP_INVALID_SOURCE")
                 return
-        if dst in self.local:
+        if dst in self.local or (dst[0] == 127 and pkt.link is self.stack.loopback):
             pass
         elif dst in self.broadcasts:
             self.ext.InBcastPkts += 1
@@ -180,7 +180,7 @@ class IPv4:
     # --- output -------------------------------------------------------------
     def route(self, dst: bytes, oif=None) -> tuple[object, bytes, bytes | None] | None:
         """(link, next hop, preferred source) for `dst`, local addresses via loopback."""
-        if dst in self.local and oif is None:
+        if (dst in self.local or dst[0] == 127) and oif is None:   # 127/8 is all local, as in Linux
             return self.stack.loopback, dst, dst
         route = self.fib.lookup(dst, oif)
         if route is None:

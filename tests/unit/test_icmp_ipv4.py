@@ -183,3 +183,15 @@ def test_ping_too_big_reports_local_error():
     assert a.ping_send(session, 1) is False
     (event,) = drain(session)
     assert event.kind == "error" and event.message == "local error: message too long, mtu=1500"
+
+
+def test_the_whole_loopback_range_is_local():
+    w = two_hosts()
+    a = w["a"]
+    for dst in ("127.0.0.1", "127.1.2.3", "192.0.2.1"):
+        session = a.ping_open(bytes(int(x) for x in dst.split(".")), 8)
+        a.ping_send(session, 1)
+        w.settle()
+        (event,) = drain(session)
+        assert (event.kind, event.src) == ("reply", dst)
+    assert a.links["lo"].stats.rx_packets == 6
