@@ -324,7 +324,6 @@ class NeighTable:
 
     def _forced_gc(self) -> bool:
         self.stats.forced_gc_runs += 1
-        now = self.stack.now()
         victims = [e for e in self.entries.values()
                    if e.state in (FAILED, STALE, NONE) and not e.queue]
         victims.sort(key=lambda e: e.used)

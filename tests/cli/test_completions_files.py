@@ -6,7 +6,6 @@ then the checked-in scripts are checked against the real tree.  zsh and fish
 tests skip when the shell is missing, and FAIL under NETSH_CI=1 (``make deps``
 installs them).
 """
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,19 +14,10 @@ import pytest
 
 from netsh.completion_gen import SHELLS, generate, main
 from tests.cli.test_complete import mini_grammar
+from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {"bash": "completions/netsh.bash", "zsh": "completions/_netsh", "fish": "completions/netsh.fish"}
-CI = os.environ.get("NETSH_CI") == "1"
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path:
-        return path
-    if CI:
-        pytest.fail(f"{tool} is not installed; under NETSH_CI=1 this must not be skipped (make deps)")
-    pytest.skip(f"{tool} is not installed")
 
 
 def run(argv, **kw):
@@ -163,8 +153,8 @@ def test_hostdev_values_come_from_sys_class_net(mini_scripts):
 
 def test_bash_with_comp_words_only(mini_scripts):
     """Without COMP_LINE the function reads COMP_WORDS/COMP_CWORD."""
-    script = (f'source "$1"; COMP_WORDS=(netsh link a); COMP_CWORD=2; _netsh; '
-              f'printf "%s\\n" "${{COMPREPLY[@]}}"')
+    script = ('source "$1"; COMP_WORDS=(netsh link a); COMP_CWORD=2; _netsh; '
+              'printf "%s\\n" "${COMPREPLY[@]}"')
     out = run([need("bash"), "--norc", "--noprofile", "-c", script, "_", str(mini_scripts["bash"])])
     assert out.split() == ["add", "attach"]
 

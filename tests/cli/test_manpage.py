@@ -5,7 +5,6 @@ iproute2's `make check` does).  Missing tools skip, and FAIL under NETSH_CI=1.
 """
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,21 +13,12 @@ import pytest
 
 from netsh.manpage import esc, generate, synopsis_roff
 from tests.cli.test_complete import mini_grammar
+from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "man" / "netsh.8"
-CI = os.environ.get("NETSH_CI") == "1"
 MINI_EXAMPLES = [("link show", "Links."), ("-j -p link set lan0 up", "Up.")]
 MINI_BATCH = ["# a comment", "link set lan0 up", "ping -c 1 192.0.2.1"]
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path:
-        return path
-    if CI:
-        pytest.fail(f"{tool} is not installed; under NETSH_CI=1 this must not be skipped (make deps)")
-    pytest.skip(f"{tool} is not installed")
 
 
 def lint(page: Path) -> None:

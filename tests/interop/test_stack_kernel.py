@@ -1,8 +1,6 @@
 """Our stack and the Linux kernel on one veth: ping, ARP, NUD, malformed frames."""
 import re
 
-import pytest
-
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
 from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header, mac_from_str
