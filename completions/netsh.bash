@@ -156,16 +156,16 @@ _netsh_node() {
 # _netsh_match TOKEN: REPLY = the canonical child word TOKEN selects (exact name,
 # alias, unique prefix); fails when unknown or ambiguous
 _netsh_match() {
-    local t=$1 e hit=''
+    local t=$1 e c hit=''
     for e in "${names[@]}" "${aliases[@]}"; do
         if [[ ${e%%=*} == "$t" ]]; then e=${e#*=}; REPLY=${e%%=*}; return 0; fi
     done
     [[ -n $t ]] || return 1
     for e in "${names[@]}"; do
         if [[ ${e%%=*} == "$t"* ]]; then
-            e=${e#*=}; e=${e%%=*}
-            [[ -n $hit && $hit != "$e" ]] && return 1
-            hit=$e
+            c=${e#*=}; c=${c%%=*}
+            [[ -n $hit && $hit != "$c" ]] && return 1
+            hit=$c
         fi
     done
     [[ -n $hit ]] && REPLY=$hit
@@ -182,16 +182,17 @@ _netsh_isname() {
 _netsh_kw() {
     local t=$1 e k hit='' n=0
     for e in "${slots[@]}"; do
-        k=${e#*|*|}; k=${k%%|*}
+        k=${e#*\|*\|}; k=${k%%\|*}
         if [[ -n $k && $k == "$t" ]]; then REPLY=$e; return 0; fi
     done
     [[ $2 == 1 || -z $t || $t == -* ]] && return 1
     for e in "${slots[@]}"; do
-        k=${e#*|*|}; k=${k%%|*}
-        if [[ -n $k && $k != -* && $k == "$t"* ]]; then hit=$e; ((n++)); fi
+        k=${e#*\|*\|}; k=${k%%\|*}
+        if [[ -n $k && $k != -* && $k == "$t"* ]]; then hit=$e; (( n++ )); fi
     done
-    ((n == 1)) && REPLY=$hit
+    (( n == 1 )) && REPLY=$hit
 }
+
 
 # _netsh_words WORDS CUR: add the WORDS that start with CUR to COMPREPLY
 _netsh_words() {

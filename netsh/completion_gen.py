@@ -204,20 +204,22 @@ def _sh_global_functions(options: list[OptionWords], with_help: bool) -> str:
 
 # --- bash ------------------------------------------------------------------------------
 
-BASH_ENGINE = r'''
+# The parts of the engine bash and zsh share; written so both read it the same way
+# (patterns escape | as \|, which both take as a literal bar).
+SH_COMMON = r"""
 # _netsh_match TOKEN: REPLY = the canonical child word TOKEN selects (exact name,
 # alias, unique prefix); fails when unknown or ambiguous
 _netsh_match() {
-    local t=$1 e hit=''
+    local t=$1 e c hit=''
     for e in "${names[@]}" "${aliases[@]}"; do
         if [[ ${e%%=*} == "$t" ]]; then e=${e#*=}; REPLY=${e%%=*}; return 0; fi
     done
     [[ -n $t ]] || return 1
     for e in "${names[@]}"; do
         if [[ ${e%%=*} == "$t"* ]]; then
-            e=${e#*=}; e=${e%%=*}
-            [[ -n $hit && $hit != "$e" ]] && return 1
-            hit=$e
+            c=${e#*=}; c=${c%%=*}
+            [[ -n $hit && $hit != "$c" ]] && return 1
+            hit=$c
         fi
     done
     [[ -n $hit ]] && REPLY=$hit
@@ -234,17 +236,21 @@ _netsh_isname() {
 _netsh_kw() {
     local t=$1 e k hit='' n=0
     for e in "${slots[@]}"; do
-        k=${e#*|*|}; k=${k%%|*}
+        k=${e#*\|*\|}; k=${k%%\|*}
         if [[ -n $k && $k == "$t" ]]; then REPLY=$e; return 0; fi
     done
     [[ $2 == 1 || -z $t || $t == -* ]] && return 1
     for e in "${slots[@]}"; do
-        k=${e#*|*|}; k=${k%%|*}
-        if [[ -n $k && $k != -* && $k == "$t"* ]]; then hit=$e; ((n++)); fi
+        k=${e#*\|*\|}; k=${k%%\|*}
+        if [[ -n $k && $k != -* && $k == "$t"* ]]; then hit=$e; (( n++ )); fi
     done
-    ((n == 1)) && REPLY=$hit
+    (( n == 1 )) && REPLY=$hit
 }
 
+"""
+
+
+BASH_ENGINE = SH_COMMON + r'''
 # _netsh_words WORDS CUR: add the WORDS that start with CUR to COMPREPLY
 _netsh_words() {
     local w
@@ -399,47 +405,7 @@ def generate(shell: str, grammar: Grammar) -> str:
 
 # --- zsh -------------------------------------------------------------------------------
 
-ZSH_ENGINE = r"""
-# _netsh_match TOKEN: REPLY = the canonical child word TOKEN selects (exact name,
-# alias, unique prefix); fails when unknown or ambiguous
-_netsh_match() {
-    local t=$1 e c hit=''
-    for e in "${names[@]}" "${aliases[@]}"; do
-        if [[ ${e%%=*} == "$t" ]]; then e=${e#*=}; REPLY=${e%%=*}; return 0; fi
-    done
-    [[ -n $t ]] || return 1
-    for e in "${names[@]}"; do
-        if [[ ${e%%=*} == "$t"* ]]; then
-            c=${e#*=}; c=${c%%=*}
-            [[ -n $hit && $hit != "$c" ]] && return 1
-            hit=$c
-        fi
-    done
-    [[ -n $hit ]] && REPLY=$hit
-}
-
-_netsh_isname() {
-    local e
-    for e in "${names[@]}" "${aliases[@]}"; do [[ ${e%%=*} == "$1" ]] && return 0; done
-    return 1
-}
-
-# _netsh_kw TOKEN EXACT: REPLY = the slot entry whose keyword is TOKEN (or, unless
-# EXACT, the unique keyword it abbreviates; keywords starting with - match exactly)
-_netsh_kw() {
-    local t=$1 e k hit='' n=0
-    for e in "${slots[@]}"; do
-        k=${e#*\|*\|}; k=${k%%\|*}
-        if [[ -n $k && $k == "$t" ]]; then REPLY=$e; return 0; fi
-    done
-    [[ $2 == 1 || -z $t || $t == -* ]] && return 1
-    for e in "${slots[@]}"; do
-        k=${e#*\|*\|}; k=${k%%\|*}
-        if [[ -n $k && $k != -* && $k == "$t"* ]]; then hit=$e; (( n++ )); fi
-    done
-    (( n == 1 )) && REPLY=$hit
-}
-
+ZSH_ENGINE = SH_COMMON + r"""
 # _netsh_values SPEC: the values SPEC offers
 _netsh_values() {
     case $1 in
