@@ -88,7 +88,7 @@ _netsh_node() {
         ;;
     'neighbour show')
         iscmd=1
-        slots=('o|dev|dev|-|')
+        slots=('p|to|to|-|' 'o|dev|dev|-|' 'o|nud|nud|c:permanent,noarp,reachable,stale,none,incomplete,delay,probe,failed,all|')
         ;;
     'neighbour add')
         iscmd=1

@@ -74,7 +74,7 @@ function __netsh_node
             set -g __netsh_names 'show=show=show neighbour entries' 'list=show=show neighbour entries' 'lst=show=show neighbour entries' 'add=add=add a permanent entry' 'delete=delete=remove an entry' 'del=delete=remove an entry' 'flush=flush=remove the entries of a link (not permanent ones)' 'help=help=usage of neighbour'
         case 'neighbour show'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'o|dev|dev|-|only this link'
+            set -g __netsh_slots 'p|to|to|-|only addresses in PREFIX' 'o|dev|dev|-|only this link' 'o|nud|nud|c:permanent,noarp,reachable,stale,none,incomplete,delay,probe,failed,all|only entries in this state'
         case 'neighbour add'
             set -g __netsh_iscmd 1
             set -g __netsh_slots 'p|address||-|ADDR' 'o|lladdr|lladdr|-|LLADDR' 'o|dev|dev|-|the link'

@@ -1,15 +1,27 @@
 """``neighbour``: the ARP cache (ip neigh)."""
 from __future__ import annotations
 
-from netsh.argtypes import ADDR, LINK, LLADDR
+import ipaddress
+
+from netsh.argtypes import ADDR, LINK, LLADDR, Choice, IPv4Prefix
 from netsh.grammar import Node, leaf, opt, pos
 from netsh.render import Result, View, renderer
 
 WORDS = ("neighbour",)
+NUD = Choice(("permanent", "noarp", "reachable", "stale", "none", "incomplete", "delay",
+              "probe", "failed", "all"), "STATE", "a NUD state, or all")
+TO_PREFIX = IPv4Prefix(default_len=32)
 
 
 def show(ctx, args):
-    return Result("neigh", ctx.stack.neigh_list(args["dev"]))
+    """ip neigh show [to PREFIX] [dev DEV] [nud STATE]: the filters are iproute2's."""
+    rows = ctx.stack.neigh_list(args["dev"])
+    if args["to"] is not None:
+        net = ipaddress.IPv4Network(f"{args['to'].address}/{args['to'].prefixlen}", strict=False)
+        rows = [r for r in rows if ipaddress.IPv4Address(r["dst"]) in net]
+    if args["nud"] not in (None, "all"):
+        rows = [r for r in rows if args["nud"].upper() in r["state"]]
+    return Result("neigh", rows)
 
 
 def add(ctx, args):
@@ -28,7 +40,10 @@ def register(root: Node) -> None:
     node = root.add(Node("neighbour", "the neighbour (ARP) table",
                          synonyms=("neighbor", "neigh"), default="show"))
     dev = opt("dev", "dev", LINK, optional=False, help="the link")
-    leaf(node, WORDS + ("show",), [opt("dev", "dev", LINK, help="only this link")],
+    leaf(node, WORDS + ("show",),
+         [pos("to", TO_PREFIX, optional=True, intro="to", help="only addresses in PREFIX"),
+          opt("dev", "dev", LINK, help="only this link"),
+          opt("nud", "nud", NUD, help="only entries in this state")],
          "show neighbour entries", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("add",),
          [pos("address", ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],

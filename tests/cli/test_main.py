@@ -175,3 +175,16 @@ def test_demo(monkeypatch, capsys):
     assert seen["ping"] == 0 and seen["links"] == ["lo", "veth-h1", "veth-h2"]
     assert "ping -c 3 192.0.2.11" in seen["banner"]
     assert "1 received" in capsys.readouterr().out
+
+
+def test_neigh_show_filters_like_iproute2(tmp_path, capsys):
+    batch = tmp_path / "neigh.batch"
+    batch.write_text(SETUP + "neigh add 192.0.2.7 lladdr 02:00:00:00:00:07 dev a\n"
+                             "neigh add 198.51.100.7 lladdr 02:00:00:00:00:08 dev b\n"
+                             "neigh show to 192.0.2.0/24\n"
+                             "neigh show 198.51.100.7 nud permanent\n"
+                             "neigh show nud reachable\n")
+    assert main(["-b", str(batch)]) == 0
+    assert capsys.readouterr().out == (
+        "192.0.2.7 dev a lladdr 02:00:00:00:00:07 PERMANENT \n"
+        "198.51.100.7 dev b lladdr 02:00:00:00:00:08 PERMANENT \n")
