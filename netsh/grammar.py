@@ -306,6 +306,11 @@ class SlotFill:
             self.args[slot.dest] = self._value(slot, token, index)
             self.given.add(slot.dest)
             return
+        attached = self._attached_option(token)
+        if attached is not None:            # ping -c3: option and value in one word
+            self.feed(token[:2], index)
+            self.feed(token[2:], index)
+            return
         positional = self.open_positional
         kw = token if token in self._keywords else None
         if kw is None and positional is None:
@@ -331,6 +336,14 @@ class SlotFill:
         else:
             self.awaiting = slot
             self._awaiting_kw = (kw, index)
+
+    def _attached_option(self, token: str) -> Slot | None:
+        """The option a ``-xVALUE`` word spells, as getopt reads it, if any."""
+        if len(token) > 2 and token[0] == "-" and token not in self._keywords:
+            slot = self._keywords.get(token[:2])
+            if slot is not None and not slot.is_flag and slot.dest not in self.given:
+                return slot
+        return None
 
     def _check_complete(self, end: int) -> None:
         if self.awaiting is not None:

@@ -142,3 +142,11 @@ def test_live_names_without_a_stack():
     executor = Run().executor
     executor.stack = None
     assert executor.live("link") == []
+
+
+def test_single_letter_options_take_attached_values_like_getopt():
+    from netsh.commands import GRAMMAR
+    parsed = GRAMMAR.parse(["ping", "-c3", "-i0.2", "-s", "100", "192.0.2.2"])
+    assert parsed.args["count"] == 3 and parsed.args["interval"] == 0.2 and parsed.args["size"] == 100
+    with pytest.raises(ParseError, match='invalid COUNT "x"'):
+        GRAMMAR.parse(["ping", "-cx", "192.0.2.2"])
