@@ -54,7 +54,6 @@ class PcapLink(Link):
         self.handle = None
         self.immediate = False
         self._fd = None
-        self._stats_base = (0, 0, 0)
 
     def open(self) -> None:
         self.handle, self.immediate = open_handle(self.hostdev)
