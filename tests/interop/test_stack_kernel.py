@@ -129,3 +129,21 @@ def test_fallback_without_immediate_mode_is_reported_and_still_works(veth_peer, 
             out = veth_peer.run("ping", "-c", "2", "-i", "0.2", STACK_IP).stdout
             assert "2 received" in out
     assert any("immediate mode unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_malformed_arp_is_dropped_by_name(veth_peer):
+    with stack_on(veth_peer) as (proxy, _):
+        theirs = mac_from_str(veth_peer.peer_mac)
+        eth = header(b"\xff" * 6, theirs, ETH_P_ARP)
+        body = (b"\x00\x01\x08\x00\x06\x04\x00\x01" + theirs + addr_from_str(veth_peer.peer_ip)
+                + bytes(6) + addr_from_str(STACK_IP))
+        veth_peer.send_raw([eth + body[:20],                              # truncated
+                            eth + b"\x00\x06" + body[2:],                 # not Ethernet hardware
+                            eth + body[:7] + b"\x09" + body[8:]])         # opcode 9
+
+        def counted():
+            d = proxy.stats("Drop")["Drop"]
+            return d.get("PKT_TOO_SMALL", 0) >= 1 and d.get("ARP_UNSUPPORTED", 0) >= 1 \
+                and d.get("ARP_INVALID", 0) >= 1
+        assert wait_for(counted, 5), proxy.stats("Drop")
+        assert "2 received" in veth_peer.run("ping", "-c", "2", "-i", "0.2", STACK_IP).stdout
