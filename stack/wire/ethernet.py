@@ -36,3 +36,47 @@ def mac_from_str(text: str) -> bytes:
         return bytes(int(p, 16) for p in parts)
     except ValueError:
         raise ValueError("expected six hex bytes like 02:00:00:00:00:01") from None
+
+
+# --- dissection ------------------------------------------------------------------
+
+from .dissect import F, dissector  # noqa: E402  (dissect imports nothing from here)
+
+ETHERTYPE_NAMES = {ETH_P_IP: "IPv4", ETH_P_ARP: "ARP", ETH_P_IPV6: "IPv6", ETH_P_8021Q: "802.1Q Virtual LAN",
+                   0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
+                   0x8847: "MPLS label switched packet", 0x8863: "PPPoE Discovery", 0x8864: "PPPoE Session"}
+
+
+def show_mac(mac) -> str:
+    return mac_to_str(mac)
+
+
+def show_ethertype(value: int) -> str:
+    return f"{ETHERTYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})"
+
+
+DST = F("eth.dst", "Destination", 0, 6)
+SRC = F("eth.src", "Source", 6, 6)
+TYPE = F("eth.type", "Type", 12, 2, show=show_ethertype)
+LEN = F("eth.len", "Length", 12, 2)
+
+
+@dissector("linktype", 1)
+def dissect_ethernet(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("eth", "Ethernet II", off, min(HEADER_LEN, end - off))
+    if d.short(layer, HEADER_LEN, end - off, "Ethernet header"):
+        return None
+    dst, src = buf[off:off + 6], buf[off + 6:off + 12]
+    for f, mac in ((DST, dst), (SRC, src)):
+        layer.text(f.name, f.label, mac_to_str(mac), off + f.offset, 6, value=bytes(mac))
+    d.source, d.destination = mac_to_str(src), mac_to_str(dst)
+    value = TYPE.read(buf, off)
+    if value <= 1500:                       # IEEE 802.3 length field
+        layer.label = "IEEE 802.3 Ethernet"
+        layer.field(LEN, buf, off)
+        d.protocol = d.protocol or "LLC"
+        return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
+    layer.field(TYPE, buf, off)
+    d.protocol = ETHERTYPE_NAMES.get(value, f"0x{value:04x}")
+    return ("ethertype", value, off + HEADER_LEN, end)

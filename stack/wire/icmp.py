@@ -25,3 +25,68 @@ UNREACH_TEXT = {
     PORT_UNREACH: "Destination Port Unreachable",
     FRAG_NEEDED: "Frag needed",
 }
+
+
+# --- dissection ------------------------------------------------------------------
+
+from .checksum import ones_sum  # noqa: E402
+from .dissect import F, dissector  # noqa: E402
+
+TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", DEST_UNREACH: "Destination unreachable",
+              4: "Source quench", 5: "Redirect", ECHO_REQUEST: "Echo (ping) request",
+              9: "Router advertisement", 10: "Router solicitation", TIME_EXCEEDED: "Time-to-live exceeded",
+              PARAMETER_PROBLEM: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
+UNREACH_CODES = {NET_UNREACH: "Network unreachable", HOST_UNREACH: "Host unreachable",
+                 PROT_UNREACH: "Protocol unreachable", PORT_UNREACH: "Port unreachable",
+                 FRAG_NEEDED: "Fragmentation needed"}
+ERRORS = (DEST_UNREACH, 4, 5, TIME_EXCEEDED, PARAMETER_PROBLEM)
+
+TYPE = F("icmp.type", "Type", 0, 1, show=lambda v: f"{v} ({TYPE_NAMES.get(v, 'Unknown')})")
+CODE = F("icmp.code", "Code", 1, 1)
+CHECKSUM = F("icmp.checksum", "Checksum", 2, 2, show=lambda v: f"0x{v:04x}")
+IDENT = F("icmp.ident", "Identifier (BE)", 4, 2, show=lambda v: f"{v} (0x{v:04x})")
+SEQ = F("icmp.seq", "Sequence Number (BE)", 6, 2, show=lambda v: f"{v} (0x{v:04x})")
+
+
+@dissector("ip.proto", 1)
+def dissect_icmp(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("icmp", "Internet Control Message Protocol", off, end - off)
+    d.summarise("ICMP", "")
+    if d.short(layer, 4, end - off, "ICMP header"):
+        return None
+    kind, code = buf[off], buf[off + 1]
+    layer.field(TYPE, buf, off)
+    layer.field(CODE, buf, off)
+    csum = layer.field(CHECKSUM, buf, off)
+    if not d.payload_complete:
+        csum.text("icmp.checksum.status", "Checksum Status", "Unverified", off + 2, 2, value=2)
+    else:
+        good = ones_sum(buf[off:end]) == 0xFFFF
+        csum.text("icmp.checksum.status", "Checksum Status", "Good" if good else "Bad",
+                  off + 2, 2, value=1 if good else 0)
+        if not good:
+            d.problem(csum, "bad checksum")
+    info = TYPE_NAMES.get(kind, f"Type {kind}")
+    if kind in (ECHO_REQUEST, ECHO_REPLY, 13, 14):
+        if d.short(layer, HEADER_LEN, end - off, "ICMP echo header"):
+            return None
+        layer.field(IDENT, buf, off)
+        layer.field(SEQ, buf, off)
+        ident, seq = IDENT.read(buf, off), SEQ.read(buf, off)
+        ttl = d.find("ip.ttl")
+        info += (f"  id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+                 + (f", ttl={ttl.value}" if ttl is not None else ""))
+        d.summarise("ICMP", info)
+        if end > off + HEADER_LEN:
+            data = buf[off + HEADER_LEN:end]
+            layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(), off + HEADER_LEN,
+                       len(data), value=data)
+        return None
+    if kind == DEST_UNREACH:
+        info += f" ({UNREACH_CODES.get(code, f'code {code}')})"
+    d.summarise("ICMP", info)
+    if kind in ERRORS and end - off > HEADER_LEN:
+        d.locked = True                      # the quoted packet does not own the summary
+        return ("ethertype", 0x0800, off + HEADER_LEN, end)
+    return None

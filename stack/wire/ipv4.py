@@ -3,17 +3,38 @@ import socket
 import struct
 
 from .checksum import checksum, ones_sum
+from .dissect import F, dissector
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
 MIN_LEN = 20
-OFF_TOTLEN = 2
-OFF_ID = 4
-OFF_FRAG = 6
-OFF_TTL = 8
-OFF_PROTO = 9
-OFF_CSUM = 10
-OFF_SRC = 12
-OFF_DST = 16
+
+# The header's fields, once: the fast path uses their offsets, dissection the whole definition.
+VERSION = F("ip.version", "Version", 0, 1, mask=0xF0)
+HDR_LEN = F("ip.hdr_len", "Header Length", 0, 1, mask=0x0F, show=lambda v: f"{v * 4} bytes ({v})")
+DSFIELD = F("ip.dsfield", "Differentiated Services Field", 1, 1, show=lambda v: f"0x{v:02x}")
+DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC)
+ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03)
+TOTAL_LEN = F("ip.len", "Total Length", 2, 2)
+IDENT = F("ip.id", "Identification", 4, 2, show=lambda v: f"0x{v:04x} ({v})")
+FLAGS = F("ip.flags", "Flags", 6, 1, mask=0xE0, show=lambda v: f"0x{v:x}")
+FLAG_RB = F("ip.flags.rb", "Reserved bit", 6, 1, mask=0x80)
+FLAG_DF_F = F("ip.flags.df", "Don't fragment", 6, 1, mask=0x40)
+FLAG_MF_F = F("ip.flags.mf", "More fragments", 6, 1, mask=0x20)
+FRAG_OFFSET = F("ip.frag_offset", "Fragment Offset", 6, 2, mask=0x1FFF)
+TTL = F("ip.ttl", "Time to Live", 8, 1)
+PROTO = F("ip.proto", "Protocol", 9, 1)
+CHECKSUM = F("ip.checksum", "Header Checksum", 10, 2, show=lambda v: f"0x{v:04x}")
+SRC = F("ip.src", "Source Address", 12, 4)
+DST = F("ip.dst", "Destination Address", 16, 4)
+
+OFF_TOTLEN = TOTAL_LEN.offset
+OFF_ID = IDENT.offset
+OFF_FRAG = FRAG_OFFSET.offset
+OFF_TTL = TTL.offset
+OFF_PROTO = PROTO.offset
+OFF_CSUM = CHECKSUM.offset
+OFF_SRC = SRC.offset
+OFF_DST = DST.offset
 
 FLAG_DF = 0x4000
 FLAG_MF = 0x2000
@@ -83,3 +104,97 @@ def to_int(addr) -> int:
 
 def from_int(value: int) -> bytes:
     return value.to_bytes(4, "big")
+
+
+# --- dissection ------------------------------------------------------------------
+
+PROTO_NAMES = {1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE", 50: "ESP",
+               51: "AH", 58: "ICMPv6", 89: "OSPF", 132: "SCTP"}
+OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route",
+                68: "Time Stamp", 130: "Security", 131: "Loose Source Route",
+                137: "Strict Source Route", 148: "Router Alert"}
+
+
+def _show_proto(value: int) -> str:
+    return f"{PROTO_NAMES.get(value, 'Unknown')} ({value})"
+
+
+def _options(d, layer, buf, start: int, end: int) -> None:
+    opts = layer.text("ip.options", "Options", f"({end - start} bytes)", start, end - start)
+    pos = start
+    while pos < end:
+        kind = buf[pos]
+        if kind in (0, 1):
+            opts.text("ip.opt.type", OPTION_NAMES[kind], str(kind), pos, 1, value=kind)
+            pos += 1
+            if kind == 0:
+                break
+            continue
+        if pos + 1 >= end or buf[pos + 1] < 2 or pos + buf[pos + 1] > end:
+            d.problem(opts, f"malformed: option {kind} runs past the header")
+            return
+        length = buf[pos + 1]
+        name = OPTION_NAMES.get(kind & 0x9F if kind & 0x80 else kind, f"Unknown ({kind})")
+        node = opts.text("ip.opt.type", name, str(kind), pos, length, value=kind)
+        node.text("ip.opt.len", "Length", str(length), pos + 1, 1, value=length)
+        pos += length
+
+
+@dissector("ethertype", 0x0800)
+def dissect_ipv4(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("ip", "Internet Protocol Version 4", off, min(MIN_LEN, end - off))
+    if d.short(layer, MIN_LEN, end - off, "IPv4 header"):
+        return None
+    for f in (VERSION, HDR_LEN):
+        layer.field(f, buf, off)
+    ihl = HDR_LEN.read(buf, off) * 4
+    version = VERSION.read(buf, off)
+    ds = layer.field(DSFIELD, buf, off)
+    ds.field(DSCP, buf, off)
+    ds.field(ECN, buf, off)
+    for f in (TOTAL_LEN, IDENT):
+        layer.field(f, buf, off)
+    flags = layer.field(FLAGS, buf, off)
+    for f in (FLAG_RB, FLAG_DF_F, FLAG_MF_F):
+        flags.field(f, buf, off)
+    frag_bytes = FRAG_OFFSET.read(buf, off) * 8          # in bytes, as tshark reports it
+    layer.text(FRAG_OFFSET.name, FRAG_OFFSET.label, str(frag_bytes), off + 6, 2, value=frag_bytes)
+    layer.children[-1].mask = FRAG_OFFSET.mask
+    layer.field(TTL, buf, off)
+    layer.field(PROTO, buf, off, show=_show_proto)
+    csum = layer.field(CHECKSUM, buf, off)
+    src, dst = bytes(buf[off + 12:off + 16]), bytes(buf[off + 16:off + 20])
+    layer.text("ip.src", SRC.label, addr_to_str(src), off + 12, 4, value=src)
+    layer.text("ip.dst", DST.label, addr_to_str(dst), off + 16, 4, value=dst)
+    d.source, d.destination = addr_to_str(src), addr_to_str(dst)
+    d.net_src, d.net_dst = src, dst
+    d.protocol = "IPv4"
+    if version != 4 or ihl < MIN_LEN:
+        d.problem(layer, f"malformed: version {version}, header length {ihl}")
+        d.info = d.info or "[Malformed Packet]"
+        return None
+    layer.length = min(ihl, end - off)
+    if d.short(layer, ihl, end - off, "IPv4 header with options"):
+        return None
+    good = ones_sum(buf[off:off + ihl]) == 0xFFFF
+    csum.text("ip.checksum.status", "Header checksum status", "Good" if good else "Bad",
+              off + 10, 2, value=1 if good else 0)
+    if not good:
+        d.problem(csum, "bad checksum")
+    if ihl > MIN_LEN:
+        _options(d, layer, buf, off + MIN_LEN, off + ihl)
+    total = TOTAL_LEN.read(buf, off)
+    if total < ihl:
+        d.problem(layer, f"malformed: total length {total} < header length {ihl}")
+        return None
+    payload_end = min(end, off + total)
+    d.payload_complete = off + total <= end
+    if off + total < end:
+        d.claim(off + total)
+    if FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off):
+        d.info = d.info or (f"Fragmented IP protocol (proto={_show_proto(buf[off + 9])}, "
+                            f"off={FRAG_OFFSET.read(buf, off) * 8}, ID={IDENT.read(buf, off):04x})")
+        if FRAG_OFFSET.read(buf, off):
+            return None
+    return ("ip.proto", buf[off + 9], off + ihl, payload_end)

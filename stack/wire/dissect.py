@@ -1,0 +1,254 @@
+"""Dissection: a frame's bytes into a layer tree of fields with byte offsets.
+
+The fast path reads headers through the offsets a wire module declares as
+`F` definitions; dissection walks the very same definitions to build a tree
+(DESIGN principle 4), so the two never disagree.  Each node knows its byte
+offset and length in the frame (and a bit mask for bit fields), which is what
+the hex pane highlights.
+
+Dissectors register by what selects them, as the stack registers handlers:
+``@dissector("ethertype", 0x0800)``, ``@dissector("ip.proto", 1)``,
+``@dissector("linktype", 1)``.  One takes a `Dissection` and the span of its
+header, adds a `Layer`, and returns the next (table, key, offset, end) or None.
+Dissection never raises on bad bytes: a short or broken header becomes a
+layer marked with the problem, and the walk stops there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+DISSECTORS: dict[tuple[str, int], Callable] = {}
+MAX_LAYERS = 32
+
+
+def dissector(table: str, *keys: int):
+    def register(fn):
+        for key in keys:
+            DISSECTORS[(table, key)] = fn
+        return fn
+    return register
+
+
+def _uint(buf, off: int, size: int) -> int:
+    return int.from_bytes(buf[off:off + size], "big")
+
+
+@dataclass(frozen=True)
+class F:
+    """One header field: where it is, how wide, how to show it.
+
+    `offset` and `size` are in bytes from the start of the header; a bit
+    field adds `mask` (over the `size` bytes, big-endian) and its value is
+    shifted down.  Fast-path code uses `offset` directly; `read` is for
+    dissection and tests.
+    """
+
+    name: str                   # tshark's field name where one exists: "ip.ttl"
+    label: str                  # "Time to Live"
+    offset: int
+    size: int
+    mask: int = 0
+    show: Callable[[Any], str] | None = None
+
+    @property
+    def shift(self) -> int:
+        return (self.mask & -self.mask).bit_length() - 1 if self.mask else 0
+
+    def read(self, buf, base: int) -> int:
+        value = _uint(buf, base + self.offset, self.size)
+        if self.mask:
+            value = (value & self.mask) >> self.shift
+        return value
+
+
+class Node:
+    """A field in the tree: name, value, display text, where its bytes are."""
+
+    __slots__ = ("name", "label", "value", "offset", "length", "mask", "children",
+                 "problem", "_show", "_text")
+
+    def __init__(self, name: str, label: str, value: Any, offset: int, length: int,
+                 mask: int = 0, show: Callable | None = None, text: str | None = None):
+        self.name = name
+        self.label = label
+        self.value = value
+        self.offset = offset
+        self.length = length
+        self.mask = mask
+        self.children: list[Node] = []
+        self.problem: str | None = None
+        self._show = show
+        self._text = text
+
+    @property
+    def display(self) -> str:
+        """The value as a person reads it (computed on demand: trees are cheap to build)."""
+        if self._text is None:
+            value = self.value
+            self._text = self._show(value) if self._show else (
+                value.hex(":") if isinstance(value, (bytes, bytearray)) else str(value))
+        return self._text
+
+    def add(self, node: "Node") -> "Node":
+        self.children.append(node)
+        return node
+
+    def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
+        """Add field `f` of the header starting at `base`; returns the new node."""
+        return self.add(Node(f.name, f.label, f.read(buf, base), base + f.offset, f.size,
+                             f.mask, show or f.show))
+
+    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
+        return self.add(Node(name, label, value if value is not None else text, offset, length, text=text))
+
+    def find(self, name: str) -> "Node | None":
+        if self.name == name:
+            return self
+        for child in self.children:
+            hit = child.find(name)
+            if hit is not None:
+                return hit
+        return None
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def to_dict(self) -> dict:
+        row = {"name": self.name, "label": self.label, "value": self.display,
+               "offset": self.offset, "length": self.length}
+        if self.mask:
+            row["mask"] = self.mask
+        if self.problem:
+            row["problem"] = self.problem
+        if self.children:
+            row["fields"] = [child.to_dict() for child in self.children]
+        return row
+
+
+class Layer(Node):
+    """A protocol's header: a node whose children are its fields."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, label: str, offset: int, length: int):
+        super().__init__(name, label, None, offset, length)
+
+    @property
+    def display(self) -> str:
+        return self.label
+
+
+class Dissection:
+    """The walk over one frame and what it found.
+
+    `layers` is the tree; `source`, `destination`, `protocol` and `info` make
+    the one-line summary (tshark's columns), set by whichever layer knows best
+    (the highest one wins).  `problems` collects every malformed/truncated
+    note and bad checksum, so a summary can flag them.
+    """
+
+    __slots__ = ("buf", "length", "layers", "source", "destination", "protocol", "info",
+                 "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete")
+
+    def __init__(self, buf: bytes, tree: bool = True):
+        self.buf = buf
+        self.length = len(buf)
+        self.layers: list[Layer] = []
+        self.source = ""
+        self.destination = ""
+        self.protocol = ""
+        self.info = ""
+        self.problems: list[str] = []
+        self.net_src = None            # addresses for L4 pseudo-header checksums
+        self.net_dst = None
+        self.tree = tree
+        self.claimed = None            # where a length field says the payload ends
+        self.locked = False            # summary fixed (e.g. by an ICMP error quoting a packet)
+        self.payload_complete = True   # False when the network layer's payload was cut by snaplen
+
+    def claim(self, end: int) -> None:
+        """A network layer's length field ends the packet at `end`; the rest is padding."""
+        if self.claimed is None:
+            self.claimed = end
+
+    def summarise(self, protocol: str, info: str, source: str = "", destination: str = "") -> None:
+        """Set the summary columns unless an outer layer fixed them."""
+        if self.locked:
+            return
+        self.protocol = protocol
+        self.info = info
+        if source:
+            self.source, self.destination = source, destination
+
+    def layer(self, name: str, label: str, offset: int, length: int) -> Layer:
+        layer = Layer(name, label, offset, length)
+        self.layers.append(layer)
+        return layer
+
+    def problem(self, node: Node, text: str) -> None:
+        node.problem = text
+        self.problems.append(f"{node.name}: {text}")
+
+    def short(self, layer: Layer, need: int, have: int, what: str) -> bool:
+        """Mark `layer` truncated when `have` < `need` bytes; True if it is."""
+        if have >= need:
+            return False
+        self.problem(layer, f"truncated: {what} needs {need} bytes, {have} captured")
+        if not self.info:
+            self.info = f"[Malformed Packet: {layer.name}]"
+        return True
+
+    def find(self, name: str) -> Node | None:
+        for layer in self.layers:
+            hit = layer.find(name)
+            if hit is not None:
+                return hit
+        return None
+
+    def summary(self) -> dict:
+        return {"source": self.source, "destination": self.destination,
+                "protocol": self.protocol, "length": self.length, "info": self.info}
+
+
+def dissect(buf: bytes, linktype: int = 1, tree: bool = True) -> Dissection:
+    """Dissect one captured frame; never raises on bad bytes."""
+    d = Dissection(bytes(buf), tree)
+    step: tuple | None = ("linktype", linktype, 0, len(buf))
+    for _ in range(MAX_LAYERS):
+        if step is None:
+            break
+        table, key, off, end = step
+        fn = DISSECTORS.get((table, key))
+        if fn is None:
+            if off < end:
+                layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
+                layer.text("data.data", "Data", d.buf[off:end].hex(), off, end - off)
+                if not d.protocol:
+                    d.protocol = "DATA"
+            break
+        try:
+            step = fn(d, off, end)
+        except (IndexError, ValueError, KeyError) as exc:     # a dissector bug must not kill a capture
+            layer = d.layer("_ws.malformed", f"[Malformed Packet: {fn.__module__}]", off, end - off)
+            d.problem(layer, f"malformed: {type(exc).__name__}: {exc}")
+            break
+    if d.claimed is not None and d.claimed < d.length and d.layers and d.layers[0].name == "eth":
+        pad = d.buf[d.claimed:]
+        d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)
+    return d
+
+
+def ensure_registered() -> None:
+    """Import every protocol module so its dissectors are registered."""
+    from . import arp, ethernet, icmp, ipv4  # noqa: F401
+    for name in OPTIONAL_MODULES:
+        try:
+            __import__(f"{__package__}.{name}")
+        except ImportError:
+            pass
+
+
+OPTIONAL_MODULES = ("vlan", "ipv6", "icmpv6", "udp", "tcp", "dns", "dhcp", "linklayers")
