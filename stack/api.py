@@ -33,7 +33,9 @@ class StackAPI:
     API = ("link_list", "host_devices", "link_attach", "link_detach", "link_set",
            "link_add_pair", "link_del", "addr_add", "addr_del", "addr_list", "addr_flush",
            "neigh_list", "neigh_add", "neigh_del", "neigh_flush", "route_list", "stats",
-           "ping_open", "ping_send", "ping_close")
+           "ping_open", "ping_send", "ping_close",
+           "capture_start", "capture_stop", "capture_status", "capture_packets", "capture_clear",
+           "capture_load", "replay")
 
     # --- helpers -------------------------------------------------------------
     def link(self, name: str):
@@ -210,3 +212,69 @@ class StackAPI:
 
     def ping_close(self, session) -> None:
         self.pings.close(session)
+
+    # --- capture -------------------------------------------------------------------------
+    def capture_start(self, dev: str | None = None, expression: str | None = None,
+                      count: int | None = None, snaplen: int | None = None,
+                      write: str | None = None) -> dict:
+        """Start capturing (a fresh ring) on `dev` or every link; refused while one runs."""
+        from .capture import DEFAULT_SNAPLEN, Capture, compile_filter, open_writer
+        if self.capture is not None and self.capture.running:
+            raise StackError('a capture is already running; "capture stop" first')
+        links = [self.link(dev)] if dev else None
+        snaplen = snaplen or DEFAULT_SNAPLEN
+        program = compile_filter(expression, snaplen) if expression else None
+        writer = open_writer(write) if write else None
+        self.ring.clear()
+        self._capture_number = 0
+        self.capture = Capture(self, self.ring, links, program, expression or "", count, snaplen,
+                               writer, self.clock.to_epoch)
+        self.capture.start()
+        return self.capture.status()
+
+    def capture_stop(self) -> dict:
+        if self.capture is None or not self.capture.running:
+            raise StackError("no capture is running")
+        self.capture.stop()
+        return self.capture.status()
+
+    def capture_status(self) -> dict:
+        if self.capture is None:
+            return {"running": False, "ring_packets": len(self.ring), "ring_bytes": self.ring.bytes,
+                    "ring_overflow": self.ring.overflow}
+        return self.capture.status()
+
+    def capture_packets(self, number: int | None = None, last: int | None = None) -> list:
+        """Captured packets: all, packet `number`, or the `last` N (copies; the ring moves on)."""
+        packets = self.ring.packets
+        if number is not None:
+            found = [p for p in packets if p.number == number]
+            if not found:
+                raise StackError(f"no packet {number} in the capture ring")
+            return found
+        if last is not None:
+            return list(packets)[-last:]
+        return list(packets)
+
+    def capture_clear(self) -> int:
+        count = len(self.ring)
+        self.ring.clear()
+        self._capture_number = 0
+        return count
+
+    def capture_load(self, packets: list) -> int:
+        """Replace the ring's contents with packets read from a file (numbered from 1)."""
+        if self.capture is not None and self.capture.running:
+            raise StackError('a capture is running; "capture stop" first')
+        self.capture_clear()
+        for pkt in packets:
+            pkt.number = self.capture_numbers()
+            self.ring.add(pkt)
+        return len(self.ring)
+
+    def replay(self, dev: str, frames: list[bytes]) -> int:
+        """Frames into `dev`'s receive path as if they came off its wire."""
+        link = self.link(dev)
+        for frame in frames:
+            link.deliver(frame)
+        return len(frames)

@@ -17,6 +17,10 @@ class MonotonicClock:
     def now(self) -> float:
         return time.monotonic()
 
+    def to_epoch(self, when: float) -> float:
+        """Wall-clock seconds for a stack time (for capture files only)."""
+        return when + (time.time() - time.monotonic())
+
 
 class FakeClock:
     """A clock that moves only when a test says so."""
@@ -26,6 +30,9 @@ class FakeClock:
 
     def now(self) -> float:
         return self._now
+
+    def to_epoch(self, when: float) -> float:
+        return 1_700_000_000.0 + when
 
     def advance(self, seconds: float) -> None:
         self._now += seconds

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from .api import StackAPI
+from .capture import Capture, Ring
 from .clock import MonotonicClock, Timers
 from .counters import Drops
 from .l2.arp import Arp
@@ -42,6 +43,9 @@ class Stack(StackAPI):
         self.timers = Timers()
         self.drop = Drops()
         self.links: dict[str, object] = {}
+        self.ring = Ring()
+        self.capture: Capture | None = None
+        self._capture_number = 0
         self.by_index: dict[int, object] = {}
         self._next_index = 1
         for attr, cls in PROTOCOLS:
@@ -65,6 +69,13 @@ class Stack(StackAPI):
         self._next_index += 1
         self.links[link.name] = link
         self.by_index[link.index] = link
+        if self.capture is not None and self.capture.running and self.capture.covers(link):
+            link.tap = self.capture.tap
+
+    def capture_numbers(self) -> int:
+        """The next capture packet number (1, 2, ... since the ring was last cleared)."""
+        self._capture_number += 1
+        return self._capture_number
 
     def remove_link(self, link) -> None:
         self.arp.table.remove_link(link)

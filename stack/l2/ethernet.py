@@ -24,6 +24,8 @@ class EthernetLayer:
         n = len(frame)
         stats.rx_packets += 1
         stats.rx_bytes += n
+        if link.tap is not None:            # where AF_PACKET sees it: before any handler
+            link.tap(link, frame, "in")
         stack = self.stack
         if not link.admin_up:
             stats.rx_dropped += 1

@@ -56,6 +56,7 @@ class Link:
         self.txq: deque[bytes] = deque()
         self.txqlen = DEFAULT_TXQLEN
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
+        self.tap = None                 # a capture's tap(link, frame, direction), when one runs
 
     # --- state ---------------------------------------------------------
     @property
@@ -131,6 +132,8 @@ class Link:
                 stats.tx_packets += 1
                 stats.tx_bytes += len(frame)
                 sent += 1
+                if self.tap is not None:
+                    self.tap(self, frame, "out")
             else:
                 stats.tx_errors += 1
                 self.stack.drop("TX_ERROR")

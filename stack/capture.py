@@ -1,0 +1,175 @@
+"""Capture taps and the capture ring (DESIGN principles 6 and 10).
+
+Taps sit where the kernel's AF_PACKET taps sit: on receive before any
+protocol handler sees the frame (Ethernet receive calls `link.tap`), and on
+transmit with the exact bytes handed to the wire (`Link.flush_tx`).  A link
+without a capture has `tap = None`, so the cost when off is one attribute
+test per frame.  Filters are BPF compiled by libpcap; packets land in a ring
+bounded by count and bytes whose overflow is counted.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from .errors import StackError
+
+DLT_EN10MB = 1
+RING_PACKETS = 100_000
+RING_BYTES = 64 << 20
+DEFAULT_SNAPLEN = 262144
+
+
+@dataclass(slots=True)
+class Captured:
+    number: int
+    ts: float                 # stack clock seconds (wall-clock based, for files)
+    data: bytes               # the captured bytes (cut to snaplen)
+    orig_len: int
+    link: str
+    ifindex: int
+    direction: str            # "in" or "out"
+    linktype: int = DLT_EN10MB
+
+
+def compile_filter(expression: str, snaplen: int = DEFAULT_SNAPLEN):
+    """A libpcap BPF program for Ethernet frames; StackError with libpcap's words if bad."""
+    import pcapy
+    try:
+        return pcapy.compile(DLT_EN10MB, snaplen, expression, 1, 0xFFFFFFFF)
+    except pcapy.PcapError as exc:
+        raise StackError(f"bad filter '{expression}': {exc}") from None
+
+
+class Ring:
+    """Captured packets, oldest first, bounded by count and by bytes."""
+
+    def __init__(self, max_packets: int = RING_PACKETS, max_bytes: int = RING_BYTES):
+        self.max_packets = max_packets
+        self.max_bytes = max_bytes
+        self.packets: deque[Captured] = deque()
+        self.bytes = 0
+        self.overflow = 0            # packets pushed out to make room
+
+    def add(self, pkt: Captured) -> None:
+        self.packets.append(pkt)
+        self.bytes += len(pkt.data)
+        while len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
+            old = self.packets.popleft()
+            self.bytes -= len(old.data)
+            self.overflow += 1
+
+    def clear(self) -> None:
+        self.packets.clear()
+        self.bytes = 0
+        self.overflow = 0
+
+    def __len__(self) -> int:
+        return len(self.packets)
+
+
+class Capture:
+    """One capture session on some links (or all), filtered, counted, maybe written to a file."""
+
+    def __init__(self, stack, ring: Ring, links: list | None, program=None, expression: str = "",
+                 count: int | None = None, snaplen: int = DEFAULT_SNAPLEN, writer=None,
+                 wallclock=None):
+        self.stack = stack
+        self.ring = ring
+        self.links = links                    # None: every link, also ones added later
+        self.program = program
+        self.expression = expression
+        self.count = count
+        self.snaplen = snaplen
+        self.writer = writer
+        self.wallclock = wallclock            # maps stack time to epoch seconds for files
+        self.seen = 0
+        self.matched = 0
+        self.captured = 0
+        self.write_errors = 0
+        self.running = False
+
+    # --- attaching ---------------------------------------------------------
+    def covers(self, link) -> bool:
+        return self.links is None or link in self.links
+
+    def start(self) -> None:
+        self.running = True
+        for link in self.stack.links.values():
+            if self.covers(link):
+                link.tap = self.tap
+
+    def stop(self) -> None:
+        self.running = False
+        for link in self.stack.links.values():
+            if link.tap == self.tap:
+                link.tap = None
+        if self.writer is not None:
+            try:
+                self.writer.close()
+            except OSError:
+                self.write_errors += 1
+            self.writer = None
+
+    # --- the tap --------------------------------------------------------------
+    def tap(self, link, frame: bytes, direction: str) -> None:
+        self.seen += 1
+        if self.program is not None and not self.program.filter(frame):
+            return
+        self.matched += 1
+        now = self.stack.now()
+        ts = self.wallclock(now) if self.wallclock else now
+        data = frame if len(frame) <= self.snaplen else frame[:self.snaplen]
+        self.captured += 1
+        pkt = Captured(self.stack.capture_numbers(), ts, data, len(frame), link.name, link.index,
+                       direction)
+        self.ring.add(pkt)
+        if self.writer is not None:
+            try:
+                self.writer.write(pkt)
+            except OSError:
+                self.write_errors += 1
+        if self.count is not None and self.captured >= self.count:
+            self.stop()
+
+    def status(self) -> dict:
+        return {"running": self.running, "links": None if self.links is None else
+                [link.name for link in self.links], "filter": self.expression,
+                "count": self.count, "snaplen": self.snaplen, "seen": self.seen,
+                "matched": self.matched, "captured": self.captured,
+                "ring_packets": len(self.ring), "ring_bytes": self.ring.bytes,
+                "ring_overflow": self.ring.overflow, "write_errors": self.write_errors}
+
+
+class _FileWriter:
+    """Captured packets streamed into a pcapng file (stack/capfile.py does the format)."""
+
+    def __init__(self, path: str):
+        from . import capfile
+        self._capfile = capfile
+        try:
+            self._out = capfile.PcapngWriter(path)
+        except OSError as exc:
+            raise StackError(f'cannot write "{path}": {exc.strerror}') from None
+
+    def write(self, pkt: Captured) -> None:
+        self._out.write(to_record(pkt))
+
+    def close(self) -> None:
+        self._out.close()
+
+
+def open_writer(path: str) -> _FileWriter:
+    return _FileWriter(path)
+
+
+def to_record(pkt: Captured):
+    from .capfile import Record
+    return Record(ts_ns=int(round(pkt.ts * 1e9)), data=pkt.data, orig_len=pkt.orig_len,
+                  linktype=pkt.linktype, ifname=pkt.link, direction=pkt.direction,
+                  ifindex=pkt.ifindex)
+
+
+def from_record(rec, number: int = 0) -> Captured:
+    return Captured(number, rec.ts, rec.data, rec.orig_len, rec.ifname or "", rec.ifindex,
+                    rec.direction or "", rec.linktype)
