@@ -247,20 +247,19 @@ class NeighTable:
         if entry.state in (PERMANENT, NOARP):
             return entry
         now = self.stack.now()
-        new = REACHABLE if reachable else STALE
         changed = entry.lladdr != lladdr
-        if entry.state in VALID and not changed and new is STALE:
-            new = entry.state           # same address: a STALE hint does not downgrade
-        if changed:
-            entry.set_lladdr(lladdr)
         entry.updated = now
-        if new is REACHABLE:
+        if reachable:                   # only a proof of reachability confirms (__neigh_update)
+            if changed:
+                entry.set_lladdr(lladdr)
             entry.confirmed = now
             entry.state = REACHABLE
             self._arm(entry, now + self.reachable_time)
-        elif new is STALE or changed:
+        elif changed or entry.state not in VALID:
+            entry.set_lladdr(lladdr)
             entry.state = STALE
             self._disarm(entry)
+        # else: same address, a STALE hint: the state stays as it is
         self._flush_queue(entry)
         return entry
 

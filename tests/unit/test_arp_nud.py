@@ -144,3 +144,16 @@ def test_arp_request_for_someone_else_is_not_answered():
     assert a.arp.stats.InRequests == 1
     assert a.arp.stats.OutReplies == 0
     assert a.drop["ARP_NOT_FOR_US"] == 1
+
+
+def test_a_request_from_the_neighbour_does_not_confirm_reachability():
+    w = two_hosts()
+    a, b = w["a"], w["b"]
+    session = a.ping_open(B_IP, 56)
+    a.ping_send(session, 1)
+    w.settle()
+    entry = a.arp.table.entries[(a.links["eth0"].index, B_IP)]
+    confirmed = entry.confirmed
+    w.run(6)                       # b's DELAY -> PROBE: a unicast request reaches a
+    assert b.arp.stats.OutRequests >= 1
+    assert entry.state == nud.REACHABLE and entry.confirmed == confirmed
