@@ -25,7 +25,7 @@ _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
     '')
-        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
+        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
         aliases=('a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route')
         ;;
     'link')
@@ -122,9 +122,44 @@ _netsh_node() {
         iscmd=1
         slots=('p|layer||c:Ip,IpExt,Icmp,IcmpMsg,ArpStats,Link,Drop|')
         ;;
+    'capture')
+        names=('start=start' 'stop=stop' 'status=status' 'show=show' 'list=show' 'lst=show' 'clear=clear' 'save=save' 'read=read' 'help=help')
+        ;;
+    'capture start')
+        iscmd=1
+        slots=('o|dev|dev|-|' 'o|filter|filter|-|' 'o|count|count|-|' 'o|snaplen|snaplen|-|' 'o|write|write|k:file|')
+        ;;
+    'capture stop')
+        iscmd=1
+        ;;
+    'capture status')
+        iscmd=1
+        ;;
+    'capture show')
+        iscmd=1
+        slots=('f|verbose|-V|-|' 'f|hex|-x|-|' 'p|number||-|' 'o|last|last|-|')
+        ;;
+    'capture clear')
+        iscmd=1
+        ;;
+    'capture save')
+        iscmd=1
+        slots=('p|file||k:file|')
+        ;;
+    'capture read')
+        iscmd=1
+        slots=('p|file||k:file|')
+        ;;
+    'capture help')
+        iscmd=1
+        ;;
+    'replay')
+        iscmd=1
+        slots=('p|file||k:file|' 'o|dev|dev|-|' 'o|rate|rate|-|')
+        ;;
     'help')
         iscmd=1
-        slots=('r|topic||c:link,address,neighbour,route,ping,stats,help,exit,sleep,completion,lab,demo|')
+        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,help,exit,sleep,completion,lab,demo|')
         ;;
     'exit')
         iscmd=1

@@ -28,7 +28,7 @@ function __netsh_node
     set -g __netsh_iscmd
     switch $argv[1]
         case ''
-            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
+            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
             set -g __netsh_aliases 'a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route'
         case 'link'
             set -g __netsh_names 'show=show=show links (all, or DEV)' 'list=show=show links (all, or DEV)' 'lst=show=show links (all, or DEV)' 'host=host=host NICs pcap can open; attached ones say as what' 'attach=attach=bind a host NIC to the stack as a new link' 'detach=detach=release an attached host NIC' 'set=set=change a link\'s state, MTU or MAC address' 'add=add=make a pair of links joined by an in-process cable' 'delete=delete=delete a link (both ends of a pair)' 'del=delete=delete a link (both ends of a pair)' 'help=help=usage of link'
@@ -98,9 +98,34 @@ function __netsh_node
         case 'stats'
             set -g __netsh_iscmd 1
             set -g __netsh_slots 'p|layer||c:Ip,IpExt,Icmp,IcmpMsg,ArpStats,Link,Drop|LAYER'
+        case 'capture'
+            set -g __netsh_names 'start=start=start capturing into the ring (a new capture empties it)' 'stop=stop=stop the running capture' 'status=status=what the capture is doing and the ring holds' 'show=show=captured packets: one line each, or trees and bytes' 'list=show=captured packets: one line each, or trees and bytes' 'lst=show=captured packets: one line each, or trees and bytes' 'clear=clear=empty the ring' 'save=save=write the ring to FILE (pcap for .pcap/.cap, else pcapng)' 'read=read=load a pcap/pcapng file (gzip too) into the ring' 'help=help=usage of capture'
+        case 'capture start'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|dev|dev|-|only this link (default: every link)' 'o|filter|filter|-|a tcpdump filter expression' 'o|count|count|-|stop after COUNT packets' 'o|snaplen|snaplen|-|bytes kept of each packet' 'o|write|write|k:file|also stream packets into a pcapng FILE'
+        case 'capture stop'
+            set -g __netsh_iscmd 1
+        case 'capture status'
+            set -g __netsh_iscmd 1
+        case 'capture show'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'f|verbose|-V|-|the layer tree of each packet' 'f|hex|-x|-|the bytes, in hex and ASCII' 'p|number||-|N' 'o|last|last|-|N'
+        case 'capture clear'
+            set -g __netsh_iscmd 1
+        case 'capture save'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|file||k:file|FILE'
+        case 'capture read'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|file||k:file|FILE'
+        case 'capture help'
+            set -g __netsh_iscmd 1
+        case 'replay'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|file||k:file|FILE' 'o|dev|dev|-|DEV' 'o|rate|rate|-|PPS'
         case 'help'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,help,exit,sleep,completion,lab,demo|COMMAND'
+            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,help,exit,sleep,completion,lab,demo|COMMAND'
         case 'exit'
             set -g __netsh_iscmd 1
         case 'sleep'

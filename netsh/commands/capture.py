@@ -1,0 +1,214 @@
+"""``capture`` and ``replay``: what crossed a link, dissected, saved, read back, pushed again.
+
+The stack keeps the ring and the taps; files are read and written here, in
+the face (stack/capfile does the formats), except a capture's own ``write
+FILE``, which the stack streams as packets arrive.
+"""
+from __future__ import annotations
+
+import time
+
+from netsh.argtypes import FILE, LINK, Integer
+from netsh.executor import CommandError
+from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
+from netsh.inspect import frame_header, hex_dump, packet_view, summary_line, tree_lines
+from netsh.render import Result, View, renderer
+from stack.errors import StackError
+
+WORDS = ("capture",)
+PACKETS = Integer(1, 2 ** 31, "N", "a packet number")
+LAST = Integer(1, 2 ** 31, "N", "how many of the newest packets")
+COUNT = Integer(1, 2 ** 31, "COUNT", "stop after COUNT packets")
+SNAPLEN = Integer(14, 262144, "SNAPLEN", "bytes kept of each packet, 14..262144")
+RATE = Integer(1, 1_000_000, "PPS", "packets per second, 1..1000000")
+REPLAY_BATCH = 256
+
+
+class BpfFilter(ArgType):
+    """A tcpdump filter expression, checked by libpcap as it is typed."""
+
+    metavar = "EXPR"
+    help = "a tcpdump (BPF) filter expression, quoted"
+
+    def parse(self, token: str) -> str:
+        from stack.capture import compile_filter
+        try:
+            compile_filter(token)
+        except StackError as exc:
+            raise ValueError(str(exc).partition(": ")[2]) from None
+        return token
+
+
+FILTER = BpfFilter()
+
+
+# --- handlers --------------------------------------------------------------------------
+
+def start(ctx, args):
+    return Result("capture-status", ctx.stack.capture_start(
+        args["dev"], args["filter"], args["count"], args["snaplen"], args["write"]))
+
+
+def stop(ctx, args):
+    return Result("capture-status", ctx.stack.capture_stop())
+
+
+def status(ctx, args):
+    return Result("capture-status", ctx.stack.capture_status())
+
+
+def show(ctx, args):
+    packets = ctx.stack.capture_packets(args["number"], args["last"])
+    everything = ctx.stack.capture_packets() if packets else []
+    first = everything[0].ts if everything else 0.0
+    detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
+    rows = [packet_view(p, first, detail) for p in packets]
+    return Result("capture", {"packets": rows, "verbose": bool(args["verbose"]),
+                              "hex": bool(args["hex"])})
+
+
+def clear(ctx, args):
+    ctx.stack.capture_clear()
+
+
+def save(ctx, args):
+    from stack.capfile import PcapngWriter, PcapWriter
+    from stack.capture import to_record
+    path = args["file"]
+    packets = ctx.stack.capture_packets()
+    writer_class = PcapWriter if path.endswith((".pcap", ".cap")) else PcapngWriter
+    try:
+        with writer_class(path) as writer:
+            for pkt in packets:
+                writer.write(to_record(pkt))
+    except OSError as exc:
+        raise CommandError(f'cannot write "{path}": {exc.strerror or exc}', token=path) from None
+    return Result("text", f"{len(packets)} packets saved to {path}")
+
+
+def read_records(ctx, path: str) -> list:
+    """Every record of a capture file; a damaged tail is a warning, not a loss of the rest."""
+    from stack.capfile import CaptureFileError, read
+    records = []
+    try:
+        for rec in read(path):
+            records.append(rec)
+    except CaptureFileError as exc:
+        if not records:
+            raise CommandError(str(exc), token=path) from None
+        ctx.err.write(f"Warning: {exc}; kept the {len(records)} packets before it\n")
+    except OSError as exc:
+        raise CommandError(f'cannot read "{path}": {exc.strerror or exc}', token=path) from None
+    return records
+
+
+def read(ctx, args):
+    from stack.capture import from_record
+    packets = [from_record(rec) for rec in read_records(ctx, args["file"])]
+    count = ctx.stack.capture_load(packets)
+    return Result("text", f"{count} packets read from {args['file']}")
+
+
+def replay(ctx, args):
+    from stack.capfile import to_ethernet
+    dev = args["dev"]
+    link = ctx.stack.link_list(dev)[0]
+    dst = bytes.fromhex(link["address"].replace(":", ""))
+    frames = []
+    skipped = 0
+    for rec in read_records(ctx, args["file"]):
+        frame = to_ethernet(rec, dst, b"\x02\x00\x00\x00\x00\xfe")
+        if frame is None:
+            skipped += 1
+        else:
+            frames.append(frame)
+    rate = args["rate"]
+    sent = 0
+    start_time = time.monotonic()
+    batch = 1 if rate and rate < REPLAY_BATCH else REPLAY_BATCH
+    for i in range(0, len(frames), batch):
+        if rate:
+            due = start_time + i / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        sent += ctx.stack.replay(dev, frames[i:i + batch])
+    note = f" ({skipped} skipped: not convertible to Ethernet)" if skipped else ""
+    return Result("text", f"{sent} frames replayed into {dev}{note}")
+
+
+# --- grammar -----------------------------------------------------------------------------
+
+def register(root: Node) -> None:
+    node = root.add(Node("capture", "capture packets on links, dissect, save and read them",
+                         default="show"))
+    leaf(node, WORDS + ("start",),
+         [opt("dev", "dev", LINK, help="only this link (default: every link)"),
+          opt("filter", "filter", FILTER, help="a tcpdump filter expression"),
+          opt("count", "count", COUNT, help="stop after COUNT packets"),
+          opt("snaplen", "snaplen", SNAPLEN, help="bytes kept of each packet"),
+          opt("write", "write", FILE, help="also stream packets into a pcapng FILE")],
+         "start capturing into the ring (a new capture empties it)", start)
+    leaf(node, WORDS + ("stop",), [], "stop the running capture", stop)
+    leaf(node, WORDS + ("status",), [], "what the capture is doing and the ring holds", status)
+    leaf(node, WORDS + ("show",),
+         [flag("-V", "verbose", help="the layer tree of each packet"),
+          flag("-x", "hex", help="the bytes, in hex and ASCII"),
+          pos("number", PACKETS, optional=True),
+          opt("last", "last", LAST)],
+         "captured packets: one line each, or trees and bytes", show,
+         synonyms=("list", "lst"))
+    leaf(node, WORDS + ("clear",), [], "empty the ring", clear)
+    leaf(node, WORDS + ("save",), [pos("file", FILE)],
+         "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save)
+    leaf(node, WORDS + ("read",), [pos("file", FILE)],
+         "load a pcap/pcapng file (gzip too) into the ring", read)
+    leaf(root, ("replay",),
+         [pos("file", FILE), opt("dev", "dev", LINK, optional=False),
+          opt("rate", "rate", RATE)],
+         "push a file's frames into a link's receive path, as if off the wire", replay)
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+@renderer("capture")
+def capture_text(data: dict, view: View) -> str:
+    out = []
+    for row in data["packets"]:
+        if not (data["verbose"] or data["hex"]):
+            out.append(summary_line(row))
+            continue
+        if data["verbose"]:
+            out.append(frame_header(row))
+            for layer in row["layers"]:
+                out += tree_lines(layer)
+        else:
+            out.append(summary_line(row))
+        if data["hex"]:
+            out.append("")
+            out.append(hex_dump(bytes.fromhex(row["bytes"])))
+        out.append("")
+    return "\n".join(out).rstrip("\n")
+
+
+@renderer("capture", "json")
+def capture_json(data: dict, view: View):
+    return data["packets"]
+
+
+@renderer("capture-status")
+def status_text(data: dict, view: View) -> str:
+    state = "running" if data.get("running") else "stopped"
+    where = ", ".join(data["links"]) if data.get("links") else "every link"
+    text = f"capture {state}"
+    if "seen" in data:
+        text += f" on {where}"
+        if data.get("filter"):
+            text += f", filter '{data['filter']}'"
+        text += (f": {data['captured']} captured of {data['matched']} matched, "
+                 f"{data['seen']} seen")
+    text += (f"; ring {data['ring_packets']} packets, {data['ring_bytes']} bytes, "
+             f"{data['ring_overflow']} overflowed")
+    if data.get("write_errors"):
+        text += f"; {data['write_errors']} write errors"
+    return text

@@ -1,0 +1,68 @@
+"""Captured packets as people read them: tshark's summary line, its -V tree, its -x dump.
+
+Packets arrive from the stack as raw bytes; dissection (stack/wire) happens
+here, in the face, never on the stack's fast path.  `packet_view` turns one
+into plain data (summary columns, layer trees with offsets, the bytes in hex)
+that the text renderers below and -j share.
+"""
+from __future__ import annotations
+
+import time
+
+from stack.wire.dissect import dissect, ensure_registered
+
+ensure_registered()
+
+
+def packet_view(pkt, first_ts: float, tree: bool) -> dict:
+    d = dissect(pkt.data, pkt.linktype)
+    row = {"number": pkt.number, "time": round(pkt.ts - first_ts, 9), "epoch": pkt.ts,
+           "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
+           "captured": len(pkt.data), **d.summary()}
+    row["length"] = pkt.orig_len
+    if d.problems:
+        row["problems"] = d.problems
+    if tree:
+        row["layers"] = [layer.to_dict() for layer in d.layers]
+        row["bytes"] = pkt.data.hex()
+    return row
+
+
+def summary_line(row: dict) -> str:
+    """tshark's default columns: No. Time Source → Destination Protocol Length Info."""
+    return (f"{row['number']:>5} {row['time']:>12.9f} {row['source']} → {row['destination']} "
+            f"{row['protocol']} {row['length']} {row['info']}").rstrip()
+
+
+def frame_header(row: dict) -> str:
+    when = time.strftime("%b %d, %Y %H:%M:%S", time.gmtime(row["epoch"]))
+    frac = f"{row['epoch'] % 1:.9f}"[1:]
+    return (f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
+            f"{row['captured']} bytes captured ({row['captured'] * 8} bits) on interface "
+            f"{row['link']}, {'inbound' if row['direction'] == 'in' else 'outbound'}\n"
+            f"    Arrival Time: {when}{frac} UTC")
+
+
+def tree_lines(node: dict, depth: int = 0) -> list[str]:
+    indent = "    " * depth
+    if depth == 0:
+        text = node["label"]
+    else:
+        text = f"{node['label']}: {node['value']}"
+    if node.get("problem"):
+        text += f"  [{node['problem']}]"
+    lines = [indent + text]
+    for child in node.get("fields", ()):
+        lines += tree_lines(child, depth + 1)
+    return lines
+
+
+def hex_dump(data: bytes) -> str:
+    """tshark -x: offset, 16 bytes in hex, their printable ASCII."""
+    lines = []
+    for off in range(0, len(data), 16):
+        chunk = data[off:off + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{off:04x}  {hexes:<47}   {text}")
+    return "\n".join(lines)
