@@ -25,7 +25,7 @@ _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
     '')
-        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
+        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
         aliases=('a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route')
         ;;
     'link')
@@ -157,9 +157,26 @@ _netsh_node() {
         iscmd=1
         slots=('p|file||k:file|' 'o|dev|dev|-|' 'o|rate|rate|-|')
         ;;
+    'trace')
+        names=('add=add' 'show=show' 'list=show' 'lst=show' 'clear=clear' 'help=help')
+        ;;
+    'trace add')
+        iscmd=1
+        slots=('o|dev|dev|-|' 'o|count|count|-|' 'o|filter|filter|-|')
+        ;;
+    'trace show')
+        iscmd=1
+        slots=('p|last||-|')
+        ;;
+    'trace clear')
+        iscmd=1
+        ;;
+    'trace help')
+        iscmd=1
+        ;;
     'help')
         iscmd=1
-        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,help,exit,sleep,completion,lab,demo|')
+        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,help,exit,sleep,completion,lab,demo|')
         ;;
     'exit')
         iscmd=1

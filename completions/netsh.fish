@@ -28,7 +28,7 @@ function __netsh_node
     set -g __netsh_iscmd
     switch $argv[1]
         case ''
-            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
+            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'trace=trace=follow received packets through the layers' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
             set -g __netsh_aliases 'a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route'
         case 'link'
             set -g __netsh_names 'show=show=show links (all, or DEV)' 'list=show=show links (all, or DEV)' 'lst=show=show links (all, or DEV)' 'host=host=host NICs pcap can open; attached ones say as what' 'attach=attach=bind a host NIC to the stack as a new link' 'detach=detach=release an attached host NIC' 'set=set=change a link\'s state, MTU or MAC address' 'add=add=make a pair of links joined by an in-process cable' 'delete=delete=delete a link (both ends of a pair)' 'del=delete=delete a link (both ends of a pair)' 'help=help=usage of link'
@@ -123,9 +123,21 @@ function __netsh_node
         case 'replay'
             set -g __netsh_iscmd 1
             set -g __netsh_slots 'p|file||k:file|FILE' 'o|dev|dev|-|DEV' 'o|rate|rate|-|PPS'
+        case 'trace'
+            set -g __netsh_names 'add=add=trace the next received frames: every step, the frames they cause, their fate' 'show=show=the traced packets, oldest first (or the newest N)' 'list=show=the traced packets, oldest first (or the newest N)' 'lst=show=the traced packets, oldest first (or the newest N)' 'clear=clear=disarm and forget every trace' 'help=help=usage of trace'
+        case 'trace add'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'o|dev|dev|-|only frames received on this link' 'o|count|count|-|trace the next COUNT matching frames (default 10)' 'o|filter|filter|-|only frames this tcpdump expression matches'
+        case 'trace show'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|last||-|N'
+        case 'trace clear'
+            set -g __netsh_iscmd 1
+        case 'trace help'
+            set -g __netsh_iscmd 1
         case 'help'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,help,exit,sleep,completion,lab,demo|COMMAND'
+            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,help,exit,sleep,completion,lab,demo|COMMAND'
         case 'exit'
             set -g __netsh_iscmd 1
         case 'sleep'

@@ -35,7 +35,7 @@ class StackAPI:
            "neigh_list", "neigh_add", "neigh_del", "neigh_flush", "route_list", "stats",
            "ping_open", "ping_send", "ping_close",
            "capture_start", "capture_stop", "capture_status", "capture_packets", "capture_clear",
-           "capture_load", "replay")
+           "capture_load", "replay", "trace_add", "trace_show", "trace_clear")
 
     # --- helpers -------------------------------------------------------------
     def link(self, name: str):
@@ -278,3 +278,31 @@ class StackAPI:
         for frame in frames:
             link.deliver(frame)
         return len(frames)
+
+    # --- packet trace --------------------------------------------------------------------
+    def trace_add(self, dev: str | None = None, count: int = 10, expression: str | None = None) -> dict:
+        """Trace the next `count` frames received on `dev` (or any link) that match."""
+        from .capture import compile_filter
+        from .trace import Tracer
+        links = [self.link(dev)] if dev else None
+        program = compile_filter(expression) if expression else None
+        kept = list(self.tracer.records) if self.tracer is not None else []
+        self.tracer = Tracer(self, links, count, program, expression or "")
+        self.tracer.records.extend(kept)
+        self.tracer.number = kept[-1].number if kept else 0
+        self.refresh_taps()
+        return {"armed": count, "links": [dev] if dev else None, "filter": expression or ""}
+
+    def trace_show(self, last: int | None = None) -> list[dict]:
+        if self.tracer is None:
+            return []
+        records = list(self.tracer.records)
+        if last is not None:
+            records = records[-last:]
+        return [rec.to_dict() for rec in records]
+
+    def trace_clear(self) -> int:
+        count = len(self.tracer.records) if self.tracer is not None else 0
+        self.tracer = None
+        self.refresh_taps()
+        return count

@@ -95,15 +95,11 @@ class Capture:
 
     def start(self) -> None:
         self.running = True
-        for link in self.stack.links.values():
-            if self.covers(link):
-                link.tap = self.tap
+        self.stack.refresh_taps()
 
     def stop(self) -> None:
         self.running = False
-        for link in self.stack.links.values():
-            if link.tap == self.tap:
-                link.tap = None
+        self.stack.refresh_taps()
         if self.writer is not None:
             try:
                 self.writer.close()

@@ -109,9 +109,12 @@ class Drops:
 
     def __init__(self):
         self.counts: dict[str, int] = {}
+        self.record = None          # the packet trace being written, while one is
 
     def __call__(self, reason: str) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + 1
+        if self.record is not None:
+            self.record.drop(reason)
 
     def __getitem__(self, reason: str) -> int:
         return self.counts.get(reason, 0)

@@ -35,6 +35,10 @@ PROTOCOLS = (
 )
 
 
+def _no_capture(link, frame, direction) -> None:
+    """The tap of a link that is traced but not captured."""
+
+
 class Stack(StackAPI):
     def __init__(self, clock=None, name: str = "netsh"):
         self.name = name
@@ -45,6 +49,8 @@ class Stack(StackAPI):
         self.links: dict[str, object] = {}
         self.ring = Ring()
         self.capture: Capture | None = None
+        self.tracer = None                  # stack.trace.Tracer, when armed
+        self.trace_rec = None               # the TraceRecord of the frame being processed
         self._capture_number = 0
         self.by_index: dict[int, object] = {}
         self._next_index = 1
@@ -69,8 +75,35 @@ class Stack(StackAPI):
         self._next_index += 1
         self.links[link.name] = link
         self.by_index[link.index] = link
-        if self.capture is not None and self.capture.running and self.capture.covers(link):
-            link.tap = self.capture.tap
+        self.refresh_taps()
+
+    # --- taps: capture and trace share the links' one hook ------------------------
+    def refresh_taps(self) -> None:
+        capture = self.capture if self.capture is not None and self.capture.running else None
+        tracer = self.tracer if self.tracer is not None and self.tracer.remaining > 0 else None
+        for link in self.links.values():
+            if capture is not None and capture.covers(link):
+                link.tap = capture.tap
+            elif tracer is not None and tracer.covers(link):
+                link.tap = _no_capture
+            else:
+                link.tap = None
+
+    def traced(self, link, frame, dispatch) -> None:
+        """Process one received frame with a trace record open for it."""
+        rec = self.tracer.begin(link, frame)
+        self.trace_rec = self.drop.record = rec
+        try:
+            dispatch(link, frame)
+            self.flush_tx()                 # what it caused to be sent belongs to its trace
+        finally:
+            self.trace_rec = self.drop.record = None
+            if not rec.verdict:
+                sent = sum(1 for layer, text in rec.steps if text.startswith("tx on "))
+                rec.verdict = (f"answered: {sent} frame{'s' if sent > 1 else ''} sent" if sent
+                               else rec.steps[-1][1])
+            if self.tracer.remaining <= 0:
+                self.refresh_taps()
 
     def capture_numbers(self) -> int:
         """The next capture packet number (1, 2, ... since the ring was last cleared)."""

@@ -7,10 +7,10 @@ habits that unique prefixes alone would not give (``l`` is also ``lab``).
 """
 from __future__ import annotations
 
-from netsh.commands import addr, capture, link, misc, neigh, ping, route, stats
+from netsh.commands import addr, capture, link, misc, neigh, ping, route, stats, trace
 from netsh.grammar import Grammar, Node
 
-MODULES = (link, addr, neigh, route, ping, stats, capture, misc)
+MODULES = (link, addr, neigh, route, ping, stats, capture, trace, misc)
 
 ALIASES = {"a": "address", "l": "link", "r": "route", "ro": "route", "n": "neighbour"}
 

@@ -50,6 +50,11 @@ class Arp:
             return
         ipv4 = stack.ipv4
         ours = ipv4.owns(link, tpa)
+        rec = stack.trace_rec
+        if rec is not None:
+            rec.step("arp", f"{'request' if op == wire.OP_REQUEST else 'reply'} "
+                            f"{addr_to_str(spa)} → {addr_to_str(tpa)}"
+                            f"{' (ours)' if ours else ''}")
         if spa == tpa:                       # gratuitous: someone announces spa
             self.stats.InGratuitous += 1
             self.table.confirm(link, spa, sha, reachable=False, create=False)

@@ -26,6 +26,16 @@ class EthernetLayer:
         stats.rx_bytes += n
         if link.tap is not None:            # where AF_PACKET sees it: before any handler
             link.tap(link, frame, "in")
+            tracer = self.stack.tracer
+            if tracer is not None and tracer.wants(link, frame):
+                self.stack.traced(link, frame, self.dispatch)
+                return
+        self.dispatch(link, frame)
+
+    def dispatch(self, link, frame) -> None:
+        """Check the frame is for us and hand it to its ethertype's handler."""
+        stats = link.stats
+        n = len(frame)
         stack = self.stack
         if not link.admin_up:
             stats.rx_dropped += 1
@@ -53,4 +63,9 @@ class EthernetLayer:
         pkt = Packet(frame, 14, n, link, stack.now())
         pkt.mac = 0
         pkt.broadcast = broadcast
+        rec = stack.trace_rec
+        if rec is not None:
+            rec.step("ethernet", f"ethertype 0x{(frame[12] << 8) | frame[13]:04x} → "
+                                 f"{getattr(handler, '__qualname__', handler)}"
+                                 + (" (broadcast)" if broadcast else ""))
         handler(pkt)

@@ -148,6 +148,10 @@ class NeighTable:
 
     def _output_slow(self, link, addr: bytes, entry: Neighbour | None, pkt) -> bool:
         now = self.stack.now()
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("neigh", f"{self.addr_to_str(addr)} dev {link.name}: "
+                              f"{entry.state if entry else 'no entry'}")
         if entry is None:
             entry = self.create(link, addr)
             if entry is None:

@@ -68,6 +68,10 @@ class Icmp:
         kind = buf[off]
         self.msg.inc(f"InType{kind}")
         handler = self.handlers.get(kind)
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("icmp", f"type {kind} code {buf[off + 1]}, checksum good → "
+                             f"{handler.__name__.strip('_') if handler else 'no handler'}")
         if handler is None:
             self.stack.drop("ICMP_UNHANDLED")
             return

@@ -108,6 +108,11 @@ class IPv4:
             return
         proto = buf[off + 9]
         handler = self.protos.get(proto)
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("ipv4", f"valid header, {wire.addr_to_str(src)} → {wire.addr_to_str(dst)} "
+                             f"ttl {buf[off + 8]}, {'broadcast' if pkt.broadcast else 'local'} "
+                             f"delivery to protocol {proto}")
         if handler is None:
             mib.InUnknownProtos += 1
             self.stack.icmp.send_unreach(pkt, 2)     # protocol unreachable
@@ -198,6 +203,10 @@ class IPv4:
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
         link, nexthop, prefsrc = resolved
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("ipv4", f"output to {wire.addr_to_str(dst)}: via {link.name}, "
+                             f"next hop {wire.addr_to_str(nexthop)}")
         if src is None:
             src = prefsrc or self.source_for(link, dst)
             if src is None:

@@ -117,6 +117,10 @@ class Pings:
         rtt = (self.stack.now() - sent) * 1000.0 if sent is not None else None
         dup = seq in session.received
         session.received.add(seq)
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("ping", f"echo reply for session id={ident} seq={seq}")
+            rec.verdict = "delivered to ping"
         session.replies.put(PingEvent("reply", seq, ipwire.addr_to_str(src), ttl=buf[net + 8],
                                       size=pkt.tail - off, rtt_ms=rtt,
                                       message="DUP!" if dup else ""))

@@ -119,6 +119,10 @@ class Link:
             self.stack.drop("QDISC_DROP")
             return False
         self.txq.append(frame)
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("link", f"tx on {self.name}: {len(frame)} bytes to "
+                             f"{':'.join(f'{b:02x}' for b in frame[:6])}")
         return True
 
     def flush_tx(self) -> int:

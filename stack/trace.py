@@ -1,0 +1,70 @@
+"""Packet traces (like VPP's ``trace add``, the kernel's pwru).
+
+`trace add` arms a `Tracer` on some links (or all) for the next N received
+frames that match a BPF filter.  It rides on the links' tap, the same hook a
+capture uses, so an idle stack pays nothing new.  While a traced frame is
+being processed, `stack.trace_rec` holds its `TraceRecord`; each layer that
+touches the packet (and every frame sent in response, and the drop counter
+that took it) adds a step there.  Sites test that one attribute, nothing more.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from .counters import DROP_REASONS
+
+MAX_RECORDS = 1000
+MAX_STEPS = 64
+
+
+@dataclass(slots=True)
+class TraceRecord:
+    number: int
+    ts: float
+    link: str
+    length: int
+    frame: bytes
+    steps: list = field(default_factory=list)
+    verdict: str = ""                  # "delivered", "dropped: REASON", or what happened last
+
+    def step(self, layer: str, text: str) -> None:
+        if len(self.steps) < MAX_STEPS:
+            self.steps.append((layer, text))
+
+    def drop(self, reason: str) -> None:
+        self.step("drop", f"{reason}: {DROP_REASONS.get(reason, '')}".rstrip(": "))
+        self.verdict = f"dropped: {reason}"
+
+    def to_dict(self) -> dict:
+        return {"number": self.number, "ts": self.ts, "link": self.link, "length": self.length,
+                "frame": self.frame[:64].hex(), "verdict": self.verdict,
+                "steps": [{"layer": layer, "text": text} for layer, text in self.steps]}
+
+
+class Tracer:
+    def __init__(self, stack, links: list | None, count: int, program=None, expression: str = ""):
+        self.stack = stack
+        self.links = links
+        self.remaining = count
+        self.program = program
+        self.expression = expression
+        self.records: deque[TraceRecord] = deque(maxlen=MAX_RECORDS)
+        self.number = 0
+
+    def covers(self, link) -> bool:
+        return self.links is None or link in self.links
+
+    def wants(self, link, frame: bytes) -> bool:
+        if self.remaining <= 0 or not self.covers(link):
+            return False
+        return self.program is None or bool(self.program.filter(frame))
+
+    def begin(self, link, frame: bytes) -> TraceRecord:
+        self.remaining -= 1
+        self.number += 1
+        rec = TraceRecord(self.number, self.stack.now(), link.name, len(frame), bytes(frame))
+        rec.step("link", f"rx on {link.name}: {len(frame)} bytes")
+        self.records.append(rec)
+        return rec
+
