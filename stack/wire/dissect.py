@@ -192,6 +192,11 @@ class Dissection:
         node.problem = text
         self.problems.append(f"{node.name}: {text}")
 
+    def can_verify(self) -> bool:
+        """Whether an L4 checksum can be checked: the whole payload is here, and it is
+        not a packet quoted inside an ICMP error (tshark leaves those unverified)."""
+        return self.payload_complete and not self.locked
+
     def short(self, layer: Layer, need: int, have: int, what: str) -> bool:
         """Mark `layer` truncated when `have` < `need` bytes; True if it is."""
         if have >= need:

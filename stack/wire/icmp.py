@@ -59,7 +59,7 @@ def dissect_icmp(d, off: int, end: int):
     layer.field(TYPE, buf, off)
     layer.field(CODE, buf, off)
     csum = layer.field(CHECKSUM, buf, off)
-    if not d.payload_complete:
+    if not d.can_verify():
         csum.text("icmp.checksum.status", "Checksum Status", "Unverified", off + 2, 2, value=2)
     else:
         good = ones_sum(buf[off:end]) == 0xFFFF

@@ -11,6 +11,7 @@ MIN_LEN = 20
 # The header's fields, once: the fast path uses their offsets, dissection the whole definition.
 VERSION = F("ip.version", "Version", 0, 1, mask=0xF0)
 HDR_LEN = F("ip.hdr_len", "Header Length", 0, 1, mask=0x0F, show=lambda v: f"{v * 4} bytes ({v})")
+# tshark reports the header length in bytes, the fragment offset in 8-byte units
 DSFIELD = F("ip.dsfield", "Differentiated Services Field", 1, 1, show=lambda v: f"0x{v:02x}")
 DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC)
 ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03)
@@ -146,9 +147,10 @@ def dissect_ipv4(d, off: int, end: int):
     layer = d.layer("ip", "Internet Protocol Version 4", off, min(MIN_LEN, end - off))
     if d.short(layer, MIN_LEN, end - off, "IPv4 header"):
         return None
-    for f in (VERSION, HDR_LEN):
-        layer.field(f, buf, off)
+    layer.field(VERSION, buf, off)
     ihl = HDR_LEN.read(buf, off) * 4
+    hdr = layer.text(HDR_LEN.name, HDR_LEN.label, f"{ihl} bytes ({ihl // 4})", off, 1, value=ihl)
+    hdr.mask = HDR_LEN.mask
     version = VERSION.read(buf, off)
     ds = layer.field(DSFIELD, buf, off)
     ds.field(DSCP, buf, off)
@@ -158,9 +160,7 @@ def dissect_ipv4(d, off: int, end: int):
     flags = layer.field(FLAGS, buf, off)
     for f in (FLAG_RB, FLAG_DF_F, FLAG_MF_F):
         flags.field(f, buf, off)
-    frag_bytes = FRAG_OFFSET.read(buf, off) * 8          # in bytes, as tshark reports it
-    layer.text(FRAG_OFFSET.name, FRAG_OFFSET.label, str(frag_bytes), off + 6, 2, value=frag_bytes)
-    layer.children[-1].mask = FRAG_OFFSET.mask
+    layer.field(FRAG_OFFSET, buf, off, show=lambda v: f"{v} ({v * 8} bytes)")
     layer.field(TTL, buf, off)
     layer.field(PROTO, buf, off, show=_show_proto)
     csum = layer.field(CHECKSUM, buf, off)
