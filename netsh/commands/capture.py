@@ -76,9 +76,16 @@ def save(ctx, args):
     from stack.capture import to_record
     path = args["file"]
     packets = ctx.stack.capture_packets()
-    writer_class = PcapWriter if path.endswith((".pcap", ".cap")) else PcapngWriter
+    if path.endswith((".pcap", ".cap")):
+        linktypes = {p.linktype for p in packets} or {1}
+        if len(linktypes) > 1:
+            raise CommandError(f'"{path}": pcap holds one link type and the ring has '
+                               f'{len(linktypes)}; save as .pcapng', token=path)
+        open_writer = lambda: PcapWriter(path, linktype=linktypes.pop())  # noqa: E731
+    else:
+        open_writer = lambda: PcapngWriter(path)  # noqa: E731
     try:
-        with writer_class(path) as writer:
+        with open_writer() as writer:
             for pkt in packets:
                 writer.write(to_record(pkt))
     except OSError as exc:

@@ -52,7 +52,8 @@ def as_record(item, linktype: int) -> Record:
     try:
         ts, data = item
     except (TypeError, ValueError):
-        raise TypeError(f"expected a Record or a (ts, data) pair, not {type(item).__name__}") from None
+        kind = type(item).__name__
+        raise TypeError(f"expected a Record or a (ts, data) pair, not {kind}") from None
     return Record(seconds_to_ns(ts), bytes(data), linktype=linktype)
 
 
@@ -62,7 +63,13 @@ def direction_from_flags(flags: int) -> str | None:
 
 
 def flags_from_direction(direction: str | None) -> int:
-    return _FLAGS.get(direction, 0)
+    """epb_flags for "in"/"out"; None or "" (unknown) is 0."""
+    if not direction:
+        return 0
+    try:
+        return _FLAGS[direction]
+    except KeyError:
+        raise ValueError(f'direction must be "in", "out" or None, not {direction!r}') from None
 
 
 _DIRECTIONS = {1: "in", 2: "out"}

@@ -57,7 +57,8 @@ class Source:
 
     def check_size(self, n: int, what: str, offset: int) -> None:
         if n > MAX_RECORD:
-            raise self.error(f"{what} of {n} bytes exceeds the {MAX_RECORD >> 20} MiB limit", offset)
+            limit = f"the {MAX_RECORD >> 20} MiB limit"
+            raise self.error(f"{what} of {n} bytes exceeds {limit}", offset)
 
 
 def _one_line(exc: BaseException) -> str:
