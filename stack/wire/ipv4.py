@@ -167,9 +167,10 @@ def dissect_ipv4(d, off: int, end: int):
     src, dst = bytes(buf[off + 12:off + 16]), bytes(buf[off + 16:off + 20])
     layer.text("ip.src", SRC.label, addr_to_str(src), off + 12, 4, value=src)
     layer.text("ip.dst", DST.label, addr_to_str(dst), off + 16, 4, value=dst)
-    d.source, d.destination = addr_to_str(src), addr_to_str(dst)
     d.net_src, d.net_dst = src, dst
-    d.protocol = "IPv4"
+    if not d.locked:                    # a packet quoted in an ICMP error keeps the error's columns
+        d.source, d.destination = addr_to_str(src), addr_to_str(dst)
+        d.protocol = "IPv4"
     if version != 4 or ihl < MIN_LEN:
         d.problem(layer, f"malformed: version {version}, header length {ihl}")
         d.info = d.info or "[Malformed Packet]"
@@ -189,7 +190,9 @@ def dissect_ipv4(d, off: int, end: int):
         d.problem(layer, f"malformed: total length {total} < header length {ihl}")
         return None
     payload_end = min(end, off + total)
-    d.payload_complete = off + total <= end
+    # an L4 checksum covers the whole datagram: not checkable in one fragment of it
+    fragmented = bool(FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off))
+    d.payload_complete = off + total <= end and not fragmented
     if off + total < end:
         d.claim(off + total)
     if FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off):

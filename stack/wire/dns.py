@@ -1,0 +1,389 @@
+"""DNS (RFC 1035) summary dissection: header, questions, resource records, and tshark's Info line.
+
+Names are decompressed with a guard: a pointer may be followed at most
+MAX_POINTERS times, and past MAX_NAME bytes a name stops growing (and, once a
+pointer has fixed where it ends, stops being walked), so a pointer loop, a
+long chain of pointers or a label running off the message ends in a marked
+problem, never a hang: a message costs time linear in its size.
+"""
+import socket
+import struct
+from typing import NamedTuple
+
+from .dissect import F, Node, dissector
+
+HEADER = struct.Struct("!HHHHHH")     # id, flags, questions, answers, authority, additional
+HEADER_LEN = 12
+PORT = 53
+MDNS_PORT = 5353
+MAX_NAME = 255
+MAX_POINTERS = 32
+MAX_INFO = 4095            # tshark's Info column limit: a crafted message can name thousands of records
+ROOT_TEXT = "<Root>"
+LOOP_TEXT = "<Name contains a pointer that loops>"
+TOO_LONG_TEXT = "<Name too long>"
+
+
+def _hex(width: int):
+    return lambda value: f"0x{value:0{width}x}"
+
+
+OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
+           4: "Zone change notification", 5: "Dynamic update", 6: "DNS Stateful operations (DSO)"}
+RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name", 4: "Not implemented",
+          5: "Refused", 6: "Name exists", 7: "RRset exists", 8: "RRset does not exist",
+          9: "Not authoritative", 10: "Name out of zone", 11: "DSO-Type not implemented",
+          16: "Bad OPT Version or TSIG Signature Failure", 17: "Key not recognized",
+          18: "Signature out of time window", 19: "Bad TKEY Mode", 20: "Duplicate key name",
+          21: "Algorithm not supported", 22: "Bad Truncation", 23: "Bad/missing Server Cookie"}
+TYPES = {0: "Unused", 1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7: "MB", 8: "MG", 9: "MR",
+         10: "NULL", 11: "WKS", 12: "PTR", 13: "HINFO", 14: "MINFO", 15: "MX", 16: "TXT", 17: "RP",
+         18: "AFSDB", 19: "X25", 20: "ISDN", 21: "RT", 22: "NSAP", 23: "NSAP-PTR", 24: "SIG", 25: "KEY",
+         26: "PX", 27: "GPOS", 28: "AAAA", 29: "LOC", 30: "NXT", 31: "EID", 32: "NIMLOC", 33: "SRV",
+         34: "ATMA", 35: "NAPTR", 36: "KX", 37: "CERT", 38: "A6", 39: "DNAME", 40: "SINK", 41: "OPT",
+         42: "APL", 43: "DS", 44: "SSHFP", 45: "IPSECKEY", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
+         49: "DHCID", 50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 55: "HIP", 57: "RKEY", 58: "TALINK",
+         59: "CDS", 60: "CDNSKEY", 61: "OPENPGPKEY", 62: "CSYNC", 63: "ZONEMD", 64: "SVCB", 65: "HTTPS",
+         99: "SPF", 108: "EUI48", 109: "EUI64", 249: "TKEY", 250: "TSIG", 251: "IXFR", 252: "AXFR",
+         253: "MAILB", 254: "MAILA", 255: "ANY", 256: "URI", 257: "CAA", 32768: "TA", 32769: "DLV"}
+CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
+TYPE_A, TYPE_NS, TYPE_CNAME, TYPE_SOA, TYPE_PTR, TYPE_MX, TYPE_TXT = 1, 2, 5, 6, 12, 15, 16
+TYPE_AAAA, TYPE_OPT = 28, 41
+OPT_COOKIE = 10
+
+ID = F("dns.id", "Transaction ID", 0, 2, show=_hex(4))
+FLAGS = F("dns.flags", "Flags", 2, 2, show=_hex(4))
+RESPONSE = F("dns.flags.response", "Response", 2, 2, mask=0x8000)
+OPCODE = F("dns.flags.opcode", "Opcode", 2, 2, mask=0x7800,
+           show=lambda v: OPCODES.get(v, f"Unknown ({v})") + f" ({v})")
+AUTHORITATIVE = F("dns.flags.authoritative", "Authoritative", 2, 2, mask=0x0400)
+TRUNCATED = F("dns.flags.truncated", "Truncated", 2, 2, mask=0x0200)
+RECDESIRED = F("dns.flags.recdesired", "Recursion desired", 2, 2, mask=0x0100)
+RECAVAIL = F("dns.flags.recavail", "Recursion available", 2, 2, mask=0x0080)
+Z = F("dns.flags.z", "Z", 2, 2, mask=0x0040)
+AUTHENTICATED = F("dns.flags.authenticated", "Answer authenticated", 2, 2, mask=0x0020)
+CHECKDISABLE = F("dns.flags.checkdisable", "Non-authenticated data", 2, 2, mask=0x0010)
+RCODE = F("dns.flags.rcode", "Reply code", 2, 2, mask=0x000F,
+          show=lambda v: RCODES.get(v, f"Unknown error ({v})") + f" ({v})")
+COUNTS = (F("dns.count.queries", "Questions", 4, 2), F("dns.count.answers", "Answer RRs", 6, 2),
+          F("dns.count.auth_rr", "Authority RRs", 8, 2), F("dns.count.add_rr", "Additional RRs", 10, 2))
+QUERY_FLAGS = (RESPONSE, OPCODE, TRUNCATED, RECDESIRED, Z, AUTHENTICATED, CHECKDISABLE)
+RESPONSE_FLAGS = (RESPONSE, OPCODE, AUTHORITATIVE, TRUNCATED, RECDESIRED, RECAVAIL, Z, AUTHENTICATED,
+                  CHECKDISABLE, RCODE)
+SECTIONS = (("dns.queries", "Queries"), ("dns.answers", "Answers"),
+            ("dns.authorities", "Authoritative nameservers"),
+            ("dns.additionals", "Additional records"))
+
+
+class _Stop(ValueError):
+    """The message cannot be read further (a name, a record or its data runs past the end)."""
+
+
+def _label_text(label: bytes) -> str:
+    return "".join(chr(b) if 0x20 < b < 0x7F and b != 0x5C else f"\\{b:03d}" for b in label)
+
+
+class Name(NamedTuple):
+    """A name read from a message; `length` and `labels` are tshark's dns.qry.name.len and dns.count.labels."""
+    text: str
+    length: int
+    labels: int
+    after: int                  # the position just past the name (past its first pointer if compressed)
+    problem: str | None = None
+    fatal: bool = False
+
+
+def _name(labels: list[bytes], after: int, problem: str | None = None, fatal: bool = False) -> Name:
+    if not labels:                      # tshark counts "<Root>" as one 6-character label
+        return Name(ROOT_TEXT, len(ROOT_TEXT), 1, after, problem, fatal)
+    text = ".".join(_label_text(label) for label in labels)
+    return Name(text, sum(map(len, labels)) + len(labels) - 1, len(labels), after, problem, fatal)
+
+
+def read_name(buf, pos: int, start: int, end: int) -> Name:
+    """The name at `pos` of the message buf[start:end] (pointers are offsets from `start`).
+
+    A loop or an over-long name is a problem tshark reads past (the text says so);
+    a name running off the message or an unknown label type is fatal.
+    """
+    labels: list[bytes] = []
+    size, jumps, after = 0, 0, None
+    while True:
+        if pos >= end:
+            return _name(labels, after or pos, "name runs past the message", True)
+        length = buf[pos]
+        if length & 0xC0 == 0xC0:
+            if pos + 1 >= end:
+                return _name(labels, after or end, "pointer runs past the message", True)
+            jumps += 1
+            after = after or pos + 2
+            if size > MAX_NAME:
+                return Name(TOO_LONG_TEXT, len(TOO_LONG_TEXT), 1, after, "name too long")
+            if jumps > MAX_POINTERS:
+                return Name(LOOP_TEXT, len(LOOP_TEXT), 1, after, "compression pointers loop")
+            pos = start + (((length & 0x3F) << 8) | buf[pos + 1])
+            continue
+        if length & 0xC0:
+            return _name(labels, after or pos + 1, f"unsupported label type 0x{length:02x}", True)
+        if length == 0 and size > MAX_NAME:
+            return Name(TOO_LONG_TEXT, len(TOO_LONG_TEXT), 1, after or pos + 1, "name too long")
+        if length == 0:
+            return _name(labels, after or pos + 1)
+        if pos + 1 + length > end:
+            return _name(labels, after or end, "label runs past the message", True)
+        size += length + 1
+        if size > MAX_NAME and after is not None:   # its end is known: no need to walk on
+            return Name(TOO_LONG_TEXT, len(TOO_LONG_TEXT), 1, after, "name too long")
+        if size <= MAX_NAME:
+            labels.append(bytes(buf[pos + 1:pos + 1 + length]))
+        pos += 1 + length
+
+
+def type_name(value: int) -> str:
+    return TYPES.get(value, f"Unknown ({value})")
+
+
+class _Msg:
+    """What the record walkers share: the buffer, message bounds, the layer, the Info words."""
+
+    __slots__ = ("d", "buf", "start", "end", "mdns", "words")
+
+    def __init__(self, d, start: int, end: int, mdns: bool):
+        self.d, self.buf, self.start, self.end, self.mdns = d, d.buf, start, end, mdns
+        self.words: list[str] = []
+
+    def read(self, pos: int) -> Name:
+        name = read_name(self.buf, pos, self.start, self.end)
+        if name.fatal:
+            raise _Stop(name.problem)
+        return name
+
+    def add(self, parent: Node, field: str, label: str, pos: int, name: Name, counts: bool = False) -> str:
+        node = parent.add(Node(field, label, name.text, pos, max(min(name.after, self.end) - pos, 0)))
+        if counts:
+            parent.add(Node(f"{field}.len", "Name Length", name.length, pos, 0))
+            parent.add(Node("dns.count.labels", "Label Count", name.labels, pos, 0))
+        if name.problem:
+            self.d.problem(node, f"malformed: {name.problem}")
+        return name.text
+
+    def name(self, parent: Node, field: str, label: str, pos: int) -> tuple[str, int]:
+        name = self.read(pos)
+        return self.add(parent, field, label, pos, name), name.after
+
+    def need(self, pos: int, size: int) -> None:
+        if pos + size > self.end:
+            raise _Stop("record runs past the message")
+
+    def u(self, pos: int, size: int) -> int:
+        self.need(pos, size)
+        return int.from_bytes(self.buf[pos:pos + size], "big")
+
+
+def _class_fields(msg: _Msg, node: Node, prefix: str, pos: int, question: bool) -> tuple[int, bool]:
+    """The class; mDNS takes its top bit for "unicast response wanted" / "cache flush" (RFC 6762)."""
+    value, top = msg.u(pos, 2), False
+    if msg.mdns:
+        top = bool(value & 0x8000)
+        bit = "dns.qry.qu" if question else "dns.resp.cache_flush"
+        node.add(Node(bit, '"QU" question' if question else "Cache flush", int(top), pos, 2, 0x8000))
+        value &= 0x7FFF
+    node.add(Node(f"{prefix}.class", "Class", value, pos, 2, 0x7FFF if msg.mdns else 0,
+                  lambda v: f"{CLASSES.get(v, 'Unknown')} (0x{v:04x})"))
+    return value, top
+
+
+def class_name(value: int) -> str:
+    return CLASSES.get(value, f"Unknown ({value})")
+
+
+def _question(msg: _Msg, section: Node, pos: int) -> int:
+    name = msg.read(pos)
+    msg.need(name.after, 4)                 # as tshark, a question cut short adds no fields
+    node = section.add(Node("dns.qry", "", None, pos, name.after + 4 - pos))
+    text, pos = msg.add(node, "dns.qry.name", "Name", pos, name, counts=True), name.after
+    qtype = msg.u(pos, 2)
+    node.add(Node("dns.qry.type", "Type", qtype, pos, 2, show=lambda v: f"{type_name(v)} ({v})"))
+    qclass, qu = _class_fields(msg, node, "dns.qry", pos + 2, True)
+    node.label = f"{text}: type {type_name(qtype)}, class {class_name(qclass)}"
+    word = f"{type_name(qtype)} {text}"
+    if msg.mdns:
+        word += ', "QU" question' if qu else ', "QM" question'
+    msg.words.append(word)
+    return pos + 4
+
+
+def _rdata(msg: _Msg, node: Node, rtype: int, pos: int, rdlen: int) -> tuple[str, str]:
+    """Fields of the record data; returns its words for the record's label and for the Info column."""
+    buf, end = msg.buf, pos + rdlen
+    if rtype == TYPE_A and rdlen == 4:
+        text = socket.inet_ntop(socket.AF_INET, bytes(buf[pos:end]))
+        node.add(Node("dns.a", "Address", text, pos, 4))
+        return f"addr {text}", text
+    if rtype == TYPE_AAAA and rdlen == 16:
+        text = socket.inet_ntop(socket.AF_INET6, bytes(buf[pos:end]))
+        node.add(Node("dns.aaaa", "AAAA Address", text, pos, 16))
+        return f"addr {text}", text
+    if rtype in (TYPE_NS, TYPE_CNAME, TYPE_PTR):
+        field, word = {TYPE_NS: ("dns.ns", "ns"), TYPE_CNAME: ("dns.cname", "cname"),
+                       TYPE_PTR: ("dns.ptr.domain_name", "domain name")}[rtype]
+        name, _ = msg.name(node, field, word, pos)
+        return f"{word} {name}", name
+    if rtype == TYPE_MX and rdlen >= 3:
+        pref = msg.u(pos, 2)
+        node.add(Node("dns.mx.preference", "Preference", pref, pos, 2))
+        name, _ = msg.name(node, "dns.mx.mail_exchange", "Mail Exchange", pos + 2)
+        return f"preference {pref}, mx {name}", f"{pref} {name}"
+    if rtype == TYPE_SOA:
+        return _soa(msg, node, pos, end)
+    if rtype == TYPE_TXT:
+        return _txt(msg, node, pos, end)
+    if rdlen:
+        node.add(Node("dns.data", "Data", bytes(buf[pos:end]), pos, rdlen))
+    return "", ""
+
+
+def _soa(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    mname, pos = msg.name(node, "dns.soa.mname", "Primary name server", pos)
+    _, pos = msg.name(node, "dns.soa.rname", "Responsible authority's mailbox", pos)
+    for field, label in (("dns.soa.serial_number", "Serial Number"),
+                         ("dns.soa.refresh_interval", "Refresh Interval"),
+                         ("dns.soa.retry_interval", "Retry Interval"), ("dns.soa.expire_limit", "Expire limit"),
+                         ("dns.soa.minimum_ttl", "Minimum TTL")):
+        node.add(Node(field, label, msg.u(pos, 4), pos, 4))
+        pos += 4
+    return f"mname {mname}", mname
+
+
+def _txt(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    while pos < end:
+        length = msg.buf[pos]
+        if pos + 1 + length > end:
+            raise _Stop("TXT string runs past the record")
+        node.add(Node("dns.txt.length", "TXT Length", length, pos, 1))
+        text = bytes(msg.buf[pos + 1:pos + 1 + length]).decode("latin-1")
+        node.add(Node("dns.txt", "TXT", text, pos + 1, length))
+        pos += 1 + length
+    return "", ""
+
+
+def _opt(msg: _Msg, node: Node, pos: int, name: str) -> int:
+    """An EDNS(0) OPT pseudo-record (RFC 6891) from its type field on; returns the end."""
+    u = msg.u
+    node.add(Node("dns.rr.udp_payload_size", "UDP payload size", u(pos + 2, 2), pos + 2, 2))
+    node.add(Node("dns.resp.ext_rcode", "Higher bits in extended RCODE", u(pos + 4, 1), pos + 4, 1,
+                  show=_hex(2)))
+    node.add(Node("dns.resp.edns0_version", "EDNS0 version", u(pos + 5, 1), pos + 5, 1))
+    z = node.add(Node("dns.resp.z", "Z", u(pos + 6, 2), pos + 6, 2, show=_hex(4)))
+    z.add(Node("dns.resp.z.do", "DO bit", z.value >> 15, pos + 6, 2, 0x8000))
+    z.add(Node("dns.resp.z.reserved", "Reserved", z.value & 0x7FFF, pos + 6, 2, 0x7FFF, _hex(4)))
+    rdlen = u(pos + 8, 2)
+    node.add(Node("dns.resp.len", "Data length", rdlen, pos + 8, 2))
+    start, end = pos + 10, pos + 10 + rdlen
+    if end > msg.end:
+        raise _Stop("record data runs past the message")
+    while start + 4 <= end:
+        code, length = u(start, 2), u(start + 2, 2)
+        opt = node.add(Node("dns.opt", "Option", bytes(msg.buf[start:start + 4 + length]), start,
+                            min(4 + length, end - start)))
+        opt.add(Node("dns.opt.code", "Option Code", code, start, 2))
+        opt.add(Node("dns.opt.len", "Option Length", length, start + 2, 2))
+        if start + 4 + length > end:
+            raise _Stop("EDNS option runs past the record")
+        opt.add(Node("dns.opt.data", "Option Data", bytes(msg.buf[start + 4:start + 4 + length]),
+                     start + 4, length))
+        if code == OPT_COOKIE and length >= 8:           # RFC 7873: client cookie, then the server's
+            opt.add(Node("dns.opt.cookie.client", "Client Cookie", bytes(msg.buf[start + 4:start + 12]),
+                         start + 4, 8))
+            opt.add(Node("dns.opt.cookie.server", "Server Cookie", bytes(msg.buf[start + 12:start + 4 + length]),
+                         start + 12, length - 8))
+        start += 4 + length
+    node.label = f"{name}: type OPT"
+    msg.words.append("OPT")
+    return end
+
+
+def _record(msg: _Msg, section: Node, pos: int) -> int:
+    name = msg.read(pos)
+    msg.need(name.after, 10)
+    node = section.add(Node("dns.rr", "", None, pos, 0))
+    name, pos = msg.add(node, "dns.resp.name", "Name", pos, name), name.after
+    rtype = msg.u(pos, 2)
+    node.add(Node("dns.resp.type", "Type", rtype, pos, 2, show=lambda v: f"{type_name(v)} ({v})"))
+    if rtype == TYPE_OPT:
+        end = _opt(msg, node, pos, name)
+        node.length = end - node.offset
+        return end
+    rclass, flush = _class_fields(msg, node, "dns.resp", pos + 2, False)
+    node.add(Node("dns.resp.ttl", "Time to live", msg.u(pos + 4, 4), pos + 4, 4))
+    rdlen = msg.u(pos + 8, 2)
+    node.add(Node("dns.resp.len", "Data length", rdlen, pos + 8, 2))
+    pos += 10
+    if pos + rdlen > msg.end:
+        raise _Stop("record data runs past the message")
+    node.length = pos + rdlen - node.offset
+    label, word = _rdata(msg, node, rtype, pos, rdlen)
+    node.label = f"{name}: type {type_name(rtype)}, class {class_name(rclass)}" + (f", {label}" if label else "")
+    text = type_name(rtype) + (", cache flush" if flush else "")
+    msg.words.append(f"{text} {word}" if word else text)
+    return pos + rdlen
+
+
+def _flags(layer: Node, buf, off: int) -> tuple[bool, int, int]:
+    node = layer.field(FLAGS, buf, off)
+    response = bool(RESPONSE.read(buf, off))
+    for f in RESPONSE_FLAGS if response else QUERY_FLAGS:
+        if f is not AUTHENTICATED or response or f.read(buf, off):    # tshark: AD in a query only when set
+            node.field(f, buf, off)
+    return response, OPCODE.read(buf, off), RCODE.read(buf, off)
+
+
+def _info(ident: int, response: bool, opcode: int, rcode: int) -> str:
+    text = OPCODES.get(opcode, f"Unknown operation ({opcode})") + (" response" if response else "")
+    text += f" 0x{ident:04x}"
+    if response and rcode:
+        text += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
+    return text
+
+
+def _sections(msg: _Msg, layer: Node, pos: int, counts: tuple) -> None:
+    for (name, label), count, walk in zip(SECTIONS, counts, (_question, _record, _record, _record)):
+        if not count:
+            continue
+        section = layer.add(Node(name, label, None, pos, 0))
+        for _ in range(count):
+            pos = walk(msg, section, pos)
+            section.length = pos - section.offset
+
+
+def _is_mdns(d) -> bool:
+    sport, dport = d.find("udp.srcport"), d.find("udp.dstport")
+    return sport is not None and MDNS_PORT in (sport.value, dport.value)
+
+
+@dissector("udp.port", PORT, MDNS_PORT)
+def dissect_dns(d, off: int, end: int):
+    buf = d.buf
+    mdns = _is_mdns(d)
+    proto = "MDNS" if mdns else "DNS"
+    layer = d.layer(proto.lower(), "Multicast Domain Name System" if mdns else "Domain Name System",
+                    off, end - off)
+    d.summarise(proto, "")
+    if d.short(layer, HEADER_LEN, end - off, "DNS header"):
+        return None
+    ident, _, *counts = HEADER.unpack_from(buf, off)
+    layer.field(ID, buf, off)
+    response, opcode, rcode = _flags(layer, buf, off)
+    for f in COUNTS:
+        layer.field(f, buf, off)
+    layer.label += f" ({'response' if response else 'query'})"
+    msg = _Msg(d, off, end, mdns)
+    tail = ""
+    try:
+        _sections(msg, layer, off + HEADER_LEN, tuple(counts))
+    except _Stop as exc:
+        cut = not d.payload_complete
+        d.problem(layer, f"{'truncated' if cut else 'malformed'}: {exc}")
+        tail = "[Packet size limited during capture]" if cut else "[Malformed Packet]"
+    d.summarise(proto, (" ".join([_info(ident, response, opcode, rcode)] + msg.words) + tail)[:MAX_INFO])
+    return None

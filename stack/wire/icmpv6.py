@@ -1,0 +1,414 @@
+"""ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861): offsets, a builder, dissection."""
+import struct
+
+from .checksum import checksum, ones_sum
+from .dissect import F, dissector
+from .ethernet import mac_to_str
+from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
+
+HEADER = struct.Struct("!BBHHH")       # type, code, checksum, id, seq (echo layout)
+HEADER_LEN = 8
+
+DEST_UNREACH = 1
+PACKET_TOO_BIG = 2
+TIME_EXCEEDED = 3
+PARAM_PROBLEM = 4
+ECHO_REQUEST = 128
+ECHO_REPLY = 129
+MLD_QUERY = 130
+MLD_REPORT = 131
+MLD_DONE = 132
+ROUTER_SOLICIT = 133
+ROUTER_ADVERT = 134
+NEIGHBOUR_SOLICIT = 135
+NEIGHBOUR_ADVERT = 136
+REDIRECT = 137
+MLD2_REPORT = 143
+
+ND_OPT_SOURCE_LL_ADDR = 1
+ND_OPT_TARGET_LL_ADDR = 2
+ND_OPT_PREFIX_INFO = 3
+ND_OPT_REDIRECT_HDR = 4
+ND_OPT_MTU = 5
+ND_OPT_ROUTE_INFO = 24
+ND_OPT_RDNSS = 25
+
+# Neighbor Advertisement flags (the first word of the message body)
+NA_ROUTER = 0x80000000
+NA_SOLICITED = 0x40000000
+NA_OVERRIDE = 0x20000000
+
+
+def build(kind: int, code: int, body: bytes, src: bytes, dst: bytes) -> bytes:
+    """A whole ICMPv6 message (type, code, checksum, `body`) with its checksum over the pseudo-header."""
+    message = bytearray(struct.pack("!BBH", kind, code, 0) + body)
+    csum = checksum(message, pseudo_header_sum(src, dst, len(message), NEXTHDR_ICMP))
+    message[2], message[3] = csum >> 8, csum & 0xFF
+    return bytes(message)
+
+
+# --- dissection ------------------------------------------------------------------
+
+TYPE_NAMES = {DEST_UNREACH: "Destination Unreachable", PACKET_TOO_BIG: "Packet Too Big",
+              TIME_EXCEEDED: "Time Exceeded", PARAM_PROBLEM: "Parameter Problem",
+              ECHO_REQUEST: "Echo (ping) request", ECHO_REPLY: "Echo (ping) reply",
+              MLD_QUERY: "Multicast Listener Query", MLD_REPORT: "Multicast Listener Report",
+              MLD_DONE: "Multicast Listener Done", ROUTER_SOLICIT: "Router Solicitation",
+              ROUTER_ADVERT: "Router Advertisement", NEIGHBOUR_SOLICIT: "Neighbor Solicitation",
+              NEIGHBOUR_ADVERT: "Neighbor Advertisement", REDIRECT: "Redirect",
+              100: "Private experimentation", 101: "Private experimentation",
+              127: "Reserved for expansion of ICMPv6 error messages",
+              138: "Router Renumbering", 139: "Node Information Query", 140: "Node Information Reply",
+              141: "Inverse Neighbor Discovery Solicitation", 142: "Inverse Neighbor Discovery Advertisement",
+              MLD2_REPORT: "Multicast Listener Report Message v2",
+              144: "Home Agent Address Discovery Request", 145: "Home Agent Address Discovery Reply",
+              146: "Mobile Prefix Solicitation", 147: "Mobile Prefix Advertisement",
+              148: "Certification Path Solicitation", 149: "Certification Path Advertisement",
+              151: "Multicast Router Advertisement", 152: "Multicast Router Solicitation",
+              153: "Multicast Router Termination", 200: "Private experimentation",
+              201: "Private experimentation",
+              255: "Reserved for expansion of ICMPv6 informational messages"}
+# Code texts as tshark prints them in the Info column
+CODE_NAMES = {
+    DEST_UNREACH: {0: "no route to destination", 1: "Administratively prohibited",
+                   2: "Beyond scope of source address", 3: "Address unreachable", 4: "Port unreachable",
+                   5: "Source address failed ingress/egress policy", 6: "Reject route to destination",
+                   7: "Error in Source Routing Header"},
+    TIME_EXCEEDED: {0: "hop limit exceeded in transit", 1: "fragment reassembly time exceeded"},
+    PARAM_PROBLEM: {0: "erroneous header field encountered", 1: "unrecognized Next Header type encountered",
+                    2: "unrecognized IPv6 option encountered",
+                    3: "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+}
+OPTION_NAMES = {ND_OPT_SOURCE_LL_ADDR: "Source link-layer address",
+                ND_OPT_TARGET_LL_ADDR: "Target link-layer address",
+                ND_OPT_PREFIX_INFO: "Prefix information", ND_OPT_REDIRECT_HDR: "Redirected header",
+                ND_OPT_MTU: "MTU", 14: "Nonce", ND_OPT_ROUTE_INFO: "Route Information",
+                ND_OPT_RDNSS: "Recursive DNS Server", 31: "DNS Search List"}
+
+
+def _show_type(value: int) -> str:
+    return f"{TYPE_NAMES.get(value, 'Unknown')} ({value})"
+
+
+def _hex(width: int):
+    return lambda v: f"0x{v:0{width}x}"
+
+
+TYPE = F("icmpv6.type", "Type", 0, 1, show=_show_type)
+CODE = F("icmpv6.code", "Code", 1, 1)
+CHECKSUM = F("icmpv6.checksum", "Checksum", 2, 2, show=_hex(4))
+ECHO_ID = F("icmpv6.echo.identifier", "Identifier", 4, 2, show=_hex(4))
+ECHO_SEQ = F("icmpv6.echo.sequence_number", "Sequence", 6, 2)
+MTU = F("icmpv6.mtu", "MTU", 4, 4)
+POINTER = F("icmpv6.pointer", "Pointer", 4, 4)
+RA_HOP_LIMIT = F("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", 4, 1)
+RA_FLAG = F("icmpv6.nd.ra.flag", "Flags", 5, 1, show=_hex(2))
+RA_FLAGS = (F("icmpv6.nd.ra.flag.m", "Managed address configuration", 5, 1, mask=0x80),
+            F("icmpv6.nd.ra.flag.o", "Other configuration", 5, 1, mask=0x40),
+            F("icmpv6.nd.ra.flag.h", "Home Agent", 5, 1, mask=0x20),
+            F("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", 5, 1, mask=0x18),
+            F("icmpv6.nd.ra.flag.p", "Proxy", 5, 1, mask=0x04),
+            F("icmpv6.nd.ra.flag.rsv", "Reserved", 5, 1, mask=0x03))
+RA_LIFETIME = F("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", 6, 2)
+RA_REACHABLE = F("icmpv6.nd.ra.reachable_time", "Reachable time (ms)", 8, 4)
+RA_RETRANS = F("icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", 12, 4)
+NA_FLAG = F("icmpv6.nd.na.flag", "Flags", 4, 4, show=_hex(8))
+NA_FLAGS = (F("icmpv6.nd.na.flag.r", "Router", 4, 4, mask=NA_ROUTER),
+            F("icmpv6.nd.na.flag.s", "Solicited", 4, 4, mask=NA_SOLICITED),
+            F("icmpv6.nd.na.flag.o", "Override", 4, 4, mask=NA_OVERRIDE),
+            F("icmpv6.nd.na.flag.rsv", "Reserved", 4, 4, mask=0x1FFFFFFF))
+TARGET_OFFSET = 8              # NS, NA and Redirect: the target address after a 4-byte word
+REDIRECT_DST_OFFSET = 24
+
+# NDP options, offsets from the option's start
+OPT_TYPE = F("icmpv6.opt.type", "Type", 0, 1, show=lambda v: f"{OPTION_NAMES.get(v, 'Unknown')} ({v})")
+OPT_LENGTH = F("icmpv6.opt.length", "Length", 1, 1, show=lambda v: f"{v} ({v * 8} bytes)")
+PREFIX_LENGTH = F("icmpv6.opt.prefix.length", "Prefix Length", 2, 1)
+PREFIX_FLAG = F("icmpv6.opt.prefix.flag", "Flag", 3, 1, show=_hex(2))
+PREFIX_FLAGS = (F("icmpv6.opt.prefix.flag.l", "On-link flag (L)", 3, 1, mask=0x80),
+                F("icmpv6.opt.prefix.flag.a", "Autonomous address-configuration flag (A)", 3, 1, mask=0x40),
+                F("icmpv6.opt.prefix.flag.r", "Router address flag (R)", 3, 1, mask=0x20),
+                F("icmpv6.opt.prefix.flag.reserved", "Reserved", 3, 1, mask=0x1F))
+PREFIX_VALID = F("icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime", 4, 4)
+PREFIX_PREFERRED = F("icmpv6.opt.prefix.preferred_lifetime", "Preferred Lifetime", 8, 4)
+PREFIX_OFFSET = 16
+OPT_MTU = F("icmpv6.opt.mtu", "MTU", 4, 4)
+ROUTE_FLAG = F("icmpv6.opt.route_info.flag", "Flag", 3, 1, show=_hex(2))
+ROUTE_FLAGS = (F("icmpv6.opt.route_info.flag.route_preference", "Route Preference", 3, 1, mask=0x18),
+               F("icmpv6.opt.route_info.flag.reserved", "Reserved", 3, 1, mask=0xE7))
+ROUTE_LIFETIME = F("icmpv6.opt.route_lifetime", "Route Lifetime", 4, 4)
+RDNSS_LIFETIME = F("icmpv6.opt.rdnss.lifetime", "Lifetime", 4, 4)
+
+ERRORS = (DEST_UNREACH, PACKET_TOO_BIG, TIME_EXCEEDED, PARAM_PROBLEM)
+MLD = (MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT)
+
+
+def _checksum(d, layer, buf, off: int, end: int) -> None:
+    """Verified over the pseudo-header; not for a cut payload or a packet quoted by an error."""
+    csum = layer.field(CHECKSUM, buf, off)
+    if not d.payload_complete or d.net_src is None or d.locked:
+        csum.text("icmpv6.checksum.status", "Checksum Status", "Unverified", off + 2, 2, value=2)
+        return
+    seed = pseudo_header_sum(d.net_src, d.net_dst, end - off, NEXTHDR_ICMP)
+    good = ones_sum(buf[off:end], seed) == 0xFFFF
+    csum.text("icmpv6.checksum.status", "Checksum Status", "Good" if good else "Bad",
+              off + 2, 2, value=1 if good else 0)
+    if not good:
+        d.problem(csum, "bad checksum")
+
+
+@dissector("ipv6.nxt", NEXTHDR_ICMP)
+def dissect_icmpv6(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("icmpv6", "Internet Control Message Protocol v6", off, end - off)
+    d.summarise("ICMPv6", "")
+    if d.short(layer, 4, end - off, "ICMPv6 header"):
+        return None
+    kind, code = buf[off], buf[off + 1]
+    layer.field(TYPE, buf, off)
+    layer.field(CODE, buf, off)
+    _checksum(d, layer, buf, off, end)
+    info = TYPE_NAMES.get(kind, f"Unknown ({kind})")
+    if kind in CODE_NAMES:
+        unknown = "Unknown" if kind == DEST_UNREACH else f"Unknown ({code})"    # sic: tshark 4.0
+        info += f" ({CODE_NAMES[kind].get(code, unknown)})"
+    d.summarise("ICMPv6", info)
+    body = BODIES.get(kind)
+    if body is None:
+        if end > off + 4:
+            add_raw(layer, "icmpv6.raw", "Message body (not dissected)", buf, off + 4, end)
+        return None
+    return body(d, layer, buf, off, end, info)
+
+
+def _error(d, layer, buf, off: int, end: int, info: str):
+    """Errors carry one word (unused, MTU or pointer), then as much of the invoking packet as fits."""
+    if d.short(layer, HEADER_LEN, end - off, "ICMPv6 error header"):
+        return None
+    word = {PACKET_TOO_BIG: MTU, PARAM_PROBLEM: POINTER}.get(buf[off])
+    if word is None:
+        add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 4, off + 8)
+    else:
+        layer.field(word, buf, off)
+    if end > off + HEADER_LEN:
+        d.locked = True                      # the quoted packet does not own the summary
+        return ("ethertype", 0x86DD, off + HEADER_LEN, end)
+    return None
+
+
+def _echo(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, HEADER_LEN, end - off, "ICMPv6 echo header"):
+        return None
+    ident = layer.field(ECHO_ID, buf, off).value
+    seq = layer.field(ECHO_SEQ, buf, off).value
+    hlim = _hop_limit(d)
+    d.summarise("ICMPv6", f"{info} id=0x{ident:04x}, seq={seq}"
+                + (f", hop limit={hlim.value}" if hlim is not None else ""))
+    if end > off + HEADER_LEN:
+        data = bytes(buf[off + HEADER_LEN:end])
+        layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(":"), off + HEADER_LEN,
+                   len(data), value=data)
+    return None
+
+
+def _hop_limit(d):
+    """The innermost IPv6 header's hop limit (an echo may travel in a tunnel)."""
+    for layer in reversed(d.layers):
+        if layer.name == "ipv6":
+            return layer.find("ipv6.hlim")
+    return None
+
+
+def _mld(d, layer, buf, off: int, end: int, info: str):
+    """MLD (RFC 2710) and MLDv2 (RFC 3810): type and code, the body left raw."""
+    if end > off + 4:
+        add_raw(layer, "icmpv6.mld.raw", "MLD message body", buf, off + 4, end)
+    return None
+
+
+def _router_solicit(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, 8, end - off, "Router Solicitation"):
+        return None
+    add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 4, off + 8)
+    return _with_options(d, layer, buf, off + 8, end, info)
+
+
+def _router_advert(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, 16, end - off, "Router Advertisement"):
+        return None
+    layer.field(RA_HOP_LIMIT, buf, off)
+    flags = layer.field(RA_FLAG, buf, off)
+    for f in RA_FLAGS:
+        flags.field(f, buf, off)
+    for f in (RA_LIFETIME, RA_REACHABLE, RA_RETRANS):
+        layer.field(f, buf, off)
+    return _with_options(d, layer, buf, off + 16, end, info)
+
+
+def _neighbour_solicit(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, 24, end - off, "Neighbor Solicitation"):
+        return None
+    add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 4, off + 8)
+    target = add_address(layer, "icmpv6.nd.ns.target_address", "Target Address", buf, off + TARGET_OFFSET)
+    return _with_options(d, layer, buf, off + 24, end, f"{info} for {target.display}")
+
+
+def _neighbour_advert(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, 24, end - off, "Neighbor Advertisement"):
+        return None
+    flags = layer.field(NA_FLAG, buf, off)
+    for f in NA_FLAGS:
+        flags.field(f, buf, off)
+    target = add_address(layer, "icmpv6.nd.na.target_address", "Target Address", buf, off + TARGET_OFFSET)
+    names = [n for bit, n in ((NA_ROUTER, "rtr"), (NA_SOLICITED, "sol"), (NA_OVERRIDE, "ovr"))
+             if flags.value & bit]
+    text = f"{info} {target.display}" + (f" ({', '.join(names)})" if names else "")
+    return _with_options(d, layer, buf, off + 24, end, text)
+
+
+def _redirect(d, layer, buf, off: int, end: int, info: str):
+    if d.short(layer, 40, end - off, "Redirect"):
+        return None
+    add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 4, off + 8)
+    add_address(layer, "icmpv6.nd.rd.target_address", "Target Address", buf, off + TARGET_OFFSET)
+    add_address(layer, "icmpv6.rd.na.destination_address", "Destination Address", buf,
+                off + REDIRECT_DST_OFFSET)
+    return _with_options(d, layer, buf, off + 40, end, info)
+
+
+def _with_options(d, layer, buf, pos: int, end: int, info: str):
+    """Walk the options, finish the Info column, and hand on a Redirected Header's packet."""
+    suffix, quoted = _options(d, layer, buf, pos, end)
+    d.summarise("ICMPv6", info + suffix)
+    if quoted is None:
+        return None
+    d.locked = True                          # the redirected packet does not own the summary
+    return ("ethertype", 0x86DD, *quoted)
+
+
+BODIES = {**dict.fromkeys(ERRORS, _error), **dict.fromkeys(MLD, _mld), ECHO_REQUEST: _echo,
+          ECHO_REPLY: _echo, ROUTER_SOLICIT: _router_solicit, ROUTER_ADVERT: _router_advert,
+          NEIGHBOUR_SOLICIT: _neighbour_solicit, NEIGHBOUR_ADVERT: _neighbour_advert, REDIRECT: _redirect}
+
+
+# --- NDP options -------------------------------------------------------------------
+
+def _options(d, layer, buf, pos: int, end: int):
+    """Walk the type-length-value options.
+
+    Returns the Info column's suffix (" from MAC" for a source, " is at MAC" for a
+    target link-layer address, as tshark writes) and the (start, stop) of a
+    Redirected Header's packet, or None.  Each step advances by a non-zero multiple
+    of 8 bytes and a zero length ends the walk, so a crafted packet cannot make it spin.
+    """
+    suffix, quoted = "", None
+    while pos < end:
+        kind = buf[pos]
+        name = OPTION_NAMES.get(kind, f"Unknown ({kind})")
+        opt = layer.text("icmpv6.opt", f"ICMPv6 Option ({name})", name, pos, min(8, end - pos))
+        if pos + 2 > end:
+            _option_cut(d, opt, 2, end - pos)
+            break
+        opt.field(OPT_TYPE, buf, pos)
+        size = opt.field(OPT_LENGTH, buf, pos).value * 8
+        if size == 0:
+            d.problem(opt, "malformed: option length 0")
+            break
+        opt.length = min(size, end - pos)
+        if pos + size > end:
+            _option_cut(d, opt, size, end - pos)
+            break
+        summary = OPTION_BODIES.get(kind, _opt_raw)(d, opt, buf, pos, size)
+        if summary:
+            opt.label = f"ICMPv6 Option ({name} : {summary})"
+        if kind in LLADDR_INFO:
+            suffix += f" {LLADDR_INFO[kind]} {summary}"
+        elif kind == ND_OPT_REDIRECT_HDR and size > 8:
+            quoted = (pos + 8, pos + size)
+        pos += size
+    return suffix, quoted
+
+
+LLADDR_INFO = {ND_OPT_SOURCE_LL_ADDR: "from", ND_OPT_TARGET_LL_ADDR: "is at"}
+
+
+def _option_cut(d, opt, need: int, have: int) -> None:
+    if d.payload_complete:
+        d.problem(opt, f"malformed: option needs {need} bytes, the message has {have}")
+    else:
+        d.short(opt, need, have, "ICMPv6 option")
+
+
+def _opt_linkaddr(d, opt, buf, pos: int, size: int):
+    """Source/target link-layer address: a MAC in an 8-byte option, raw bytes otherwise."""
+    which = "src_linkaddr" if buf[pos] == ND_OPT_SOURCE_LL_ADDR else "target_linkaddr"
+    data = bytes(buf[pos + 2:pos + (8 if size == 8 else size)])
+    text = mac_to_str(data[:6]) if size == 8 else data.hex(":")
+    length = 6 if size == 8 else len(data)
+    opt.text("icmpv6.opt.linkaddr", "Link-layer address", text, pos + 2, length, value=data[:length])
+    opt.text(f"icmpv6.opt.{which}", "Link-layer address", text, pos + 2, length, value=data[:length])
+    return text
+
+
+def _opt_prefix(d, opt, buf, pos: int, size: int):
+    if size != 32:
+        d.problem(opt, f"malformed: prefix information is 32 bytes, not {size}")
+        return _opt_raw(d, opt, buf, pos, size)
+    opt.field(PREFIX_LENGTH, buf, pos)
+    flags = opt.field(PREFIX_FLAG, buf, pos)
+    for f in PREFIX_FLAGS:
+        flags.field(f, buf, pos)
+    opt.field(PREFIX_VALID, buf, pos)
+    opt.field(PREFIX_PREFERRED, buf, pos)
+    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 12, pos + 16)
+    prefix = add_address(opt, "icmpv6.opt.prefix", "Prefix", buf, pos + PREFIX_OFFSET)
+    return f"{prefix.display}/{buf[pos + 2]}"
+
+
+def _opt_mtu(d, opt, buf, pos: int, size: int):
+    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 4)
+    return str(opt.field(OPT_MTU, buf, pos).value)
+
+
+def _opt_route_info(d, opt, buf, pos: int, size: int):
+    """Route Information (RFC 4191): the prefix takes 0, 8 or 16 bytes, zero-extended to show."""
+    if size > 24:
+        d.problem(opt, f"malformed: route information is at most 24 bytes, not {size}")
+        return _opt_raw(d, opt, buf, pos, size)
+    opt.field(PREFIX_LENGTH, buf, pos)
+    flags = opt.field(ROUTE_FLAG, buf, pos)
+    for f in ROUTE_FLAGS:
+        flags.field(f, buf, pos)
+    opt.field(ROUTE_LIFETIME, buf, pos)
+    prefix = bytes(buf[pos + 8:pos + size]).ljust(16, b"\0")
+    text = f"{addr_to_str(prefix)}/{buf[pos + 2]}"
+    opt.text("icmpv6.opt.prefix", "Prefix", addr_to_str(prefix), pos + 8, size - 8, value=prefix)
+    return text
+
+
+def _opt_rdnss(d, opt, buf, pos: int, size: int):
+    """Recursive DNS Server (RFC 8106): a lifetime, then the servers' addresses."""
+    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 4)
+    opt.field(RDNSS_LIFETIME, buf, pos)
+    servers = [add_address(opt, "icmpv6.opt.rdnss", "Recursive DNS Server", buf, at).display
+               for at in range(pos + 8, pos + size - 15, 16)]
+    return " ".join(servers)
+
+
+def _opt_redirected(d, opt, buf, pos: int, size: int):
+    """The packet itself is dissected as a quoted IPv6 packet after the options."""
+    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 8)
+    if size > 8:
+        opt.text("icmpv6.opt.redirected_packet", "Redirected packet", f"IPv6 packet ({size - 8} bytes)",
+                 pos + 8, size - 8)
+    return None
+
+
+def _opt_raw(d, opt, buf, pos: int, size: int):
+    add_raw(opt, "icmpv6.opt.data", "Data", buf, pos + 2, pos + size)
+    return None
+
+
+OPTION_BODIES = {ND_OPT_SOURCE_LL_ADDR: _opt_linkaddr, ND_OPT_TARGET_LL_ADDR: _opt_linkaddr,
+                 ND_OPT_PREFIX_INFO: _opt_prefix, ND_OPT_REDIRECT_HDR: _opt_redirected, ND_OPT_MTU: _opt_mtu,
+                 ND_OPT_ROUTE_INFO: _opt_route_info, ND_OPT_RDNSS: _opt_rdnss}

@@ -1,0 +1,401 @@
+"""IPv6 header (RFC 8200) and its extension headers: offsets, a builder, dissection."""
+import ipaddress
+import struct
+
+from .checksum import ones_sum
+from .dissect import F, dissector
+from .ethernet import dissect_ethernet
+from .ipv4 import dissect_ipv4
+
+HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
+HEADER_LEN = 40
+FRAG_HEADER = struct.Struct("!BBHI")    # next header, reserved, offset/flags, identification
+FRAG_HEADER_LEN = 8
+
+NEXTHDR_HOP = 0
+NEXTHDR_IPV4 = 4
+NEXTHDR_TCP = 6
+NEXTHDR_UDP = 17
+NEXTHDR_IPV6 = 41
+NEXTHDR_ROUTING = 43
+NEXTHDR_FRAGMENT = 44
+NEXTHDR_ICMP = 58
+NEXTHDR_NONE = 59
+NEXTHDR_DEST = 60
+NEXTHDR_ETHERNET = 143              # RFC 8986: an SRv6 End.DX2 payload
+
+NXT_NAMES = {NEXTHDR_HOP: "IPv6 Hop-by-Hop Option", NEXTHDR_IPV4: "IPv4", NEXTHDR_TCP: "TCP",
+             NEXTHDR_UDP: "UDP", NEXTHDR_IPV6: "IPv6", NEXTHDR_ROUTING: "Routing Header for IPv6",
+             NEXTHDR_FRAGMENT: "Fragment Header for IPv6", 50: "Encap Security Payload",
+             51: "Authentication Header", NEXTHDR_ICMP: "ICMPv6", NEXTHDR_NONE: "No Next Header for IPv6",
+             NEXTHDR_DEST: "Destination Options for IPv6", 135: "Mobile IPv6", 132: "SCTP",
+             NEXTHDR_ETHERNET: "Ethernet"}
+
+
+def show_nxt(value: int) -> str:
+    return f"{NXT_NAMES.get(value, 'Unknown')} ({value})"
+
+
+# The fixed header's fields, once: the fast path uses their offsets, dissection the whole definition.
+VERSION = F("ipv6.version", "Version", 0, 1, mask=0xF0)
+TCLASS = F("ipv6.tclass", "Traffic Class", 0, 2, mask=0x0FF0, show=lambda v: f"0x{v:02x}")
+DSCP = F("ipv6.tclass.dscp", "Differentiated Services Codepoint", 0, 2, mask=0x0FC0)
+ECN = F("ipv6.tclass.ecn", "Explicit Congestion Notification", 0, 2, mask=0x0030)
+FLOW = F("ipv6.flow", "Flow Label", 1, 3, mask=0x0FFFFF, show=lambda v: f"0x{v:05x}")
+PLEN = F("ipv6.plen", "Payload Length", 4, 2)
+NXT = F("ipv6.nxt", "Next Header", 6, 1, show=show_nxt)
+HLIM = F("ipv6.hlim", "Hop Limit", 7, 1)
+SRC = F("ipv6.src", "Source Address", 8, 16)
+DST = F("ipv6.dst", "Destination Address", 24, 16)
+
+OFF_PLEN = PLEN.offset
+OFF_NXT = NXT.offset
+OFF_HLIM = HLIM.offset
+OFF_SRC = SRC.offset
+OFF_DST = DST.offset
+
+# Fragment header (RFC 8200 4.5); the offset field counts 8-octet units, tshark shows the raw units.
+FRAG_NXT = F("ipv6.fraghdr.nxt", "Next header", 0, 1, show=show_nxt)
+FRAG_RESERVED = F("ipv6.fraghdr.reserved_octet", "Reserved octet", 1, 1, show=lambda v: f"0x{v:02x}")
+FRAG_OFFSET = F("ipv6.fraghdr.offset", "Offset", 2, 2, mask=0xFFF8)
+FRAG_RESERVED_BITS = F("ipv6.fraghdr.reserved_bits", "Reserved bits", 2, 2, mask=0x0006)
+FRAG_MORE = F("ipv6.fraghdr.more", "More Fragments", 2, 2, mask=0x0001)
+FRAG_IDENT = F("ipv6.fraghdr.ident", "Identification", 4, 4, show=lambda v: f"0x{v:08x}")
+
+# Routing header (RFC 8200 4.4) and Segment Routing Header (RFC 8754)
+RT_TYPE = F("ipv6.routing.type", "Type", 2, 1)
+RT_SEGLEFT = F("ipv6.routing.segleft", "Segments Left", 3, 1)
+SRH_LAST = F("ipv6.routing.srh.last_entry", "Last Entry", 4, 1)
+SRH_FLAGS = F("ipv6.routing.srh.flags", "Flags", 5, 1, show=lambda v: f"0x{v:02x}")
+
+# Options inside Hop-by-Hop and Destination Options headers (RFC 8200 4.2)
+OPT_TYPE = F("ipv6.opt.type", "Type", 0, 1, show=lambda v: f"0x{v:02x}")
+OPT_ACTION = F("ipv6.opt.type.action", "Action", 0, 1, mask=0xC0)
+OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20)
+OPT_REST = F("ipv6.opt.type.rest", "Low-Order Bits", 0, 1, mask=0x1F, show=lambda v: f"0x{v:02x}")
+OPT_LEN = F("ipv6.opt.length", "Length", 1, 1)
+OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2)
+OPT_JUMBO = F("ipv6.opt.jumbo", "Payload Length", 2, 4)
+
+OPT_PAD1 = 0
+OPT_PADN = 1
+OPT_JUMBO_TYPE = 0xC2
+OPT_ROUTER_ALERT_TYPE = 0x05
+OPTION_NAMES = {OPT_PAD1: "Pad1", OPT_PADN: "PadN", OPT_ROUTER_ALERT_TYPE: "Router Alert",
+                OPT_JUMBO_TYPE: "Jumbo Payload", 0x04: "Tunnel Encapsulation Limit",
+                0xC9: "Home Address", 0x26: "Quick-Start", 0x63: "RPL Option"}
+
+MAX_EXT_HEADERS = 32          # a chain longer than this is shown cut, never walked further
+
+
+def write_header(buf, off: int, payload_length: int, nxt: int, hlim: int, src: bytes, dst: bytes,
+                 tclass: int = 0, flow: int = 0) -> None:
+    """Write the 40-byte header at buf[off:off+40] (IPv6 has no header checksum)."""
+    HEADER.pack_into(buf, off, (6 << 28) | (tclass << 20) | (flow & 0xFFFFF), payload_length,
+                     nxt, hlim, src, dst)
+
+
+def pseudo_header_sum(src, dst, length: int, nxt: int) -> int:
+    """One's-complement sum of the upper-layer pseudo-header (RFC 8200 8.1), a checksum's seed."""
+    return ones_sum(bytes(src) + bytes(dst) + struct.pack("!II", length, nxt))
+
+
+def addr_to_str(addr) -> str:
+    """RFC 5952 text, IPv4-mapped addresses in mixed notation (section 5)."""
+    ip = ipaddress.IPv6Address(bytes(addr))
+    if ip.ipv4_mapped is not None:
+        return f"::ffff:{ip.ipv4_mapped}"
+    return ip.compressed
+
+
+def addr_from_str(text: str) -> bytes:
+    """IPv6 text to 16 bytes; ValueError on anything else."""
+    return ipaddress.IPv6Address(text).packed
+
+
+# --- dissection ------------------------------------------------------------------
+
+class _Chain:
+    """What walking the extension headers learnt that later layers need."""
+
+    __slots__ = ("final_dst", "jumbo", "frag_offset", "frag_more", "frag_ident")
+
+    def __init__(self):
+        self.final_dst = None       # routing header: the destination the pseudo-header uses
+        self.jumbo = None
+        self.frag_offset = 0        # in bytes
+        self.frag_more = False
+        self.frag_ident = 0
+
+
+def add_address(node, name: str, label: str, buf, pos: int):
+    """A 16-byte address field under `node`, shown as RFC 5952 text."""
+    addr = bytes(buf[pos:pos + 16])
+    return node.text(name, label, addr_to_str(addr), pos, 16, value=addr)
+
+
+def _fixed_header(d, layer, buf, off: int, end: int) -> bool:
+    """Add the fields of the 40-byte header that were captured; True when all are there and sane."""
+    for f in (VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST):
+        if off + f.offset + f.size > end:
+            d.short(layer, HEADER_LEN, end - off, "IPv6 header")
+            return False
+        if f in (SRC, DST):
+            add_address(layer, f.name, f.label, buf, off + f.offset)
+            continue
+        node = layer.field(f, buf, off)
+        if f is TCLASS:
+            node.field(DSCP, buf, off)
+            node.field(ECN, buf, off)
+        elif f is VERSION and node.value != 6:
+            d.problem(node, f"malformed: version {node.value}, not 6")
+            d.info = d.info or "[Malformed Packet: bogus IPv6 version]"
+            return False
+    return True
+
+
+def _fits(d, node, pos: int, need: int, stop: int, end: int, what: str) -> bool:
+    """Does a `need`-byte item at `pos` lie inside the payload (`stop`)? Mark the node when not."""
+    if pos + need <= stop:
+        return True
+    if stop >= end:
+        d.short(node, pos + need - node.offset, end - node.offset, what)
+    else:
+        d.problem(node, f"malformed: {what} runs past the payload length")
+    return False
+
+
+def _ext_common(node, prefix: str, buf, pos: int) -> int:
+    """Next header and length (8-octet units beyond the first 8); returns the length in bytes."""
+    node.text(f"{prefix}.nxt", "Next Header", show_nxt(buf[pos]), pos, 1, value=buf[pos])
+    units = buf[pos + 1]
+    node.text(f"{prefix}.len", "Length", str(units), pos + 1, 1, value=units)
+    octets = (units + 1) * 8
+    node.text(f"{prefix}.len_oct", "Length in octets", f"{octets} bytes", pos + 1, 1, value=octets)
+    return octets
+
+
+def _option_kind(node, buf, pos: int) -> None:
+    kind = node.field(OPT_TYPE, buf, pos)
+    for f in (OPT_ACTION, OPT_CHANGE, OPT_REST):
+        kind.field(f, buf, pos)
+
+
+def _options(d, hdr, buf, pos: int, stop: int, chain: _Chain) -> None:
+    """Walk the TLV options of a Hop-by-Hop or Destination Options header (every step advances)."""
+    while pos < stop:
+        kind = buf[pos]
+        name = OPTION_NAMES.get(kind, f"Unknown (0x{kind:02x})")
+        if kind == OPT_PAD1:                # one byte, no length field
+            opt = hdr.text("ipv6.opt", name, name, pos, 1)
+            opt.field(OPT_TYPE, buf, pos)
+            opt.text("ipv6.opt.pad1", "Pad1", "", pos, 1)
+            pos += 1
+            continue
+        if pos + 2 > stop or pos + 2 + buf[pos + 1] > stop:
+            opt = hdr.text("ipv6.opt", name, name, pos, stop - pos)
+            d.problem(opt, f"malformed: option 0x{kind:02x} runs past its header")
+            return
+        length = buf[pos + 1]
+        opt = hdr.text("ipv6.opt", name, name, pos, 2 + length)
+        _option_kind(opt, buf, pos)
+        opt.field(OPT_LEN, buf, pos)
+        _option_value(d, opt, buf, pos, kind, length, chain)
+        pos += 2 + length
+
+
+def _option_value(d, opt, buf, pos: int, kind: int, length: int, chain: _Chain) -> None:
+    data = bytes(buf[pos + 2:pos + 2 + length])
+    if kind == OPT_PADN:
+        opt.text("ipv6.opt.padn", "PadN", data.hex(":"), pos + 2, length, value=data)
+    elif kind == OPT_ROUTER_ALERT_TYPE and length == 2:
+        opt.field(OPT_ROUTER_ALERT, buf, pos)
+    elif kind == OPT_JUMBO_TYPE and length == 4:
+        chain.jumbo = opt.field(OPT_JUMBO, buf, pos).value
+    else:
+        opt.text("ipv6.opt.unknown", "Data", data.hex(":"), pos + 2, length, value=data)
+
+
+def _hopopts(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
+    return _with_options(d, layer, "ipv6.hopopts", "IPv6 Hop-by-Hop Option", buf, pos, stop, end, chain)
+
+
+def _dstopts(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
+    return _with_options(d, layer, "ipv6.dstopts", "Destination Options for IPv6", buf, pos, stop, end, chain)
+
+
+def _with_options(d, layer, prefix, label, buf, pos, stop, end, chain):
+    hdr = layer.text(prefix, label, label, pos, min(8, end - pos))
+    if not _fits(d, hdr, pos, 2, stop, end, label):
+        return None
+    octets = _ext_common(hdr, prefix, buf, pos)
+    hdr.length = min(octets, end - pos)
+    if not _fits(d, hdr, pos, octets, stop, end, label):
+        return None
+    _options(d, hdr, buf, pos + 2, pos + octets, chain)
+    return octets
+
+
+def _routing(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
+    label = "Routing Header for IPv6"
+    hdr = layer.text("ipv6.routing", label, label, pos, min(8, end - pos))
+    if not _fits(d, hdr, pos, 4, stop, end, label):
+        return None
+    octets = _ext_common(hdr, "ipv6.routing", buf, pos)
+    kind = hdr.field(RT_TYPE, buf, pos).value
+    segleft = hdr.field(RT_SEGLEFT, buf, pos).value
+    hdr.length = min(octets, end - pos)
+    if not _fits(d, hdr, pos, octets, stop, end, label):
+        return None
+    final = ROUTING_TYPES.get(kind, _routing_unknown)(hdr, buf, pos, pos + octets)
+    if segleft and final is not None:
+        chain.final_dst = final
+    return octets
+
+
+def _routing_type0(hdr, buf, pos: int, stop: int):
+    """Type 0 (deprecated by RFC 5095): reserved word, then the addresses still to visit."""
+    add_raw(hdr, "ipv6.routing.src.reserved", "Reserved", buf, pos + 4, pos + 8)
+    final = None
+    for at in range(pos + 8, stop - 15, 16):
+        final = add_address(hdr, "ipv6.routing.src.addr", "Address", buf, at).value
+    return final
+
+
+def _routing_type2(hdr, buf, pos: int, stop: int):
+    """Type 2 (Mobile IPv6, RFC 6275): one home address."""
+    add_raw(hdr, "ipv6.routing.mipv6.reserved", "Reserved", buf, pos + 4, pos + 8)
+    if pos + 24 <= stop:
+        return add_address(hdr, "ipv6.routing.mipv6.home_address", "Home Address", buf, pos + 8).value
+    return None
+
+
+def _routing_srh(hdr, buf, pos: int, stop: int):
+    """Type 4, Segment Routing (RFC 8754): the segment list; Segment List[0] is the final segment.
+
+    TLVs after the list are shown raw.
+    """
+    last = hdr.field(SRH_LAST, buf, pos).value
+    hdr.field(SRH_FLAGS, buf, pos)
+    add_raw(hdr, "ipv6.routing.srh.tag", "Tag", buf, pos + 6, pos + 8)
+    at, final = pos + 8, None
+    for _ in range(last + 1):
+        if at + 16 > stop:
+            break
+        addr = add_address(hdr, "ipv6.routing.srh.addr", "Segment", buf, at).value
+        final = addr if final is None else final
+        at += 16
+    if at < stop:
+        add_raw(hdr, "ipv6.routing.srh.tlvs", "TLVs", buf, at, stop)
+    return final
+
+
+def _routing_unknown(hdr, buf, pos: int, stop: int):
+    add_raw(hdr, "ipv6.routing.unknown_data", "Type-specific data", buf, pos + 4, stop)
+    return None
+
+
+ROUTING_TYPES = {0: _routing_type0, 2: _routing_type2, 4: _routing_srh}
+
+
+def add_raw(node, name: str, label: str, buf, start: int, stop: int):
+    """Bytes shown as they are (colon-separated hex, as tshark shows FT_BYTES)."""
+    data = bytes(buf[start:stop])
+    return node.text(name, label, data.hex(":"), start, len(data), value=data)
+
+
+def _fragment(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
+    label = "Fragment Header for IPv6"
+    hdr = layer.text("ipv6.fraghdr", label, label, pos, min(FRAG_HEADER_LEN, end - pos))
+    if not _fits(d, hdr, pos, FRAG_HEADER_LEN, stop, end, label):
+        return None
+    values = [hdr.field(f, buf, pos).value
+              for f in (FRAG_NXT, FRAG_RESERVED, FRAG_OFFSET, FRAG_RESERVED_BITS, FRAG_MORE, FRAG_IDENT)]
+    chain.frag_offset, chain.frag_more, chain.frag_ident = values[2] * 8, bool(values[4]), values[5]
+    return FRAG_HEADER_LEN
+
+
+EXTENSION_HEADERS = {NEXTHDR_HOP: _hopopts, NEXTHDR_ROUTING: _routing,
+                     NEXTHDR_FRAGMENT: _fragment, NEXTHDR_DEST: _dstopts}
+
+
+def _walk_chain(d, layer, buf, pos: int, stop: int, end: int, nxt: int, chain: _Chain):
+    """Walk the extension headers; returns (next header, offset after the chain) or None if broken."""
+    for _ in range(MAX_EXT_HEADERS):
+        walker = EXTENSION_HEADERS.get(nxt)
+        if walker is None:
+            return nxt, pos
+        length = walker(d, layer, buf, pos, stop, end, chain)
+        if length is None:
+            return None
+        nxt = buf[pos]
+        pos += length
+        if chain.frag_offset:               # after a later fragment's header comes fragment data
+            return nxt, pos
+    if nxt in EXTENSION_HEADERS:
+        d.problem(layer, f"more than {MAX_EXT_HEADERS} extension headers; the rest is not shown")
+        return None
+    return nxt, pos
+
+
+def _summarise(d, src: bytes, dst: bytes) -> None:
+    if not d.locked:
+        d.source, d.destination = addr_to_str(src), addr_to_str(dst)
+        d.protocol = "IPv6"
+
+
+@dissector("ethertype", 0x86DD)
+@dissector("ip.proto", NEXTHDR_IPV6)
+@dissector("ipv6.nxt", NEXTHDR_IPV6)
+def dissect_ipv6(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("ipv6", "Internet Protocol Version 6", off, min(HEADER_LEN, max(end - off, 0)))
+    if not _fixed_header(d, layer, buf, off, end):
+        return None
+    plen, nxt = PLEN.read(buf, off), buf[off + OFF_NXT]
+    src, dst = bytes(buf[off + OFF_SRC:off + OFF_SRC + 16]), bytes(buf[off + OFF_DST:off + OFF_DST + 16])
+    _summarise(d, src, dst)
+    d.net_src, d.net_dst = src, dst
+    jumbo_possible = plen == 0 and nxt == NEXTHDR_HOP
+    limit = off + HEADER_LEN + plen
+    chain = _Chain()
+    walked = _walk_chain(d, layer, buf, off + HEADER_LEN, end if jumbo_possible else min(end, limit),
+                         end, nxt, chain)
+    if jumbo_possible and chain.jumbo is not None:
+        limit = off + HEADER_LEN + chain.jumbo
+    elif jumbo_possible:
+        d.problem(layer, "malformed: payload length 0 without a Jumbo Payload option")
+    if walked is None:
+        return None
+    nxt, pos = walked
+    layer.length = pos - off
+    limit = max(limit, pos)                 # a missing jumbo length must not make headers padding
+    payload_end = min(end, limit)
+    d.payload_complete = limit <= end and not chain.frag_more
+    if limit < end:
+        d.claim(limit)
+    if chain.final_dst is not None:
+        d.net_dst = chain.final_dst
+        _summarise(d, src, chain.final_dst)
+    if chain.frag_offset:
+        return _later_fragment(d, nxt, chain, buf, pos, payload_end)
+    if nxt == NEXTHDR_NONE and not d.locked:
+        d.info = "IPv6 no next header"
+    if pos >= payload_end and not d.payload_complete:
+        return None                         # cut (or quoted) right after the headers: nothing to show
+    return ("ipv6.nxt", nxt, pos, payload_end)
+
+
+def _later_fragment(d, nxt: int, chain: _Chain, buf, pos: int, stop: int):
+    """A fragment other than the first holds no upper-layer header: it is data."""
+    if not d.locked:
+        d.info = (f"IPv6 fragment (off={chain.frag_offset} more={'y' if chain.frag_more else 'n'} "
+                  f"ident=0x{chain.frag_ident:08x} nxt={nxt})")
+    if pos < stop:
+        layer = d.layer("data", f"IPv6 fragment ({stop - pos} bytes)", pos, stop - pos)
+        add_raw(layer, "data.data", "Data", buf, pos, stop)
+    return None
+
+
+dissector("ipv6.nxt", NEXTHDR_IPV4)(dissect_ipv4)     # IPv4 in IPv6 (RFC 2473)
+dissector("ipv6.nxt", NEXTHDR_ETHERNET)(dissect_ethernet)

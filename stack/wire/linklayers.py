@@ -1,0 +1,272 @@
+"""Capture link types other than Ethernet, and 802.2 LLC.
+
+NULL/LOOP (BSD loopback), RAW/IPV4/IPV6 (no link header), LINUX_SLL and
+LINUX_SLL2 (Linux "cooked" captures, as `tcpdump -i any` writes), keyed
+``("linktype", N)`` with N from the tcpdump.org link-type list; and the
+802.2 LLC header that follows an 802.3 length field, keyed ``("llc", 0)``.
+"""
+import struct
+
+from .dissect import F, dissector
+from .ethernet import ETHERTYPE_NAMES, mac_to_str
+
+LINKTYPE_NULL = 0
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+LINKTYPE_RAW_BSD = (12, 14)             # DLT_RAW's value on some BSDs, seen in old files
+LINKTYPE_LOOP = 108
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_IPV4 = 228
+LINKTYPE_IPV6 = 229
+LINKTYPE_LINUX_SLL2 = 276
+
+ETH_P_IP = 0x0800
+ETH_P_IPV6 = 0x86DD
+MAX_LENGTH_FIELD = 1500                 # a protocol value up to this is not an ethertype
+
+# --- NULL / LOOP: a 4-byte address family ------------------------------------------
+
+NULL_HEADER_LEN = 4
+AF_INET = 2
+AF_INET6 = (24, 28, 30)                 # NetBSD/OpenBSD, FreeBSD, Darwin
+FAMILY_NAMES = {AF_INET: "IP", 7: "OSI", 23: "IPX", 24: "IPv6 (NetBSD/OpenBSD/BSD-OS)",
+                28: "IPv6 (FreeBSD)", 30: "IPv6 (Darwin)"}
+FAMILY_ETHERTYPES = {AF_INET: ETH_P_IP, 24: ETH_P_IPV6, 28: ETH_P_IPV6, 30: ETH_P_IPV6}
+
+
+def _family_text(value: int) -> str:
+    return f"{FAMILY_NAMES.get(value, 'Unknown')} ({value})"
+
+
+def null_family(buf, off: int) -> int:
+    """The family of a NULL header, written in the capturing host's byte order.
+
+    Families are small, so a value with any of its upper 16 bits set was
+    read in the wrong order (what tcpdump and Wireshark also conclude).
+    """
+    value = int.from_bytes(buf[off:off + 4], "little")
+    return int.from_bytes(buf[off:off + 4], "big") if value & 0xFFFF0000 else value
+
+
+@dissector("linktype", LINKTYPE_NULL)
+def dissect_null(d, off: int, end: int):
+    return _family_header(d, off, end, null_family(d.buf, off) if end - off >= 4 else 0)
+
+
+@dissector("linktype", LINKTYPE_LOOP)
+def dissect_loop(d, off: int, end: int):
+    """OpenBSD's loopback: the same family, always in network byte order."""
+    return _family_header(d, off, end, int.from_bytes(d.buf[off:off + 4], "big"))
+
+
+def _family_header(d, off: int, end: int, family: int):
+    layer = d.layer("null", "Null/Loopback", off, max(0, min(NULL_HEADER_LEN, end - off)))
+    if d.short(layer, NULL_HEADER_LEN, end - off, "loopback header"):
+        return None
+    layer.text("null.family", "Family", _family_text(family), off, NULL_HEADER_LEN, value=family)
+    ethertype = FAMILY_ETHERTYPES.get(family)
+    if ethertype is None:
+        d.info = d.info or "Null/Loopback"
+        return ("null.family", family, off + NULL_HEADER_LEN, end)
+    return ("ethertype", ethertype, off + NULL_HEADER_LEN, end)
+
+
+# --- RAW / IPV4 / IPV6: no link header ---------------------------------------------
+
+VERSION_ETHERTYPES = {4: ETH_P_IP, 6: ETH_P_IPV6}
+
+
+@dissector("linktype", LINKTYPE_RAW, *LINKTYPE_RAW_BSD)
+def dissect_raw(d, off: int, end: int):
+    """The first nibble, the IP version, says which network layer starts the frame."""
+    layer = d.layer("raw", "Raw packet data", off, 0)
+    if d.short(layer, 1, end - off, "IP version"):
+        return None
+    version = d.buf[off] >> 4
+    if version in VERSION_ETHERTYPES:
+        return ("ethertype", VERSION_ETHERTYPES[version], off, end)
+    d.info = d.info or "Raw packet data"
+    return ("raw.version", version, off, end)
+
+
+@dissector("linktype", LINKTYPE_IPV4)
+def dissect_linktype_ipv4(d, off: int, end: int):
+    return ("ethertype", ETH_P_IP, off, end)
+
+
+@dissector("linktype", LINKTYPE_IPV6)
+def dissect_linktype_ipv6(d, off: int, end: int):
+    return ("ethertype", ETH_P_IPV6, off, end)
+
+
+# --- LINUX_SLL and LINUX_SLL2: the "cooked" header of Linux's any-device capture ---------
+
+SLL_HEADER = struct.Struct("!HHH8sH")     # packet type, ARPHRD, address length, address, protocol
+SLL_HEADER_LEN = 16
+SLL2_HEADER = struct.Struct("!HHIHBB8s")  # protocol, reserved, ifindex, ARPHRD, packet type, addr len, addr
+SLL2_HEADER_LEN = 20
+SLL_ADDR_LEN = 8
+
+ARPHRD_ETHER = 1
+ARPHRD_LOOPBACK = 772
+ARPHRD_IPGRE = 778
+LINUX_SLL_P_802_2 = 4                   # protocol value: an 802.2 LLC header follows
+
+PKTTYPE_NAMES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host",
+                 4: "Sent by us", 5: "Loopback", 6: "Fastroute"}
+HATYPE_NAMES = {ARPHRD_ETHER: "Ethernet", 512: "PPP", 776: "IPv6-in-IPv4", ARPHRD_LOOPBACK: "Loopback",
+                ARPHRD_IPGRE: "GRE over IP", 65534: "None"}
+LTYPE_NAMES = {1: "Raw 802.3", 2: "AX.25", 3: "All", LINUX_SLL_P_802_2: "802.2 LLC", 0x000C: "CAN"}
+
+SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=lambda v: PKTTYPE_NAMES.get(v, f"Unknown ({v})"))
+SLL_HATYPE = F("sll.hatype", "Link-layer address type", 2, 2,
+               show=lambda v: f"{HATYPE_NAMES.get(v, 'Unknown')} ({v})")
+SLL_HALEN = F("sll.halen", "Link-layer address length", 4, 2)
+SLL_ADDR_OFFSET = 6
+SLL_PROTOCOL_OFFSET = 14
+
+SLL2_PROTOCOL_OFFSET = 0
+SLL2_RESERVED = F("sll.reserved", "Reserved", 2, 2)
+SLL2_IFINDEX = F("sll.ifindex", "Interface index", 4, 4)
+SLL2_HATYPE = F("sll.hatype", SLL_HATYPE.label, 8, 2, show=SLL_HATYPE.show)
+SLL2_PKTTYPE = F("sll.pkttype", SLL_PKTTYPE.label, 10, 1, show=SLL_PKTTYPE.show)
+SLL2_HALEN = F("sll.halen", SLL_HALEN.label, 11, 1)
+SLL2_ADDR_OFFSET = 12
+
+
+def _sll_address(layer, buf, at: int, hatype: int, halen: int) -> str:
+    """The source address (up to 8 bytes); the rest of the 8-byte slot is unused."""
+    used = min(halen, SLL_ADDR_LEN)
+    addr = bytes(buf[at:at + used])
+    if used == 6 and hatype in (ARPHRD_ETHER, ARPHRD_LOOPBACK):
+        name, text = "sll.src.eth", mac_to_str(addr)
+    elif used == 4 and hatype == ARPHRD_IPGRE:
+        name, text = "sll.src.ipv4", ".".join(str(b) for b in addr)
+    else:
+        name, text = "sll.src.other", addr.hex(":")
+    if used:
+        layer.text(name, "Source", text, at, used, value=addr)
+    if used < SLL_ADDR_LEN:
+        unused = bytes(buf[at + used:at + SLL_ADDR_LEN])
+        layer.text("sll.unused", "Unused", unused.hex(":"), at + used, len(unused), value=unused)
+    return text if used else ""
+
+
+def _sll_protocol(d, layer, buf, at: int, hatype: int, off: int, end: int):
+    """The protocol word: an ethertype, a GRE protocol type, or a small Linux protocol number."""
+    value = (buf[at] << 8) | buf[at + 1]
+    if hatype == ARPHRD_IPGRE:                  # GRE's protocol type: ethertypes too
+        layer.text("sll.gretype", "Protocol", f"0x{value:04x}", at, 2, value=value)
+        return ("ethertype", value, off, end)
+    if value <= MAX_LENGTH_FIELD:
+        layer.text("sll.ltype", "Protocol", f"{LTYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})", at, 2,
+                   value=value)
+        return ("llc", 0, off, end) if value == LINUX_SLL_P_802_2 else ("sll.ltype", value, off, end)
+    layer.text("sll.etype", "Protocol", f"{ETHERTYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})", at, 2,
+               value=value)
+    d.protocol = ETHERTYPE_NAMES.get(value, f"0x{value:04x}")
+    return ("ethertype", value, off, end)
+
+
+@dissector("linktype", LINKTYPE_LINUX_SLL)
+def dissect_sll(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("sll", "Linux cooked capture v1", off, max(0, min(SLL_HEADER_LEN, end - off)))
+    if d.short(layer, SLL_HEADER_LEN, end - off, "Linux cooked header"):
+        return None
+    for f in (SLL_PKTTYPE, SLL_HATYPE, SLL_HALEN):
+        layer.field(f, buf, off)
+    hatype, halen = SLL_HATYPE.read(buf, off), SLL_HALEN.read(buf, off)
+    d.source = _sll_address(layer, buf, off + SLL_ADDR_OFFSET, hatype, halen)
+    return _sll_protocol(d, layer, buf, off + SLL_PROTOCOL_OFFSET, hatype, off + SLL_HEADER_LEN, end)
+
+
+@dissector("linktype", LINKTYPE_LINUX_SLL2)
+def dissect_sll2(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("sll", "Linux cooked capture v2", off, max(0, min(SLL2_HEADER_LEN, end - off)))
+    if d.short(layer, SLL2_HEADER_LEN, end - off, "Linux cooked v2 header"):
+        return None
+    hatype, halen = SLL2_HATYPE.read(buf, off), SLL2_HALEN.read(buf, off)
+    step = _sll_protocol(d, layer, buf, off + SLL2_PROTOCOL_OFFSET, hatype, off + SLL2_HEADER_LEN, end)
+    for f in (SLL2_RESERVED, SLL2_IFINDEX, SLL2_HATYPE, SLL2_PKTTYPE, SLL2_HALEN):
+        layer.field(f, buf, off)
+    d.source = _sll_address(layer, buf, off + SLL2_ADDR_OFFSET, hatype, halen)
+    return step
+
+
+# --- 802.2 LLC ---------------------------------------------------------------------
+
+SAP_SNAP = 0xAA
+LLC_UI = 0x03
+
+DSAP = F("llc.dsap", "DSAP", 0, 1, show=lambda v: f"0x{v:02x}")
+DSAP_SAP = F("llc.dsap.sap", "SAP", 0, 1, mask=0xFE)
+DSAP_IG = F("llc.dsap.ig", "IG Bit", 0, 1, mask=0x01)
+SSAP = F("llc.ssap", "SSAP", 1, 1, show=lambda v: f"0x{v:02x}")
+SSAP_SAP = F("llc.ssap.sap", "SAP", 1, 1, mask=0xFE)
+SSAP_CR = F("llc.ssap.cr", "CR Bit", 1, 1, mask=0x01)
+CONTROL_U = F("llc.control", "Control field", 2, 1, show=lambda v: f"0x{v:02x}")
+U_MODIFIER_CMD = F("llc.control.u_modifier_cmd", "Command", 2, 1, mask=0xEC)
+U_MODIFIER_RESP = F("llc.control.u_modifier_resp", "Response", 2, 1, mask=0xEC)
+U_FTYPE = F("llc.control.ftype", "Frame type", 2, 1, mask=0x03)
+SNAP_OUI = F("llc.oui", "Organization Code", 0, 3, show=lambda v: f"0x{v:06x}")
+SNAP_TYPE = F("llc.type", "Type", 3, 2, show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Unknown')} (0x{v:04x})")
+SNAP_PID = F("llc.pid", "PID", 3, 2, show=lambda v: f"0x{v:04x}")
+SNAP_LEN = 5
+
+
+@dissector("llc", 0)
+def dissect_llc(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("llc", "Logical-Link Control", off, max(0, min(3, end - off)))
+    if d.short(layer, 3, end - off, "LLC header"):
+        return None
+    for parent, subs in ((DSAP, (DSAP_SAP, DSAP_IG)), (SSAP, (SSAP_SAP, SSAP_CR))):
+        node = layer.field(parent, buf, off)
+        for f in subs:
+            node.field(f, buf, off)
+    dsap, ssap, ctl = buf[off], buf[off + 1], buf[off + 2]
+    if ctl & 0x03 == 0x03:                              # U format: one byte
+        node = layer.field(CONTROL_U, buf, off)
+        node.field(U_MODIFIER_RESP if ssap & 0x01 else U_MODIFIER_CMD, buf, off)
+        node.field(U_FTYPE, buf, off)
+        pos = off + 3
+    else:
+        if d.short(layer, 4, end - off, "LLC control field"):
+            return None
+        _control_is(layer, buf, off + 2)
+        pos = off + 4
+    layer.length = pos - off
+    d.protocol = "LLC"
+    if dsap == SAP_SNAP and ssap == SAP_SNAP and ctl == LLC_UI:
+        return _snap(d, layer, buf, pos, end)
+    return ("llc.dsap", dsap, pos, end)
+
+
+def _control_is(layer, buf, at: int) -> None:
+    """I and S formats: a two-byte control field, sent low byte first (as tshark reads it)."""
+    value = buf[at] | (buf[at + 1] << 8)
+    node = layer.text("llc.control", "Control field", f"0x{value:04x}", at, 2, value=value)
+    if value & 0x01 == 0:                               # I format: N(R), N(S)
+        node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
+        node.text("llc.control.n_s", "N(S)", str((value >> 1) & 0x7F), at, 2, value=(value >> 1) & 0x7F)
+        node.text("llc.control.ftype", "Frame type", "Information frame", at, 2, value=0)
+    else:                                               # S format: N(R), supervisory function
+        node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
+        node.text("llc.control.s_ftype", "Supervisory frame type", f"0x{value & 0x0C:x}", at, 2,
+                  value=value & 0x0C)
+        node.text("llc.control.ftype", "Frame type", "Supervisory frame", at, 2, value=0x01)
+
+
+def _snap(d, layer, buf, pos: int, end: int):
+    """SubNetwork Access Protocol: an OUI, then an ethertype when the OUI is zero."""
+    if d.short(layer, pos + SNAP_LEN - layer.offset, end - layer.offset, "SNAP header"):
+        return None
+    layer.length += SNAP_LEN
+    oui = layer.field(SNAP_OUI, buf, pos).value
+    if oui == 0:
+        kind = layer.field(SNAP_TYPE, buf, pos).value
+        return ("ethertype", kind, pos + SNAP_LEN, end)
+    pid = layer.field(SNAP_PID, buf, pos).value
+    return ("llc.snap", (oui << 16) | pid, pos + SNAP_LEN, end)

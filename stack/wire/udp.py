@@ -1,0 +1,157 @@
+"""UDP header (RFC 768): offsets, the pseudo-header sum (IPv4 and IPv6), a builder, dissection."""
+import struct
+
+from .checksum import checksum, ones_sum
+from .dissect import DISSECTORS, F, Node, dissector
+
+HEADER = struct.Struct("!HHHH")        # source port, destination port, length, checksum
+HEADER_LEN = 8
+PROTO_UDP = 17
+
+
+def _hex4(value: int) -> str:
+    return f"0x{value:04x}"
+
+
+SRCPORT = F("udp.srcport", "Source Port", 0, 2)
+DSTPORT = F("udp.dstport", "Destination Port", 2, 2)
+LENGTH = F("udp.length", "Length", 4, 2)
+CHECKSUM = F("udp.checksum", "Checksum", 6, 2, show=_hex4)
+
+OFF_SPORT = SRCPORT.offset
+OFF_DPORT = DSTPORT.offset
+OFF_LEN = LENGTH.offset
+OFF_CSUM = CHECKSUM.offset
+
+
+def pseudo_header_sum(src, dst, proto: int, length: int) -> int:
+    """One's-complement sum of the IPv4 (RFC 768) or IPv6 (RFC 8200 8.1) pseudo-header.
+
+    `src`/`dst` are 4 or 16 bytes; pass the result as `initial` to ones_sum/checksum
+    over the transport header and payload.
+    """
+    if len(src) == 4:
+        tail = bytes((0, proto)) + length.to_bytes(2, "big")
+    else:
+        tail = length.to_bytes(4, "big") + bytes((0, 0, 0, proto))
+    return ones_sum(bytes(src) + bytes(dst) + tail)
+
+
+def write_header(buf, off: int, sport: int, dport: int, length: int, csum: int = 0) -> None:
+    HEADER.pack_into(buf, off, sport, dport, length, csum)
+
+
+def fill_checksum(buf, off: int, length: int, src, dst) -> None:
+    """Compute and store the checksum of the datagram at buf[off:off+length] (0 goes out as 0xffff)."""
+    buf[off + OFF_CSUM:off + OFF_CSUM + 2] = b"\0\0"
+    csum = checksum(buf[off:off + length], pseudo_header_sum(src, dst, PROTO_UDP, length)) or 0xFFFF
+    buf[off + OFF_CSUM:off + OFF_CSUM + 2] = csum.to_bytes(2, "big")
+
+
+def verify(buf, off: int, length: int, src, dst, proto: int = PROTO_UDP) -> bool:
+    """True if the segment at buf[off:off+length] sums to 0xffff with its pseudo-header."""
+    return ones_sum(buf[off:off + length], pseudo_header_sum(src, dst, proto, length)) == 0xFFFF
+
+
+# --- dissection ------------------------------------------------------------------
+
+# tshark's checksum status values (proto_checksum_enum_e)
+CSUM_BAD, CSUM_GOOD, CSUM_UNVERIFIED, CSUM_NOT_PRESENT, CSUM_ILLEGAL = 0, 1, 2, 3, 4
+CSUM_STATUS = {CSUM_BAD: "Bad", CSUM_GOOD: "Good", CSUM_UNVERIFIED: "Unverified",
+               CSUM_NOT_PRESENT: "Not present", CSUM_ILLEGAL: "Illegal"}
+
+
+def checksum_status(d, node, status: int, off: int, prefix: str, calculated: int | None = None) -> None:
+    """Add `prefix`.checksum.status (and _calculated) under the checksum `node`; Bad and Illegal are problems."""
+    if calculated is not None:
+        node.add(Node(f"{prefix}.checksum_calculated", "Calculated Checksum", calculated, off, 2, show=_hex4))
+    node.text(f"{prefix}.checksum.status", "Checksum Status", CSUM_STATUS[status], off, 2, value=status)
+    if status == CSUM_BAD:
+        d.problem(node, f"bad checksum, should be 0x{calculated:04x}")
+    elif status == CSUM_ILLEGAL:
+        d.problem(node, "illegal checksum 0")
+
+
+def calculated_checksum(buf, off: int, length: int, src, dst, proto: int, csum_off: int) -> int:
+    """The checksum the segment at buf[off:off+length] should carry (its own field, at csum_off, as 0)."""
+    seg = bytearray(buf[off:off + length])
+    seg[csum_off:csum_off + 2] = b"\0\0"
+    return checksum(seg, pseudo_header_sum(src, dst, proto, length))
+
+
+def reported_end(d, end: int) -> int:
+    """Where the network layer says its payload ends, also past a snaplen cut (tshark's reported length).
+
+    Called by an L4 dissector after adding its layer, so the network layer is the one before it.
+    """
+    if d.payload_complete or len(d.layers) < 2:
+        return end
+    net = d.layers[-2]
+    name, base = {"ip": ("ip.len", 0), "ipv6": ("ipv6.plen", 40)}.get(net.name, (None, 0))
+    node = net.find(name) if name else None
+    return end if node is None else max(end, net.offset + base + node.value)
+
+
+def is_fragment(d, end: int) -> bool:
+    """The network layer's packet is all there, yet its payload is not: it is one fragment of a datagram."""
+    return not d.payload_complete and reported_end(d, end) <= end
+
+
+def next_port(table: str, sport: int, dport: int) -> tuple:
+    """The (table, port) to hand the payload to: the lower port first, as tshark tries them."""
+    low, high = sorted((sport, dport))
+    for port in (low, high):
+        if port and (table, port) in DISSECTORS:
+            return (table, port)
+    return (table, low)
+
+
+@dissector("ip.proto", PROTO_UDP)
+@dissector("ipv6.nxt", PROTO_UDP)
+def dissect_udp(d, off: int, end: int):
+    buf = d.buf
+    layer = d.layer("udp", "User Datagram Protocol", off, min(HEADER_LEN, end - off))
+    d.summarise("UDP", "")
+    if d.short(layer, HEADER_LEN, end - off, "UDP header"):
+        return None
+    sport, dport, length, csum = HEADER.unpack_from(buf, off)
+    layer.label = f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
+    layer.field(SRCPORT, buf, off)
+    layer.field(DSTPORT, buf, off)
+    length_node = layer.field(LENGTH, buf, off)
+    info = f"{sport} \u2192 {dport}"
+    if length < HEADER_LEN:
+        d.problem(length_node, f"malformed: length {length} < {HEADER_LEN}")
+        d.summarise("UDP", f"{info} [BAD UDP LENGTH {length} < {HEADER_LEN}]")
+        return None
+    have = reported_end(d, end) - off
+    if length > have and not is_fragment(d, end):   # tshark still hands what there is on
+        d.problem(length_node, f"malformed: length {length} > IP payload length {have}")
+        info += f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
+    status = _checksum(d, layer, off, csum, length, have)
+    d.summarise("UDP", f"{info} Len={length - HEADER_LEN}" + CSUM_INFO.get(status, ""))
+    payload_end = end if length > have else min(end, off + length)
+    if payload_end <= off + HEADER_LEN:
+        return None
+    layer.add(Node("udp.payload", "Payload", bytes(buf[off + HEADER_LEN:payload_end]), off + HEADER_LEN,
+                   payload_end - off - HEADER_LEN))
+    table, port = next_port("udp.port", sport, dport)
+    return (table, port, off + HEADER_LEN, payload_end)
+
+
+CSUM_INFO = {CSUM_BAD: " [UDP CHECKSUM INCORRECT]", CSUM_ILLEGAL: " [ILLEGAL CHECKSUM (0)]"}
+
+
+def _checksum(d, layer, off: int, csum: int, length: int, have: int) -> int:
+    """Add the checksum field and its status; returns the status."""
+    if csum == 0:           # optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 8.1)
+        status = CSUM_NOT_PRESENT if d.net_src is None or len(d.net_src) == 4 else CSUM_ILLEGAL
+    elif d.net_src is None or length > have or off + length > len(d.buf):     # not all of it captured
+        status = CSUM_UNVERIFIED
+    else:
+        status = CSUM_GOOD if verify(d.buf, off, length, d.net_src, d.net_dst) else CSUM_BAD
+    calculated = None
+    if status in (CSUM_GOOD, CSUM_BAD):
+        calculated = calculated_checksum(d.buf, off, length, d.net_src, d.net_dst, PROTO_UDP, OFF_CSUM) or 0xFFFF
+    checksum_status(d, layer.field(CHECKSUM, d.buf, off), status, off + OFF_CSUM, "udp", calculated)
+    return status
