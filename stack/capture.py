@@ -1,10 +1,10 @@
 """Capture taps and the capture ring (DESIGN principles 6 and 10).
 
 Taps sit where the kernel's AF_PACKET taps sit: on receive before any
-protocol handler sees the frame (Ethernet receive calls `link.tap`), and on
-transmit with the exact bytes handed to the wire (`Link.flush_tx`).  A link
-without a capture has `tap = None`, so the cost when off is one attribute
-test per frame.  Filters are BPF compiled by libpcap; packets land in a ring
+protocol handler sees the frame (Ethernet receive calls `link.rx_tap`), and
+on transmit with the exact bytes handed to the wire (`Link.flush_tx` calls
+`link.tx_tap`).  A link no capture covers has both set to None, so the cost
+when off is one attribute test per frame (Stack.refresh_taps sets them).  Filters are BPF compiled by libpcap; packets land in a ring
 bounded by count and bytes whose overflow is counted.
 """
 from __future__ import annotations

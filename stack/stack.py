@@ -35,10 +35,6 @@ PROTOCOLS = (
 )
 
 
-def _no_capture(link, frame, direction) -> None:
-    """The tap of a link that is traced but not captured."""
-
-
 class Stack(StackAPI):
     def __init__(self, clock=None, name: str = "netsh"):
         self.name = name
@@ -79,15 +75,38 @@ class Stack(StackAPI):
 
     # --- taps: capture and trace share the links' one hook ------------------------
     def refresh_taps(self) -> None:
+        """Give each link the taps its capture and trace need, and no more."""
         capture = self.capture if self.capture is not None and self.capture.running else None
         tracer = self.tracer if self.tracer is not None and self.tracer.remaining > 0 else None
         for link in self.links.values():
-            if capture is not None and capture.covers(link):
-                link.tap = capture.tap
-            elif tracer is not None and tracer.covers(link):
-                link.tap = _no_capture
-            else:
-                link.tap = None
+            captured = capture is not None and capture.covers(link)
+            traced = tracer is not None and tracer.covers(link)
+            link.tx_tap = capture.tap if captured else None
+            link.rx_tap = self._rx_tap(capture if captured else None, tracer if traced else None)
+
+    def _rx_tap(self, capture, tracer):
+        """The receive tap for a link: capture, trace, both, or None (nothing to pay)."""
+        if capture is None and tracer is None:
+            return None
+        capture_tap = capture.tap if capture is not None else None
+        if tracer is None:
+            def rx(link, frame):
+                capture_tap(link, frame, "in")
+                return False
+            return rx
+        matches = tracer.program.filter if tracer.program is not None else None
+        traced, dispatch = self.traced, self.ethernet.dispatch
+
+        def rx(link, frame):            # the trace's filter is its whole cost while idle
+            if capture_tap is not None:
+                capture_tap(link, frame, "in")
+            if matches is not None and not matches(frame):
+                return False
+            if tracer.remaining <= 0:
+                return False
+            traced(link, frame, dispatch)
+            return True
+        return rx
 
     def traced(self, link, frame, dispatch) -> None:
         """Process one received frame with a trace record open for it."""

@@ -1,8 +1,9 @@
 """Packet traces (like VPP's ``trace add``, the kernel's pwru).
 
 `trace add` arms a `Tracer` on some links (or all) for the next N received
-frames that match a BPF filter.  It rides on the links' tap, the same hook a
-capture uses, so an idle stack pays nothing new.  While a traced frame is
+frames that match a BPF filter.  It rides on the links' receive tap, the
+hook a capture uses too, so a stack with no trace pays nothing new; an armed
+trace costs its BPF filter on each frame the traced links receive.  While a traced frame is
 being processed, `stack.trace_rec` holds its `TraceRecord`; each layer that
 touches the packet (and every frame sent in response, and the drop counter
 that took it) adds a step there.  Sites test that one attribute, nothing more.
@@ -54,11 +55,6 @@ class Tracer:
 
     def covers(self, link) -> bool:
         return self.links is None or link in self.links
-
-    def wants(self, link, frame: bytes) -> bool:
-        if self.remaining <= 0 or not self.covers(link):
-            return False
-        return self.program is None or bool(self.program.filter(frame))
 
     def begin(self, link, frame: bytes) -> TraceRecord:
         self.remaining -= 1

@@ -24,12 +24,9 @@ class EthernetLayer:
         n = len(frame)
         stats.rx_packets += 1
         stats.rx_bytes += n
-        if link.tap is not None:            # where AF_PACKET sees it: before any handler
-            link.tap(link, frame, "in")
-            tracer = self.stack.tracer
-            if tracer is not None and tracer.wants(link, frame):
-                self.stack.traced(link, frame, self.dispatch)
-                return
+        rx_tap = link.rx_tap                # where AF_PACKET sees it: before any handler
+        if rx_tap is not None and rx_tap(link, frame):
+            return                          # a traced frame: the tap ran it through the stack
         self.dispatch(link, frame)
 
     def dispatch(self, link, frame) -> None:

@@ -56,7 +56,11 @@ class Link:
         self.txq: deque[bytes] = deque()
         self.txqlen = DEFAULT_TXQLEN
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
-        self.tap = None                 # a capture's tap(link, frame, direction), when one runs
+        # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
+        # rx_tap(link, frame) -> True when it processed the frame itself (a traced one);
+        # tx_tap(link, frame, "out") sees the exact bytes handed to the wire.
+        self.rx_tap = None
+        self.tx_tap = None
 
     # --- state ---------------------------------------------------------
     @property
@@ -136,8 +140,8 @@ class Link:
                 stats.tx_packets += 1
                 stats.tx_bytes += len(frame)
                 sent += 1
-                if self.tap is not None:
-                    self.tap(self, frame, "out")
+                if self.tx_tap is not None:
+                    self.tx_tap(self, frame, "out")
             else:
                 stats.tx_errors += 1
                 self.stack.drop("TX_ERROR")

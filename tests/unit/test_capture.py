@@ -28,7 +28,7 @@ def test_taps_see_both_directions_with_the_wire_bytes():
     assert all(p.orig_len == len(p.data) for p in packets)
     status = b.capture_stop()
     assert status["captured"] == 4 and not status["running"]
-    assert b.links["eth0"].tap is None
+    assert b.links["eth0"].rx_tap is None and b.links["eth0"].tx_tap is None
 
 
 def test_bpf_filter_count_and_snaplen():
@@ -52,7 +52,7 @@ def test_a_bad_filter_is_one_line_from_libpcap_and_nothing_starts():
         b.capture_start(expression="icmp and and")
     assert "\n" not in str(info.value)
     assert b.capture_status()["running"] is False
-    assert b.links["eth0"].tap is None
+    assert b.links["eth0"].rx_tap is None and b.links["eth0"].tx_tap is None
 
 
 def test_ring_is_bounded_and_counts_overflow():
@@ -73,13 +73,13 @@ def test_capture_on_every_link_includes_links_added_later_and_loopback():
     a = w["a"]
     a.capture_start()
     a.link_add_pair("x0", "x1")
-    assert a.links["x0"].tap is not None
+    assert a.links["x0"].rx_tap is not None
     session = a.ping_open(bytes([127, 0, 0, 1]), 8)
     a.ping_send(session, 1)
     w.settle()
     assert {p.link for p in a.capture_packets()} == {"lo"}
     a.capture_stop()
-    assert all(link.tap is None for link in a.links.values())
+    assert all(link.rx_tap is None and link.tx_tap is None for link in a.links.values())
 
 
 def test_one_capture_at_a_time_and_clear():

@@ -35,13 +35,13 @@ def test_count_runs_out_and_the_taps_close():
     w = two_hosts()
     a, b = w["a"], w["b"]
     b.trace_add(count=2)
-    assert b.links["eth0"].tap is not None
+    assert b.links["eth0"].rx_tap is not None
     session = a.ping_open(B_IP, 8)
     for seq in (1, 2, 3):
         a.ping_send(session, seq)
         w.settle()
     assert len(b.trace_show()) == 2
-    assert b.links["eth0"].tap is None
+    assert b.links["eth0"].rx_tap is None
     assert b.trace_clear() == 2 and b.trace_show() == []
 
 
@@ -55,4 +55,4 @@ def test_trace_and_capture_together():
     w.settle()
     b.capture_stop()
     assert len(b.capture_packets()) == 4 and len(b.trace_show()) == 2
-    assert b.links["eth0"].tap is not None        # the trace still wants frames
+    assert b.links["eth0"].rx_tap is not None        # the trace still wants frames
