@@ -150,12 +150,13 @@ class Dissection:
     note and bad checksum, so a summary can flag them.
     """
 
-    __slots__ = ("buf", "length", "layers", "source", "destination", "protocol", "info",
+    __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "info",
                  "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete")
 
-    def __init__(self, buf: bytes, tree: bool = True):
+    def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
         self.buf = buf
         self.length = len(buf)
+        self.orig_len = self.length if orig_len is None else orig_len    # on the wire
         self.layers: list[Layer] = []
         self.source = ""
         self.destination = ""
@@ -192,6 +193,11 @@ class Dissection:
         node.problem = text
         self.problems.append(f"{node.name}: {text}")
 
+    @property
+    def cut(self) -> bool:
+        """The capture kept fewer bytes than the wire carried (snaplen)."""
+        return self.orig_len > self.length
+
     def can_verify(self) -> bool:
         """Whether an L4 checksum can be checked: the whole payload is here, and it is
         not a packet quoted inside an ICMP error (tshark leaves those unverified)."""
@@ -218,9 +224,10 @@ class Dissection:
                 "protocol": self.protocol, "length": self.length, "info": self.info}
 
 
-def dissect(buf: bytes, linktype: int = 1, tree: bool = True) -> Dissection:
-    """Dissect one captured frame; never raises on bad bytes."""
-    d = Dissection(bytes(buf), tree)
+def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None) -> Dissection:
+    """Dissect one captured frame (`orig_len`: its length on the wire, if the capture
+    cut it); never raises on bad bytes."""
+    d = Dissection(bytes(buf), tree, orig_len)
     step: tuple | None = ("linktype", linktype, 0, len(buf))
     for _ in range(MAX_LAYERS):
         if step is None:

@@ -190,6 +190,8 @@ def dissect_ipv4(d, off: int, end: int):
         d.problem(layer, f"malformed: total length {total} < header length {ihl}")
         return None
     payload_end = min(end, off + total)
+    if off + total > end and not d.cut:
+        d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
     # an L4 checksum covers the whole datagram: not checkable in one fragment of it
     fragmented = bool(FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off))
     d.payload_complete = off + total <= end and not fragmented

@@ -3,10 +3,13 @@ import re
 
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
+from stack.wire.dissect import dissect, ensure_registered
 from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header, mac_from_str
 from stack.wire.ipv4 import addr_from_str
 
 from .stackrun import stack_on, wait_for
+
+ensure_registered()
 
 STACK_IP = "192.0.2.1"
 
@@ -105,6 +108,7 @@ def test_malformed_frames_are_dropped_by_name_and_we_keep_answering(veth_peer):
         frames["truncated"] = eth + _echo(src, dst)[:16]
         frames["ihl-beyond-data"] = eth + _echo(src, dst, lambda p: (p.__setitem__(0, 0x4F), _refix(p)))[:40]
         for frame in frames.values():
+            assert dissect(frame).problems, frame.hex()      # the inspector flags each too
             veth_peer.send_raw(frame)
         expected = {"IP_CSUM": 1, "IP_INHDR": 1, "PKT_TOO_SMALL": 3}
 
@@ -137,9 +141,11 @@ def test_malformed_arp_is_dropped_by_name(veth_peer):
         eth = header(b"\xff" * 6, theirs, ETH_P_ARP)
         body = (b"\x00\x01\x08\x00\x06\x04\x00\x01" + theirs + addr_from_str(veth_peer.peer_ip)
                 + bytes(6) + addr_from_str(STACK_IP))
-        veth_peer.send_raw([eth + body[:20],                              # truncated
-                            eth + b"\x00\x06" + body[2:],                 # not Ethernet hardware
-                            eth + body[:7] + b"\x09" + body[8:]])         # opcode 9
+        bad = [eth + body[:20],                                   # truncated
+               eth + b"\x00\x06" + body[2:],                      # not Ethernet hardware
+               eth + body[:7] + b"\x09" + body[8:]]                # opcode 9
+        assert dissect(bad[0]).problems                            # the inspector flags the cut one
+        veth_peer.send_raw(bad)
 
         def counted():
             d = proxy.stats("Drop")["Drop"]
