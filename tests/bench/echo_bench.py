@@ -204,21 +204,26 @@ def report(a, bare, stk, fast=None):
     return ratios
 
 
-def save(a, bare, stk, ratios, fast=None):
+def write_result(bench: str, fields: dict) -> None:
+    """One JSON line in tests/bench/results/BENCH-<stamp>.json (a directory git ignores)."""
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     ignore = results / ".gitignore"
     if not ignore.exists():
         ignore.write_text("*\n")
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = results / f"echo-{stamp}.json"
-    rec = {"bench": "echo", "time": stamp, "uname": os.uname().release,
+    path = results / f"{bench}-{stamp}.json"
+    rec = {"bench": bench, "time": stamp, "uname": os.uname().release, **fields}
+    path.write_text(json.dumps(rec, default=str) + "\n")
+    print(f"results: {path.relative_to(ROOT)}")
+
+
+def save(a, bare, stk, ratios, fast=None):
+    write_result("echo", {
            "params": {"bare_full_checksum": a.bare_full_checksum, "count": a.count, "inflight": a.inflight, "runs": a.runs,
                       "idle_count": a.idle_count, "idle_interval": a.idle_interval},
            "bare": bare, "bare_min": fast, "stack": stk, "ratios": ratios,
-           "targets": {"rate": TARGET_RATE, "rtt": TARGET_RTT}}
-    path.write_text(json.dumps(rec) + "\n")
-    print(f"results: {path.relative_to(ROOT)}")
+           "targets": {"rate": TARGET_RATE, "rtt": TARGET_RTT}})
 
 
 def main():

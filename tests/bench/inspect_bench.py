@@ -38,7 +38,6 @@ part ran (targets met or not), 2 when a part could not run.
 """
 import argparse
 import gc
-import json
 import os
 import signal
 import statistics
@@ -697,21 +696,12 @@ def report(a, dis, cap):
 
 
 def save(a, dis, cap, ratios):
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    ignore = results / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = results / f"inspect-{stamp}.json"
-    rec = {"bench": "inspect", "time": stamp, "uname": os.uname().release,
-           "params": {"runs": a.runs, "count": a.count, "inflight": a.inflight, "passes": a.passes,
-                      "packets": a.packets, "pcap": a.pcap},
-           "dissect": dis, "capture": cap, "ratios": ratios,
-           "targets": {"full_tree_vs_dpkt": TARGET_TREE, "summary_vs_dpkt": TARGET_SUMMARY,
-                       "capture_cost": TARGET_CAPTURE_COST, "trace_idle_cost": TARGET_TRACE_COST}}
-    path.write_text(json.dumps(rec, default=str) + "\n")
-    print(f"results: {path.relative_to(ROOT)}")
+    echo_bench.write_result("inspect", {
+        "params": {"runs": a.runs, "count": a.count, "inflight": a.inflight, "passes": a.passes,
+                   "packets": a.packets, "pcap": a.pcap},
+        "dissect": dis, "capture": cap, "ratios": ratios,
+        "targets": {"full_tree_vs_dpkt": TARGET_TREE, "summary_vs_dpkt": TARGET_SUMMARY,
+                    "capture_cost": TARGET_CAPTURE_COST, "trace_idle_cost": TARGET_TRACE_COST}})
 
 
 def main():
