@@ -29,6 +29,8 @@ def banner(lab) -> str:
     return (f"netsh demo: the stack runs in namespace {lab.stack_ns} on {links};\n"
             f"Linux hosts {hosts} ping it every second.\n"
             f"Try:  link show   -s link   neigh   stats Icmp   ping -c 3 {first}\n"
+            f"      capture start   capture show   capture show -V -x last 1   "
+            f"trace add count 2   trace show\n"
             f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
 
 
