@@ -15,7 +15,7 @@ layer marked with the problem, and the walk stops there.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 DISSECTORS: dict[tuple[str, int], Callable] = {}
@@ -28,10 +28,6 @@ def dissector(table: str, *keys: int):
             DISSECTORS[(table, key)] = fn
         return fn
     return register
-
-
-def _uint(buf, off: int, size: int) -> int:
-    return int.from_bytes(buf[off:off + size], "big")
 
 
 @dataclass(frozen=True)
@@ -50,13 +46,15 @@ class F:
     size: int
     mask: int = 0
     show: Callable[[Any], str] | None = None
+    shift: int = field(init=False, default=0)
 
-    @property
-    def shift(self) -> int:
-        return (self.mask & -self.mask).bit_length() - 1 if self.mask else 0
+    def __post_init__(self):
+        if self.mask:
+            object.__setattr__(self, "shift", (self.mask & -self.mask).bit_length() - 1)
 
     def read(self, buf, base: int) -> int:
-        value = _uint(buf, base + self.offset, self.size)
+        start = base + self.offset
+        value = int.from_bytes(buf[start:start + self.size], "big")
         if self.mask:
             value = (value & self.mask) >> self.shift
         return value
@@ -96,8 +94,13 @@ class Node:
 
     def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
         """Add field `f` of the header starting at `base`; returns the new node."""
-        return self.add(Node(f.name, f.label, f.read(buf, base), base + f.offset, f.size,
-                             f.mask, show or f.show))
+        start = base + f.offset
+        value = int.from_bytes(buf[start:start + f.size], "big")
+        if f.mask:
+            value = (value & f.mask) >> f.shift
+        node = Node(f.name, f.label, value, start, f.size, f.mask, show or f.show)
+        self.children.append(node)
+        return node
 
     def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
         return self.add(Node(name, label, value if value is not None else text, offset, length, text=text))

@@ -24,7 +24,7 @@ def header(dst: bytes, src: bytes, ethertype: int) -> bytes:
 
 
 def mac_to_str(mac) -> str:
-    return ":".join(f"{b:02x}" for b in mac)
+    return bytes(mac).hex(":")
 
 
 def mac_from_str(text: str) -> bytes:
