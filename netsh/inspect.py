@@ -15,7 +15,7 @@ ensure_registered()
 
 
 def packet_view(pkt, first_ts: float, tree: bool) -> dict:
-    d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
+    d = dissect(pkt.data, pkt.linktype, tree=tree, orig_len=pkt.orig_len)
     row = {"number": pkt.number, "time": round(pkt.ts - first_ts, 9), "epoch": pkt.ts,
            "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
            "captured": len(pkt.data), **d.summary()}

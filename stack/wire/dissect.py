@@ -144,6 +144,65 @@ class Layer(Node):
         return self.label
 
 
+_NO_CHILDREN: list = []          # shared, never appended to
+
+
+class QuietNode(Node):
+    """What a summary-only dissection hands back for a field: its name and value, no tree.
+
+    Dissectors write the same code either way; callers may read `value` or
+    note a problem on it, and whatever they hang under it is not kept.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, name: str, value, offset: int, length: int, show=None, text=None):
+        self.name = name
+        self.value = value
+        self.offset = offset
+        self.length = length
+        self._show = show
+        self._text = text
+        self.problem = None
+        self.children = _NO_CHILDREN
+
+    def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
+        return _quiet_field(f, buf, base, show)
+
+    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
+        return QuietNode(name, value if value is not None else text, offset, length, text=text)
+
+    def add(self, node: "Node") -> "Node":
+        return node
+
+
+def _quiet_field(f: F, buf, base: int, show=None) -> QuietNode:
+    start = base + f.offset
+    value = int.from_bytes(buf[start:start + f.size], "big")
+    return QuietNode(f.name, (value & f.mask) >> f.shift if f.mask else value, start, f.size,
+                     show or f.show)
+
+
+class QuietLayer(Layer):
+    """A layer of a summary-only dissection: its span and name, none of its fields."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, label: str, offset: int, length: int):
+        super().__init__(name, label, offset, length)
+        self.children = _NO_CHILDREN
+
+    def field(self, f: F, buf, base: int, show: Callable | None = None) -> Node:
+        return _quiet_field(f, buf, base, show)
+
+    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> Node:
+        return QuietNode(name, value if value is not None else text, offset, length, text=text)
+
+    def add(self, node: Node) -> Node:
+        return node
+
+
+
 class Dissection:
     """The walk over one frame and what it found.
 
@@ -154,7 +213,8 @@ class Dissection:
     """
 
     __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "info",
-                 "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete")
+                 "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete",
+                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends")
 
     def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
         self.buf = buf
@@ -172,6 +232,12 @@ class Dissection:
         self.claimed = None            # where a length field says the payload ends
         self.locked = False            # summary fixed (e.g. by an ICMP error quoting a packet)
         self.payload_complete = True   # False when the network layer's payload was cut by snaplen
+        # What upper layers need from lower ones, kept here so they never search the tree
+        # (which a summary-only dissection does not build):
+        self.ip_ttl = None             # the first IPv4 header's TTL
+        self.ipv6_hlim = None          # the innermost IPv6 header's hop limit
+        self.udp_ports = None          # the first UDP header's (source, destination)
+        self.reported_ends: dict[int, int] = {}   # layer index -> where its length field ends it
 
     def claim(self, end: int) -> None:
         """A network layer's length field ends the packet at `end`; the rest is padding."""
@@ -188,7 +254,7 @@ class Dissection:
             self.source, self.destination = source, destination
 
     def layer(self, name: str, label: str, offset: int, length: int) -> Layer:
-        layer = Layer(name, label, offset, length)
+        layer = (Layer if self.tree else QuietLayer)(name, label, offset, length)
         self.layers.append(layer)
         return layer
 

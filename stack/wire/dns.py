@@ -357,8 +357,7 @@ def _sections(msg: _Msg, layer: Node, pos: int, counts: tuple) -> None:
 
 
 def _is_mdns(d) -> bool:
-    sport, dport = d.find("udp.srcport"), d.find("udp.dstport")
-    return sport is not None and MDNS_PORT in (sport.value, dport.value)
+    return d.udp_ports is not None and MDNS_PORT in d.udp_ports
 
 
 @dissector("udp.port", PORT, MDNS_PORT)

@@ -74,9 +74,9 @@ def dissect_icmp(d, off: int, end: int):
         layer.field(IDENT, buf, off)
         layer.field(SEQ, buf, off)
         ident, seq = IDENT.read(buf, off), SEQ.read(buf, off)
-        ttl = d.find("ip.ttl")
+        ttl = d.ip_ttl
         info += (f"  id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
-                 + (f", ttl={ttl.value}" if ttl is not None else ""))
+                 + (f", ttl={ttl}" if ttl is not None else ""))
         d.summarise("ICMP", info)
         if end > off + HEADER_LEN:
             data = buf[off + HEADER_LEN:end]

@@ -203,7 +203,7 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
     seq = layer.field(ECHO_SEQ, buf, off).value
     hlim = _hop_limit(d)
     d.summarise("ICMPv6", f"{info} id=0x{ident:04x}, seq={seq}"
-                + (f", hop limit={hlim.value}" if hlim is not None else ""))
+                + (f", hop limit={hlim}" if hlim is not None else ""))
     if end > off + HEADER_LEN:
         data = bytes(buf[off + HEADER_LEN:end])
         layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(":"), off + HEADER_LEN,
@@ -213,10 +213,7 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
 
 def _hop_limit(d):
     """The innermost IPv6 header's hop limit (an echo may travel in a tunnel)."""
-    for layer in reversed(d.layers):
-        if layer.name == "ipv6":
-            return layer.find("ipv6.hlim")
-    return None
+    return d.ipv6_hlim
 
 
 def _mld(d, layer, buf, off: int, end: int, info: str):

@@ -162,6 +162,8 @@ def dissect_ipv4(d, off: int, end: int):
         flags.field(f, buf, off)
     layer.field(FRAG_OFFSET, buf, off, show=lambda v: f"{v} ({v * 8} bytes)")
     layer.field(TTL, buf, off)
+    if d.ip_ttl is None:
+        d.ip_ttl = buf[off + 8]
     layer.field(PROTO, buf, off, show=_show_proto)
     csum = layer.field(CHECKSUM, buf, off)
     src, dst = bytes(buf[off + 12:off + 16]), bytes(buf[off + 16:off + 20])
@@ -190,6 +192,7 @@ def dissect_ipv4(d, off: int, end: int):
         d.problem(layer, f"malformed: total length {total} < header length {ihl}")
         return None
     payload_end = min(end, off + total)
+    d.reported_ends[len(d.layers) - 1] = off + total
     if off + total > end and not d.cut:
         d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
     # an L4 checksum covers the whole datagram: not checkable in one fragment of it

@@ -353,6 +353,8 @@ def dissect_ipv6(d, off: int, end: int):
     if not _fixed_header(d, layer, buf, off, end):
         return None
     plen, nxt = PLEN.read(buf, off), buf[off + OFF_NXT]
+    d.ipv6_hlim = buf[off + 7]
+    d.reported_ends[len(d.layers) - 1] = off + HEADER_LEN + plen
     src, dst = bytes(buf[off + OFF_SRC:off + OFF_SRC + 16]), bytes(buf[off + OFF_DST:off + OFF_DST + 16])
     _summarise(d, src, dst)
     d.net_src, d.net_dst = src, dst

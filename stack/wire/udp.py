@@ -86,10 +86,8 @@ def reported_end(d, end: int) -> int:
     """
     if d.payload_complete or len(d.layers) < 2:
         return end
-    net = d.layers[-2]
-    name, base = {"ip": ("ip.len", 0), "ipv6": ("ipv6.plen", 40)}.get(net.name, (None, 0))
-    node = net.find(name) if name else None
-    return end if node is None else max(end, net.offset + base + node.value)
+    reported = d.reported_ends.get(len(d.layers) - 2)
+    return end if reported is None else max(end, reported)
 
 
 def is_fragment(d, end: int) -> bool:
@@ -115,6 +113,8 @@ def dissect_udp(d, off: int, end: int):
     if d.short(layer, HEADER_LEN, end - off, "UDP header"):
         return None
     sport, dport, length, csum = HEADER.unpack_from(buf, off)
+    if d.udp_ports is None:
+        d.udp_ports = (sport, dport)
     layer.label = f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
     layer.field(SRCPORT, buf, off)
     layer.field(DSTPORT, buf, off)
