@@ -73,7 +73,7 @@ class Stack(StackAPI):
         self.by_index[link.index] = link
         self.refresh_taps()
 
-    # --- taps: capture and trace share the links' one hook ------------------------
+    # --- taps: a capture uses both hooks of the links it covers, a trace the receive one ---
     def refresh_taps(self) -> None:
         """Give each link the taps its capture and trace need, and no more."""
         capture = self.capture if self.capture is not None and self.capture.running else None
@@ -113,8 +113,7 @@ class Stack(StackAPI):
         rec = self.tracer.begin(link, frame)
         self.trace_rec = self.drop.record = rec
         try:
-            dispatch(link, frame)
-            self.flush_tx()                 # what it caused to be sent belongs to its trace
+            dispatch(link, frame)           # frames it causes are noted as they are queued
         finally:
             self.trace_rec = self.drop.record = None
             if not rec.verdict:
