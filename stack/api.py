@@ -286,20 +286,24 @@ class StackAPI:
         from .trace import Tracer
         links = [self.link(dev)] if dev else None
         program = compile_filter(expression) if expression else None
-        kept = list(self.tracer.records) if self.tracer is not None else []
+        old = self.tracer
         self.tracer = Tracer(self, links, count, program, expression or "")
-        self.tracer.records.extend(kept)
-        self.tracer.number = kept[-1].number if kept else 0
+        if old is not None:                # arming again keeps what was traced
+            self.tracer.records.extend(old.records)
+            self.tracer.number = old.number
+            self.tracer.overflow = old.overflow
         self.refresh_taps()
         return {"armed": count, "links": [dev] if dev else None, "filter": expression or ""}
 
-    def trace_show(self, last: int | None = None) -> list[dict]:
+    def trace_show(self, last: int | None = None) -> dict:
+        """{records, overflow (records the bound pushed out), armed (frames still wanted)}."""
         if self.tracer is None:
-            return []
+            return {"records": [], "overflow": 0, "armed": 0}
         records = list(self.tracer.records)
         if last is not None:
             records = records[-last:]
-        return [rec.to_dict() for rec in records]
+        return {"records": [rec.to_dict() for rec in records], "overflow": self.tracer.overflow,
+                "armed": max(self.tracer.remaining, 0)}
 
     def trace_clear(self) -> int:
         count = len(self.tracer.records) if self.tracer is not None else 0

@@ -13,7 +13,7 @@ HEADROOM = 128          # room for Ethernet + VLAN tags + IPv4/IPv6 + L4 headers
 
 class Packet:
     __slots__ = ("buf", "data", "tail", "mac", "network", "transport",
-                 "link", "ts", "broadcast", "trace")
+                 "link", "ts", "broadcast")
 
     def __init__(self, buf, data: int, tail: int, link=None, ts: float = 0.0):
         self.buf = buf              # bytes (received) or bytearray (being built)
@@ -25,7 +25,6 @@ class Packet:
         self.link = link            # ingress link on receive
         self.ts = ts                # stack clock time of arrival or creation
         self.broadcast = False      # arrived as an L2 broadcast/multicast
-        self.trace = None           # per-packet trace record, when armed
 
     @classmethod
     def alloc(cls, size: int, headroom: int = HEADROOM, ts: float = 0.0) -> "Packet":

@@ -28,10 +28,13 @@ class TraceRecord:
     frame: bytes
     steps: list = field(default_factory=list)
     verdict: str = ""                  # "delivered", "dropped: REASON", or what happened last
+    steps_lost: int = 0                # steps past MAX_STEPS, counted, not kept
 
     def step(self, layer: str, text: str) -> None:
         if len(self.steps) < MAX_STEPS:
             self.steps.append((layer, text))
+        else:
+            self.steps_lost += 1
 
     def drop(self, reason: str) -> None:
         self.step("drop", f"{reason}: {DROP_REASONS.get(reason, '')}".rstrip(": "))
@@ -40,7 +43,8 @@ class TraceRecord:
     def to_dict(self) -> dict:
         return {"number": self.number, "ts": self.ts, "link": self.link, "length": self.length,
                 "frame": self.frame[:64].hex(), "verdict": self.verdict,
-                "steps": [{"layer": layer, "text": text} for layer, text in self.steps]}
+                "steps": [{"layer": layer, "text": text} for layer, text in self.steps],
+                "steps_lost": self.steps_lost}
 
 
 class Tracer:
@@ -52,6 +56,7 @@ class Tracer:
         self.expression = expression
         self.records: deque[TraceRecord] = deque(maxlen=MAX_RECORDS)
         self.number = 0
+        self.overflow = 0                  # records pushed out of the bounded deque
 
     def covers(self, link) -> bool:
         return self.links is None or link in self.links
@@ -60,6 +65,8 @@ class Tracer:
         self.remaining -= 1
         self.number += 1
         rec = TraceRecord(self.number, self.stack.now(), link.name, len(frame), bytes(frame))
+        if len(self.records) == self.records.maxlen:
+            self.overflow += 1
         rec.step("link", f"rx on {link.name}: {len(frame)} bytes")
         self.records.append(rec)
         return rec

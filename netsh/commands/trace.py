@@ -37,12 +37,16 @@ def register(root: Node) -> None:
 
 
 @renderer("trace")
-def trace_text(records: list[dict], view: View) -> str:
+def trace_text(data: dict, view: View) -> str:
     out = []
-    for rec in records:
+    if data["overflow"]:
+        out += [f"({data['overflow']} older traces were pushed out of the bounded record)", ""]
+    for rec in data["records"]:
         out.append(f"Packet {rec['number']}: {rec['length']} bytes on {rec['link']} → {rec['verdict']}")
         width = max((len(s["layer"]) for s in rec["steps"]), default=0)
         out += [f"  {s['layer']:<{width}}  {s['text']}" for s in rec["steps"]]
+        if rec["steps_lost"]:
+            out.append(f"  ... {rec['steps_lost']} more steps not kept")
         out.append("")
     return "\n".join(out).rstrip("\n")
 

@@ -11,7 +11,7 @@ def test_an_echo_request_is_followed_to_the_reply_it_caused():
     a.ping_send(session, 1)
     w.settle()
     assert [e.kind for e in drain(session)] == ["reply"]
-    (record,) = b.trace_show()           # the ARP exchange did not match the filter
+    (record,) = b.trace_show()["records"]           # the ARP exchange did not match the filter
     layers = [s["layer"] for s in record["steps"]]
     assert layers[:4] == ["link", "ethernet", "ipv4", "icmp"]
     assert "ipv4" in layers[4:] and layers[-1] == "link"
@@ -26,7 +26,7 @@ def test_a_dropped_frame_names_its_drop_counter():
     bad = bytearray(echo_packet(src=A_IP, dst=B_IP))
     bad[10] ^= 0xFF
     b.links["eth0"].deliver(frame_to(b, bytes(bad)))
-    (record,) = b.trace_show()
+    (record,) = b.trace_show()["records"]
     assert record["verdict"] == "dropped: IP_CSUM"
     assert record["steps"][-1]["text"].startswith("IP_CSUM: IPv4 header checksum wrong")
 
@@ -40,9 +40,9 @@ def test_count_runs_out_and_the_taps_close():
     for seq in (1, 2, 3):
         a.ping_send(session, seq)
         w.settle()
-    assert len(b.trace_show()) == 2
+    assert len(b.trace_show()["records"]) == 2
     assert b.links["eth0"].rx_tap is None
-    assert b.trace_clear() == 2 and b.trace_show() == []
+    assert b.trace_clear() == 2 and b.trace_show()["records"] == []
 
 
 def test_trace_and_capture_together():
@@ -54,5 +54,22 @@ def test_trace_and_capture_together():
     a.ping_send(session, 1)
     w.settle()
     b.capture_stop()
-    assert len(b.capture_packets()) == 4 and len(b.trace_show()) == 2
+    assert len(b.capture_packets()) == 4 and len(b.trace_show()["records"]) == 2
     assert b.links["eth0"].rx_tap is not None        # the trace still wants frames
+
+
+def test_trace_records_are_bounded_and_the_overflow_counted():
+    from stack import trace
+    w = two_hosts()
+    a, b = w["a"], w["b"]
+    b.trace_add(count=50)
+    b.tracer.records = trace.deque(maxlen=3)
+    session = a.ping_open(B_IP, 8)
+    for seq in range(1, 4):
+        a.ping_send(session, seq)
+        w.settle()
+    shown = b.trace_show()
+    assert len(shown["records"]) == 3
+    # b received 4 frames (the ARP request, then 3 echo requests); the bound kept 3
+    assert shown["overflow"] == 1
+    assert [r["number"] for r in shown["records"]] == [2, 3, 4]
