@@ -147,12 +147,28 @@ class Layer(Node):
 _NO_CHILDREN: list = []          # shared, never appended to
 
 
-class QuietNode(Node):
-    """What a summary-only dissection hands back for a field: its name and value, no tree.
+class _Quiet:
+    """Field-adding that keeps nothing: what summary-only nodes and layers share.
 
-    Dissectors write the same code either way; callers may read `value` or
-    note a problem on it, and whatever they hang under it is not kept.
+    Dissectors write the same code either way; callers may read the returned
+    node's `value` or note a problem on it, and whatever they hang under it
+    is not kept.
     """
+
+    __slots__ = ()
+
+    def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
+        return _quiet_field(f, buf, base, show)
+
+    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
+        return QuietNode(name, value if value is not None else text, offset, length, text=text)
+
+    def add(self, node: "Node") -> "Node":
+        return node
+
+
+class QuietNode(_Quiet, Node):
+    """A field of a summary-only dissection: name, value, where its bytes are; no tree."""
 
     __slots__ = ()
 
@@ -166,15 +182,6 @@ class QuietNode(Node):
         self.problem = None
         self.children = _NO_CHILDREN
 
-    def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
-        return _quiet_field(f, buf, base, show)
-
-    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
-        return QuietNode(name, value if value is not None else text, offset, length, text=text)
-
-    def add(self, node: "Node") -> "Node":
-        return node
-
 
 def _quiet_field(f: F, buf, base: int, show=None) -> QuietNode:
     start = base + f.offset
@@ -183,7 +190,7 @@ def _quiet_field(f: F, buf, base: int, show=None) -> QuietNode:
                      show or f.show)
 
 
-class QuietLayer(Layer):
+class QuietLayer(_Quiet, Layer):
     """A layer of a summary-only dissection: its span and name, none of its fields."""
 
     __slots__ = ()
@@ -191,16 +198,6 @@ class QuietLayer(Layer):
     def __init__(self, name: str, label: str, offset: int, length: int):
         super().__init__(name, label, offset, length)
         self.children = _NO_CHILDREN
-
-    def field(self, f: F, buf, base: int, show: Callable | None = None) -> Node:
-        return _quiet_field(f, buf, base, show)
-
-    def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> Node:
-        return QuietNode(name, value if value is not None else text, offset, length, text=text)
-
-    def add(self, node: Node) -> Node:
-        return node
-
 
 
 class Dissection:
