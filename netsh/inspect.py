@@ -10,28 +10,40 @@ from __future__ import annotations
 import time
 
 from stack.wire.dissect import dissect, ensure_registered
+from stack.wire.skim import columns
 
 ensure_registered()
 
 
+def _row(pkt, first_ts: float, source: str, destination: str, protocol: str, info: str) -> dict:
+    return {"number": pkt.number, "time": round(pkt.ts - first_ts, 9), "epoch": pkt.ts,
+            "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
+            "captured": len(pkt.data), "source": source, "destination": destination,
+            "protocol": protocol, "info": info}
+
+
+def summary_row(pkt, first_ts: float) -> dict:
+    """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems."""
+    return _row(pkt, first_ts, *columns(pkt.data, pkt.linktype, pkt.orig_len))
+
+
 def packet_view(pkt, first_ts: float, tree: bool) -> dict:
-    d = dissect(pkt.data, pkt.linktype, tree=tree, orig_len=pkt.orig_len)
-    row = {"number": pkt.number, "time": round(pkt.ts - first_ts, 9), "epoch": pkt.ts,
-           "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
-           "captured": len(pkt.data), **d.summary()}
-    row["length"] = pkt.orig_len
+    """Summary columns, and with `tree` the layers, problems and bytes (what -V, -x and -j show)."""
+    if not tree:
+        return summary_row(pkt, first_ts)
+    d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
+    row = _row(pkt, first_ts, d.source, d.destination, d.protocol, d.info)
     if d.problems:
         row["problems"] = d.problems
-    if tree:
-        row["layers"] = [layer.to_dict() for layer in d.layers]
-        row["bytes"] = pkt.data.hex()
+    row["layers"] = [layer.to_dict() for layer in d.layers]
+    row["bytes"] = pkt.data.hex()
     return row
 
 
 def summary_line(row: dict) -> str:
     """tshark's default columns: No. Time Source → Destination Protocol Length Info."""
-    return (f"{row['number']:>5} {row['time']:>12.9f} {row['source']} → {row['destination']} "
-            f"{row['protocol']} {row['length']} {row['info']}").rstrip()
+    return ("%5d %12.9f %s → %s %s %d %s" % (row["number"], row["time"], row["source"], row["destination"],
+                                             row["protocol"], row["length"], row["info"])).rstrip()
 
 
 def frame_header(row: dict) -> str:

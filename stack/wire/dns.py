@@ -11,6 +11,7 @@ import struct
 from typing import NamedTuple
 
 from .dissect import F, Node, dissector
+from .skim import DECLINE, skimmer
 
 HEADER = struct.Struct("!HHHHHH")     # id, flags, questions, answers, authority, additional
 HEADER_LEN = 12
@@ -79,7 +80,12 @@ class _Stop(ValueError):
     """The message cannot be read further (a name, a record or its data runs past the end)."""
 
 
+_PLAIN = bytes(b for b in range(0x21, 0x7F) if b != 0x5C)     # shown as they are
+
+
 def _label_text(label: bytes) -> str:
+    if not label.translate(None, _PLAIN):
+        return label.decode("ascii")
     return "".join(chr(b) if 0x20 < b < 0x7F and b != 0x5C else f"\\{b:03d}" for b in label)
 
 
@@ -206,11 +212,15 @@ def _question(msg: _Msg, section: Node, pos: int) -> int:
     node.add(Node("dns.qry.type", "Type", qtype, pos, 2, show=lambda v: f"{type_name(v)} ({v})"))
     qclass, qu = _class_fields(msg, node, "dns.qry", pos + 2, True)
     node.label = f"{text}: type {type_name(qtype)}, class {class_name(qclass)}"
-    word = f"{type_name(qtype)} {text}"
-    if msg.mdns:
-        word += ', "QU" question' if qu else ', "QM" question'
-    msg.words.append(word)
+    msg.words.append(question_word(qtype, text, msg.mdns, qu))
     return pos + 4
+
+
+def question_word(qtype: int, name: str, mdns: bool = False, unicast: bool = False) -> str:
+    word = f"{type_name(qtype)} {name}"
+    if mdns:
+        word += ', "QU" question' if unicast else ', "QM" question'
+    return word
 
 
 def _rdata(msg: _Msg, node: Node, rtype: int, pos: int, rdlen: int) -> tuple[str, str]:
@@ -385,4 +395,30 @@ def dissect_dns(d, off: int, end: int):
         d.problem(layer, f"{'truncated' if cut else 'malformed'}: {exc}")
         tail = "[Packet size limited during capture]" if cut else "[Malformed Packet]"
     d.summarise(proto, (" ".join([_info(ident, response, opcode, rcode)] + msg.words) + tail)[:MAX_INFO])
+    return None
+
+
+QUESTION_TAIL = struct.Struct("!HH")      # type, class
+
+
+@skimmer("udp.port", PORT)
+def skim_dns(s, off: int, end: int):
+    """A plain DNS message with questions only (queries, and answers that carry no records)."""
+    if end - off < HEADER_LEN or (s.udp_ports is not None and MDNS_PORT in s.udp_ports):
+        return DECLINE
+    buf = s.buf
+    ident, flags, questions, *records = HEADER.unpack_from(buf, off)
+    if any(records):
+        return DECLINE
+    words = [_info(ident, bool(flags & 0x8000), (flags >> 11) & 0xF, flags & 0xF)]
+    pos = off + HEADER_LEN
+    for _ in range(questions):
+        name = read_name(buf, pos, off, end)
+        if name.problem or name.after + 4 > end:
+            return DECLINE
+        qtype = QUESTION_TAIL.unpack_from(buf, name.after)[0]
+        words.append(question_word(qtype, name.text))
+        pos = name.after + 4
+    s.protocol = "DNS"
+    s.info = " ".join(words)[:MAX_INFO]
     return None

@@ -41,6 +41,7 @@ def mac_from_str(text: str) -> bytes:
 # --- dissection ------------------------------------------------------------------
 
 from .dissect import F, dissector  # noqa: E402  (dissect imports nothing from here)
+from .skim import DECLINE, TextCache, skimmer, table  # noqa: E402
 
 ETHERTYPE_NAMES = {ETH_P_IP: "IPv4", ETH_P_ARP: "ARP", ETH_P_IPV6: "IPv6", ETH_P_8021Q: "802.1Q Virtual LAN",
                    0x88A8: "802.1ad Provider Bridge (Q-in-Q)", 0x88CC: "802.1 Link Layer Discovery Protocol (LLDP)",
@@ -49,6 +50,15 @@ ETHERTYPE_NAMES = {ETH_P_IP: "IPv4", ETH_P_ARP: "ARP", ETH_P_IPV6: "IPv6", ETH_P
 
 def show_mac(mac) -> str:
     return mac_to_str(mac)
+
+
+MAC_TEXT = TextCache(mac_to_str)
+ETHERTYPE_SKIMMERS = table("ethertype")
+
+
+def protocol_name(ethertype: int) -> str:
+    """The Protocol column while nothing above the Ethernet header has spoken."""
+    return ETHERTYPE_NAMES.get(ethertype) or f"0x{ethertype:04x}"
 
 
 def show_ethertype(value: int) -> str:
@@ -78,5 +88,22 @@ def dissect_ethernet(d, off: int, end: int):
         d.protocol = d.protocol or "LLC"
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
     layer.field(TYPE, buf, off)
-    d.protocol = ETHERTYPE_NAMES.get(value, f"0x{value:04x}")
+    d.protocol = protocol_name(value)
     return ("ethertype", value, off + HEADER_LEN, end)
+
+
+@skimmer("linktype", 1)
+def skim_ethernet(s, off: int, end: int):
+    buf = s.buf
+    if end - off < HEADER_LEN:
+        return DECLINE
+    value = (buf[off + 12] << 8) | buf[off + 13]
+    following = ETHERTYPE_SKIMMERS.get(value)
+    if following is None:
+        return DECLINE
+    result = following(s, off + HEADER_LEN, end)
+    if not s.source:                    # nothing above spoke: the Ethernet header's columns
+        s.source, s.destination = MAC_TEXT[buf[off + 6:off + 12]], MAC_TEXT[buf[off:off + 6]]
+    if not s.protocol:
+        s.protocol = protocol_name(value)
+    return result

@@ -31,6 +31,7 @@ UNREACH_TEXT = {
 
 from .checksum import ones_sum  # noqa: E402
 from .dissect import F, dissector  # noqa: E402
+from .skim import DECLINE, skimmer  # noqa: E402
 
 TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", DEST_UNREACH: "Destination unreachable",
               4: "Source quench", 5: "Redirect", ECHO_REQUEST: "Echo (ping) request",
@@ -46,6 +47,14 @@ CODE = F("icmp.code", "Code", 1, 1)
 CHECKSUM = F("icmp.checksum", "Checksum", 2, 2, show=lambda v: f"0x{v:04x}")
 IDENT = F("icmp.ident", "Identifier (BE)", 4, 2, show=lambda v: f"{v} (0x{v:04x})")
 SEQ = F("icmp.seq", "Sequence Number (BE)", 6, 2, show=lambda v: f"{v} (0x{v:04x})")
+ECHO_LIKE = (ECHO_REQUEST, ECHO_REPLY, 13, 14)
+ECHO_FIELDS = struct.Struct("!HH")
+
+
+def echo_info(kind: int, ident: int, seq: int, ttl) -> str:
+    """Info of an echo (or timestamp) message; the sequence number is also shown byte-swapped, as tshark does."""
+    return (f"{TYPE_NAMES[kind]}  id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+            + (f", ttl={ttl}" if ttl is not None else ""))
 
 
 @dissector("ip.proto", 1)
@@ -68,16 +77,12 @@ def dissect_icmp(d, off: int, end: int):
         if not good:
             d.problem(csum, "bad checksum")
     info = TYPE_NAMES.get(kind, f"Type {kind}")
-    if kind in (ECHO_REQUEST, ECHO_REPLY, 13, 14):
+    if kind in ECHO_LIKE:
         if d.short(layer, HEADER_LEN, end - off, "ICMP echo header"):
             return None
         layer.field(IDENT, buf, off)
         layer.field(SEQ, buf, off)
-        ident, seq = IDENT.read(buf, off), SEQ.read(buf, off)
-        ttl = d.ip_ttl
-        info += (f"  id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
-                 + (f", ttl={ttl}" if ttl is not None else ""))
-        d.summarise("ICMP", info)
+        d.summarise("ICMP", echo_info(kind, IDENT.read(buf, off), SEQ.read(buf, off), d.ip_ttl))
         if end > off + HEADER_LEN:
             data = buf[off + HEADER_LEN:end]
             layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(), off + HEADER_LEN,
@@ -89,4 +94,15 @@ def dissect_icmp(d, off: int, end: int):
     if kind in ERRORS and end - off > HEADER_LEN:
         d.locked = True                      # the quoted packet does not own the summary
         return ("ethertype", 0x0800, off + HEADER_LEN, end)
+    return None
+
+
+@skimmer("ip.proto", 1)
+def skim_icmp(s, off: int, end: int):
+    """Echo and timestamp messages (whose Info shows no checksum verdict)."""
+    if end - off < HEADER_LEN or s.buf[off] not in ECHO_LIKE:
+        return DECLINE
+    ident, seq = ECHO_FIELDS.unpack_from(s.buf, off + 4)
+    s.protocol = "ICMP"
+    s.info = echo_info(s.buf[off], ident, seq, s.ip_ttl)
     return None

@@ -4,6 +4,7 @@ import struct
 from .checksum import checksum, ones_sum
 from .dissect import F, dissector
 from .ethernet import mac_to_str
+from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
 
 HEADER = struct.Struct("!BBHHH")       # type, code, checksum, id, seq (echo layout)
@@ -201,9 +202,7 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
         return None
     ident = layer.field(ECHO_ID, buf, off).value
     seq = layer.field(ECHO_SEQ, buf, off).value
-    hlim = _hop_limit(d)
-    d.summarise("ICMPv6", f"{info} id=0x{ident:04x}, seq={seq}"
-                + (f", hop limit={hlim}" if hlim is not None else ""))
+    d.summarise("ICMPv6", echo_info(buf[off], ident, seq, d.ipv6_hlim))
     if end > off + HEADER_LEN:
         data = bytes(buf[off + HEADER_LEN:end])
         layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(":"), off + HEADER_LEN,
@@ -211,9 +210,13 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
     return None
 
 
-def _hop_limit(d):
-    """The innermost IPv6 header's hop limit (an echo may travel in a tunnel)."""
-    return d.ipv6_hlim
+ECHO_FIELDS = struct.Struct("!HH")
+
+
+def echo_info(kind: int, ident: int, seq: int, hlim) -> str:
+    """Info of an echo; the hop limit is the innermost IPv6 header's (an echo may travel in a tunnel)."""
+    return (f"{TYPE_NAMES[kind]} id=0x{ident:04x}, seq={seq}"
+            + (f", hop limit={hlim}" if hlim is not None else ""))
 
 
 def _mld(d, layer, buf, off: int, end: int, info: str):
@@ -409,3 +412,14 @@ def _opt_raw(d, opt, buf, pos: int, size: int):
 OPTION_BODIES = {ND_OPT_SOURCE_LL_ADDR: _opt_linkaddr, ND_OPT_TARGET_LL_ADDR: _opt_linkaddr,
                  ND_OPT_PREFIX_INFO: _opt_prefix, ND_OPT_REDIRECT_HDR: _opt_redirected, ND_OPT_MTU: _opt_mtu,
                  ND_OPT_ROUTE_INFO: _opt_route_info, ND_OPT_RDNSS: _opt_rdnss}
+
+
+@skimmer("ipv6.nxt", NEXTHDR_ICMP)
+def skim_icmpv6(s, off: int, end: int):
+    """Echo request and reply (whose Info shows no checksum verdict)."""
+    if end - off < HEADER_LEN or s.buf[off] not in (ECHO_REQUEST, ECHO_REPLY):
+        return DECLINE
+    ident, seq = ECHO_FIELDS.unpack_from(s.buf, off + 4)
+    s.protocol = "ICMPv6"
+    s.info = echo_info(s.buf[off], ident, seq, s.ipv6_hlim)
+    return None

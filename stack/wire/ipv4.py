@@ -4,6 +4,7 @@ import struct
 
 from .checksum import checksum, ones_sum
 from .dissect import F, dissector
+from .skim import DECLINE, TextCache, skimmer, table
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
 MIN_LEN = 20
@@ -120,6 +121,14 @@ def _show_proto(value: int) -> str:
     return f"{PROTO_NAMES.get(value, 'Unknown')} ({value})"
 
 
+def fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
+    return f"Fragmented IP protocol (proto={_show_proto(proto)}, off={offset_bytes}, ID={ident:04x})"
+
+
+ADDR_TEXT = TextCache(addr_to_str)
+PROTO_SKIMMERS = table("ip.proto")
+
+
 def _options(d, layer, buf, start: int, end: int) -> None:
     opts = layer.text("ip.options", "Options", f"({end - start} bytes)", start, end - start)
     pos = start
@@ -201,8 +210,27 @@ def dissect_ipv4(d, off: int, end: int):
     if off + total < end:
         d.claim(off + total)
     if FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off):
-        d.info = d.info or (f"Fragmented IP protocol (proto={_show_proto(buf[off + 9])}, "
-                            f"off={FRAG_OFFSET.read(buf, off) * 8}, ID={IDENT.read(buf, off):04x})")
+        d.info = d.info or fragment_info(buf[off + 9], FRAG_OFFSET.read(buf, off) * 8, IDENT.read(buf, off))
         if FRAG_OFFSET.read(buf, off):
             return None
     return ("ip.proto", buf[off + 9], off + ihl, payload_end)
+
+
+@skimmer("ethertype", 0x0800)
+def skim_ipv4(s, off: int, end: int):
+    """A 20-byte header (no options) whose total length fits what was captured."""
+    if end - off < MIN_LEN:
+        return DECLINE
+    vihl, _, total, ident, frag, ttl, proto, _, src, dst = HEADER.unpack_from(s.buf, off)
+    if vihl != 0x45 or total < MIN_LEN or off + total > end:
+        return DECLINE
+    s.source, s.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
+    s.protocol = "IPv4"
+    s.ip_ttl, s.net_src, s.net_dst = ttl, src, dst
+    if frag & (FLAG_MF | FRAG_MASK):
+        s.complete = False
+        s.info = fragment_info(proto, (frag & FRAG_MASK) * 8, ident)
+        if frag & FRAG_MASK:
+            return None
+    following = PROTO_SKIMMERS.get(proto)
+    return DECLINE if following is None else following(s, off + MIN_LEN, off + total)

@@ -6,6 +6,7 @@ from .checksum import ones_sum
 from .dissect import F, dissector
 from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
+from .skim import DECLINE, TextCache, skimmer, table
 
 HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
 HEADER_LEN = 40
@@ -106,6 +107,14 @@ def addr_to_str(addr) -> str:
     if ip.ipv4_mapped is not None:
         return f"::ffff:{ip.ipv4_mapped}"
     return ip.compressed
+
+
+ADDR_TEXT = TextCache(addr_to_str)
+NXT_SKIMMERS = table("ipv6.nxt")
+
+
+def fragment_info(offset_bytes: int, more: bool, ident: int, nxt: int) -> str:
+    return f"IPv6 fragment (off={offset_bytes} more={'y' if more else 'n'} ident=0x{ident:08x} nxt={nxt})"
 
 
 def addr_from_str(text: str) -> bytes:
@@ -340,7 +349,7 @@ def _walk_chain(d, layer, buf, pos: int, stop: int, end: int, nxt: int, chain: _
 
 def _summarise(d, src: bytes, dst: bytes) -> None:
     if not d.locked:
-        d.source, d.destination = addr_to_str(src), addr_to_str(dst)
+        d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv6"
 
 
@@ -391,8 +400,7 @@ def dissect_ipv6(d, off: int, end: int):
 def _later_fragment(d, nxt: int, chain: _Chain, buf, pos: int, stop: int):
     """A fragment other than the first holds no upper-layer header: it is data."""
     if not d.locked:
-        d.info = (f"IPv6 fragment (off={chain.frag_offset} more={'y' if chain.frag_more else 'n'} "
-                  f"ident=0x{chain.frag_ident:08x} nxt={nxt})")
+        d.info = fragment_info(chain.frag_offset, chain.frag_more, chain.frag_ident, nxt)
     if pos < stop:
         layer = d.layer("data", f"IPv6 fragment ({stop - pos} bytes)", pos, stop - pos)
         add_raw(layer, "data.data", "Data", buf, pos, stop)
@@ -401,3 +409,32 @@ def _later_fragment(d, nxt: int, chain: _Chain, buf, pos: int, stop: int):
 
 dissector("ipv6.nxt", NEXTHDR_IPV4)(dissect_ipv4)     # IPv4 in IPv6 (RFC 2473)
 dissector("ipv6.nxt", NEXTHDR_ETHERNET)(dissect_ethernet)
+
+
+@skimmer("ethertype", 0x86DD)
+def skim_ipv6(s, off: int, end: int):
+    """The fixed header, at most a Fragment header after it, and a payload length that fits."""
+    if end - off < HEADER_LEN:
+        return DECLINE
+    vcf, plen, nxt, hlim, src, dst = HEADER.unpack_from(s.buf, off)
+    limit = off + HEADER_LEN + plen
+    if vcf >> 28 != 6 or not plen or limit > end:
+        return DECLINE
+    s.source, s.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
+    s.protocol = "IPv6"
+    s.ipv6_hlim, s.net_src, s.net_dst = hlim, src, dst
+    pos = off + HEADER_LEN
+    if nxt == NEXTHDR_FRAGMENT:
+        if limit - pos < FRAG_HEADER_LEN:
+            return DECLINE
+        following, _, offset_more, ident = FRAG_HEADER.unpack_from(s.buf, pos)
+        pos += FRAG_HEADER_LEN
+        s.complete = not offset_more & 1
+        if offset_more & 0xFFF8:
+            s.info = fragment_info(offset_more & 0xFFF8, offset_more & 1, ident, following)
+            return None
+        nxt = following
+        if pos >= limit and not s.complete:
+            return None
+    following = NXT_SKIMMERS.get(nxt)
+    return DECLINE if following is None else following(s, pos, limit)

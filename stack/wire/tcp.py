@@ -10,8 +10,9 @@ import struct
 
 from .checksum import checksum
 from .dissect import F, Node, dissector
+from .skim import DECLINE, skimmer
 from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_UNVERIFIED, calculated_checksum, checksum_status, next_port,
-                  pseudo_header_sum, reported_end, verify)
+                  pseudo_header_sum, reported_end, skim_next, verify)
 
 # source port, destination port, seq, ack, data offset + flags, window, checksum, urgent pointer
 HEADER = struct.Struct("!HHIIHHHH")
@@ -98,9 +99,48 @@ OPTION_LENGTHS = {OPT_MSS: (4,), OPT_WSCALE: (3,), OPT_SACK_PERM: (2,), OPT_TIME
                   OPT_SACK: (10, 18, 26, 34)}
 
 
+_FLAGS_TEXT: dict[int, str] = {}
+
+
 def flags_text(flags: int) -> str:
-    names = [name for bit, name in FLAG_NAMES if flags & bit] + (["Reserved"] if flags & RESERVED else [])
-    return ", ".join(names) if names else "<None>"
+    text = _FLAGS_TEXT.get(flags)
+    if text is None:
+        names = [name for bit, name in FLAG_NAMES if flags & bit] + (["Reserved"] if flags & RESERVED else [])
+        text = _FLAGS_TEXT[flags & 0xFFF] = ", ".join(names) if names else "<None>"
+    return text
+
+
+def head_text(sport: int, dport: int, flags: int, seq: int, ack: int, window: int) -> str:
+    """The start of the Info column: ports, flags, numbers, window."""
+    return (f"{sport} \u2192 {dport} [{flags_text(flags)}] Seq={seq}" + (f" Ack={ack}" if flags & ACK else "")
+            + f" Win={window}")
+
+
+def info_text(head: str, bad_checksum: bool, flags: int, urgent: int, seg_len: int) -> str:
+    return (head + (" [TCP CHECKSUM INCORRECT]" if bad_checksum else "")
+            + (f" Urg={urgent}" if flags & URG else "") + f" Len={seg_len}")
+
+
+def _sack_word(buf, pos: int, length: int) -> str:
+    return " ".join(f"SLE={_u(buf, edge, 4)} SRE={_u(buf, edge + 4, 4)}" for edge in range(pos + 2, pos + length, 8))
+
+
+_U16, _TWO_U32 = struct.Struct("!H"), struct.Struct("!II")
+
+
+def _timestamps_word(buf, pos: int, length: int) -> str:
+    tsval, tsecr = _TWO_U32.unpack_from(buf, pos + 2)
+    return f"TSval={tsval} TSecr={tsecr}"
+
+
+# Info words of the everyday options (the others' words come from their own walkers)
+OPTION_WORDS = {
+    OPT_MSS: lambda buf, pos, length: f"MSS={_U16.unpack_from(buf, pos + 2)[0]}",
+    OPT_WSCALE: lambda buf, pos, length: f"WS={1 << min(buf[pos + 2], 14)}",
+    OPT_SACK_PERM: lambda buf, pos, length: "SACK_PERM",
+    OPT_SACK: _sack_word,
+    OPT_TIMESTAMP: _timestamps_word,
+}
 
 
 def flags_str(flags: int) -> str:
@@ -118,25 +158,21 @@ def _option_fields(opt: Node, buf, kind: int, pos: int, length: int, info: list)
         opt.add(Node(name, label, value, off, size))
         return value
 
+    if kind in OPTION_WORDS:
+        info.append(OPTION_WORDS[kind](buf, pos, length))
     if kind == OPT_MSS:
-        info.append(f"MSS={num('tcp.options.mss_val', 'MSS Value', pos + 2, 2)}")
+        num("tcp.options.mss_val", "MSS Value", pos + 2, 2)
     elif kind == OPT_WSCALE:
         shift = num("tcp.options.wscale.shift", "Shift count", pos + 2, 1)
-        multiplier = 1 << min(shift, 14)
-        opt.add(Node("tcp.options.wscale.multiplier", "Multiplier", multiplier, pos + 2, 1))
-        info.append(f"WS={multiplier}")
-    elif kind == OPT_SACK_PERM:
-        info.append("SACK_PERM")
+        opt.add(Node("tcp.options.wscale.multiplier", "Multiplier", 1 << min(shift, 14), pos + 2, 1))
     elif kind == OPT_SACK:
         for edge in range(pos + 2, pos + length, 8):
-            left = num("tcp.options.sack_le", "TCP SACK Left Edge", edge, 4)
-            right = num("tcp.options.sack_re", "TCP SACK Right Edge", edge + 4, 4)
-            info.append(f"SLE={left} SRE={right}")
+            num("tcp.options.sack_le", "TCP SACK Left Edge", edge, 4)
+            num("tcp.options.sack_re", "TCP SACK Right Edge", edge + 4, 4)
         opt.add(Node("tcp.options.sack.count", "TCP SACK Count", (length - 2) // 8, pos, length))
     elif kind == OPT_TIMESTAMP:
-        tsval = num("tcp.options.timestamp.tsval", "Timestamp value", pos + 2, 4)
-        tsecr = num("tcp.options.timestamp.tsecr", "Timestamp echo reply", pos + 6, 4)
-        info.append(f"TSval={tsval} TSecr={tsecr}")
+        num("tcp.options.timestamp.tsval", "Timestamp value", pos + 2, 4)
+        num("tcp.options.timestamp.tsecr", "Timestamp echo reply", pos + 6, 4)
     elif kind == OPT_TFO:
         _tfo(opt, buf, pos + 2, pos + length, info)
     elif kind in (OPT_ACCECN0, OPT_ACCECN1):
@@ -263,21 +299,18 @@ def dissect_tcp(d, off: int, end: int):
     hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
     seg_len = reported_end(d, end) - off - hdr_len       # from the IP length, also past a snaplen cut
     hdr_node = _numbers(layer, buf, off, hdr_len, seg_len)
-    acked = flags & ACK
     layer.label = (f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {seq}"
-                   + (f", Ack: {ack}" if acked else "") + f", Len: {seg_len}")
-    info = (f"{sport} \u2192 {dport} [{flags_text(flags)}] Seq={seq}" + (f" Ack={ack}" if acked else "")
-            + f" Win={window}")
+                   + (f", Ack: {ack}" if flags & ACK else "") + f", Len: {seg_len}")
+    head = head_text(sport, dport, flags, seq, ack, window)
     if hdr_len < HEADER_LEN:
         d.problem(hdr_node, f"malformed: header length {hdr_len} < {HEADER_LEN}")
-        d.summarise("TCP", f"{info}, bogus TCP header length ({hdr_len}, must be at least {HEADER_LEN})")
+        d.summarise("TCP", f"{head}, bogus TCP header length ({hdr_len}, must be at least {HEADER_LEN})")
         return None
     _flags(layer, buf, off, flags)
     layer.field(WINDOW, buf, off)
-    if _checksum(d, layer, off, end, hdr_len) == CSUM_BAD:
-        info += " [TCP CHECKSUM INCORRECT]"
+    bad = _checksum(d, layer, off, end, hdr_len) == CSUM_BAD
     layer.field(URGENT, buf, off)
-    info += (f" Urg={urgent}" if flags & URG else "") + f" Len={seg_len}"
+    info = info_text(head, bad, flags, urgent, seg_len)
     layer.length = min(hdr_len, end - off)
     words = [info]
     if hdr_len > HEADER_LEN:
@@ -291,3 +324,46 @@ def dissect_tcp(d, off: int, end: int):
     start = off + hdr_len
     layer.add(Node("tcp.payload", "TCP payload", bytes(buf[start:end]), start, end - start))
     return (*next_port("tcp.port", sport, dport), start, end)
+
+
+def _skim_option_words(buf, pos: int, stop: int) -> list | None:
+    """The Info words of well-formed everyday options in buf[pos:stop]; None for anything else."""
+    words = []
+    while pos < stop:
+        kind = buf[pos]
+        if kind == OPT_NOP:
+            pos += 1
+            continue
+        if kind == OPT_EOL:
+            break
+        word = OPTION_WORDS.get(kind)
+        if word is None or pos + 1 >= stop:
+            return None
+        length = buf[pos + 1]
+        if pos + length > stop or length not in OPTION_LENGTHS[kind]:
+            return None
+        words.append(word(buf, pos, length))
+        pos += length
+    return words
+
+
+@skimmer("ip.proto", PROTO_TCP)
+@skimmer("ipv6.nxt", PROTO_TCP)
+def skim_tcp(s, off: int, end: int):
+    buf = s.buf
+    if end - off < HEADER_LEN:
+        return DECLINE
+    sport, dport, seq, ack, off_flags, window, _, urgent = HEADER.unpack_from(buf, off)
+    hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
+    if hdr_len < HEADER_LEN or off + hdr_len > end:
+        return DECLINE
+    words = _skim_option_words(buf, off + HEADER_LEN, off + hdr_len) if hdr_len > HEADER_LEN else []
+    if words is None:
+        return DECLINE
+    bad = s.complete and not verify(buf, off, end - off, s.net_src, s.net_dst, PROTO_TCP)
+    s.protocol = "TCP"
+    s.info = " ".join([info_text(head_text(sport, dport, flags, seq, ack, window), bad, flags, urgent,
+                                 end - off - hdr_len)] + words)
+    if end <= off + hdr_len:
+        return None
+    return skim_next(s, "tcp.port", sport, dport, off + hdr_len, end)

@@ -3,6 +3,7 @@ import struct
 
 from .checksum import checksum, ones_sum
 from .dissect import DISSECTORS, F, Node, dissector
+from .skim import DECLINE, skimmer, table
 
 HEADER = struct.Struct("!HHHH")        # source port, destination port, length, checksum
 HEADER_LEN = 8
@@ -30,11 +31,12 @@ def pseudo_header_sum(src, dst, proto: int, length: int) -> int:
     `src`/`dst` are 4 or 16 bytes; pass the result as `initial` to ones_sum/checksum
     over the transport header and payload.
     """
-    if len(src) == 4:
-        tail = bytes((0, proto)) + length.to_bytes(2, "big")
-    else:
-        tail = length.to_bytes(4, "big") + bytes((0, 0, 0, proto))
-    return ones_sum(bytes(src) + bytes(dst) + tail)
+    # Both sum to the addresses + protocol + length: the 32-bit IPv6 length folds to the same
+    # remainder modulo 0xffff as its two 16-bit words, and the addresses are even-sized.
+    total = (int.from_bytes(src, "big") + int.from_bytes(dst, "big") + proto + length) % 0xFFFF
+    if total == 0 and (any(src) or any(dst) or proto or length):
+        return 0xFFFF           # ones_sum's convention: a nonzero sum that folds to zero is 0xffff
+    return total
 
 
 def write_header(buf, off: int, sport: int, dport: int, length: int, csum: int = 0) -> None:
@@ -119,17 +121,17 @@ def dissect_udp(d, off: int, end: int):
     layer.field(SRCPORT, buf, off)
     layer.field(DSTPORT, buf, off)
     length_node = layer.field(LENGTH, buf, off)
-    info = f"{sport} \u2192 {dport}"
     if length < HEADER_LEN:
         d.problem(length_node, f"malformed: length {length} < {HEADER_LEN}")
-        d.summarise("UDP", f"{info} [BAD UDP LENGTH {length} < {HEADER_LEN}]")
+        d.summarise("UDP", f"{sport} \u2192 {dport} [BAD UDP LENGTH {length} < {HEADER_LEN}]")
         return None
     have = reported_end(d, end) - off
+    note = ""
     if length > have and not is_fragment(d, end):   # tshark still hands what there is on
         d.problem(length_node, f"malformed: length {length} > IP payload length {have}")
-        info += f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
+        note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
     status = _checksum(d, layer, off, csum, length, have)
-    d.summarise("UDP", f"{info} Len={length - HEADER_LEN}" + CSUM_INFO.get(status, ""))
+    d.summarise("UDP", info_text(sport, dport, length, status, note))
     payload_end = end if length > have else min(end, off + length)
     if payload_end <= off + HEADER_LEN:
         return None
@@ -142,16 +144,54 @@ def dissect_udp(d, off: int, end: int):
 CSUM_INFO = {CSUM_BAD: " [UDP CHECKSUM INCORRECT]", CSUM_ILLEGAL: " [ILLEGAL CHECKSUM (0)]"}
 
 
+def info_text(sport: int, dport: int, length: int, status: int, note: str = "") -> str:
+    return f"{sport} \u2192 {dport}{note} Len={length - HEADER_LEN}" + CSUM_INFO.get(status, "")
+
+
+def checksum_verdict(buf, off: int, csum: int, length: int, have: int, src, dst) -> int:
+    """The status of a datagram's checksum, given `have` bytes of IP payload from `off`."""
+    if csum == 0:           # optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 8.1)
+        return CSUM_NOT_PRESENT if src is None or len(src) == 4 else CSUM_ILLEGAL
+    if src is None or length > have or off + length > len(buf):     # not all of it captured
+        return CSUM_UNVERIFIED
+    return CSUM_GOOD if verify(buf, off, length, src, dst) else CSUM_BAD
+
+
 def _checksum(d, layer, off: int, csum: int, length: int, have: int) -> int:
     """Add the checksum field and its status; returns the status."""
-    if csum == 0:           # optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 8.1)
-        status = CSUM_NOT_PRESENT if d.net_src is None or len(d.net_src) == 4 else CSUM_ILLEGAL
-    elif d.net_src is None or length > have or off + length > len(d.buf):     # not all of it captured
-        status = CSUM_UNVERIFIED
-    else:
-        status = CSUM_GOOD if verify(d.buf, off, length, d.net_src, d.net_dst) else CSUM_BAD
+    status = checksum_verdict(d.buf, off, csum, length, have, d.net_src, d.net_dst)
     calculated = None
     if status in (CSUM_GOOD, CSUM_BAD):
         calculated = calculated_checksum(d.buf, off, length, d.net_src, d.net_dst, PROTO_UDP, OFF_CSUM) or 0xFFFF
     checksum_status(d, layer.field(CHECKSUM, d.buf, off), status, off + OFF_CSUM, "udp", calculated)
     return status
+
+
+def skim_next(s, name: str, sport: int, dport: int, start: int, end: int):
+    """Hand a payload on: to the skimmer of its port, to nobody (no dissector takes it),
+    or DECLINE (a dissector without a skimmer must speak)."""
+    key = next_port(name, sport, dport)
+    following = table(name).get(key[1])
+    if following is not None:
+        return following(s, start, end)
+    return DECLINE if key in DISSECTORS else None
+
+
+@skimmer("ip.proto", PROTO_UDP)
+@skimmer("ipv6.nxt", PROTO_UDP)
+def skim_udp(s, off: int, end: int):
+    if end - off < HEADER_LEN:
+        return DECLINE
+    sport, dport, length, csum = HEADER.unpack_from(s.buf, off)
+    have = end - off
+    if length < HEADER_LEN or (length > have and s.complete):
+        return DECLINE
+    if s.udp_ports is None:
+        s.udp_ports = (sport, dport)
+    status = checksum_verdict(s.buf, off, csum, length, have, s.net_src, s.net_dst)
+    s.protocol = "UDP"
+    s.info = info_text(sport, dport, length, status)
+    payload_end = end if length > have else min(end, off + length)
+    if payload_end <= off + HEADER_LEN:
+        return None
+    return skim_next(s, "udp.port", sport, dport, off + HEADER_LEN, payload_end)
