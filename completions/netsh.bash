@@ -3,13 +3,14 @@
 # $PREFIX/share/bash-completion/completions/netsh.bash or source it.
 
 # global options, before the command words
-_netsh_gopts=('-V' '-h' '-s' '-j' '-p' '-br' '-c' '-force' '-b' '-i' '-netns')
+_netsh_gopts=('-V' '-h' '-s' '-j' '-p' '-br' '-c' '-force' '-b' '-i' '-netns' '-n')
 _netsh_gattached=('-c=always' '-c=auto' '-c=never')
 # _netsh_goptarg OPTION: REPLY = value spec when OPTION takes the next word
 _netsh_goptarg() {
     case $1 in
     '-b'|'--b'|'-ba'|'--ba'|'-bat'|'--bat'|'-batc'|'--batc'|'-batch'|'--batch') REPLY=k:file ;;
-    '-n'|'--n'|'-ne'|'--ne'|'-net'|'--net'|'-netn'|'--netn'|'-netns'|'--netns') REPLY=k:netns ;;
+    '-ne'|'--ne'|'-net'|'--net'|'-netn'|'--netn'|'-netns'|'--netns') REPLY=k:netns ;;
+    '-n'|'--n'|'-na'|'--na'|'-nam'|'--nam'|'-name'|'--name') REPLY=k:netns ;;
     *) return 1 ;;
     esac
 }
@@ -25,7 +26,7 @@ _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
     '')
-        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
+        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'show=show' 'save=save' 'load=load' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
         aliases=('a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route')
         ;;
     'link')
@@ -174,9 +175,26 @@ _netsh_node() {
     'trace help')
         iscmd=1
         ;;
+    'show')
+        names=('running-config=running-config' 'help=help')
+        ;;
+    'show running-config')
+        iscmd=1
+        ;;
+    'show help')
+        iscmd=1
+        ;;
+    'save')
+        iscmd=1
+        slots=('p|file||k:file|')
+        ;;
+    'load')
+        iscmd=1
+        slots=('p|file||k:file|')
+        ;;
     'help')
         iscmd=1
-        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,help,exit,sleep,completion,lab,demo|')
+        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,help,exit,sleep,completion,lab,demo|')
         ;;
     'exit')
         iscmd=1

@@ -2,14 +2,16 @@
 # Install as $PREFIX/share/fish/vendor_completions.d/netsh.fish.
 
 # global options, before the command words
-set -g __netsh_gopts '-V	print the version and exit' '-h	print a usage summary and exit' '-s	more statistics; twice (-s -s) for error breakdowns' '-j	JSON output' '-p	indented JSON (with -j)' '-br	brief tabular output' '-c	colour output: always, auto (on a terminal) or never; -c alone: always' '-force	in batch mode, go on after a failed command' '-b	run the commands in FILE (- for standard input)' '-i	after the batch, keep the stack and open the shell' '-netns	run the stack inside the network namespace NS'
+set -g __netsh_gopts '-V	print the version and exit' '-h	print a usage summary and exit' '-s	more statistics; twice (-s -s) for error breakdowns' '-j	JSON output' '-p	indented JSON (with -j)' '-br	brief tabular output' '-c	colour output: always, auto (on a terminal) or never; -c alone: always' '-force	in batch mode, go on after a failed command' '-b	run the commands in FILE (- for standard input)' '-i	after the batch, keep the stack and open the shell' '-netns	run the stack inside the network namespace NS' '-n	attach to the stack served as NAME (netsh serve) instead of embedding one'
 set -g __netsh_gattached '-c=always' '-c=auto' '-c=never'
 # __netsh_goptarg OPTION: print the value spec when OPTION takes the next word
 function __netsh_goptarg
     switch $argv[1]
         case '-b' '--b' '-ba' '--ba' '-bat' '--bat' '-batc' '--batc' '-batch' '--batch'
             echo k:file
-        case '-n' '--n' '-ne' '--ne' '-net' '--net' '-netn' '--netn' '-netns' '--netns'
+        case '-ne' '--ne' '-net' '--net' '-netn' '--netn' '-netns' '--netns'
+            echo k:netns
+        case '-n' '--n' '-na' '--na' '-nam' '--nam' '-name' '--name'
             echo k:netns
     end
 end
@@ -28,7 +30,7 @@ function __netsh_node
     set -g __netsh_iscmd
     switch $argv[1]
         case ''
-            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'trace=trace=follow received packets through the layers' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
+            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'trace=trace=follow received packets through the layers' 'show=show=the configuration' 'save=save=write the running configuration to FILE (default $XDG_CONFIG_HOME/netsh/running-config)' 'load=load=apply a saved configuration (default: the file save writes) to the running stack' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
             set -g __netsh_aliases 'a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route'
         case 'link'
             set -g __netsh_names 'show=show=show links (all, or DEV)' 'list=show=show links (all, or DEV)' 'lst=show=show links (all, or DEV)' 'host=host=host NICs pcap can open; attached ones say as what' 'attach=attach=bind a host NIC to the stack as a new link' 'detach=detach=release an attached host NIC' 'set=set=change a link\'s state, MTU or MAC address' 'add=add=make a pair of links joined by an in-process cable' 'delete=delete=delete a link (both ends of a pair)' 'del=delete=delete a link (both ends of a pair)' 'help=help=usage of link'
@@ -135,9 +137,21 @@ function __netsh_node
             set -g __netsh_iscmd 1
         case 'trace help'
             set -g __netsh_iscmd 1
+        case 'show'
+            set -g __netsh_names 'running-config=running-config=the configuration as the batch that makes it again' 'help=help=usage of show'
+        case 'show running-config'
+            set -g __netsh_iscmd 1
+        case 'show help'
+            set -g __netsh_iscmd 1
+        case 'save'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|file||k:file|FILE'
+        case 'load'
+            set -g __netsh_iscmd 1
+            set -g __netsh_slots 'p|file||k:file|FILE'
         case 'help'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,help,exit,sleep,completion,lab,demo|COMMAND'
+            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,help,exit,sleep,completion,lab,demo|COMMAND'
         case 'exit'
             set -g __netsh_iscmd 1
         case 'sleep'

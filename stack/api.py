@@ -23,6 +23,16 @@ def link_name_problem(name: str) -> str | None:
     return None
 
 
+LOOPBACK_ADDRESS = (bytes((127, 0, 0, 1)), 8)     # what the stack gives lo when it starts
+
+
+def _fresh_mtu(link) -> int:
+    """The MTU a new link of this type gets: its constructor's default."""
+    import inspect
+    param = inspect.signature(type(link).__init__).parameters.get("mtu")
+    return param.default if param is not None and isinstance(param.default, int) else 1500
+
+
 def _check_name(name: str) -> None:
     problem = link_name_problem(name)
     if problem:
@@ -33,6 +43,7 @@ class StackAPI:
     API = ("link_list", "host_devices", "link_attach", "link_detach", "link_set",
            "link_add_pair", "link_del", "addr_add", "addr_del", "addr_list", "addr_flush",
            "neigh_list", "neigh_add", "neigh_del", "neigh_flush", "route_list", "stats",
+           "config",
            "ping_open", "ping_send", "ping_close",
            "capture_start", "capture_stop", "capture_status", "capture_packets", "capture_clear",
            "capture_load", "replay", "trace_add", "trace_show", "trace_clear")
@@ -174,6 +185,66 @@ class StackAPI:
     # --- routes ---------------------------------------------------------------------
     def route_list(self) -> list[dict]:
         return [route.to_dict() for route in self.ipv4.fib.routes()]
+
+    # --- the running configuration ----------------------------------------------------
+    # One row per object kind, in the order a fresh stack must be given them (links
+    # before the addresses and neighbours on them).  A new kind of object adds one row
+    # here, a method yielding its objects, and one writer in netsh/commands/config.py.
+    CONFIG_SECTIONS = (
+        ("link", "_config_links"),
+        ("address", "_config_addresses"),
+        ("neighbour", "_config_neighbours"),
+    )
+
+    def config(self) -> list[dict]:
+        """What recreates this configuration on a fresh stack: plain objects, in order.
+
+        Each object is ``{"kind": ..., ...}``; keys equal to what a fresh object gets
+        are left out (docs/stack-api.md).  Links no command can make (a pair end whose
+        peer belongs to another stack) are left out with everything on them.
+        """
+        links = [link for link in sorted(self.links.values(), key=lambda l: l.index)
+                 if link.kind != "pair" or (link.peer is not None and link.peer.stack is self)]
+        return [{"kind": kind, **obj} for kind, method in self.CONFIG_SECTIONS
+                for obj in getattr(self, method)(links)]
+
+    def _config_links(self, links: list):
+        for link in links:
+            obj = {"ifname": link.name, "link_kind": link.kind}
+            if link.kind == "pair":
+                obj["peer"] = link.peer.name
+            elif link.kind == "pcap":
+                obj["host_dev"] = link.hostdev
+            if link.kind != "loopback":
+                obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
+            if link.mtu != _fresh_mtu(link):
+                obj["mtu"] = link.mtu
+            if link.admin_up != (link.kind == "loopback"):   # lo starts up, the rest down
+                obj["up"] = link.admin_up
+            yield obj
+
+    def _config_addresses(self, links: list):
+        for link in links:
+            addrs = [(ifa.address, ifa.prefixlen) for ifa in link.ipv4_addrs]
+            if link.kind == "loopback":
+                if LOOPBACK_ADDRESS in addrs:
+                    addrs.remove(LOOPBACK_ADDRESS)
+                else:
+                    address, prefixlen = LOOPBACK_ADDRESS    # taken away: say so
+                    yield {"dev": link.name, "family": "inet", "local": addr_to_str(address),
+                           "prefixlen": prefixlen, "absent": True}
+            for address, prefixlen in addrs:
+                yield {"dev": link.name, "family": "inet", "local": addr_to_str(address),
+                       "prefixlen": prefixlen}
+
+    def _config_neighbours(self, links: list):
+        from .l2.neigh import PERMANENT
+        kept = {id(link) for link in links}
+        entries = [e for e in self.arp.table.entries.values()
+                   if e.state is PERMANENT and id(e.link) in kept]
+        for entry in sorted(entries, key=lambda e: (e.link.index, e.addr)):
+            yield {"dev": entry.link.name, "dst": addr_to_str(entry.addr),
+                   "lladdr": mac_to_str(entry.lladdr)}
 
     # --- counters --------------------------------------------------------------------
     def stats(self, layer: str | None = None) -> dict:

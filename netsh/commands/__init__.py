@@ -7,12 +7,12 @@ habits that unique prefixes alone would not give (``l`` is also ``lab``).
 """
 from __future__ import annotations
 
-from netsh.commands import addr, capture, link, misc, neigh, ping, route, stats, trace
+from netsh.commands import addr, capture, config, link, misc, neigh, ping, route, serve, stats, trace
 from netsh.grammar import Grammar, Node
 
-MODULES = (link, addr, neigh, route, ping, stats, capture, trace, misc)
+MODULES = (link, addr, neigh, route, ping, stats, capture, trace, config, serve, misc)
 
-ALIASES = {"a": "address", "l": "link", "r": "route", "ro": "route", "n": "neighbour"}
+ALIASES = {"a": "address", "l": "link", "li": "link", "r": "route", "ro": "route", "n": "neighbour"}
 
 
 def build_grammar() -> Grammar:
