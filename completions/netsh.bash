@@ -26,8 +26,8 @@ _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
     '')
-        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'show=show' 'save=save' 'load=load' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
-        aliases=('a=address' 'l=link' 'n=neighbour' 'r=route' 'ro=route')
+        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'show=show' 'save=save' 'load=load' 'serve=serve' 'list=list' 'shutdown=shutdown' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
+        aliases=('a=address' 'l=link' 'li=link' 'n=neighbour' 'r=route' 'ro=route' 'sh=show')
         ;;
     'link')
         names=('show=show' 'list=show' 'lst=show' 'host=host' 'attach=attach' 'detach=detach' 'set=set' 'add=add' 'delete=delete' 'del=delete' 'help=help')
@@ -138,7 +138,7 @@ _netsh_node() {
         ;;
     'capture show')
         iscmd=1
-        slots=('f|verbose|-V|-|' 'f|hex|-x|-|' 'p|number||-|' 'o|last|last|-|')
+        slots=('f|verbose|-V|-|' 'f|hex|-x|-|' 'p|number||-|' 'o|last|last|-|' 'o|start|from|-|' 'o|count|count|-|')
         ;;
     'capture clear')
         iscmd=1
@@ -192,9 +192,19 @@ _netsh_node() {
         iscmd=1
         slots=('p|file||k:file|')
         ;;
+    'serve')
+        iscmd=1
+        slots=('o|name|--name|-|' 'o|batch|-b|k:file|' 'f|lab|--lab|-|')
+        ;;
+    'list')
+        iscmd=1
+        ;;
+    'shutdown')
+        iscmd=1
+        ;;
     'help')
         iscmd=1
-        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,help,exit,sleep,completion,lab,demo|')
+        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,serve,list,shutdown,help,exit,sleep,completion,lab,demo|')
         ;;
     'exit')
         iscmd=1

@@ -312,12 +312,16 @@ class StackAPI:
     def capture_status(self) -> dict:
         if self.capture is None:
             return {"running": False, "ring_packets": len(self.ring), "ring_bytes": self.ring.bytes,
-                    "ring_overflow": self.ring.overflow}
+                    "ring_overflow": self.ring.overflow, **self.ring.ends()}
         return self.capture.status()
 
-    def capture_packets(self, number: int | None = None, last: int | None = None) -> list:
-        """Captured packets: all, packet `number`, or the `last` N (copies; the ring moves on)."""
+    def capture_packets(self, number: int | None = None, last: int | None = None,
+                        start: int | None = None, count: int | None = None) -> list:
+        """Captured packets: all, packet `number`, the `last` N, or `count` from number `start`
+        on (copies; the ring moves on)."""
         packets = self.ring.packets
+        if start is not None:
+            return self.ring.window(start, len(packets) if count is None else count)
         if number is not None:
             found = [p for p in packets if p.number == number]
             if not found:

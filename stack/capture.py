@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 
 from .errors import StackError
 
@@ -66,6 +67,20 @@ class Ring:
 
     def __len__(self) -> int:
         return len(self.packets)
+
+    def window(self, first_number: int, count: int) -> list:
+        """Up to `count` packets from number `first_number` on (numbers run on by one in the ring)."""
+        if not self.packets:
+            return []
+        start = max(first_number - self.packets[0].number, 0)
+        return list(islice(self.packets, start, start + count))
+
+    def ends(self) -> dict:
+        """The oldest packet's number and time, the newest's number (what a list view pages by)."""
+        if not self.packets:
+            return {"first_number": None, "first_ts": None, "last_number": None}
+        return {"first_number": self.packets[0].number, "first_ts": self.packets[0].ts,
+                "last_number": self.packets[-1].number}
 
 
 class Capture:
@@ -134,7 +149,7 @@ class Capture:
                 "count": self.count, "snaplen": self.snaplen, "seen": self.seen,
                 "matched": self.matched, "captured": self.captured,
                 "ring_packets": len(self.ring), "ring_bytes": self.ring.bytes,
-                "ring_overflow": self.ring.overflow, "write_errors": self.write_errors}
+                "ring_overflow": self.ring.overflow, "write_errors": self.write_errors, **self.ring.ends()}
 
 
 class _FileWriter:

@@ -58,9 +58,10 @@ def status(ctx, args):
 
 
 def show(ctx, args):
-    packets = ctx.stack.capture_packets(args["number"], args["last"])
-    everything = ctx.stack.capture_packets() if packets else []
-    first = everything[0].ts if everything else 0.0
+    if args["count"] is not None and args["start"] is None:
+        raise CommandError('"count" needs "from": capture show from N count M', token="count")
+    packets = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
+    first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     rows = [packet_view(p, first, detail) for p in packets]
     return Result("capture", {"packets": rows, "verbose": bool(args["verbose"]),
@@ -162,7 +163,9 @@ def register(root: Node) -> None:
          [flag("-V", "verbose", help="the layer tree of each packet"),
           flag("-x", "hex", help="the bytes, in hex and ASCII"),
           pos("number", PACKETS, optional=True),
-          opt("last", "last", LAST)],
+          opt("last", "last", LAST),
+          opt("from", "start", PACKETS, help="packets from number N on"),
+          opt("count", "count", LAST, help="at most N packets (with from)")],
          "captured packets: one line each, or trees and bytes", show,
          synonyms=("list", "lst"))
     leaf(node, WORDS + ("clear",), [], "empty the ring", clear)

@@ -1,6 +1,7 @@
 """capture and replay through the netsh program: files tshark reads, -j trees, bad input."""
 import json
 import subprocess
+from pathlib import Path
 
 from netsh.cli import main
 from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
@@ -71,3 +72,18 @@ def test_bad_filter_and_missing_file_are_one_line(tmp_path, capsys):
     assert run_batch(tmp_path, f"capture read {tmp_path}/nope.pcap\n") == 1
     err = capsys.readouterr().err
     assert "nope.pcap" in err and err.count("\n") == 2      # the error and Command failed
+
+
+
+def test_show_a_window_of_packets_by_number(tmp_path, capsys):
+    """What a list view pages by: `from N count M`, numbered and timed as in the whole list."""
+    data = Path(__file__).resolve().parents[1] / "data" / "print-flags.pcap"
+    assert run_batch(tmp_path, f"capture read {data}\ncapture show", "-j") == 0
+    everything = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert len(everything) >= 4
+    assert run_batch(tmp_path, f"capture read {data}\ncapture show from 2 count 2", "-j") == 0
+    window = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert [row["number"] for row in window] == [2, 3]
+    assert [row["time"] for row in window] == [row["time"] for row in everything[1:3]]
+    assert run_batch(tmp_path, f"capture read {data}\ncapture show count 2") == 1
+    assert '"count" needs "from"' in capsys.readouterr().err
