@@ -116,6 +116,11 @@ def demo(ctx, args):
     return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err))
 
 
+def tui(ctx, args):
+    from netsh.tui.app import run
+    return Result("none", None, run(ctx.executor))
+
+
 def register(root: Node) -> None:
     leaf(root, ("help",), [pos("topic", TOPIC, optional=True, repeat=True)],
          "usage of netsh, an object or a command", help_, stateless=True)
@@ -129,6 +134,8 @@ def register(root: Node) -> None:
     lab = root.add(Node("lab", "network namespace labs"))
     leaf(lab, ("lab", "down"), [flag("all", help="every lab, even those of live processes")],
          "remove labs left behind by processes that are gone", lab_down, stateless=True)
+    leaf(root, ("tui",), [], "open the dashboard: live counters, tables, packets, a command line",
+         tui, details="keys: 1-4 tabs, s capture on/off, / filter, : command, End follow, ctrl+p palette, q quit")
     leaf(root, ("demo",), [], "build a lab, drive it from the stack and open the shell (root)",
          demo, stateless=True)
 

@@ -1,0 +1,1 @@
+"""The dashboard face (Textual): netsh/tui/app.py, fed by netsh/tui/model.py."""

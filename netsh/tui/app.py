@@ -1,0 +1,350 @@
+"""`netsh tui`: the dashboard.  Live counters, tables, the packet inspector and
+a command line, all fed by the executor's structured results.
+
+The stack is never touched directly: every read is ``executor.execute(...)``
+on a worker thread (the same results the shell renders, embedded or
+attached), batched into one snapshot 3 times a second, never per packet.
+"""
+from __future__ import annotations
+
+import io
+import threading
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static, TabbedContent, TabPane
+
+from netsh.batch import BatchSyntaxError, split_words
+from netsh.executor import EXIT_FAIL, failure, internal_failure
+from netsh.render import write
+from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
+                             take_snapshot)
+from netsh.tui.packets import HexView, LayerTree, PacketList
+
+REFRESH_SECONDS = 0.33
+NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
+
+CSS = """
+Screen { layout: vertical; }
+#tabs { height: 1fr; }
+Input { border: none; height: 1; padding: 0 1; }
+#links { height: auto; max-height: 12; }
+#counters { height: 1fr; }
+#filterbar { height: 1; }
+#filter { width: 1fr; }
+#filter.-invalid { background: $error 35%; }
+#filter.-valid { background: $success 25%; }
+#filter-note { width: auto; max-width: 50; padding: 0 1; }
+#packets { height: 1fr; min-height: 4; border-top: solid $primary; }
+#details { height: 1fr; }
+#tree { width: 1fr; }
+#hex { width: 74; height: 1fr; overflow-y: auto; }
+#details.-narrow { layout: vertical; }
+#details.-narrow #hex { width: 1fr; }
+#output { height: 4; border-top: solid $primary; }
+#command { background: $boost; }
+"""
+
+
+class Dashboard(App):
+    TITLE = "netsh"
+    CSS = CSS
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("colon", "focus_command", "Command", key_display=":"),
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("s", "toggle_capture", "Capture on/off"),
+        Binding("1", "tab('overview')", "Overview", show=False),
+        Binding("2", "tab('packets')", "Packets", show=False),
+        Binding("3", "tab('neighbours')", "Neighbours", show=False),
+        Binding("4", "tab('trace')", "Trace", show=False),
+    ]
+
+    def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
+        super().__init__(**kw)
+        self.executor = executor
+        self.refresh_seconds = refresh
+        self.link_rates = Rates()
+        self.stat_rates = Rates()
+        self.capture_running = False
+        self.snapshot = None
+        self.detail = None                 # the selected packet's full row (layers, bytes)
+        self._command_lock = threading.Lock()
+        self._poll_lock = threading.Lock()
+
+    # --- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="overview", id="tabs"):
+            with TabPane("Overview", id="overview"):
+                yield DataTable(id="links", cursor_type="row")
+                yield DataTable(id="counters", cursor_type="row")
+            with TabPane("Packets", id="packets-tab"):
+                with Horizontal(id="filterbar"):
+                    yield Input(placeholder="capture filter (tcpdump syntax), Enter starts the capture",
+                                id="filter")
+                    yield Static("", id="filter-note")
+                yield PacketList(self._fetch_rows, id="packets")
+                with Horizontal(id="details"):
+                    yield LayerTree("no packet selected", id="tree")
+                    yield HexView(id="hex")
+            with TabPane("Neighbours", id="neighbours"):
+                yield DataTable(id="neigh", cursor_type="row")
+            with TabPane("Trace", id="trace"):
+                yield Static("no trace records: `trace add count 5` arms one", id="trace-text")
+        yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
+        yield Input(placeholder=": a command, as in the shell (help, link show, capture start ...)",
+                    id="command")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        links = self.query_one("#links", DataTable)
+        links.add_columns("link", "state", "mtu", "addresses", "rx pkts", "rx/s", "tx pkts", "tx/s",
+                          "drops", "rx history")
+        self.query_one("#counters", DataTable).add_columns("counter", "value", "per second")
+        self.query_one("#neigh", DataTable).add_columns("address", "link", "lladdr", "state")
+        self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
+        self.set_interval(self.refresh_seconds, self.poll)
+        self.poll()
+
+    # --- polling (worker thread) ----------------------------------------------------------
+    def poll(self) -> None:
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        if not self._poll_lock.acquire(blocking=False):
+            return
+        try:
+            snap = take_snapshot(self.executor.execute)
+            self.call_from_thread(self.apply_snapshot, snap)
+            packets = self.query_one("#packets", PacketList)
+            wanted = packets.wanted()
+            if wanted:
+                rows = self._fetch_rows(*wanted)
+                self.call_from_thread(packets.add_rows, rows)
+        finally:
+            self._poll_lock.release()
+
+    def _fetch_rows(self, first: int, count: int) -> list:
+        try:
+            return self.executor.execute(["capture", "show", "from", str(first), "count", str(count)]).data["packets"]
+        except Exception:          # noqa: BLE001 - the ring moved on; the next poll asks again
+            return []
+
+    def apply_snapshot(self, snap) -> None:
+        self.snapshot = snap
+        self._show_links(snap)
+        self._show_counters(snap)
+        self._show_neighbours(snap)
+        self._show_capture(snap)
+        self._show_trace(snap)
+
+    def _show_links(self, snap) -> None:
+        counters = {}
+        for row in snap.links:
+            for key, value in link_counters(row).items():
+                counters[f"{row['ifname']}.{key}"] = value
+        self.link_rates.update(snap.taken, counters)
+        table = self.query_one("#links", DataTable)
+        table.clear()
+        for row in snap.links:
+            name, c = row["ifname"], link_counters(row)
+            rate = self.link_rates.rate
+            drops = c["rx_dropped"] + c["tx_dropped"]
+            table.add_row(name, row.get("operstate", ""), str(row.get("mtu", "")), link_addresses(row),
+                          str(c["rx_packets"]), human_rate(rate.get(f"{name}.rx_packets", 0)),
+                          str(c["tx_packets"]), human_rate(rate.get(f"{name}.tx_packets", 0)),
+                          Text(str(drops), style="bold red" if drops else ""),
+                          sparkline(self.link_rates.series.get(f"{name}.rx_packets", ())), key=name)
+
+    def _show_counters(self, snap) -> None:
+        flat = flat_stats(snap.stats)
+        self.stat_rates.update(snap.taken, flat)
+        table = self.query_one("#counters", DataTable)
+        table.clear()
+        for key, value in flat.items():
+            if not value:
+                continue
+            moving = self.stat_rates.moving(key)
+            style = "bold red" if key.startswith("Drop.") and moving else ("red" if key.startswith("Drop.") else "")
+            table.add_row(Text(key, style=style), str(value),
+                          human_rate(self.stat_rates.rate.get(key, 0.0)) if moving else "", key=key)
+
+    def _show_neighbours(self, snap) -> None:
+        table = self.query_one("#neigh", DataTable)
+        table.clear()
+        for row in snap.results.get("neighbours") or []:
+            state = row.get("state", [])
+            table.add_row(row.get("dst", ""), row.get("dev", ""), row.get("lladdr", ""),
+                          " ".join(state) if isinstance(state, list) else str(state))
+
+    def _show_capture(self, snap) -> None:
+        status = snap.results.get("capture") or {}
+        self.capture_running = bool(status.get("running"))
+        self.query_one("#packets", PacketList).set_ring(status.get("first_number"), status.get("ring_packets", 0))
+        state = "capturing" if self.capture_running else "stopped"
+        self.query_one("#packets", PacketList).border_title = (
+            f"{state} · {status.get('ring_packets', 0)} packets in the ring"
+            + (f" · filter {status['filter']}" if status.get("filter") else ""))
+
+    def _show_trace(self, snap) -> None:
+        data = snap.results.get("trace") or {}
+        records = data.get("records") or []
+        if not records:
+            return
+        lines = []
+        for rec in records[-20:]:
+            lines.append(f"#{rec['number']} {rec['link']} {rec['length']} bytes → {rec['verdict'] or 'in progress'}")
+            for step in rec["steps"]:
+                lines.append(f"    {step['layer']:>9} │ {step['text']}")
+        self.query_one("#trace-text", Static).update("\n".join(lines))
+
+    # --- packets ---------------------------------------------------------------------------
+    def on_packet_list_selected(self, event: PacketList.Selected) -> None:
+        self._load_detail(event.number)
+
+    @work(thread=True, exclusive=True, group="detail")
+    def _load_detail(self, number: int) -> None:
+        try:
+            rows = self.executor.execute(["capture", "show", "-V", str(number)]).data["packets"]
+        except Exception:          # noqa: BLE001 - gone from the ring
+            rows = []
+        self.call_from_thread(self._show_detail, rows[0] if rows else None)
+
+    def _show_detail(self, row) -> None:
+        self.detail = row
+        self.query_one("#tree", LayerTree).show_packet(row)
+        self.query_one("#hex", HexView).show_bytes(bytes.fromhex(row["bytes"]) if row else b"")
+
+    def on_layer_tree_field_chosen(self, event: LayerTree.FieldChosen) -> None:
+        self.query_one("#hex", HexView).light(event.offset, event.length)
+
+    def on_hex_view_byte_clicked(self, event: HexView.ByteClicked) -> None:
+        self.query_one("#tree", LayerTree).select_offset(event.offset)
+
+    # --- capture filter ----------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "filter":
+            return
+        from stack.capture import compile_filter
+        from stack.errors import StackError
+        note = self.query_one("#filter-note", Static)
+        event.input.remove_class("-valid", "-invalid")
+        if not event.value.strip():
+            note.update("")
+            return
+        try:
+            compile_filter(event.value)
+        except StackError as exc:
+            event.input.add_class("-invalid")
+            note.update(Text(str(exc).partition(": ")[2] or str(exc), style="red"))
+            return
+        event.input.add_class("-valid")
+        note.update(Text("ok", style="green"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if "-invalid" not in event.input.classes:
+                self.start_capture(event.value.strip())
+        elif event.input.id == "command":
+            line = event.value
+            event.input.value = ""
+            if line.strip():
+                self.run_command(line)
+
+    def start_capture(self, expression: str = "") -> None:
+        words = ["capture", "start"] + (["filter", expression] if expression else [])
+        self.run_command(words)
+
+    def action_toggle_capture(self) -> None:
+        if self.capture_running:
+            self.run_command(["capture", "stop"])
+        else:
+            self.start_capture(self.query_one("#filter", Input).value.strip())
+
+    # --- command line ---------------------------------------------------------------------
+    @work(thread=True, group="command")
+    def run_command(self, line) -> None:
+        """Run a line (or words) of the shell's grammar; its output goes to the log pane."""
+        log = self.query_one("#output", RichLog)
+        if isinstance(line, str):
+            try:
+                tokens = [w.text for w in split_words(line)]
+            except BatchSyntaxError as exc:
+                self.call_from_thread(log.write, Text(f"Error: {exc.message}", style="red"))
+                return
+        else:
+            tokens = list(line)
+        self.call_from_thread(log.write, Text("> " + " ".join(tokens), style="bold"))
+        if tokens and tokens[0] in ("exit", "quit"):
+            self.call_from_thread(self.exit)
+            return
+        if tokens and tokens[0] in NOT_HERE:
+            self.call_from_thread(log.write, Text(f"Error: {NOT_HERE[tokens[0]]}", style="red"))
+            return
+        with self._command_lock:
+            text, status = run_tokens(self.executor, tokens)
+        if text:
+            self.call_from_thread(log.write, Text.from_ansi(text.rstrip("\n")))
+        if status:
+            self.call_from_thread(self.bell)
+        self.call_from_thread(self.poll)
+
+    def action_focus_command(self) -> None:
+        self.query_one("#command", Input).focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#tabs", TabbedContent).active = "packets-tab"
+        self.query_one("#filter", Input).focus()
+
+    def action_tab(self, name: str) -> None:
+        tab = "packets-tab" if name == "packets" else name
+        self.query_one("#tabs", TabbedContent).active = tab
+        if tab == "packets-tab":
+            self.query_one("#packets", PacketList).focus()
+
+    def on_resize(self, event) -> None:
+        self.query_one("#details").set_class(event.size.width < 110, "-narrow")
+
+    # --- palette: every command of the grammar ----------------------------------------------
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        from netsh.manpage import commands
+        for cmd in commands(self.executor.grammar):
+            yield SystemCommand(cmd.name, cmd.help, lambda name=cmd.name: self._prefill(name))
+
+    def _prefill(self, text: str) -> None:
+        command = self.query_one("#command", Input)
+        command.value = text + " "
+        command.cursor_position = len(command.value)
+        command.focus()
+
+
+def run_tokens(executor, tokens: list) -> tuple[str, int]:
+    """Execute words and render the result as the shell would; (text, exit status).
+
+    Handlers that write as they go (ping) write to the executor's streams, so
+    those point at a buffer while the command runs (callers hold a lock).
+    """
+    sink = io.StringIO()
+    saved = executor.out, executor.err
+    executor.out = executor.err = sink
+    try:
+        ctx, result = executor._execute(tokens)
+        write(result, ctx.view, sink)
+        return sink.getvalue(), result.status
+    except Exception as exc:            # noqa: BLE001 - every failure becomes one line
+        known = failure(exc, tokens) or internal_failure(exc)
+        return sink.getvalue() + f"Error: {known[0]}", known[1] or EXIT_FAIL
+    finally:
+        executor.out, executor.err = saved
+
+
+def run(executor) -> int:
+    """Open the dashboard on this executor's stack (NO_COLOR is honoured by Textual); returns on quit."""
+    Dashboard(executor).run()
+    return 0

@@ -1,0 +1,280 @@
+"""The packet pane's widgets, termshark's layout: a virtual packet list, the
+layer tree of the selected packet, and its bytes with the selected field lit.
+
+The list renders only the rows in view (Textual's line API): it knows how
+many packets the ring holds and asks for the rows it shows by number, so a
+ring of 100k packets scrolls as fast as one of 100.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static, Tree
+
+ROW_CACHE = 2000             # summary rows kept around the viewport
+
+WIDE = (("No.", 7), ("Time", 12), ("Source", 24), ("Destination", 24), ("Protocol", 9), ("Length", 7))
+NARROW = (("No.", 6), ("Time", 10), ("Source", 16), ("Destination", 16), ("Protocol", 8), ("Len", 5))
+
+
+def columns_for(width: int) -> tuple:
+    return WIDE if width >= 110 else NARROW
+
+
+def row_text(row: dict, width: int = 120) -> str:
+    cells = (str(row["number"]), f"{row['time']:.6f}", row["source"], row["destination"],
+             row["protocol"], str(row["length"]))
+    text = "".join(cell[:size - 1].ljust(size) for cell, (_, size) in zip(cells, columns_for(width)))
+    return text + row["info"]
+
+
+def header_text(width: int = 120) -> str:
+    return "".join(name[:size - 1].ljust(size) for name, size in columns_for(width)) + "Info"
+
+
+class PacketList(ScrollView, can_focus=True):
+    """Rows first_number..last_number of the capture ring; only the visible ones are fetched."""
+
+    BINDINGS = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "move(-20)", "PgUp", show=False),
+        Binding("pagedown", "move(20)", "PgDn", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "follow", "Follow (End)"),
+    ]
+
+    following = reactive(True)
+    selected: reactive[int | None] = reactive(None)      # a packet number
+
+    class Selected(Message):
+        def __init__(self, number: int):
+            super().__init__()
+            self.number = number
+
+    def __init__(self, fetch: Callable[[int, int], list], **kw):
+        super().__init__(**kw)
+        self.fetch = fetch           # (first number, count) -> summary rows; called off the UI thread
+        self.first_number = 1
+        self.total = 0
+        self.rows: dict[int, dict] = {}
+
+    # --- data -----------------------------------------------------------------------
+    def set_ring(self, first_number: int | None, total: int) -> None:
+        """The ring moved on: new bounds; follow the newest packet unless frozen."""
+        first_number = first_number or 1
+        if first_number != self.first_number or total < self.total:
+            self.rows = {n: r for n, r in self.rows.items() if n >= first_number}
+        self.first_number, self.total = first_number, total
+        self.virtual_size = Size(self.size.width, total + 1)
+        if self.following and total:
+            self.scroll_to(y=max(total + 1 - self.size.height, 0), animate=False)
+            self.selected = self.first_number + total - 1
+        self.refresh()
+
+    def wanted(self) -> tuple[int, int] | None:
+        """The first number and count of visible rows not fetched yet (None when all are here)."""
+        top = int(self.scroll_offset.y)
+        first = self.first_number + top
+        count = min(self.size.height, self.total - top)
+        missing = [n for n in range(first, first + max(count, 0)) if n not in self.rows]
+        if not missing:
+            return None
+        return missing[0], missing[-1] - missing[0] + 1
+
+    def add_rows(self, rows: list) -> None:
+        for row in rows:
+            self.rows[row["number"]] = row
+        if len(self.rows) > ROW_CACHE:
+            centre = self.first_number + int(self.scroll_offset.y)
+            for n in sorted(self.rows, key=lambda n: abs(n - centre))[ROW_CACHE:]:
+                del self.rows[n]
+        self.refresh()
+
+    # --- drawing ----------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return Strip([Segment(header_text(width)[:width].ljust(width), Style(bold=True, reverse=True))])
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= self.total:
+            return Strip.blank(width)
+        number = self.first_number + index
+        row = self.rows.get(number)
+        text = row_text(row, width) if row else f"{number:<7}…"
+        style = Style(reverse=True) if number == self.selected else Style()
+        if row and row.get("problems"):
+            style += Style(color="red")
+        return Strip([Segment(text[:width].ljust(width), style)])
+
+    def watch_selected(self, old, new) -> None:
+        if new is not None:
+            self.post_message(self.Selected(new))
+        self.refresh()
+
+    # --- keys -----------------------------------------------------------------------
+    def action_move(self, step: int) -> None:
+        if not self.total:
+            return
+        self.following = False
+        current = self.selected if self.selected is not None else self.first_number
+        last = self.first_number + self.total - 1
+        self.selected = min(max(current + step, self.first_number), last)
+        self._keep_in_view()
+
+    def action_first(self) -> None:
+        self.following = False
+        if self.total:
+            self.selected = self.first_number
+            self._keep_in_view()
+
+    def action_follow(self) -> None:
+        self.following = True
+        self.set_ring(self.first_number, self.total)
+
+    def _keep_in_view(self) -> None:
+        index = self.selected - self.first_number
+        top = int(self.scroll_offset.y)
+        rows = max(self.size.height - 1, 1)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + rows:
+            self.scroll_to(y=index - rows + 1, animate=False)
+
+    def on_click(self, event) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < self.total:
+            self.following = False
+            self.selected = self.first_number + index
+
+
+def field_at(layers: list, offset: int) -> list:
+    """The path (layer, field, sub-field...) of the innermost field holding byte `offset`."""
+    def walk(nodes, path):
+        for node in nodes:
+            start, length = node.get("offset", 0), node.get("length", 0)
+            if length and start <= offset < start + length:
+                return walk(node.get("fields", ()), path + [node]) or path + [node]
+        return None
+    return walk(layers, []) or []
+
+
+class LayerTree(Tree):
+    """The selected packet's layers; highlighting a field tells the hex view its bytes."""
+
+    class FieldChosen(Message):
+        def __init__(self, offset: int, length: int):
+            super().__init__()
+            self.offset, self.length = offset, length
+
+    def show_packet(self, row: dict | None) -> None:
+        self.clear()
+        self.root.set_label(f"Frame {row['number']}: {row['length']} bytes" if row else "no packet selected")
+        if not row:
+            return
+        for layer in row.get("layers", ()):
+            self._add(self.root, layer, depth=0)
+        self.root.expand()
+
+    def _add(self, parent, node: dict, depth: int) -> None:
+        label = node["label"] if depth == 0 else f"{node['label']}: {node['value']}"
+        if node.get("problem"):
+            label += f"  [{node['problem']}]"
+        data = (node.get("offset", 0), node.get("length", 0))
+        children = node.get("fields")
+        if children:
+            branch = parent.add(label, data=data, expand=depth == 0)
+            for child in children:
+                self._add(branch, child, depth + 1)
+        else:
+            parent.add_leaf(label, data=data)
+
+    def select_offset(self, offset: int) -> None:
+        """Move the cursor to the innermost field covering byte `offset` (a click in the hex view)."""
+        best = None
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            if node.data and node.data[1] and node.data[0] <= offset < node.data[0] + node.data[1]:
+                if best is None or node.data[1] <= best.data[1]:
+                    best = node
+            stack.extend(node.children)
+        if best is None:
+            return
+        parent = best.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.call_after_refresh(self._move_to, best)
+
+    def _move_to(self, node) -> None:
+        self.move_cursor(node)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data:
+            self.post_message(self.FieldChosen(*event.node.data))
+
+
+class HexView(Static, can_focus=True):
+    """tshark -x's layout; the chosen field's bytes are lit; a click on a byte picks its field."""
+
+    class ByteClicked(Message):
+        def __init__(self, offset: int):
+            super().__init__()
+            self.offset = offset
+
+    def __init__(self, **kw):
+        super().__init__("", **kw)
+        self.data = b""
+        self.span = (0, 0)
+
+    def show_bytes(self, data: bytes, span: tuple[int, int] = (0, 0)) -> None:
+        self.data, self.span = data, span
+        self.update(self._render_text())
+
+    def light(self, offset: int, length: int) -> None:
+        self.span = (offset, length)
+        self.update(self._render_text())
+
+    def _render_text(self):
+        from rich.text import Text
+        text = Text()
+        start, length = self.span
+        lit = Style(reverse=True, bold=True)
+        for line_off in range(0, len(self.data), 16):
+            chunk = self.data[line_off:line_off + 16]
+            text.append(f"{line_off:04x}  ")
+            for i, byte in enumerate(chunk):
+                text.append(f"{byte:02x}", lit if start <= line_off + i < start + length else Style())
+                text.append(" ")
+            text.append("   " * (16 - len(chunk)) + "  ")
+            for i, byte in enumerate(chunk):
+                char = chr(byte) if 32 <= byte < 127 else "."
+                text.append(char, lit if start <= line_off + i < start + length else Style())
+            text.append("\n")
+        return text
+
+    def offset_at(self, x: int, y: int) -> int | None:
+        """The byte under screen cell (x, y): hex columns 6.., ASCII columns 56.."""
+        line_off = y * 16
+        if 6 <= x < 6 + 16 * 3:
+            index = (x - 6) // 3
+        elif 56 <= x < 72:
+            index = x - 56
+        else:
+            return None
+        offset = line_off + index
+        return offset if offset < len(self.data) else None
+
+    def on_click(self, event) -> None:
+        offset = self.offset_at(event.x, event.y)
+        if offset is not None:
+            self.post_message(self.ByteClicked(offset))
