@@ -1,0 +1,55 @@
+"""The dashboard's main screens at 80x24 and 120x40, compared with saved SVGs
+(pytest-textual-snapshot; `pytest --snapshot-update` after a deliberate change).
+
+The stack is made deterministic for them: fixed MACs, no traffic, packets read
+from a file in tests/data rather than captured live.
+"""
+import io
+from pathlib import Path
+
+import pytest
+
+from netsh.executor import Executor
+from netsh.options import Options
+from netsh.tui.app import Dashboard
+from stack.runtime import Runtime
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def executor():
+    runtime = Runtime().start()
+    ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO())
+    for line in ("link add a type pair peer b", "link set a address 02:00:00:00:00:0a",
+                 "link set b address 02:00:00:00:00:0b", "addr add 192.0.2.1/24 dev a",
+                 "addr add 198.51.100.1/24 dev b", "link set a up", "link set b up",
+                 f"capture read {DATA / 'print-flags.pcap'}"):
+        assert ex.run_line(line) == 0, line
+    yield ex
+    runtime.stop()
+
+
+async def quiet(pilot, settle=0.6):
+    for widget in pilot.app.query("Input"):
+        widget.cursor_blink = False
+    await pilot.pause(settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_overview(snap_compare, executor, size):
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=quiet)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_packets_with_a_field_selected(snap_compare, executor, size):
+    async def select_a_field(pilot):
+        await quiet(pilot)
+        await pilot.press("2", "home", "down", "down")
+        await pilot.pause(0.5)
+        pilot.app.query_one("#tree").focus()
+        await pilot.press("down", "down", "down")
+        await quiet(pilot, 0.3)
+
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=select_a_field)
