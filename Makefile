@@ -17,7 +17,7 @@ BSTAMP  := $(VENV)/.netsh-bench-installed
 TIMEOUT ?= 120
 PYTEST_ARGS ?=
 DEBS    := iproute2 ethtool iputils-ping arping tshark tcpdump groff man-db \
-           bash zsh fish procps python3-venv shellcheck
+           bash zsh fish procps python3-venv shellcheck tmux
 
 .NOTPARALLEL:
 .PHONY: all venv deps demo test bench lab-down completions man clean distclean

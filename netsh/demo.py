@@ -1,4 +1,5 @@
-"""``netsh demo``: a lab of namespaces, the stack driving it, and the shell (needs root).
+"""``netsh demo [tui]``: a lab of namespaces, the stack driving it, and the shell or the
+dashboard (needs root).
 
 The lab (netsh/lab.py) gives the stack its own namespace with one veth per
 Linux host; here the stack attaches each, takes the hosts' gateway address,
@@ -19,7 +20,7 @@ def setup_lines(lab) -> list[str]:
         lines += [f"link attach {host.stack_dev}",
                   f"link set {host.stack_dev} up",
                   f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
-    return lines
+    return lines + ["capture start"]         # so the packet views have something from the start
 
 
 def banner(lab) -> str:
@@ -31,10 +32,11 @@ def banner(lab) -> str:
             f"Try:  link show   -s link   neigh   stats Icmp   ping -c 3 {first}\n"
             f"      capture start   capture show   capture show -V -x last 1   "
             f"trace add count 2   trace show\n"
+            f"      tui   (the dashboard: counters, packets, a command line; q comes back here)\n"
             f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
 
 
-def run_demo(options: Options, out: TextIO, err: TextIO) -> int:
+def run_demo(options: Options, out: TextIO, err: TextIO, dashboard: bool = False) -> int:
     from netsh.executor import Executor
     from netsh.lab import Lab
     from netsh.shell import run_shell
@@ -52,7 +54,11 @@ def run_demo(options: Options, out: TextIO, err: TextIO) -> int:
                 if executor.run_line(line) != 0:
                     raise CommandError(f'demo: setting up failed at "{line}"')
             lab.ping_stack(interval=1.0)
-            run_shell(executor, banner=banner(lab))
+            if dashboard:
+                from netsh.tui.app import run
+                run(executor)
+            else:
+                run_shell(executor, banner=banner(lab))
         finally:
             runtime.stop()
     finally:

@@ -113,7 +113,7 @@ def lab_down(ctx, args):
 
 def demo(ctx, args):
     from netsh.demo import run_demo
-    return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err))
+    return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err, dashboard=bool(args["tui"])))
 
 
 def tui(ctx, args):
@@ -136,7 +136,8 @@ def register(root: Node) -> None:
          "remove labs left behind by processes that are gone", lab_down, stateless=True)
     leaf(root, ("tui",), [], "open the dashboard: live counters, tables, packets, a command line",
          tui, details="keys: 1-4 tabs, s capture on/off, / filter, : command, End follow, ctrl+p palette, q quit")
-    leaf(root, ("demo",), [], "build a lab, drive it from the stack and open the shell (root)",
+    leaf(root, ("demo",), [flag("tui", help="open the dashboard instead of the shell")],
+         "build a lab, drive it from the stack and open the shell (root)",
          demo, stateless=True)
 
 
