@@ -26,7 +26,7 @@ _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
     '')
-        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'show=show' 'save=save' 'load=load' 'serve=serve' 'list=list' 'shutdown=shutdown' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'demo=demo')
+        names=('link=link' 'address=address' 'addr=address' 'neighbour=neighbour' 'neighbor=neighbour' 'neigh=neighbour' 'route=route' 'ping=ping' 'stats=stats' 'capture=capture' 'replay=replay' 'trace=trace' 'show=show' 'save=save' 'load=load' 'serve=serve' 'list=list' 'shutdown=shutdown' 'help=help' 'exit=exit' 'quit=exit' 'sleep=sleep' 'completion=completion' 'lab=lab' 'tui=tui' 'demo=demo')
         aliases=('a=address' 'l=link' 'li=link' 'n=neighbour' 'r=route' 'ro=route' 'sh=show')
         ;;
     'link')
@@ -204,7 +204,7 @@ _netsh_node() {
         ;;
     'help')
         iscmd=1
-        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,serve,list,shutdown,help,exit,sleep,completion,lab,demo|')
+        slots=('r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,serve,list,shutdown,help,exit,sleep,completion,lab,tui,demo|')
         ;;
     'exit')
         iscmd=1
@@ -227,8 +227,12 @@ _netsh_node() {
     'lab help')
         iscmd=1
         ;;
+    'tui')
+        iscmd=1
+        ;;
     'demo')
         iscmd=1
+        slots=('f|tui|tui|-|')
         ;;
     esac
 }

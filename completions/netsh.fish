@@ -30,7 +30,7 @@ function __netsh_node
     set -g __netsh_iscmd
     switch $argv[1]
         case ''
-            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'trace=trace=follow received packets through the layers' 'show=show=the configuration' 'save=save=write the running configuration to FILE (default $XDG_CONFIG_HOME/netsh/running-config)' 'load=load=apply a saved configuration (default: the file save writes) to the running stack' 'serve=serve=run a stack headless, served on a UNIX socket for netsh -n NAME' 'list=list=the served stacks (netsh serve) and how many faces each has' 'shutdown=shutdown=stop the served stack this face is attached to' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
+            set -g __netsh_names 'link=link=network devices of the stack' 'address=address=IPv4 addresses of the links' 'addr=address=IPv4 addresses of the links' 'neighbour=neighbour=the neighbour (ARP) table' 'neighbor=neighbour=the neighbour (ARP) table' 'neigh=neighbour=the neighbour (ARP) table' 'route=route=the routing table' 'ping=ping=send ICMP echo requests from the stack, like iputils ping' 'stats=stats=counters per layer (all, or LAYER)' 'capture=capture=capture packets on links, dissect, save and read them' 'replay=replay=push a file\'s frames into a link\'s receive path, as if off the wire' 'trace=trace=follow received packets through the layers' 'show=show=the configuration' 'save=save=write the running configuration to FILE (default $XDG_CONFIG_HOME/netsh/running-config)' 'load=load=apply a saved configuration (default: the file save writes) to the running stack' 'serve=serve=run a stack headless, served on a UNIX socket for netsh -n NAME' 'list=list=the served stacks (netsh serve) and how many faces each has' 'shutdown=shutdown=stop the served stack this face is attached to' 'help=help=usage of netsh, an object or a command' 'exit=exit=leave the shell (or end the batch)' 'quit=exit=leave the shell (or end the batch)' 'sleep=sleep=wait; the stack keeps running' 'completion=completion=print the bash, zsh or fish completion script' 'lab=lab=network namespace labs' 'tui=tui=open the dashboard: live counters, tables, packets, a command line' 'demo=demo=build a lab, drive it from the stack and open the shell (root)'
             set -g __netsh_aliases 'a=address' 'l=link' 'li=link' 'n=neighbour' 'r=route' 'ro=route' 'sh=show'
         case 'link'
             set -g __netsh_names 'show=show=show links (all, or DEV)' 'list=show=show links (all, or DEV)' 'lst=show=show links (all, or DEV)' 'host=host=host NICs pcap can open; attached ones say as what' 'attach=attach=bind a host NIC to the stack as a new link' 'detach=detach=release an attached host NIC' 'set=set=change a link\'s state, MTU or MAC address' 'add=add=make a pair of links joined by an in-process cable' 'delete=delete=delete a link (both ends of a pair)' 'del=delete=delete a link (both ends of a pair)' 'help=help=usage of link'
@@ -158,7 +158,7 @@ function __netsh_node
             set -g __netsh_iscmd 1
         case 'help'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,serve,list,shutdown,help,exit,sleep,completion,lab,demo|COMMAND'
+            set -g __netsh_slots 'r|topic||c:link,address,neighbour,route,ping,stats,capture,replay,trace,show,save,load,serve,list,shutdown,help,exit,sleep,completion,lab,tui,demo|COMMAND'
         case 'exit'
             set -g __netsh_iscmd 1
         case 'sleep'
@@ -174,8 +174,11 @@ function __netsh_node
             set -g __netsh_slots 'f|all|all|-|every lab, even those of live processes'
         case 'lab help'
             set -g __netsh_iscmd 1
+        case 'tui'
+            set -g __netsh_iscmd 1
         case 'demo'
             set -g __netsh_iscmd 1
+            set -g __netsh_slots 'f|tui|tui|-|open the dashboard instead of the shell'
     end
 end
 

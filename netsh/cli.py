@@ -3,10 +3,11 @@
     netsh [ OPTIONS ] OBJECT COMMAND ...      one command (one-shot)
     netsh [ OPTIONS ] -b FILE [ -force ] [ -i ]
     netsh [ OPTIONS ]                         the interactive shell
+    netsh -n NAME [ ... ]                     any of those, on the stack `netsh serve` hosts as NAME
 
 Commands that need no stack (help, completion, lab down) run without one;
 everything else starts an embedded stack (inside -netns NS if given) and stops
-it on the way out.
+it on the way out, or, with -n NAME, goes to the served stack (netsh/attach.py).
 """
 from __future__ import annotations
 
@@ -60,17 +61,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(options: Options, words: list[str]) -> int:
+    session = with_stack
+    if options.name is not None:
+        from netsh.attach import with_attached as session
     if options.batch is not None:
         if words:
             print(f'Error: unexpected "{words[0]}": -batch takes its commands from the file',
                   file=sys.stderr)
             return EXIT_FAIL
-        return with_stack(options, batch)
+        return session(options, batch)
     if words:
+        if options.name is not None:       # stateless commands run here, the rest over there
+            return session(options, lambda executor: executor.run_tokens(words), connect=False)
         if needs_no_stack(words):
             return Executor(None, options).run_tokens(words)
         return with_stack(options, lambda executor: executor.run_tokens(words))
-    return with_stack(options, shell)
+    return session(options, shell)
 
 
 def needs_no_stack(words: list[str]) -> bool:

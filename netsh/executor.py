@@ -8,7 +8,9 @@ user error (a bad word, a bad value, a refusal from the stack) becomes one
 shown again with a caret under that token first.  Anything unexpected becomes
 ``Error: internal: ...`` with status 2, unless NETSH_DEBUG=1 asks to see the
 traceback.  `execute` is the same without the rendering, for faces that want
-the structured result (the TUI).
+the structured result (the TUI).  `parse` and `call` are its two halves and
+`context_class` what handlers see, so a served stack (netsh/serve.py) and an
+attached face (netsh/attach.py) can each put the socket between them.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from netsh.batch import BatchSyntaxError, Word, split_words
-from netsh.grammar import ParseError
+from netsh.grammar import ParseError, Parsed
 from netsh.options import LINE_OPTIONS, OptionError, Options, parse_options
 from netsh.render import Painter, Result, View, dark_background, write
 from stack.errors import StackError
@@ -40,11 +42,13 @@ LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
 class CommandError(Exception):
     """A handler's refusal: one line, an exit status, and the token it is about (if any)."""
 
-    def __init__(self, message: str, status: int = EXIT_FAIL, token: str | None = None):
+    def __init__(self, message: str, status: int = EXIT_FAIL, token: str | None = None,
+                 index: int | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.token = token
+        self.index = index           # the token's position, when known better than by its text
 
 
 def debugging() -> bool:
@@ -76,6 +80,8 @@ class Context:
 
 
 class Executor:
+    context_class = Context
+
     def __init__(self, runtime, options: Options | None = None, out: TextIO | None = None,
                  err: TextIO | None = None, *, stack=None, grammar=None):
         self.runtime = runtime
@@ -119,6 +125,9 @@ class Executor:
         return self._execute(list(tokens))[1]
 
     def _execute(self, tokens: list[str]) -> tuple[Context, Result]:
+        return self.call(*self.parse(tokens))
+
+    def parse(self, tokens: Sequence[str]) -> tuple[Options, Parsed]:
         """Leading options (``-s link``) apply to this line only; ParseError indexes count them."""
         try:
             options, rest = parse_options(tokens, self.options, LINE_OPTIONS)
@@ -130,7 +139,11 @@ class Executor:
         except ParseError as exc:
             exc.index = None if exc.index is None else exc.index + skipped
             raise
-        ctx = Context(self, options)
+        return options, parsed
+
+    def call(self, options: Options, parsed: Parsed) -> tuple[Context, Result]:
+        """Run a parsed command's handler under `options`."""
+        ctx = self.context_class(self, options)
         result = parsed.command.handler(ctx, parsed.args)
         return ctx, NOTHING if result is None else result
 
@@ -142,19 +155,13 @@ class Executor:
             ctx, result = self._execute(tokens)
             ctx.emit(result)
             return result.status
-        except ParseError as exc:
-            return self._fail(exc.message, EXIT_FAIL, exc.index, tokens, line, words)
-        except CommandError as exc:
-            index = tokens.index(exc.token) if exc.token in tokens else None
-            return self._fail(exc.message, exc.status, index, tokens, line, words)
-        except StackError as exc:
-            message = str(exc)
-            return self._fail(message, EXIT_FAIL, quoted_token(message, tokens), tokens, line, words)
         except Exception as exc:
-            if debugging():
-                raise
-            return self._fail(f"internal: {type(exc).__name__}: {exc}", EXIT_INTERNAL,
-                              None, tokens, line, words)
+            known = failure(exc, tokens)
+            if known is None:
+                if debugging():
+                    raise
+                known = internal_failure(exc)
+            return self._fail(*known, tokens, line, words)
 
     # --- errors --------------------------------------------------------------------
     def _fail(self, message: str, status: int, index: int | None, tokens: list[str],
@@ -187,6 +194,24 @@ class Executor:
             if debugging():
                 raise
             return []          # completion never takes the shell down
+
+
+def failure(exc: BaseException, tokens: Sequence[str]) -> tuple[str, int, int | None] | None:
+    """A user error's (message, exit status, offending token index); None for anything else."""
+    if isinstance(exc, ParseError):
+        return exc.message, EXIT_FAIL, exc.index
+    if isinstance(exc, CommandError):
+        index = exc.index
+        if index is None and exc.token in tokens:
+            index = list(tokens).index(exc.token)
+        return exc.message, exc.status, index
+    if isinstance(exc, StackError):
+        return str(exc), EXIT_FAIL, quoted_token(str(exc), tokens)
+    return None
+
+
+def internal_failure(exc: BaseException) -> tuple[str, int, None]:
+    return f"internal: {type(exc).__name__}: {exc}", EXIT_INTERNAL, None
 
 
 def quoted_token(message: str, tokens: Sequence[str]) -> int | None:

@@ -27,6 +27,7 @@ class Options:
     batch: str | None = None       # FILE, "-" for stdin
     interactive: bool = False      # -i: the shell after the batch
     netns: str | None = None
+    name: str | None = None        # -n NAME: attach to the stack `netsh serve` hosts as NAME
     version: bool = False
     help: bool = False
 
@@ -112,6 +113,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                help="after the batch, keep the stack and open the shell"),
     OptionSpec("netns", (), _store("netns"), metavar="NS",
                help="run the stack inside the network namespace NS"),
+    OptionSpec("name", ("n",), _store("name"), metavar="NAME",
+               help="attach to the stack served as NAME (netsh serve) instead of embedding one"),
 )
 
 

@@ -101,7 +101,7 @@ def help_text(grammar, text: str) -> str:
     return format_help(rows) or "% nothing matches"
 
 
-def key_bindings(grammar) -> KeyBindings:
+def key_bindings(grammar, prompt: str = PROMPT) -> KeyBindings:
     kb = KeyBindings()
 
     @kb.add("?")
@@ -113,15 +113,16 @@ def key_bindings(grammar) -> KeyBindings:
             return
         answer = help_text(grammar, text)
         output = event.app.output
-        run_in_terminal(lambda: print_formatted_text(f"{PROMPT}{text}?\n{answer}", output=output))
+        run_in_terminal(lambda: print_formatted_text(f"{prompt}{text}?\n{answer}", output=output))
 
     return kb
 
 
 def build_session(executor, *, input: Input | None = None, output: Output | None = None,
                   history: History | None = None) -> PromptSession:
+    prompt = getattr(executor, "prompt", PROMPT)     # an attached face names its stack
     return PromptSession(
-        PROMPT,
+        prompt,
         input=input,
         output=output,
         history=history if history is not None else open_history(),
@@ -129,7 +130,7 @@ def build_session(executor, *, input: Input | None = None, output: Output | None
         complete_while_typing=False,
         complete_in_thread=True,
         auto_suggest=AutoSuggestFromHistory(),
-        key_bindings=key_bindings(executor.grammar),
+        key_bindings=key_bindings(executor.grammar, prompt),
     )
 
 

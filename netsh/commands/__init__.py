@@ -12,7 +12,8 @@ from netsh.grammar import Grammar, Node
 
 MODULES = (link, addr, neigh, route, ping, stats, capture, trace, config, serve, misc)
 
-ALIASES = {"a": "address", "l": "link", "li": "link", "r": "route", "ro": "route", "n": "neighbour"}
+ALIASES = {"a": "address", "l": "link", "li": "link", "r": "route", "ro": "route", "n": "neighbour",
+           "sh": "show"}      # `list` and `shutdown` must not take `li` and `sh` from them
 
 
 def build_grammar() -> Grammar:

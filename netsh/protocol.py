@@ -1,0 +1,175 @@
+"""The socket between a served stack (netsh/serve.py) and attached faces (netsh/attach.py).
+
+Where: ``$XDG_RUNTIME_DIR/netsh/NAME.sock``; as root without XDG_RUNTIME_DIR,
+``/run/netsh/NAME.sock``; otherwise ``/tmp/netsh-UID/NAME.sock``.  The
+directory is 0700, the socket 0600, and ``NAME.lock`` (flock'd by the server
+for its whole life) says whether a socket left there is alive or stale.
+
+Frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON, one
+object with a ``type``.  A face's frames are at most `MAX_REQUEST` bytes,
+the server's at most `MAX_REPLY`.  A face asks::
+
+    {"type": "run", "tokens": [...], "options": {...}, "cwd": "/dir"}
+    {"type": "interrupt"}                       Ctrl-C for the running command
+    {"type": "live", "kind": "link"}            names for completion
+
+The server greets with ``{"type": "hello", "protocol": 1, "name", "pid", ...}``
+and answers a run with any number of ``emit`` (a partial Result: ping's
+lines), ``out`` / ``err`` (text a handler wrote), then exactly one of
+``result`` (kind, data, status; ``exit`` when the command ends the session),
+``error`` (message, status, index of the offending token) or ``interrupted``.
+A malformed or oversized frame gets ``error`` and the connection goes on.
+Results are the handlers' plain data: the face renders them itself, so its
+``-j``, ``-s``, ``-br`` and colours give what the embedded stack would.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import struct
+from pathlib import Path
+from typing import Any
+
+from netsh.options import Options
+from netsh.render import Result
+
+PROTOCOL = 1
+HEADER = struct.Struct("!I")
+MAX_REQUEST = 1 << 20            # a face's frame: a command line, a completion request
+MAX_REPLY = 256 << 20            # the server's frame: a result (capture show -V of a full ring)
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+DEFAULT_NAME = "default"
+# The global options a command's handler and renderer may look at; the rest stay with the face.
+WIRE_OPTIONS = ("json", "pretty", "stats", "brief", "color", "force")
+
+
+class FrameError(Exception):
+    """A frame that cannot be taken: too large, not JSON, not an object with a type."""
+
+
+class FrameTooLarge(FrameError):
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"message of {size} bytes is too large (at most {limit})")
+        self.size = size
+
+
+# --- where ---------------------------------------------------------------------------
+
+def name_problem(name: str) -> str | None:
+    if not NAME_RE.fullmatch(name or ""):
+        return ("a name has 1..64 letters, digits, '.', '_' or '-', "
+                "and starts with a letter or digit")
+    return None
+
+
+def runtime_dir() -> Path:
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return Path(xdg) / "netsh"
+    if os.geteuid() == 0:
+        return Path("/run/netsh")
+    import tempfile
+    return Path(tempfile.gettempdir()) / f"netsh-{os.geteuid()}"
+
+
+def ensure_runtime_dir() -> Path:
+    """The directory, made 0700 if missing; refused if someone else owns it or may write it."""
+    path = runtime_dir()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise OSError(f"{path}: not ours alone "
+                      f"(owner uid {st.st_uid}, mode {st.st_mode & 0o777:o})")
+    return path
+
+
+def socket_path(name: str) -> Path:
+    return runtime_dir() / f"{name}.sock"
+
+
+def lock_path(name: str) -> Path:
+    return runtime_dir() / f"{name}.lock"
+
+
+# --- frames -----------------------------------------------------------------------------
+
+def encode(msg: dict) -> bytes:
+    """One frame; TypeError/ValueError when the message is not plain data."""
+    payload = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8",
+                                                                                "surrogateescape")
+    return HEADER.pack(len(payload)) + payload
+
+
+def decode(payload: bytes) -> dict:
+    try:
+        msg = json.loads(payload.decode("utf-8", "surrogateescape"))
+    except ValueError as exc:
+        raise FrameError(f"malformed message: {exc}") from None
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise FrameError('malformed message: not an object with a "type"')
+    return msg
+
+
+class FrameReader:
+    """Frames off a stream socket.  A too-large frame raises FrameTooLarge once and its
+    bytes are skipped as they come, so the next frame is read as usual."""
+
+    def __init__(self, sock: socket.socket, limit: int):
+        self.sock = sock
+        self.limit = limit
+        self.buf = bytearray()
+        self.skip = 0
+
+    def read(self) -> dict | None:
+        """The next message; None at end of stream."""
+        while True:
+            if self.skip and self.buf:
+                n = min(self.skip, len(self.buf))
+                del self.buf[:n]
+                self.skip -= n
+            if not self.skip and len(self.buf) >= HEADER.size:
+                (size,) = HEADER.unpack_from(self.buf)
+                if size > self.limit:
+                    del self.buf[:HEADER.size]
+                    self.skip = size
+                    raise FrameTooLarge(size, self.limit)
+                end = HEADER.size + size
+                if len(self.buf) >= end:
+                    payload = bytes(self.buf[HEADER.size:end])
+                    del self.buf[:end]
+                    return decode(payload)
+            chunk = self.sock.recv(1 << 18)
+            if not chunk:
+                return None
+            self.buf += chunk
+
+
+# --- what travels ---------------------------------------------------------------------------
+
+def result_message(type_: str, result: Result) -> dict:
+    return {"type": type_, "kind": result.kind, "data": result.data, "status": result.status}
+
+
+def result_of(msg: dict) -> Result:
+    return Result(str(msg.get("kind", "none")), msg.get("data"), int(msg.get("status") or 0))
+
+
+def error_message(message: str, status: int = 1, index: int | None = None) -> dict:
+    return {"type": "error", "message": message, "status": status, "index": index}
+
+
+def wire_options(options: Options) -> dict[str, Any]:
+    return {key: getattr(options, key) for key in WIRE_OPTIONS}
+
+
+def options_from(data: Any) -> Options:
+    """A face's options, taking only known keys of the right type (anything else: default)."""
+    options = Options()
+    if isinstance(data, dict):
+        for key in WIRE_OPTIONS:
+            value = data.get(key)
+            if value is not None and type(value) is type(getattr(options, key)):
+                setattr(options, key, value)
+    return options
