@@ -65,13 +65,16 @@ class Dashboard(App):
 
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
         super().__init__(**kw)
-        self.executor = executor
+        self.executor = executor             # the command line's
+        self.reader = companion(executor)    # polls and packet details
         self.refresh_seconds = refresh
         self.link_rates = Rates()
         self.stat_rates = Rates()
         self.capture_running = False
         self.snapshot = None
         self.detail = None                 # the selected packet's full row (layers, bytes)
+        self.packet_list: PacketList | None = None
+        self.output: RichLog | None = None
         self._command_lock = threading.Lock()
         self._poll_lock = threading.Lock()
 
@@ -107,31 +110,44 @@ class Dashboard(App):
         self.query_one("#counters", DataTable).add_columns("counter", "value", "per second")
         self.query_one("#neigh", DataTable).add_columns("address", "link", "lladdr", "state")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
+        self.packet_list = self.query_one("#packets", PacketList)
+        self.output = self.query_one("#output", RichLog)
         self.set_interval(self.refresh_seconds, self.poll)
         self.poll()
+
+    def on_unmount(self) -> None:
+        if self.reader is not self.executor:
+            self.reader.close()
 
     # --- polling (worker thread) ----------------------------------------------------------
     def poll(self) -> None:
         self._poll()
 
-    @work(thread=True, exclusive=True, group="poll")
+    @work(thread=True, group="poll")
     def _poll(self) -> None:
         if not self._poll_lock.acquire(blocking=False):
-            return
+            return                       # the last poll is still out: skip this beat
         try:
-            snap = take_snapshot(self.executor.execute)
-            self.call_from_thread(self.apply_snapshot, snap)
-            packets = self.query_one("#packets", PacketList)
-            wanted = packets.wanted()
+            snap = take_snapshot(self.reader.execute)
+            self._post(self.apply_snapshot, snap)
+            wanted = self.packet_list.wanted()
             if wanted:
-                rows = self._fetch_rows(*wanted)
-                self.call_from_thread(packets.add_rows, rows)
+                self._post(self.packet_list.add_rows, self._fetch_rows(*wanted))
         finally:
             self._poll_lock.release()
 
+    def _post(self, fn, *args) -> None:
+        """Run fn on the UI thread from a worker; a no-op once the app is closing."""
+        if not self.is_running:
+            return
+        try:
+            self.call_from_thread(fn, *args)
+        except (RuntimeError, LookupError):      # the app ended while the worker ran
+            pass
+
     def _fetch_rows(self, first: int, count: int) -> list:
         try:
-            return self.executor.execute(["capture", "show", "from", str(first), "count", str(count)]).data["packets"]
+            return self.reader.execute(["capture", "show", "from", str(first), "count", str(count)]).data["packets"]
         except Exception:          # noqa: BLE001 - the ring moved on; the next poll asks again
             return []
 
@@ -210,10 +226,10 @@ class Dashboard(App):
     @work(thread=True, exclusive=True, group="detail")
     def _load_detail(self, number: int) -> None:
         try:
-            rows = self.executor.execute(["capture", "show", "-V", str(number)]).data["packets"]
+            rows = self.reader.execute(["capture", "show", "-V", str(number)]).data["packets"]
         except Exception:          # noqa: BLE001 - gone from the ring
             rows = []
-        self.call_from_thread(self._show_detail, rows[0] if rows else None)
+        self._post(self._show_detail, rows[0] if rows else None)
 
     def _show_detail(self, row) -> None:
         self.detail = row
@@ -270,29 +286,29 @@ class Dashboard(App):
     @work(thread=True, group="command")
     def run_command(self, line) -> None:
         """Run a line (or words) of the shell's grammar; its output goes to the log pane."""
-        log = self.query_one("#output", RichLog)
+        log = self.output
         if isinstance(line, str):
             try:
                 tokens = [w.text for w in split_words(line)]
             except BatchSyntaxError as exc:
-                self.call_from_thread(log.write, Text(f"Error: {exc.message}", style="red"))
+                self._post(log.write, Text(f"Error: {exc.message}", style="red"))
                 return
         else:
             tokens = list(line)
-        self.call_from_thread(log.write, Text("> " + " ".join(tokens), style="bold"))
+        self._post(log.write, Text("> " + " ".join(tokens), style="bold"))
         if tokens and tokens[0] in ("exit", "quit"):
-            self.call_from_thread(self.exit)
+            self._post(self.exit)
             return
         if tokens and tokens[0] in NOT_HERE:
-            self.call_from_thread(log.write, Text(f"Error: {NOT_HERE[tokens[0]]}", style="red"))
+            self._post(log.write, Text(f"Error: {NOT_HERE[tokens[0]]}", style="red"))
             return
         with self._command_lock:
             text, status = run_tokens(self.executor, tokens)
         if text:
-            self.call_from_thread(log.write, Text.from_ansi(text.rstrip("\n")))
+            self._post(log.write, Text.from_ansi(text.rstrip("\n")))
         if status:
-            self.call_from_thread(self.bell)
-        self.call_from_thread(self.poll)
+            self._post(self.bell)
+        self._post(self.poll)
 
     def action_focus_command(self) -> None:
         self.query_one("#command", Input).focus()
@@ -322,6 +338,17 @@ class Dashboard(App):
         command.value = text + " "
         command.cursor_position = len(command.value)
         command.focus()
+
+
+def companion(executor):
+    """An executor for the dashboard's reads.  Embedded, the same one; attached, a second
+    connection, since one attached executor holds one exchange at a time and a long
+    command on the command line must not stop the counters."""
+    name = getattr(executor, "attached", None)
+    if name is None:
+        return executor
+    from netsh.attach import AttachedExecutor
+    return AttachedExecutor(name, executor.options, io.StringIO(), io.StringIO(), grammar=executor.grammar)
 
 
 def run_tokens(executor, tokens: list) -> tuple[str, int]:
