@@ -58,6 +58,7 @@ def test_capture_from_the_filter_bar_fills_the_list_and_the_panes(executor):
 
     async def body(pilot):
         await pilot.press("slash")
+        await pilot.pause(0.1)
         for ch in "tcp":
             await pilot.press(ch)
         await pilot.press("enter")
@@ -88,8 +89,9 @@ def test_a_bad_filter_is_shown_red_with_libpcaps_message(executor):
 
     async def body(pilot):
         await pilot.press("slash")
+        await pilot.pause(0.1)
         for ch in "tcp port":
-            await pilot.press(ch)
+            await pilot.press(ch if ch != " " else "space")
         await pilot.pause(0.1)
         from textual.widgets import Input, Static
         assert "-invalid" in app.query_one("#filter", Input).classes
@@ -106,6 +108,7 @@ def test_the_command_line_runs_the_shell_grammar(executor):
     async def body(pilot):
         from textual.widgets import RichLog
         await pilot.press("colon")
+        await pilot.pause(0.1)
         for ch in "addr show dev a":
             await pilot.press(ch if ch != " " else "space")
         await pilot.press("enter")
