@@ -38,7 +38,7 @@ Input { border: none; height: 1; padding: 0 1; }
 #filter.-invalid { background: $error 35%; }
 #filter.-valid { background: $success 25%; }
 #filter-note { width: auto; max-width: 50; padding: 0 1; }
-#packets { height: 1fr; min-height: 4; border-top: solid $primary; }
+#packets { height: 1fr; min-height: 4; border-top: solid $primary; overflow-x: hidden; }
 #details { height: 1fr; }
 #tree { width: 1fr; }
 #hex { width: 74; height: 1fr; overflow-y: auto; }

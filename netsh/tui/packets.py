@@ -67,6 +67,11 @@ class PacketList(ScrollView, can_focus=True):
         self.total = 0
         self.rows: dict[int, dict] = {}
 
+    @property
+    def visible_lines(self) -> int:
+        """Lines on screen, the header included (scrollbars take theirs)."""
+        return max(self.scrollable_content_region.height, 1)
+
     # --- data -----------------------------------------------------------------------
     def set_ring(self, first_number: int | None, total: int) -> None:
         """The ring moved on: new bounds; follow the newest packet unless frozen."""
@@ -74,9 +79,9 @@ class PacketList(ScrollView, can_focus=True):
         if first_number != self.first_number or total < self.total:
             self.rows = {n: r for n, r in self.rows.items() if n >= first_number}
         self.first_number, self.total = first_number, total
-        self.virtual_size = Size(self.size.width, total + 1)
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
         if self.following and total:
-            self.scroll_to(y=max(total + 1 - self.size.height, 0), animate=False)
+            self.scroll_to(y=max(total + 1 - self.visible_lines, 0), animate=False)
             self.selected = self.first_number + total - 1
         self.refresh()
 
@@ -84,7 +89,7 @@ class PacketList(ScrollView, can_focus=True):
         """The first number and count of visible rows not fetched yet (None when all are here)."""
         top = int(self.scroll_offset.y)
         first = self.first_number + top
-        count = min(self.size.height, self.total - top)
+        count = min(self.visible_lines, self.total - top)
         missing = [n for n in range(first, first + max(count, 0)) if n not in self.rows]
         if not missing:
             return None
@@ -101,7 +106,7 @@ class PacketList(ScrollView, can_focus=True):
 
     # --- drawing ----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         if y == 0:
             return Strip([Segment(header_text(width)[:width].ljust(width), Style(bold=True, reverse=True))])
         index = int(self.scroll_offset.y) + y - 1
@@ -143,7 +148,7 @@ class PacketList(ScrollView, can_focus=True):
     def _keep_in_view(self) -> None:
         index = self.selected - self.first_number
         top = int(self.scroll_offset.y)
-        rows = max(self.size.height - 1, 1)
+        rows = max(self.visible_lines - 1, 1)
         if index < top:
             self.scroll_to(y=index, animate=False)
         elif index >= top + rows:
