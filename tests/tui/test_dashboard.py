@@ -32,7 +32,7 @@ def run(app, body, size=(120, 40)):
     asyncio.run(go())
 
 
-async def settle(pilot, app, until, timeout=5.0):
+async def settle(pilot, app, until, timeout=15.0):
     for _ in range(int(timeout / 0.05)):
         await pilot.pause(0.05)
         if until():
