@@ -57,10 +57,13 @@ class Dashboard(App):
         Binding("colon", "focus_command", "Command", key_display=":"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("s", "toggle_capture", "Capture on/off"),
+        Binding("o", "prefill('capture read ')", "Open pcap", show=False),
+        Binding("w", "prefill('capture save ')", "Save pcap", show=False),
         Binding("1", "tab('overview')", "Overview", show=False),
         Binding("2", "tab('packets')", "Packets", show=False),
         Binding("3", "tab('neighbours')", "Neighbours", show=False),
-        Binding("4", "tab('trace')", "Trace", show=False),
+        Binding("4", "tab('addresses')", "Addresses", show=False),
+        Binding("5", "tab('trace')", "Trace", show=False),
     ]
 
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
@@ -96,6 +99,8 @@ class Dashboard(App):
                     yield HexView(id="hex")
             with TabPane("Neighbours", id="neighbours"):
                 yield DataTable(id="neigh", cursor_type="row")
+            with TabPane("Addresses", id="addresses"):
+                yield DataTable(id="addrs", cursor_type="row")
             with TabPane("Trace", id="trace"):
                 yield Static("no trace records: `trace add count 5` arms one", id="trace-text")
         yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
@@ -109,6 +114,7 @@ class Dashboard(App):
                           "drops", "rx history")
         self.query_one("#counters", DataTable).add_columns("counter", "value", "per second")
         self.query_one("#neigh", DataTable).add_columns("address", "link", "lladdr", "state")
+        self.query_one("#addrs", DataTable).add_columns("link", "family", "address", "scope", "state")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)
@@ -156,6 +162,7 @@ class Dashboard(App):
         self._show_links(snap)
         self._show_counters(snap)
         self._show_neighbours(snap)
+        self._show_addresses(snap)
         self._show_capture(snap)
         self._show_trace(snap)
 
@@ -197,6 +204,14 @@ class Dashboard(App):
             state = row.get("state", [])
             table.add_row(row.get("dst", ""), row.get("dev", ""), row.get("lladdr", ""),
                           " ".join(state) if isinstance(state, list) else str(state))
+
+    def _show_addresses(self, snap) -> None:
+        table = self.query_one("#addrs", DataTable)
+        table.clear()
+        for row in snap.links:
+            for addr in row.get("addr_info", ()):
+                table.add_row(row["ifname"], addr.get("family", ""), f"{addr['local']}/{addr['prefixlen']}",
+                              addr.get("scope", ""), row.get("operstate", ""))
 
     def _show_capture(self, snap) -> None:
         status = snap.results.get("capture") or {}
@@ -332,6 +347,9 @@ class Dashboard(App):
         from netsh.manpage import commands
         for cmd in commands(self.executor.grammar):
             yield SystemCommand(cmd.name, cmd.help, lambda name=cmd.name: self._prefill(name))
+
+    def action_prefill(self, text: str) -> None:
+        self._prefill(text.rstrip())
 
     def _prefill(self, text: str) -> None:
         command = self.query_one("#command", Input)

@@ -119,3 +119,23 @@ def test_the_command_line_runs_the_shell_grammar(executor):
         await pilot.press("enter")
         assert await settle(pilot, app, lambda: any("Error:" in str(line.text) for line in log.lines))
     run(app, body)
+
+
+def test_tabs_show_neighbours_and_addresses(executor):
+    executor.run_line("neigh add 192.0.2.9 lladdr 02:00:00:00:00:09 dev a")
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from textual.widgets import DataTable
+        await pilot.press("3")
+        neigh = app.query_one("#neigh", DataTable)
+        assert await settle(pilot, app, lambda: neigh.row_count == 1)
+        assert "PERMANENT" in str(neigh.get_row_at(0)[3])
+        await pilot.press("4")
+        addrs = app.query_one("#addrs", DataTable)
+        assert await settle(pilot, app, lambda: addrs.row_count >= 2)
+        assert any("192.0.2.1/24" in str(addrs.get_row_at(i)[2]) for i in range(addrs.row_count))
+        await pilot.press("o")
+        from textual.widgets import Input
+        assert app.query_one("#command", Input).value == "capture read "
+    run(app, body)
