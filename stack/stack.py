@@ -82,45 +82,25 @@ class Stack(StackAPI):
             captured = capture is not None and capture.covers(link)
             traced = tracer is not None and tracer.covers(link)
             link.tx_tap = capture.tap if captured else None
-            link.rx_tap = self._rx_tap(capture if captured else None, tracer if traced else None)
+            link.rx_tap = rx_tap(link, capture if captured else None, tracer if traced else None)
 
-    def _rx_tap(self, capture, tracer):
-        """The receive tap for a link: capture, trace, both, or None (nothing to pay)."""
-        if capture is None and tracer is None:
-            return None
-        capture_tap = capture.tap if capture is not None else None
-        if tracer is None:
-            def rx(link, frame):
-                capture_tap(link, frame, "in")
-                return False
-            return rx
-        matches = tracer.program.filter if tracer.program is not None else None
-        traced, dispatch = self.traced, self.ethernet.dispatch
-
-        def rx(link, frame):            # the trace's filter is its whole cost while idle
-            if capture_tap is not None:
-                capture_tap(link, frame, "in")
-            if matches is not None and not matches(frame):
-                return False
-            if tracer.remaining <= 0:
-                return False
-            traced(link, frame, dispatch)
-            return True
-        return rx
-
-    def traced(self, link, frame, dispatch) -> None:
-        """Process one received frame with a trace record open for it."""
-        rec = self.tracer.begin(link, frame)
+    def traced(self, link, frame) -> None:
+        """Process one received frame with a trace record open for it (its rx_tap said so)."""
+        tracer = self.tracer
+        dispatch = self.ethernet.dispatch
+        if tracer is None or tracer.remaining <= 0:     # taps close when a trace ends; a guard
+            dispatch(link, frame)
+            return
+        rec = tracer.begin(link, frame)
         self.trace_rec = self.drop.record = rec
         try:
+            rec.explain(self.ethernet.explain_receive, link, frame)
             dispatch(link, frame)           # frames it causes are noted as they are queued
         finally:
             self.trace_rec = self.drop.record = None
             if not rec.verdict:
-                sent = sum(1 for layer, text in rec.steps if text.startswith("tx on "))
-                rec.verdict = (f"answered: {sent} frame{'s' if sent > 1 else ''} sent" if sent
-                               else rec.steps[-1][1])
-            if self.tracer.remaining <= 0:
+                rec.verdict = _outcome(rec)
+            if tracer.remaining <= 0:
                 self.refresh_taps()
 
     def capture_numbers(self) -> int:
@@ -175,3 +155,41 @@ class Stack(StackAPI):
     def close(self) -> None:
         for link in list(self.links.values()):
             link.close()
+
+
+# --- receive taps ------------------------------------------------------------------
+# link.rx_tap(frame) is called by Ethernet receive before any handler (where AF_PACKET
+# taps sit); a true result means "trace this frame" (Stack.traced).  An armed trace
+# that never matches must cost no more than its filter: with no capture on the link
+# the tap is the BPF program's own filter method, a C call with no Python frame.
+
+def _every_frame(frame) -> bool:
+    return True
+
+
+def rx_tap(link, capture, tracer):
+    """The receive tap for `link`: None (nothing to pay), a trace filter, a capture, or both."""
+    wanted = None
+    if tracer is not None:
+        wanted = tracer.program.filter if tracer.program is not None else _every_frame
+    if capture is None:
+        return wanted
+    capture_tap = capture.tap
+    if wanted is None:
+        def captured(frame):
+            capture_tap(link, frame, "in")
+            return False
+        return captured
+
+    def captured_and_filtered(frame):
+        capture_tap(link, frame, "in")
+        return wanted(frame)
+    return captured_and_filtered
+
+
+def _outcome(rec) -> str:
+    """A trace's verdict when no drop or delivery set one: the frames sent, or the last step."""
+    sent = sum(1 for layer, text in rec.steps if text.startswith("tx on "))
+    if sent:
+        return f"answered: {sent} frame{'s' if sent > 1 else ''} sent"
+    return rec.steps[-1][1]

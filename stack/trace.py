@@ -2,18 +2,28 @@
 
 `trace add` arms a `Tracer` on some links (or all) for the next N received
 frames that match a BPF filter.  It rides on the links' receive tap, the
-hook a capture uses too, so a stack with no trace pays nothing new; an armed
-trace costs its BPF filter on each frame the traced links receive.  While a traced frame is
-being processed, `stack.trace_rec` holds its `TraceRecord`; each layer that
-touches the packet (and every frame sent in response, and the drop counter
-that took it) adds a step there.  Sites test that one attribute, nothing more.
+hook a capture uses too (stack.refresh_taps): with a filter and no capture
+the tap *is* the BPF program's filter, so an armed trace that never matches
+costs one C call per received frame and nothing else.
+
+A frame the filter takes goes through `Stack.traced`, with `stack.trace_rec`
+holding its `TraceRecord`.  Each layer that receives it tests that one
+attribute and, when it is set, runs its ``explain_*`` method: a re-walk of
+the layer's checks that writes one step per check (the values it saw, and
+for the check that fails, which field and why) and the decision taken.  The
+fast path then runs as usual; the drop counter that takes the frame adds the
+last step, named as `stats` names it, and every frame sent in response adds
+a ``tx`` step.  Explaining costs nothing unless a frame is being traced.
 """
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 
 from .counters import DROP_REASONS
+
+log = logging.getLogger("netsh.trace")
 
 MAX_RECORDS = 1000
 MAX_STEPS = 64
@@ -35,6 +45,15 @@ class TraceRecord:
             self.steps.append((layer, text))
         else:
             self.steps_lost += 1
+
+    def explain(self, explainer, *args):
+        """Run a layer's explainer for this record; a fault in one never changes the packet's fate."""
+        try:
+            return explainer(self, *args)
+        except Exception as exc:        # a bug in a trace must not lose the packet it follows
+            log.debug("trace explainer %s failed", explainer.__qualname__, exc_info=True)
+            self.step("trace", f"{explainer.__qualname__} failed: {type(exc).__name__}: {exc}")
+            return None
 
     def drop(self, reason: str) -> None:
         self.step("drop", f"{reason}: {DROP_REASONS.get(reason, '')}".rstrip(": "))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..counters import ARP_STATS, Mib
 from ..wire import arp as wire
-from ..wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, ZERO, header
+from ..wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, ZERO, header, mac_to_str
 from ..wire.ipv4 import addr_to_str
 from .neigh import NeighTable
 
@@ -39,6 +39,9 @@ class Arp:
     # --- receive (arp_process) -----------------------------------------
     def receive(self, pkt) -> None:
         stack = self.stack
+        rec = stack.trace_rec
+        if rec is not None:
+            rec.explain(self.explain_receive, pkt)
         parsed = wire.parse(pkt.buf, pkt.data, pkt.tail)
         if type(parsed) is str:
             stack.drop(parsed)
@@ -50,11 +53,6 @@ class Arp:
             return
         ipv4 = stack.ipv4
         ours = ipv4.owns(link, tpa)
-        rec = stack.trace_rec
-        if rec is not None:
-            rec.step("arp", f"{'request' if op == wire.OP_REQUEST else 'reply'} "
-                            f"{addr_to_str(spa)} → {addr_to_str(tpa)}"
-                            f"{' (ours)' if ours else ''}")
         if spa == tpa:                       # gratuitous: someone announces spa
             self.stats.InGratuitous += 1
             self.table.confirm(link, spa, sha, reachable=False, create=False)
@@ -73,3 +71,53 @@ class Arp:
         self.stats.InReplies += 1
         reachable = not pkt.broadcast and ours
         self.table.confirm(link, spa, sha, reachable=reachable, create=False)
+
+    # --- trace: arp_process's checks, one step each (only for a traced packet) ----
+    def explain_receive(self, rec, pkt) -> str | None:
+        """Walk `receive`'s checks and its decision; returns the drop reason, if any."""
+        def step(text):
+            rec.step("arp", text)
+        buf, off = pkt.buf, pkt.data
+        avail = pkt.tail - off
+        if avail < wire.BODY_LEN:
+            step(f"{avail} bytes: shorter than the {wire.BODY_LEN}-byte ARP body for Ethernet/IPv4")
+            return "PKT_TOO_SMALL"
+        htype, ptype, hlen, plen, op, sha, spa, tha, tpa = wire.BODY.unpack_from(buf, off)
+        if htype != wire.HTYPE_ETHER or hlen != 6:
+            step(f"hardware type {htype}, address length {hlen}: not Ethernet (1, 6)")
+            return "ARP_UNSUPPORTED"
+        step("hardware type 1 (Ethernet), address length 6")
+        if ptype != wire.PTYPE_IP or plen != 4:
+            step(f"protocol type 0x{ptype:04x}, address length {plen}: not IPv4 (0x0800, 4)")
+            return "ARP_UNSUPPORTED"
+        step("protocol type 0x0800 (IPv4), address length 4")
+        if op not in (wire.OP_REQUEST, wire.OP_REPLY):
+            step(f"opcode {op}: neither request (1) nor reply (2)")
+            return "ARP_INVALID"
+        step(f"opcode {op} ({'request' if op == wire.OP_REQUEST else 'reply'})")
+        if sha[0] & 1 or sha == ZERO:
+            step(f"sender MAC {mac_to_str(sha)} is {'multicast' if sha[0] & 1 else 'all zeros'}: invalid")
+            return "ARP_INVALID"
+        step(f"sender {addr_to_str(spa)} is at {mac_to_str(sha)}")
+        ours = self.stack.ipv4.owns(pkt.link, tpa)
+        step(f"target {addr_to_str(tpa)} is {'ours' if ours else 'not ours'}")
+        return self._explain_decision(step, op, spa, tpa, sha, ours, pkt.broadcast)
+
+    @staticmethod
+    def _explain_decision(step, op: int, spa: bytes, tpa: bytes, sha: bytes, ours: bool,
+                          broadcast: bool) -> str | None:
+        sender = addr_to_str(spa)
+        if spa == tpa:
+            step(f"gratuitous: {sender} announces itself; an entry for it is updated, none is made")
+        elif op == wire.OP_REQUEST and not ours:
+            step(f"a request for another host: no reply; an entry for {sender} is updated, none is made")
+            return "ARP_NOT_FOR_US"
+        elif op == wire.OP_REQUEST:
+            learn = ("an address probe (sender 0.0.0.0): nothing to learn" if spa == b"\0\0\0\0"
+                     else f"learn {sender} (an entry is made if none)")
+            step(f"a request for us: {learn}; reply to {mac_to_str(sha)}")
+        else:
+            proof = ("unicast and for us: proof of reachability" if not broadcast and ours
+                     else "not both unicast and for us: only a hint (STALE)")
+            step(f"a reply, {proof}; an entry for {sender} is updated, none is made")
+        return None

@@ -8,6 +8,7 @@ named reason, never silently lost.
 from __future__ import annotations
 
 from ..packet import Packet
+from ..wire.ethernet import BROADCAST, ETHERTYPE_NAMES, mac_to_str
 
 
 class EthernetLayer:
@@ -21,12 +22,12 @@ class EthernetLayer:
     def receive(self, link, frame) -> None:
         """netif_receive_skb + eth_type_trans for one frame from `link`."""
         stats = link.stats
-        n = len(frame)
         stats.rx_packets += 1
-        stats.rx_bytes += n
+        stats.rx_bytes += len(frame)
         rx_tap = link.rx_tap                # where AF_PACKET sees it: before any handler
-        if rx_tap is not None and rx_tap(link, frame):
-            return                          # a traced frame: the tap ran it through the stack
+        if rx_tap is not None and rx_tap(frame):
+            self.stack.traced(link, frame)  # a trace wants this one: it runs it through dispatch
+            return
         self.dispatch(link, frame)
 
     def dispatch(self, link, frame) -> None:
@@ -60,9 +61,41 @@ class EthernetLayer:
         pkt = Packet(frame, 14, n, link, stack.now())
         pkt.mac = 0
         pkt.broadcast = broadcast
-        rec = stack.trace_rec
-        if rec is not None:
-            rec.step("ethernet", f"ethertype 0x{(frame[12] << 8) | frame[13]:04x} → "
-                                 f"{getattr(handler, '__qualname__', handler)}"
-                                 + (" (broadcast)" if broadcast else ""))
         handler(pkt)
+
+    # --- trace: dispatch's checks, one step each (only for a traced frame) ---------
+    def explain_receive(self, rec, link, frame) -> str | None:
+        """Walk `dispatch`'s checks for `rec`; returns the drop reason they lead to, if any."""
+        def step(text):
+            rec.step("ethernet", text)
+        n = len(frame)
+        if not link.admin_up:
+            step(f"{link.name} is administratively down: received frames are dropped")
+            return "LINK_DOWN"
+        if n < 14:
+            step(f"frame length {n} < 14: too short for an Ethernet header (rx_length_errors)")
+            return "PKT_TOO_SMALL"
+        dst, src = bytes(frame[0:6]), frame[6:12]
+        other_host = not dst[0] & 1 and dst != link.mac
+        step(f"{mac_to_str(src)} → {mac_to_str(dst)}: destination is {_destination(dst, link)}")
+        if other_host:
+            return "OTHERHOST"
+        ethertype = (frame[12] << 8) | frame[13]
+        name = f"0x{ethertype:04x}" + (f" ({ETHERTYPE_NAMES[ethertype]})" if ethertype in ETHERTYPE_NAMES else "")
+        handler = self.ptypes.get(ethertype)
+        if handler is None:
+            step(f"ethertype {name}: no handler registered (rx_nohandler)")
+            return "UNHANDLED_PROTO"
+        step(f"ethertype {name} → {getattr(handler, '__qualname__', handler)}")
+        return None
+
+
+def _destination(dst: bytes, link) -> str:
+    """What a destination MAC means to `link`, in the words of dispatch's decision."""
+    if dst == BROADCAST:
+        return "broadcast: for every host on the link, taken"
+    if dst[0] & 1:
+        return "multicast: taken like a broadcast (rx_multicast)"
+    if dst == link.mac:
+        return f"ours ({link.name}): taken"
+    return f"another host's, ours is {mac_to_str(link.mac)}: not for us (rx_otherhost)"

@@ -150,8 +150,7 @@ class NeighTable:
         now = self.stack.now()
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.step("neigh", f"{self.addr_to_str(addr)} dev {link.name}: "
-                              f"{entry.state if entry else 'no entry'}")
+            rec.step("neigh", f"{self.addr_to_str(addr)} dev {link.name}: {_output_text(entry)}")
         if entry is None:
             entry = self.create(link, addr)
             if entry is None:
@@ -242,13 +241,13 @@ class NeighTable:
         `create`: make an entry if there is none (requests aimed at us do).
         """
         entry = self.entries.get((link.index, addr))
-        if entry is None:
-            if not create:
-                return None
+        rec = self.stack.trace_rec
+        before = None if rec is None or entry is None else (entry.state, entry.lladdr)
+        if entry is None and create:
             entry = self.create(link, addr)
-            if entry is None:
-                return None
-        if entry.state in (PERMANENT, NOARP):
+        if entry is None or entry.state in (PERMANENT, NOARP):
+            if rec is not None:
+                rec.step("neigh", self._confirm_text(link, addr, lladdr, before, entry, create))
             return entry
         now = self.stack.now()
         changed = entry.lladdr != lladdr
@@ -264,8 +263,30 @@ class NeighTable:
             entry.state = STALE
             self._disarm(entry)
         # else: same address, a STALE hint: the state stays as it is
+        if rec is not None:
+            rec.step("neigh", self._confirm_text(link, addr, lladdr, before, entry, create))
         self._flush_queue(entry)
         return entry
+
+    def _confirm_text(self, link, addr: bytes, lladdr: bytes, before, entry, create: bool) -> str:
+        """What `confirm` did to the entry for addr, for a trace."""
+        name = f"{self.addr_to_str(addr)} dev {link.name}"
+        if entry is None:
+            return f"{name}: no entry" + (", and the table is full: none made" if create else ", none made")
+        if entry.state in (PERMANENT, NOARP):
+            return f"{name} is {entry.state}: left as it is"
+        text = f"{name} lladdr {mac_to_str(lladdr)}: "
+        if before is None:
+            text += f"new entry, {entry.state}"
+        else:
+            state, old = before
+            text += f"{state} → {entry.state}" if state != entry.state else f"stays {state}"
+            if old is not None and old != entry.lladdr:
+                text += f" (was at {mac_to_str(old)})"
+        if entry.queue:
+            text += (f"; {len(entry.queue)} waiting packet{'s' if len(entry.queue) > 1 else ''} sent now"
+                     + (", so DELAY" if entry.state is STALE else ""))
+        return text
 
     def _flush_queue(self, entry: Neighbour) -> None:
         if not entry.queue or entry.lladdr is None:
@@ -349,3 +370,15 @@ class NeighTable:
 
     def remove_link(self, link) -> None:
         self.flush(link, include_permanent=True)
+
+
+def _output_text(entry: Neighbour | None) -> str:
+    """What output does with a packet for this entry (any state but REACHABLE), for a trace."""
+    if entry is None:
+        return "no entry: one is made and the packet waits for resolution"
+    state = entry.state
+    if state in (PERMANENT, NOARP, DELAY, PROBE):
+        return f"{state}: sent to {mac_to_str(entry.lladdr)}"
+    if state is STALE:
+        return f"STALE: sent to {mac_to_str(entry.lladdr)}, and the entry goes to DELAY"
+    return f"{state}: the packet waits for resolution ({len(entry.queue)} already waiting)"

@@ -12,6 +12,8 @@ from ..wire import icmp as wire
 from ..wire import ipv4 as ipwire
 from ..wire.checksum import checksum, ones_sum
 
+ERROR_OK_TYPES = (0, 8, 13, 15, 17)     # ICMP types an error may be about (queries, not errors)
+
 
 class TokenBucket:
     """icmp_msgs_per_sec / icmp_msgs_burst: a global limit on errors we send."""
@@ -22,11 +24,15 @@ class TokenBucket:
         self.tokens = float(burst)
         self.last = None
 
-    def take(self, now: float) -> bool:
+    def ready(self, now: float) -> bool:
+        """True when a token is there at `now` (refills the bucket, takes nothing)."""
         if self.last is not None:
             self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens >= 1:
+        return self.tokens >= 1
+
+    def take(self, now: float) -> bool:
+        if self.ready(now):
             self.tokens -= 1
             return True
         return False
@@ -52,6 +58,9 @@ class Icmp:
 
     # --- receive -----------------------------------------------------------
     def receive(self, pkt: Packet) -> None:
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.explain(self.explain_receive, pkt)
         mib = self.mib
         mib.InMsgs += 1
         buf = pkt.buf
@@ -68,10 +77,6 @@ class Icmp:
         kind = buf[off]
         self.msg.inc(f"InType{kind}")
         handler = self.handlers.get(kind)
-        rec = self.stack.trace_rec
-        if rec is not None:
-            rec.step("icmp", f"type {kind} code {buf[off + 1]}, checksum good → "
-                             f"{handler.__name__.strip('_') if handler else 'no handler'}")
         if handler is None:
             self.stack.drop("ICMP_UNHANDLED")
             return
@@ -140,6 +145,9 @@ class Icmp:
 
     def send_error(self, pkt: Packet, kind: int, code: int) -> None:
         """icmp_send: quote the offending IP header and 8 bytes back to its source."""
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.explain(self.explain_error, pkt, kind, code)
         buf = pkt.buf
         net = pkt.network
         if net < 0 or pkt.broadcast:
@@ -151,7 +159,7 @@ class Icmp:
         if frag & ipwire.FRAG_MASK:
             return                                   # only about first fragments
         ihl = (buf[net] & 15) * 4
-        if buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in (0, 8, 13, 15, 17):
+        if buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in ERROR_OK_TYPES:
             return                                   # never an error about an error
         if not self.limiter.take(self.stack.now()):
             self.mib.OutRateLimitGlobal += 1
@@ -174,3 +182,83 @@ class Icmp:
             self.mib.OutTimeExcds += 1
         self.msg.inc(f"OutType{kind}")
         self.stack.ipv4.output(err, None, src, ipwire.PROTO_ICMP)
+
+    # --- trace: the checks above, one step each (only for a traced packet) ---------
+    def explain_receive(self, rec, pkt: Packet) -> str | None:
+        """Walk `receive`'s checks and the handler's decision; returns the drop reason, if any."""
+        def step(text):
+            rec.step("icmp", text)
+        buf, off = pkt.buf, pkt.data
+        length = pkt.tail - off
+        if length < wire.HEADER_LEN:
+            step(f"length {length} < {wire.HEADER_LEN}: too short for an ICMP header (InErrors)")
+            return "PKT_TOO_SMALL"
+        step(f"length {length} ≥ {wire.HEADER_LEN}")
+        field = (buf[off + 2] << 8) | buf[off + 3]
+        if ones_sum(buf[off:pkt.tail]) != 0xFFFF:
+            good = checksum(bytes(buf[off:off + 2]) + b"\0\0" + bytes(buf[off + 4:pkt.tail]))
+            step(f"checksum 0x{field:04x} wrong: should be 0x{good:04x} (InCsumErrors)")
+            return "ICMP_CSUM"
+        step(f"checksum 0x{field:04x} good")
+        kind, code = buf[off], buf[off + 1]
+        what = f"type {kind} code {code} ({wire.TYPE_NAMES.get(kind, 'unknown type')})"
+        handler = self.handlers.get(kind)
+        if handler is None:
+            step(f"{what}: not a type this stack acts on")
+            return "ICMP_UNHANDLED"
+        if kind == wire.ECHO_REQUEST:
+            return self._explain_echo_request(step, what, pkt)
+        if kind == wire.ECHO_REPLY:
+            if self.echo_reply_handler is None:
+                step(f"{what}: no ping module to take it")
+                return "NO_SOCKET"
+            step(f"{what} → ping sessions")
+            return None
+        return self._explain_error(step, what, pkt)
+
+    def _explain_echo_request(self, step, what: str, pkt: Packet) -> str | None:
+        buf, off, net = pkt.buf, pkt.data, pkt.network
+        ident, seq = (buf[off + 4] << 8) | buf[off + 5], (buf[off + 6] << 8) | buf[off + 7]
+        if pkt.broadcast and self.echo_ignore_broadcasts:
+            step(f"{what} id 0x{ident:04x} seq {seq} to a broadcast: ignored (icmp_echo_ignore_broadcasts)")
+            return "ICMP_BROADCAST"
+        step(f"{what} id 0x{ident:04x} seq {seq}: answer with an echo reply of "
+             f"{pkt.tail - off} bytes to {ipwire.addr_to_str(buf[net + 12:net + 16])}")
+        return None
+
+    def _explain_error(self, step, what: str, pkt: Packet) -> str | None:
+        buf, inner = pkt.buf, pkt.data + wire.HEADER_LEN
+        quoted = pkt.tail - inner
+        if quoted < ipwire.MIN_LEN + 8:
+            step(f"{what}: quotes {quoted} bytes, fewer than an IPv4 header and 8 more (InErrors)")
+            return "PKT_TOO_SMALL"
+        proto = buf[inner + 9]
+        handler = self.err_handlers.get(proto)
+        if handler is None:
+            step(f"{what}: quotes a protocol {proto} packet, and nothing of ours sends those")
+            return "NO_SOCKET"
+        step(f"{what}: quotes a protocol {proto} packet → {getattr(handler, '__qualname__', handler)}")
+        return None
+
+    def explain_error(self, rec, pkt: Packet, kind: int, code: int) -> None:
+        """Whether `send_error` answers `pkt` with an ICMP error, and if not, which rule says no."""
+        buf, net = pkt.buf, pkt.network
+        what = f"ICMP {wire.TYPE_NAMES.get(kind, f'type {kind}')} " + (
+            f"({wire.UNREACH_CODES[code]})" if kind == wire.DEST_UNREACH and code in wire.UNREACH_CODES
+            else f"code {code}")
+        src = bytes(buf[net + 12:net + 16]) if net >= 0 else None
+        ihl = (buf[net] & 15) * 4 if net >= 0 else 0
+        if net < 0 or pkt.broadcast:
+            why = "it came to a broadcast address" if net >= 0 else "no IP header to quote"
+        elif src in self.stack.ipv4.broadcasts or src[0] >= 224 or src == ipwire.ANY:
+            why = f"its source {ipwire.addr_to_str(src)} is not a unicast host"
+        elif ((buf[net + 6] << 8) | buf[net + 7]) & ipwire.FRAG_MASK:
+            why = "it is not the first fragment"
+        elif buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in ERROR_OK_TYPES:
+            why = "it is an ICMP error itself"
+        elif not self.limiter.ready(self.stack.now()):
+            why = "the global ICMP rate limit is reached (OutRateLimitGlobal)"
+        else:
+            rec.step("icmp", f"send {what} to {ipwire.addr_to_str(src)}, quoting the packet's start")
+            return
+        rec.step("icmp", f"no {what} sent: {why}")

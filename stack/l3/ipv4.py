@@ -11,6 +11,7 @@ from ..counters import IP_MIB, IPEXT_MIB, Mib
 from ..errors import StackError
 from ..packet import Packet
 from ..wire import ipv4 as wire
+from ..wire.checksum import checksum, ones_sum
 from ..wire.ethernet import ETH_P_IP, header
 from .route import Fib, Route
 
@@ -62,6 +63,9 @@ class IPv4:
 
     # --- receive ---------------------------------------------------------
     def receive(self, pkt: Packet) -> None:
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.explain(self.explain_receive, pkt)
         mib = self.mib
         mib.InReceives += 1
         buf = pkt.buf
@@ -108,11 +112,6 @@ class IPv4:
             return
         proto = buf[off + 9]
         handler = self.protos.get(proto)
-        rec = self.stack.trace_rec
-        if rec is not None:
-            rec.step("ipv4", f"valid header, {wire.addr_to_str(src)} → {wire.addr_to_str(dst)} "
-                             f"ttl {buf[off + 8]}, {'broadcast' if pkt.broadcast else 'local'} "
-                             f"delivery to protocol {proto}")
         if handler is None:
             mib.InUnknownProtos += 1
             self.stack.icmp.send_unreach(pkt, 2)     # protocol unreachable
@@ -199,14 +198,16 @@ class IPv4:
         mib.OutRequests += 1
         resolved = self.route(dst, oif)
         if resolved is None:
+            if self.stack.trace_rec is not None:
+                self.stack.trace_rec.step("ipv4", f"output to {wire.addr_to_str(dst)}: no route"
+                                          + (f" via {oif.name}" if oif is not None else ""))
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
         link, nexthop, prefsrc = resolved
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.step("ipv4", f"output to {wire.addr_to_str(dst)}: via {link.name}, "
-                             f"next hop {wire.addr_to_str(nexthop)}")
+            rec.explain(self.explain_output, pkt, src, dst, oif, resolved)
         if src is None:
             src = prefsrc or self.source_for(link, dst)
             if src is None:
@@ -241,3 +242,142 @@ class IPv4:
         s = pkt.push(14)
         pkt.buf[s:s + 14] = header(b"\xff" * 6, link.mac, ETH_P_IP)
         link.xmit(bytes(pkt.buf[s:pkt.tail]))
+
+    # --- trace: the checks above, one step each (only for a traced packet) ---------
+    def explain_receive(self, rec, pkt: Packet) -> str | None:
+        """Walk `receive`'s checks in its order; returns the drop reason they lead to, if any."""
+        def step(text):
+            rec.step("ipv4", text)
+        buf, off = pkt.buf, pkt.data
+        reason = _explain_header(step, buf, off, pkt.tail - off)
+        if reason is not None:
+            return reason
+        src = bytes(buf[off + 12:off + 16])
+        dst = bytes(buf[off + 16:off + 20])
+        reason = self._explain_source(step, src, pkt.link)
+        if reason is not None:
+            return reason
+        reason = self._explain_destination(step, dst, pkt.link)
+        if reason is not None:
+            return reason
+        frag = (buf[off + 6] << 8) | buf[off + 7]
+        if frag & (wire.FLAG_MF | wire.FRAG_MASK):
+            step(f"a fragment (MF {int(bool(frag & wire.FLAG_MF))}, offset {(frag & wire.FRAG_MASK) * 8}):"
+                 " reassembly is not implemented (ReasmFails)")
+            return "IP_FRAG_UNSUPPORTED"
+        step(f"not a fragment ({'DF' if frag & wire.FLAG_DF else 'no flags'}, offset 0)")
+        proto = buf[off + 9]
+        name = f"{proto} ({wire.PROTO_NAMES[proto]})" if proto in wire.PROTO_NAMES else str(proto)
+        handler = self.protos.get(proto)
+        if handler is None:
+            step(f"protocol {name}: no handler (InUnknownProtos), answer protocol unreachable")
+            return "IP_NOPROTO"
+        step(f"protocol {name}, ttl {buf[off + 8]} → {getattr(handler, '__qualname__', handler)}")
+        return None
+
+    def _explain_source(self, step, src: bytes, link) -> str | None:
+        text = wire.addr_to_str(src)
+        if src in self.local:
+            if link.kind == "loopback":
+                step(f"source {text} is ours, arriving on loopback: allowed")
+                return None
+            what = f"our own address (on {self.local[src].link.name})"
+        elif src[0] >= 224:
+            what = "multicast" if src[0] < 240 else "reserved (240/4)"
+        elif src in self.broadcasts:
+            what = "a broadcast address"
+        else:
+            step(f"source {text} is unicast and not ours: not a martian")
+            return None
+        step(f"source {text} is {what}: a martian, refused")
+        return "IP_INVALID_SOURCE"
+
+    def _explain_destination(self, step, dst: bytes, link) -> str | None:
+        text = wire.addr_to_str(dst)
+        if dst in self.local:
+            step(f"destination {text} is local (address on {self.local[dst].link.name}): deliver here")
+        elif dst[0] == 127 and link is self.stack.loopback:
+            step(f"destination {text} is local (127.0.0.0/8 on {link.name}): deliver here")
+        elif dst in self.broadcasts:
+            step(f"destination {text} is a broadcast address: deliver here (InBcastPkts)")
+        elif 224 <= dst[0] < 240:
+            step(f"destination {text} is multicast and no group is joined")
+            return "IP_INVALID_DEST"
+        else:
+            step(f"destination {text} is not ours and this stack does not forward (InAddrErrors)")
+            return "IP_INADDRERRORS"
+        return None
+
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, resolved) -> str | None:
+        """The route `output` chose, the source it takes, the MTU check and where the packet goes."""
+        def step(text):
+            rec.step("ipv4", text)
+        link, nexthop, prefsrc = resolved
+        text = wire.addr_to_str(dst)
+        if link is self.stack.loopback and oif is None:
+            route = f"local {text} dev {link.name} (our own address)"
+        else:
+            found = self.fib.lookup(dst, oif)
+            route = _route_text(found.to_dict()) if found is not None else f"dev {link.name}"
+        hop = "on link" if nexthop == dst else "gateway"
+        step(f"output to {text}: route {route}; next hop {wire.addr_to_str(nexthop)} ({hop})")
+        if src is None:
+            chosen = prefsrc or self.source_for(link, dst)
+            if chosen is None:
+                step(f"no source address to use on {link.name}")
+                return "IP_OUTNOROUTES"
+            how = "the route's preferred source" if prefsrc else f"an address chosen for {link.name}"
+            step(f"source {wire.addr_to_str(chosen)}: {how}")
+        else:
+            step(f"source {wire.addr_to_str(src)}: set by the protocol sending it")
+        total = len(pkt) + wire.MIN_LEN
+        if total > link.mtu:
+            step(f"length {total} > mtu {link.mtu} of {link.name}, and fragmenting is not implemented")
+            return "PKT_TOO_BIG"
+        step(f"length {total} ≤ mtu {link.mtu}")
+        return None
+
+
+def _explain_header(step, buf, off: int, avail: int) -> str | None:
+    """wire.validate's checks (ip_rcv_core), one step each; the drop reason of the first that fails."""
+    if avail < wire.MIN_LEN:
+        step(f"only {avail} bytes after the link header: less than a {wire.MIN_LEN}-byte IPv4 header")
+        return "PKT_TOO_SMALL"
+    version, ihl = buf[off] >> 4, (buf[off] & 15) * 4
+    if version != 4:
+        step(f"version {version}: not 4")
+        return "IP_INHDR"
+    step("version 4")
+    if ihl < wire.MIN_LEN:
+        step(f"header length {ihl} (IHL {ihl // 4}) < {wire.MIN_LEN}: too short")
+        return "IP_INHDR"
+    if ihl > avail:
+        step(f"header length {ihl} > {avail} captured")
+        return "PKT_TOO_SMALL"
+    step(f"header length {ihl} ≤ {avail} captured")
+    field = (buf[off + 10] << 8) | buf[off + 11]
+    if ones_sum(buf[off:off + ihl]) != 0xFFFF:
+        header = bytes(buf[off:off + 10]) + b"\0\0" + bytes(buf[off + 12:off + ihl])
+        step(f"header checksum 0x{field:04x} wrong: should be 0x{checksum(header):04x} (InCsumErrors)")
+        return "IP_CSUM"
+    step(f"header checksum 0x{field:04x} good")
+    total = (buf[off + 2] << 8) | buf[off + 3]
+    if total > avail:
+        step(f"total length {total} > {avail} available: truncated (InTruncatedPkts)")
+        return "PKT_TOO_SMALL"
+    if total < ihl:
+        step(f"total length {total} < header length {ihl}")
+        return "IP_INHDR"
+    step(f"total length {total} ≤ {avail} available (padding {avail - total})")
+    return None
+
+
+def _route_text(row: dict) -> str:
+    """A route as `ip route` prints it."""
+    words = [row["dst"]]
+    if "gateway" in row:
+        words += ["via", row["gateway"]]
+    words += ["dev", row["dev"], "proto", row["protocol"], "scope", row["scope"]]
+    if "prefsrc" in row:
+        words += ["src", row["prefsrc"]]
+    return " ".join(words)

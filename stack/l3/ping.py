@@ -111,6 +111,11 @@ class Pings:
         net = pkt.network
         src = bytes(buf[net + 12:net + 16])
         if session is None or src != session.dst and not pkt.broadcast:
+            rec = self.stack.trace_rec
+            if rec is not None:
+                rec.step("ping", f"echo reply id 0x{ident:04x} seq {seq} from {ipwire.addr_to_str(src)}: "
+                                 + ("no ping session has that id" if session is None else
+                                    f"session 0x{ident:04x} pings {ipwire.addr_to_str(session.dst)}, not it"))
             self.stack.drop("NO_SOCKET")
             return
         sent = session.sent.get(seq)
@@ -119,7 +124,8 @@ class Pings:
         session.received.add(seq)
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.step("ping", f"echo reply for session id={ident} seq={seq}")
+            rec.step("ping", f"echo reply id 0x{ident:04x} seq {seq} → ping session to "
+                             f"{ipwire.addr_to_str(session.dst)}{' (duplicate)' if dup else ''}")
             rec.verdict = "delivered to ping"
         session.replies.put(PingEvent("reply", seq, ipwire.addr_to_str(src), ttl=buf[net + 8],
                                       size=pkt.tail - off, rtt_ms=rtt,
@@ -129,12 +135,17 @@ class Pings:
         buf = pkt.buf
         ihl = (buf[inner] & 15) * 4
         quoted = inner + ihl
+        rec = self.stack.trace_rec
         if pkt.tail - quoted < 8 or buf[quoted] != wire.ECHO_REQUEST:
+            if rec is not None:
+                rec.step("ping", "the quoted ICMP packet is not a whole echo request header")
             self.stack.drop("NO_SOCKET")
             return
         ident, seq = struct.unpack_from("!HH", buf, quoted + 4)
         session = self.sessions.get(ident)
         if session is None:
+            if rec is not None:
+                rec.step("ping", f"it quotes echo request id 0x{ident:04x} seq {seq}: no ping session has that id")
             self.stack.drop("NO_SOCKET")
             return
         if kind == wire.DEST_UNREACH:
@@ -144,4 +155,7 @@ class Pings:
         else:
             text = "Parameter problem"
         src = ipwire.addr_to_str(buf[pkt.network + 12:pkt.network + 16])
+        if rec is not None:
+            rec.step("ping", f"{text} from {src} for echo request id 0x{ident:04x} seq {seq} → ping session")
+            rec.verdict = "delivered to ping"
         session.replies.put(PingEvent("error", seq, src, message=text))

@@ -57,7 +57,8 @@ class Link:
         self.txqlen = DEFAULT_TXQLEN
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
         # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
-        # rx_tap(link, frame) -> True when it processed the frame itself (a traced one);
+        # rx_tap(frame) -> true when a trace wants this frame (Ethernet receive then hands
+        # it to stack.traced); with only a trace armed it is the trace's BPF filter itself.
         # tx_tap(link, frame, "out") sees the exact bytes handed to the wire.
         self.rx_tap = None
         self.tx_tap = None

@@ -1,6 +1,6 @@
 """Inspection benchmark: how fast we dissect, and what capture and trace cost the stack.
 
-    sudo .venv/bin/python tests/bench/inspect_bench.py [--runs 3] [--count 100000]
+    sudo .venv/bin/python tests/bench/inspect_bench.py [--runs 3] [--rounds 8] [--count 100000]
                                                        [--only dissect|capture] [--pcap FILE]
 
 Part 1, dissection speed.  In a fresh namespace pair (tests/netns.py, ``VethPeer(ipv6=True)``)
@@ -24,28 +24,45 @@ machine do not pass for our slowness; the wall-clock rates are kept in the JSON.
 Targets (against dpkt, in the same run): full tree >= 1.0x, summary >= 3x.  The summary target is
 judged on the view figure (what a user waits for); the dissect figure is printed next to it.
 
-Part 2, capture cost.  echo_bench's ``measure`` (ping -f -l 64 -c COUNT through our stack on a
-fresh quiet VethPeer), three stacks: plain; with ``capture start dev veth0`` (ring only);
-with ``trace add dev veth0 count 10 filter 'udp port 9'`` armed and idle (never matches).
-Runs go round robin (plain, capture, trace, plain, ...) so drift hits all three alike; the median
-per variant is compared to plain.  Targets: capture costs <= 25 %, an idle trace < 2 %
-(cost = 1 - replies/s ratio).  The spread of the plain runs is printed: a cost smaller than it
-is noise.  So the same three variants also run in-process, without the wire: echo requests
-handed straight to a stack on an in-process cable (tests/unit/lab.py), CPU time, best of 5
-round-robin rounds.  That shows the per-frame cost of a tap or an idle trace filter with
-little noise; it is an upper bound of the on-wire cost (no pcap I/O to dilute it).
+Part 2, capture and trace cost.  Ping floods (echo_bench's ``ping -f -l 64 -c COUNT``, pinned
+as echo_bench pins them) at our stack on a fresh quiet VethPeer, in four variants: plain; with
+``capture start dev veth0`` (ring only); with ``trace add dev veth0 count 10 filter 'udp port 9'``
+armed and idle (it never matches: ``trace show`` after the flood proves it); and plain again,
+the A/A control that shows what cost noise alone makes.  One netsh process (``-b -``) takes
+its commands on stdin, so the variants are armed and disarmed between floods in the same
+process: ``--runs`` processes, each ``--rounds`` round-robin rounds of one flood per variant,
+in a balanced order (Williams squares: each variant first, last and right after every other
+one equally often), after an uncounted warm-up flood.  Each variant's cost is
+paired with the plain flood of its own round (cost = 1 - variant/plain), so drift between
+rounds cancels; the report gives the median cost over rounds, its quartiles, and a 95 %
+distribution-free interval for the median (order statistics).  A target is met when that
+interval lies under it, missed when it lies above, undecided when it holds it.  Targets:
+capture costs <= 25 %, an idle trace < 2 %.  Replies per second of the flood (ping's own
+time) and replies per CPU-second of the stack's process (schedstat across each flood,
+steadier on a shared machine) are both judged.
+The same variants also run in-process, without the wire: echo requests handed straight to a
+stack on an in-process cable (tests/unit/lab.py), CPU time, ``--inproc-rounds`` rounds of
+``--inproc-frames`` requests in each of ``--runs`` fresh interpreters (where a process's code
+and data happen to lie moves a per-frame cost by a few per cent from one to the next, so one
+process is not enough), paired and balanced the same way.  That shows the per-frame cost of a
+tap or an idle trace filter with little noise; it is an upper bound of the on-wire cost (no
+pcap I/O to dilute it).  Each process's own median cost is printed as well.
 
 One JSON line goes to tests/bench/results/inspect-<timestamp>.json.  Exit status 0 when every
 part ran (targets met or not), 2 when a part could not run.
 """
 import argparse
 import gc
+import json
+import math
 import os
+import queue
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -424,21 +441,74 @@ def dissect_part(a):
 
 # ------------------------------------------------------------------ part 2: capture cost
 
+# Each variant: the commands that arm it (`VARIANTS`, also in the JSON), those whose -j output
+# is kept after its flood as proof it was armed the whole time, and those that disarm it.
+# "plain-again" arms nothing: plain against plain (A/A) shows how big a cost noise alone makes.
 VARIANTS = (
     ("plain", []),
     ("capture", ["capture start dev veth0"]),
     ("trace-idle", ["trace add dev veth0 count 10 filter 'udp port 9'"]),
+    ("plain-again", []),
 )
+CHECK = {"capture": ["capture status"], "trace-idle": ["trace show"]}
+DISARM = {"capture": ["capture stop", "capture clear"], "trace-idle": ["trace clear"]}
+CONTROL = "plain-again"
+CONFIDENCE = 0.95
 
 
-def batch_text(dev, extra, life):
-    # Every variant polls `capture status` every 2 s (the same negligible work for all three):
-    # the capture variant's last status line (-j) lands in echo_bench's res["responder"],
-    # proof that the ring saw the flood.
-    lines = [f"link attach {dev} name {dev}", f"link set {dev} up", f"addr add {echo_bench.ADDR}/24 dev {dev}",
-             *extra]
-    lines += ["sleep 2", "capture status"] * (life // 2)
-    return "\n".join(lines) + "\n"
+def round_order(seq, k):
+    """The order of round k: the rows of a Williams square (k mod its size), so each variant
+    runs first, last and right after every other one equally often over a whole square,
+    and what one leaves behind (a ring just freed, a cold cache) falls on all alike."""
+    n = len(seq)
+    first, row = k % n, []
+    for j in range(n):
+        step = (j + 1) // 2 if j % 2 else -(j // 2)
+        row.append(seq[(first + step) % n])
+    if n % 2:       # an odd size needs the mirrored rows as well to balance
+        row = row if (k // n) % 2 == 0 else row[::-1]
+    return row
+
+
+def median_interval(values, level=CONFIDENCE):
+    """(low, high, confidence): a distribution-free interval for the median of `values`.
+
+    The order statistics x(k) and x(n+1-k) enclose the true median with probability
+    1 - 2 P(Binomial(n, 1/2) < k); k is the largest that keeps this >= `level`.  With few
+    values k stays 1: the whole range, at the confidence it has."""
+    s = sorted(values)
+    n = len(s)
+    if n == 0:
+        return None, None, 0.0
+
+    def coverage(k):
+        return 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+    k = 1
+    while k + 1 <= (n + 1) // 2 and coverage(k + 1) >= level:
+        k += 1
+    return s[k - 1], s[n - k], coverage(k)
+
+
+def summarize(costs):
+    """Median, quartiles and the median's confidence interval of per-round paired costs."""
+    if not costs:
+        return None
+    s = sorted(costs)
+    q = statistics.quantiles(s, n=4) if len(s) > 1 else [s[0]] * 3
+    low, high, conf = median_interval(s)
+    return {"n": len(s), "median": statistics.median(s), "q1": q[0], "q3": q[2], "min": s[0],
+            "max": s[-1], "ci_low": low, "ci_high": high, "ci_level": conf}
+
+
+def paired_costs(rounds, key, base="plain"):
+    """{variant: [1 - value/plain value of the same round]} over the rounds where both ran."""
+    out = {}
+    for r in rounds:
+        plain = r.get(base, {}).get(key)
+        for name, flood in r.items():
+            if name != base and plain and flood.get(key):
+                out.setdefault(name, []).append(1 - flood[key] / plain)
+    return out
 
 
 def ns_cpu_seconds(ns):
@@ -459,82 +529,196 @@ def ns_cpu_seconds(ns):
     return total / 1e9
 
 
-class CpuMeteredPeer:
-    """A VethPeer for echo_bench.measure that also meters the stack namespace's CPU time
-    across each flood (the ``ping -f`` run), so replies per CPU-second of the stack can be
-    set beside replies per wall second: on a shared machine the first is far steadier."""
+class DrivenStack:
+    """One netsh process in the stack namespace, pinned like echo_bench's responders, reading
+    its batch from stdin (``-b -``), so the bench arms and disarms a capture or a trace between
+    floods and every variant runs in the same process, one after the other.  Its stdout and
+    stderr share one pipe, so a command that fails on purpose (``link show fence-N``: one
+    error line naming fence-N) marks where the output of the commands before it ends."""
 
-    def __init__(self, peer):
-        self._peer = peer
-        self.floods = []
+    def __init__(self, peer, ready_secs):
+        self.argv = ["ip", "netns", "exec", peer.stack_ns, "taskset", "-c", echo_bench.STACK_CPU,
+                     sys.executable, "-m", "netsh", "-j", "-force", "-netns", peer.stack_ns, "-b", "-"]
+        self.command = " ".join(self.argv)
+        self.fences = 0
+        self.tail = []                  # the last lines it printed, for an error message
+        self.proc = subprocess.Popen(self.argv, cwd=echo_bench.ROOT, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     bufsize=1, start_new_session=True)
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            dev = peer.stack_dev
+            self.run([f"link attach {dev} name {dev}", f"link set {dev} up",
+                      f"addr add {echo_bench.ADDR}/24 dev {dev}"], timeout=ready_secs)
+            if not echo_bench.wait_answering(peer, self.proc, ready_secs):
+                raise RuntimeError(f"the stack does not answer after {ready_secs}s")
+        except BaseException:
+            self.close()
+            raise
 
-    def __getattr__(self, name):
-        return getattr(self._peer, name)
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
 
-    def run(self, *argv, **kw):
-        if "-f" not in argv:
-            return self._peer.run(*argv, **kw)
-        c0 = ns_cpu_seconds(self._peer.stack_ns)
-        res = self._peer.run(*argv, **kw)
-        self.floods.append(ns_cpu_seconds(self._peer.stack_ns) - c0)
-        return res
+    def run(self, commands, timeout=30):
+        """Run `commands`; returns the JSON results they printed.  An error from any of them
+        (other than the fence's) raises."""
+        self.fences += 1
+        fence = f"fence-{self.fences}"
+        self.proc.stdin.write("".join(c + "\n" for c in [*commands, f"link show {fence}"]))
+        self.proc.stdin.flush()
+        results, end = [], time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.1, end - time.monotonic()))
+            except queue.Empty:
+                raise RuntimeError(f"no answer to {commands} within {timeout}s") from None
+            if line is None:
+                raise RuntimeError(f"the stack exited ({self.proc.wait()}): {' | '.join(self.tail)[-500:]}")
+            self.tail = (self.tail + [line.strip()])[-5:]
+            if line.startswith("{"):
+                results.append(json.loads(line))
+            elif f'"{fence}"' in line:
+                return results
+            elif line.startswith("Error"):
+                raise RuntimeError(f"{commands}: {line.strip()}")
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            echo_bench.stop(self.proc)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def flood(peer, a):
+    """One ping flood at the stack: replies/s (ping's own time), the stack's CPU, the loss."""
+    before = peer.peer_counters()
+    c0 = ns_cpu_seconds(peer.stack_ns)
+    fl = peer.run(*echo_bench.flood_cmd(a.count, a.inflight, a.deadline), check=False,
+                  timeout=a.deadline + 30)
+    cpu = ns_cpu_seconds(peer.stack_ns) - c0
+    time.sleep(0.3)   # replies to requests still in flight when ping stopped counting
+    after = peer.peer_counters()
+    res = echo_bench.parse_ping(fl.stdout)
+    secs = (res["time_ms"] or 0) / 1000
+    res["replies_per_s"] = res["received"] / secs if secs else 0.0
+    res["stack_cpu_s"] = cpu
+    res["replies_per_cpu_s"] = res["received"] / cpu if cpu > 0 else None
+    res["wire_tx"] = after["tx_packets"] - before["tx_packets"]
+    res["wire_rx"] = after["rx_packets"] - before["rx_packets"]
+    res["lost"] = max(0, res["wire_tx"] - res["wire_rx"])
+    return res
 
 
 def capture_part(a):
-    ea = argparse.Namespace(runs=1, count=a.count, inflight=a.inflight, deadline=a.deadline,
-                            idle_count=a.idle_count, idle_interval=a.idle_interval)
-    life = max(120, int(a.ready + a.deadline + a.idle_count * a.idle_interval + 20))
-    out = {name: {"label": name, "runs": [], "errors": []} for name, _ in VARIANTS}
-    files = []
-    try:
-        with VethPeer() as vpeer:
-            peer = CpuMeteredPeer(vpeer)
-            for name, extra in VARIANTS:
-                with tempfile.NamedTemporaryFile("w", prefix=f"inspect-bench-{name}-", suffix=".batch",
-                                                 delete=False) as f:
-                    f.write(batch_text(peer.stack_dev, extra, life))
-                files.append(f.name)
-            for i in range(a.runs):
-                for (name, extra), batch in zip(VARIANTS, files):
-                    argv = [sys.executable, "-m", "netsh", "-j", "-netns", peer.stack_ns, "-b", batch]
-                    r = echo_bench.measure(peer, ea, f"{name} ({i + 1}/{a.runs})", argv, a.ready)
-                    v = out[name]
-                    v["command"] = r["command"]
-                    v["extra"] = extra
-                    if r.get("runs"):
-                        fl = r["runs"][0]["flood"]
-                        cpu = peer.floods[-1] if peer.floods else None
-                        fl["stack_cpu_s"] = cpu
-                        fl["replies_per_cpu_s"] = fl["received"] / cpu if cpu else None
-                        v["runs"].append(r["runs"][0])
-                        if r.get("responder"):
-                            v["status"] = r["responder"]
-                    else:
-                        v["errors"].append(r.get("error", "no run"))
-    finally:
-        for name in files:
-            os.unlink(name)
-    for v in out.values():
-        rates = [r["flood"]["replies_per_s"] for r in v["runs"]]
-        if rates:
-            v["replies_per_s"] = statistics.median(rates)
-            v["rates"] = rates
-            per_cpu = [r["flood"]["replies_per_cpu_s"] for r in v["runs"] if r["flood"].get("replies_per_cpu_s")]
-            v["replies_per_cpu_s"] = statistics.median(per_cpu) if per_cpu else None
-            v["cpu_rates"] = per_cpu
-            v["lost"] = sum(r["flood"]["lost"] for r in v["runs"])
-            v["transmitted"] = sum(r["flood"]["wire_tx"] for r in v["runs"])
-            rtts = [r["idle"]["rtt_avg_ms"] for r in v["runs"] if r["idle"].get("rtt_avg_ms")]
-            v["idle_rtt_ms"] = statistics.median(rtts) if rtts else None
+    """`a.runs` stack processes; in each, `a.rounds` round-robin rounds of one flood per variant
+    (in `round_order`), after a warm-up flood that is not counted."""
+    out = {name: {"label": name, "arm": arm, "runs": [], "errors": []} for name, arm in VARIANTS}
+    rounds = []
+    with VethPeer() as peer:
+        for run in range(a.runs):
+            try:
+                with DrivenStack(peer, a.ready) as stack:
+                    out["command"] = stack.command
+                    print(f"-- stack process {run + 1}/{a.runs}: {stack.command}", flush=True)
+                    flood(peer, argparse.Namespace(**{**vars(a), "count": max(1000, a.count // 10)}))
+                    for k in range(a.rounds):
+                        rounds.append(one_round(peer, stack, a, run, k, out))
+            except Exception as exc:   # noqa: BLE001 - a bench reports, it does not crash
+                for v in out.values():
+                    if isinstance(v, dict) and "errors" in v:
+                        v["errors"].append(f"run {run + 1}: {type(exc).__name__}: {exc}")
+                print(f"   run {run + 1} FAILED: {type(exc).__name__}: {exc}", flush=True)
+    for name, _ in VARIANTS:
+        v = out[name]
+        if v["runs"]:
+            v["rates"] = [f["replies_per_s"] for f in v["runs"]]
+            v["cpu_rates"] = [f["replies_per_cpu_s"] for f in v["runs"] if f.get("replies_per_cpu_s")]
+            v["replies_per_s"] = statistics.median(v["rates"])
+            v["replies_per_cpu_s"] = statistics.median(v["cpu_rates"]) if v["cpu_rates"] else None
+            v["lost"] = sum(f["lost"] for f in v["runs"])
+            v["transmitted"] = sum(f["wire_tx"] for f in v["runs"])
+    out["paired"] = {metric: {name: summarize(costs) for name, costs in paired_costs(rounds, key).items()}
+                     for metric, key in (("wall", "replies_per_s"), ("cpu", "replies_per_cpu_s"))}
+    out["by_process"] = by_process(rounds, "replies_per_cpu_s")
     return out
 
 
+def by_process(rounds, key):
+    """{variant: [median paired cost of each stack process]}: how far one process's figure strays."""
+    runs = sorted({r["plain"]["run"] for r in rounds if "plain" in r})
+    out = {}
+    for run in runs:
+        mine = [r for r in rounds if r.get("plain", {}).get("run") == run]
+        for name, costs in paired_costs(mine, key).items():
+            out.setdefault(name, []).append(statistics.median(costs))
+    return out
+
+
+def one_round(peer, stack, a, run, k, out):
+    """Each variant once, in this round's order: arm, flood, keep the proof, disarm."""
+    results = {}
+    for name, arm in round_order(VARIANTS, run * a.rounds + k):
+        stack.run(arm)
+        f = flood(peer, a)
+        f.update(run=run + 1, round=k + 1)
+        proof = stack.run(CHECK.get(name, []) + DISARM.get(name, []))
+        if name in CHECK:
+            out[name]["proof"] = proof[0]
+        out[name]["runs"].append(f)
+        results[name] = f
+        print(f"   run {run + 1} round {k + 1:>2} {name:<11} {f['replies_per_s']:>10,.0f} replies/s "
+              f"{f['replies_per_cpu_s'] or 0:>10,.0f} per CPU-s  loss {f['lost']}/{f['wire_tx']}", flush=True)
+    return results
+
+
 def inproc_part(a):
-    """The same three variants without the wire: echo requests handed straight to a stack on
-    an in-process cable (tests/unit/lab.py's two_hosts, fake clock), 64 per poll, replies
-    discarded.  No kernel, no ping, no scheduler between them, so a cost of a few per cent
-    is visible here where the flood's run-to-run spread hides it.  Best of `passes` rounds,
-    round robin over the variants."""
+    """The same variants without the wire: echo requests handed straight to a stack on an
+    in-process cable, CPU time.  No kernel, no ping, no scheduler between them: an upper
+    bound of the cost per frame.  The rounds run in `a.runs` fresh interpreters
+    (`inproc_rounds`), because where a process's code and data happen to lie moves a
+    per-frame cost by a few per cent from one process to the next; the rounds of all of
+    them are pooled, and each one's median is kept too."""
+    children = []
+    for i in range(max(1, a.runs)):
+        argv = [sys.executable, __file__, "--inproc-child", "--inproc-rounds", str(a.inproc_rounds),
+                "--inproc-frames", str(a.inproc_frames)]
+        res = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        if res.returncode != 0 or not res.stdout.strip():
+            raise RuntimeError(f"in-process child {i + 1} failed ({res.returncode}): {res.stderr.strip()[-300:]}")
+        children.append(json.loads(res.stdout.splitlines()[-1]))
+    rounds = [r for child in children for r in child["rounds"]]
+    n = children[0]["frames"]
+    out = {name: {"frames": n, "replies": children[-1]["replies"][name],
+                  "frames_per_s": statistics.median(r[name]["frames_per_s"] for r in rounds)}
+           for name, _ in VARIANTS}
+    out["paired"] = {name: summarize(c) for name, c in paired_costs(rounds, "frames_per_s").items()}
+    out["by_process"] = {name: [statistics.median(c) for c in
+                                (paired_costs(child["rounds"], "frames_per_s").get(name, []) for child in children) if c]
+                         for name, _ in VARIANTS if name != "plain"}
+    out["rounds"], out["processes"] = len(rounds), len(children)
+    for name, _ in VARIANTS:
+        v, p = out[name], out["paired"].get(name)
+        print(f"   in-process {name:<11} {v['frames_per_s']:>10,.0f} echo requests/s "
+              f"({v['replies']} replies of {n})" + (f", cost {p['median']:+.2%}" if p else ""), flush=True)
+    return out
+
+
+def inproc_rounds(rounds, frames):
+    """One interpreter's share of the in-process part: two stacks on an in-process cable
+    (tests/unit/lab.py's two_hosts, fake clock), echo requests to b, 64 per poll, replies
+    discarded; `rounds` rounds of `frames` requests per variant (the order from `round_order`,
+    a few untimed frames after arming, the cyclic GC held off while timing)."""
     import struct
     from stack.wire.checksum import checksum
     from stack.wire.ethernet import ETH_P_IP, header
@@ -546,49 +730,137 @@ def inproc_part(a):
     session = sa.ping_open(B_IP, 8)         # b learns a's MAC from the ARP exchange
     sa.ping_send(session, 1)
     w.settle()
-    frames = []
+    batch = []
     for seq in range(64):
         icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 0x4242, seq) + bytes(56))
         icmp[2:4] = checksum(icmp).to_bytes(2, "big")
         ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), seq, 0x4000, 64, 1, 0,
                                    bytes(A_IP), bytes(B_IP)))
         ip[10:12] = checksum(ip).to_bytes(2, "big")
-        frames.append(header(lb.mac, la.mac, ETH_P_IP) + bytes(ip + icmp))
-    n = (a.count // 64) * 64
+        batch.append(header(lb.mac, la.mac, ETH_P_IP) + bytes(ip + icmp))
+    n = max(64, frames // 64 * 64)
 
-    def run():
+    def run(count=n):
         tx0 = lb.stats.tx_packets
-        for _ in range(n // 64):
-            lb.rxq.extend(frames)
-            sb.poll()
-            la.rxq.clear()
+        gc.disable()
+        try:
+            for _ in range(count // 64):
+                lb.rxq.extend(batch)
+                sb.poll()
+                la.rxq.clear()
+        finally:
+            gc.enable()
         return lb.stats.tx_packets - tx0
 
-    arm = {"plain": (lambda: None, lambda: None),
+    nothing = (lambda: None, lambda: None)
+    arm = {"plain": nothing, "plain-again": nothing,
            "capture": (lambda: sb.capture_start(dev="eth0"), lambda: (sb.capture_stop(), sb.capture_clear())),
            "trace-idle": (lambda: sb.trace_add(dev="eth0", count=10, expression="udp port 9"),
                           lambda: sb.trace_clear())}
-    best, wall, replies = {}, {}, {}
-    for _ in range(max(a.passes, 5)):
-        for name, _extra in VARIANTS:
+    out, replies = [], {}
+    for k in range(rounds):
+        results = {}
+        for name, _ in round_order(VARIANTS, k):
             start, end = arm[name]
             start()
-            c, w, replies[name] = timed(run)
+            run(256)                        # settle caches after arming; not timed
+            cpu, _wall, replies[name] = timed(run)
             end()
-            best[name] = min(best.get(name, c), c)
-            wall[name] = min(wall.get(name, w), w)
-    out = {name: {"frames": n, "replies": replies[name], "frames_per_s": n / best[name],
-                  "wall_frames_per_s": n / wall[name]} for name in best}
-    for name, v in out.items():
-        print(f"   in-process {name:<11} {v['frames_per_s']:>10,.0f} echo requests/s "
-              f"({v['replies']} replies of {n})", flush=True)
-    return out
+            results[name] = {"frames_per_s": n / cpu}
+        out.append(results)
+    return {"frames": n, "replies": replies, "rounds": out}
 
 
 # ------------------------------------------------------------------ report
 
 def verdict(ok):
     return "met" if ok else "NOT met"
+
+
+TARGETS = {"capture": ("<=", TARGET_CAPTURE_COST), "trace-idle": ("<", TARGET_TRACE_COST)}
+
+
+def judged(summary, name):
+    """The target's verdict from the interval of the median cost: met, NOT met, or undecided."""
+    if name == CONTROL:
+        return "A/A: the cost noise alone makes"
+    if name not in TARGETS or summary is None:
+        return ""
+    op, target = TARGETS[name]
+    low, high = summary["ci_low"], summary["ci_high"]
+    if high < target or (op == "<=" and high == target):
+        word = "met"
+    elif low > target or (op == "<" and low == target):
+        word = "NOT met"
+    else:
+        word = "undecided (the interval holds the target)"
+    return f"{op} {target:.0%}: {word}"
+
+
+def cost_table(title, unit, medians, paired, ratios, prefix):
+    """One table: the median rate per variant and the paired cost with its spread and interval."""
+    print(f"  {title}")
+    print(f"    {'variant':<11} {unit:>12}  {'cost':>7}  {'quartiles':>17}  {'interval of the median':>28}  target")
+    for name, _ in VARIANTS:
+        rate, s = medians.get(name), paired.get(name)
+        if rate is None:
+            continue
+        if s is None:
+            print(f"    {name:<11} {rate:>12,.0f}")
+            continue
+        ratios[f"{prefix}{name.replace('-', '_')}"] = 1 - s["median"]
+        quart = f"[{s['q1']:+.1%}, {s['q3']:+.1%}]"
+        interval = f"[{s['ci_low']:+.1%}, {s['ci_high']:+.1%}] ({s['ci_level']:.0%}, n={s['n']})"
+        print(f"    {name:<11} {rate:>12,.0f}  {s['median']:>+7.1%}  {quart:>17}  {interval:>28}  "
+              f"{judged(s, name)}")
+
+
+def print_by_process(costs, what):
+    if any(len(c) > 1 for c in costs.values()):
+        print(f"    median cost of each process ({what}): "
+              + "; ".join(f"{name} " + ", ".join(f"{c:+.1%}" for c in cs) for name, cs in costs.items()))
+
+
+def report_capture(a, cap):
+    ratios = {}
+    done = [f for name, _ in VARIANTS for f in cap[name].get("runs", [])]
+    print(f"capture and trace cost: ping -f -l {a.inflight} -c {a.count} at the stack; {a.runs} stack "
+          f"process{'es' if a.runs > 1 else ''} x {a.rounds} round-robin rounds, one flood per variant per round, the order "
+          f"balanced (Williams squares); cost = 1 - variant/plain of the same round; the interval is the median's "
+          f"({CONFIDENCE:.0%} distribution-free, from order statistics)")
+    for name, _ in VARIANTS:
+        if cap[name].get("errors"):
+            print(f"  {name}: {'; '.join(cap[name]['errors'])[:300]}")
+    if done:
+        paired = cap.get("paired", {})
+        cost_table("replies per second of the flood (ping's own time):", "replies/s",
+                   {n: cap[n].get("replies_per_s") for n, _ in VARIANTS}, paired.get("wall", {}), ratios, "")
+        cost_table("replies per CPU-second of the stack's process (schedstat across each flood; "
+                   "steadier on a shared machine):", "per CPU-s",
+                   {n: cap[n].get("replies_per_cpu_s") for n, _ in VARIANTS}, paired.get("cpu", {}),
+                   ratios, "cpu_")
+        lost = sum(cap[n].get("lost", 0) for n, _ in VARIANTS)
+        sent = sum(cap[n].get("transmitted", 0) for n, _ in VARIANTS)
+        print(f"  loss over every flood: {lost}/{sent} requests")
+        print_by_process(cap.get("by_process", {}), "per CPU-second")
+    ip = cap.get("inproc")
+    if ip and ip.get("paired"):
+        cost_table(f"in-process, no wire (echo requests straight into a stack on a pair cable; "
+                   f"{ip['rounds']} rounds of {ip['plain']['frames']} per variant over {ip['processes']} "
+                   f"interpreters, CPU time):",
+                   "requests/s", {n: ip[n]["frames_per_s"] for n, _ in VARIANTS}, ip["paired"], ratios,
+                   "inproc_")
+        print_by_process(ip.get("by_process", {}), "in-process")
+    elif ip and ip.get("error"):
+        print(f"  in-process: FAILED: {ip['error']}")
+    st, tr = cap["capture"].get("proof"), cap["trace-idle"].get("proof")
+    if st:
+        print(f"  capture status after its last flood: seen {st.get('seen')}, captured {st.get('captured')}, "
+              f"ring {st.get('ring_packets')} packets, {st.get('ring_overflow')} overflowed")
+    if tr:
+        print(f"  trace show after its last flood: {len(tr.get('records', []))} records, still armed for "
+              f"{tr.get('armed')} (the filter never matched)")
+    return ratios
 
 
 def report(a, dis, cap):
@@ -624,92 +896,29 @@ def report(a, dis, cap):
                 tgt = "(the slow path a declined frame takes)"
             print(f"  {label:<42} {rates[key]:>12,.0f} {echo_bench.fmt(ratio, '.2f'):>8}  {tgt}")
     if cap is not None:
-        plain = cap["plain"].get("replies_per_s")
-        print(f"capture cost: ping -f -l {a.inflight} -c {a.count} through the stack, "
-              f"median of {a.runs} (round robin)")
-        print(f"  {'variant':<11} {'replies/s':>12} {'runs':>30} {'lost/sent':>14} {'ratio':>6} {'cost':>7}  target")
-        for name, _ in VARIANTS:
-            v = cap[name]
-            if not v.get("runs"):
-                print(f"  {name:<11} FAILED: {'; '.join(v['errors'])[:300]}")
-                continue
-            ratio = v["replies_per_s"] / plain if plain else None
-            cost = None if ratio is None else 1 - ratio
-            tgt = ""
-            if name == "capture" and cost is not None:
-                tgt = f"<= {TARGET_CAPTURE_COST:.0%}: {verdict(cost <= TARGET_CAPTURE_COST)}"
-                ratios["capture"] = ratio
-            elif name == "trace-idle" and cost is not None:
-                tgt = f"< {TARGET_TRACE_COST:.0%}: {verdict(cost < TARGET_TRACE_COST)}"
-                ratios["trace_idle"] = ratio
-            runs = "/".join(f"{r:,.0f}" for r in v["rates"])
-            print(f"  {name:<11} {v['replies_per_s']:>12,.0f} {runs:>30} "
-                  f"{str(v['lost']) + '/' + str(v['transmitted']):>14} "
-                  f"{echo_bench.fmt(ratio, '.3f'):>6} {'' if cost is None else format(cost, '.1%'):>7}  {tgt}")
-        pr = cap["plain"].get("rates") or []
-        if len(pr) > 1 and plain:
-            spread = (max(pr) - min(pr)) / plain
-            ratios["plain_spread"] = spread
-            print(f"  plain runs spread {spread:.1%} of their median: a cost below that is noise")
-        elif plain:
-            print("  one run each: no spread to judge the noise by (see the per-CPU figures below)")
-        pc = cap["plain"].get("replies_per_cpu_s")
-        if pc:
-            print("  per CPU-second of the stack's process (schedstat across each flood; steadier when "
-                  "the machine is shared):")
-            for name, _ in VARIANTS:
-                v = cap[name]
-                if v.get("replies_per_cpu_s"):
-                    r = v["replies_per_cpu_s"] / pc
-                    ratios[f"cpu_{name.replace('-', '_')}"] = r
-                    runs = "/".join(f"{x:,.0f}" for x in v["cpu_rates"])
-                    tgt = ""
-                    if name == "capture":
-                        tgt = f"<= {TARGET_CAPTURE_COST:.0%}: {verdict(1 - r <= TARGET_CAPTURE_COST)}"
-                    elif name == "trace-idle":
-                        tgt = f"< {TARGET_TRACE_COST:.0%}: {verdict(1 - r < TARGET_TRACE_COST)}"
-                    print(f"  {name:<11} {v['replies_per_cpu_s']:>12,.0f} {runs:>30} {'':>14} "
-                          f"{r:>6.3f} {1 - r:>7.1%}  {tgt}")
-            cr = cap["plain"]["cpu_rates"]
-            if len(cr) > 1:
-                print(f"  plain runs spread {(max(cr) - min(cr)) / pc:.1%} per CPU-second")
-        ip = cap.get("inproc")
-        if ip and ip.get("plain"):
-            base = ip["plain"]["frames_per_s"]
-            print(f"  in-process, no wire (echo requests straight into a stack on a pair cable, "
-                  f"best of {max(a.passes, 5)}, CPU time):")
-            for name, _ in VARIANTS:
-                v = ip.get(name)
-                if v:
-                    r = v["frames_per_s"] / base
-                    ratios[f"inproc_{name.replace('-', '_')}"] = r
-                    print(f"  {name:<11} {v['frames_per_s']:>12,.0f} requests/s  ratio {r:.3f}  cost {1 - r:.1%}")
-        elif ip and ip.get("error"):
-            print(f"  in-process: FAILED: {ip['error']}")
-        st = cap["capture"].get("status")
-        if st:
-            print(f"  capture's last polled status (every 2 s, so before the flood's end): seen {st.get('seen')}, captured {st.get('captured')}, "
-                  f"ring {st.get('ring_packets')} packets, {st.get('ring_overflow')} overflowed")
+        ratios.update(report_capture(a, cap))
     print("commands:")
-    print(f"  this bench: sudo .venv/bin/python tests/bench/inspect_bench.py --runs {a.runs} --count {a.count}")
+    print(f"  this bench: sudo .venv/bin/python tests/bench/inspect_bench.py --runs {a.runs} --rounds {a.rounds} "
+          f"--count {a.count}" + (f" --only {a.only}" if a.only else ""))
     if dis is not None:
         for c in dis.get("commands", []):
             print(f"  {c}")
         print("  then on the file: .venv/bin/python tests/bench/inspect_bench.py --only dissect --pcap FILE")
     if cap is not None:
         print(f"  flood (peer ns): {' '.join(echo_bench.flood_cmd(a.count, a.inflight, a.deadline))}")
-        for name, extra in VARIANTS:
-            c = cap[name].get("command")
-            if c:
-                print(f"  {name:<10} (stack ns): {c}")
-                print(f"             batch: link attach/up, addr add {echo_bench.ADDR}/24"
-                      + "".join(f"; {e}" for e in extra) + "; then sleep 2 / capture status, repeated")
+        if cap.get("command"):
+            print(f"  stack (stack ns, commands on stdin): {cap['command']}")
+            print(f"    link attach/up, addr add {echo_bench.ADDR}/24; then per flood, arm / flood / disarm:")
+            for name, arm in VARIANTS:
+                print(f"    {name:<11} {'; '.join(arm) or '(nothing)'}"
+                      + (f"  ...  {'; '.join(CHECK.get(name, []) + DISARM[name])}" if name in DISARM else ""))
     return ratios
 
 
 def save(a, dis, cap, ratios):
     echo_bench.write_result("inspect", {
-        "params": {"runs": a.runs, "count": a.count, "inflight": a.inflight, "passes": a.passes,
+        "params": {"runs": a.runs, "rounds": a.rounds, "inproc_rounds": a.inproc_rounds,
+                   "inproc_frames": a.inproc_frames, "count": a.count, "inflight": a.inflight, "passes": a.passes,
                    "packets": a.packets, "pcap": a.pcap},
         "dissect": dis, "capture": cap, "ratios": ratios,
         "targets": {"full_tree_vs_dpkt": TARGET_TREE, "summary_vs_dpkt": TARGET_SUMMARY,
@@ -718,12 +927,15 @@ def save(a, dis, cap, ratios):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=3, help="flood runs per capture variant (median)")
+    ap.add_argument("--runs", type=int, default=3, help="stack processes for the capture part")
+    ap.add_argument("--rounds", type=int, default=8,
+                    help="round-robin rounds per stack process (one flood per variant each)")
+    ap.add_argument("--inproc-rounds", type=int, default=32,
+                    help="round-robin rounds in-process, in each of --runs interpreters")
+    ap.add_argument("--inproc-frames", type=int, default=4096, help="echo requests per variant per round in-process")
     ap.add_argument("--count", type=int, default=100000, help="pings per flood")
     ap.add_argument("--inflight", type=int, default=64)
     ap.add_argument("--deadline", type=int, default=60, help="seconds bounding each ping")
-    ap.add_argument("--idle-count", type=int, default=200)
-    ap.add_argument("--idle-interval", type=float, default=0.01)
     ap.add_argument("--ready", type=float, default=30, help="seconds to wait for a stack to answer")
     ap.add_argument("--only", choices=("dissect", "capture"))
     ap.add_argument("--passes", type=int, default=3, help="timed passes over the file (best counts)")
@@ -736,7 +948,11 @@ def main():
     ap.add_argument("--dns", type=int, default=400, help="DNS-shaped queries (answered)")
     ap.add_argument("--tcp", type=int, default=4, help="TCP connections (half v4, half v6)")
     ap.add_argument("--tcp-bytes", type=int, default=1 << 20, help="bytes each TCP connection sends")
+    ap.add_argument("--inproc-child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.inproc_child:              # one interpreter's in-process rounds, as JSON (inproc_part)
+        print(json.dumps(inproc_rounds(a.inproc_rounds, a.inproc_frames)))
+        return 0
 
     need_ns = a.only != "dissect" or not a.pcap
     reason = netns_reason() if need_ns else None
@@ -756,7 +972,7 @@ def main():
             print(f"   capture part FAILED: {type(exc).__name__}: {exc}")
             cap = {name: {"label": name, "runs": [], "errors": [f"{type(exc).__name__}: {exc}"]}
                    for name, _ in VARIANTS}
-        print("-- in-process: the three variants without the wire", flush=True)
+        print("-- in-process: the same variants without the wire", flush=True)
         try:
             cap["inproc"] = inproc_part(a)
         except Exception as exc:   # noqa: BLE001
