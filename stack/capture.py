@@ -55,6 +55,11 @@ class Ring:
     def add(self, pkt: Captured) -> None:
         self.packets.append(pkt)
         self.bytes += len(pkt.data)
+        if len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
+            self.trim()
+
+    def trim(self) -> None:
+        """Push out the oldest packets until the ring is within its bounds again."""
         while len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
             old = self.packets.popleft()
             self.bytes -= len(old.data)
@@ -97,10 +102,11 @@ class Capture:
         self.count = count
         self.snaplen = snaplen
         self.writer = writer
-        self.wallclock = wallclock            # maps stack time to epoch seconds for files
+        # stack time to epoch seconds (for files), as one offset taken at the start: a
+        # capture's timestamps stay monotonic even if the wall clock is stepped meanwhile
+        self.epoch_offset = wallclock(0.0) if wallclock else 0.0
         self.seen = 0
-        self.matched = 0
-        self.captured = 0
+        self.matched = 0                      # passed the filter, so captured (the ring may drop old ones)
         self.write_errors = 0
         self.running = False
 
@@ -123,18 +129,23 @@ class Capture:
             self.writer = None
 
     # --- the tap --------------------------------------------------------------
+    @property
+    def captured(self) -> int:
+        return self.matched
+
     def tap(self, link, frame: bytes, direction: str) -> None:
         self.seen += 1
         if self.program is not None and not self.program.filter(frame):
             return
         self.matched += 1
-        now = self.stack.now()
-        ts = self.wallclock(now) if self.wallclock else now
         data = frame if len(frame) <= self.snaplen else frame[:self.snaplen]
-        self.captured += 1
-        pkt = Captured(self.stack.capture_numbers(), ts, data, len(frame), link.name, link.index,
-                       direction)
-        self.ring.add(pkt)
+        pkt = Captured(self.stack.capture_numbers(), self.stack.now() + self.epoch_offset, data, len(frame),
+                       link.name, link.index, direction)
+        ring = self.ring
+        ring.packets.append(pkt)               # Ring.add, inlined: this runs for every frame
+        ring.bytes += len(data)
+        if ring.bytes > ring.max_bytes or len(ring.packets) > ring.max_packets:
+            ring.trim()
         if self.writer is not None:
             try:
                 self.writer.write(pkt)
