@@ -136,7 +136,7 @@ class Dashboard(App):
         try:
             snap = take_snapshot(self.reader.execute)
             self._post(self.apply_snapshot, snap)
-            wanted = self.packet_list.wanted()
+            wanted = self._ask(self.packet_list.wanted)      # geometry is the UI thread's to read
             if wanted:
                 self._post(self.packet_list.add_rows, self._fetch_rows(*wanted))
         finally:
@@ -150,6 +150,15 @@ class Dashboard(App):
             self.call_from_thread(fn, *args)
         except (RuntimeError, LookupError):      # the app ended while the worker ran
             pass
+
+    def _ask(self, fn):
+        """fn() on the UI thread, its result here (None once the app is closing)."""
+        if not self.is_running:
+            return None
+        try:
+            return self.call_from_thread(fn)
+        except (RuntimeError, LookupError):
+            return None
 
     def _fetch_rows(self, first: int, count: int) -> list:
         try:
