@@ -2,11 +2,11 @@
 import ipaddress
 import struct
 
-from .checksum import ones_sum
 from .dissect import F, dissector
 from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
+from .udp import pseudo_header_sum as udp_pseudo_header_sum
 
 HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
 HEADER_LEN = 40
@@ -97,8 +97,9 @@ def write_header(buf, off: int, payload_length: int, nxt: int, hlim: int, src: b
 
 
 def pseudo_header_sum(src, dst, length: int, nxt: int) -> int:
-    """One's-complement sum of the upper-layer pseudo-header (RFC 8200 8.1), a checksum's seed."""
-    return ones_sum(bytes(src) + bytes(dst) + struct.pack("!II", length, nxt))
+    """One's-complement sum of the upper-layer pseudo-header (RFC 8200 8.1), a checksum's seed;
+    the IPv6 spelling (length before next header) of udp.pseudo_header_sum, which serves both."""
+    return udp_pseudo_header_sum(src, dst, nxt, length)
 
 
 def addr_to_str(addr) -> str:
