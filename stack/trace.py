@@ -29,6 +29,11 @@ MAX_RECORDS = 1000
 MAX_STEPS = 64
 
 
+def handler_name(handler) -> str:
+    """How a step names the function a packet is handed to."""
+    return getattr(handler, "__qualname__", str(handler))
+
+
 @dataclass(slots=True)
 class TraceRecord:
     number: int

@@ -8,6 +8,7 @@ named reason, never silently lost.
 from __future__ import annotations
 
 from ..packet import Packet
+from ..trace import handler_name
 from ..wire.ethernet import BROADCAST, ETHERTYPE_NAMES, mac_to_str
 
 
@@ -86,7 +87,7 @@ class EthernetLayer:
         if handler is None:
             step(f"ethertype {name}: no handler registered (rx_nohandler)")
             return "UNHANDLED_PROTO"
-        step(f"ethertype {name} → {getattr(handler, '__qualname__', handler)}")
+        step(f"ethertype {name} → {handler_name(handler)}")
         return None
 
 

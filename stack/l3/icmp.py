@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..counters import ICMP_MIB, Mib, SparseMib
 from ..packet import Packet
+from ..trace import handler_name
 from ..wire import icmp as wire
 from ..wire import ipv4 as ipwire
 from ..wire.checksum import checksum, ones_sum
@@ -237,7 +238,7 @@ class Icmp:
         if handler is None:
             step(f"{what}: quotes a protocol {proto} packet, and nothing of ours sends those")
             return "NO_SOCKET"
-        step(f"{what}: quotes a protocol {proto} packet → {getattr(handler, '__qualname__', handler)}")
+        step(f"{what}: quotes a protocol {proto} packet → {handler_name(handler)}")
         return None
 
     def explain_error(self, rec, pkt: Packet, kind: int, code: int) -> None:

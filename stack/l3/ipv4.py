@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from ..counters import IP_MIB, IPEXT_MIB, Mib
 from ..errors import StackError
 from ..packet import Packet
+from ..trace import handler_name
 from ..wire import ipv4 as wire
 from ..wire.checksum import checksum, ones_sum
 from ..wire.ethernet import ETH_P_IP, header
@@ -272,7 +273,7 @@ class IPv4:
         if handler is None:
             step(f"protocol {name}: no handler (InUnknownProtos), answer protocol unreachable")
             return "IP_NOPROTO"
-        step(f"protocol {name}, ttl {buf[off + 8]} → {getattr(handler, '__qualname__', handler)}")
+        step(f"protocol {name}, ttl {buf[off + 8]} → {handler_name(handler)}")
         return None
 
     def _explain_source(self, step, src: bytes, link) -> str | None:
