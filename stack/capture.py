@@ -141,11 +141,7 @@ class Capture:
         data = frame if len(frame) <= self.snaplen else frame[:self.snaplen]
         pkt = Captured(self.stack.capture_numbers(), self.stack.now() + self.epoch_offset, data, len(frame),
                        link.name, link.index, direction)
-        ring = self.ring
-        ring.packets.append(pkt)               # Ring.add, inlined: this runs for every frame
-        ring.bytes += len(data)
-        if ring.bytes > ring.max_bytes or len(ring.packets) > ring.max_packets:
-            ring.trim()
+        self.ring.add(pkt)
         if self.writer is not None:
             try:
                 self.writer.write(pkt)
