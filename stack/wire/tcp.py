@@ -106,7 +106,7 @@ def flags_text(flags: int) -> str:
     text = _FLAGS_TEXT.get(flags)
     if text is None:
         names = [name for bit, name in FLAG_NAMES if flags & bit] + (["Reserved"] if flags & RESERVED else [])
-        text = _FLAGS_TEXT[flags & 0xFFF] = ", ".join(names) if names else "<None>"
+        text = _FLAGS_TEXT[flags] = ", ".join(names) if names else "<None>"
     return text
 
 
