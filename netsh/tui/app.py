@@ -126,11 +126,8 @@ class Dashboard(App):
             self.reader.close()
 
     # --- polling (worker thread) ----------------------------------------------------------
-    def poll(self) -> None:
-        self._poll()
-
     @work(thread=True, group="poll")
-    def _poll(self) -> None:
+    def poll(self) -> None:
         if not self._poll_lock.acquire(blocking=False):
             return                       # the last poll is still out: skip this beat
         try:
@@ -176,15 +173,13 @@ class Dashboard(App):
         self._show_trace(snap)
 
     def _show_links(self, snap) -> None:
-        counters = {}
-        for row in snap.links:
-            for key, value in link_counters(row).items():
-                counters[f"{row['ifname']}.{key}"] = value
-        self.link_rates.update(snap.taken, counters)
+        per_link = {row["ifname"]: link_counters(row) for row in snap.links}
+        self.link_rates.update(snap.taken, {f"{name}.{key}": value for name, c in per_link.items()
+                                            for key, value in c.items()})
         table = self.query_one("#links", DataTable)
         table.clear()
         for row in snap.links:
-            name, c = row["ifname"], link_counters(row)
+            name, c = row["ifname"], per_link[row["ifname"]]
             rate = self.link_rates.rate
             drops = c["rx_dropped"] + c["tx_dropped"]
             table.add_row(name, row.get("operstate", ""), str(row.get("mtu", "")), link_addresses(row),

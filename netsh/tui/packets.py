@@ -161,17 +161,6 @@ class PacketList(ScrollView, can_focus=True):
             self.selected = self.first_number + index
 
 
-def field_at(layers: list, offset: int) -> list:
-    """The path (layer, field, sub-field...) of the innermost field holding byte `offset`."""
-    def walk(nodes, path):
-        for node in nodes:
-            start, length = node.get("offset", 0), node.get("length", 0)
-            if length and start <= offset < start + length:
-                return walk(node.get("fields", ()), path + [node]) or path + [node]
-        return None
-    return walk(layers, []) or []
-
-
 class LayerTree(Tree):
     """The selected packet's layers; highlighting a field tells the hex view its bytes."""
 
