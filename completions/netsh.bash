@@ -10,7 +10,7 @@ _netsh_goptarg() {
     case $1 in
     '-b'|'--b'|'-ba'|'--ba'|'-bat'|'--bat'|'-batc'|'--batc'|'-batch'|'--batch') REPLY=k:file ;;
     '-ne'|'--ne'|'-net'|'--net'|'-netn'|'--netn'|'-netns'|'--netns') REPLY=k:netns ;;
-    '-n'|'--n'|'-na'|'--na'|'-nam'|'--nam'|'-name'|'--name') REPLY=k:netns ;;
+    '-n'|'--n'|'-na'|'--na'|'-nam'|'--nam'|'-name'|'--name') REPLY=k:served ;;
     *) return 1 ;;
     esac
 }
@@ -21,7 +21,7 @@ _netsh_goptarg() {
 #   iscmd   1 when PATH names a command, whose slots are
 #   slots   kind|dest|keyword|values|help  (kind p positional, r repeating positional,
 #           o option, f flag;
-#           values c:CHOICE,CHOICE  k:KIND (hostdev netns file)  - nothing offline)
+#           values c:CHOICE,CHOICE  k:KIND (hostdev netns file served)  - nothing offline)
 _netsh_node() {
     names=() aliases=() slots=() iscmd=
     case $1 in
@@ -284,7 +284,17 @@ _netsh_words() {
     while IFS= read -r w; do [[ -n $w ]] && COMPREPLY+=("$w"); done < <(compgen -W "$1" -- "$2")
 }
 
-# _netsh_values SPEC CUR: add the values SPEC offers for CUR to COMPREPLY
+# _netsh_served NETSH: the names `NETSH -j list` shows, one a line
+_netsh_served() {
+    local json
+    json=$("$1" -j list 2>/dev/null) || return 0
+    while [[ $json =~ \"name\":\ *\"([^\"]*)\" ]]; do
+        printf '%s\n' "${BASH_REMATCH[1]}"
+        json=${json#*"${BASH_REMATCH[0]}"}
+    done
+}
+
+# _netsh_values SPEC CUR [NETSH]: add the values SPEC offers for CUR to COMPREPLY
 _netsh_values() {
     local spec=$1 cur=$2 d
     case $spec in
@@ -297,6 +307,10 @@ _netsh_values() {
     k:file)
         compopt -o filenames 2>/dev/null
         while IFS= read -r d; do COMPREPLY+=("$d"); done < <(compgen -f -- "$cur") ;;
+    k:served)
+        while IFS= read -r d; do
+            [[ $d == "$cur"* ]] && COMPREPLY+=("$d")
+        done < <(_netsh_served "$3") ;;
     esac
 }
 
@@ -320,7 +334,9 @@ _netsh() {
         [[ $w == -- ]] && { ((i++)); break; }
         [[ $w == -* ]] || break
         if _netsh_goptarg "$w"; then
-            if ((i + 1 == cword)); then _netsh_values "$REPLY" "$cur"; _netsh_trim "$cur"; return 0; fi
+            if ((i + 1 == cword)); then
+                _netsh_values "$REPLY" "$cur" "${words[0]}"; _netsh_trim "$cur"; return 0
+            fi
             ((i += 2))
         else
             ((i++))

@@ -12,7 +12,7 @@ function __netsh_goptarg
         case '-ne' '--ne' '-net' '--net' '-netn' '--netn' '-netns' '--netns'
             echo k:netns
         case '-n' '--n' '-na' '--na' '-nam' '--nam' '-name' '--name'
-            echo k:netns
+            echo k:served
     end
 end
 
@@ -22,7 +22,7 @@ end
 #   __netsh_iscmd   1 when PATH names a command, whose slots are
 #   __netsh_slots   kind|dest|keyword|values|help  (kind p positional, r repeating
 #                   positional, o option, f flag;
-#                   values c:CHOICE,CHOICE  k:KIND (hostdev netns file)  - nothing offline)
+#                   values c:CHOICE,CHOICE  k:KIND (hostdev netns file served)  - nothing offline)
 function __netsh_node
     set -g __netsh_names
     set -g __netsh_aliases
@@ -244,7 +244,7 @@ function __netsh_kw
     test (count $hits) -eq 1; and echo $hits[1]
 end
 
-# __netsh_values SPEC CUR: print the values SPEC offers
+# __netsh_values SPEC CUR [NETSH]: print the values SPEC offers
 function __netsh_values
     switch $argv[1]
         case 'c:*'
@@ -257,6 +257,9 @@ function __netsh_values
             end
         case k:file
             __fish_complete_path $argv[2]
+        case k:served
+            command -q $argv[3]; or return 0
+            string match -arg '"name": *"([^"]*)"' -- ($argv[3] -j list 2>/dev/null)
     end
 end
 
@@ -286,7 +289,7 @@ function __netsh_complete
         set -l spec (__netsh_goptarg $w)
         if test -n "$spec"
             if test $i -eq $n
-                __netsh_values $spec $cur
+                __netsh_values $spec $cur $wl[1]
                 return 0
             end
             set i (math $i + 2)

@@ -10,8 +10,10 @@ then keywords not used yet and values for the open slot.
 
 Values offered offline, where no stack runs: `ArgType.choices()`; for
 ``kind == "hostdev"`` the host's interfaces (/sys/class/net); ``"netns"``
-the named network namespaces (/run/netns); ``"file"`` file names.  Other
-kinds (``link``: the stack's links exist only while it runs) offer nothing.
+the named network namespaces (/run/netns); ``"file"`` file names;
+``"served"`` (the value of ``-n``) the names ``netsh -j list`` shows, asked of
+the netsh on the line (no stack is started).  Other kinds (``link``: the
+stack's links exist only while it runs) offer nothing.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from netsh.complete import node_help
 from netsh.grammar import Grammar, Node, Slot
 
 SHELLS = ("bash", "zsh", "fish")
-OFFLINE_KINDS = ("hostdev", "netns", "file")
+OFFLINE_KINDS = ("hostdev", "netns", "file", "served")
 HEADER = ("netsh(8) {shell} completion. Generated from the command grammar by "
           "`make completions` (python -m netsh.completion_gen {shell}); do not edit.")
 
@@ -100,7 +102,7 @@ class OptionWords:
 
 
 # what completes the value of an option taking one, by its metavar
-OPTION_VALUE_KINDS = {"FILE": "file", "NS": "netns", "NAME": "netns"}
+OPTION_VALUE_KINDS = {"FILE": "file", "NS": "netns", "NAME": "served"}
 
 
 def option_words() -> list[OptionWords]:
@@ -157,7 +159,7 @@ def _sh_node_function(nodes: list[NodeSpec], with_help: bool) -> str:
         "#   iscmd   1 when PATH names a command, whose slots are",
         "#   slots   kind|dest|keyword|values|help  (kind p positional, r repeating positional,",
         "#           o option, f flag;",
-        "#           values c:CHOICE,CHOICE  k:KIND (hostdev netns file)  - nothing offline)",
+        "#           values c:CHOICE,CHOICE  k:KIND (hostdev netns file served)  - nothing offline)",
         "_netsh_node() {",
         "    names=() aliases=() slots=() iscmd=",
         "    case $1 in",
@@ -257,7 +259,17 @@ _netsh_words() {
     while IFS= read -r w; do [[ -n $w ]] && COMPREPLY+=("$w"); done < <(compgen -W "$1" -- "$2")
 }
 
-# _netsh_values SPEC CUR: add the values SPEC offers for CUR to COMPREPLY
+# _netsh_served NETSH: the names `NETSH -j list` shows, one a line
+_netsh_served() {
+    local json
+    json=$("$1" -j list 2>/dev/null) || return 0
+    while [[ $json =~ \"name\":\ *\"([^\"]*)\" ]]; do
+        printf '%s\n' "${BASH_REMATCH[1]}"
+        json=${json#*"${BASH_REMATCH[0]}"}
+    done
+}
+
+# _netsh_values SPEC CUR [NETSH]: add the values SPEC offers for CUR to COMPREPLY
 _netsh_values() {
     local spec=$1 cur=$2 d
     case $spec in
@@ -270,6 +282,10 @@ _netsh_values() {
     k:file)
         compopt -o filenames 2>/dev/null
         while IFS= read -r d; do COMPREPLY+=("$d"); done < <(compgen -f -- "$cur") ;;
+    k:served)
+        while IFS= read -r d; do
+            [[ $d == "$cur"* ]] && COMPREPLY+=("$d")
+        done < <(_netsh_served "$3") ;;
     esac
 }
 
@@ -293,7 +309,9 @@ _netsh() {
         [[ $w == -- ]] && { ((i++)); break; }
         [[ $w == -* ]] || break
         if _netsh_goptarg "$w"; then
-            if ((i + 1 == cword)); then _netsh_values "$REPLY" "$cur"; _netsh_trim "$cur"; return 0; fi
+            if ((i + 1 == cword)); then
+                _netsh_values "$REPLY" "$cur" "${words[0]}"; _netsh_trim "$cur"; return 0
+            fi
             ((i += 2))
         else
             ((i++))
@@ -416,7 +434,7 @@ _netsh_values() {
 
 # __netsh_candidates WORD...: the line's words up to the cursor (the last one is being
 # completed).  Sets __netsh_described (word:help), __netsh_plain (values) and
-# __netsh_source (hostdev, netns, file or empty).
+# __netsh_source (hostdev, netns, file, served or empty).
 __netsh_candidates() {
     emulate -L zsh
     local -a wl names aliases slots
@@ -499,6 +517,17 @@ __netsh_candidates() {
     done
 }
 
+# __netsh_served NETSH: the names `NETSH -j list` shows, one a line
+__netsh_served() {
+    emulate -L zsh
+    local json
+    json=$($1 -j list 2>/dev/null) || return 0
+    while [[ $json =~ '"name": *"([^"]*)"' ]]; do
+        print -r -- $match[1]
+        json=${json[MEND+1,-1]}
+    done
+}
+
 _netsh() {
     local -a __netsh_described __netsh_plain found
     local __netsh_source ret=1
@@ -509,6 +538,7 @@ _netsh() {
     file) _files && ret=0 ;;
     hostdev) found=(/sys/class/net/*(N:t)); (( $#found )) && compadd -a found && ret=0 ;;
     netns) found=(/run/netns/*(N:t)); (( $#found )) && compadd -a found && ret=0 ;;
+    served) found=(${(f)"$(__netsh_served $words[1])"}); (( $#found )) && compadd -a found && ret=0 ;;
     esac
     return ret
 }
@@ -599,7 +629,7 @@ function __netsh_kw
     test (count $hits) -eq 1; and echo $hits[1]
 end
 
-# __netsh_values SPEC CUR: print the values SPEC offers
+# __netsh_values SPEC CUR [NETSH]: print the values SPEC offers
 function __netsh_values
     switch $argv[1]
         case 'c:*'
@@ -612,6 +642,9 @@ function __netsh_values
             end
         case k:file
             __fish_complete_path $argv[2]
+        case k:served
+            command -q $argv[3]; or return 0
+            string match -arg '"name": *"([^"]*)"' -- ($argv[3] -j list 2>/dev/null)
     end
 end
 
@@ -641,7 +674,7 @@ function __netsh_complete
         set -l spec (__netsh_goptarg $w)
         if test -n "$spec"
             if test $i -eq $n
-                __netsh_values $spec $cur
+                __netsh_values $spec $cur $wl[1]
                 return 0
             end
             set i (math $i + 2)
@@ -771,7 +804,7 @@ def _fish_data(nodes: list[NodeSpec], options: list[OptionWords]) -> str:
         "#   __netsh_iscmd   1 when PATH names a command, whose slots are",
         "#   __netsh_slots   kind|dest|keyword|values|help  (kind p positional, r repeating",
         "#                   positional, o option, f flag;",
-        "#                   values c:CHOICE,CHOICE  k:KIND (hostdev netns file)  - nothing offline)",
+        "#                   values c:CHOICE,CHOICE  k:KIND (hostdev netns file served)  - nothing offline)",
         "function __netsh_node",
         "    set -g __netsh_names",
         "    set -g __netsh_aliases",

@@ -6,14 +6,18 @@ then the checked-in scripts are checked against the real tree.  zsh and fish
 tests skip when the shell is missing, and FAIL under NETSH_CI=1 (``make deps``
 installs them).
 """
+import os
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from netsh.completion_gen import SHELLS, generate, main
 from tests.cli.test_complete import mini_grammar
+from tests.cli.test_serve import serving  # noqa: F401  (the fixture)
 from tests.tools import need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,8 +44,9 @@ printf '%s\n' "${COMPREPLY[@]}"
 '''
 
 
-def bash_complete(script: Path, line: str) -> list[str]:
-    out = run([need("bash"), "--norc", "--noprofile", "-c", BASH_DRIVER, "_", str(script), line], cwd=script.parent)
+def bash_complete(script: Path, line: str, env: dict | None = None) -> list[str]:
+    out = run([need("bash"), "--norc", "--noprofile", "-c", BASH_DRIVER, "_", str(script), line],
+              cwd=script.parent, env=env)
     return [w for w in out.split("\n") if w]
 
 
@@ -63,8 +68,9 @@ def zsh_complete(script: Path, line: str) -> list[str]:
     return [c for c in cands if c.startswith(words[-1]) or c.startswith("<")]
 
 
-def fish_complete(script: Path, line: str) -> list[str]:
-    out = run([need("fish"), "--no-config", "-c", 'source $argv[1]; complete -C $argv[2]', str(script), line])
+def fish_complete(script: Path, line: str, env: dict | None = None) -> list[str]:
+    out = run([need("fish"), "--no-config", "-c", 'source $argv[1]; complete -C $argv[2]', str(script), line],
+              env=env)
     return [entry.split("\t")[0] for entry in out.splitlines()]
 
 
@@ -107,6 +113,8 @@ CASES = [
     ("netsh -br", ["-br"]),
     ("netsh -c=a", ["-c=always", "-c=auto"]),
     ("netsh -netns ns1 li", ["link"]),
+    ("netsh -n t li", ["link"]),
+    ("netsh --name t -j li", ["link"]),
 ]
 
 
@@ -149,6 +157,52 @@ def test_hostdev_values_come_from_sys_class_net(mini_scripts):
     assert sorted(bash_complete(mini_scripts["bash"], "netsh link attach ")) == sorted(devs + ["name"])
     assert sorted(fish_complete(mini_scripts["fish"], "netsh link attach ")) == sorted(devs + ["name"])
     assert zsh_complete(mini_scripts["zsh"], "netsh link attach ") == ["name", "<hostdev>"]
+
+
+def netsh_on_path(tmp_path: Path, env: dict) -> dict:
+    """`env` with this tree's netsh first on PATH (the scripts ask the netsh on the line)."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    wrapper = bindir / "netsh"
+    wrapper.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -m netsh \"$@\"\n")
+    wrapper.chmod(0o755)
+    return {**env, "PATH": f"{bindir}:{env.get('PATH', '')}", "PYTHONPATH": str(ROOT)}
+
+
+def zsh_served(script: Path, env: dict) -> list[str]:
+    """The names zsh's _netsh offers after -n (compadd needs compsys, so its helper is called)."""
+    return run([need("zsh"), "-f", "-c", 'source "$1"; __netsh_served netsh', "_", str(script)],
+               env=env).split()
+
+
+def test_served_names_none_running(mini_scripts, tmp_path):
+    env = netsh_on_path(tmp_path, {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path)})
+    assert bash_complete(mini_scripts["bash"], "netsh -n ", env) == []     # run(): stderr empty too
+    assert fish_complete(mini_scripts["fish"], "netsh -n ", env) == []
+    assert zsh_complete(mini_scripts["zsh"], "netsh -n ") == ["<served>"]
+    assert zsh_served(mini_scripts["zsh"], env) == []
+    env["PATH"] = "/nonexistent"                   # no netsh at all: still nothing, quietly
+    assert bash_complete(mini_scripts["bash"], "netsh -n ", env) == []
+    assert fish_complete(mini_scripts["fish"], "netsh -n ", env) == []
+
+
+def test_served_names_offered(serving, tmp_path):  # noqa: F811
+    name = f"compl-{os.getpid()}"
+    served = serving.serve(name, setup=None)
+    try:
+        env = netsh_on_path(tmp_path, serving.env)
+        bash, fish = ROOT / FILES["bash"], ROOT / FILES["fish"]
+        assert bash_complete(bash, "netsh -n ", env) == [name]
+        assert bash_complete(bash, "netsh -j -name comp", env) == [name]
+        assert bash_complete(bash, "netsh -n x", env) == []
+        assert fish_complete(fish, "netsh -n ", env) == [name]
+        assert fish_complete(fish, "netsh --name comp", env) == [name]
+        assert zsh_served(ROOT / FILES["zsh"], env) == [name]
+        assert sorted(bash_complete(bash, f"netsh -n {name} li", env)) == ["link", "list"]
+        assert sorted(fish_complete(fish, f"netsh -n {name} li", env)) == ["link", "list"]
+    finally:
+        stopped = serving.run("-n", name, "shutdown")
+    assert stopped.returncode == 0 and served.wait() == 0, stopped.stderr
 
 
 def test_bash_with_comp_words_only(mini_scripts):
