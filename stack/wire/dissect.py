@@ -61,9 +61,15 @@ class F:
 
 
 class Node:
-    """A field in the tree: name, value, display text, where its bytes are."""
+    """A field in the tree: name, value, display text, where its bytes are.
 
-    __slots__ = ("name", "label", "value", "offset", "length", "mask", "children",
+    Hot dissectors add their fields as rows, ``(f, start, value)`` with optional
+    ``subrows``, ``length`` and ``label`` after it (see `put`); a row becomes a
+    Node only when someone reads `children`, as Wireshark fakes the items of a
+    tree nobody looks at.
+    """
+
+    __slots__ = ("name", "label", "value", "offset", "length", "mask", "_kids", "_rows",
                  "problem", "_show", "_text")
 
     def __init__(self, name: str, label: str, value: Any, offset: int, length: int,
@@ -74,10 +80,19 @@ class Node:
         self.offset = offset
         self.length = length
         self.mask = mask
-        self.children: list[Node] = []
+        self._kids: list[Node] = []
+        self._rows = False          # some of _kids are rows not yet made into nodes
         self.problem: str | None = None
         self._show = show
         self._text = text
+
+    @property
+    def children(self) -> "list[Node]":
+        if self._rows:
+            self._rows = False
+            kids = self._kids
+            kids[:] = [kid if kid.__class__ is not tuple else row_node(*kid) for kid in kids]
+        return self._kids
 
     @property
     def display(self) -> str:
@@ -88,8 +103,14 @@ class Node:
                 value.hex(":") if isinstance(value, (bytes, bytearray)) else str(value))
         return self._text
 
+    def put(self, rows: tuple) -> None:
+        """Add fields as rows: ``(f, start, value[, subrows[, length[, label]]])``, where `start`
+        is the field's offset in the frame, `value` already shifted down by `f.mask`."""
+        self._kids += rows
+        self._rows = True
+
     def add(self, node: "Node") -> "Node":
-        self.children.append(node)
+        self._kids.append(node)
         return node
 
     def field(self, f: F, buf, base: int, show: Callable | None = None) -> "Node":
@@ -99,7 +120,7 @@ class Node:
         if f.mask:
             value = (value & f.mask) >> f.shift
         node = Node(f.name, f.label, value, start, f.size, f.mask, show or f.show)
-        self.children.append(node)
+        self._kids.append(node)
         return node
 
     def text(self, name: str, label: str, text: str, offset: int, length: int, value=None) -> "Node":
@@ -131,6 +152,14 @@ class Node:
         return row
 
 
+def row_node(f: F, start: int, value, subrows=(), length=None, label=None) -> Node:
+    node = Node(f.name, f.label if label is None else label, value, start,
+                f.size if length is None else length, f.mask, f.show)
+    if subrows:
+        node.put(subrows)
+    return node
+
+
 class Layer(Node):
     """A protocol's header: a node whose children are its fields."""
 
@@ -143,6 +172,8 @@ class Layer(Node):
     def display(self) -> str:
         return self.label
 
+
+DATA = F("data.data", "Data", 0, 0, show=bytes.hex)
 
 _NO_CHILDREN: list = []          # shared, never appended to
 
@@ -166,6 +197,9 @@ class _Quiet:
     def add(self, node: "Node") -> "Node":
         return node
 
+    def put(self, rows: tuple) -> None:
+        pass
+
 
 class QuietNode(_Quiet, Node):
     """A field of a summary-only dissection: name, value, where its bytes are; no tree."""
@@ -180,7 +214,8 @@ class QuietNode(_Quiet, Node):
         self._show = show
         self._text = text
         self.problem = None
-        self.children = _NO_CHILDREN
+        self._kids = _NO_CHILDREN
+        self._rows = False
 
 
 def _quiet_field(f: F, buf, base: int, show=None) -> QuietNode:
@@ -197,7 +232,7 @@ class QuietLayer(_Quiet, Layer):
 
     def __init__(self, name: str, label: str, offset: int, length: int):
         super().__init__(name, label, offset, length)
-        self.children = _NO_CHILDREN
+        self._kids = _NO_CHILDREN
 
 
 class Dissection:
@@ -303,7 +338,8 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
         if fn is None:
             if off < end:
                 layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
-                layer.text("data.data", "Data", d.buf[off:end].hex(), off, end - off)
+                if d.tree:
+                    layer.put(((DATA, off, d.buf[off:end], (), end - off),))
                 if not d.protocol:
                     d.protocol = "DATA"
             break

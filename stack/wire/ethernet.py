@@ -65,8 +65,8 @@ def show_ethertype(value: int) -> str:
     return f"{ETHERTYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})"
 
 
-DST = F("eth.dst", "Destination", 0, 6)
-SRC = F("eth.src", "Source", 6, 6)
+DST = F("eth.dst", "Destination", 0, 6, show=mac_to_str)
+SRC = F("eth.src", "Source", 6, 6, show=mac_to_str)
 TYPE = F("eth.type", "Type", 12, 2, show=show_ethertype)
 LEN = F("eth.len", "Length", 12, 2)
 
@@ -77,17 +77,16 @@ def dissect_ethernet(d, off: int, end: int):
     layer = d.layer("eth", "Ethernet II", off, min(HEADER_LEN, end - off))
     if d.short(layer, HEADER_LEN, end - off, "Ethernet header"):
         return None
-    dst, src = buf[off:off + 6], buf[off + 6:off + 12]
-    for f, mac in ((DST, dst), (SRC, src)):
-        layer.text(f.name, f.label, mac_to_str(mac), off + f.offset, 6, value=bytes(mac))
-    d.source, d.destination = mac_to_str(src), mac_to_str(dst)
-    value = TYPE.read(buf, off)
+    dst, src, value = HEADER.unpack_from(buf, off)
+    d.source, d.destination = MAC_TEXT[src], MAC_TEXT[dst]
     if value <= 1500:                       # IEEE 802.3 length field
         layer.label = "IEEE 802.3 Ethernet"
-        layer.field(LEN, buf, off)
+        if d.tree:
+            layer.put(((DST, off, dst), (SRC, off + 6, src), (LEN, off + 12, value)))
         d.protocol = d.protocol or "LLC"
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
-    layer.field(TYPE, buf, off)
+    if d.tree:
+        layer.put(((DST, off, dst), (SRC, off + 6, src), (TYPE, off + 12, value)))
     d.protocol = protocol_name(value)
     return ("ethertype", value, off + HEADER_LEN, end)
 

@@ -30,7 +30,7 @@ UNREACH_TEXT = {
 # --- dissection ------------------------------------------------------------------
 
 from .checksum import ones_sum  # noqa: E402
-from .dissect import F, dissector  # noqa: E402
+from .dissect import F, dissector, row_node  # noqa: E402
 from .skim import DECLINE, skimmer  # noqa: E402
 
 TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", DEST_UNREACH: "Destination unreachable",
@@ -57,6 +57,11 @@ def echo_info(kind: int, ident: int, seq: int, ttl) -> str:
             + (f", ttl={ttl}" if ttl is not None else ""))
 
 
+CSUM_STATUS = F("icmp.checksum.status", "Checksum Status", 2, 2, show=lambda v: CSUM_TEXT[v])
+CSUM_TEXT = ("Bad", "Good", "Unverified")
+DATA = F("data.data", "Data", HEADER_LEN, 0, show=bytes.hex)
+
+
 @dissector("ip.proto", 1)
 def dissect_icmp(d, off: int, end: int):
     buf = d.buf
@@ -64,29 +69,25 @@ def dissect_icmp(d, off: int, end: int):
     d.summarise("ICMP", "")
     if d.short(layer, 4, end - off, "ICMP header"):
         return None
-    kind, code = buf[off], buf[off + 1]
-    layer.field(TYPE, buf, off)
-    layer.field(CODE, buf, off)
-    csum = layer.field(CHECKSUM, buf, off)
-    if not d.can_verify():
-        csum.text("icmp.checksum.status", "Checksum Status", "Unverified", off + 2, 2, value=2)
-    else:
-        good = ones_sum(buf[off:end]) == 0xFFFF
-        csum.text("icmp.checksum.status", "Checksum Status", "Good" if good else "Bad",
-                  off + 2, 2, value=1 if good else 0)
-        if not good:
-            d.problem(csum, "bad checksum")
+    kind, code, csum = buf[off], buf[off + 1], (buf[off + 2] << 8) | buf[off + 3]
+    status = 2 if not d.can_verify() else int(ones_sum(buf[off:end]) == 0xFFFF)
+    csum_row = (CHECKSUM, off + 2, csum, ((CSUM_STATUS, off + 2, status),))
+    if status == 0:                     # a node of its own, to carry the problem
+        csum_row = row_node(*csum_row)
+        d.problem(csum_row, "bad checksum")
+    if d.tree:
+        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
     info = TYPE_NAMES.get(kind, f"Type {kind}")
     if kind in ECHO_LIKE:
         if d.short(layer, HEADER_LEN, end - off, "ICMP echo header"):
             return None
-        layer.field(IDENT, buf, off)
-        layer.field(SEQ, buf, off)
-        d.summarise("ICMP", echo_info(kind, IDENT.read(buf, off), SEQ.read(buf, off), d.ip_ttl))
-        if end > off + HEADER_LEN:
-            data = buf[off + HEADER_LEN:end]
-            layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(), off + HEADER_LEN,
-                       len(data), value=data)
+        ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
+        if d.tree:
+            layer.put(((IDENT, off + 4, ident), (SEQ, off + 6, seq)))
+            if end > off + HEADER_LEN:
+                size = end - off - HEADER_LEN
+                layer.put(((DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),))
+        d.summarise("ICMP", echo_info(kind, ident, seq, d.ip_ttl))
         return None
     if kind == DEST_UNREACH:
         info += f" ({UNREACH_CODES.get(code, f'code {code}')})"

@@ -2,7 +2,7 @@
 import struct
 
 from .checksum import checksum, ones_sum
-from .dissect import F, dissector
+from .dissect import F, dissector, row_node
 from .ethernet import mac_to_str
 from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
@@ -144,18 +144,22 @@ ERRORS = (DEST_UNREACH, PACKET_TOO_BIG, TIME_EXCEEDED, PARAM_PROBLEM)
 MLD = (MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT)
 
 
+CSUM_STATUS = F("icmpv6.checksum.status", "Checksum Status", 2, 2, show=("Bad", "Good", "Unverified").__getitem__)
+
+
 def _checksum(d, layer, buf, off: int, end: int) -> None:
     """Verified over the pseudo-header; not for a cut payload or a packet quoted by an error."""
-    csum = layer.field(CHECKSUM, buf, off)
     if not d.payload_complete or d.net_src is None or d.locked:
-        csum.text("icmpv6.checksum.status", "Checksum Status", "Unverified", off + 2, 2, value=2)
-        return
-    seed = pseudo_header_sum(d.net_src, d.net_dst, end - off, NEXTHDR_ICMP)
-    good = ones_sum(buf[off:end], seed) == 0xFFFF
-    csum.text("icmpv6.checksum.status", "Checksum Status", "Good" if good else "Bad",
-              off + 2, 2, value=1 if good else 0)
-    if not good:
-        d.problem(csum, "bad checksum")
+        status = 2
+    else:
+        seed = pseudo_header_sum(d.net_src, d.net_dst, end - off, NEXTHDR_ICMP)
+        status = int(ones_sum(buf[off:end], seed) == 0xFFFF)
+    row = (CHECKSUM, off + 2, (buf[off + 2] << 8) | buf[off + 3], ((CSUM_STATUS, off + 2, status),))
+    if status == 0:                         # a node of its own, to carry the problem
+        row = row_node(*row)
+        d.problem(row, "bad checksum")
+    if d.tree:
+        layer.put(((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), row))
 
 
 @dissector("ipv6.nxt", NEXTHDR_ICMP)
@@ -166,8 +170,6 @@ def dissect_icmpv6(d, off: int, end: int):
     if d.short(layer, 4, end - off, "ICMPv6 header"):
         return None
     kind, code = buf[off], buf[off + 1]
-    layer.field(TYPE, buf, off)
-    layer.field(CODE, buf, off)
     _checksum(d, layer, buf, off, end)
     info = TYPE_NAMES.get(kind, f"Unknown ({kind})")
     if kind in CODE_NAMES:
@@ -200,14 +202,17 @@ def _error(d, layer, buf, off: int, end: int, info: str):
 def _echo(d, layer, buf, off: int, end: int, info: str):
     if d.short(layer, HEADER_LEN, end - off, "ICMPv6 echo header"):
         return None
-    ident = layer.field(ECHO_ID, buf, off).value
-    seq = layer.field(ECHO_SEQ, buf, off).value
+    ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
+    if d.tree:
+        layer.put(((ECHO_ID, off + 4, ident), (ECHO_SEQ, off + 6, seq)))
+        if end > off + HEADER_LEN:
+            size = end - off - HEADER_LEN
+            layer.put(((ECHO_DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),))
     d.summarise("ICMPv6", echo_info(buf[off], ident, seq, d.ipv6_hlim))
-    if end > off + HEADER_LEN:
-        data = bytes(buf[off + HEADER_LEN:end])
-        layer.text("data.data", f"Data ({len(data)} bytes)", data.hex(":"), off + HEADER_LEN,
-                   len(data), value=data)
     return None
+
+
+ECHO_DATA = F("data.data", "Data", HEADER_LEN, 0)
 
 
 ECHO_FIELDS = struct.Struct("!HH")

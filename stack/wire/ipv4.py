@@ -1,9 +1,10 @@
 """IPv4 header (RFC 791): offsets, validation and a builder."""
 import socket
 import struct
+from dataclasses import replace
 
 from .checksum import checksum, ones_sum
-from .dissect import F, dissector
+from .dissect import F, dissector, row_node
 from .skim import DECLINE, TextCache, skimmer, table
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
@@ -150,37 +151,50 @@ def _options(d, layer, buf, start: int, end: int) -> None:
         pos += length
 
 
+# How the tree shows what the fast path reads
+HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")      # its value in bytes, as tshark's
+FRAG_OFFSET_UNITS = replace(FRAG_OFFSET, show=lambda v: f"{v} ({v * 8} bytes)")
+PROTO_NAMED = replace(PROTO, show=_show_proto)
+SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
+DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
+CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=lambda v: "Good" if v else "Bad")
+
+
+def _fixed_rows(off: int, fields: tuple, checksum_status: tuple) -> tuple:
+    vihl, tos, total, ident, frag, ttl, proto, csum, src, dst = fields
+    flags = frag >> 13
+    return ((VERSION, off, vihl >> 4), (HDR_LEN_BYTES, off, (vihl & 15) * 4),
+            (DSFIELD, off + 1, tos, ((DSCP, off + 1, tos >> 2), (ECN, off + 1, tos & 3))),
+            (TOTAL_LEN, off + 2, total), (IDENT, off + 4, ident),
+            (FLAGS, off + 6, flags, ((FLAG_RB, off + 6, flags >> 2), (FLAG_DF_F, off + 6, flags >> 1 & 1),
+                                     (FLAG_MF_F, off + 6, flags & 1))),
+            (FRAG_OFFSET_UNITS, off + 6, frag & FRAG_MASK), (TTL, off + 8, ttl), (PROTO_NAMED, off + 9, proto),
+            (CHECKSUM, off + 10, csum, checksum_status), (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
+
+
 @dissector("ethertype", 0x0800)
 def dissect_ipv4(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("ip", "Internet Protocol Version 4", off, min(MIN_LEN, end - off))
     if d.short(layer, MIN_LEN, end - off, "IPv4 header"):
         return None
-    layer.field(VERSION, buf, off)
-    ihl = HDR_LEN.read(buf, off) * 4
-    hdr = layer.text(HDR_LEN.name, HDR_LEN.label, f"{ihl} bytes ({ihl // 4})", off, 1, value=ihl)
-    hdr.mask = HDR_LEN.mask
-    version = VERSION.read(buf, off)
-    ds = layer.field(DSFIELD, buf, off)
-    ds.field(DSCP, buf, off)
-    ds.field(ECN, buf, off)
-    for f in (TOTAL_LEN, IDENT):
-        layer.field(f, buf, off)
-    flags = layer.field(FLAGS, buf, off)
-    for f in (FLAG_RB, FLAG_DF_F, FLAG_MF_F):
-        flags.field(f, buf, off)
-    layer.field(FRAG_OFFSET, buf, off, show=lambda v: f"{v} ({v * 8} bytes)")
-    layer.field(TTL, buf, off)
+    fields = HEADER.unpack_from(buf, off)
+    vihl, _, total, ident, frag, ttl, proto, _, src, dst = fields
+    version, ihl = vihl >> 4, (vihl & 15) * 4
+    checked = version == 4 and ihl >= MIN_LEN and ihl <= end - off
+    good = checked and ones_sum(buf[off:off + ihl]) == 0xFFFF
+    bad_csum = None
+    if d.tree or (checked and not good):
+        rows = _fixed_rows(off, fields, ((CSUM_STATUS, off + 10, int(good)),) if checked else ())
+        if checked and not good:            # a node of its own, to carry the problem
+            bad_csum = row_node(*rows[9])
+            rows = rows[:9] + (bad_csum,) + rows[10:]
+        layer.put(rows)
     if d.ip_ttl is None:
-        d.ip_ttl = buf[off + 8]
-    layer.field(PROTO, buf, off, show=_show_proto)
-    csum = layer.field(CHECKSUM, buf, off)
-    src, dst = bytes(buf[off + 12:off + 16]), bytes(buf[off + 16:off + 20])
-    layer.text("ip.src", SRC.label, addr_to_str(src), off + 12, 4, value=src)
-    layer.text("ip.dst", DST.label, addr_to_str(dst), off + 16, 4, value=dst)
+        d.ip_ttl = ttl
     d.net_src, d.net_dst = src, dst
     if not d.locked:                    # a packet quoted in an ICMP error keeps the error's columns
-        d.source, d.destination = addr_to_str(src), addr_to_str(dst)
+        d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv4"
     if version != 4 or ihl < MIN_LEN:
         d.problem(layer, f"malformed: version {version}, header length {ihl}")
@@ -189,14 +203,10 @@ def dissect_ipv4(d, off: int, end: int):
     layer.length = min(ihl, end - off)
     if d.short(layer, ihl, end - off, "IPv4 header with options"):
         return None
-    good = ones_sum(buf[off:off + ihl]) == 0xFFFF
-    csum.text("ip.checksum.status", "Header checksum status", "Good" if good else "Bad",
-              off + 10, 2, value=1 if good else 0)
-    if not good:
-        d.problem(csum, "bad checksum")
+    if bad_csum is not None:
+        d.problem(bad_csum, "bad checksum")
     if ihl > MIN_LEN:
         _options(d, layer, buf, off + MIN_LEN, off + ihl)
-    total = TOTAL_LEN.read(buf, off)
     if total < ihl:
         d.problem(layer, f"malformed: total length {total} < header length {ihl}")
         return None
@@ -205,15 +215,15 @@ def dissect_ipv4(d, off: int, end: int):
     if off + total > end and not d.cut:
         d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
     # an L4 checksum covers the whole datagram: not checkable in one fragment of it
-    fragmented = bool(FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off))
-    d.payload_complete = off + total <= end and not fragmented
+    fragment = frag & (FLAG_MF | FRAG_MASK)
+    d.payload_complete = off + total <= end and not fragment
     if off + total < end:
         d.claim(off + total)
-    if FRAG_OFFSET.read(buf, off) or FLAG_MF_F.read(buf, off):
-        d.info = d.info or fragment_info(buf[off + 9], FRAG_OFFSET.read(buf, off) * 8, IDENT.read(buf, off))
-        if FRAG_OFFSET.read(buf, off):
+    if fragment:
+        d.info = d.info or fragment_info(proto, (frag & FRAG_MASK) * 8, ident)
+        if frag & FRAG_MASK:
             return None
-    return ("ip.proto", buf[off + 9], off + ihl, payload_end)
+    return ("ip.proto", proto, off + ihl, payload_end)
 
 
 @skimmer("ethertype", 0x0800)

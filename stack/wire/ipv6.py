@@ -1,6 +1,7 @@
 """IPv6 header (RFC 8200) and its extension headers: offsets, a builder, dissection."""
 import ipaddress
 import struct
+from dataclasses import replace
 
 from .dissect import F, dissector
 from .ethernet import dissect_ethernet
@@ -144,8 +145,20 @@ def add_address(node, name: str, label: str, buf, pos: int):
     return node.text(name, label, addr_to_str(addr), pos, 16, value=addr)
 
 
+SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
+DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
+
+
 def _fixed_header(d, layer, buf, off: int, end: int) -> bool:
     """Add the fields of the 40-byte header that were captured; True when all are there and sane."""
+    if end - off >= HEADER_LEN and buf[off] >> 4 == 6:
+        if d.tree:
+            vcf, plen, nxt, hlim, src, dst = HEADER.unpack_from(buf, off)
+            tclass = (vcf >> 20) & 0xFF
+            layer.put(((VERSION, off, 6), (TCLASS, off, tclass, ((DSCP, off, tclass >> 2), (ECN, off, tclass & 3))),
+                       (FLOW, off + 1, vcf & 0xFFFFF), (PLEN, off + 4, plen), (NXT, off + 6, nxt),
+                       (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst)))
+        return True
     for f in (VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST):
         if off + f.offset + f.size > end:
             d.short(layer, HEADER_LEN, end - off, "IPv6 header")
@@ -314,14 +327,22 @@ def add_raw(node, name: str, label: str, buf, start: int, stop: int):
     return node.text(name, label, data.hex(":"), start, len(data), value=data)
 
 
+FRAGMENT = F("ipv6.fraghdr", "Fragment Header for IPv6", 0, FRAG_HEADER_LEN, show=lambda v: v)
+
+
 def _fragment(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
     label = "Fragment Header for IPv6"
-    hdr = layer.text("ipv6.fraghdr", label, label, pos, min(FRAG_HEADER_LEN, end - pos))
-    if not _fits(d, hdr, pos, FRAG_HEADER_LEN, stop, end, label):
+    if pos + FRAG_HEADER_LEN > min(stop, end):
+        hdr = layer.text("ipv6.fraghdr", label, label, pos, min(FRAG_HEADER_LEN, end - pos))
+        _fits(d, hdr, pos, FRAG_HEADER_LEN, stop, end, label)
         return None
-    values = [hdr.field(f, buf, pos).value
-              for f in (FRAG_NXT, FRAG_RESERVED, FRAG_OFFSET, FRAG_RESERVED_BITS, FRAG_MORE, FRAG_IDENT)]
-    chain.frag_offset, chain.frag_more, chain.frag_ident = values[2] * 8, bool(values[4]), values[5]
+    nxt, reserved, offset_more, ident = FRAG_HEADER.unpack_from(buf, pos)
+    if d.tree:
+        layer.put(((FRAGMENT, pos, label, ((FRAG_NXT, pos, nxt), (FRAG_RESERVED, pos + 1, reserved),
+                                           (FRAG_OFFSET, pos + 2, offset_more >> 3),
+                                           (FRAG_RESERVED_BITS, pos + 2, (offset_more >> 1) & 3),
+                                           (FRAG_MORE, pos + 2, offset_more & 1), (FRAG_IDENT, pos + 4, ident))),))
+    chain.frag_offset, chain.frag_more, chain.frag_ident = offset_more & 0xFFF8, bool(offset_more & 1), ident
     return FRAG_HEADER_LEN
 
 
@@ -398,13 +419,17 @@ def dissect_ipv6(d, off: int, end: int):
     return ("ipv6.nxt", nxt, pos, payload_end)
 
 
+RAW_DATA = F("data.data", "Data", 0, 0)
+
+
 def _later_fragment(d, nxt: int, chain: _Chain, buf, pos: int, stop: int):
     """A fragment other than the first holds no upper-layer header: it is data."""
     if not d.locked:
         d.info = fragment_info(chain.frag_offset, chain.frag_more, chain.frag_ident, nxt)
     if pos < stop:
         layer = d.layer("data", f"IPv6 fragment ({stop - pos} bytes)", pos, stop - pos)
-        add_raw(layer, "data.data", "Data", buf, pos, stop)
+        if d.tree:
+            layer.put(((RAW_DATA, pos, buf[pos:stop], (), stop - pos),))
     return None
 
 

@@ -7,12 +7,13 @@ the Info column therefore matches tshark run with
 `-o tcp.relative_sequence_numbers:FALSE`.
 """
 import struct
+from dataclasses import replace
 
 from .checksum import checksum
-from .dissect import F, Node, dissector
+from .dissect import F, Node, dissector, row_node
 from .skim import DECLINE, skimmer
-from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_UNVERIFIED, calculated_checksum, checksum_status, next_port,
-                  pseudo_header_sum, reported_end, skim_next, verify)
+from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_STATUS, CSUM_UNVERIFIED, calculated_checksum, checksum_row, next_port,
+                  pseudo_header_sum, reported_end, segment_sum, skim_next, verify)
 
 # source port, destination port, seq, ack, data offset + flags, window, checksum, urgent pointer
 HEADER = struct.Struct("!HHIIHHHH")
@@ -143,8 +144,15 @@ OPTION_WORDS = {
 }
 
 
+_FLAGS_STR: dict[int, str] = {}
+
+
 def flags_str(flags: int) -> str:
-    return "".join(letter if flags & (0x800 >> i) else "\u00b7" for i, letter in enumerate(FLAG_LETTERS))
+    text = _FLAGS_STR.get(flags)
+    if text is None:
+        text = _FLAGS_STR[flags] = "".join(letter if flags & (0x800 >> i) else "\u00b7"
+                                           for i, letter in enumerate(FLAG_LETTERS))
+    return text
 
 
 def _u(buf, off: int, size: int) -> int:
@@ -217,9 +225,71 @@ def _experimental(opt: Node, buf, pos: int, length: int, info: list) -> None:
                          length - 4))
 
 
+OPTION_KIND = F("tcp.option_kind", "Kind", 0, 1)
+OPTION_LEN = F("tcp.option_len", "Length", 1, 1)
+OPTIONS = F("tcp.options", "Options", 0, 0)
+OPTION_FIELDS = {kind: F(name, f"TCP Option - {label}", 0, 0) for kind, (name, label) in OPTION_NAMES.items()}
+MSS_VAL = F("tcp.options.mss_val", "MSS Value", 2, 2)
+WSCALE_SHIFT = F("tcp.options.wscale.shift", "Shift count", 2, 1)
+WSCALE_MULTIPLIER = F("tcp.options.wscale.multiplier", "Multiplier", 2, 1)
+SACK_LE = F("tcp.options.sack_le", "TCP SACK Left Edge", 0, 4)
+SACK_RE = F("tcp.options.sack_re", "TCP SACK Right Edge", 4, 4)
+SACK_COUNT = F("tcp.options.sack.count", "TCP SACK Count", 0, 0)
+TSVAL = F("tcp.options.timestamp.tsval", "Timestamp value", 2, 4)
+TSECR = F("tcp.options.timestamp.tsecr", "Timestamp echo reply", 6, 4)
+
+
+def _sack_rows(buf, pos: int, length: int) -> tuple:
+    edges = tuple(row for edge in range(pos + 2, pos + length, 8)
+                  for row in ((SACK_LE, edge, _u(buf, edge, 4)), (SACK_RE, edge + 4, _u(buf, edge + 4, 4))))
+    return edges + ((SACK_COUNT, pos, (length - 2) // 8, (), length),)
+
+
+# The fields inside the everyday options, as rows
+OPTION_ROWS = {
+    OPT_MSS: lambda buf, pos, length: ((MSS_VAL, pos + 2, _U16.unpack_from(buf, pos + 2)[0]),),
+    OPT_WSCALE: lambda buf, pos, length: ((WSCALE_SHIFT, pos + 2, buf[pos + 2]),
+                                          (WSCALE_MULTIPLIER, pos + 2, 1 << min(buf[pos + 2], 14))),
+    OPT_SACK_PERM: lambda buf, pos, length: (),
+    OPT_SACK: _sack_rows,
+    OPT_TIMESTAMP: lambda buf, pos, length: ((TSVAL, pos + 2, _TWO_U32.unpack_from(buf, pos + 2)[0]),
+                                             (TSECR, pos + 6, _TWO_U32.unpack_from(buf, pos + 2)[1])),
+}
+
+
+def _option_rows(buf, pos: int, stop: int, info: list) -> list | None:
+    """Rows of the options in buf[pos:stop] when all are well-formed everyday ones (NOP, MSS, window
+    scale, SACK, timestamps), their Info words added to `info`; None for anything else."""
+    rows, words = [], []
+    while pos < stop:
+        kind = buf[pos]
+        if kind == OPT_NOP:
+            rows.append((OPTION_FIELDS[OPT_NOP], pos, buf[pos:pos + 1], ((OPTION_KIND, pos, OPT_NOP),), 1))
+            pos += 1
+            continue
+        fields = OPTION_ROWS.get(kind)
+        if fields is None or pos + 1 >= stop:
+            return None
+        length = buf[pos + 1]
+        if pos + length > stop or length not in OPTION_LENGTHS[kind]:
+            return None
+        words.append(OPTION_WORDS[kind](buf, pos, length))
+        rows.append((OPTION_FIELDS[kind], pos, buf[pos:pos + length],
+                     ((OPTION_KIND, pos, kind), (OPTION_LEN, pos + 1, length)) + fields(buf, pos, length), length))
+        pos += length
+    info += words
+    return rows
+
+
 def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: list) -> None:
     """The options in buf[start:end], of which those before `captured` are there to read."""
     stop = min(end, captured)
+    if stop == end:
+        rows = _option_rows(buf, start, stop, info)
+        if rows is not None:
+            if d.tree:
+                layer.put(((OPTIONS, start, buf[start:stop], rows, stop - start, f"Options: ({end - start} bytes)"),))
+            return
     opts = layer.add(Node("tcp.options", f"Options: ({end - start} bytes)", bytes(buf[start:stop]),
                           start, stop - start))
     pos = start
@@ -250,37 +320,36 @@ def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: lis
         pos += length
 
 
-def _checksum(d, layer: Node, off: int, end: int, hdr_len: int) -> int:
-    """Add the checksum field and its status; returns the status."""
+CALCULATED = F("tcp.checksum_calculated", "Calculated Checksum", 16, 2, show=_hex(4))
+STATUS = F("tcp.checksum.status", "Checksum Status", 16, 2, show=CSUM_STATUS.__getitem__)
+HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")       # its value in bytes, as tshark's
+SEG_LEN = F("tcp.len", "TCP Segment Len", 0, 0)
+FLAG_STR = F("tcp.flags.str", "TCP Flags", 12, 2)
+PAYLOAD = F("tcp.payload", "TCP payload", 0, 0)
+
+
+def _checksum(d, off: int, end: int, hdr_len: int, csum: int) -> tuple:
+    """(status, the checksum field's row)."""
     if d.net_src is None or not d.payload_complete or end - off < hdr_len:
-        status = CSUM_UNVERIFIED
+        status, calculated = CSUM_UNVERIFIED, None
     else:
-        status = CSUM_GOOD if verify(d.buf, off, end - off, d.net_src, d.net_dst, PROTO_TCP) else CSUM_BAD
-    calculated = None
-    if status in (CSUM_GOOD, CSUM_BAD):
-        calculated = calculated_checksum(d.buf, off, end - off, d.net_src, d.net_dst, PROTO_TCP, OFF_CSUM)
-    checksum_status(d, layer.field(CHECKSUM, d.buf, off), status, off + OFF_CSUM, "tcp", calculated)
-    return status
+        total = segment_sum(d.buf, off, end - off, d.net_src, d.net_dst, PROTO_TCP)
+        status, calculated = (CSUM_GOOD if total == 0xFFFF else CSUM_BAD), calculated_checksum(total, csum)
+    return status, checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
 
 
-def _flags(layer: Node, buf, off: int, flags: int) -> None:
-    node = layer.field(FLAGS, buf, off)
-    node.add(Node(FLAG_RES.name, FLAG_RES.label, int(bool(flags & RESERVED)), off + 12, 2, RESERVED))
-    for f in FLAG_FIELDS:
-        node.field(f, buf, off)
-    node.add(Node("tcp.flags.str", "TCP Flags", flags_str(flags), off + 12, 2))
+def _flag_rows(off: int, flags: int) -> tuple:
+    at = off + 12
+    return ((FLAG_RES, at, int(bool(flags & RESERVED))),
+            *[(f, at, (flags & f.mask) >> f.shift) for f in FLAG_FIELDS],
+            (FLAG_STR, at, flags_str(flags)))
 
 
-def _numbers(layer: Node, buf, off: int, hdr_len: int, seg_len: int) -> Node:
+def _number_rows(off: int, fields: tuple, hdr_len: int, seg_len: int) -> tuple:
     """Ports, segment length, sequence numbers and header length (what even a bogus header shows)."""
-    layer.field(SRCPORT, buf, off)
-    layer.field(DSTPORT, buf, off)
-    layer.add(Node("tcp.len", "TCP Segment Len", seg_len, off, 0))
-    layer.field(SEQ_RAW, buf, off)
-    if hdr_len >= HEADER_LEN:
-        layer.field(ACK_RAW, buf, off)
-    return layer.add(Node(HDR_LEN.name, HDR_LEN.label, hdr_len, off + 12, 1, HDR_LEN.mask,
-                          lambda v: f"{v} bytes ({v // 4})"))
+    sport, dport, seq, ack = fields[:4]
+    rows = ((SRCPORT, off, sport), (DSTPORT, off + 2, dport), (SEG_LEN, off, seg_len), (SEQ_RAW, off + 4, seq))
+    return rows + ((ACK_RAW, off + 8, ack),) if hdr_len >= HEADER_LEN else rows
 
 
 @dissector("ip.proto", PROTO_TCP)
@@ -295,22 +364,26 @@ def dissect_tcp(d, off: int, end: int):
                 layer.field(f, buf, off)
         d.short(layer, HEADER_LEN, end - off, "TCP header")
         return None
-    sport, dport, seq, ack, off_flags, window, _, urgent = HEADER.unpack_from(buf, off)
+    fields = HEADER.unpack_from(buf, off)
+    sport, dport, seq, ack, off_flags, window, csum, urgent = fields
     hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
     seg_len = reported_end(d, end) - off - hdr_len       # from the IP length, also past a snaplen cut
-    hdr_node = _numbers(layer, buf, off, hdr_len, seg_len)
+    numbers = _number_rows(off, fields, hdr_len, seg_len)
+    hdr_row = (HDR_LEN_BYTES, off + 12, hdr_len)
     layer.label = (f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {seq}"
                    + (f", Ack: {ack}" if flags & ACK else "") + f", Len: {seg_len}")
     head = head_text(sport, dport, flags, seq, ack, window)
     if hdr_len < HEADER_LEN:
+        hdr_node = row_node(*hdr_row)
+        layer.put(numbers + (hdr_node,))
         d.problem(hdr_node, f"malformed: header length {hdr_len} < {HEADER_LEN}")
         d.summarise("TCP", f"{head}, bogus TCP header length ({hdr_len}, must be at least {HEADER_LEN})")
         return None
-    _flags(layer, buf, off, flags)
-    layer.field(WINDOW, buf, off)
-    bad = _checksum(d, layer, off, end, hdr_len) == CSUM_BAD
-    layer.field(URGENT, buf, off)
-    info = info_text(head, bad, flags, urgent, seg_len)
+    status, csum_row = _checksum(d, off, end, hdr_len, csum)
+    if d.tree:
+        layer.put(numbers + (hdr_row, (FLAGS, off + 12, flags, _flag_rows(off, flags)), (WINDOW, off + 14, window),
+                             csum_row, (URGENT, off + 18, urgent)))
+    info = info_text(head, status == CSUM_BAD, flags, urgent, seg_len)
     layer.length = min(hdr_len, end - off)
     words = [info]
     if hdr_len > HEADER_LEN:
@@ -322,7 +395,8 @@ def dissect_tcp(d, off: int, end: int):
     if end <= off + hdr_len:
         return None
     start = off + hdr_len
-    layer.add(Node("tcp.payload", "TCP payload", bytes(buf[start:end]), start, end - start))
+    if d.tree:
+        layer.put(((PAYLOAD, start, buf[start:end], (), end - start),))
     return (*next_port("tcp.port", sport, dport), start, end)
 
 

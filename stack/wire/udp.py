@@ -2,7 +2,7 @@
 import struct
 
 from .checksum import checksum, ones_sum
-from .dissect import DISSECTORS, F, Node, dissector
+from .dissect import DISSECTORS, F, dissector, row_node
 from .skim import DECLINE, skimmer, table
 
 HEADER = struct.Struct("!HHHH")        # source port, destination port, length, checksum
@@ -50,9 +50,23 @@ def fill_checksum(buf, off: int, length: int, src, dst) -> None:
     buf[off + OFF_CSUM:off + OFF_CSUM + 2] = csum.to_bytes(2, "big")
 
 
+def segment_sum(buf, off: int, length: int, src, dst, proto: int = PROTO_UDP) -> int:
+    """The ones_sum of the segment at buf[off:off+length] with its pseudo-header (0xffff when it is correct)."""
+    return ones_sum(buf[off:off + length], pseudo_header_sum(src, dst, proto, length))
+
+
 def verify(buf, off: int, length: int, src, dst, proto: int = PROTO_UDP) -> bool:
     """True if the segment at buf[off:off+length] sums to 0xffff with its pseudo-header."""
-    return ones_sum(buf[off:off + length], pseudo_header_sum(src, dst, proto, length)) == 0xFFFF
+    return segment_sum(buf, off, length, src, dst, proto) == 0xFFFF
+
+
+def calculated_checksum(total: int, csum: int) -> int:
+    """The checksum a segment should carry, from its `segment_sum` (`total`, its field `csum` included).
+
+    The field is a 16-bit word at an even offset, so it adds exactly `csum` modulo 0xffff; the
+    pseudo-header keeps the rest nonzero, which ones_sum then writes as 0xffff rather than 0.
+    """
+    return ~((total - csum) % 0xFFFF or 0xFFFF) & 0xFFFF
 
 
 # --- dissection ------------------------------------------------------------------
@@ -63,22 +77,15 @@ CSUM_STATUS = {CSUM_BAD: "Bad", CSUM_GOOD: "Good", CSUM_UNVERIFIED: "Unverified"
                CSUM_NOT_PRESENT: "Not present", CSUM_ILLEGAL: "Illegal"}
 
 
-def checksum_status(d, node, status: int, off: int, prefix: str, calculated: int | None = None) -> None:
-    """Add `prefix`.checksum.status (and _calculated) under the checksum `node`; Bad and Illegal are problems."""
-    if calculated is not None:
-        node.add(Node(f"{prefix}.checksum_calculated", "Calculated Checksum", calculated, off, 2, show=_hex4))
-    node.text(f"{prefix}.checksum.status", "Checksum Status", CSUM_STATUS[status], off, 2, value=status)
-    if status == CSUM_BAD:
-        d.problem(node, f"bad checksum, should be 0x{calculated:04x}")
-    elif status == CSUM_ILLEGAL:
-        d.problem(node, "illegal checksum 0")
-
-
-def calculated_checksum(buf, off: int, length: int, src, dst, proto: int, csum_off: int) -> int:
-    """The checksum the segment at buf[off:off+length] should carry (its own field, at csum_off, as 0)."""
-    seg = bytearray(buf[off:off + length])
-    seg[csum_off:csum_off + 2] = b"\0\0"
-    return checksum(seg, pseudo_header_sum(src, dst, proto, length))
+def checksum_row(d, f: F, calculated_f: F, status_f: F, start: int, csum: int, status: int, calculated) -> tuple:
+    """The checksum field's row, with the calculated value (when there is one) and the status under it;
+    a node when Bad or Illegal, to carry the problem."""
+    status_row = (status_f, start, status)
+    row = (f, start, csum, (status_row,) if calculated is None else ((calculated_f, start, calculated), status_row))
+    if status == CSUM_BAD or status == CSUM_ILLEGAL:
+        row = row_node(*row)
+        d.problem(row, f"bad checksum, should be 0x{calculated:04x}" if status == CSUM_BAD else "illegal checksum 0")
+    return row
 
 
 def reported_end(d, end: int) -> int:
@@ -106,6 +113,12 @@ def next_port(table: str, sport: int, dport: int) -> tuple:
     return (table, low)
 
 
+CSUM_INFO = {CSUM_BAD: " [UDP CHECKSUM INCORRECT]", CSUM_ILLEGAL: " [ILLEGAL CHECKSUM (0)]"}
+CALCULATED = F("udp.checksum_calculated", "Calculated Checksum", 6, 2, show=_hex4)
+STATUS = F("udp.checksum.status", "Checksum Status", 6, 2, show=CSUM_STATUS.__getitem__)
+PAYLOAD = F("udp.payload", "Payload", HEADER_LEN, 0)
+
+
 @dissector("ip.proto", PROTO_UDP)
 @dissector("ipv6.nxt", PROTO_UDP)
 def dissect_udp(d, off: int, end: int):
@@ -118,53 +131,47 @@ def dissect_udp(d, off: int, end: int):
     if d.udp_ports is None:
         d.udp_ports = (sport, dport)
     layer.label = f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
-    layer.field(SRCPORT, buf, off)
-    layer.field(DSTPORT, buf, off)
-    length_node = layer.field(LENGTH, buf, off)
+    length_row = (LENGTH, off + 4, length)
     if length < HEADER_LEN:
-        d.problem(length_node, f"malformed: length {length} < {HEADER_LEN}")
+        length_row = row_node(*length_row)
+        layer.put(((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row))
+        d.problem(length_row, f"malformed: length {length} < {HEADER_LEN}")
         d.summarise("UDP", f"{sport} \u2192 {dport} [BAD UDP LENGTH {length} < {HEADER_LEN}]")
         return None
     have = reported_end(d, end) - off
     note = ""
     if length > have and not is_fragment(d, end):   # tshark still hands what there is on
-        d.problem(length_node, f"malformed: length {length} > IP payload length {have}")
+        length_row = row_node(*length_row)
+        d.problem(length_row, f"malformed: length {length} > IP payload length {have}")
         note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
-    status = _checksum(d, layer, off, csum, length, have)
+    status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst)
+    csum_row = checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
     d.summarise("UDP", info_text(sport, dport, length, status, note))
     payload_end = end if length > have else min(end, off + length)
+    if d.tree:
+        layer.put(((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row, csum_row))
+        if payload_end > off + HEADER_LEN:
+            layer.put(((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (),
+                        payload_end - off - HEADER_LEN),))
     if payload_end <= off + HEADER_LEN:
         return None
-    layer.add(Node("udp.payload", "Payload", bytes(buf[off + HEADER_LEN:payload_end]), off + HEADER_LEN,
-                   payload_end - off - HEADER_LEN))
     table, port = next_port("udp.port", sport, dport)
     return (table, port, off + HEADER_LEN, payload_end)
-
-
-CSUM_INFO = {CSUM_BAD: " [UDP CHECKSUM INCORRECT]", CSUM_ILLEGAL: " [ILLEGAL CHECKSUM (0)]"}
 
 
 def info_text(sport: int, dport: int, length: int, status: int, note: str = "") -> str:
     return f"{sport} \u2192 {dport}{note} Len={length - HEADER_LEN}" + CSUM_INFO.get(status, "")
 
 
-def checksum_verdict(buf, off: int, csum: int, length: int, have: int, src, dst) -> int:
-    """The status of a datagram's checksum, given `have` bytes of IP payload from `off`."""
+def checksum_verdict(buf, off: int, csum: int, length: int, have: int, src, dst) -> tuple:
+    """The status of a datagram's checksum, given `have` bytes of IP payload from `off`,
+    and the checksum it should carry when that could be computed (else None)."""
     if csum == 0:           # optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 8.1)
-        return CSUM_NOT_PRESENT if src is None or len(src) == 4 else CSUM_ILLEGAL
+        return (CSUM_NOT_PRESENT if src is None or len(src) == 4 else CSUM_ILLEGAL), None
     if src is None or length > have or off + length > len(buf):     # not all of it captured
-        return CSUM_UNVERIFIED
-    return CSUM_GOOD if verify(buf, off, length, src, dst) else CSUM_BAD
-
-
-def _checksum(d, layer, off: int, csum: int, length: int, have: int) -> int:
-    """Add the checksum field and its status; returns the status."""
-    status = checksum_verdict(d.buf, off, csum, length, have, d.net_src, d.net_dst)
-    calculated = None
-    if status in (CSUM_GOOD, CSUM_BAD):
-        calculated = calculated_checksum(d.buf, off, length, d.net_src, d.net_dst, PROTO_UDP, OFF_CSUM) or 0xFFFF
-    checksum_status(d, layer.field(CHECKSUM, d.buf, off), status, off + OFF_CSUM, "udp", calculated)
-    return status
+        return CSUM_UNVERIFIED, None
+    total = segment_sum(buf, off, length, src, dst)
+    return (CSUM_GOOD if total == 0xFFFF else CSUM_BAD), calculated_checksum(total, csum) or 0xFFFF
 
 
 def skim_next(s, name: str, sport: int, dport: int, start: int, end: int):
@@ -188,7 +195,7 @@ def skim_udp(s, off: int, end: int):
         return DECLINE
     if s.udp_ports is None:
         s.udp_ports = (sport, dport)
-    status = checksum_verdict(s.buf, off, csum, length, have, s.net_src, s.net_dst)
+    status = checksum_verdict(s.buf, off, csum, length, have, s.net_src, s.net_dst)[0]
     s.protocol = "UDP"
     s.info = info_text(sport, dport, length, status)
     payload_end = end if length > have else min(end, off + length)
