@@ -10,11 +10,12 @@ from __future__ import annotations
 import io
 import threading
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static, TabbedContent, TabPane
 
 from netsh.batch import BatchSyntaxError, split_words
@@ -23,8 +24,10 @@ from netsh.render import write
 from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
                              take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
+from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
 
 REFRESH_SECONDS = 0.33
+FOCUS = {"packets-tab": "#packets", "trace": "#trace-list"}     # what a tab's key focuses
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
 
 CSS = """
@@ -44,6 +47,9 @@ Input { border: none; height: 1; padding: 0 1; }
 #hex { width: 74; height: 1fr; overflow-y: auto; }
 #details.-narrow { layout: vertical; }
 #details.-narrow #hex { width: 1fr; }
+#trace-list { height: 1fr; min-height: 4; border-top: solid $primary; }
+#trace-steps { height: 2fr; border-top: solid $primary; padding: 0 1; }
+#trace-empty { padding: 1 2; }
 #output { height: 4; border-top: solid $primary; }
 #command { background: $boost; }
 """
@@ -76,6 +82,8 @@ class Dashboard(App):
         self.capture_running = False
         self.snapshot = None
         self.detail = None                 # the selected packet's full row (layers, bytes)
+        self.trace_records: dict[str, dict] = {}     # by row key, from the last snapshot
+        self.trace_shown = None                      # the record the path pane shows
         self.packet_list: PacketList | None = None
         self.output: RichLog | None = None
         self._command_lock = threading.Lock()
@@ -102,7 +110,10 @@ class Dashboard(App):
             with TabPane("Addresses", id="addresses"):
                 yield DataTable(id="addrs", cursor_type="row")
             with TabPane("Trace", id="trace"):
-                yield Static("no trace records: `trace add count 5` arms one", id="trace-text")
+                yield Static(empty_note({}), id="trace-empty")
+                yield DataTable(id="trace-list", cursor_type="row")
+                with VerticalScroll(id="trace-steps"):
+                    yield Static(id="trace-path")
         yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
         yield Input(placeholder=": a command, as in the shell (help, link show, capture start ...)",
                     id="command")
@@ -115,6 +126,7 @@ class Dashboard(App):
         self.query_one("#counters", DataTable).add_columns("counter", "value", "per second")
         self.query_one("#neigh", DataTable).add_columns("address", "link", "lladdr", "state")
         self.query_one("#addrs", DataTable).add_columns("link", "family", "address", "scope", "state")
+        self.query_one("#trace-list", DataTable).add_columns("No.", "link", "length", "verdict")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)
@@ -176,46 +188,48 @@ class Dashboard(App):
         per_link = {row["ifname"]: link_counters(row) for row in snap.links}
         self.link_rates.update(snap.taken, {f"{name}.{key}": value for name, c in per_link.items()
                                             for key, value in c.items()})
-        table = self.query_one("#links", DataTable)
-        table.clear()
+        rate = self.link_rates.rate
+        rows = {}
         for row in snap.links:
             name, c = row["ifname"], per_link[row["ifname"]]
-            rate = self.link_rates.rate
             drops = c["rx_dropped"] + c["tx_dropped"]
-            table.add_row(name, row.get("operstate", ""), str(row.get("mtu", "")), link_addresses(row),
+            rows[name] = (name, row.get("operstate", ""), str(row.get("mtu", "")), link_addresses(row),
                           str(c["rx_packets"]), human_rate(rate.get(f"{name}.rx_packets", 0)),
                           str(c["tx_packets"]), human_rate(rate.get(f"{name}.tx_packets", 0)),
                           Text(str(drops), style="bold red" if drops else ""),
-                          sparkline(self.link_rates.series.get(f"{name}.rx_packets", ())), key=name)
+                          sparkline(self.link_rates.series.get(f"{name}.rx_packets", ())))
+        sync_rows(self.query_one("#links", DataTable), rows)
 
     def _show_counters(self, snap) -> None:
         flat = flat_stats(snap.stats)
         self.stat_rates.update(snap.taken, flat)
-        table = self.query_one("#counters", DataTable)
-        table.clear()
+        rows = {}
         for key, value in flat.items():
             if not value:
                 continue
             moving = self.stat_rates.moving(key)
             style = "bold red" if key.startswith("Drop.") and moving else ("red" if key.startswith("Drop.") else "")
-            table.add_row(Text(key, style=style), str(value),
-                          human_rate(self.stat_rates.rate.get(key, 0.0)) if moving else "", key=key)
+            rows[key] = (Text(key, style=style), str(value),
+                         human_rate(self.stat_rates.rate.get(key, 0.0)) if moving else "")
+        sync_rows(self.query_one("#counters", DataTable), rows)
 
     def _show_neighbours(self, snap) -> None:
-        table = self.query_one("#neigh", DataTable)
-        table.clear()
+        rows = {}
         for row in snap.results.get("neighbours") or []:
             state = row.get("state", [])
-            table.add_row(row.get("dst", ""), row.get("dev", ""), row.get("lladdr", ""),
-                          " ".join(state) if isinstance(state, list) else str(state))
+            rows[f"{row.get('dev', '')} {row.get('dst', '')}"] = (
+                row.get("dst", ""), row.get("dev", ""), row.get("lladdr", ""),
+                " ".join(state) if isinstance(state, list) else str(state))
+        sync_rows(self.query_one("#neigh", DataTable), rows)
 
     def _show_addresses(self, snap) -> None:
-        table = self.query_one("#addrs", DataTable)
-        table.clear()
+        rows = {}
         for row in snap.links:
             for addr in row.get("addr_info", ()):
-                table.add_row(row["ifname"], addr.get("family", ""), f"{addr['local']}/{addr['prefixlen']}",
-                              addr.get("scope", ""), row.get("operstate", ""))
+                address = f"{addr['local']}/{addr['prefixlen']}"
+                rows[f"{row['ifname']} {address}"] = (row["ifname"], addr.get("family", ""), address,
+                                                      addr.get("scope", ""), row.get("operstate", ""))
+        sync_rows(self.query_one("#addrs", DataTable), rows)
 
     def _show_capture(self, snap) -> None:
         status = snap.results.get("capture") or {}
@@ -228,15 +242,33 @@ class Dashboard(App):
 
     def _show_trace(self, snap) -> None:
         data = snap.results.get("trace") or {}
-        records = data.get("records") or []
-        if not records:
+        self.trace_records = {str(rec["number"]): rec for rec in data.get("records") or ()}
+        table = self.query_one("#trace-list", DataTable)
+        following = table.cursor_row >= table.row_count - 1     # on the newest: stay on the newest
+        sync_rows(table, {key: record_row(rec) for key, rec in self.trace_records.items()})
+        if following and table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+        table.border_title = list_title(data)
+        empty = not self.trace_records
+        note = self.query_one("#trace-empty", Static)
+        if empty and note.content != empty_note(data):
+            note.update(empty_note(data))
+        note.display = empty
+        table.display = self.query_one("#trace-steps").display = not empty
+        self._show_trace_path()
+
+    def _show_trace_path(self) -> None:
+        table = self.query_one("#trace-list", DataTable)
+        rec = self.trace_records.get(row_key_at_cursor(table))
+        if rec == self.trace_shown:
             return
-        lines = []
-        for rec in records[-20:]:
-            lines.append(f"#{rec['number']} {rec['link']} {rec['length']} bytes → {rec['verdict'] or 'in progress'}")
-            for step in rec["steps"]:
-                lines.append(f"    {step['layer']:>9} │ {step['text']}")
-        self.query_one("#trace-text", Static).update("\n".join(lines))
+        self.trace_shown = rec
+        self.query_one("#trace-path", Static).update(trace_path(rec) if rec else "")
+        self.query_one("#trace-steps").border_title = record_title(rec) if rec else ""
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "trace-list":
+            self._show_trace_path()
 
     # --- packets ---------------------------------------------------------------------------
     def on_packet_list_selected(self, event: PacketList.Selected) -> None:
@@ -339,8 +371,8 @@ class Dashboard(App):
     def action_tab(self, name: str) -> None:
         tab = "packets-tab" if name == "packets" else name
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab == "packets-tab":
-            self.query_one("#packets", PacketList).focus()
+        if tab in FOCUS:
+            self.query_one(FOCUS[tab]).focus()
 
     def on_resize(self, event) -> None:
         self.query_one("#details").set_class(event.size.width < 110, "-narrow")
@@ -360,6 +392,41 @@ class Dashboard(App):
         command.value = text + " "
         command.cursor_position = len(command.value)
         command.focus()
+
+
+def sync_rows(table: DataTable, rows: dict) -> None:
+    """Make `table` show `rows` ({key: cells}, in order), changing only what differs.
+
+    Cells are updated in place and rows added or removed by key (not cleared and
+    re-added), so the cursor stays on its row and the scroll position holds.
+    """
+    cursor = row_key_at_cursor(table)
+    for key in [key for key in table.rows if key.value not in rows]:
+        table.remove_row(key)
+    shown, wanted = [row.key.value for row in table.ordered_rows], list(rows)
+    # rows are appended only: from the first place the order differs, they are re-added
+    cut = next((i for i, (have, want) in enumerate(zip(shown, wanted)) if have != want), len(shown))
+    for key in shown[cut:]:
+        table.remove_row(key)
+    columns = list(table.columns)
+    for key in wanted[:cut]:
+        for column, old, new in zip(columns, table.get_row(key), rows[key]):
+            if not same_cell(old, new):
+                table.update_cell(key, column, new, update_width=cell_len(str(new)) > cell_len(str(old)))
+    for key in wanted[cut:]:
+        table.add_row(*rows[key], key=key)
+    if cursor in rows and table.get_row_index(cursor) != table.cursor_row:
+        table.move_cursor(row=table.get_row_index(cursor))
+
+
+def row_key_at_cursor(table: DataTable) -> str | None:
+    return table.ordered_rows[table.cursor_row].key.value if table.row_count else None
+
+
+def same_cell(old, new) -> bool:
+    if isinstance(old, Text) and isinstance(new, Text):     # Text's == ignores its style
+        return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+    return type(old) is type(new) and old == new
 
 
 def companion(executor):

@@ -111,7 +111,7 @@ class PacketList(ScrollView, can_focus=True):
             return Strip([Segment(header_text(width)[:width].ljust(width), Style(bold=True, reverse=True))])
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
-            return Strip.blank(width, self.rich_style)     # a style: NO_COLOR's filter needs one
+            return Strip.blank(width, Style())     # as a row's: NO_COLOR's filter needs a style
         number = self.first_number + index
         row = self.rows.get(number)
         text = row_text(row, width) if row else f"{number:<7}…"

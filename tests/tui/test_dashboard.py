@@ -139,3 +139,114 @@ def test_tabs_show_neighbours_and_addresses(executor):
         from textual.widgets import Input
         assert app.query_one("#command", Input).value == "capture read "
     run(app, body)
+
+
+def path_text(app) -> str:
+    """The trace path pane as plain text."""
+    from rich.console import Console
+    from textual.widgets import Static
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(app.query_one("#trace-path", Static).content)
+    return console.export_text()
+
+
+def test_the_trace_tab_lists_traced_frames_and_shows_the_path_of_the_chosen_one(executor):
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from textual.widgets import DataTable, Static
+        await pilot.press("5")
+        assert await settle(pilot, app, lambda: app.snapshot is not None)
+        assert "trace add count 5" in str(app.query_one("#trace-empty", Static).content)
+        records = app.query_one("#trace-list", DataTable)
+        assert not records.display
+        # b announces its new address (gratuitous ARP), asks for a's MAC, then pings a from an
+        # address a owns too: a answers the ARP request and drops the echo as a martian
+        for line in ("trace add dev a count 5", "addr add 192.0.2.2/24 dev b", "ping -c 1 -W 0.2 -I b 192.0.2.1"):
+            executor.run_line(line)
+        assert await settle(pilot, app, lambda: records.row_count == 3 and app.trace_shown is not None)
+        assert records.display and records.has_focus
+        assert [str(cell) for cell in records.get_row("3")] == ["3", "a", "98", "dropped: IP_INVALID_SOURCE"]
+        assert app.trace_shown["number"] == 3, "the newest record is chosen"
+        text = path_text(app)
+        assert "link → ethernet → ipv4 ⇒ dropped: IP_INVALID_SOURCE" in text
+        assert "✗ source 192.0.2.2 is our own address (on b): a martian, refused" in text
+        assert "✗ IP_INVALID_SOURCE: IPv4 source" in text
+        await pilot.press("up")
+        assert await settle(pilot, app, lambda: app.trace_shown["number"] == 2)
+        assert "link → ethernet → arp → neigh → link ⇒ answered: 1 frame sent" in path_text(app)
+        assert "↳ tx on a: 60 bytes to " in path_text(app)
+        # a new record arrives: the cursor the user moved stays where it is
+        executor.run_line("ping -c 1 -W 0.2 -I b 192.0.2.1")
+        assert await settle(pilot, app, lambda: records.row_count == 4)
+        await pilot.pause(0.2)
+        assert records.cursor_row == 1 and app.trace_shown["number"] == 2
+        await pilot.press("ctrl+end")           # back on the newest: it follows again
+        executor.run_line("ping -c 1 -W 0.2 -I b 192.0.2.1")
+        assert await settle(pilot, app, lambda: app.trace_shown["number"] == 5)
+        executor.run_line("trace clear")
+        assert await settle(pilot, app, lambda: records.row_count == 0 and not records.display)
+        assert app.query_one("#trace-empty", Static).display
+    run(app, body, size=(80, 24))
+
+
+def test_tables_change_in_place_keep_the_cursor_and_drop_vanished_rows(executor):
+    for last in (9, 10, 11):
+        executor.run_line(f"neigh add 192.0.2.{last} lladdr 02:00:00:00:00:{last:02x} dev a")
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from textual.widgets import DataTable
+        await pilot.press("3")
+        neigh = app.query_one("#neigh", DataTable)
+        assert await settle(pilot, app, lambda: neigh.row_count == 3)
+        neigh.focus()
+        await pilot.press("down", "down")
+        row = neigh.rows["a 192.0.2.11"]
+        await pilot.pause(0.3)                  # several refreshes
+        assert neigh.cursor_row == 2 and neigh.rows["a 192.0.2.11"] is row, "the row was kept, not re-made"
+        executor.run_line("neigh del 192.0.2.9 dev a")
+        assert await settle(pilot, app, lambda: neigh.row_count == 2)
+        assert "a 192.0.2.9" not in neigh.rows
+        assert neigh.cursor_row == 1 and neigh.get_row_at(1)[0] == "192.0.2.11", "the cursor stayed on its row"
+        # counters move and new ones appear while the cursor sits on one of them
+        await pilot.press("1")
+        counters = app.query_one("#counters", DataTable)
+        assert await settle(pilot, app, lambda: counters.row_count >= 3)
+        counters.focus()
+        await pilot.press("down", "down")
+        chosen = counters.get_row_at(2)[0].plain
+        before = counters.row_count
+        executor.run_line(f"replay {DATA / 'print-flags.pcap'} dev a")
+        assert await settle(pilot, app, lambda: counters.row_count > before)
+        assert counters.get_row_at(counters.cursor_row)[0].plain == chosen
+    run(app, body)
+
+
+def test_sync_rows_updates_only_what_changed_and_keeps_the_order():
+    from rich.text import Text
+    from textual.app import App
+    from textual.widgets import DataTable
+
+    from netsh.tui.app import sync_rows
+
+    class One(App):
+        def compose(self):
+            yield DataTable(cursor_type="row")
+
+    app = One()
+
+    async def body(pilot):
+        table = app.query_one(DataTable)
+        table.add_columns("name", "value")
+        sync_rows(table, {"a": ("a", "1"), "c": ("c", Text("3"))})
+        table.move_cursor(row=1)
+        kept = table.rows["a"]
+        sync_rows(table, {"a": ("a", "1"), "b": ("b", "2"), "c": ("c", Text("3", style="red"))})
+        assert [row.key.value for row in table.ordered_rows] == ["a", "b", "c"]
+        assert table.rows["a"] is kept
+        assert table.get_row("c")[1].style == "red", "a change of style alone is a change"
+        assert table.cursor_row == 2, "the cursor followed its row"
+        sync_rows(table, {"c": ("c", "3")})
+        assert [row.key.value for row in table.ordered_rows] == ["c"] and table.cursor_row == 0
+    run(app, body, size=(40, 10))

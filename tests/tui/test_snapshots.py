@@ -53,3 +53,16 @@ def test_packets_with_a_field_selected(snap_compare, executor, size):
         await quiet(pilot, 0.3)
 
     assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=select_a_field)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_trace_with_a_drop_chosen(snap_compare, executor, size):
+    # a gratuitous ARP, an ARP request answered, and an echo from a martian source, dropped
+    for line in ("trace add dev a count 5", "addr add 192.0.2.2/24 dev b", "ping -c 1 -W 0.2 -I b 192.0.2.1"):
+        executor.run_line(line)
+
+    async def open_trace(pilot):
+        await pilot.press("5")
+        await quiet(pilot)
+
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=open_trace)
