@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static, T
 from netsh.batch import BatchSyntaxError, split_words
 from netsh.executor import EXIT_FAIL, failure, internal_failure
 from netsh.render import write
+from netsh.tui.help import KeysHelp, keys_text
 from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
                              take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
@@ -60,6 +61,7 @@ class Dashboard(App):
     CSS = CSS
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        Binding("question_mark", "keys_help", "Keys", key_display="?"),
         Binding("colon", "focus_command", "Command", key_display=":"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
         Binding("s", "toggle_capture", "Capture on/off"),
@@ -75,7 +77,8 @@ class Dashboard(App):
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
         super().__init__(**kw)
         self.executor = executor             # the command line's
-        self.reader = companion(executor)    # polls and packet details
+        self.reader = companion(executor)    # the polls
+        self.viewer = companion(executor)    # packet details: a key press must not queue behind a poll
         self.refresh_seconds = refresh
         self.link_rates = Rates()
         self.stat_rates = Rates()
@@ -134,8 +137,9 @@ class Dashboard(App):
         self.poll()
 
     def on_unmount(self) -> None:
-        if self.reader is not self.executor:
-            self.reader.close()
+        for conn in (self.reader, self.viewer):
+            if conn is not self.executor:
+                conn.close()
 
     # --- polling (worker thread) ----------------------------------------------------------
     @work(thread=True, group="poll")
@@ -277,7 +281,7 @@ class Dashboard(App):
     @work(thread=True, exclusive=True, group="detail")
     def _load_detail(self, number: int) -> None:
         try:
-            rows = self.reader.execute(["capture", "show", "-V", str(number)]).data["packets"]
+            rows = self.viewer.execute(["capture", "show", "-V", str(number)]).data["packets"]
         except Exception:          # noqa: BLE001 - gone from the ring
             rows = []
         self._post(self._show_detail, rows[0] if rows else None)
@@ -361,6 +365,9 @@ class Dashboard(App):
             self._post(self.bell)
         self._post(self.poll)
 
+    def action_keys_help(self) -> None:
+        self.push_screen(KeysHelp(keys_text(("Dashboard", self.BINDINGS), ("Packet list", PacketList.BINDINGS))))
+
     def action_focus_command(self) -> None:
         self.query_one("#command", Input).focus()
 
@@ -430,9 +437,9 @@ def same_cell(old, new) -> bool:
 
 
 def companion(executor):
-    """An executor for the dashboard's reads.  Embedded, the same one; attached, a second
-    connection, since one attached executor holds one exchange at a time and a long
-    command on the command line must not stop the counters."""
+    """An executor for some of the dashboard's reads.  Embedded, the same one; attached, a
+    connection of its own, since one attached executor holds one exchange at a time and
+    a long command on the command line must not stop the counters."""
     name = getattr(executor, "attached", None)
     if name is None:
         return executor

@@ -250,3 +250,21 @@ def test_sync_rows_updates_only_what_changed_and_keeps_the_order():
         sync_rows(table, {"c": ("c", "3")})
         assert [row.key.value for row in table.ordered_rows] == ["c"] and table.cursor_row == 0
     run(app, body, size=(40, 10))
+
+
+def test_question_mark_lists_every_key_and_closes_again(executor):
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from netsh.tui.help import KeysHelp
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, KeysHelp)
+        text = app.screen.text
+        for line in ("s            Capture on/off", "end  G       Follow (End)", "5            Trace"):
+            assert line in text, line
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, KeysHelp)
+        assert app.is_running          # q and ? close the help, not the dashboard
+    run(app, body)
