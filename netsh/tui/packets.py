@@ -76,13 +76,17 @@ class PacketList(ScrollView, can_focus=True):
     def set_ring(self, first_number: int | None, total: int) -> None:
         """The ring moved on: new bounds; follow the newest packet unless frozen."""
         first_number = first_number or 1
-        if first_number != self.first_number or total < self.total:
+        dropped = first_number - self.first_number     # how many the ring pushed out since
+        if dropped or total < self.total:
             self.rows = {n: r for n, r in self.rows.items() if n >= first_number}
         self.first_number, self.total = first_number, total
         self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
         if self.following and total:
             self.scroll_to(y=max(total + 1 - self.visible_lines, 0), animate=False)
             self.selected = self.first_number + total - 1
+        elif dropped > 0:
+            # frozen: rows are drawn by index, so keep the same packet numbers in view
+            self.scroll_to(y=max(int(self.scroll_offset.y) - dropped, 0), animate=False)
         self.refresh()
 
     def wanted(self) -> tuple[int, int] | None:

@@ -268,3 +268,30 @@ def test_question_mark_lists_every_key_and_closes_again(executor):
         assert not isinstance(app.screen, KeysHelp)
         assert app.is_running          # q and ? close the help, not the dashboard
     run(app, body)
+
+
+def test_a_frozen_list_keeps_its_packets_in_view_while_the_ring_rolls():
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield PacketList(lambda first, count: [], id="packets")
+
+    app = One()
+
+    async def body(pilot):
+        plist = app.query_one(PacketList)
+        plist.set_ring(1, 1000)                     # following: the newest is selected, at the bottom
+        await pilot.pause(0.05)
+        plist.focus()
+        await pilot.press("up")                     # frozen on packet 999
+        await pilot.pause(0.05)
+        top = int(plist.scroll_offset.y)
+        assert plist.selected == 999 and not plist.following
+        plist.set_ring(301, 1000)                   # the ring pushed out 300 and took 300 more
+        await pilot.pause(0.05)
+        assert plist.selected == 999
+        assert int(plist.scroll_offset.y) == top - 300     # packet 999 is still where it was
+        assert plist.first_number + int(plist.scroll_offset.y) <= 999 < (
+            plist.first_number + int(plist.scroll_offset.y) + plist.visible_lines)
+    run(app, body)
