@@ -173,27 +173,49 @@ class LayerTree(Tree):
             super().__init__()
             self.offset, self.length = offset, length
 
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._shown: list = []          # the tree's nodes in order, and their shape
+        self._shape: list = []
+
     def show_packet(self, row: dict | None) -> None:
-        self.clear()
-        self.root.set_label(f"Frame {row['number']}: {row['length']} bytes" if row else "no packet selected")
-        if not row:
+        """Show row's layers.  A packet shaped like the one shown (the same fields at the same
+        depths: the usual case while following a flood) only relabels the nodes in place, which
+        keeps what the user expanded and spares the screen a layout pass."""
+        title = f"Frame {row['number']}: {row['length']} bytes" if row else "no packet selected"
+        entries = [] if row is None else list(self._entries(row.get("layers", ()), 0))
+        shape = [(depth, branch) for depth, branch, _, _ in entries]
+        if row is not None and shape == self._shape:
+            self.root.set_label(title)
+            for node, (_, _, label, data) in zip(self._shown, entries):
+                node.data = data
+                if node.label.plain != label:
+                    node.set_label(label)
             return
-        for layer in row.get("layers", ()):
-            self._add(self.root, layer, depth=0)
+        self.clear()
+        self.root.set_label(title)
+        self._shown, self._shape = [], shape
+        parents = [self.root]
+        for depth, branch, label, data in entries:
+            del parents[depth + 1:]
+            if branch:
+                node = parents[depth].add(label, data=data, expand=depth == 0)
+                parents.append(node)
+            else:
+                node = parents[depth].add_leaf(label, data=data)
+            self._shown.append(node)
         self.root.expand()
 
-    def _add(self, parent, node: dict, depth: int) -> None:
-        label = node["label"] if depth == 0 else f"{node['label']}: {node['value']}"
-        if node.get("problem"):
-            label += f"  [{node['problem']}]"
-        data = (node.get("offset", 0), node.get("length", 0))
-        children = node.get("fields")
-        if children:
-            branch = parent.add(label, data=data, expand=depth == 0)
-            for child in children:
-                self._add(branch, child, depth + 1)
-        else:
-            parent.add_leaf(label, data=data)
+    def _entries(self, nodes, depth: int):
+        """(depth, has children, label, (offset, length)) for each node, depth first."""
+        for node in nodes:
+            label = node["label"] if depth == 0 else f"{node['label']}: {node['value']}"
+            if node.get("problem"):
+                label += f"  [{node['problem']}]"
+            children = node.get("fields")
+            yield depth, bool(children), label, (node.get("offset", 0), node.get("length", 0))
+            if children:
+                yield from self._entries(children, depth + 1)
 
     def select_offset(self, offset: int) -> None:
         """Move the cursor to the innermost field covering byte `offset` (a click in the hex view)."""
@@ -235,12 +257,13 @@ class HexView(Static, can_focus=True):
         self.span = (0, 0)
 
     def show_bytes(self, data: bytes, span: tuple[int, int] = (0, 0)) -> None:
+        resized = (len(data) + 15) // 16 != (len(self.data) + 15) // 16     # a layout pass only then
         self.data, self.span = data, span
-        self.update(self._render_text())
+        self.update(self._render_text(), layout=resized)
 
     def light(self, offset: int, length: int) -> None:
         self.span = (offset, length)
-        self.update(self._render_text())
+        self.update(self._render_text(), layout=False)
 
     def _render_text(self):
         from rich.text import Text

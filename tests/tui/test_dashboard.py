@@ -295,3 +295,36 @@ def test_a_frozen_list_keeps_its_packets_in_view_while_the_ring_rolls():
         assert plist.first_number + int(plist.scroll_offset.y) <= 999 < (
             plist.first_number + int(plist.scroll_offset.y) + plist.visible_lines)
     run(app, body)
+
+
+def test_layer_tree_relabels_in_place_for_a_packet_of_the_same_shape():
+    from textual.app import App
+
+    def row(number, ttl, extra=False):
+        fields = [{"label": "Time to Live", "value": str(ttl), "offset": 22, "length": 1}]
+        if extra:
+            fields.append({"label": "Protocol", "value": "ICMP (1)", "offset": 23, "length": 1})
+        return {"number": number, "length": 98,
+                "layers": [{"label": "Internet Protocol Version 4", "offset": 14, "length": 20, "fields": fields}]}
+
+    class One(App):
+        def compose(self):
+            yield LayerTree("none", id="tree")
+
+    app = One()
+
+    async def body(pilot):
+        tree = app.query_one(LayerTree)
+        tree.show_packet(row(1, 64))
+        await pilot.pause(0.05)
+        leaf = tree.root.children[0].children[0]
+        tree.show_packet(row(2, 63))
+        await pilot.pause(0.05)
+        assert tree.root.children[0].children[0] is leaf          # the same node, relabelled
+        assert str(tree.root.label) == "Frame 2: 98 bytes" and leaf.label.plain == "Time to Live: 63"
+        tree.show_packet(row(3, 62, extra=True))                  # another shape: rebuilt
+        await pilot.pause(0.05)
+        assert [n.label.plain for n in tree.root.children[0].children] == [
+            "Time to Live: 62", "Protocol: ICMP (1)"]
+        assert tree.root.children[0].children[0] is not leaf
+    run(app, body)
