@@ -3,7 +3,8 @@
 #   make venv        .venv with netsh installed editable, plus test extras (stamp: quick when up to date)
 #   make test        the whole suite as CI runs it (NETSH_CI=1: a skipped interop test fails the run)
 #   make demo        netsh demo in a throw-away lab
-#   make bench       echo capacity benchmark (tests/bench; not pass/fail)
+#   make bench       the benchmarks in tests/bench (echo, inspector, attach, dashboard beside termshark;
+#                    ratios printed, not pass/fail)
 #   make lab-down    remove namespaces left by a lab whose process died
 #   make completions man   regenerate the derived files from the command declarations
 #   make clean       caches and build debris (distclean also removes .venv)
@@ -18,6 +19,7 @@ TIMEOUT ?= 120
 PYTEST_ARGS ?=
 DEBS    := iproute2 ethtool iputils-ping arping tshark tcpdump groff man-db \
            bash zsh fish procps python3-venv shellcheck tmux
+BENCH_DEBS := termshark
 
 .NOTPARALLEL:
 .PHONY: all venv deps demo test bench lab-down completions man clean distclean
@@ -34,14 +36,14 @@ $(STAMP): pyproject.toml
 deps:
 	@missing=""; \
 	if ! command -v dpkg-query >/dev/null; then echo "deps: no dpkg here; install by hand: $(DEBS)" >&2; exit 0; fi; \
-	for p in $(DEBS); do \
+	for p in $(DEBS) $(EXTRA_DEBS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then echo "deps: all present"; exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then echo "deps: missing:$$missing (run 'make deps' as root)" >&2; exit 1; fi; \
 	echo "deps: installing$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
-	apt-get update && apt-get install -y --no-install-recommends $(DEBS)
+	apt-get update && apt-get install -y --no-install-recommends $$missing
 
 demo: deps venv
 	$(VENV)/bin/netsh demo
@@ -53,6 +55,7 @@ $(BSTAMP): $(STAMP)
 	$(VPY) -m pip install -q dpkt scapy
 	@touch $@
 
+bench: EXTRA_DEBS = $(BENCH_DEBS)
 bench: deps venv $(BSTAMP)
 	@rc=0; for f in tests/bench/*_bench.py; do \
 	  echo "== $$f"; $(VPY) $$f || rc=1; \
