@@ -64,8 +64,9 @@ class Node:
     """A field in the tree: name, value, display text, where its bytes are.
 
     Hot dissectors add their fields as rows, ``(f, start, value)`` with optional
-    ``subrows``, ``length`` and ``label`` after it (see `put`); a row becomes a
-    Node only when someone reads `children`, as Wireshark fakes the items of a
+    ``subrows``, ``length`` and ``label`` after it (see `put`), or as a function
+    that makes such rows from what the dissector read (see `later`); a row becomes
+    a Node only when someone reads `children`, as Wireshark fakes the items of a
     tree nobody looks at.
     """
 
@@ -90,8 +91,7 @@ class Node:
     def children(self) -> "list[Node]":
         if self._rows:
             self._rows = False
-            kids = self._kids
-            kids[:] = [kid if kid.__class__ is not tuple else row_node(*kid) for kid in kids]
+            self._kids = _nodes(self._kids)
         return self._kids
 
     @property
@@ -107,6 +107,12 @@ class Node:
         """Add fields as rows: ``(f, start, value[, subrows[, length[, label]]])``, where `start`
         is the field's offset in the frame, `value` already shifted down by `f.mask`."""
         self._kids += rows
+        self._rows = True
+
+    def later(self, make: Callable, *args) -> None:
+        """Add the rows `make(*args)` returns, made when `children` is first read; `args` hold
+        what the dissector read (values, offsets), so nothing is read from the frame twice."""
+        self._kids.append((make, *args))
         self._rows = True
 
     def add(self, node: "Node") -> "Node":
@@ -152,6 +158,19 @@ class Node:
         return row
 
 
+def _nodes(kids: list) -> "list[Node]":
+    """Nodes of a list of nodes, rows and `later` entries."""
+    out = []
+    for kid in kids:
+        if kid.__class__ is not tuple:
+            out.append(kid)
+        elif kid[0].__class__ is F:
+            out.append(row_node(*kid))
+        else:
+            out += _nodes(kid[0](*kid[1:]))
+    return out
+
+
 def row_node(f: F, start: int, value, subrows=(), length=None, label=None) -> Node:
     node = Node(f.name, f.label if label is None else label, value, start,
                 f.size if length is None else length, f.mask, f.show)
@@ -161,12 +180,38 @@ def row_node(f: F, start: int, value, subrows=(), length=None, label=None) -> No
 
 
 class Layer(Node):
-    """A protocol's header: a node whose children are its fields."""
+    """A protocol's header: a node whose children are its fields.
+
+    Its label may be made when first read (`label_from`): most trees are never shown.
+    """
 
     __slots__ = ()
 
     def __init__(self, name: str, label: str, offset: int, length: int):
-        super().__init__(name, label, None, offset, length)
+        self.name = name
+        self._text = label              # a layer's display is its label; (make, *args) until made
+        self.value = None
+        self.offset = offset
+        self.length = length
+        self.mask = 0
+        self._kids = []
+        self._rows = False
+        self.problem = None
+
+    @property
+    def label(self) -> str:
+        text = self._text
+        if text.__class__ is tuple:
+            text = self._text = text[0](*text[1:])
+        return text
+
+    @label.setter
+    def label(self, text: str) -> None:
+        self._text = text
+
+    def label_from(self, make: Callable, *args) -> None:
+        """The label is `make(*args)`, made when first read."""
+        self._text = (make, *args)
 
     @property
     def display(self) -> str:
@@ -200,6 +245,9 @@ class _Quiet:
     def put(self, rows: tuple) -> None:
         pass
 
+    def later(self, make: Callable, *args) -> None:
+        pass
+
 
 class QuietNode(_Quiet, Node):
     """A field of a summary-only dissection: name, value, where its bytes are; no tree."""
@@ -231,8 +279,15 @@ class QuietLayer(_Quiet, Layer):
     __slots__ = ()
 
     def __init__(self, name: str, label: str, offset: int, length: int):
-        super().__init__(name, label, offset, length)
+        self.name = name
+        self._text = label
+        self.value = None
+        self.offset = offset
+        self.length = length
+        self.mask = 0
         self._kids = _NO_CHILDREN
+        self._rows = False
+        self.problem = None
 
 
 class Dissection:
@@ -241,10 +296,11 @@ class Dissection:
     `layers` is the tree; `source`, `destination`, `protocol` and `info` make
     the one-line summary (tshark's columns), set by whichever layer knows best
     (the highest one wins).  `problems` collects every malformed/truncated
-    note and bad checksum, so a summary can flag them.
+    note and bad checksum, so a summary can flag them.  A dissector may leave the
+    Info text to be made when first read (`summarise_later`).
     """
 
-    __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "info",
+    __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "_info",
                  "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete",
                  "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends")
 
@@ -256,7 +312,7 @@ class Dissection:
         self.source = ""
         self.destination = ""
         self.protocol = ""
-        self.info = ""
+        self._info = ""
         self.problems: list[str] = []
         self.net_src = None            # addresses for L4 pseudo-header checksums
         self.net_dst = None
@@ -276,17 +332,39 @@ class Dissection:
         if self.claimed is None:
             self.claimed = end
 
+    @property
+    def info(self) -> str:
+        info = self._info
+        if info.__class__ is tuple:
+            info = self._info = info[0](*info[1:])
+        return info
+
+    @info.setter
+    def info(self, text: str) -> None:
+        self._info = text
+
     def summarise(self, protocol: str, info: str, source: str = "", destination: str = "") -> None:
         """Set the summary columns unless an outer layer fixed them."""
         if self.locked:
             return
         self.protocol = protocol
-        self.info = info
+        self._info = info
         if source:
             self.source, self.destination = source, destination
 
+    def default_info(self, make: Callable, *args) -> None:
+        """The Info text is `make(*args)` (made when first read) unless a layer set one."""
+        if not self.info:
+            self._info = (make, *args)
+
+    def summarise_later(self, protocol: str, make: Callable, *args) -> None:
+        """`summarise`, with the Info text `make(*args)` made when first read."""
+        if not self.locked:
+            self.protocol = protocol
+            self._info = (make, *args)
+
     def layer(self, name: str, label: str, offset: int, length: int) -> Layer:
-        layer = (Layer if self.tree else QuietLayer)(name, label, offset, length)
+        layer = Layer(name, label, offset, length) if self.tree else QuietLayer(name, label, offset, length)
         self.layers.append(layer)
         return layer
 
@@ -325,21 +403,27 @@ class Dissection:
                 "protocol": self.protocol, "length": self.length, "info": self.info}
 
 
+def _data_label(size: int) -> str:
+    return f"Data ({size} bytes)"
+
+
+def _data_rows(buf, off: int, end: int) -> tuple:
+    return ((DATA, off, buf[off:end], (), end - off),)
+
+
 def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None) -> Dissection:
     """Dissect one captured frame (`orig_len`: its length on the wire, if the capture
     cut it); never raises on bad bytes."""
     d = Dissection(bytes(buf), tree, orig_len)
-    step: tuple | None = ("linktype", linktype, 0, len(buf))
+    table, key, off, end = "linktype", linktype, 0, len(buf)
     for _ in range(MAX_LAYERS):
-        if step is None:
-            break
-        table, key, off, end = step
         fn = DISSECTORS.get((table, key))
         if fn is None:
             if off < end:
-                layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
+                layer = d.layer("data", "Data", off, end - off)
+                layer.label_from(_data_label, end - off)
                 if d.tree:
-                    layer.put(((DATA, off, d.buf[off:end], (), end - off),))
+                    layer.later(_data_rows, d.buf, off, end)
                 if not d.protocol:
                     d.protocol = "DATA"
             break
@@ -349,6 +433,9 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
             layer = d.layer("_ws.malformed", f"[Malformed Packet: {fn.__module__}]", off, end - off)
             d.problem(layer, f"malformed: {type(exc).__name__}: {exc}")
             break
+        if step is None:
+            break
+        table, key, off, end = step
     if d.claimed is not None and d.claimed < d.length and d.layers and d.layers[0].name == "eth":
         pad = d.buf[d.claimed:]
         d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)

@@ -203,9 +203,28 @@ def class_name(value: int) -> str:
     return CLASSES.get(value, f"Unknown ({value})")
 
 
+QRY = F("dns.qry", "", 0, 0)
+QRY_NAME = F("dns.qry.name", "Name", 0, 0)
+QRY_NAME_LEN = F("dns.qry.name.len", "Name Length", 0, 0)
+LABEL_COUNT = F("dns.count.labels", "Label Count", 0, 0)
+QRY_TYPE = F("dns.qry.type", "Type", 0, 2, show=lambda v: f"{type_name(v)} ({v})")
+QRY_CLASS = F("dns.qry.class", "Class", 0, 2, show=lambda v: f"{CLASSES.get(v, 'Unknown')} (0x{v:04x})")
+
+
+def _question_rows(pos: int, after: int, name: Name, qtype: int, qclass: int) -> tuple:
+    fields = ((QRY_NAME, pos, name.text, (), after - pos), (QRY_NAME_LEN, pos, name.length),
+              (LABEL_COUNT, pos, name.labels), (QRY_TYPE, after, qtype), (QRY_CLASS, after + 2, qclass))
+    return ((QRY, pos, None, fields, after + 4 - pos, f"{name.text}: type {type_name(qtype)}, class {class_name(qclass)}"),)
+
+
 def _question(msg: _Msg, section: Node, pos: int) -> int:
     name = msg.read(pos)
     msg.need(name.after, 4)                 # as tshark, a question cut short adds no fields
+    if not (name.problem or msg.mdns):      # the everyday question, as rows
+        qtype, qclass = QUESTION_TAIL.unpack_from(msg.buf, name.after)
+        section.later(_question_rows, pos, name.after, name, qtype, qclass)
+        msg.words.append(question_word(qtype, name.text))
+        return name.after + 4
     node = section.add(Node("dns.qry", "", None, pos, name.after + 4 - pos))
     text, pos = msg.add(node, "dns.qry.name", "Name", pos, name, counts=True), name.after
     qtype = msg.u(pos, 2)
@@ -339,13 +358,12 @@ def _record(msg: _Msg, section: Node, pos: int) -> int:
     return pos + rdlen
 
 
-def _flags(layer: Node, buf, off: int) -> tuple[bool, int, int]:
-    node = layer.field(FLAGS, buf, off)
-    response = bool(RESPONSE.read(buf, off))
-    for f in RESPONSE_FLAGS if response else QUERY_FLAGS:
-        if f is not AUTHENTICATED or response or f.read(buf, off):    # tshark: AD in a query only when set
-            node.field(f, buf, off)
-    return response, OPCODE.read(buf, off), RCODE.read(buf, off)
+def _header_rows(off: int, ident: int, flags: int, counts: list) -> tuple:
+    response = flags & 0x8000
+    bits = tuple((f, off + 2, (flags & f.mask) >> f.shift) for f in (RESPONSE_FLAGS if response else QUERY_FLAGS)
+                 if f is not AUTHENTICATED or response or flags & f.mask)   # tshark: AD in a query only when set
+    return ((ID, off, ident), (FLAGS, off + 2, flags, bits),
+            *[(f, off + f.offset, count) for f, count in zip(COUNTS, counts)])
 
 
 def _info(ident: int, response: bool, opcode: int, rcode: int) -> str:
@@ -354,6 +372,10 @@ def _info(ident: int, response: bool, opcode: int, rcode: int) -> str:
     if response and rcode:
         text += " " + RCODES.get(rcode, f"Unknown error ({rcode})")
     return text
+
+
+def _message_info(ident: int, response: bool, opcode: int, rcode: int, words: list, tail: str) -> str:
+    return (" ".join([_info(ident, response, opcode, rcode)] + words) + tail)[:MAX_INFO]
 
 
 def _sections(msg: _Msg, layer: Node, pos: int, counts: tuple) -> None:
@@ -380,11 +402,10 @@ def dissect_dns(d, off: int, end: int):
     d.summarise(proto, "")
     if d.short(layer, HEADER_LEN, end - off, "DNS header"):
         return None
-    ident, _, *counts = HEADER.unpack_from(buf, off)
-    layer.field(ID, buf, off)
-    response, opcode, rcode = _flags(layer, buf, off)
-    for f in COUNTS:
-        layer.field(f, buf, off)
+    ident, flags, *counts = HEADER.unpack_from(buf, off)
+    response, opcode, rcode = bool(flags & 0x8000), (flags >> 11) & 0xF, flags & 0xF
+    if d.tree:
+        layer.later(_header_rows, off, ident, flags, counts)
     layer.label += f" ({'response' if response else 'query'})"
     msg = _Msg(d, off, end, mdns)
     tail = ""
@@ -394,7 +415,7 @@ def dissect_dns(d, off: int, end: int):
         cut = not d.payload_complete
         d.problem(layer, f"{'truncated' if cut else 'malformed'}: {exc}")
         tail = "[Packet size limited during capture]" if cut else "[Malformed Packet]"
-    d.summarise(proto, (" ".join([_info(ident, response, opcode, rcode)] + msg.words) + tail)[:MAX_INFO])
+    d.summarise_later(proto, _message_info, ident, response, opcode, rcode, msg.words, tail)
     return None
 
 

@@ -71,11 +71,16 @@ TYPE = F("eth.type", "Type", 12, 2, show=show_ethertype)
 LEN = F("eth.len", "Length", 12, 2)
 
 
+def _rows(off: int, dst: bytes, src: bytes, ethertype: int) -> tuple:
+    return (DST, off, dst), (SRC, off + 6, src), (TYPE, off + 12, ethertype)
+
+
 @dissector("linktype", 1)
 def dissect_ethernet(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("eth", "Ethernet II", off, min(HEADER_LEN, end - off))
-    if d.short(layer, HEADER_LEN, end - off, "Ethernet header"):
+    if end - off < HEADER_LEN:
+        d.short(layer, HEADER_LEN, end - off, "Ethernet header")
         return None
     dst, src, value = HEADER.unpack_from(buf, off)
     d.source, d.destination = MAC_TEXT[src], MAC_TEXT[dst]
@@ -86,8 +91,8 @@ def dissect_ethernet(d, off: int, end: int):
         d.protocol = d.protocol or "LLC"
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
     if d.tree:
-        layer.put(((DST, off, dst), (SRC, off + 6, src), (TYPE, off + 12, value)))
-    d.protocol = protocol_name(value)
+        layer.later(_rows, off, dst, src, value)
+    d.protocol = ETHERTYPE_NAMES.get(value) or protocol_name(value)
     return ("ethertype", value, off + HEADER_LEN, end)
 
 

@@ -62,33 +62,42 @@ CSUM_TEXT = ("Bad", "Good", "Unverified")
 DATA = F("data.data", "Data", HEADER_LEN, 0, show=bytes.hex)
 
 
+def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int) -> tuple:
+    rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row,
+            (IDENT, off + 4, ident), (SEQ, off + 6, seq))
+    if end > off + HEADER_LEN:
+        size = end - off - HEADER_LEN
+        rows += ((DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),)
+    return rows
+
+
 @dissector("ip.proto", 1)
 def dissect_icmp(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("icmp", "Internet Control Message Protocol", off, end - off)
     d.summarise("ICMP", "")
-    if d.short(layer, 4, end - off, "ICMP header"):
+    if end - off < 4:
+        d.short(layer, 4, end - off, "ICMP header")
         return None
     kind, code, csum = buf[off], buf[off + 1], (buf[off + 2] << 8) | buf[off + 3]
-    status = 2 if not d.can_verify() else int(ones_sum(buf[off:end]) == 0xFFFF)
+    verify = d.payload_complete and not d.locked            # d.can_verify(), inline
+    status = int(ones_sum(buf[off:end]) == 0xFFFF) if verify else 2
     csum_row = (CHECKSUM, off + 2, csum, ((CSUM_STATUS, off + 2, status),))
     if status == 0:                     # a node of its own, to carry the problem
         csum_row = row_node(*csum_row)
         d.problem(csum_row, "bad checksum")
-    if d.tree:
-        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
-    info = TYPE_NAMES.get(kind, f"Type {kind}")
-    if kind in ECHO_LIKE:
-        if d.short(layer, HEADER_LEN, end - off, "ICMP echo header"):
-            return None
+    if kind in ECHO_LIKE and end - off >= HEADER_LEN:
         ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
         if d.tree:
-            layer.put(((IDENT, off + 4, ident), (SEQ, off + 6, seq)))
-            if end > off + HEADER_LEN:
-                size = end - off - HEADER_LEN
-                layer.put(((DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),))
-        d.summarise("ICMP", echo_info(kind, ident, seq, d.ip_ttl))
+            layer.later(_echo_rows, buf, off, end, csum_row, ident, seq)
+        d.summarise_later("ICMP", echo_info, kind, ident, seq, d.ip_ttl)
         return None
+    if d.tree:
+        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
+    if kind in ECHO_LIKE:
+        d.short(layer, HEADER_LEN, end - off, "ICMP echo header")
+        return None
+    info = TYPE_NAMES.get(kind, f"Type {kind}")
     if kind == DEST_UNREACH:
         info += f" ({UNREACH_CODES.get(code, f'code {code}')})"
     d.summarise("ICMP", info)

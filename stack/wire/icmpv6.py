@@ -147,19 +147,19 @@ MLD = (MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT)
 CSUM_STATUS = F("icmpv6.checksum.status", "Checksum Status", 2, 2, show=("Bad", "Good", "Unverified").__getitem__)
 
 
-def _checksum(d, layer, buf, off: int, end: int) -> None:
-    """Verified over the pseudo-header; not for a cut payload or a packet quoted by an error."""
+def _checksum(d, layer, buf, off: int, end: int):
+    """The checksum field's row (a node when Bad), verified over the pseudo-header; not for a cut
+    payload or a packet quoted by an error."""
     if not d.payload_complete or d.net_src is None or d.locked:
         status = 2
-    else:
-        seed = pseudo_header_sum(d.net_src, d.net_dst, end - off, NEXTHDR_ICMP)
+    else:   # the pseudo-header's words, unfolded: ones_sum folds them with the rest
+        seed = int.from_bytes(d.net_src, "big") + int.from_bytes(d.net_dst, "big") + end - off + NEXTHDR_ICMP
         status = int(ones_sum(buf[off:end], seed) == 0xFFFF)
     row = (CHECKSUM, off + 2, (buf[off + 2] << 8) | buf[off + 3], ((CSUM_STATUS, off + 2, status),))
     if status == 0:                         # a node of its own, to carry the problem
         row = row_node(*row)
         d.problem(row, "bad checksum")
-    if d.tree:
-        layer.put(((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), row))
+    return row
 
 
 @dissector("ipv6.nxt", NEXTHDR_ICMP)
@@ -167,10 +167,19 @@ def dissect_icmpv6(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("icmpv6", "Internet Control Message Protocol v6", off, end - off)
     d.summarise("ICMPv6", "")
-    if d.short(layer, 4, end - off, "ICMPv6 header"):
+    if end - off < 4:
+        d.short(layer, 4, end - off, "ICMPv6 header")
         return None
     kind, code = buf[off], buf[off + 1]
-    _checksum(d, layer, buf, off, end)
+    csum_row = _checksum(d, layer, buf, off, end)
+    if kind in ECHOES and end - off >= HEADER_LEN:
+        ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
+        if d.tree:
+            layer.later(_echo_rows, buf, off, end, csum_row, ident, seq)
+        d.summarise_later("ICMPv6", echo_info, kind, ident, seq, d.ipv6_hlim)
+        return None
+    if d.tree:
+        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
     info = TYPE_NAMES.get(kind, f"Unknown ({kind})")
     if kind in CODE_NAMES:
         unknown = "Unknown" if kind == DEST_UNREACH else f"Unknown ({code})"    # sic: tshark 4.0
@@ -199,6 +208,15 @@ def _error(d, layer, buf, off: int, end: int, info: str):
     return None
 
 
+def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int) -> tuple:
+    rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row, (ECHO_ID, off + 4, ident),
+            (ECHO_SEQ, off + 6, seq))
+    if end > off + HEADER_LEN:
+        size = end - off - HEADER_LEN
+        rows += ((ECHO_DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),)
+    return rows
+
+
 def _echo(d, layer, buf, off: int, end: int, info: str):
     if d.short(layer, HEADER_LEN, end - off, "ICMPv6 echo header"):
         return None
@@ -213,6 +231,7 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
 
 
 ECHO_DATA = F("data.data", "Data", HEADER_LEN, 0)
+ECHOES = (ECHO_REQUEST, ECHO_REPLY)
 
 
 ECHO_FIELDS = struct.Struct("!HH")

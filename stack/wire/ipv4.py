@@ -160,7 +160,7 @@ DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=lambda v: "Good" if v else "Bad")
 
 
-def _fixed_rows(off: int, fields: tuple, checksum_status: tuple) -> tuple:
+def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
     vihl, tos, total, ident, frag, ttl, proto, csum, src, dst = fields
     flags = frag >> 13
     return ((VERSION, off, vihl >> 4), (HDR_LEN_BYTES, off, (vihl & 15) * 4),
@@ -169,14 +169,16 @@ def _fixed_rows(off: int, fields: tuple, checksum_status: tuple) -> tuple:
             (FLAGS, off + 6, flags, ((FLAG_RB, off + 6, flags >> 2), (FLAG_DF_F, off + 6, flags >> 1 & 1),
                                      (FLAG_MF_F, off + 6, flags & 1))),
             (FRAG_OFFSET_UNITS, off + 6, frag & FRAG_MASK), (TTL, off + 8, ttl), (PROTO_NAMED, off + 9, proto),
-            (CHECKSUM, off + 10, csum, checksum_status), (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
+            (CHECKSUM, off + 10, csum, ((CSUM_STATUS, off + 10, int(good)),) if checked else ()),
+            (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
 
 
 @dissector("ethertype", 0x0800)
 def dissect_ipv4(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("ip", "Internet Protocol Version 4", off, min(MIN_LEN, end - off))
-    if d.short(layer, MIN_LEN, end - off, "IPv4 header"):
+    if end - off < MIN_LEN:
+        d.short(layer, MIN_LEN, end - off, "IPv4 header")
         return None
     fields = HEADER.unpack_from(buf, off)
     vihl, _, total, ident, frag, ttl, proto, _, src, dst = fields
@@ -184,24 +186,29 @@ def dissect_ipv4(d, off: int, end: int):
     checked = version == 4 and ihl >= MIN_LEN and ihl <= end - off
     good = checked and ones_sum(buf[off:off + ihl]) == 0xFFFF
     bad_csum = None
-    if d.tree or (checked and not good):
-        rows = _fixed_rows(off, fields, ((CSUM_STATUS, off + 10, int(good)),) if checked else ())
-        if checked and not good:            # a node of its own, to carry the problem
-            bad_csum = row_node(*rows[9])
-            rows = rows[:9] + (bad_csum,) + rows[10:]
-        layer.put(rows)
+    if checked and not good:                # a node of its own, to carry the problem
+        rows = _fixed_rows(off, fields, checked, good)
+        bad_csum = row_node(*rows[9])
+        layer.put(rows[:9] + (bad_csum,) + rows[10:])
+    elif d.tree:
+        layer.later(_fixed_rows, off, fields, checked, good)
     if d.ip_ttl is None:
         d.ip_ttl = ttl
     d.net_src, d.net_dst = src, dst
     if not d.locked:                    # a packet quoted in an ICMP error keeps the error's columns
         d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv4"
-    if version != 4 or ihl < MIN_LEN:
+    if ihl != MIN_LEN:
+        if version != 4 or ihl < MIN_LEN:
+            d.problem(layer, f"malformed: version {version}, header length {ihl}")
+            d.info = d.info or "[Malformed Packet]"
+            return None
+        layer.length = min(ihl, end - off)
+        if d.short(layer, ihl, end - off, "IPv4 header with options"):
+            return None
+    elif version != 4:
         d.problem(layer, f"malformed: version {version}, header length {ihl}")
         d.info = d.info or "[Malformed Packet]"
-        return None
-    layer.length = min(ihl, end - off)
-    if d.short(layer, ihl, end - off, "IPv4 header with options"):
         return None
     if bad_csum is not None:
         d.problem(bad_csum, "bad checksum")
@@ -210,20 +217,24 @@ def dissect_ipv4(d, off: int, end: int):
     if total < ihl:
         d.problem(layer, f"malformed: total length {total} < header length {ihl}")
         return None
-    payload_end = min(end, off + total)
-    d.reported_ends[len(d.layers) - 1] = off + total
-    if off + total > end and not d.cut:
-        d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
-    # an L4 checksum covers the whole datagram: not checkable in one fragment of it
+    stop = off + total
+    d.reported_ends[len(d.layers) - 1] = stop
     fragment = frag & (FLAG_MF | FRAG_MASK)
-    d.payload_complete = off + total <= end and not fragment
-    if off + total < end:
-        d.claim(off + total)
+    if stop > end:
+        if not d.cut:
+            d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
+        d.payload_complete = False
+    else:
+        # an L4 checksum covers the whole datagram: not checkable in one fragment of it
+        d.payload_complete = not fragment
+        if stop < end:
+            d.claim(stop)
+            end = stop
     if fragment:
-        d.info = d.info or fragment_info(proto, (frag & FRAG_MASK) * 8, ident)
+        d.default_info(fragment_info, proto, (frag & FRAG_MASK) * 8, ident)
         if frag & FRAG_MASK:
             return None
-    return ("ip.proto", proto, off + ihl, payload_end)
+    return ("ip.proto", proto, off + ihl, end)
 
 
 @skimmer("ethertype", 0x0800)

@@ -149,15 +149,19 @@ SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
 DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 
 
+def _fixed_rows(off: int, fields: tuple) -> tuple:
+    vcf, plen, nxt, hlim, src, dst = fields
+    tclass = (vcf >> 20) & 0xFF
+    return ((VERSION, off, 6), (TCLASS, off, tclass, ((DSCP, off, tclass >> 2), (ECN, off, tclass & 3))),
+            (FLOW, off + 1, vcf & 0xFFFFF), (PLEN, off + 4, plen), (NXT, off + 6, nxt),
+            (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst))
+
+
 def _fixed_header(d, layer, buf, off: int, end: int) -> bool:
     """Add the fields of the 40-byte header that were captured; True when all are there and sane."""
     if end - off >= HEADER_LEN and buf[off] >> 4 == 6:
         if d.tree:
-            vcf, plen, nxt, hlim, src, dst = HEADER.unpack_from(buf, off)
-            tclass = (vcf >> 20) & 0xFF
-            layer.put(((VERSION, off, 6), (TCLASS, off, tclass, ((DSCP, off, tclass >> 2), (ECN, off, tclass & 3))),
-                       (FLOW, off + 1, vcf & 0xFFFFF), (PLEN, off + 4, plen), (NXT, off + 6, nxt),
-                       (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst)))
+            layer.later(_fixed_rows, off, HEADER.unpack_from(buf, off))
         return True
     for f in (VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST):
         if off + f.offset + f.size > end:
@@ -330,6 +334,13 @@ def add_raw(node, name: str, label: str, buf, start: int, stop: int):
 FRAGMENT = F("ipv6.fraghdr", "Fragment Header for IPv6", 0, FRAG_HEADER_LEN, show=lambda v: v)
 
 
+def _fragment_rows(pos: int, nxt: int, reserved: int, offset_more: int, ident: int) -> tuple:
+    return ((FRAGMENT, pos, "Fragment Header for IPv6",
+             ((FRAG_NXT, pos, nxt), (FRAG_RESERVED, pos + 1, reserved), (FRAG_OFFSET, pos + 2, offset_more >> 3),
+              (FRAG_RESERVED_BITS, pos + 2, (offset_more >> 1) & 3), (FRAG_MORE, pos + 2, offset_more & 1),
+              (FRAG_IDENT, pos + 4, ident))),)
+
+
 def _fragment(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
     label = "Fragment Header for IPv6"
     if pos + FRAG_HEADER_LEN > min(stop, end):
@@ -338,10 +349,7 @@ def _fragment(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
         return None
     nxt, reserved, offset_more, ident = FRAG_HEADER.unpack_from(buf, pos)
     if d.tree:
-        layer.put(((FRAGMENT, pos, label, ((FRAG_NXT, pos, nxt), (FRAG_RESERVED, pos + 1, reserved),
-                                           (FRAG_OFFSET, pos + 2, offset_more >> 3),
-                                           (FRAG_RESERVED_BITS, pos + 2, (offset_more >> 1) & 3),
-                                           (FRAG_MORE, pos + 2, offset_more & 1), (FRAG_IDENT, pos + 4, ident))),))
+        layer.later(_fragment_rows, pos, nxt, reserved, offset_more, ident)
     chain.frag_offset, chain.frag_more, chain.frag_ident = offset_more & 0xFFF8, bool(offset_more & 1), ident
     return FRAG_HEADER_LEN
 
@@ -383,12 +391,21 @@ def dissect_ipv6(d, off: int, end: int):
     layer = d.layer("ipv6", "Internet Protocol Version 6", off, min(HEADER_LEN, max(end - off, 0)))
     if not _fixed_header(d, layer, buf, off, end):
         return None
-    plen, nxt = PLEN.read(buf, off), buf[off + OFF_NXT]
-    d.ipv6_hlim = buf[off + 7]
+    _, plen, nxt, d.ipv6_hlim, src, dst = HEADER.unpack_from(buf, off)
     d.reported_ends[len(d.layers) - 1] = off + HEADER_LEN + plen
-    src, dst = bytes(buf[off + OFF_SRC:off + OFF_SRC + 16]), bytes(buf[off + OFF_DST:off + OFF_DST + 16])
     _summarise(d, src, dst)
     d.net_src, d.net_dst = src, dst
+    if nxt not in EXTENSION_HEADERS and plen:           # the everyday case: no chain to walk
+        limit = off + HEADER_LEN + plen
+        d.payload_complete = limit <= end
+        if limit < end:
+            d.claim(limit)
+            end = limit
+        if nxt == NEXTHDR_NONE and not d.locked:
+            d.info = "IPv6 no next header"
+        if off + HEADER_LEN >= end and not d.payload_complete:
+            return None
+        return ("ipv6.nxt", nxt, off + HEADER_LEN, end)
     jumbo_possible = plen == 0 and nxt == NEXTHDR_HOP
     limit = off + HEADER_LEN + plen
     chain = _Chain()
@@ -422,14 +439,22 @@ def dissect_ipv6(d, off: int, end: int):
 RAW_DATA = F("data.data", "Data", 0, 0)
 
 
+def _fragment_label(size: int) -> str:
+    return f"IPv6 fragment ({size} bytes)"
+
+
+def _fragment_data_rows(buf, pos: int, stop: int) -> tuple:
+    return ((RAW_DATA, pos, buf[pos:stop], (), stop - pos),)
+
+
 def _later_fragment(d, nxt: int, chain: _Chain, buf, pos: int, stop: int):
     """A fragment other than the first holds no upper-layer header: it is data."""
-    if not d.locked:
-        d.info = fragment_info(chain.frag_offset, chain.frag_more, chain.frag_ident, nxt)
+    d.summarise_later(d.protocol, fragment_info, chain.frag_offset, chain.frag_more, chain.frag_ident, nxt)
     if pos < stop:
-        layer = d.layer("data", f"IPv6 fragment ({stop - pos} bytes)", pos, stop - pos)
+        layer = d.layer("data", "IPv6 fragment", pos, stop - pos)
+        layer.label_from(_fragment_label, stop - pos)
         if d.tree:
-            layer.put(((RAW_DATA, pos, buf[pos:stop], (), stop - pos),))
+            layer.later(_fragment_data_rows, buf, pos, stop)
     return None
 
 

@@ -257,39 +257,44 @@ OPTION_ROWS = {
 }
 
 
-def _option_rows(buf, pos: int, stop: int, info: list) -> list | None:
-    """Rows of the options in buf[pos:stop] when all are well-formed everyday ones (NOP, MSS, window
-    scale, SACK, timestamps), their Info words added to `info`; None for anything else."""
-    rows, words = [], []
+def _everyday_options(buf, pos: int, stop: int) -> bool:
+    """Are the options in buf[pos:stop] all well-formed everyday ones (NOP, MSS, window scale, SACK,
+    timestamps)?  Those are shown as rows, made when read."""
+    while pos < stop:
+        kind = buf[pos]
+        if kind == OPT_NOP:
+            pos += 1
+            continue
+        lengths = OPTION_LENGTHS.get(kind)
+        if lengths is None or pos + 1 >= stop:
+            return False
+        length = buf[pos + 1]
+        if pos + length > stop or length not in lengths:
+            return False
+        pos += length
+    return True
+
+
+def _option_rows(buf, start: int, stop: int) -> tuple:
+    """The Options row of everyday options (see `_everyday_options`) in buf[start:stop]."""
+    rows, pos = [], start
     while pos < stop:
         kind = buf[pos]
         if kind == OPT_NOP:
             rows.append((OPTION_FIELDS[OPT_NOP], pos, buf[pos:pos + 1], ((OPTION_KIND, pos, OPT_NOP),), 1))
             pos += 1
             continue
-        fields = OPTION_ROWS.get(kind)
-        if fields is None or pos + 1 >= stop:
-            return None
         length = buf[pos + 1]
-        if pos + length > stop or length not in OPTION_LENGTHS[kind]:
-            return None
-        words.append(OPTION_WORDS[kind](buf, pos, length))
         rows.append((OPTION_FIELDS[kind], pos, buf[pos:pos + length],
-                     ((OPTION_KIND, pos, kind), (OPTION_LEN, pos + 1, length)) + fields(buf, pos, length), length))
+                     ((OPTION_KIND, pos, kind), (OPTION_LEN, pos + 1, length)) + OPTION_ROWS[kind](buf, pos, length),
+                     length))
         pos += length
-    info += words
-    return rows
+    return ((OPTIONS, start, buf[start:stop], rows, stop - start, f"Options: ({stop - start} bytes)"),)
 
 
 def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: list) -> None:
     """The options in buf[start:end], of which those before `captured` are there to read."""
     stop = min(end, captured)
-    if stop == end:
-        rows = _option_rows(buf, start, stop, info)
-        if rows is not None:
-            if d.tree:
-                layer.put(((OPTIONS, start, buf[start:stop], rows, stop - start, f"Options: ({end - start} bytes)"),))
-            return
     opts = layer.add(Node("tcp.options", f"Options: ({end - start} bytes)", bytes(buf[start:stop]),
                           start, stop - start))
     pos = start
@@ -352,6 +357,32 @@ def _number_rows(off: int, fields: tuple, hdr_len: int, seg_len: int) -> tuple:
     return rows + ((ACK_RAW, off + 8, ack),) if hdr_len >= HEADER_LEN else rows
 
 
+def _fixed_rows(off: int, fields: tuple, hdr_len: int, seg_len: int, csum_row) -> tuple:
+    flags = fields[4] & FLAGS_MASK
+    return _number_rows(off, fields, hdr_len, seg_len) + (
+        (HDR_LEN_BYTES, off + 12, hdr_len), (FLAGS, off + 12, flags, _flag_rows(off, flags)),
+        (WINDOW, off + 14, fields[5]), csum_row, (URGENT, off + 18, fields[7]))
+
+
+def _payload_rows(buf, start: int, end: int) -> tuple:
+    return ((PAYLOAD, start, buf[start:end], (), end - start),)
+
+
+def layer_label(sport: int, dport: int, seq: int, ack: int, flags: int, seg_len: int) -> str:
+    return (f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {seq}"
+            + (f", Ack: {ack}" if flags & ACK else "") + f", Len: {seg_len}")
+
+
+def _info(fields: tuple, bad_checksum: bool, seg_len: int, buf, opt_start: int, opt_stop: int) -> str:
+    """The Info column of a segment whose options are everyday ones."""
+    sport, dport, seq, ack, off_flags, window, _, urgent = fields
+    flags = off_flags & FLAGS_MASK
+    info = info_text(head_text(sport, dport, flags, seq, ack, window), bad_checksum, flags, urgent, seg_len)
+    if opt_stop > opt_start:
+        return " ".join([info] + _skim_option_words(buf, opt_start, opt_stop))
+    return info
+
+
 @dissector("ip.proto", PROTO_TCP)
 @dissector("ipv6.nxt", PROTO_TCP)
 def dissect_tcp(d, off: int, end: int):
@@ -367,37 +398,39 @@ def dissect_tcp(d, off: int, end: int):
     fields = HEADER.unpack_from(buf, off)
     sport, dport, seq, ack, off_flags, window, csum, urgent = fields
     hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
-    seg_len = reported_end(d, end) - off - hdr_len       # from the IP length, also past a snaplen cut
-    numbers = _number_rows(off, fields, hdr_len, seg_len)
-    hdr_row = (HDR_LEN_BYTES, off + 12, hdr_len)
-    layer.label = (f"Transmission Control Protocol, Src Port: {sport}, Dst Port: {dport}, Seq: {seq}"
-                   + (f", Ack: {ack}" if flags & ACK else "") + f", Len: {seg_len}")
-    head = head_text(sport, dport, flags, seq, ack, window)
+    seg_len = (end if d.payload_complete else reported_end(d, end)) - off - hdr_len   # also past a snaplen cut
+    layer.label_from(layer_label, sport, dport, seq, ack, flags, seg_len)
     if hdr_len < HEADER_LEN:
-        hdr_node = row_node(*hdr_row)
-        layer.put(numbers + (hdr_node,))
+        hdr_node = row_node(HDR_LEN_BYTES, off + 12, hdr_len)
+        layer.put(_number_rows(off, fields, hdr_len, seg_len) + (hdr_node,))
         d.problem(hdr_node, f"malformed: header length {hdr_len} < {HEADER_LEN}")
-        d.summarise("TCP", f"{head}, bogus TCP header length ({hdr_len}, must be at least {HEADER_LEN})")
+        d.summarise("TCP", f"{head_text(sport, dport, flags, seq, ack, window)}, bogus TCP header length "
+                           f"({hdr_len}, must be at least {HEADER_LEN})")
         return None
     status, csum_row = _checksum(d, off, end, hdr_len, csum)
     if d.tree:
-        layer.put(numbers + (hdr_row, (FLAGS, off + 12, flags, _flag_rows(off, flags)), (WINDOW, off + 14, window),
-                             csum_row, (URGENT, off + 18, urgent)))
-    info = info_text(head, status == CSUM_BAD, flags, urgent, seg_len)
+        layer.later(_fixed_rows, off, fields, hdr_len, seg_len, csum_row)
     layer.length = min(hdr_len, end - off)
-    words = [info]
-    if hdr_len > HEADER_LEN:
-        _options(d, layer, buf, off + HEADER_LEN, off + hdr_len, end, words)
-    if d.short(layer, hdr_len, end - off, "TCP header with options"):
-        d.summarise("TCP", f"{info}[Packet size limited during capture]")
-        return None
-    d.summarise("TCP", " ".join(words))
-    if end <= off + hdr_len:
-        return None
     start = off + hdr_len
+    if hdr_len == HEADER_LEN or (start <= end and _everyday_options(buf, off + HEADER_LEN, start)):
+        if hdr_len > HEADER_LEN and d.tree:
+            layer.later(_option_rows, buf, off + HEADER_LEN, start)
+        d.summarise_later("TCP", _info, fields, status == CSUM_BAD, seg_len, buf, off + HEADER_LEN, start)
+    else:
+        info = info_text(head_text(sport, dport, flags, seq, ack, window), status == CSUM_BAD, flags, urgent,
+                         seg_len)
+        words = [info]
+        _options(d, layer, buf, off + HEADER_LEN, start, end, words)
+        if d.short(layer, hdr_len, end - off, "TCP header with options"):
+            d.summarise("TCP", f"{info}[Packet size limited during capture]")
+            return None
+        d.summarise("TCP", " ".join(words))
+    if end <= start:
+        return None
     if d.tree:
-        layer.put(((PAYLOAD, start, buf[start:end], (), end - start),))
-    return (*next_port("tcp.port", sport, dport), start, end)
+        layer.later(_payload_rows, buf, start, end)
+    table, port = next_port("tcp.port", sport, dport)
+    return (table, port, start, end)
 
 
 def _skim_option_words(buf, pos: int, stop: int) -> list | None:

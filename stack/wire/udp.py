@@ -52,7 +52,8 @@ def fill_checksum(buf, off: int, length: int, src, dst) -> None:
 
 def segment_sum(buf, off: int, length: int, src, dst, proto: int = PROTO_UDP) -> int:
     """The ones_sum of the segment at buf[off:off+length] with its pseudo-header (0xffff when it is correct)."""
-    return ones_sum(buf[off:off + length], pseudo_header_sum(src, dst, proto, length))
+    # the pseudo-header's words, unfolded: ones_sum folds them with the rest (`proto` is never 0)
+    return ones_sum(buf[off:off + length], int.from_bytes(src, "big") + int.from_bytes(dst, "big") + proto + length)
 
 
 def verify(buf, off: int, length: int, src, dst, proto: int = PROTO_UDP) -> bool:
@@ -106,10 +107,11 @@ def is_fragment(d, end: int) -> bool:
 
 def next_port(table: str, sport: int, dport: int) -> tuple:
     """The (table, port) to hand the payload to: the lower port first, as tshark tries them."""
-    low, high = sorted((sport, dport))
-    for port in (low, high):
-        if port and (table, port) in DISSECTORS:
-            return (table, port)
+    low, high = (sport, dport) if sport <= dport else (dport, sport)
+    if low and (table, low) in DISSECTORS:
+        return (table, low)
+    if high and (table, high) in DISSECTORS:
+        return (table, high)
     return (table, low)
 
 
@@ -119,18 +121,30 @@ STATUS = F("udp.checksum.status", "Checksum Status", 6, 2, show=CSUM_STATUS.__ge
 PAYLOAD = F("udp.payload", "Payload", HEADER_LEN, 0)
 
 
+def layer_label(sport: int, dport: int) -> str:
+    return f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
+
+
+def _rows(buf, off: int, sport: int, dport: int, length_row, csum_row, payload_end: int) -> tuple:
+    rows = ((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row, csum_row)
+    if payload_end > off + HEADER_LEN:
+        rows += ((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (), payload_end - off - HEADER_LEN),)
+    return rows
+
+
 @dissector("ip.proto", PROTO_UDP)
 @dissector("ipv6.nxt", PROTO_UDP)
 def dissect_udp(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("udp", "User Datagram Protocol", off, min(HEADER_LEN, end - off))
     d.summarise("UDP", "")
-    if d.short(layer, HEADER_LEN, end - off, "UDP header"):
+    if end - off < HEADER_LEN:
+        d.short(layer, HEADER_LEN, end - off, "UDP header")
         return None
     sport, dport, length, csum = HEADER.unpack_from(buf, off)
     if d.udp_ports is None:
         d.udp_ports = (sport, dport)
-    layer.label = f"User Datagram Protocol, Src Port: {sport}, Dst Port: {dport}"
+    layer.label_from(layer_label, sport, dport)
     length_row = (LENGTH, off + 4, length)
     if length < HEADER_LEN:
         length_row = row_node(*length_row)
@@ -138,7 +152,7 @@ def dissect_udp(d, off: int, end: int):
         d.problem(length_row, f"malformed: length {length} < {HEADER_LEN}")
         d.summarise("UDP", f"{sport} \u2192 {dport} [BAD UDP LENGTH {length} < {HEADER_LEN}]")
         return None
-    have = reported_end(d, end) - off
+    have = (end if d.payload_complete else reported_end(d, end)) - off
     note = ""
     if length > have and not is_fragment(d, end):   # tshark still hands what there is on
         length_row = row_node(*length_row)
@@ -146,13 +160,10 @@ def dissect_udp(d, off: int, end: int):
         note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
     status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst)
     csum_row = checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
-    d.summarise("UDP", info_text(sport, dport, length, status, note))
+    d.summarise_later("UDP", info_text, sport, dport, length, status, note)
     payload_end = end if length > have else min(end, off + length)
     if d.tree:
-        layer.put(((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row, csum_row))
-        if payload_end > off + HEADER_LEN:
-            layer.put(((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (),
-                        payload_end - off - HEADER_LEN),))
+        layer.later(_rows, buf, off, sport, dport, length_row, csum_row, payload_end)
     if payload_end <= off + HEADER_LEN:
         return None
     table, port = next_port("udp.port", sport, dport)
