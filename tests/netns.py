@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 
 from netsh.lab import (CommandError, in_netns, link_mac, netns_delete, netns_exists,
                        netns_list, run_in_ns, offloads_off, sysctl, terminate_pids)
@@ -288,11 +289,18 @@ class RawSniffer:
     def wait(self):
         """Wait for ``count`` frames or the timeout; returns the frames."""
         if self._p is not None:
+            # Read to EOF rather than communicate(): that closes stdin first, which is the
+            # sniffer's signal to stop at once, so a frame still on its way would be missed.
+            timer = threading.Timer(self.timeout + 10, self._p.kill)
+            timer.start()
             try:
-                out, err = self._p.communicate(timeout=self.timeout + 10)
-            except subprocess.TimeoutExpired:
-                self._p.kill()
-                out, err = self._p.communicate()
+                out = self._p.stdout.read()
+                self._p.wait()
+            finally:
+                timer.cancel()
+                with contextlib.suppress(OSError):
+                    self._p.stdin.close()
+                self._p.stderr.close()
             self._p = None
             lines = [line for line in out.splitlines() if line.startswith("[")]
             self.frames = [bytes.fromhex(h) for h in json.loads(lines[-1])] if lines else []
