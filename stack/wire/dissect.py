@@ -111,7 +111,9 @@ class Node:
 
     def later(self, make: Callable, *args) -> None:
         """Add the rows `make(*args)` returns, made when `children` is first read; `args` hold
-        what the dissector read (values, offsets), so nothing is read from the frame twice."""
+        what the dissector read (values, offsets), so nothing is read from the frame twice.
+        Hot dissectors write ``layer._kids.append((make, *args))`` instead, on a layer that
+        `Dissection.layer` made for a tree (it is marked as holding rows from the start)."""
         self._kids.append((make, *args))
         self._rows = True
 
@@ -221,6 +223,7 @@ class Layer(Node):
 DATA = F("data.data", "Data", 0, 0, show=bytes.hex)
 
 _NO_CHILDREN: list = []          # shared, never appended to
+_new = object.__new__
 
 
 class _Quiet:
@@ -305,6 +308,7 @@ class Dissection:
                  "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends")
 
     def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
+        # dissect() sets these inline (one call fewer a frame): keep the two alike
         self.buf = buf
         self.length = len(buf)
         self.orig_len = self.length if orig_len is None else orig_len    # on the wire
@@ -364,7 +368,21 @@ class Dissection:
             self._info = (make, *args)
 
     def layer(self, name: str, label: str, offset: int, length: int) -> Layer:
-        layer = Layer(name, label, offset, length) if self.tree else QuietLayer(name, label, offset, length)
+        if self.tree:               # Layer.__init__, inline: a frame makes three or four of these
+            layer = _new(Layer)
+            layer._kids = []
+            layer._rows = True      # so a dissector may append (make, *args) to _kids itself
+        else:
+            layer = _new(QuietLayer)
+            layer._kids = _NO_CHILDREN
+            layer._rows = False
+        layer.name = name
+        layer._text = label
+        layer.value = None
+        layer.offset = offset
+        layer.length = length
+        layer.mask = 0
+        layer.problem = None
         self.layers.append(layer)
         return layer
 
@@ -414,16 +432,27 @@ def _data_rows(buf, off: int, end: int) -> tuple:
 def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None) -> Dissection:
     """Dissect one captured frame (`orig_len`: its length on the wire, if the capture
     cut it); never raises on bad bytes."""
-    d = Dissection(bytes(buf), tree, orig_len)
+    d = _new(Dissection)            # Dissection.__init__, inline
+    d.buf = buf = bytes(buf)
+    d.length = length = len(buf)
+    d.orig_len = length if orig_len is None else orig_len
+    d.layers = []
+    d.source = d.destination = d.protocol = d._info = ""
+    d.problems = []
+    d.net_src = d.net_dst = d.claimed = d.ip_ttl = d.ipv6_hlim = d.udp_ports = None
+    d.tree = tree
+    d.locked = False
+    d.payload_complete = True
+    d.reported_ends = {}
     table, key, off, end = "linktype", linktype, 0, len(buf)
     for _ in range(MAX_LAYERS):
         fn = DISSECTORS.get((table, key))
         if fn is None:
             if off < end:
                 layer = d.layer("data", "Data", off, end - off)
-                layer.label_from(_data_label, end - off)
+                layer._text = (_data_label, end - off)        # layer.label_from, inline
                 if d.tree:
-                    layer.later(_data_rows, d.buf, off, end)
+                    layer._kids.append((_data_rows, d.buf, off, end))
                 if not d.protocol:
                     d.protocol = "DATA"
             break

@@ -91,7 +91,7 @@ def dissect_ethernet(d, off: int, end: int):
         d.protocol = d.protocol or "LLC"
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
     if d.tree:
-        layer.later(_rows, off, dst, src, value)
+        layer._kids.append((_rows, off, dst, src, value))
     d.protocol = ETHERTYPE_NAMES.get(value) or protocol_name(value)
     return ("ethertype", value, off + HEADER_LEN, end)
 

@@ -89,8 +89,9 @@ def dissect_icmp(d, off: int, end: int):
     if kind in ECHO_LIKE and end - off >= HEADER_LEN:
         ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
         if d.tree:
-            layer.later(_echo_rows, buf, off, end, csum_row, ident, seq)
-        d.summarise_later("ICMP", echo_info, kind, ident, seq, d.ip_ttl)
+            layer._kids.append((_echo_rows, buf, off, end, csum_row, ident, seq))
+        if not d.locked:                    # d.summarise_later, inline
+            d.protocol, d._info = "ICMP", (echo_info, kind, ident, seq, d.ip_ttl)
         return None
     if d.tree:
         layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))

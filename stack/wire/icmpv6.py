@@ -175,8 +175,9 @@ def dissect_icmpv6(d, off: int, end: int):
     if kind in ECHOES and end - off >= HEADER_LEN:
         ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
         if d.tree:
-            layer.later(_echo_rows, buf, off, end, csum_row, ident, seq)
-        d.summarise_later("ICMPv6", echo_info, kind, ident, seq, d.ipv6_hlim)
+            layer._kids.append((_echo_rows, buf, off, end, csum_row, ident, seq))
+        if not d.locked:                    # d.summarise_later, inline
+            d.protocol, d._info = "ICMPv6", (echo_info, kind, ident, seq, d.ipv6_hlim)
         return None
     if d.tree:
         layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))

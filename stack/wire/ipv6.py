@@ -157,16 +157,18 @@ def _fixed_rows(off: int, fields: tuple) -> tuple:
             (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst))
 
 
-def _fixed_header(d, layer, buf, off: int, end: int) -> bool:
-    """Add the fields of the 40-byte header that were captured; True when all are there and sane."""
+def _fixed_header(d, layer, buf, off: int, end: int):
+    """Add the fields of the 40-byte header that were captured; the header's fields when all
+    are there and sane, else None."""
     if end - off >= HEADER_LEN and buf[off] >> 4 == 6:
+        fields = HEADER.unpack_from(buf, off)
         if d.tree:
-            layer.later(_fixed_rows, off, HEADER.unpack_from(buf, off))
-        return True
+            layer._kids.append((_fixed_rows, off, fields))
+        return fields
     for f in (VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST):
         if off + f.offset + f.size > end:
             d.short(layer, HEADER_LEN, end - off, "IPv6 header")
-            return False
+            return None
         if f in (SRC, DST):
             add_address(layer, f.name, f.label, buf, off + f.offset)
             continue
@@ -177,8 +179,8 @@ def _fixed_header(d, layer, buf, off: int, end: int) -> bool:
         elif f is VERSION and node.value != 6:
             d.problem(node, f"malformed: version {node.value}, not 6")
             d.info = d.info or "[Malformed Packet: bogus IPv6 version]"
-            return False
-    return True
+            return None
+    return HEADER.unpack_from(buf, off)
 
 
 def _fits(d, node, pos: int, need: int, stop: int, end: int, what: str) -> bool:
@@ -389,9 +391,10 @@ def _summarise(d, src: bytes, dst: bytes) -> None:
 def dissect_ipv6(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("ipv6", "Internet Protocol Version 6", off, min(HEADER_LEN, max(end - off, 0)))
-    if not _fixed_header(d, layer, buf, off, end):
+    fields = _fixed_header(d, layer, buf, off, end)
+    if fields is None:
         return None
-    _, plen, nxt, d.ipv6_hlim, src, dst = HEADER.unpack_from(buf, off)
+    _, plen, nxt, d.ipv6_hlim, src, dst = fields
     d.reported_ends[len(d.layers) - 1] = off + HEADER_LEN + plen
     _summarise(d, src, dst)
     d.net_src, d.net_dst = src, dst

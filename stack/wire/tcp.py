@@ -399,7 +399,7 @@ def dissect_tcp(d, off: int, end: int):
     sport, dport, seq, ack, off_flags, window, csum, urgent = fields
     hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
     seg_len = (end if d.payload_complete else reported_end(d, end)) - off - hdr_len   # also past a snaplen cut
-    layer.label_from(layer_label, sport, dport, seq, ack, flags, seg_len)
+    layer._text = (layer_label, sport, dport, seq, ack, flags, seg_len)    # layer.label_from, inline
     if hdr_len < HEADER_LEN:
         hdr_node = row_node(HDR_LEN_BYTES, off + 12, hdr_len)
         layer.put(_number_rows(off, fields, hdr_len, seg_len) + (hdr_node,))
@@ -409,13 +409,14 @@ def dissect_tcp(d, off: int, end: int):
         return None
     status, csum_row = _checksum(d, off, end, hdr_len, csum)
     if d.tree:
-        layer.later(_fixed_rows, off, fields, hdr_len, seg_len, csum_row)
+        layer._kids.append((_fixed_rows, off, fields, hdr_len, seg_len, csum_row))
     layer.length = min(hdr_len, end - off)
     start = off + hdr_len
     if hdr_len == HEADER_LEN or (start <= end and _everyday_options(buf, off + HEADER_LEN, start)):
         if hdr_len > HEADER_LEN and d.tree:
-            layer.later(_option_rows, buf, off + HEADER_LEN, start)
-        d.summarise_later("TCP", _info, fields, status == CSUM_BAD, seg_len, buf, off + HEADER_LEN, start)
+            layer._kids.append((_option_rows, buf, off + HEADER_LEN, start))
+        if not d.locked:                    # d.summarise_later, inline
+            d.protocol, d._info = "TCP", (_info, fields, status == CSUM_BAD, seg_len, buf, off + HEADER_LEN, start)
     else:
         info = info_text(head_text(sport, dport, flags, seq, ack, window), status == CSUM_BAD, flags, urgent,
                          seg_len)
@@ -428,7 +429,7 @@ def dissect_tcp(d, off: int, end: int):
     if end <= start:
         return None
     if d.tree:
-        layer.later(_payload_rows, buf, start, end)
+        layer._kids.append((_payload_rows, buf, start, end))
     table, port = next_port("tcp.port", sport, dport)
     return (table, port, start, end)
 

@@ -144,7 +144,7 @@ def dissect_udp(d, off: int, end: int):
     sport, dport, length, csum = HEADER.unpack_from(buf, off)
     if d.udp_ports is None:
         d.udp_ports = (sport, dport)
-    layer.label_from(layer_label, sport, dport)
+    layer._text = (layer_label, sport, dport)      # layer.label_from, inline
     length_row = (LENGTH, off + 4, length)
     if length < HEADER_LEN:
         length_row = row_node(*length_row)
@@ -160,10 +160,11 @@ def dissect_udp(d, off: int, end: int):
         note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
     status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst)
     csum_row = checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
-    d.summarise_later("UDP", info_text, sport, dport, length, status, note)
+    if not d.locked:                        # d.summarise_later, inline
+        d.protocol, d._info = "UDP", (info_text, sport, dport, length, status, note)
     payload_end = end if length > have else min(end, off + length)
     if d.tree:
-        layer.later(_rows, buf, off, sport, dport, length_row, csum_row, payload_end)
+        layer._kids.append((_rows, buf, off, sport, dport, length_row, csum_row, payload_end))
     if payload_end <= off + HEADER_LEN:
         return None
     table, port = next_port("udp.port", sport, dport)
