@@ -135,7 +135,7 @@ def register(root: Node) -> None:
     leaf(lab, ("lab", "down"), [flag("all", help="every lab, even those of live processes")],
          "remove labs left behind by processes that are gone", lab_down, stateless=True)
     leaf(root, ("tui",), [], "open the dashboard: live counters, tables, packets, a command line",
-         tui, details="keys: 1-5 tabs, s capture on/off, / filter, o open and w save a pcap, : command, End follow, ctrl+p palette, q quit")
+         tui, details="keys: 1-5 tabs, s capture on/off, / filter, o open and w save a pcap, : command, End follow, ? every key, ctrl+p palette, q quit")
     leaf(root, ("demo",), [flag("tui", help="open the dashboard instead of the shell")],
          "build a lab, drive it from the stack and open the shell (root)",
          demo, stateless=True)
