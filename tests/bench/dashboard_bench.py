@@ -392,11 +392,15 @@ class Bench:
             command = (f"env {envs} ip netns exec {self.peer.stack_ns} termshark -i {self.peer.stack_dev}")
             ready = "Filter:"
         pane.start(command)
-        # termshark starts its UI only once packets arrive: a few pings (the stack answers them)
-        nudge = subprocess.Popen(["ip", "netns", "exec", self.peer.peer_ns, "ping", "-q", "-c", "25", "-i", "0.2",
-                                  ADDR], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # termshark starts its UI only once packets arrive: pings (the stack answers them) until it is up
+        nudge = subprocess.Popen(["ip", "netns", "exec", self.peer.peer_ns, "ping", "-q", "-c", "100", "-i", "0.2",
+                                  ADDR], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if face == "termshark" else None
         try:
-            if pane.wait(lambda t: ready in t or "Packets" in t, 20) is None:
+            up = pane.wait(lambda t: ready in t or "Packets" in t, 20)
+            if nudge:
+                nudge.kill()
+                nudge.wait()
+            if up is None:
                 raise RuntimeError(f"{face} did not come up: {pane.screen()[-800:]}")
             if face == "netsh":
                 pane.keys("2")
@@ -410,8 +414,9 @@ class Bench:
             res["command"] = command.split(" ", 1 + len(envs.split()))[-1]
             return res
         finally:
-            nudge.kill()
-            nudge.wait()
+            if nudge and nudge.poll() is None:
+                nudge.kill()
+                nudge.wait()
             if face == "netsh":                # q: a clean exit (and a written profile)
                 pane.keys("q")
                 end = time.monotonic() + 10
