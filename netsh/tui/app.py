@@ -16,12 +16,12 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, RichLog, Static, TabbedContent, TabPane
 
 from netsh.batch import BatchSyntaxError, split_words
 from netsh.executor import EXIT_FAIL, failure, internal_failure
 from netsh.render import write
-from netsh.tui.help import KeysHelp, keys_text
+from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
 from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
                              take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
@@ -120,7 +120,7 @@ class Dashboard(App):
         yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
         yield Input(placeholder=": a command, as in the shell (help, link show, capture start ...)",
                     id="command")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         links = self.query_one("#links", DataTable)
@@ -148,12 +148,29 @@ class Dashboard(App):
             return                       # the last poll is still out: skip this beat
         try:
             snap = take_snapshot(self.reader.execute)
-            self._post(self.apply_snapshot, snap)
-            wanted = self._ask(self.packet_list.wanted)      # geometry is the UI thread's to read
-            if wanted:
-                self._post(self.packet_list.add_rows, self._fetch_rows(*wanted))
+            # everything the screen will need is read here, then applied in one call: each
+            # call_from_thread can cost a frame, and a frame of this screen costs ~25 ms
+            status = snap.results.get("capture") or {}
+            bounds = status.get("first_number"), status.get("ring_packets", 0)
+            plan = self._ask(lambda: (self.packet_list.wanted(bounds), self.packet_list.view_after(*bounds)[1],
+                                      self.detail and self.detail["number"]))
+            if plan is None:
+                return
+            wanted, selected, shown = plan
+            rows = self._fetch_rows(*wanted) if wanted else []
+            detail = self._fetch_detail(selected, self.reader) if selected is not None and selected != shown else None
+            self._post(self.apply_poll, snap, rows, detail)
         finally:
             self._poll_lock.release()
+
+    def apply_poll(self, snap, rows: list, detail: dict | None) -> None:
+        self.apply_snapshot(snap)
+        if rows:
+            self.packet_list.add_rows(rows)
+        # a key may have moved the selection since the poll read it; the list's Selected
+        # message comes after this, and finds the detail here already
+        if detail is not None and detail["number"] == self.packet_list.selected:
+            self._show_detail(detail)
 
     def _post(self, fn, *args) -> None:
         """Run fn on the UI thread from a worker; a no-op once the app is closing."""
@@ -276,15 +293,21 @@ class Dashboard(App):
 
     # --- packets ---------------------------------------------------------------------------
     def on_packet_list_selected(self, event: PacketList.Selected) -> None:
-        self._load_detail(event.number)
+        if not (self.detail and self.detail["number"] == event.number):
+            self._load_detail(event.number)
 
     @work(thread=True, exclusive=True, group="detail")
     def _load_detail(self, number: int) -> None:
+        self._post(self._show_detail, self._fetch_detail(number, self.viewer))
+
+    @staticmethod
+    def _fetch_detail(number: int, conn) -> dict | None:
+        """One packet's full row (layers, bytes); None once it has left the ring."""
         try:
-            rows = self.viewer.execute(["capture", "show", "-V", str(number)]).data["packets"]
+            rows = conn.execute(["capture", "show", "-V", str(number)]).data["packets"]
         except Exception:          # noqa: BLE001 - gone from the ring
             rows = []
-        self._post(self._show_detail, rows[0] if rows else None)
+        return rows[0] if rows else None
 
     def _show_detail(self, row) -> None:
         self.detail = row
@@ -366,7 +389,10 @@ class Dashboard(App):
         self._post(self.poll)
 
     def action_keys_help(self) -> None:
-        self.push_screen(KeysHelp(keys_text(("Dashboard", self.BINDINGS), ("Packet list", PacketList.BINDINGS))))
+        if not self.is_screen_installed("keys"):     # made once: composing it costs a key press ~10 ms
+            self.install_screen(KeysHelp(keys_text(("Dashboard", self.BINDINGS), ("Packet list", PacketList.BINDINGS))),
+                                "keys")
+        self.push_screen("keys")
 
     def action_focus_command(self) -> None:
         self.query_one("#command", Input).focus()

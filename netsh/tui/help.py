@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 TITLE = "Dashboard keys"
 EXTRA = (("ctrl+p", "palette: every command of the shell"),
@@ -50,3 +50,22 @@ class KeysHelp(ModalScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(self.text, markup=False)
+
+
+class SteadyFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows change.
+
+    The stock one rebuilds its keys whenever a screen's bindings are refreshed, as on
+    every return from the `?` help, and each rebuild costs the whole screen a layout.
+    """
+
+    _shown_keys = None
+
+    def bindings_changed(self, screen) -> None:
+        keys = tuple((b.key, b.description, enabled) for _, b, enabled, _ in screen.active_bindings.values()
+                     if b.show)
+        if keys == self._shown_keys and self._bindings_ready:
+            return
+        if screen.app.app_focus:             # else the stock footer waits, and so must this record
+            self._shown_keys = keys
+        super().bindings_changed(screen)

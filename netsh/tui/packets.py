@@ -25,19 +25,34 @@ WIDE = (("No.", 7), ("Time", 12), ("Source", 24), ("Destination", 24), ("Protoco
 NARROW = (("No.", 6), ("Time", 10), ("Source", 16), ("Destination", 16), ("Protocol", 8), ("Len", 5))
 
 
-def columns_for(width: int) -> tuple:
-    return WIDE if width >= 110 else NARROW
+def columns_for(width: int, last_number: int = 0) -> tuple:
+    """The list's columns for a pane `width` wide; No. widens to hold `last_number` whole."""
+    base = WIDE if width >= 110 else NARROW
+    digits = len(str(last_number)) + 1
+    if digits <= base[0][1]:
+        return base
+    return (("No.", digits),) + base[1:]
 
 
-def row_text(row: dict, width: int = 120) -> str:
-    cells = (str(row["number"]), f"{row['time']:.6f}", row["source"], row["destination"],
+def time_cell(seconds: float, size: int) -> str:
+    """Seconds since the first packet, with as many decimals (up to 6) as `size` - 1 leaves room for."""
+    for decimals in (6, 3, 0):
+        text = f"{seconds:.{decimals}f}"
+        if len(text) < size:
+            return text
+    return text
+
+
+def row_text(row: dict, width: int = 120, last_number: int = 0) -> str:
+    columns = columns_for(width, last_number)
+    cells = (str(row["number"]), time_cell(row["time"], columns[1][1]), row["source"], row["destination"],
              row["protocol"], str(row["length"]))
-    text = "".join(cell[:size - 1].ljust(size) for cell, (_, size) in zip(cells, columns_for(width)))
+    text = "".join(cell[:size - 1].ljust(size) for cell, (_, size) in zip(cells, columns))
     return text + row["info"]
 
 
-def header_text(width: int = 120) -> str:
-    return "".join(name[:size - 1].ljust(size) for name, size in columns_for(width)) + "Info"
+def header_text(width: int = 120, last_number: int = 0) -> str:
+    return "".join(name[:size - 1].ljust(size) for name, size in columns_for(width, last_number)) + "Info"
 
 
 class PacketList(ScrollView, can_focus=True):
@@ -79,21 +94,34 @@ class PacketList(ScrollView, can_focus=True):
         dropped = first_number - self.first_number     # how many the ring pushed out since
         if dropped or total < self.total:
             self.rows = {n: r for n, r in self.rows.items() if n >= first_number}
+        top, selected = self.view_after(first_number, total)
         self.first_number, self.total = first_number, total
         self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
-        if self.following and total:
-            self.scroll_to(y=max(total + 1 - self.visible_lines, 0), animate=False)
-            self.selected = self.first_number + total - 1
-        elif dropped > 0:
-            # frozen: rows are drawn by index, so keep the same packet numbers in view
-            self.scroll_to(y=max(int(self.scroll_offset.y) - dropped, 0), animate=False)
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False)
+        if selected != self.selected:
+            self.selected = selected
         self.refresh()
 
-    def wanted(self) -> tuple[int, int] | None:
-        """The first number and count of visible rows not fetched yet (None when all are here)."""
-        top = int(self.scroll_offset.y)
-        first = self.first_number + top
-        count = min(self.visible_lines, self.total - top)
+    def view_after(self, first_number: int, total: int) -> tuple[int, int | None]:
+        """(top row index, selected number) once the ring holds `total` packets from `first_number`:
+        following, the newest at the bottom and selected; frozen, the same packets in view."""
+        first_number = first_number or 1
+        if self.following and total:
+            return max(total + 1 - self.visible_lines, 0), first_number + total - 1
+        # rows are drawn by index, so keep the same packet numbers in view
+        return max(int(self.scroll_offset.y) - max(first_number - self.first_number, 0), 0), self.selected
+
+    def wanted(self, bounds: tuple[int | None, int] | None = None) -> tuple[int, int] | None:
+        """The first number and count of visible rows not fetched yet (None when all are here),
+        now or, given the ring's next (first number, total), once `set_ring` has taken them."""
+        if bounds is None:
+            first_number, total, top = self.first_number, self.total, int(self.scroll_offset.y)
+        else:
+            top = self.view_after(*bounds)[0]
+            first_number, total = bounds[0] or 1, bounds[1]
+        first = first_number + top
+        count = min(self.visible_lines, total - top)
         missing = [n for n in range(first, first + max(count, 0)) if n not in self.rows]
         if not missing:
             return None
@@ -111,14 +139,15 @@ class PacketList(ScrollView, can_focus=True):
     # --- drawing ----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        last = self.first_number + self.total - 1
         if y == 0:
-            return Strip([Segment(header_text(width)[:width].ljust(width), Style(bold=True, reverse=True))])
+            return Strip([Segment(header_text(width, last)[:width].ljust(width), Style(bold=True, reverse=True))])
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
             return Strip.blank(width, Style())     # as a row's: NO_COLOR's filter needs a style
         number = self.first_number + index
         row = self.rows.get(number)
-        text = row_text(row, width) if row else f"{number:<7}…"
+        text = row_text(row, width, last) if row else f"{number:<{columns_for(width, last)[0][1]}}…"
         style = Style(reverse=True) if number == self.selected else Style()
         if row and row.get("problems"):
             style += Style(color="red")

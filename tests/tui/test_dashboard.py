@@ -328,3 +328,16 @@ def test_layer_tree_relabels_in_place_for_a_packet_of_the_same_shape():
             "Time to Live: 62", "Protocol: ICMP (1)"]
         assert tree.root.children[0].children[0] is not leaf
     run(app, body)
+
+
+def test_packet_numbers_and_times_are_never_cut_short():
+    from netsh.tui.packets import header_text, row_text
+    row = {"number": 1038807, "time": 12345.6789, "source": "192.0.2.1", "destination": "192.0.2.2",
+           "protocol": "ICMP", "length": 90, "info": "Echo (ping) reply"}
+    for width in (80, 120):
+        text, header = row_text(row, width, last_number=1038810), header_text(width, last_number=1038810)
+        number, when = text.split()[:2]
+        assert number == "1038807", text               # a 7-digit No. was cut to 6 digits
+        assert float(when) == pytest.approx(12345.6789, abs=0.5)
+        assert header.index("Time") == text.index(when)   # the header moves with the wider column
+    assert row_text(dict(row, number=5, time=1.5), 120).startswith("5      1.500000 ")
