@@ -16,7 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Header, Input, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Input, RichLog, Select, Static, TabbedContent, TabPane
 
 from netsh.batch import BatchSyntaxError, split_words
 from netsh.executor import EXIT_FAIL, failure, internal_failure
@@ -29,6 +29,7 @@ from netsh.tui.trace_view import empty_note, list_title, record_row, record_titl
 
 REFRESH_SECONDS = 0.33
 FOCUS = {"packets-tab": "#packets", "trace": "#trace-list"}     # what a tab's key focuses
+EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
 
 CSS = """
@@ -39,6 +40,7 @@ Input { border: none; height: 1; padding: 0 1; }
 #counters { height: 1fr; }
 #filterbar { height: 1; }
 #filter { width: 1fr; }
+#capture-dev { width: 20; }
 #filter.-invalid { background: $error 35%; }
 #filter.-valid { background: $success 25%; }
 #filter-note { width: auto; max-width: 50; padding: 0 1; }
@@ -83,6 +85,7 @@ class Dashboard(App):
         self.link_rates = Rates()
         self.stat_rates = Rates()
         self.capture_running = False
+        self._link_names: list = []        # what the capture's link chooser offers
         self.snapshot = None
         self.detail = None                 # the selected packet's full row (layers, bytes)
         self.trace_records: dict[str, dict] = {}     # by row key, from the last snapshot
@@ -101,6 +104,8 @@ class Dashboard(App):
                 yield DataTable(id="counters", cursor_type="row")
             with TabPane("Packets", id="packets-tab"):
                 with Horizontal(id="filterbar"):
+                    yield Select([(EVERY_LINK, "")], value="", allow_blank=False, compact=True, id="capture-dev",
+                                 tooltip="the link the next capture listens on")
                     yield Input(placeholder="capture filter (tcpdump syntax), Enter starts the capture",
                                 id="filter")
                     yield Static("", id="filter-note")
@@ -202,6 +207,7 @@ class Dashboard(App):
         self._show_counters(snap)
         self._show_neighbours(snap)
         self._show_addresses(snap)
+        self._show_link_choice(snap)
         self._show_capture(snap)
         self._show_trace(snap)
 
@@ -252,11 +258,22 @@ class Dashboard(App):
                                                       addr.get("scope", ""), row.get("operstate", ""))
         sync_rows(self.query_one("#addrs", DataTable), rows)
 
+    def _show_link_choice(self, snap) -> None:
+        names = [row["ifname"] for row in snap.links]
+        choice = self.query_one("#capture-dev", Select)
+        if names != self._link_names:
+            self._link_names = names
+            value = choice.value
+            choice.set_options([(EVERY_LINK, "")] + [(name, name) for name in names])
+            choice.value = value if value in names else ""
+
     def _show_capture(self, snap) -> None:
         status = snap.results.get("capture") or {}
         self.capture_running = bool(status.get("running"))
         self.query_one("#packets", PacketList).set_ring(status.get("first_number"), status.get("ring_packets", 0))
-        state = "capturing" if self.capture_running else "stopped"
+        state = "stopped"
+        if self.capture_running:
+            state = "capturing on " + (", ".join(status["links"]) if status.get("links") else EVERY_LINK)
         self.query_one("#packets", PacketList).border_title = (
             f"{state} · {status.get('ring_packets', 0)} packets in the ring"
             + (f" · filter {status['filter']}" if status.get("filter") else ""))
@@ -351,7 +368,8 @@ class Dashboard(App):
                 self.run_command(line)
 
     def start_capture(self, expression: str = "") -> None:
-        words = ["capture", "start"] + (["filter", expression] if expression else [])
+        dev = self.query_one("#capture-dev", Select).value
+        words = ["capture", "start"] + (["dev", dev] if dev else []) + (["filter", expression] if expression else [])
         self.run_command(words)
 
     def action_toggle_capture(self) -> None:

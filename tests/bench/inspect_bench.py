@@ -20,7 +20,10 @@ that comes by itself.  On that one file, best of 3 passes each:
 * full tree (nodes): the same and every Node made (``layer.walk()``);
 * full tree (every display): the same and every node's ``display`` (what ``capture show -V`` needs);
 * dpkt: ``dpkt.ethernet.Ethernet(buf)``, touching ``.data.data`` (parsed to the L4 object);
-* scapy: ``Ether(buf)``.
+* scapy: ``Ether(buf)``;
+* floor: bare_summary.py, a bare loop doing less than any summary (struct reads, cached
+  address text, one formatted line with a two-port Info), with and without the TCP/UDP
+  checksums: the most CPython allows, against which the summary target can be judged.
 
 Rates are packets per second of this process's CPU time (best pass), so other jobs on a shared
 machine do not pass for our slowness; the wall-clock rates are kept in the JSON.
@@ -374,8 +377,17 @@ def time_dissection(frames, passes):
           + ", ".join(f"{k or '?'} {v}" for k, v in sorted(mix.items(), key=lambda kv: -kv[1])))
     print(f"   packets with a problem noted: {problems}")
 
+    import bare_summary
+
+    def floor():
+        bare_summary.summary_lines(frames)
+
+    def floor_verified():
+        bare_summary.summary_lines(frames, verify=True)
+
     for name, fn in (("summary_view", view), ("summary_columns", columns), ("summary_dissect", quiet),
-                     ("full_tree_lazy", full_lazy), ("full_tree_nodes", full_nodes), ("full_tree", full)):
+                     ("full_tree_lazy", full_lazy), ("full_tree_nodes", full_nodes), ("full_tree", full),
+                     ("floor", floor), ("floor_verified", floor_verified)):
         results[name], _ = best_rate(n, fn, passes, wall, name)
         print(f"   {name:<16} {results[name]:>12,.0f} packets/s", flush=True)
 
@@ -892,6 +904,8 @@ def report(a, dis, cap):
                 ("full tree (dissect(buf), lazy displays)", "full_tree_lazy", TARGET_TREE),
                 ("full tree (+ every Node made)", "full_tree_nodes", None),
                 ("full tree (+ every display)", "full_tree", None),
+                ("floor: bare loop (bare_summary.py)", "floor", None),
+                ("floor + TCP/UDP checksums", "floor_verified", None),
                 ("dpkt Ethernet(buf) to L4", "dpkt", None),
                 ("scapy Ether(buf)", "scapy", None))
         print(f"  {'what':<42} {'packets/s':>12} {'x dpkt':>8}  target")
@@ -909,6 +923,8 @@ def report(a, dis, cap):
                 tgt = "(the columns alone; no target)"
             elif key == "summary_dissect":
                 tgt = "(the slow path a declined frame takes)"
+            elif key in ("floor", "floor_verified"):
+                tgt = "(less than a summary: what CPython allows at most)"
             print(f"  {label:<42} {rates[key]:>12,.0f} {echo_bench.fmt(ratio, '.2f'):>8}  {tgt}")
     if cap is not None:
         ratios.update(report_capture(a, cap))

@@ -341,3 +341,24 @@ def test_packet_numbers_and_times_are_never_cut_short():
         assert float(when) == pytest.approx(12345.6789, abs=0.5)
         assert header.index("Time") == text.index(when)   # the header moves with the wider column
     assert row_text(dict(row, number=5, time=1.5), 120).startswith("5      1.500000 ")
+
+
+def test_the_capture_listens_on_the_link_chosen_beside_the_filter(executor):
+    from textual.widgets import Select
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        choice = app.query_one("#capture-dev", Select)
+        assert await settle(pilot, app, lambda: app._link_names == ["lo", "a", "b"])
+        assert choice.value == ""                       # every link, until one is chosen
+        await pilot.press("2")
+        choice.value = "b"
+        app.query_one("#filter").focus()
+        await pilot.press("enter")
+        assert await settle(pilot, app, lambda: app.capture_running)
+        assert executor.execute(["capture", "status"]).data["links"] == ["b"]
+        assert "capturing on b" in str(app.packet_list.border_title)
+        executor.run_line(f"replay {DATA / 'print-flags.pcap'} dev a")    # another link: not captured
+        await pilot.pause(0.3)
+        assert executor.execute(["capture", "status"]).data["captured"] == 0
+    run(app, body)
