@@ -323,12 +323,12 @@ class StackAPI:
         if start is not None:
             return self.ring.window(start, len(packets) if count is None else count)
         if number is not None:
-            found = [p for p in packets if p.number == number]
-            if not found:
+            found = self.ring.window(number, 1)       # numbers run on by one: no search
+            if not found or found[0].number != number:
                 raise StackError(f"no packet {number} in the capture ring")
             return found
         if last is not None:
-            return list(packets)[-last:]
+            return self.ring.window(packets[-1].number - last + 1, last) if packets and last > 0 else []
         return list(packets)
 
     def capture_clear(self) -> int:

@@ -19,6 +19,7 @@ DLT_EN10MB = 1
 RING_PACKETS = 100_000
 RING_BYTES = 64 << 20
 DEFAULT_SNAPLEN = 262144
+MAX_FRAME = 65535            # no link here carries a longer frame: a snaplen this long never cuts
 
 
 @dataclass(slots=True)
@@ -75,10 +76,14 @@ class Ring:
 
     def window(self, first_number: int, count: int) -> list:
         """Up to `count` packets from number `first_number` on (numbers run on by one in the ring)."""
-        if not self.packets:
+        packets = self.packets
+        if not packets:
             return []
-        start = max(first_number - self.packets[0].number, 0)
-        return list(islice(self.packets, start, start + count))
+        start = max(first_number - packets[0].number, 0)
+        stop = min(start + count, len(packets))
+        if start > len(packets) // 2:     # a deque indexes from its nearer end; islice walks from the left
+            return [packets[i] for i in range(start, stop)]
+        return list(islice(packets, start, stop))
 
     def ends(self) -> dict:
         """The oldest packet's number and time, the newest's number (what a list view pages by)."""
@@ -132,6 +137,27 @@ class Capture:
     @property
     def captured(self) -> int:
         return self.matched
+
+    def tap_for(self, link, direction: str):
+        """The tap for one link and direction: tap(frame).  A capture with no filter, count,
+        file or snaplen shorter than a frame (`capture start` as most people type it) gets
+        one closure with the ring's work inlined, since it runs for every frame of a flood."""
+        if self.program is not None or self.writer is not None or self.count is not None \
+                or self.snaplen < MAX_FRAME:
+            tap = self.tap
+            return lambda frame: tap(link, frame, direction)
+        ring, numbers, now, offset = self.ring, self.stack.capture_numbers, self.stack.now, self.epoch_offset
+        append, name, index = ring.packets.append, link.name, link.index
+        packets, max_packets, max_bytes = ring.packets, ring.max_packets, ring.max_bytes
+
+        def tap(frame):
+            self.seen += 1
+            self.matched += 1
+            append(Captured(numbers(), now() + offset, frame, len(frame), name, index, direction))
+            ring.bytes += len(frame)
+            if len(packets) > max_packets or ring.bytes > max_bytes:
+                ring.trim()
+        return tap
 
     def tap(self, link, frame: bytes, direction: str) -> None:
         self.seen += 1

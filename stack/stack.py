@@ -81,7 +81,7 @@ class Stack(StackAPI):
         for link in self.links.values():
             captured = capture is not None and capture.covers(link)
             traced = tracer is not None and tracer.covers(link)
-            link.tx_tap = capture.tap if captured else None
+            link.tx_tap = capture.tap_for(link, "out") if captured else None
             link.rx_tap = rx_tap(link, capture if captured else None, tracer if traced else None)
 
     def traced(self, link, frame) -> None:
@@ -174,15 +174,12 @@ def rx_tap(link, capture, tracer):
         wanted = tracer.program.filter if tracer.program is not None else _every_frame
     if capture is None:
         return wanted
-    capture_tap = capture.tap
+    capture_tap = capture.tap_for(link, "in")
     if wanted is None:
-        def captured(frame):
-            capture_tap(link, frame, "in")
-            return False
-        return captured
+        return capture_tap            # returns None: no trace wanted
 
     def captured_and_filtered(frame):
-        capture_tap(link, frame, "in")
+        capture_tap(frame)
         return wanted(frame)
     return captured_and_filtered
 

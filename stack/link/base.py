@@ -59,7 +59,7 @@ class Link:
         # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
         # rx_tap(frame) -> true when a trace wants this frame (Ethernet receive then hands
         # it to stack.traced); with only a trace armed it is the trace's BPF filter itself.
-        # tx_tap(link, frame, "out") sees the exact bytes handed to the wire.
+        # tx_tap(frame) sees the exact bytes handed to the wire.
         self.rx_tap = None
         self.tx_tap = None
 
@@ -142,7 +142,7 @@ class Link:
                 stats.tx_bytes += len(frame)
                 sent += 1
                 if self.tx_tap is not None:
-                    self.tx_tap(self, frame, "out")
+                    self.tx_tap(frame)
             else:
                 stats.tx_errors += 1
                 self.stack.drop("TX_ERROR")

@@ -66,6 +66,13 @@ def test_ring_is_bounded_and_counts_overflow():
     assert status["ring_overflow"] == status["captured"] - 5 > 0
     assert [p.number for p in b.capture_packets()] == list(range(status["captured"] - 4, status["captured"] + 1))
     assert [p.number for p in b.capture_packets(last=2)] == [status["captured"] - 1, status["captured"]]
+    newest = status["captured"]
+    for number in range(newest - 4, newest + 1):           # by number: from either end of the ring
+        assert [p.number for p in b.capture_packets(number=number)] == [number]
+    for gone in (newest - 5, newest + 1):
+        with pytest.raises(StackError, match=f"no packet {gone} in the capture ring"):
+            b.capture_packets(number=gone)
+    assert [p.number for p in b.capture_packets(start=newest - 1, count=9)] == [newest - 1, newest]
 
 
 def test_capture_on_every_link_includes_links_added_later_and_loopback():
