@@ -319,17 +319,17 @@ class StackAPI:
                         start: int | None = None, count: int | None = None) -> list:
         """Captured packets: all, packet `number`, the `last` N, or `count` from number `start`
         on (copies; the ring moves on)."""
-        packets = self.ring.packets
+        ring = self.ring
         if start is not None:
-            return self.ring.window(start, len(packets) if count is None else count)
+            return ring.window(start, len(ring) if count is None else count)
         if number is not None:
-            found = self.ring.window(number, 1)       # numbers run on by one: no search
+            found = ring.window(number, 1)       # numbers run on by one: no search
             if not found or found[0].number != number:
                 raise StackError(f"no packet {number} in the capture ring")
             return found
         if last is not None:
-            return self.ring.window(packets[-1].number - last + 1, last) if packets and last > 0 else []
-        return list(packets)
+            return ring.last(last)
+        return ring.all()
 
     def capture_clear(self) -> int:
         count = len(self.ring)

@@ -44,17 +44,26 @@ def compile_filter(expression: str, snaplen: int = DEFAULT_SNAPLEN):
 
 
 class Ring:
-    """Captured packets, oldest first, bounded by count and by bytes."""
+    """Captured packets, oldest first, bounded by count and by bytes.
+
+    The ring holds plain tuples, (number, ts, data, orig_len, origin) with origin
+    (link, ifindex, direction, linktype) shared by the packets of one tap, and
+    makes `Captured` objects only for the packets read out.  A tuple of numbers,
+    bytes and text drops out of the garbage collector's sight after its first
+    pass; 100k dataclass instances would be walked by every full collection while
+    a flood is captured.
+    """
 
     def __init__(self, max_packets: int = RING_PACKETS, max_bytes: int = RING_BYTES):
         self.max_packets = max_packets
         self.max_bytes = max_bytes
-        self.packets: deque[Captured] = deque()
+        self.packets: deque[tuple] = deque()
         self.bytes = 0
         self.overflow = 0            # packets pushed out to make room
 
     def add(self, pkt: Captured) -> None:
-        self.packets.append(pkt)
+        self.packets.append((pkt.number, pkt.ts, pkt.data, pkt.orig_len,
+                             (pkt.link, pkt.ifindex, pkt.direction, pkt.linktype)))
         self.bytes += len(pkt.data)
         if len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
             self.trim()
@@ -63,7 +72,7 @@ class Ring:
         """Push out the oldest packets until the ring is within its bounds again."""
         while len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
             old = self.packets.popleft()
-            self.bytes -= len(old.data)
+            self.bytes -= len(old[2])
             self.overflow += 1
 
     def clear(self) -> None:
@@ -74,23 +83,33 @@ class Ring:
     def __len__(self) -> int:
         return len(self.packets)
 
-    def window(self, first_number: int, count: int) -> list:
+    def window(self, first_number: int, count: int) -> list[Captured]:
         """Up to `count` packets from number `first_number` on (numbers run on by one in the ring)."""
         packets = self.packets
         if not packets:
             return []
-        start = max(first_number - packets[0].number, 0)
+        start = max(first_number - packets[0][0], 0)
         stop = min(start + count, len(packets))
         if start > len(packets) // 2:     # a deque indexes from its nearer end; islice walks from the left
-            return [packets[i] for i in range(start, stop)]
-        return list(islice(packets, start, stop))
+            entries = [packets[i] for i in range(start, stop)]
+        else:
+            entries = islice(packets, start, stop)
+        return [Captured(number, ts, data, orig_len, *origin) for number, ts, data, orig_len, origin in entries]
+
+    def last(self, count: int) -> list[Captured]:
+        if not self.packets or count <= 0:
+            return []
+        return self.window(self.packets[-1][0] - count + 1, count)
+
+    def all(self) -> list[Captured]:
+        return self.window(0, len(self.packets))
 
     def ends(self) -> dict:
         """The oldest packet's number and time, the newest's number (what a list view pages by)."""
         if not self.packets:
             return {"first_number": None, "first_ts": None, "last_number": None}
-        return {"first_number": self.packets[0].number, "first_ts": self.packets[0].ts,
-                "last_number": self.packets[-1].number}
+        return {"first_number": self.packets[0][0], "first_ts": self.packets[0][1],
+                "last_number": self.packets[-1][0]}
 
 
 class Capture:
@@ -147,13 +166,13 @@ class Capture:
             tap = self.tap
             return lambda frame: tap(link, frame, direction)
         ring, numbers, now, offset = self.ring, self.stack.capture_numbers, self.stack.now, self.epoch_offset
-        append, name, index = ring.packets.append, link.name, link.index
         packets, max_packets, max_bytes = ring.packets, ring.max_packets, ring.max_bytes
+        append, origin = packets.append, (link.name, link.index, direction, DLT_EN10MB)
 
         def tap(frame):
             self.seen += 1
             self.matched += 1
-            append(Captured(numbers(), now() + offset, frame, len(frame), name, index, direction))
+            append((numbers(), now() + offset, frame, len(frame), origin))
             ring.bytes += len(frame)
             if len(packets) > max_packets or ring.bytes > max_bytes:
                 ring.trim()

@@ -19,7 +19,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static, Tree
 
-ROW_CACHE = 2000             # summary rows kept around the viewport
+ROW_CACHE = 400              # summary rows kept around the viewport (ten screens)
 
 WIDE = (("No.", 7), ("Time", 12), ("Source", 24), ("Destination", 24), ("Protocol", 9), ("Length", 7))
 NARROW = (("No.", 6), ("Time", 10), ("Source", 16), ("Destination", 16), ("Protocol", 8), ("Len", 5))

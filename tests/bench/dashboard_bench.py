@@ -347,11 +347,19 @@ class Bench:
             raise RuntimeError(f"icmp_flood: {err.strip()}")
         return json.loads(out.strip().splitlines()[-1])
 
-    def capacity(self) -> dict:
+    def capacity(self, label: str = "") -> dict:
+        spy = os.environ.get("DBENCH_SPY")     # a py-spy binary: the stack sampled while ping -f runs
+        sampler = subprocess.Popen([spy, "record", "-p", str(self.server.pid), "-d", "3", "-r", "1000", "--threads",
+                                    "--nonblocking", "-f", "raw", "-o", str(self.rundir.parent / f"spy-{label}.txt")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if spy else None
+        if sampler:
+            time.sleep(0.5)                     # attached before the ping starts
         done = self.peer.run("taskset", "-c", LOAD_CPU, "ping", "-n", "-q", "-f", "-l", "64",
                              "-c", str(self.a.capacity_count), "-w", "30", ADDR, check=False, timeout=60)
         r = parse_ping(done.stdout)
         r["replies_per_s"] = round(r["received"] / (r["time_ms"] / 1000), 1) if r.get("time_ms") else None
+        if sampler:
+            sampler.wait(60)
         return r
 
     def condition(self, label: str, face_pid: int | None = None, probe=None) -> dict:
@@ -369,7 +377,7 @@ class Bench:
             res["face"] = face_sampler.stop()
         if probes:
             res["probes"] = probes
-        res["capacity"] = self.capacity()
+        res["capacity"] = self.capacity(label)
         return res
 
     # --- the four conditions
