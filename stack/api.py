@@ -6,6 +6,8 @@ configuration as it was.  Keys follow iproute2's JSON (docs/stack-api.md).
 """
 from __future__ import annotations
 
+import itertools
+
 from .errors import StackError
 from .wire.ethernet import mac_to_str
 from .wire.ipv4 import addr_to_str
@@ -297,7 +299,7 @@ class StackAPI:
         program = compile_filter(expression, snaplen) if expression else None
         writer = open_writer(write) if write else None
         self.ring.clear()
-        self._capture_number = 0
+        self.capture_numbers = itertools.count(1).__next__
         self.capture = Capture(self, self.ring, links, program, expression or "", count, snaplen,
                                writer, self.clock.to_epoch)
         self.capture.start()
@@ -334,7 +336,8 @@ class StackAPI:
     def capture_clear(self) -> int:
         count = len(self.ring)
         self.ring.clear()
-        self._capture_number = 0
+        self.capture_numbers = itertools.count(1).__next__    # 1, 2, ... again
+        self.refresh_taps()                  # a running capture's taps hold the counter
         return count
 
     def capture_load(self, packets: list) -> int:

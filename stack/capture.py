@@ -155,7 +155,8 @@ class Capture:
     # --- the tap --------------------------------------------------------------
     @property
     def captured(self) -> int:
-        return self.matched
+        """Frames that passed the filter (all seen, with none; the fast tap counts only those)."""
+        return self.matched if self.program is not None else self.seen
 
     def tap_for(self, link, direction: str):
         """The tap for one link and direction: tap(frame).  A capture with no filter, count,
@@ -170,8 +171,7 @@ class Capture:
         append, origin = packets.append, (link.name, link.index, direction, DLT_EN10MB)
 
         def tap(frame):
-            self.seen += 1
-            self.matched += 1
+            self.seen += 1                      # with no filter, every frame seen is matched
             append((numbers(), now() + offset, frame, len(frame), origin))
             ring.bytes += len(frame)
             if len(packets) > max_packets or ring.bytes > max_bytes:
@@ -199,7 +199,7 @@ class Capture:
         return {"running": self.running, "links": None if self.links is None else
                 [link.name for link in self.links], "filter": self.expression,
                 "count": self.count, "snaplen": self.snaplen, "seen": self.seen,
-                "matched": self.matched, "captured": self.captured,
+                "matched": self.captured, "captured": self.captured,
                 "ring_packets": len(self.ring), "ring_bytes": self.ring.bytes,
                 "ring_overflow": self.ring.overflow, "write_errors": self.write_errors, **self.ring.ends()}
 

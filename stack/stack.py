@@ -7,6 +7,8 @@ the layer below (ethertypes with Ethernet, IP protocols with IPv4).
 """
 from __future__ import annotations
 
+import itertools
+
 import logging
 
 from .api import StackAPI
@@ -47,7 +49,7 @@ class Stack(StackAPI):
         self.capture: Capture | None = None
         self.tracer = None                  # stack.trace.Tracer, when armed
         self.trace_rec = None               # the TraceRecord of the frame being processed
-        self._capture_number = 0
+        self.capture_numbers = itertools.count(1).__next__    # the next capture packet number
         self.by_index: dict[int, object] = {}
         self._next_index = 1
         for attr, cls in PROTOCOLS:
@@ -102,11 +104,6 @@ class Stack(StackAPI):
                 rec.verdict = _outcome(rec)
             if tracer.remaining <= 0:
                 self.refresh_taps()
-
-    def capture_numbers(self) -> int:
-        """The next capture packet number (1, 2, ... since the ring was last cleared)."""
-        self._capture_number += 1
-        return self._capture_number
 
     def remove_link(self, link) -> None:
         self.arp.table.remove_link(link)

@@ -103,6 +103,17 @@ def test_one_capture_at_a_time_and_clear():
         b.capture_packets(number=1)
 
 
+def test_clearing_a_running_capture_numbers_its_packets_from_1_again():
+    w = two_hosts()
+    b = w["b"]
+    b.capture_start()
+    ping(w)
+    b.capture_clear()
+    ping(w)
+    assert [p.number for p in b.capture_packets()] == [1, 2]       # echo request in, reply out
+    assert b.capture_status()["captured"] == 6                        # the session counts on
+
+
 def test_replay_pushes_frames_through_the_receive_path():
     w = two_hosts()
     a, b = w["a"], w["b"]
