@@ -86,6 +86,7 @@ class Dashboard(App):
         self.stat_rates = Rates()
         self.capture_running = False
         self._link_names: list = []        # what the capture's link chooser offers
+        self._ring_start = (1, None)       # the capture ring's oldest packet: (number, time)
         self.snapshot = None
         self.detail = None                 # the selected packet's full row (layers, bytes)
         self.trace_records: dict[str, dict] = {}     # by row key, from the last snapshot
@@ -270,7 +271,18 @@ class Dashboard(App):
     def _show_capture(self, snap) -> None:
         status = snap.results.get("capture") or {}
         self.capture_running = bool(status.get("running"))
-        self.query_one("#packets", PacketList).set_ring(status.get("first_number"), status.get("ring_packets", 0))
+        plist = self.query_one("#packets", PacketList)
+        first, total = status.get("first_number") or 1, status.get("ring_packets", 0)
+        # a new capture (or a cleared ring) numbers from 1 again, so the detail of the old
+        # packet N is not the new packet N's: the ring's oldest packet tells them apart
+        start = (first, status.get("first_ts"))
+        restarted = first <= self._ring_start[0] and start != self._ring_start
+        self._ring_start = start
+        plist.set_ring(first, total, restarted)
+        if restarted and self.detail is not None:
+            self.detail = None
+            if plist.selected is not None:
+                self._load_detail(plist.selected)
         state = "stopped"
         if self.capture_running:
             state = "capturing on " + (", ".join(status["links"]) if status.get("links") else EVERY_LINK)

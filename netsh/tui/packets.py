@@ -88,11 +88,14 @@ class PacketList(ScrollView, can_focus=True):
         return max(self.scrollable_content_region.height, 1)
 
     # --- data -----------------------------------------------------------------------
-    def set_ring(self, first_number: int | None, total: int) -> None:
-        """The ring moved on: new bounds; follow the newest packet unless frozen."""
+    def set_ring(self, first_number: int | None, total: int, restarted: bool = False) -> None:
+        """The ring moved on: new bounds; follow the newest packet unless frozen.  `restarted`:
+        a new capture, whose packet numbers start again at 1 (the rows known are not its)."""
         first_number = first_number or 1
         dropped = first_number - self.first_number     # how many the ring pushed out since
-        if dropped or total < self.total:
+        if restarted:
+            self.rows = {}
+        elif dropped or total < self.total:
             self.rows = {n: r for n, r in self.rows.items() if n >= first_number}
         top, selected = self.view_after(first_number, total)
         self.first_number, self.total = first_number, total

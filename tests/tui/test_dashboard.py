@@ -362,3 +362,20 @@ def test_the_capture_listens_on_the_link_chosen_beside_the_filter(executor):
         await pilot.pause(0.3)
         assert executor.execute(["capture", "status"]).data["captured"] == 0
     run(app, body)
+
+
+def test_a_new_capture_replaces_the_rows_and_detail_of_the_old_one(executor):
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        await pilot.press("2")
+        packets = app.query_one("#packets", PacketList)
+        executor.run_line(f"capture read {DATA / 'print-flags.pcap'}")
+        assert await settle(pilot, app, lambda: 1 in packets.rows and app.detail is not None)
+        await pilot.press("home")                  # frozen on packet 1
+        assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == 1)
+        assert packets.rows[1]["protocol"] == "TCP"
+        executor.run_line(f"capture read {DATA / 'arp-too-long-tha.pcap'}")     # numbered from 1 again
+        assert await settle(pilot, app, lambda: packets.rows.get(1, {}).get("protocol") == "ARP")
+        assert await settle(pilot, app, lambda: app.detail and "ARP" in str(app.detail["layers"]))
+    run(app, body)
