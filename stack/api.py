@@ -298,8 +298,7 @@ class StackAPI:
         snaplen = snaplen or DEFAULT_SNAPLEN
         program = compile_filter(expression, snaplen) if expression else None
         writer = open_writer(write) if write else None
-        self.ring.clear()
-        self.capture_numbers = itertools.count(1).__next__
+        self.capture_clear()
         self.capture = Capture(self, self.ring, links, program, expression or "", count, snaplen,
                                writer, self.clock.to_epoch)
         self.capture.start()
