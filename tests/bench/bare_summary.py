@@ -1,7 +1,7 @@
 """The floor under a summary line in CPython: how fast the least a summary needs can go.
 
 For each frame: one struct read of the Ethernet type, of the IPv4 or IPv6 header and of
-the two ports after it, the addresses as text (cached, as skim.py caches them), and one
+the two ports after it, the addresses as text (skim.py's TextCache), and one
 line formatted with the number, time, addresses, length and a two-port Info.  No
 protocol names, no flags, no options, no DNS, no fragments: far less than tshark's
 columns say.  With `verify`, the TCP/UDP checksum of each whole segment is also summed
@@ -17,6 +17,7 @@ import ipaddress
 import struct
 
 from stack.wire.checksum import ones_sum
+from stack.wire.skim import TextCache
 
 IPV4 = struct.Struct("!BBHHHBBH4s4s")
 IPV6 = struct.Struct("!IHBB16s16s")
@@ -26,7 +27,7 @@ LINE = "%5d %12.9f %s \u2192 %s %s %d %s"
 
 def summary_lines(frames, verify: bool = False) -> list[str]:
     """frames: [(bytes, linktype, ts, orig_len)], Ethernet only (others get a bare line)."""
-    text: dict[bytes, str] = {}
+    text = TextCache(lambda raw: str(ipaddress.ip_address(raw)))
     first = frames[0][2] if frames else 0.0
     lines = []
     for number, (buf, _, ts, orig_len) in enumerate(frames, 1):
@@ -40,8 +41,7 @@ def summary_lines(frames, verify: bool = False) -> list[str]:
             _, plen, proto, _, s, d = IPV6.unpack_from(buf, 14)
             l4, end = 54, 54 + plen
         if l4:
-            src = text.get(s) or text.setdefault(s, str(ipaddress.ip_address(s)))
-            dst = text.get(d) or text.setdefault(d, str(ipaddress.ip_address(d)))
+            src, dst = text[s], text[d]
             if proto in (6, 17) and len(buf) >= l4 + 4:
                 sport, dport = PORTS.unpack_from(buf, l4)
                 info = f"{sport} \u2192 {dport}"
