@@ -12,8 +12,8 @@ import re
 from typing import NamedTuple
 
 from netsh.grammar import ArgType
-from stack.api import STATS_GROUPS as STATS_LAYERS
 from stack.api import link_name_problem
+from stack.api.stats import group_names
 
 
 class LiveArg(ArgType):
@@ -182,15 +182,15 @@ class StatsLayer(LiveArg):
     help = "a counter group"
 
     def parse(self, token: str) -> str:
-        for name in STATS_LAYERS:
+        for name in group_names():
             if name.lower() == token.lower():
                 return name
         if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", token):
-            raise ValueError(f"one of: {', '.join(STATS_LAYERS)}")
+            raise ValueError(f"one of: {', '.join(group_names())}")
         return token          # a group the stack may have grown; it says if not
 
     def choices(self) -> list[str]:
-        return list(STATS_LAYERS)
+        return group_names()
 
 
 class Word(ArgType):

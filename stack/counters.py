@@ -7,6 +7,8 @@ a one-line description for `stats`.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 IP_MIB = (
     "InReceives", "InHdrErrors", "InAddrErrors", "InUnknownProtos", "InDiscards",
     "InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmReqds",
@@ -26,6 +28,23 @@ ARP_STATS = (
     "allocs", "destroys", "lookups", "hits", "res_failed", "table_fulls",
     "periodic_gc_runs", "forced_gc_runs", "unresolved_discards",
 )
+
+
+# Counter groups for `stats`: each protocol module declares its own with `counter_group`,
+# at import, so the names are known without a stack (completion) and a new layer's
+# counters reach `stats`, `-j stats` and the dashboard by declaring them.
+COUNTER_GROUPS: dict[str, tuple[int, Callable]] = {}
+
+
+def counter_group(name: str, rank: int, snapshot: Callable) -> None:
+    """Declare group `name`; `snapshot(stack)` returns its counters; `rank` orders `stats`."""
+    COUNTER_GROUPS[name] = (rank, snapshot)
+
+
+def counter_groups() -> list[tuple[str, Callable]]:
+    """(name, snapshot) for every declared group, in `stats` order."""
+    return [(name, snap) for name, (rank, snap) in
+            sorted(COUNTER_GROUPS.items(), key=lambda item: item[1][0])]
 
 
 class Mib:
@@ -140,3 +159,6 @@ class LinkStats:
     def stats64(self) -> dict:
         return {"rx": {n: getattr(self, "rx_" + n) for n in self.RX},
                 "tx": {n: getattr(self, "tx_" + n) for n in self.TX}}
+
+
+counter_group("Drop", 90, lambda stack: stack.drop.snapshot())

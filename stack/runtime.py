@@ -14,6 +14,7 @@ import queue
 import select
 import threading
 
+from .api import lookup
 from .errors import StackError
 from .stack import Stack
 
@@ -171,15 +172,16 @@ class Runtime:
 
 
 class StackProxy:
-    """`proxy.link_list()` == `runtime.call(Stack.link_list)`, for the API names only."""
+    """`proxy.link_list()` runs the `link_list` call in the stack's thread; only registered
+    calls (stack/api/) exist, any other name is refused with one line (UnknownCall)."""
 
     def __init__(self, runtime: Runtime):
         self._runtime = runtime
 
     def __getattr__(self, name: str):
-        if name not in Stack.API:
-            raise AttributeError(f"the stack has no call named {name!r}")
-        method = getattr(Stack, name)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = lookup(name)
         runtime = self._runtime
 
         def call(*args, **kwargs):

@@ -2,42 +2,34 @@
 
 Sans-IO (DESIGN principle 1): nothing here sleeps or reads the wall clock;
 `poll` is called by a runtime (stack/runtime.py) or by tests with a FakeClock.
-Protocol modules are built in `PROTOCOLS` order and register themselves with
-the layer below (ethertypes with Ethernet, IP protocols with IPv4).
+Protocol modules (stack/protocols.py) are built in `PROTOCOLS` order and register
+themselves with the layer below (ethertypes with Ethernet, IP protocols with IPv4).
 """
 from __future__ import annotations
 
 import itertools
-
 import logging
 
-from .api import StackAPI
+from .api import Calls
 from .capture import Capture, Ring
 from .clock import MonotonicClock, Timers
 from .counters import Drops
-from .l2.arp import Arp
-from .l2.ethernet import EthernetLayer
-from .l3.icmp import Icmp
-from .l3.ipv4 import IPv4
-from .l3.ping import Pings
 from .link.loopback import LoopbackLink
+from .protocols import PROTOCOLS
 
 log = logging.getLogger("netsh.stack")
 
 RX_BUDGET = 64              # frames per link per poll round (NAPI weight)
 MAX_LINKS = 4096
 
-# (attribute, class): each is built with the stack and registers its handlers.
-PROTOCOLS = (
-    ("ethernet", EthernetLayer),
-    ("ipv4", IPv4),
-    ("arp", Arp),
-    ("icmp", Icmp),
-    ("pings", Pings),
-)
 
+class Stack:
+    """The engine and its composition root: links, protocol layers, timers, taps.
 
-class Stack(StackAPI):
+    What faces may ask goes through the call interface (stack/api/): `stack.api`
+    binds its verbs to this stack for code in the stack's thread.
+    """
+
     def __init__(self, clock=None, name: str = "netsh"):
         self.name = name
         self.clock = clock or MonotonicClock()
@@ -51,6 +43,7 @@ class Stack(StackAPI):
         self.trace_rec = None               # the TraceRecord of the frame being processed
         self.capture_numbers = itertools.count(1).__next__    # the next capture packet number
         self.by_index: dict[int, object] = {}
+        self.api = Calls(self)
         self._next_index = 1
         for attr, cls in PROTOCOLS:
             setattr(self, attr, cls(self))

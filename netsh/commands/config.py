@@ -1,6 +1,6 @@
 """``show running-config``, ``save`` and ``load``: the configuration as a batch file.
 
-The stack describes its configuration as plain objects (`StackAPI.config()`,
+The stack describes its configuration as plain objects (the `config` call, stack/api/config.py,
 one section per object kind, in the order they must be made).  Here each kind
 has one writer, in `WRITERS`, that turns an object into the batch lines
 (`netsh -b`'s syntax) that make it again.  Loading that text into a fresh

@@ -1,7 +1,7 @@
 """ARP (RFC 826): answer for our addresses, resolve next hops, announce new addresses."""
 from __future__ import annotations
 
-from ..counters import ARP_STATS, Mib
+from ..counters import ARP_STATS, Mib, counter_group
 from ..wire import arp as wire
 from ..wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, ZERO, header, mac_to_str
 from ..wire.ipv4 import addr_to_str
@@ -121,3 +121,6 @@ class Arp:
                      else "not both unicast and for us: only a hint (STALE)")
             step(f"a reply, {proof}; an entry for {sender} is updated, none is made")
         return None
+
+
+counter_group("ArpStats", 50, lambda stack: stack.arp.stats.snapshot())

@@ -6,7 +6,7 @@ quote one of our packets go to the quoted protocol's error handler in
 """
 from __future__ import annotations
 
-from ..counters import ICMP_MIB, Mib, SparseMib
+from ..counters import ICMP_MIB, Mib, SparseMib, counter_group
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire import icmp as wire
@@ -263,3 +263,7 @@ class Icmp:
             rec.step("icmp", f"send {what} to {ipwire.addr_to_str(src)}, quoting the packet's start")
             return
         rec.step("icmp", f"no {what} sent: {why}")
+
+
+counter_group("Icmp", 20, lambda stack: stack.icmp.mib.snapshot())
+counter_group("IcmpMsg", 21, lambda stack: stack.icmp.msg.snapshot())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..counters import IP_MIB, IPEXT_MIB, Mib
+from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
 from ..errors import StackError
 from ..packet import Packet
 from ..trace import handler_name
@@ -382,3 +382,7 @@ def _route_text(row: dict) -> str:
     if "prefsrc" in row:
         words += ["src", row["prefsrc"]]
     return " ".join(words)
+
+
+counter_group("Ip", 10, lambda stack: stack.ipv4.mib.snapshot())
+counter_group("IpExt", 11, lambda stack: stack.ipv4.ext.snapshot())

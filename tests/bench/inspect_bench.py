@@ -752,8 +752,8 @@ def inproc_rounds(rounds, frames):
     w = two_hosts()
     sa, sb = w["a"], w["b"]
     la, lb = sa.links["eth0"], sb.links["eth0"]
-    session = sa.ping_open(B_IP, 8)         # b learns a's MAC from the ARP exchange
-    sa.ping_send(session, 1)
+    session = sa.api.ping_open(B_IP, 8)         # b learns a's MAC from the ARP exchange
+    sa.api.ping_send(session, 1)
     w.settle()
     batch = []
     for seq in range(64):
@@ -779,9 +779,9 @@ def inproc_rounds(rounds, frames):
 
     nothing = (lambda: None, lambda: None)
     arm = {"plain": nothing, "plain-again": nothing,
-           "capture": (lambda: sb.capture_start(dev="eth0"), lambda: (sb.capture_stop(), sb.capture_clear())),
-           "trace-idle": (lambda: sb.trace_add(dev="eth0", count=10, expression="udp port 9"),
-                          lambda: sb.trace_clear())}
+           "capture": (lambda: sb.api.capture_start(dev="eth0"), lambda: (sb.api.capture_stop(), sb.api.capture_clear())),
+           "trace-idle": (lambda: sb.api.trace_add(dev="eth0", count=10, expression="udp port 9"),
+                          lambda: sb.api.trace_clear())}
     out, replies = [], {}
     for k in range(rounds):
         results = {}

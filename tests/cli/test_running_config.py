@@ -15,7 +15,8 @@ from netsh.commands import config as config_cmd
 from netsh.commands import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options
-from stack.api import StackAPI
+from stack.api import CALLS
+from stack.api.config import SECTIONS
 from stack.clock import FakeClock
 from stack.stack import Stack
 from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
@@ -27,7 +28,7 @@ class Shell:
     def __init__(self, **options):
         self.stack = Stack(clock=FakeClock())
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.executor = Executor(None, Options(**options), self.out, self.err, stack=self.stack)
+        self.executor = Executor(None, Options(**options), self.out, self.err, stack=self.stack.api)
 
     def line(self, text: str, caret: bool = False):
         o, e = self.out.tell(), self.err.tell()
@@ -49,9 +50,9 @@ class Shell:
         links = [{k: row.get(k) for k in ("ifname", "flags", "mtu", "address", "link_kind",
                                           "peer", "host_dev")}
                  | {"addr": [(a["local"], a["prefixlen"]) for a in row["addr_info"]]}
-                 for row in self.stack.link_list()]
-        neigh = [n for n in self.stack.neigh_list() if n["state"] == ["PERMANENT"]]
-        return {"links": links, "neigh": neigh, "routes": self.stack.route_list()}
+                 for row in self.stack.api.link_list()]
+        neigh = [n for n in self.stack.api.neigh_list() if n["state"] == ["PERMANENT"]]
+        return {"links": links, "neigh": neigh, "routes": self.stack.api.route_list()}
 
 
 CONFIGURE = (
@@ -87,7 +88,7 @@ def configured():
 
 def test_show_running_config_is_a_batch_in_order(configured):
     text = configured.running()
-    mac = {row["ifname"]: row["address"] for row in configured.stack.link_list()}
+    mac = {row["ifname"]: row["address"] for row in configured.stack.api.link_list()}
     assert text == "\n".join([
         f"# netsh running-config, netsh-{__version__}",
         "link set lo mtu 16384",
@@ -158,7 +159,7 @@ def test_only_permanent_neighbours_are_configuration(configured):
     table = configured.stack.arp.table
     v0 = configured.stack.links["v0"]
     table.confirm(v0, bytes((192, 0, 2, 50)), bytes.fromhex("020000000050"), True, True)
-    assert any(n["dst"] == "192.0.2.50" for n in configured.stack.neigh_list())
+    assert any(n["dst"] == "192.0.2.50" for n in configured.stack.api.neigh_list())
     assert "192.0.2.50" not in configured.running()
 
 
@@ -169,7 +170,7 @@ def test_show_run_abbreviates_and_json_gives_the_objects(configured):
     status, out, err = configured.line("-j show running-config")
     assert (status, err) == (0, "")
     objects = json.loads(out)
-    assert objects == configured.stack.config()
+    assert objects == configured.stack.api.config()
     kinds = [o["kind"] for o in objects]
     assert kinds == sorted(kinds, key=["link", "address", "neighbour"].index)
     v0 = next(o for o in objects if o.get("ifname") == "v0")
@@ -180,8 +181,8 @@ def test_show_run_abbreviates_and_json_gives_the_objects(configured):
 
 
 def test_every_config_section_has_a_writer():
-    assert {kind for kind, _ in StackAPI.CONFIG_SECTIONS} <= set(config_cmd.WRITERS)
-    assert "config" in StackAPI.API
+    assert set(SECTIONS) <= set(config_cmd.WRITERS)
+    assert "config" in CALLS
 
 
 def test_a_pair_end_joined_to_another_stack_is_left_out():
@@ -354,7 +355,7 @@ def test_load_shows_what_its_commands_print_and_exit_ends_only_the_file(tmp_path
     assert (status, err) == (0, "")
     assert out.startswith("v0@v1 ") and "DOWN" in out
     assert not sh.executor.exit_requested
-    assert "up" not in sh.stack.config()[1]
+    assert "up" not in sh.stack.api.config()[1]
 
 
 def test_in_a_batch_a_failed_load_is_one_failed_command(tmp_path):

@@ -58,7 +58,7 @@ def test_an_attached_link_survives_save_and_load(veth_peer, tmp_path):
                  "link set p0 up")
         status, shown, err = first.line("show running-config")
         assert (status, err) == (0, "")
-        mac = first.runtime.call(lambda s: s.link_list("wire")[0]["address"])
+        mac = first.runtime.call(lambda s: s.api.link_list("wire")[0]["address"])
         assert f"link attach {peer.stack_dev} name wire address {mac}\n" in shown
         assert f"neighbour add {peer.peer_ip} lladdr {peer.peer_mac} dev wire\n" in shown
         first.ok(f"save {path}")
@@ -72,7 +72,7 @@ def test_an_attached_link_survives_save_and_load(veth_peer, tmp_path):
     try:
         assert fresh.line(f"load {path}") == (0, "", "")
         assert fresh.line("show running-config") == (0, shown, "")
-        row = fresh.runtime.call(lambda s: s.link_list("wire")[0])
+        row = fresh.runtime.call(lambda s: s.api.link_list("wire")[0])
         assert (row["address"], row["mtu"], row["host_dev"]) == (mac, 1400, peer.stack_dev)
         assert wait_for(lambda: peer_sees(peer, mac), 5)    # same address, same MAC, live
         status, _, err = fresh.line(f"load {path}")         # twice: refused, nothing lost

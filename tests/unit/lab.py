@@ -49,8 +49,8 @@ def two_hosts() -> World:
     """Stacks a and b, cable a:eth0 <-> b:eth0, 192.0.2.1/24 and 192.0.2.2/24."""
     world = World("a", "b")
     world.cable("a", "eth0", "b", "eth0")
-    world["a"].addr_add("eth0", A_IP, 24)
-    world["b"].addr_add("eth0", B_IP, 24)
+    world["a"].api.addr_add("eth0", A_IP, 24)
+    world["b"].api.addr_add("eth0", B_IP, 24)
     world.settle()
     return world
 

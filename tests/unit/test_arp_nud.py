@@ -13,8 +13,8 @@ def state(stack, addr=B_IP):
 def test_first_packet_waits_for_resolution_and_is_not_lost():
     w = two_hosts()
     a = w["a"]
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     assert state(a) == nud.INCOMPLETE
     assert len(a.arp.table.entries[(a.links["eth0"].index, B_IP)].queue) == 1
     w.settle()
@@ -25,7 +25,7 @@ def test_first_packet_waits_for_resolution_and_is_not_lost():
     assert w["b"].arp.stats.InRequests == 1 and w["b"].arp.stats.OutReplies == 1
     # b learned a from the request: STALE, then DELAY once it sent the reply
     assert state(w["b"], A_IP) == nud.DELAY
-    row = a.neigh_list()[0]
+    row = a.api.neigh_list()[0]
     assert row == {"dst": "192.0.2.2", "dev": "eth0",
                    "lladdr": mac_to_str(w["b"].links["eth0"].mac), "state": ["REACHABLE"]}
 
@@ -33,14 +33,14 @@ def test_first_packet_waits_for_resolution_and_is_not_lost():
 def test_reachable_ages_to_stale_then_delay_probe_reachable():
     w = two_hosts()
     a = w["a"]
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.settle()
     assert state(a) == nud.REACHABLE
     w.run(a.arp.table.params.base_reachable_time * 1.5 + 1, step=0.5)
     assert state(a) == nud.STALE
     requests_before = a.arp.stats.OutRequests
-    a.ping_send(session, 2)
+    a.api.ping_send(session, 2)
     w.settle()
     assert state(a) == nud.DELAY
     w.run(a.arp.table.params.delay_first_probe_time + 0.05)
@@ -52,9 +52,9 @@ def test_reachable_ages_to_stale_then_delay_probe_reachable():
 def test_incomplete_fails_after_three_probes_and_reports_host_unreachable():
     w = two_hosts()
     a = w["a"]
-    w["b"].link_set("eth0", up=False)           # b is gone
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    w["b"].api.link_set("eth0", up=False)           # b is gone
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.run(2.9)
     assert state(a) == nud.INCOMPLETE
     w.run(0.3)
@@ -72,9 +72,9 @@ def test_resolution_queue_is_bounded_and_counts_what_it_drops():
     w = two_hosts()
     a = w["a"]
     a.arp.table.params.unres_qlen = 5
-    session = a.ping_open(B_IP, 56)
+    session = a.api.ping_open(B_IP, 56)
     for seq in range(1, 9):
-        a.ping_send(session, seq)
+        a.api.ping_send(session, seq)
     assert a.drop["NEIGH_QUEUEFULL"] == 3
     assert a.arp.stats.unresolved_discards == 3
     w.settle()
@@ -84,10 +84,10 @@ def test_resolution_queue_is_bounded_and_counts_what_it_drops():
 def test_table_is_bounded():
     w = two_hosts()
     a = w["a"]
-    w["b"].link_set("eth0", up=False)
+    w["b"].api.link_set("eth0", up=False)
     a.arp.table.params.gc_thresh3 = 4
     for host in range(10, 30):
-        a.ping_send(a.ping_open(bytes([192, 0, 2, host]), 8), 1)
+        a.api.ping_send(a.api.ping_open(bytes([192, 0, 2, host]), 8), 1)
         w.settle()
     assert len(a.arp.table.entries) <= 4
     assert a.arp.stats.table_fulls > 0
@@ -97,9 +97,9 @@ def test_table_is_bounded():
 def test_periodic_gc_removes_failed_entries_from_a_busy_table():
     w = two_hosts()
     a = w["a"]
-    w["b"].link_set("eth0", up=False)
+    w["b"].api.link_set("eth0", up=False)
     a.arp.table.params.gc_thresh1 = 1
-    a.ping_send(a.ping_open(B_IP, 8), 1)
+    a.api.ping_send(a.api.ping_open(B_IP, 8), 1)
     w.run(4)
     assert state(a) == nud.FAILED
     w.run(a.arp.table.params.gc_interval + 1, step=1.0)
@@ -110,17 +110,17 @@ def test_periodic_gc_removes_failed_entries_from_a_busy_table():
 def test_permanent_entry_is_used_without_arp_and_survives_flush():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    a.neigh_add("eth0", B_IP, b.links["eth0"].mac)
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    a.api.neigh_add("eth0", B_IP, b.links["eth0"].mac)
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.settle()
     assert [e.kind for e in drain(session)] == ["reply"]
     assert a.arp.stats.OutRequests == 0
-    assert a.neigh_flush("eth0") == 0
+    assert a.api.neigh_flush("eth0") == 0
     assert state(a) == nud.PERMANENT
     w.run(120, step=5)
     assert state(a) == nud.PERMANENT
-    a.neigh_del("eth0", B_IP)
+    a.api.neigh_del("eth0", B_IP)
     assert state(a) is None
 
 
@@ -128,7 +128,7 @@ def test_gratuitous_arp_when_an_address_is_added():
     w = two_hosts()
     b = w["b"]
     before = b.arp.stats.InGratuitous
-    w["a"].addr_add("eth0", bytes([192, 0, 2, 77]), 24)
+    w["a"].api.addr_add("eth0", bytes([192, 0, 2, 77]), 24)
     w.settle()
     assert w["a"].arp.stats.OutGratuitous == 2
     assert b.arp.stats.InGratuitous == before + 1
@@ -138,8 +138,8 @@ def test_arp_request_for_someone_else_is_not_answered():
     w = two_hosts()
     a, b = w["a"], w["b"]
     b.arp.table.params.mcast_probes = 1
-    session = b.ping_open(bytes([192, 0, 2, 99]), 8)
-    b.ping_send(session, 1)
+    session = b.api.ping_open(bytes([192, 0, 2, 99]), 8)
+    b.api.ping_send(session, 1)
     w.settle()
     assert a.arp.stats.InRequests == 1
     assert a.arp.stats.OutReplies == 0
@@ -149,8 +149,8 @@ def test_arp_request_for_someone_else_is_not_answered():
 def test_a_request_from_the_neighbour_does_not_confirm_reachability():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.settle()
     entry = a.arp.table.entries[(a.links["eth0"].index, B_IP)]
     confirmed = entry.confirmed

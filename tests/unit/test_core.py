@@ -73,49 +73,64 @@ def test_link_set_is_all_or_nothing():
     link = a.links["eth0"]
     mac, mtu = link.mac, link.mtu
     with pytest.raises(StackError, match="mtu 20 out of range"):
-        a.link_set("eth0", mtu=20, address=b"\x02\x00\x00\x00\x00\x42")
+        a.api.link_set("eth0", mtu=20, address=b"\x02\x00\x00\x00\x00\x42")
     assert (link.mac, link.mtu) == (mac, mtu)
     with pytest.raises(StackError, match="not a unicast MAC"):
-        a.link_set("eth0", mtu=1400, address=b"\x01\x00\x00\x00\x00\x42")
+        a.api.link_set("eth0", mtu=1400, address=b"\x01\x00\x00\x00\x00\x42")
     assert (link.mac, link.mtu) == (mac, mtu)
 
 
 @pytest.mark.parametrize("call, message", [
-    (lambda s: s.link_list("eth9"), 'Cannot find device "eth9"'),
-    (lambda s: s.addr_add("eth0", addr_from_str("192.0.2.1"), 24), "Address already assigned"),
-    (lambda s: s.addr_del("eth0", addr_from_str("192.0.2.50"), 24), "Cannot assign requested address"),
-    (lambda s: s.link_add_pair("eth0", "x"), 'link "eth0" already exists'),
-    (lambda s: s.link_add_pair("averyverylongname16", "x"), "a link name has 1..15 characters"),
-    (lambda s: s.link_del("lo"), "cannot delete the loopback link"),
-    (lambda s: s.link_detach("eth0"), "not attached to a host device"),
-    (lambda s: s.neigh_del("eth0", B_IP), "no neighbour 192.0.2.2 on eth0"),
-    (lambda s: s.stats("Tcp"), 'unknown layer "Tcp"'),
+    (lambda s: s.api.link_list("eth9"), 'Cannot find device "eth9"'),
+    (lambda s: s.api.addr_add("eth0", addr_from_str("192.0.2.1"), 24), "Address already assigned"),
+    (lambda s: s.api.addr_del("eth0", addr_from_str("192.0.2.50"), 24), "Cannot assign requested address"),
+    (lambda s: s.api.link_add_pair("eth0", "x"), 'link "eth0" already exists'),
+    (lambda s: s.api.link_add_pair("averyverylongname16", "x"), "a link name has 1..15 characters"),
+    (lambda s: s.api.link_del("lo"), "cannot delete the loopback link"),
+    (lambda s: s.api.link_detach("eth0"), "not attached to a host device"),
+    (lambda s: s.api.neigh_del("eth0", B_IP), "no neighbour 192.0.2.2 on eth0"),
+    (lambda s: s.api.stats("Tcp"), 'unknown layer "Tcp"'),
+    (lambda s: s.api.remove_link, 'the stack has no call named "remove_link"'),
+    (lambda s: s.api.addr_add("eth0", bytes(16), 64), "no address family has 16-byte addresses"),
+    (lambda s: s.api.addr_add("eth0", addr_from_str("192.0.2.9"), 33), "prefix length 33 out of range 0..32"),
+    (lambda s: s.api.neigh_list(family="ipx"), 'unknown family "ipx"; one of: inet'),
 ])
 def test_refusals_are_one_line_and_change_nothing(call, message):
     w = two_hosts()
     a = w["a"]
-    before = (a.link_list(), a.neigh_list(), a.route_list())
+    before = (a.api.link_list(), a.api.neigh_list(), a.api.route_list())
     with pytest.raises(StackError, match=message) as info:
         call(a)
     assert "\n" not in str(info.value)
-    assert (a.link_list(), a.neigh_list(), a.route_list()) == before
+    assert (a.api.link_list(), a.api.neigh_list(), a.api.route_list()) == before
+
+
+def test_a_declared_counter_group_reaches_stats_and_its_completion(monkeypatch):
+    from stack.api.stats import group_names
+    from stack.counters import COUNTER_GROUPS, counter_group
+    monkeypatch.setattr("stack.counters.COUNTER_GROUPS", dict(COUNTER_GROUPS))
+    a = two_hosts()["a"]
+    assert list(a.api.stats()) == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop"]
+    counter_group("Demo", 60, lambda stack: {"Frobs": len(stack.links)})
+    assert group_names()[-3:] == ["Demo", "Link", "Drop"]
+    assert a.api.stats("demo") == {"Demo": {"Frobs": 2}}
 
 
 def test_addresses_imply_connected_routes_and_go_with_them():
     w = two_hosts()
     a = w["a"]
-    assert a.route_list() == [{"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel",
+    assert a.api.route_list() == [{"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel",
                                "scope": "link", "prefsrc": "192.0.2.1", "flags": []}]
-    assert a.addr_flush("eth0") == 1
-    assert a.route_list() == []
+    assert a.api.addr_flush("eth0") == 1
+    assert a.api.route_list() == []
 
 
 def test_link_del_of_a_pair_removes_both_ends():
     w = two_hosts()
     a = w["a"]
-    a.link_add_pair("x0", "x1")
+    a.api.link_add_pair("x0", "x1")
     assert {"x0", "x1"} <= set(a.links)
-    a.link_del("x1")
+    a.api.link_del("x1")
     assert not {"x0", "x1"} & set(a.links)
 
 

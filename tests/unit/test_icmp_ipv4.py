@@ -17,19 +17,19 @@ def nonzero(d):
 def test_echo_round_trip_counters():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    session = a.ping_open(B_IP, 56)
+    session = a.api.ping_open(B_IP, 56)
     for seq in (1, 2, 3):
-        a.ping_send(session, seq)
+        a.api.ping_send(session, seq)
         w.settle()
     events = drain(session)
     assert [(e.kind, e.seq, e.ttl, e.size, e.src) for e in events] == [
         ("reply", s, 64, 64, "192.0.2.2") for s in (1, 2, 3)]
     assert all(e.rtt_ms == 0.0 for e in events)     # the fake clock did not move
-    assert nonzero(b.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchos": 3, "OutMsgs": 3, "OutEchoReps": 3}
-    assert nonzero(a.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchoReps": 3, "OutMsgs": 3, "OutEchos": 3}
-    assert b.stats("IcmpMsg")["IcmpMsg"] == {"InType8": 3, "OutType0": 3}
-    assert nonzero(b.stats("Ip")["Ip"]) == {"InReceives": 3, "InDelivers": 3, "OutRequests": 3}
-    assert b.stats("Drop")["Drop"] == {}
+    assert nonzero(b.api.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchos": 3, "OutMsgs": 3, "OutEchoReps": 3}
+    assert nonzero(a.api.stats("Icmp")["Icmp"]) == {"InMsgs": 3, "InEchoReps": 3, "OutMsgs": 3, "OutEchos": 3}
+    assert b.api.stats("IcmpMsg")["IcmpMsg"] == {"InType8": 3, "OutType0": 3}
+    assert nonzero(b.api.stats("Ip")["Ip"]) == {"InReceives": 3, "InDelivers": 3, "OutRequests": 3}
+    assert b.api.stats("Drop")["Drop"] == {}
 
 
 def frame_to(stack, ip_packet: bytes) -> bytes:
@@ -107,9 +107,9 @@ def test_malformed_ipv4_is_dropped_by_name_and_echo_still_works(make, reason, mi
     a, b = w["a"], w["b"]
     b.links["eth0"].deliver(frame_to(b, bytes(make())))
     assert b.drop.snapshot() == {reason: 1}
-    assert nonzero(b.stats("Ip")["Ip"]) == mib
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    assert nonzero(b.api.stats("Ip")["Ip"]) == mib
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.settle()
     assert [e.kind for e in drain(session)] == ["reply"]
 
@@ -117,7 +117,7 @@ def test_malformed_ipv4_is_dropped_by_name_and_echo_still_works(make, reason, mi
 def test_frame_padding_is_trimmed_to_total_length():
     w = two_hosts()
     b = w["b"]
-    b.neigh_add("eth0", A_IP, w["a"].links["eth0"].mac)
+    b.api.neigh_add("eth0", A_IP, w["a"].links["eth0"].mac)
     b.links["eth0"].deliver(frame_to(b, bytes(echo_packet()) + b"\0" * 10))
     assert b.icmp.mib.InEchos == 1 and b.icmp.mib.OutEchoReps == 1
     assert b.drop.snapshot() == {}
@@ -148,7 +148,7 @@ def test_unknown_ethertype_is_counted_as_nohandler():
 def test_unknown_ip_protocol_gets_protocol_unreachable():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    b.neigh_add("eth0", A_IP, a.links["eth0"].mac)
+    b.api.neigh_add("eth0", A_IP, a.links["eth0"].mac)
     p = bytearray(20) + b"data"
     ipwire.write_header(p, 0, 24, 1, 0, 64, 253, A_IP, B_IP)
     b.links["eth0"].deliver(frame_to(b, bytes(p)))
@@ -179,8 +179,8 @@ def test_broadcast_echo_is_ignored_like_linux():
 def test_ping_too_big_reports_local_error():
     w = two_hosts()
     a = w["a"]
-    session = a.ping_open(B_IP, 1500)
-    assert a.ping_send(session, 1) is False
+    session = a.api.ping_open(B_IP, 1500)
+    assert a.api.ping_send(session, 1) is False
     (event,) = drain(session)
     assert event.kind == "error" and event.message == "local error: message too long, mtu=1500"
 
@@ -189,8 +189,8 @@ def test_the_whole_loopback_range_is_local():
     w = two_hosts()
     a = w["a"]
     for dst in ("127.0.0.1", "127.1.2.3", "192.0.2.1"):
-        session = a.ping_open(bytes(int(x) for x in dst.split(".")), 8)
-        a.ping_send(session, 1)
+        session = a.api.ping_open(bytes(int(x) for x in dst.split(".")), 8)
+        a.api.ping_send(session, 1)
         w.settle()
         (event,) = drain(session)
         assert (event.kind, event.src) == ("reply", dst)

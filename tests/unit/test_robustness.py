@@ -11,7 +11,7 @@ def test_seeded_garbage_and_mutations_never_raise_and_every_drop_is_named():
     w = two_hosts()
     a, b = w["a"], w["b"]
     link = b.links["eth0"]
-    b.neigh_add("eth0", bytes([192, 0, 2, 1]), a.links["eth0"].mac)
+    b.api.neigh_add("eth0", bytes([192, 0, 2, 1]), a.links["eth0"].mac)
     rnd = random.Random(20261125)
     good = frame_to(b, bytes(echo_packet(payload=b"p" * 24)))
     arp = bytes(link.mac) + b"\x02\x00\x00\x00\x00\x01\x08\x06" + bytes.fromhex(
@@ -37,7 +37,7 @@ def test_seeded_garbage_and_mutations_never_raise_and_every_drop_is_named():
     answered = b.icmp.mib.OutEchoReps + b.arp.stats.OutReplies + b.icmp.mib.OutDestUnreachs
     assert sum(drops.values()) + answered >= sent * 0.9
     # and the stack still works
-    session = a.ping_open(bytes([192, 0, 2, 2]), 56)
-    a.ping_send(session, 1)
+    session = a.api.ping_open(bytes([192, 0, 2, 2]), 56)
+    a.api.ping_send(session, 1)
     w.settle()
     assert session.replies.get_nowait().kind == "reply"

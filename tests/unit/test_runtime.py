@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from stack.api import UnknownCall
 from stack.errors import StackError
 from stack.runtime import Runtime, StackProxy
 from stack.wire.ipv4 import addr_from_str
@@ -13,7 +14,7 @@ def test_calls_run_in_the_stack_thread_and_errors_come_back():
         names = runtime.call(lambda stack: threading.current_thread().name)
         assert names == "netsh-stack"
         with pytest.raises(StackError, match='Cannot find device "nope"'):
-            runtime.call(lambda stack: stack.link("nope"))
+            runtime.call(lambda stack: stack.api.link_list("nope"))
         assert runtime.call(lambda stack: 6 * 7) == 42
 
 
@@ -21,7 +22,7 @@ def test_proxy_exposes_only_the_api():
     with Runtime() as runtime:
         proxy = StackProxy(runtime)
         assert [row["ifname"] for row in proxy.link_list()] == ["lo"]
-        with pytest.raises(AttributeError, match="no call named 'remove_link'"):
+        with pytest.raises(UnknownCall, match='the stack has no call named "remove_link"'):
             proxy.remove_link
 
 

@@ -9,12 +9,12 @@ from .test_icmp_ipv4 import echo_packet, frame_to
 def test_an_echo_request_is_followed_to_the_reply_it_caused():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    b.trace_add(dev="eth0", count=10, expression="icmp")
-    session = a.ping_open(B_IP, 56)
-    a.ping_send(session, 1)
+    b.api.trace_add(dev="eth0", count=10, expression="icmp")
+    session = a.api.ping_open(B_IP, 56)
+    a.api.ping_send(session, 1)
     w.settle()
     assert [e.kind for e in drain(session)] == ["reply"]
-    (record,) = b.trace_show()["records"]           # the ARP exchange did not match the filter
+    (record,) = b.api.trace_show()["records"]           # the ARP exchange did not match the filter
     assert record["verdict"] == "answered: 1 frame sent"
     steps = [(s["layer"], s["text"]) for s in record["steps"]]
     # every check on the way in, one step each, in the order the stack makes them
@@ -48,11 +48,11 @@ def test_an_arp_request_shows_each_check_and_the_neighbour_update():
     w = two_hosts()
     a, b = w["a"], w["b"]
     b.arp.table.flush()
-    b.trace_add(count=1)
-    session = a.ping_open(B_IP, 8)
-    a.ping_send(session, 1)
+    b.api.trace_add(count=1)
+    session = a.api.ping_open(B_IP, 8)
+    a.api.ping_send(session, 1)
     w.settle()
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     mac_a = a.links["eth0"].mac.hex(":")
     assert [(s["layer"], s["text"]) for s in record["steps"]][2:] == [
         ("ethernet", "ethertype 0x0806 (ARP) → Arp.receive"),
@@ -71,7 +71,7 @@ def test_an_armed_idle_trace_costs_only_its_filter():
     """With no capture, the receive tap is the BPF program's own filter: no Python frame per frame."""
     w = two_hosts()
     b = w["b"]
-    b.trace_add(dev="eth0", count=3, expression="udp port 9")
+    b.api.trace_add(dev="eth0", count=3, expression="udp port 9")
     tap = b.links["eth0"].rx_tap
     assert isinstance(tap, types.BuiltinMethodType) and tap.__self__ is b.tracer.program
     assert b.links["lo"].rx_tap is None
@@ -84,14 +84,14 @@ def test_explaining_runs_only_for_a_traced_frame_and_a_fault_in_it_changes_nothi
     def broken(rec, pkt):
         raise ValueError("explainer bug")
     monkeypatch.setattr(b.ipv4, "explain_receive", broken)
-    session = a.ping_open(B_IP, 8)
-    a.ping_send(session, 1)                      # untraced: the explainer is never called
+    session = a.api.ping_open(B_IP, 8)
+    a.api.ping_send(session, 1)                      # untraced: the explainer is never called
     w.settle()
-    b.trace_add(count=1)
-    a.ping_send(session, 2)                      # traced: it fails, the packet is still answered
+    b.api.trace_add(count=1)
+    a.api.ping_send(session, 2)                      # traced: it fails, the packet is still answered
     w.settle()
     assert [e.seq for e in drain(session)] == [1, 2]
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     assert record["verdict"] == "answered: 1 frame sent"
     assert [s["text"] for s in record["steps"] if s["layer"] == "trace"] == [
         f"{broken.__qualname__} failed: ValueError: explainer bug"]
@@ -100,11 +100,11 @@ def test_explaining_runs_only_for_a_traced_frame_and_a_fault_in_it_changes_nothi
 def test_a_dropped_frame_names_its_drop_counter():
     w = two_hosts()
     b = w["b"]
-    b.trace_add(count=1)
+    b.api.trace_add(count=1)
     bad = bytearray(echo_packet(src=A_IP, dst=B_IP))
     bad[10] ^= 0xFF
     b.links["eth0"].deliver(frame_to(b, bytes(bad)))
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     assert record["verdict"] == "dropped: IP_CSUM"
     assert record["steps"][-1]["text"].startswith("IP_CSUM: IPv4 header checksum wrong")
 
@@ -112,27 +112,27 @@ def test_a_dropped_frame_names_its_drop_counter():
 def test_count_runs_out_and_the_taps_close():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    b.trace_add(count=2)
+    b.api.trace_add(count=2)
     assert b.links["eth0"].rx_tap is not None
-    session = a.ping_open(B_IP, 8)
+    session = a.api.ping_open(B_IP, 8)
     for seq in (1, 2, 3):
-        a.ping_send(session, seq)
+        a.api.ping_send(session, seq)
         w.settle()
-    assert len(b.trace_show()["records"]) == 2
+    assert len(b.api.trace_show()["records"]) == 2
     assert b.links["eth0"].rx_tap is None
-    assert b.trace_clear() == 2 and b.trace_show()["records"] == []
+    assert b.api.trace_clear() == 2 and b.api.trace_show()["records"] == []
 
 
 def test_trace_and_capture_together():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    b.capture_start()
-    b.trace_add(count=5)
-    session = a.ping_open(B_IP, 8)
-    a.ping_send(session, 1)
+    b.api.capture_start()
+    b.api.trace_add(count=5)
+    session = a.api.ping_open(B_IP, 8)
+    a.api.ping_send(session, 1)
     w.settle()
-    b.capture_stop()
-    assert len(b.capture_packets()) == 4 and len(b.trace_show()["records"]) == 2
+    b.api.capture_stop()
+    assert len(b.api.capture_packets()) == 4 and len(b.api.trace_show()["records"]) == 2
     assert b.links["eth0"].rx_tap is not None        # the trace still wants frames
 
 
@@ -140,13 +140,13 @@ def test_trace_records_are_bounded_and_the_overflow_counted():
     from stack import trace
     w = two_hosts()
     a, b = w["a"], w["b"]
-    b.trace_add(count=50)
+    b.api.trace_add(count=50)
     b.tracer.records = trace.deque(maxlen=3)
-    session = a.ping_open(B_IP, 8)
+    session = a.api.ping_open(B_IP, 8)
     for seq in range(1, 4):
-        a.ping_send(session, seq)
+        a.api.ping_send(session, seq)
         w.settle()
-    shown = b.trace_show()
+    shown = b.api.trace_show()
     assert len(shown["records"]) == 3
     # b received 4 frames (the ARP request, then 3 echo requests); the bound kept 3
     assert shown["overflow"] == 1

@@ -137,14 +137,14 @@ CASES = [
 def test_a_failing_check_names_its_field_and_the_drop_counter_stats_uses(build, reason, failing, right_before):
     w = two_hosts()
     b = w["b"]
-    b.trace_add(count=1)
+    b.api.trace_add(count=1)
     b.links["eth0"].deliver(build(b))
     w.settle()
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     steps = [(s["layer"], s["text"]) for s in record["steps"]]
     assert record["verdict"] == f"dropped: {reason}"
     assert steps[-1] == ("drop", f"{reason}: {DROP_REASONS[reason]}")
-    assert b.stats("Drop")["Drop"] == {reason: 1}         # the same name, counted once
+    assert b.api.stats("Drop")["Drop"] == {reason: 1}         # the same name, counted once
     layer, pattern = failing
     found = [i for i, (lay, text) in enumerate(steps) if lay == layer and re.fullmatch(pattern, text)]
     assert found, f"no {layer} step matching {pattern!r} in {steps}"
@@ -158,9 +158,9 @@ def test_a_wrong_checksum_step_gives_the_value_that_would_be_right():
     good = echo_packet()
     bad = bytearray(good)
     bad[10] ^= 0xFF
-    b.trace_add(count=1)
+    b.api.trace_add(count=1)
     b.links["eth0"].deliver(frame_to(b, bytes(bad)))
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     assert (f"header checksum 0x{int.from_bytes(bad[10:12], 'big'):04x} wrong: "
             f"should be 0x{int.from_bytes(good[10:12], 'big'):04x} (InCsumErrors)") == record["steps"][-2]["text"]
 
@@ -168,10 +168,10 @@ def test_a_wrong_checksum_step_gives_the_value_that_would_be_right():
 def test_a_protocol_unreachable_is_shown_between_the_check_and_the_drop():
     w = two_hosts()
     b = w["b"]
-    b.neigh_add("eth0", A_IP, PEER_MAC)
-    b.trace_add(count=1)
+    b.api.neigh_add("eth0", A_IP, PEER_MAC)
+    b.api.trace_add(count=1)
     b.links["eth0"].deliver(ip_frame(with_header(proto=253))(b))
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     tail = [(s["layer"], s["text"].split(":")[0]) for s in record["steps"]][-8:]
     assert tail == [("ipv4", "protocol 253"),
                     ("icmp", "send ICMP Destination unreachable (Protocol unreachable) to 192.0.2.1, "
@@ -184,9 +184,9 @@ def test_no_icmp_error_about_a_broadcast_says_why():
     w = two_hosts()
     b = w["b"]
     p = with_header(dst=bytes([192, 0, 2, 255]), proto=253)()
-    b.trace_add(count=1)
+    b.api.trace_add(count=1)
     b.links["eth0"].deliver(header(BROADCAST, PEER_MAC, ETH_P_IP) + bytes(p))
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     texts = [s["text"] for s in record["steps"]]
     assert ("no ICMP Destination unreachable (Protocol unreachable) sent: "
             "it came to a broadcast address") in texts
@@ -196,11 +196,11 @@ def test_no_icmp_error_about_a_broadcast_says_why():
 def test_an_arp_reply_confirms_the_waiting_entry_and_sends_what_waited():
     w = two_hosts()
     a, b = w["a"], w["b"]
-    session = b.ping_open(A_IP, 8)
-    b.ping_send(session, 1)                 # b's echo request waits for a's MAC: INCOMPLETE
-    b.trace_add(count=1, expression="arp")
+    session = b.api.ping_open(A_IP, 8)
+    b.api.ping_send(session, 1)                 # b's echo request waits for a's MAC: INCOMPLETE
+    b.api.trace_add(count=1, expression="arp")
     w.settle()
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     mac_a = a.links["eth0"].mac.hex(":")
     texts = [s["text"] for s in record["steps"]]
     assert "a reply, unicast and for us: proof of reachability; an entry for 192.0.2.1 is updated, none is made" in texts
@@ -214,10 +214,10 @@ def test_the_route_a_reply_takes_names_a_gateway():
     far = bytes([203, 0, 113, 9])
     b.ipv4.fib.add(Route(ipwire.to_int(far), 32, b.links["eth0"], gateway=A_IP, protocol="static",
                          scope="global"))
-    b.neigh_add("eth0", A_IP, a.links["eth0"].mac)
-    b.trace_add(count=1)
+    b.api.neigh_add("eth0", A_IP, a.links["eth0"].mac)
+    b.api.trace_add(count=1)
     b.links["eth0"].deliver(frame_to(b, bytes(echo_packet(src=far))))
-    (record,) = b.trace_show()["records"]
+    (record,) = b.api.trace_show()["records"]
     texts = [s["text"] for s in record["steps"]]
     assert any(t.startswith("output to 203.0.113.9: route 203.0.113.9 via 192.0.2.1 dev eth0")
                and t.endswith("next hop 192.0.2.1 (gateway)") for t in texts), texts
@@ -249,14 +249,14 @@ def test_explanations_never_fail_and_agree_with_the_counters_on_mangled_frames(m
             frame[rnd.randrange(len(frame))] = rnd.randrange(256)
         if rnd.random() < 0.2:
             frame = frame[:rnd.randrange(len(frame))]
-        before = dict(b.stats("Drop")["Drop"])
+        before = dict(b.api.stats("Drop")["Drop"])
         foreseen.clear()
-        b.trace_add(count=1)
+        b.api.trace_add(count=1)
         b.links["eth0"].deliver(bytes(frame))
         w.settle()
-        record = b.trace_show(1)["records"][0]
+        record = b.api.trace_show(1)["records"][0]
         assert all(s["layer"] != "trace" for s in record["steps"]), record
-        after = b.stats("Drop")["Drop"]
+        after = b.api.stats("Drop")["Drop"]
         moved = {r: n - before.get(r, 0) for r, n in after.items() if n != before.get(r, 0)}
         if record["verdict"].startswith("dropped: "):
             assert record["verdict"][len("dropped: "):] in moved, (record, moved)

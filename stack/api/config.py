@@ -1,0 +1,86 @@
+"""The running configuration: what recreates this stack's setup on a fresh one.
+
+Sections register in the order a fresh stack must be given them (links before
+the addresses and neighbours on them).  A new kind of object adds a section
+here (a generator of its objects) and one writer in netsh/commands/config.py.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Callable, Iterator
+
+from ..wire.ethernet import mac_to_str
+from .family import families
+from .link import links_in_order
+from .registry import call
+
+SECTIONS: dict[str, Callable] = {}
+
+
+def section(kind: str):
+    """Register `fn(stack, links) -> objects` as the config section of `kind`."""
+    def register(fn: Callable) -> Callable:
+        SECTIONS[kind] = fn
+        return fn
+    return register
+
+
+@call
+def config(stack) -> list[dict]:
+    """Plain objects ``{"kind": ..., ...}`` in order; keys equal to what a fresh object gets
+    are left out (docs/stack-api.md).  Links no command can make (a pair end whose peer
+    belongs to another stack) are left out with everything on them."""
+    links = [link for link in links_in_order(stack)
+             if link.kind != "pair" or (link.peer is not None and link.peer.stack is stack)]
+    return [{"kind": kind, **obj} for kind, fn in SECTIONS.items() for obj in fn(stack, links)]
+
+
+def _fresh_mtu(link) -> int:
+    """The MTU a new link of this type gets: its constructor's default."""
+    param = inspect.signature(type(link).__init__).parameters.get("mtu")
+    return param.default if param is not None and isinstance(param.default, int) else 1500
+
+
+@section("link")
+def _links(stack, links: list) -> Iterator[dict]:
+    for link in links:
+        obj = {"ifname": link.name, "link_kind": link.kind}
+        if link.kind == "pair":
+            obj["peer"] = link.peer.name
+        elif link.kind == "pcap":
+            obj["host_dev"] = link.hostdev
+        if link.kind != "loopback":
+            obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
+        if link.mtu != _fresh_mtu(link):
+            obj["mtu"] = link.mtu
+        if link.admin_up != (link.kind == "loopback"):   # lo starts up, the rest down
+            obj["up"] = link.admin_up
+        yield obj
+
+
+@section("address")
+def _addresses(stack, links: list) -> Iterator[dict]:
+    for link in links:
+        for fam in families():
+            addrs = [(ifa.address, ifa.prefixlen) for ifa in fam.addresses(link)]
+            for address, prefixlen in fam.fixed_addresses(link):
+                if (address, prefixlen) in addrs:
+                    addrs.remove((address, prefixlen))
+                else:                                   # taken away: say so
+                    yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
+                           "prefixlen": prefixlen, "absent": True}
+            for address, prefixlen in addrs:
+                yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
+                       "prefixlen": prefixlen}
+
+
+@section("neighbour")
+def _neighbours(stack, links: list) -> Iterator[dict]:
+    from ..l2.neigh import PERMANENT
+    kept = {id(link) for link in links}
+    for fam in families():
+        entries = [e for e in fam.neighbours(stack).entries.values()
+                   if e.state is PERMANENT and id(e.link) in kept]
+        for entry in sorted(entries, key=lambda e: (e.link.index, e.addr)):
+            yield {"dev": entry.link.name, "dst": fam.addr_to_str(entry.addr),
+                   "lladdr": mac_to_str(entry.lladdr)}

@@ -1,0 +1,72 @@
+"""Address families behind the family-neutral calls (addr, neigh, route).
+
+A family adapter says how one network protocol keeps its addresses,
+neighbours and routes; the calls in stack/api/ ask the adapter and never the
+protocol directly, so a new family (IPv6) adds one adapter module that
+registers itself with `register_family`, and nothing else in stack/api/.
+"""
+from __future__ import annotations
+
+from ..errors import StackError
+
+FAMILIES: dict[str, "Family"] = {}
+
+
+class Family:
+    """One address family as the calls see it; subclasses fill in each method."""
+
+    name = ""                 # iproute2's word: inet, inet6
+    address_length = 0        # bytes in an address
+    max_prefixlen = 0
+
+    def addr_to_str(self, address: bytes) -> str:
+        raise NotImplementedError
+
+    def addresses(self, link) -> list:
+        """The link's address entries (each with .address, .prefixlen, .to_dict())."""
+        raise NotImplementedError
+
+    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+        raise NotImplementedError
+
+    def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
+        raise NotImplementedError
+
+    def neighbours(self, stack):
+        """The family's neighbour table (stack/l2/neigh.py NeighTable)."""
+        raise NotImplementedError
+
+    def routes(self, stack) -> list:
+        """The routes `route show` lists, in its order (each with .to_dict())."""
+        raise NotImplementedError
+
+    def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
+        """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""
+        return []
+
+
+def register_family(family: Family) -> Family:
+    FAMILIES[family.name] = family
+    return family
+
+
+def family_named(name: str) -> Family:
+    family = FAMILIES.get(name)
+    if family is None:
+        raise StackError(f'unknown family "{name}"; one of: {", ".join(FAMILIES)}')
+    return family
+
+
+def family_of(address: bytes, name: str | None = None) -> Family:
+    """The family an address belongs to (checked against `name` when one is given)."""
+    for family in FAMILIES.values():
+        if len(address) == family.address_length:
+            if name is not None and family.name != name:
+                raise StackError(f"address is not {name}: it is {family.name}")
+            return family
+    raise StackError(f"no address family has {len(address)}-byte addresses")
+
+
+def families(name: str | None = None) -> list[Family]:
+    """Every family, or the one named."""
+    return list(FAMILIES.values()) if name is None else [family_named(name)]

@@ -1,0 +1,140 @@
+"""Calls on links (ip link): list, attach a host NIC, make a pair, set, delete."""
+from __future__ import annotations
+
+from ..errors import StackError
+from ..wire.ethernet import mac_to_str
+from .family import families
+from .registry import call
+
+LINK_NAME_MAX = 15          # IFNAMSIZ - 1
+
+
+def link_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a link (the kernel's dev_valid_name rules), or None."""
+    if not name or len(name) > LINK_NAME_MAX:
+        return f"a link name has 1..{LINK_NAME_MAX} characters"
+    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
+        return "not a valid link name"
+    return None
+
+
+def check_name(name: str) -> None:
+    problem = link_name_problem(name)
+    if problem:
+        raise StackError(f'"{name}": {problem}')
+
+
+def find_link(stack, name: str):
+    link = stack.links.get(name)
+    if link is None:
+        raise StackError(f'Cannot find device "{name}"')
+    return link
+
+
+def check_lladdr(mac: bytes) -> None:
+    if len(mac) != 6 or mac[0] & 1 or mac == bytes(6):
+        raise StackError(f'"{mac_to_str(mac)}" is not a unicast MAC address')
+
+
+def link_dict(link) -> dict:
+    row = link.to_dict()
+    row["addr_info"] = [ifa.to_dict() for family in families() for ifa in family.addresses(link)]
+    return row
+
+
+def links_in_order(stack) -> list:
+    return sorted(stack.links.values(), key=lambda link: link.index)
+
+
+@call
+def link_list(stack, name: str | None = None) -> list[dict]:
+    links = [find_link(stack, name)] if name else links_in_order(stack)
+    return [link_dict(link) for link in links]
+
+
+@call
+def host_devices(stack) -> list[dict]:
+    from ..link.hostdev import host_devices as pcap_devices
+    attached = {link.hostdev: link.name for link in stack.links.values()
+                if getattr(link, "hostdev", None)}
+    return [dict(dev, attached=attached.get(dev["name"])) for dev in pcap_devices()]
+
+
+@call
+def link_attach(stack, hostdev: str, name: str | None = None, address: bytes | None = None) -> dict:
+    from ..link.hostdev import host_device_names
+    from ..link.pcap import PcapLink
+    name = name or hostdev
+    check_name(name)
+    if name in stack.links:
+        raise StackError(f'link "{name}" already exists')
+    for link in stack.links.values():
+        if getattr(link, "hostdev", None) == hostdev:
+            raise StackError(f'"{hostdev}" is already attached as "{link.name}"')
+    if hostdev not in host_device_names():
+        raise StackError(f'Cannot find host device "{hostdev}"')
+    if address is not None:
+        check_lladdr(address)
+    link = PcapLink(name, hostdev, address)
+    link.open()
+    stack.add_link(link)
+    return link_dict(link)
+
+
+@call
+def link_detach(stack, name: str) -> None:
+    link = find_link(stack, name)
+    if link.kind != "pcap":
+        raise StackError(f'"{name}" is a {link.kind} link, not attached to a host device; use "link del"')
+    stack.remove_link(link)
+
+
+@call
+def link_del(stack, name: str) -> None:
+    link = find_link(stack, name)
+    if link.kind == "loopback":
+        raise StackError("cannot delete the loopback link")
+    if link.kind == "pair" and link.peer is not None and link.peer.stack is stack:
+        stack.remove_link(link.peer)
+    stack.remove_link(link)
+
+
+@call
+def link_add_pair(stack, name: str, peer: str) -> None:
+    from ..link.pair import PairLink
+    for n in (name, peer):
+        check_name(n)
+        if n in stack.links:
+            raise StackError(f'link "{n}" already exists')
+    if name == peer:
+        raise StackError("a pair needs two different names")
+    a, b = PairLink(name), PairLink(peer)
+    PairLink.connect(a, b)
+    stack.add_link(a)
+    stack.add_link(b)
+
+
+@call
+def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
+             address: bytes | None = None) -> None:
+    """All or nothing: every value is checked before anything changes."""
+    link = find_link(stack, name)
+    if mtu is not None and not link.min_mtu <= mtu <= link.max_mtu:
+        raise StackError(f"mtu {mtu} out of range {link.min_mtu}..{link.max_mtu} for {name}")
+    if address is not None:
+        if link.kind == "loopback":
+            raise StackError("the loopback link has no MAC address to set")
+        check_lladdr(address)
+    if mtu is not None:
+        link.mtu = mtu
+    if address is not None:
+        link.mac = address
+        stack.arp.table.flush(link)          # cached headers carry the old source MAC
+    if up is not None and up != link.admin_up:
+        link.set_up(up)
+        if not up:
+            stack.arp.table.flush(link)
+        else:
+            for ifa in link.ipv4_addrs:
+                stack.arp.announce(link, ifa.address)
+    stack.ipv4.fib.flush_cache()

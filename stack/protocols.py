@@ -1,0 +1,22 @@
+"""The protocol layers a stack is built from, in build order (the stack's manifest).
+
+Each is built with the stack and registers its handlers with the layer below
+(ethertypes with Ethernet, IP protocols with IPv4) and its counter groups
+(stack/counters.py); a new layer is one more row here.
+"""
+from __future__ import annotations
+
+from .l2.arp import Arp
+from .l2.ethernet import EthernetLayer
+from .l3.icmp import Icmp
+from .l3.ipv4 import IPv4
+from .l3.ping import Pings
+
+# (attribute on the stack, class)
+PROTOCOLS = (
+    ("ethernet", EthernetLayer),
+    ("ipv4", IPv4),
+    ("arp", Arp),
+    ("icmp", Icmp),
+    ("pings", Pings),
+)
