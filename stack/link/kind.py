@@ -1,0 +1,105 @@
+"""Link kinds as plug-ins (iproute2's link_util): each kind declares its options.
+
+A kind is a Link subclass registered with `register_link_type`.  It declares
+its `link add` options as plain data (`LinkOption`: name, value parser,
+default, help), makes itself from their values (`create`), describes itself
+for `link show -d` (`info_data`), says what recreates it (`config_create`),
+and answers with class attributes what core code would otherwise ask with a
+test of its kind name (see `Link`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import StackError
+
+LINK_TYPES: dict[str, type] = {}
+
+
+@dataclass(frozen=True)
+class LinkOption:
+    name: str                          # the keyword: loss, delay, peer, link ...
+    parse: Callable[[str], Any]        # text -> value; ValueError with a short reason
+    default: Any = None
+    help: str = ""
+    metavar: str = "VALUE"
+    unit: str = ""                     # how `link show -d` writes a value: f"{value}{unit}"
+    required: bool = False
+    live: str = ""                     # completion source of its values ("link"), if any
+
+
+def register_link_type(cls):
+    LINK_TYPES[cls.kind] = cls
+    return cls
+
+
+def link_type(kind: str) -> type:
+    cls = LINK_TYPES.get(kind)
+    if cls is None or not cls.creatable:
+        raise StackError(f'unknown link type "{kind}"; one of: {", ".join(creatable_kinds())}')
+    return cls
+
+
+def creatable_kinds() -> list[str]:
+    """Kinds `link add` makes, in registration order."""
+    return [kind for kind, cls in LINK_TYPES.items() if cls.creatable]
+
+
+def parse_options(cls, given: dict) -> dict:
+    """The option values for a new link of kind `cls`: `given` checked, parsed, defaults added."""
+    known = {opt.name: opt for opt in cls.options}
+    values = {}
+    for name, value in given.items():
+        opt = known.get(name)
+        if opt is None:
+            raise StackError(f'"{name}" is not an option of type {cls.kind}')
+        try:
+            values[name] = opt.parse(value if isinstance(value, str) else str(value))
+        except ValueError as exc:
+            raise StackError(f'invalid {name} "{value}": {exc}') from None
+    for opt in cls.options:
+        if opt.name not in values:
+            if opt.required:
+                raise StackError(f'type {cls.kind} needs "{opt.name} {opt.metavar}"')
+            values[opt.name] = opt.default
+    return values
+
+
+# --- value parsers the kinds share ---------------------------------------------------
+
+def parse_percent(text: str) -> float:
+    try:
+        value = float(text[:-1] if text.endswith("%") else text)
+    except ValueError:
+        raise ValueError("a percentage, 0..100[%]") from None
+    if not 0.0 <= value <= 100.0:
+        raise ValueError("must be 0..100%")
+    return value
+
+
+def parse_millis(text: str) -> float:
+    try:
+        value = float(text[:-2] if text.endswith("ms") else text)
+    except ValueError:
+        raise ValueError("milliseconds, e.g. 10 or 10ms") from None
+    if not 0.0 <= value <= 3_600_000.0:
+        raise ValueError("must be 0..3600000 ms")
+    return value
+
+
+def parse_count(text: str, low: int = 0, high: int = 2 ** 32 - 1) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("a whole number") from None
+    if not low <= value <= high:
+        raise ValueError(f"must be {low}..{high}")
+    return value
+
+
+def format_value(opt: LinkOption, value) -> str:
+    """A value as `link show -d` and the running-config write it (50% , 10ms, 1000)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value}{opt.unit}"
