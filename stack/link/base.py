@@ -279,7 +279,7 @@ class Link:
         """Links that go when this one is deleted (a pair's other end)."""
         return []
 
-    def linkinfo(self) -> dict:
+    def linkinfo(self) -> dict | None:
         info = {"info_kind": self.kind}
         data = self.info_data()
         if data:
@@ -313,7 +313,11 @@ class Link:
             "min_mtu": self.min_mtu,
             "max_mtu": self.max_mtu,
             "link_kind": self.kind,
-            "linkinfo": self.linkinfo(),
+        })
+        info = self.linkinfo()
+        if info is not None:
+            row["linkinfo"] = info
+        row.update({
             **self.describe(),
             "stats64": self.stats64(),
         })

@@ -37,16 +37,20 @@ def _rate(text: str) -> int:
 
 OPTIONS = (
     LinkOption("link", _link_name, None, "the link it sits on", "DEV", required=True, live="link"),
-    LinkOption("loss", parse_percent, 0.0, "drop this share of frames", "P%", "%"),
-    LinkOption("delay", parse_millis, 0.0, "hold each frame this long", "MS", "ms"),
+    LinkOption("loss", parse_percent, 0.0, "drop this share of frames", "P%", "%",
+               value_help="a share of frames, 0..100 per cent"),
+    LinkOption("delay", parse_millis, 0.0, "hold each frame this long", "MS", "ms",
+               value_help="milliseconds (fractions allowed)"),
     LinkOption("jitter", parse_millis, 0.0, "vary the delay by up to this, either way", "MS", "ms"),
     LinkOption("reorder", parse_percent, 0.0, "send this share at once, ahead of delayed ones",
                "P%", "%"),
     LinkOption("duplicate", parse_percent, 0.0, "send this share twice", "P%", "%"),
     LinkOption("corrupt", parse_percent, 0.0, "flip one bit in this share", "P%", "%"),
-    LinkOption("rate", _rate, 0, "at most this many kbit/s (0: no limit)", "KBIT", "kbit"),
+    LinkOption("rate", _rate, 0, "at most this many kbit/s (0: no limit)", "KBIT", "kbit",
+               value_help="kilobits per second"),
     LinkOption("seed", lambda text: parse_count(text), None,
-               "seed of its random choices (default: one drawn at creation)", "N"),
+               "seed of its random choices (default: one drawn at creation)", "N",
+               value_help="a whole number, 0..4294967295"),
 )
 COUNTERS = ("dropped", "duplicated", "reordered", "corrupted", "delayed", "queue_full")
 

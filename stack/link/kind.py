@@ -3,7 +3,7 @@
 A kind is a Link subclass registered with `register_link_type`.  It declares
 its `link add` options as plain data (`LinkOption`: name, value parser,
 default, help), makes itself from their values (`create`), describes itself
-for `link show -d` (`info_data`), says what recreates it (`config_create`),
+for `link show -d` (`info_data`), says what recreates it (`made_by`, `config_options`),
 and answers with class attributes what core code would otherwise ask with a
 test of its kind name (see `Link`).
 """
@@ -27,6 +27,8 @@ class LinkOption:
     unit: str = ""                     # how `link show -d` writes a value: f"{value}{unit}"
     required: bool = False
     live: str = ""                     # completion source of its values ("link"), if any
+    new_link: bool = False             # its value names a link the same command makes (peer)
+    value_help: str = ""               # what a METAVAR is (``P% := ...``); else `help`
 
 
 def register_link_type(cls):

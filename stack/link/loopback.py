@@ -27,6 +27,9 @@ class LoopbackLink(Link):
         return "UNKNOWN" if self.admin_up else "DOWN"
 
 
+    def linkinfo(self) -> dict | None:
+        return None                     # no rtnl_link_ops: `ip -d` shows no kind for lo
+
     def _transmit(self, frame: bytes) -> bool:
         self.rxq.append(frame)
         return True

@@ -23,7 +23,7 @@ class PairLink(Link):
     kind = "pair"
     creatable = True
     options = (LinkOption("peer", _link_name, help="the other end's name", metavar="NAME",
-                          required=True),)
+                          required=True, new_link=True),)
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):
         super().__init__(name, mac, mtu)
