@@ -103,9 +103,10 @@ class Stack:
         """Process one received frame with a trace record open for it (its rx_tap said so)."""
         tracer = self.tracer
         dispatch = self.ethernet.dispatch
-        if tracer is None or tracer.remaining <= 0 or self.trace_rec is not None:
-            # taps close when a trace ends (a guard); a frame an rx_handler passed on to an
-            # upper link stays in the record already open for it
+        if tracer is None or tracer.remaining <= 0:     # taps close when a trace ends; a guard
+            dispatch(link, frame)
+            return
+        if self.trace_rec is not None:      # an rx_handler passed it to an upper link: same record
             dispatch(link, frame)
             return
         rec = tracer.begin(link, frame)

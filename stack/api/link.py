@@ -100,16 +100,6 @@ def link_del(stack, name: str) -> None:
 
 
 @call
-def link_types(stack) -> list[dict]:
-    """The kinds `link add` makes, each with its options (name, metavar, default, help)."""
-    from ..link.kind import LINK_TYPES, creatable_kinds
-    return [{"kind": kind, "options": [
-        {"name": o.name, "metavar": o.metavar, "default": o.default, "help": o.help,
-         "required": o.required} for o in LINK_TYPES[kind].options]}
-        for kind in creatable_kinds()]
-
-
-@call
 def link_add(stack, name: str, kind: str, options: dict | None = None) -> dict:
     """`link add NAME type KIND [OPTIONS]`: options are {name: text or value} of that kind."""
     from ..link.kind import link_type, parse_options

@@ -51,6 +51,8 @@ class EthernetLayer:
             if result == RX_HANDLER_CONSUMED:
                 return
             if result == RX_HANDLER_ANOTHER:
+                if stack.trace_rec is not None:
+                    stack.trace_rec.explain(self.explain_receive, link, frame)
                 self.receive(link, frame)
                 return
         if n < 14:

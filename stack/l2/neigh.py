@@ -153,8 +153,9 @@ class NeighTable:
 
     def _send(self, entry: Neighbour, pkt) -> bool:
         hh = entry.hh
-        start = pkt.push(len(hh))
-        pkt.buf[start:start + len(hh)] = hh
+        n = len(hh)
+        start = pkt.push(n)
+        pkt.buf[start:start + n] = hh
         pkt.mac = start
         return entry.link.xmit(pkt)
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
 from ..errors import StackError
+from ..link.notifier import NETDEV_UNREGISTER, NETDEV_UP
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire import ipv4 as wire
 from ..wire.checksum import checksum, ones_sum
-from ..link.notifier import NETDEV_UNREGISTER, NETDEV_UP
 from ..wire.ethernet import BROADCAST, ETH_P_IP
 from .route import Fib, Route
 
@@ -167,7 +167,7 @@ class IPv4:
         link.ipv4_addrs.append(ifa)
         self.local[address] = ifa
         self._rebuild_broadcasts()
-        if not link.iff_loopback:        # loopback ranges live in the local table only
+        if not link.iff_loopback:          # loopback ranges live in the local table only
             self.fib.add(Route(ifa.network, prefixlen, link, prefsrc=address))
             self.stack.arp.announce(link, address)
         return ifa

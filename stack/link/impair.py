@@ -32,7 +32,7 @@ def _link_name(text: str) -> str:
 
 
 def _rate(text: str) -> int:
-    return parse_count(text[:-4] if text.endswith("kbit") else text, 0, 100_000_000)
+    return parse_count(text, 0, 100_000_000, unit="kbit")
 
 
 OPTIONS = (
@@ -48,7 +48,7 @@ OPTIONS = (
     LinkOption("corrupt", parse_percent, 0.0, "flip one bit in this share", "P%", "%"),
     LinkOption("rate", _rate, 0, "at most this many kbit/s (0: no limit)", "KBIT", "kbit",
                value_help="kilobits per second"),
-    LinkOption("seed", lambda text: parse_count(text), None,
+    LinkOption("seed", parse_count, None,
                "seed of its random choices (default: one drawn at creation)", "N",
                value_help="a whole number, 0..4294967295"),
 )

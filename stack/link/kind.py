@@ -70,34 +70,28 @@ def parse_options(cls, given: dict) -> dict:
 
 # --- value parsers the kinds share ---------------------------------------------------
 
-def parse_percent(text: str) -> float:
+def parse_number(text: str, convert, unit: str, low, high, what: str, bounds: str):
+    """`text` as a number of `unit` (which may be written after it) within low..high."""
     try:
-        value = float(text[:-1] if text.endswith("%") else text)
+        value = convert(text[:-len(unit)] if unit and text.endswith(unit) else text)
     except ValueError:
-        raise ValueError("a percentage, 0..100[%]") from None
-    if not 0.0 <= value <= 100.0:
-        raise ValueError("must be 0..100%")
+        raise ValueError(what) from None
+    if not low <= value <= high:
+        raise ValueError(f"must be {bounds}")
     return value
+
+
+def parse_percent(text: str) -> float:
+    return parse_number(text, float, "%", 0.0, 100.0, "a percentage, 0..100[%]", "0..100%")
 
 
 def parse_millis(text: str) -> float:
-    try:
-        value = float(text[:-2] if text.endswith("ms") else text)
-    except ValueError:
-        raise ValueError("milliseconds, e.g. 10 or 10ms") from None
-    if not 0.0 <= value <= 3_600_000.0:
-        raise ValueError("must be 0..3600000 ms")
-    return value
+    return parse_number(text, float, "ms", 0.0, 3_600_000.0, "milliseconds, e.g. 10 or 10ms",
+                        "0..3600000 ms")
 
 
-def parse_count(text: str, low: int = 0, high: int = 2 ** 32 - 1) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError("a whole number") from None
-    if not low <= value <= high:
-        raise ValueError(f"must be {low}..{high}")
-    return value
+def parse_count(text: str, low: int = 0, high: int = 2 ** 32 - 1, unit: str = "") -> int:
+    return parse_number(text, int, unit, low, high, "a whole number", f"{low}..{high}")
 
 
 def format_value(opt: LinkOption, value) -> str:

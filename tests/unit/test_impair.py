@@ -223,3 +223,18 @@ def test_an_egress_packet_is_impaired_then_sent_out_of_the_lower_link():
     world.settle()
     assert imp0.stats.tx_packets >= 1 and imp0.egress.counts["dropped"] >= 1
     assert a.links["eth0"].stats.tx_packets == sent_before
+
+
+def test_a_trace_on_the_lower_link_follows_the_frame_into_the_impair_link():
+    world = impaired_world(addresses=True, seed=1)
+    a, b = world["a"], world["b"]
+    b.api.ping_send(b.api.ping_open(A_IP, 56), 1)
+    world.settle()                                   # neighbours resolved
+    a.api.trace_add("eth0", 1, "icmp")
+    b.api.ping_send(b.api.ping_open(A_IP, 56), 2)
+    world.settle()
+    [record] = a.api.trace_show()["records"]
+    steps = [str(step) for step in record["steps"]]
+    assert any("eth0 is claimed by _impair_rx" in text for text in steps)
+    assert any("ours (imp0)" in text for text in steps)
+    assert record["verdict"].startswith("answered")
