@@ -135,7 +135,7 @@ def find_option(word: str) -> OptionSpec:
 
 
 # Options a single command line may carry in the shell or a batch (``-s link``, ``-j addr``).
-LINE_OPTIONS = frozenset({"statistics", "json", "pretty", "brief", "color"})
+LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color"})
 
 
 def parse_options(argv: Sequence[str], base: Options | None = None,
