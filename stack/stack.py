@@ -79,6 +79,8 @@ class Stack:
         link.set_up(False)
         self.netdev.notify(NETDEV_UNREGISTER, link)
         link.close()
+        for lower in list(link.lowers):
+            lower.upper_unlink(link)
         del self.links[link.name]
         del self.by_index[link.index]
 

@@ -56,3 +56,16 @@ def test_another_kinds_option_is_a_one_line_error():
     status, _, err = shell.line("link add imp0 type impair loss 5")
     assert (status, err) == (1, 'Error: type impair needs "link DEV"\n')
     assert shell.stack.api.link_list()[-1]["ifname"] == "lo"
+
+
+def test_a_link_with_a_master_says_so_in_its_line_as_iproute2_does():
+    from netsh.commands.link import header_line
+    from netsh.options import Options
+    from netsh.render import View
+    row = {"ifindex": 5, "ifname": "v0", "link": "v1", "flags": ["BROADCAST", "MULTICAST"],
+           "mtu": 1500, "qdisc": "pfifo_fast", "master": "br0", "operstate": "DOWN",
+           "txqlen": 1000}
+    view = View(Options(color="never"))
+    assert header_line(row, view, mode=True) == (
+        "5: v0@v1: <BROADCAST,MULTICAST> mtu 1500 qdisc pfifo_fast master br0 state DOWN "
+        "mode DEFAULT group default qlen 1000")

@@ -184,3 +184,26 @@ def test_link_add_refuses_another_kinds_option_and_unknown_types():
     with pytest.raises(StackError, match="cannot delete the loopback link"):
         a.api.link_del("lo")
     assert sorted(a.links) == ["lo"]
+
+
+def test_upper_and_lower_adjacency_and_one_master():
+    world = two_hosts()
+    a = world["a"]
+    eth0 = a.links["eth0"]
+    br0, br1 = PairLink("br0"), PairLink("br1")
+    a.add_link(br0)
+    a.add_link(br1)
+    events = []
+    a.netdev.subscribe("test", lambda event, link: events.append((event, link.name)))
+    eth0.upper_link(br0, master=True)
+    assert (eth0.master, eth0.uppers, br0.lowers) == (br0, [br0], [eth0])
+    assert a.api.link_list("eth0")[0]["master"] == "br0"
+    with pytest.raises(StackError, match='"eth0" already has a master \\(br0\\)'):
+        eth0.upper_link(br1, master=True)
+    a.api.link_del("br1")
+    a.remove_link(br0)
+    assert (eth0.master, eth0.uppers) == (None, [])
+    eth0.upper_link(br1 := PairLink("br1"), master=True)
+    a.add_link(br1)
+    a.api.link_del("eth0")                  # its uppers go with it
+    assert "br1" not in a.links and ("NETDEV_CHANGEUPPER", "eth0") in events
