@@ -63,7 +63,6 @@ class Link:
     deletable = True
     has_mac = True              # `link set address` applies
     iff_loopback = False        # IFF_LOOPBACK: its frames come back to this host
-    hard_header_len = ETH_HLEN
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):
         self.name = name

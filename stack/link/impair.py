@@ -142,8 +142,8 @@ class ImpairLink(Link):
     options = OPTIONS
     qdisc = "noqueue"
 
-    def __init__(self, name: str, lower, values: dict, mtu: int = 1500):
-        super().__init__(name, lower.mac, lower.mtu)
+    def __init__(self, name: str, lower, values: dict, mtu: int | None = None):
+        super().__init__(name, lower.mac, mtu or lower.mtu)     # DEV's address and MTU
         self.lower = lower
         self.values = dict(values)
         if self.values["seed"] is None:
