@@ -20,8 +20,8 @@ from ..counters import LinkStats
 from ..errors import StackError
 from ..wire.ethernet import header, mac_to_str
 from .kind import LINK_TYPES, LinkOption, register_link_type  # noqa: F401
-from .notifier import (NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGEUPPER, NETDEV_DOWN,
-                       NETDEV_UP)
+from .notifier import (NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGEUPPER,
+                       NETDEV_DOWN, NETDEV_UP)
 
 IFF_UP = "UP"
 IFF_BROADCAST = "BROADCAST"
@@ -119,6 +119,8 @@ class Link:
         if not up:
             self.txq.clear()
         self._notify(NETDEV_UP if up else NETDEV_DOWN)
+        for upper in self.uppers:               # their carrier follows ours (stacked operstate)
+            upper._notify(NETDEV_CHANGE)
 
     def set_mtu(self, mtu: int) -> None:
         if mtu != self.mtu:

@@ -238,3 +238,15 @@ def test_a_trace_on_the_lower_link_follows_the_frame_into_the_impair_link():
     assert any("eth0 is claimed by _impair_rx" in text for text in steps)
     assert any("ours (imp0)" in text for text in steps)
     assert record["verdict"].startswith("answered")
+
+
+def test_the_impair_links_carrier_follows_its_lower_link():
+    world = impaired_world(seed=1)
+    a = world["a"]
+    events = []
+    a.netdev.subscribe("test", lambda event, link: events.append((event, link.name)))
+    assert a.api.link_list("imp0")[0]["operstate"] == "UP"
+    a.api.link_set("eth0", up=False)
+    assert ("NETDEV_CHANGE", "imp0") in events
+    row = a.api.link_list("imp0")[0]
+    assert (row["operstate"], "NO-CARRIER" in row["flags"]) == ("LOWERLAYERDOWN", True)
