@@ -3,7 +3,7 @@
 # $PREFIX/share/bash-completion/completions/netsh.bash or source it.
 
 # global options, before the command words
-_netsh_gopts=('-V' '-h' '-s' '-j' '-p' '-br' '-c' '-force' '-b' '-i' '-netns' '-n')
+_netsh_gopts=('-V' '-h' '-s' '-d' '-j' '-p' '-br' '-c' '-force' '-b' '-i' '-netns' '-n')
 _netsh_gattached=('-c=always' '-c=auto' '-c=never')
 # _netsh_goptarg OPTION: REPLY = value spec when OPTION takes the next word
 _netsh_goptarg() {
@@ -53,7 +53,7 @@ _netsh_node() {
         ;;
     'link add')
         iscmd=1
-        slots=('p|name|name|-|' 'o|type|type|c:pair|' 'o|peer|peer|-|')
+        slots=('p|name|name|-|' 'o|type|type|c:pair,impair|' 'o|peer|peer|-|' 'o|link|link|-|' 'o|loss|loss|-|' 'o|delay|delay|-|' 'o|jitter|jitter|-|' 'o|reorder|reorder|-|' 'o|duplicate|duplicate|-|' 'o|corrupt|corrupt|-|' 'o|rate|rate|-|' 'o|seed|seed|-|')
         ;;
     'link delete')
         iscmd=1

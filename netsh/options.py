@@ -22,6 +22,7 @@ class Options:
     pretty: bool = False
     stats: int = 0                 # -s levels: 1 counters, 2 error breakdowns
     brief: bool = False
+    details: bool = False          # -d: each link's kind and its details (ip -d link)
     color: str = "auto"            # always | auto | never
     force: bool = False
     batch: str | None = None       # FILE, "-" for stdin
@@ -101,6 +102,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("help", ("h",), _set("help"), help="print a usage summary and exit"),
     OptionSpec("statistics", ("s", "stats"), _more_stats,
                help="more statistics; twice (-s -s) for error breakdowns"),
+    OptionSpec("details", ("d",), _set("details"), help="details: each link's type and its options"),
     OptionSpec("json", ("j",), _set("json"), help="JSON output"),
     OptionSpec("pretty", ("p",), _set("pretty"), help="indented JSON (with -j)"),
     OptionSpec("brief", ("br",), _set("brief"), help="brief tabular output"),
@@ -133,7 +135,7 @@ def find_option(word: str) -> OptionSpec:
 
 
 # Options a single command line may carry in the shell or a batch (``-s link``, ``-j addr``).
-LINE_OPTIONS = frozenset({"statistics", "json", "pretty", "brief", "color"})
+LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color"})
 
 
 def parse_options(argv: Sequence[str], base: Options | None = None,

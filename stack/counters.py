@@ -99,6 +99,8 @@ DROP_REASONS = {
     "LINK_DOWN": "link is administratively down",
     "QDISC_DROP": "transmit queue full",
     "RX_QUEUE_FULL": "receive queue of an in-process cable full",
+    "IMPAIR_LOSS": "lost on purpose by an impair link (its loss option)",
+    "IMPAIR_QUEUE_FULL": "delay queue of an impair link full",
     "TX_ERROR": "the NIC refused the frame",
     "ARP_UNSUPPORTED": "ARP for a hardware/protocol pair other than Ethernet/IPv4",
     "ARP_INVALID": "ARP with a bad opcode or sender address",

@@ -31,6 +31,13 @@ class Packet:
         """A writable buffer with `size` bytes of data after `headroom` free bytes."""
         return cls(bytearray(headroom + size), headroom, headroom + size, ts=ts)
 
+    @classmethod
+    def of(cls, payload: bytes, min_size: int = 0, headroom: int = HEADROOM) -> "Packet":
+        """A writable packet holding `payload`, zero-padded to `min_size`, with headroom."""
+        pkt = cls.alloc(max(len(payload), min_size), headroom)
+        pkt.buf[headroom:headroom + len(payload)] = payload
+        return pkt
+
     def __len__(self) -> int:
         return self.tail - self.data
 

@@ -15,6 +15,7 @@ from .capture import Capture, Ring
 from .clock import MonotonicClock, Timers
 from .counters import Drops
 from .link.loopback import LoopbackLink
+from .link.notifier import NETDEV_REGISTER, NETDEV_UNREGISTER, NetdevNotifier
 from .protocols import PROTOCOLS
 
 log = logging.getLogger("netsh.stack")
@@ -45,6 +46,8 @@ class Stack:
         self.by_index: dict[int, object] = {}
         self.api = Calls(self)
         self._next_index = 1
+        self.netdev = NetdevNotifier()      # link events; layers subscribe as they are built
+        self.netdev.subscribe("taps", self._taps_event, (NETDEV_REGISTER, NETDEV_UNREGISTER))
         for attr, cls in PROTOCOLS:
             setattr(self, attr, cls(self))
         self.netif_receive = self.ethernet.receive
@@ -52,7 +55,6 @@ class Stack:
         self.arp.table.start()
         self.loopback = LoopbackLink()
         self.add_link(self.loopback)
-        self.loopback.set_up(True)
         from .wire.ipv4 import addr_from_str
         self.ipv4.addr_add(self.loopback, addr_from_str("127.0.0.1"), 8)
 
@@ -66,7 +68,27 @@ class Stack:
         self._next_index += 1
         self.links[link.name] = link
         self.by_index[link.index] = link
-        self.refresh_taps()
+        self.netdev.notify(NETDEV_REGISTER, link)
+        if link.starts_up:
+            link.set_up(True)
+
+    def remove_link(self, link) -> None:
+        """Unregister `link`, and first the links stacked on it (they cannot outlive it)."""
+        for upper in list(link.uppers):
+            self.remove_link(upper)
+        link.set_up(False)
+        self.netdev.notify(NETDEV_UNREGISTER, link)
+        link.close()
+        for lower in list(link.lowers):
+            lower.upper_unlink(link)
+        del self.links[link.name]
+        del self.by_index[link.index]
+
+    def _taps_event(self, event: str, link) -> None:
+        if event == NETDEV_UNREGISTER:
+            link.rx_tap = link.tx_tap = None
+        else:
+            self.refresh_taps()
 
     # --- taps: a capture uses both hooks of the links it covers, a trace the receive one ---
     def refresh_taps(self) -> None:
@@ -86,6 +108,9 @@ class Stack:
         if tracer is None or tracer.remaining <= 0:     # taps close when a trace ends; a guard
             dispatch(link, frame)
             return
+        if self.trace_rec is not None:      # an rx_handler passed it to an upper link: same record
+            dispatch(link, frame)
+            return
         rec = tracer.begin(link, frame)
         self.trace_rec = self.drop.record = rec
         try:
@@ -97,15 +122,6 @@ class Stack:
                 rec.verdict = _outcome(rec)
             if tracer.remaining <= 0:
                 self.refresh_taps()
-
-    def remove_link(self, link) -> None:
-        self.arp.table.remove_link(link)
-        self.ipv4.remove_link(link)
-        link.set_up(False)
-        link.close()
-        del self.links[link.name]
-        del self.by_index[link.index]
-        self.ipv4.fib.flush_cache()
 
     # --- the engine -------------------------------------------------------------
     def poll(self, now: float | None = None) -> int:

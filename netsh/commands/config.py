@@ -37,6 +37,7 @@ from netsh.grammar import Node, ParseError, leaf, pos
 from netsh.options import LINE_OPTIONS, OptionError, parse_options
 from netsh.render import Result, View, renderer, write
 from stack.errors import StackError
+from stack.link.kind import LINK_TYPES, creatable_kinds
 
 HEADER = f"# netsh running-config, netsh-{__version__}"
 DEFAULT_NAME = ("netsh", "running-config")
@@ -66,27 +67,36 @@ def positional(name: str, intro: str, keywords: tuple[str, ...]) -> str:
 
 
 SET_KEYWORDS = ("up", "down", "mtu", "address")        # link set's own words
-ADD_KEYWORDS = ("type", "peer")                         # link add's
+
+
+def add_keywords() -> tuple[str, ...]:
+    """link add's own words: a new link's name that is one of them needs ``name`` first."""
+    return ("type",) + tuple(o.name for kind in creatable_kinds() for o in LINK_TYPES[kind].options)
 
 
 def link_lines(obj: dict, made: set[str]) -> list[str]:
+    """The lines that make the link `obj` describes, then set its MAC, MTU and state; the way
+    to make it is its kind's (`made_by`: link add with the kind's options, or link attach)."""
     name, kind = obj["ifname"], obj["link_kind"]
+    cls = LINK_TYPES.get(kind)
+    if cls is None:
+        raise CommandError(f'this netsh cannot write links of kind "{kind}" ({name})')
     lines = []
-    if kind == "pair":
-        if obj["peer"] not in made:
-            lines.append(f"link add {positional(name, 'name', ADD_KEYWORDS)} "
-                         f"type pair peer {word(obj['peer'])}")
-        made.update((name, obj["peer"]))
-    elif kind == "pcap":
+    if cls.made_by == "add":
+        if name not in made:            # a pair's other end came with its first
+            words = [f"link add {positional(name, 'name', add_keywords())} type {kind}"]
+            words += [f"{o.name} {word(str(obj[o.name]))}" for o in cls.options if o.name in obj]
+            lines.append(" ".join(words))
+        made.add(name)
+        made.update(str(obj[o.name]) for o in cls.options if o.new_link and o.name in obj)
+    elif cls.made_by == "attach":
         text = f"link attach {word(obj['host_dev'])}"
         if name != obj["host_dev"]:
             text += f" name {word(name)}"
         lines.append(text + f" address {obj['address']}")
         made.add(name)
-    elif kind != "loopback":            # the loopback link is always there
-        raise CommandError(f'this netsh cannot write links of kind "{kind}" ({name})')
     changes = []
-    if "address" in obj and kind != "pcap":     # an attach line already carries it
+    if "address" in obj and cls.made_by != "attach":     # an attach line already carries it
         changes.append(f"address {obj['address']}")
     if "mtu" in obj:
         changes.append(f"mtu {obj['mtu']}")

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
+from netsh.commands.link_kinds import all_kind_options, kind_option_values
 from netsh.grammar import Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
+from stack.link.kind import LINK_TYPES as KINDS, creatable_kinds
 
 WORDS = ("link",)
-LINK_TYPES = Choice(("pair",), "TYPE", "pair: two links joined by an in-process cable")
+LINK_TYPES = Choice(tuple(creatable_kinds()), "TYPE",
+                    "; ".join(f"{kind}: {(KINDS[kind].__doc__ or kind).splitlines()[0].rstrip('.')}"
+                              for kind in creatable_kinds()))
 
 
 # --- handlers ----------------------------------------------------------------------
@@ -32,7 +36,7 @@ def set_(ctx, args):
 
 
 def add(ctx, args):
-    ctx.stack.link_add_pair(args["name"], args["peer"])
+    ctx.stack.link_add(args["name"], args["type"], kind_option_values(args))
 
 
 def delete(ctx, args):
@@ -60,8 +64,12 @@ def register(root: Node) -> None:
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [pos("name", NEW_LINK, intro="name"), opt("type", "type", LINK_TYPES, optional=False),
-          opt("peer", "peer", NEW_LINK, optional=False, help="the other end's name")],
-         "make a pair of links joined by an in-process cable", add)
+          *all_kind_options()],
+         "make a link of a type: a pair of in-process ends, an impair link on DEV", add,
+         details="Each type takes its own options: "
+                 + "; ".join(f"{kind}: " + " ".join(
+                     (f"{o.name} {o.metavar}" if o.required else f"[{o.name} {o.metavar}]")
+                     for o in KINDS[kind].options) for kind in creatable_kinds()) + ".")
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
          "delete a link (both ends of a pair)", delete, synonyms=("del",))
 
@@ -69,8 +77,9 @@ def register(root: Node) -> None:
 # --- rendering -------------------------------------------------------------------------
 
 def display_name(row: dict) -> str:
-    """``name@peer`` for a pair end, ``name@hostdev`` for an attached NIC of another name."""
-    lower = row.get("peer") or row.get("host_dev")
+    """``name@link`` for a link on another (a pair end's peer, an impair's DEV, an attached
+    NIC of another name), as iproute2 writes a veth or a VLAN."""
+    lower = row.get("link")
     return f"{row['ifname']}@{lower}" if lower and lower != row["ifname"] else row["ifname"]
 
 
@@ -79,8 +88,10 @@ def header_line(row: dict, view: View, *, mode: bool) -> str:
     p = view.paint
     state = row.get("operstate", "UNKNOWN")
     text = (f"{row['ifindex']}: {p.ifname(display_name(row) + ': ')}"
-            f"<{','.join(row.get('flags', []))}> mtu {row['mtu']} qdisc {row.get('qdisc', 'noop')} "
-            f"state {p.state(state, state + ' ')}")
+            f"<{','.join(row.get('flags', []))}> mtu {row['mtu']} qdisc {row.get('qdisc', 'noop')} ")
+    if row.get("master"):
+        text += f"master {p.ifname(row['master'])} "
+    text += f"state {p.state(state, state + ' ')}"
     if mode:
         text += f"mode {row.get('linkmode', 'DEFAULT')} "
     text += f"group {row.get('group', 'default')} "
@@ -98,8 +109,38 @@ def lladdr_line(row: dict, view: View) -> str:
     return text
 
 
+def details_lines(row: dict, view: View) -> list[str]:
+    """What ``-d`` adds: the lladdr line's limits, then the kind and its info_data (iproute2's
+    ``veth``, ``vlan protocol 802.1Q id 5``), and with -s the kind's own counters."""
+    info = row.get("linkinfo") or {}
+    text = f"    {info.get('info_kind', row.get('link_kind', ''))}"
+    for key, value in (info.get("info_data") or {}).items():
+        text += f" {key} {kind_value_text(info.get('info_kind'), key, value)}"
+    lines = [text + " "]
+    xstats = info.get("info_xstats") or {}
+    if view.options.stats and xstats:
+        for direction in ("rx", "tx"):
+            counts = xstats.get(direction)
+            if counts:
+                lines.append(f"    {direction} " + " ".join(f"{k} {v}" for k, v in counts.items())
+                             + f" queued {xstats.get(direction + '_queued', 0)}")
+    return lines
+
+
+def kind_value_text(kind: str | None, key: str, value) -> str:
+    from stack.link.kind import format_value
+    cls = KINDS.get(kind)
+    for option in (cls.options if cls else ()):
+        if option.name == key:
+            return format_value(option, value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def link_stanza(row: dict, view: View) -> list[str]:
     lines = [header_line(row, view, mode=True), lladdr_line(row, view)]
+    if view.options.details:
+        lines[-1] += f" promiscuity 0  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
+        lines += details_lines(row, view)
     if view.options.stats and "stats64" in row:
         lines += stats64_lines(row["stats64"], view.options.stats)
     return lines
@@ -127,8 +168,14 @@ def link_brief(rows: list[dict], view: View) -> str:
     return "\n".join(lines)
 
 
-def link_json_row(row: dict, level: int, *, addresses: bool) -> dict:
-    out = {k: v for k, v in row.items() if k not in ("stats64", "addr_info")}
+DETAIL_KEYS = ("min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
+
+
+def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:
+    hidden = ("stats64", "addr_info") if details else ("stats64", "addr_info") + DETAIL_KEYS
+    out = {k: v for k, v in row.items() if k not in hidden}
+    if details and not level and "linkinfo" in out and "info_xstats" in out["linkinfo"]:
+        out["linkinfo"] = {k: v for k, v in out["linkinfo"].items() if k != "info_xstats"}
     if addresses and "addr_info" in row:
         out["addr_info"] = row["addr_info"]
     if level and "stats64" in row:
@@ -138,7 +185,8 @@ def link_json_row(row: dict, level: int, *, addresses: bool) -> dict:
 
 @renderer("link", "json")
 def link_json(rows: list[dict], view: View) -> list[dict]:
-    return [link_json_row(row, view.options.stats, addresses=False) for row in rows]
+    return [link_json_row(row, view.options.stats, addresses=False, details=view.options.details)
+            for row in rows]
 
 
 @renderer("hostdev")

@@ -30,8 +30,7 @@ def config(stack) -> list[dict]:
     """Plain objects ``{"kind": ..., ...}`` in order; keys equal to what a fresh object gets
     are left out (docs/stack-api.md).  Links no command can make (a pair end whose peer
     belongs to another stack) are left out with everything on them."""
-    links = [link for link in links_in_order(stack)
-             if link.kind != "pair" or (link.peer is not None and link.peer.stack is stack)]
+    links = [link for link in links_in_order(stack) if link.in_config()]
     return [{"kind": kind, **obj} for kind, fn in SECTIONS.items() for obj in fn(stack, links)]
 
 
@@ -45,15 +44,13 @@ def _fresh_mtu(link) -> int:
 def _links(stack, links: list) -> Iterator[dict]:
     for link in links:
         obj = {"ifname": link.name, "link_kind": link.kind}
-        if link.kind == "pair":
-            obj["peer"] = link.peer.name
-        elif link.kind == "pcap":
-            obj["host_dev"] = link.hostdev
-        if link.kind != "loopback":
+        if link.made_by is not None:                 # None: the link exists by itself (lo)
+            obj.update(link.config_options())
+        if link.has_mac:
             obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
         if link.mtu != _fresh_mtu(link):
             obj["mtu"] = link.mtu
-        if link.admin_up != (link.kind == "loopback"):   # lo starts up, the rest down
+        if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
         yield obj
 

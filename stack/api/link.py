@@ -84,7 +84,7 @@ def link_attach(stack, hostdev: str, name: str | None = None, address: bytes | N
 @call
 def link_detach(stack, name: str) -> None:
     link = find_link(stack, name)
-    if link.kind != "pcap":
+    if link.made_by != "attach":
         raise StackError(f'"{name}" is a {link.kind} link, not attached to a host device; use "link del"')
     stack.remove_link(link)
 
@@ -92,49 +92,46 @@ def link_detach(stack, name: str) -> None:
 @call
 def link_del(stack, name: str) -> None:
     link = find_link(stack, name)
-    if link.kind == "loopback":
-        raise StackError("cannot delete the loopback link")
-    if link.kind == "pair" and link.peer is not None and link.peer.stack is stack:
-        stack.remove_link(link.peer)
+    if not link.deletable:
+        raise StackError(f"cannot delete the {link.kind} link")
+    for companion in link.companions():
+        stack.remove_link(companion)
     stack.remove_link(link)
 
 
 @call
+def link_add(stack, name: str, kind: str, options: dict | None = None) -> dict:
+    """`link add NAME type KIND [OPTIONS]`: options are {name: text or value} of that kind."""
+    from ..link.kind import link_type, parse_options
+    check_name(name)
+    if name in stack.links:
+        raise StackError(f'link "{name}" already exists')
+    cls = link_type(kind)
+    values = parse_options(cls, options or {})
+    made = cls.create(stack, name, values)
+    return link_dict(made[0])
+
+
+@call
 def link_add_pair(stack, name: str, peer: str) -> None:
-    from ..link.pair import PairLink
-    for n in (name, peer):
-        check_name(n)
-        if n in stack.links:
-            raise StackError(f'link "{n}" already exists')
-    if name == peer:
-        raise StackError("a pair needs two different names")
-    a, b = PairLink(name), PairLink(peer)
-    PairLink.connect(a, b)
-    stack.add_link(a)
-    stack.add_link(b)
+    link_add(stack, name, "pair", {"peer": peer})
 
 
 @call
 def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
              address: bytes | None = None) -> None:
-    """All or nothing: every value is checked before anything changes."""
+    """All or nothing: every value is checked before anything changes; what each change
+    means to the layers goes out on the netdevice notifier chain."""
     link = find_link(stack, name)
     if mtu is not None and not link.min_mtu <= mtu <= link.max_mtu:
         raise StackError(f"mtu {mtu} out of range {link.min_mtu}..{link.max_mtu} for {name}")
     if address is not None:
-        if link.kind == "loopback":
-            raise StackError("the loopback link has no MAC address to set")
+        if not link.has_mac:
+            raise StackError(f"the {link.kind} link has no MAC address to set")
         check_lladdr(address)
     if mtu is not None:
-        link.mtu = mtu
+        link.set_mtu(mtu)
     if address is not None:
-        link.mac = address
-        stack.arp.table.flush(link)          # cached headers carry the old source MAC
-    if up is not None and up != link.admin_up:
+        link.set_address(address)
+    if up is not None:
         link.set_up(up)
-        if not up:
-            stack.arp.table.flush(link)
-        else:
-            for ifa in link.ipv4_addrs:
-                stack.arp.announce(link, ifa.address)
-    stack.ipv4.fib.flush_cache()

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from ..counters import ARP_STATS, Mib, counter_group
+from ..packet import Packet
 from ..wire import arp as wire
-from ..wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, ZERO, header, mac_to_str
+from ..wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, ZERO, mac_to_str
 from ..wire.ipv4 import addr_to_str
 from .neigh import NeighTable
+
+MIN_PAYLOAD = 46            # an Ethernet frame's 60 bytes without its header
 
 
 class Arp:
@@ -17,8 +20,9 @@ class Arp:
 
     # --- transmit ------------------------------------------------------
     def _send(self, link, dst_mac: bytes, op: int, spa: bytes, tha: bytes, tpa: bytes) -> None:
-        frame = header(dst_mac, link.mac, ETH_P_ARP) + wire.build(op, link.mac, spa, tha, tpa)
-        link.xmit(frame + bytes(60 - len(frame)))
+        pkt = Packet.of(wire.build(op, link.mac, spa, tha, tpa), MIN_PAYLOAD)
+        link.hard_header(pkt, dst_mac, ETH_P_ARP)
+        link.xmit(pkt)
 
     def solicit(self, entry, unicast: bytes | None) -> None:
         """Ask who has entry.addr: broadcast while INCOMPLETE, unicast when PROBEing."""

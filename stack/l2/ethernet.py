@@ -4,9 +4,15 @@ Protocol handlers register in `ptypes` (the kernel's ptype list) with
 `register(ethertype, handler)`; a handler takes a Packet whose data starts
 after the Ethernet header.  Frames that are not for us are counted under a
 named reason, never silently lost.
+
+A link claimed by an upper (`link.rx_handler`, stack/link/base.py) hands each
+frame to that handler after the capture tap and before the destination check:
+it consumes the frame, passes it on, or gives it to another link, on which the
+frame is received again (that link's counters and taps).
 """
 from __future__ import annotations
 
+from ..link.base import RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire.ethernet import BROADCAST, ETHERTYPE_NAMES, mac_to_str
@@ -40,6 +46,15 @@ class EthernetLayer:
             stats.rx_dropped += 1
             stack.drop("LINK_DOWN")
             return
+        if link.rx_handler is not None:
+            result, link, frame = link.rx_handler(link, frame)
+            if result == RX_HANDLER_CONSUMED:
+                return
+            if result == RX_HANDLER_ANOTHER:
+                if stack.trace_rec is not None:
+                    stack.trace_rec.explain(self.explain_receive, link, frame)
+                self.receive(link, frame)
+                return
         if n < 14:
             stats.rx_length_errors += 1
             stats.rx_errors += 1
@@ -73,6 +88,9 @@ class EthernetLayer:
         if not link.admin_up:
             step(f"{link.name} is administratively down: received frames are dropped")
             return "LINK_DOWN"
+        if link.rx_handler is not None:
+            step(f"{link.name} is claimed by {handler_name(link.rx_handler)}: its rx_handler decides")
+            return None
         if n < 14:
             step(f"frame length {n} < 14: too short for an Ethernet header (rx_length_errors)")
             return "PKT_TOO_SMALL"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from ..wire.ethernet import header, mac_to_str
+from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER
+from ..wire.ethernet import mac_to_str
 
 NONE = "NONE"
 INCOMPLETE = "INCOMPLETE"
@@ -57,7 +58,7 @@ class Neighbour:
         self.addr = addr
         self.lladdr: bytes | None = None
         self.state = NONE
-        self.hh: bytes | None = None         # cached Ethernet header towards lladdr
+        self.hh: bytes | None = None         # the link's cached header towards lladdr
         self.queue: deque = deque()
         self.probes = 0
         self.confirmed = now - 3600.0
@@ -68,7 +69,7 @@ class Neighbour:
 
     def set_lladdr(self, lladdr: bytes) -> None:
         self.lladdr = lladdr
-        self.hh = header(lladdr, self.link.mac, self.ethertype)
+        self.hh = self.link.header_cache(lladdr, self.ethertype)
 
 
 class NeighTable:
@@ -86,6 +87,16 @@ class NeighTable:
         self._gc_timer = None
         self._last_rand = stack.now()
         self.on_failed = None             # callback(packet) for each packet lost on FAILED
+        stack.netdev.subscribe(f"neigh-{name}", self._netdev_event,
+                               (NETDEV_DOWN, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
+
+    def _netdev_event(self, event: str, link) -> None:
+        """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds."""
+        self.flush(link, include_permanent=event == NETDEV_UNREGISTER)
+        if event == NETDEV_CHANGEADDR:          # entries kept carry the old source MAC
+            for entry in self.entries.values():
+                if entry.link is link and entry.lladdr is not None:
+                    entry.set_lladdr(entry.lladdr)
 
     # --- time --------------------------------------------------------
     def _random_reachable(self) -> float:
@@ -141,10 +152,12 @@ class NeighTable:
         return self._output_slow(link, addr, entry, pkt)
 
     def _send(self, entry: Neighbour, pkt) -> bool:
-        start = pkt.push(14)
-        pkt.buf[start:start + 14] = entry.hh
+        hh = entry.hh
+        n = len(hh)
+        start = pkt.push(n)
+        pkt.buf[start:start + n] = hh
         pkt.mac = start
-        return entry.link.xmit(bytes(pkt.buf[start:pkt.tail]))
+        return entry.link.xmit(pkt)
 
     def _output_slow(self, link, addr: bytes, entry: Neighbour | None, pkt) -> bool:
         now = self.stack.now()
@@ -367,9 +380,6 @@ class NeighTable:
             row["state"] = [entry.state]
             out.append(row)
         return out
-
-    def remove_link(self, link) -> None:
-        self.flush(link, include_permanent=True)
 
 
 def _output_text(entry: Neighbour | None) -> str:

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
 from ..errors import StackError
+from ..link.notifier import NETDEV_UNREGISTER, NETDEV_UP
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire import ipv4 as wire
 from ..wire.checksum import checksum, ones_sum
-from ..wire.ethernet import ETH_P_IP, header
+from ..wire.ethernet import BROADCAST, ETH_P_IP
 from .route import Fib, Route
 
 DEFAULT_TTL = 64
@@ -58,6 +59,17 @@ class IPv4:
         self.ident = 0
         self.forwarding = False
         stack.ethernet.register(ETH_P_IP, self.receive)
+        stack.netdev.subscribe("ipv4", self.netdev_event)
+
+    def netdev_event(self, event: str, link) -> None:
+        """Link events: a removed link takes its addresses and routes; up announces; the
+        route cache holds links, so every event empties it."""
+        if event == NETDEV_UNREGISTER:
+            self.remove_link(link)
+        elif event == NETDEV_UP:
+            for ifa in link.ipv4_addrs:
+                self.stack.arp.announce(link, ifa.address)
+        self.fib.flush_cache()
 
     def register(self, proto: int, handler) -> None:
         self.protos[proto] = handler
@@ -91,7 +103,7 @@ class IPv4:
         dst = buf[off + 16:off + 20]
         # Martians: the route lookup refuses them and Linux counts no MIB for it.
         if src in self.local or src[0] >= 224 or src in self.broadcasts:
-            if not (src in self.local and pkt.link.kind == "loopback"):
+            if not (src in self.local and pkt.link.iff_loopback):
                 self.stack.drop("IP_INVALID_SOURCE")
                 return
         if dst in self.local or (dst[0] == 127 and pkt.link is self.stack.loopback):
@@ -155,7 +167,7 @@ class IPv4:
         link.ipv4_addrs.append(ifa)
         self.local[address] = ifa
         self._rebuild_broadcasts()
-        if link.kind != "loopback":        # loopback ranges live in the local table only
+        if not link.iff_loopback:          # loopback ranges live in the local table only
             self.fib.add(Route(ifa.network, prefixlen, link, prefsrc=address))
             self.stack.arp.announce(link, address)
         return ifa
@@ -229,20 +241,18 @@ class IPv4:
         if dst in self.broadcasts:
             self.ext.OutBcastPkts += 1
             return self._xmit_broadcast(link, pkt)
-        if link.kind == "loopback":
+        if link.iff_loopback:
             return self._xmit_loopback(link, pkt)
         self.stack.arp.table.output(link, nexthop, pkt)
         return None
 
     def _xmit_loopback(self, link, pkt: Packet) -> None:
-        s = pkt.push(14)
-        pkt.buf[s:s + 14] = header(link.mac, link.mac, ETH_P_IP)
-        link.xmit(bytes(pkt.buf[s:pkt.tail]))
+        link.hard_header(pkt, link.mac, ETH_P_IP)
+        link.xmit(pkt)
 
     def _xmit_broadcast(self, link, pkt: Packet) -> None:
-        s = pkt.push(14)
-        pkt.buf[s:s + 14] = header(b"\xff" * 6, link.mac, ETH_P_IP)
-        link.xmit(bytes(pkt.buf[s:pkt.tail]))
+        link.hard_header(pkt, BROADCAST, ETH_P_IP)
+        link.xmit(pkt)
 
     # --- trace: the checks above, one step each (only for a traced packet) ---------
     def explain_receive(self, rec, pkt: Packet) -> str | None:
@@ -279,7 +289,7 @@ class IPv4:
     def _explain_source(self, step, src: bytes, link) -> str | None:
         text = wire.addr_to_str(src)
         if src in self.local:
-            if link.kind == "loopback":
+            if link.iff_loopback:
                 step(f"source {text} is ours, arriving on loopback: allowed")
                 return None
             what = f"our own address (on {self.local[src].link.name})"

@@ -3,14 +3,27 @@ from __future__ import annotations
 
 from collections import deque
 
-from .base import Link, register_link_type
+from ..errors import StackError
+from .base import Link, LinkOption, register_link_type
+from .notifier import NETDEV_CHANGE
 
 RX_QUEUE_LEN = 1000     # netdev_max_backlog
+
+
+def _link_name(text: str) -> str:
+    from ..api.link import link_name_problem
+    problem = link_name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
 
 
 @register_link_type
 class PairLink(Link):
     kind = "pair"
+    creatable = True
+    options = (LinkOption("peer", _link_name, help="the other end's name", metavar="NAME",
+                          required=True, new_link=True),)
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):
         super().__init__(name, mac, mtu)
@@ -21,22 +34,28 @@ class PairLink(Link):
     def connect(a: "PairLink", b: "PairLink") -> None:
         a.peer, b.peer = b, a
 
-    @property
-    def running(self) -> bool:
-        return self.admin_up and self.peer is not None and self.peer.admin_up
+    @classmethod
+    def create(cls, stack, name: str, values: dict) -> list:
+        peer = values["peer"]
+        if peer in stack.links:
+            raise StackError(f'link "{peer}" already exists')
+        if name == peer:
+            raise StackError("a pair needs two different names")
+        a, b = cls(name), cls(peer)
+        cls.connect(a, b)
+        stack.add_link(a)
+        stack.add_link(b)
+        return [a, b]
 
-    def operstate(self) -> str:
-        if not self.admin_up:
-            return "DOWN"
-        return "UP" if self.peer is not None and self.peer.admin_up else "LOWERLAYERDOWN"
+    def has_carrier(self) -> bool:
+        return self.peer is not None and self.peer.admin_up
 
-    def flags(self) -> list[str]:
-        flags = list(self.flags_static)
-        if self.admin_up:
-            flags.append("UP")
-            peer_up = self.peer is not None and self.peer.admin_up
-            flags.append("LOWER_UP" if peer_up else "NO-CARRIER")
-        return flags
+    def set_up(self, up: bool) -> None:
+        changed = up != self.admin_up
+        super().set_up(up)
+        peer = self.peer
+        if changed and peer is not None and peer.stack is not None:
+            peer.stack.netdev.notify(NETDEV_CHANGE, peer)     # its carrier followed ours
 
     def _transmit(self, frame: bytes) -> bool:
         peer = self.peer
@@ -61,5 +80,18 @@ class PairLink(Link):
             n += 1
         return n
 
+    # --- the kind's description ------------------------------------------------
+    def lower_name(self) -> str | None:
+        return self.peer.name if self.peer else None
+
     def describe(self) -> dict:
         return {"peer": self.peer.name if self.peer else None}
+
+    def in_config(self) -> bool:
+        return self.peer is not None and self.peer.stack is self.stack
+
+    def option_values(self) -> list:
+        return [(self.options[0], self.peer.name)]
+
+    def companions(self) -> list:
+        return [self.peer] if self.peer is not None and self.peer.stack is self.stack else []

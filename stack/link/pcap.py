@@ -47,6 +47,7 @@ def open_handle(hostdev: str):
 @register_link_type
 class PcapLink(Link):
     kind = "pcap"
+    made_by = "attach"
 
     def __init__(self, name: str, hostdev: str, mac: bytes | None = None, mtu: int = 1500):
         super().__init__(name, mac or random_local_mac(), mtu)
@@ -112,5 +113,15 @@ class PcapLink(Link):
         stats["rx"]["dropped"] += drop + ifdrop
         return stats
 
+    # --- the kind's description ------------------------------------------------
     def describe(self) -> dict:
         return {"host_dev": self.hostdev, "pcap_immediate": self.immediate}
+
+    def lower_name(self) -> str | None:
+        return self.hostdev if self.hostdev != self.name else None
+
+    def info_data(self) -> dict:
+        return {"host_dev": self.hostdev, "immediate": self.immediate}
+
+    def config_options(self) -> dict:
+        return {"host_dev": self.hostdev}

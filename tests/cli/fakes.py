@@ -44,6 +44,7 @@ def link_row(index, name, *, up=True, peer=None, mac="02:00:00:00:00:01", mtu=15
            "mtu": mtu, "qdisc": "pfifo_fast", "operstate": "UP" if up else "DOWN",
            "linkmode": "DEFAULT", "group": "default", "txqlen": 1000, "link_type": "ether",
            "address": mac, "broadcast": "ff:ff:ff:ff:ff:ff", "link_kind": "pair", "peer": peer,
+           **({"link": peer} if peer else {}),
            "stats64": stats or stats64()}
     row["addr_info"] = [{"family": "inet", "local": a, "prefixlen": p,
                          "broadcast": b, "scope": "global", "label": name,
@@ -95,7 +96,7 @@ class FakeStack:
 
     def __getattr__(self, name):
         # every changing call: check the device, record, return None
-        if name in ("link_set", "link_attach", "link_detach", "link_del", "link_add_pair",
+        if name in ("link_set", "link_attach", "link_detach", "link_del", "link_add_pair", "link_add",
                     "addr_add", "addr_del", "addr_flush", "neigh_add", "neigh_del", "neigh_flush"):
             def call(*args, **kwargs):
                 if name.split("_")[0] in ("addr", "neigh") or name in ("link_set", "link_del",
