@@ -89,7 +89,11 @@ def save(ctx, args):
     try:
         with open_writer() as writer:
             for pkt in packets:
-                writer.write(to_record(pkt))
+                try:
+                    writer.write(to_record(pkt))
+                except ValueError as exc:      # a packet the format cannot hold (its timestamp)
+                    raise CommandError(f'cannot save packet {pkt.number} to "{path}": {exc}',
+                                       token=path) from None
     except OSError as exc:
         raise CommandError(f'cannot write "{path}": {exc.strerror or exc}', token=path) from None
     return Result("text", f"{len(packets)} packets saved to {path}")

@@ -61,6 +61,10 @@ def test_any_timestamp_a_file_holds_prints(tmp_path, capsys, options, ts, date):
     assert run_batch(tmp_path, f"capture read {f}\ncapture show\n", "-j") == 0
     out, err = capsys.readouterr()
     assert f"Arrival Time: {date}" in out and "Error" not in err
+    assert run_batch(tmp_path, f"capture read {f}\ncapture save {tmp_path}/o.pcap\n") == 1
+    err = capsys.readouterr().err
+    assert f'Error: cannot save packet 1 to "{tmp_path}/o.pcap": timestamp ' in err
+    assert "does not fit a pcap file" in err
 
 
 # --- records beyond what the ring keeps of one packet ---------------------------------
