@@ -1,5 +1,6 @@
 """Hostile and unusual capture files through `capture read`/`replay`/`show`: FIFOs and pipes,
 records beyond what the ring keeps, timestamps beyond time_t, NUL bytes in file names."""
+import errno
 import gzip
 import os
 import struct
@@ -13,6 +14,7 @@ import pytest
 
 from netsh.cli import main
 from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+from tests.cli.test_serve import serving  # noqa: F401  (a served stack in its own runtime dir)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "print-flags.pcap"
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +181,22 @@ def test_a_nul_byte_in_a_file_name_is_a_bad_value(tmp_path, capsys, line):
     err = capsys.readouterr().err
     assert 'Error: invalid FILE "/tmp/a\0b": a file name cannot hold a NUL byte' in err
     assert "internal" not in err
+
+
+def test_a_served_read_of_a_fifo_is_interrupted_and_the_stack_goes_on(serving, tmp_path):
+    fifo = tmp_path / "f.pcap"
+    os.mkfifo(fifo)
+    serving.serve("t")
+    reader = serving.popen("-n", "t", "capture", "read", str(fifo))
+    time.sleep(1.0)
+    status = serving.run("-n", "t", "capture", "status", timeout=15)   # the stack's thread is free
+    assert status.returncode == 0 and "capture stopped" in status.stdout
+    reader.send_signal(2)
+    out, err = reader.communicate(timeout=15)
+    assert reader.returncode not in (None, 0) and "Traceback" not in err
+    time.sleep(0.3)
+    with pytest.raises(OSError) as gone:        # the server's worker let go of the FIFO
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert gone.value.errno == errno.ENXIO
+    again = serving.run("-n", "t", "capture", "read", str(DATA), timeout=30)
+    assert again.returncode == 0 and "packets read from" in again.stdout
