@@ -126,11 +126,16 @@ def netsh(*args, text=True, **kw):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=text, **kw)
 
 
-def test_a_fifo_whose_writer_comes_late_is_read(tmp_path):
+def batch_on_fifo(tmp_path, after: str = ""):
+    """A FIFO, and a netsh batch reading it (then `after`) started in its own process."""
     fifo = tmp_path / "f.pcap"
     os.mkfifo(fifo)
-    (tmp_path / "b").write_text(f"capture read {fifo}\ncapture show\n")
-    proc = netsh("-b", str(tmp_path / "b"))
+    (tmp_path / "b").write_text(f"capture read {fifo}\n{after}")
+    return fifo, netsh("-b", str(tmp_path / "b"))
+
+
+def test_a_fifo_whose_writer_comes_late_is_read(tmp_path):
+    fifo, proc = batch_on_fifo(tmp_path, "capture show\n")
     time.sleep(0.5)
     assert proc.poll() is None            # waiting for a writer, not failed at open
     with open(fifo, "wb") as w:
@@ -141,10 +146,7 @@ def test_a_fifo_whose_writer_comes_late_is_read(tmp_path):
 
 
 def test_ctrl_c_stops_a_fifo_with_no_writer(tmp_path):
-    fifo = tmp_path / "f.pcap"
-    os.mkfifo(fifo)
-    (tmp_path / "b").write_text(f"capture read {fifo}\n")
-    proc = netsh("-b", str(tmp_path / "b"))
+    _, proc = batch_on_fifo(tmp_path)
     time.sleep(1.0)
     proc.send_signal(2)
     proc.communicate(timeout=10)
