@@ -3,6 +3,8 @@
 #   make venv        .venv with netsh installed editable, plus test extras (stamp: quick when up to date)
 #   make test        the whole suite as CI runs it (NETSH_CI=1: a skipped interop test fails the run)
 #   make demo        netsh demo in a throw-away lab
+#   make fuzz        every fuzz target in tests/fuzz for FUZZ_SECONDS each (atheris where installed, else
+#                    the seeded mutator); crashes saved in fuzz-crashes/ with their seed
 #   make bench       the benchmarks in tests/bench (echo, inspector, attach, dashboard beside termshark;
 #                    ratios printed, not pass/fail)
 #   make lab-down    remove namespaces left by a lab whose process died
@@ -16,13 +18,15 @@ VPY     := $(VENV)/bin/python
 STAMP   := $(VENV)/.netsh-installed
 BSTAMP  := $(VENV)/.netsh-bench-installed
 TIMEOUT ?= 120
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 1
 PYTEST_ARGS ?=
 DEBS    := iproute2 ethtool iputils-ping arping tshark tcpdump groff man-db \
            bash zsh fish procps python3-venv shellcheck tmux
 BENCH_DEBS := termshark
 
 .NOTPARALLEL:
-.PHONY: all venv deps demo test bench lab-down completions man clean distclean
+.PHONY: all venv deps demo test fuzz bench lab-down completions man clean distclean
 
 all: test
 
@@ -50,6 +54,10 @@ demo: deps venv
 
 test: deps venv
 	NETSH_CI=1 $(VPY) -m pytest -q tests --ignore=tests/bench --timeout=$(TIMEOUT) $(PYTEST_ARGS)
+
+fuzz: venv
+	$(VPY) -m pip install -q atheris 2>/dev/null || echo "fuzz: atheris does not install here; using the seeded mutator"
+	$(VPY) -m tests.fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED)
 
 $(BSTAMP): $(STAMP)
 	$(VPY) -m pip install -q dpkt scapy

@@ -173,6 +173,11 @@ class FilePath(ArgType):
     kind = "file"
     help = "a file name"
 
+    def parse(self, token: str) -> str:
+        if "\0" in token:          # no system call takes it: refuse it here, as any bad value
+            raise ValueError("a file name cannot hold a NUL byte")
+        return token
+
 
 class StatsLayer(LiveArg):
     """A counter group of the stack; the canonical groups are known offline."""

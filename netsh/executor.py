@@ -78,6 +78,10 @@ class Context:
     def live(self, kind: str) -> list[str]:
         return self.executor.live(kind)
 
+    def interrupted(self) -> bool:
+        """Whether the face asked this command to stop (an embedded face's Ctrl-C raises instead)."""
+        return False
+
 
 class Executor:
     context_class = Context

@@ -7,8 +7,6 @@ that the text renderers below and -j share.
 """
 from __future__ import annotations
 
-import time
-
 from stack.wire.dissect import dissect, ensure_registered
 from stack.wire.skim import columns
 
@@ -46,13 +44,33 @@ def summary_line(row: dict) -> str:
                                              row["protocol"], row["length"], row["info"])).rstrip()
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def utc_date(epoch: float) -> str:
+    """tshark's arrival time, "Jan 02, 2006 15:04:05.000000000", for any time a file can hold:
+    the calendar is computed here (H. Hinnant's civil_from_days), not by the platform's
+    gmtime, whose time_t ends short of what a pcapng timestamp and offset reach."""
+    seconds = int(epoch // 1)
+    days, rest = divmod(seconds, 86400)
+    days += 719468                      # from 1970-01-01 to 0000-03-01
+    era, doe = divmod(days, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    hour, minute, second = rest // 3600, rest // 60 % 60, rest % 60
+    frac = f"{epoch % 1:.9f}"[1:]
+    return f"{MONTHS[month - 1]} {day:02d}, {year} {hour:02d}:{minute:02d}:{second:02d}{frac}"
+
+
 def frame_header(row: dict) -> str:
-    when = time.strftime("%b %d, %Y %H:%M:%S", time.gmtime(row["epoch"]))
-    frac = f"{row['epoch'] % 1:.9f}"[1:]
     return (f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
             f"{row['captured']} bytes captured ({row['captured'] * 8} bits) on interface "
             f"{row['link']}, {'inbound' if row['direction'] == 'in' else 'outbound'}\n"
-            f"    Arrival Time: {when}{frac} UTC")
+            f"    Arrival Time: {utc_date(row['epoch'])} UTC")
 
 
 def tree_lines(node: dict, depth: int = 0) -> list[str]:

@@ -150,6 +150,9 @@ class ServedContext(Context):
         """A partial result goes to the face as it is, to be rendered there."""
         self.executor.worker.send(result_message("emit", result))
 
+    def interrupted(self) -> bool:
+        return self.executor.worker.interrupted.is_set()
+
 
 class ServedExecutor(Executor):
     """Runs one face's line against the served stack; `server` is what ``shutdown`` needs."""

@@ -22,6 +22,7 @@ COUNT = Integer(1, 2 ** 31, "COUNT", "stop after COUNT packets")
 SNAPLEN = Integer(14, 262144, "SNAPLEN", "bytes kept of each packet, 14..262144")
 RATE = Integer(1, 1_000_000, "PPS", "packets per second, 1..1000000")
 REPLAY_BATCH = 256
+INTERRUPT_CHECK = 4096      # records read between two looks at ctx.interrupted()
 
 
 class BpfFilter(ArgType):
@@ -88,33 +89,55 @@ def save(ctx, args):
     try:
         with open_writer() as writer:
             for pkt in packets:
-                writer.write(to_record(pkt))
+                try:
+                    writer.write(to_record(pkt))
+                except ValueError as exc:      # a packet the format cannot hold (its timestamp)
+                    raise CommandError(f'cannot save packet {pkt.number} to "{path}": {exc}',
+                                       token=path) from None
     except OSError as exc:
         raise CommandError(f'cannot write "{path}": {exc.strerror or exc}', token=path) from None
     return Result("text", f"{len(packets)} packets saved to {path}")
 
 
-def read_records(ctx, path: str) -> list:
-    """Every record of a capture file; a damaged tail is a warning, not a loss of the rest."""
+def read_records(ctx, path: str):
+    """The records of a capture file, streamed (FILE may be a FIFO, or "-" for standard input).
+
+    A damaged tail is a warning, not a loss of the rest; a record longer than the ring
+    keeps of one packet is cut as it is read, and said so.
+    """
     from stack.capfile import CaptureFileError, read
-    records = []
+    from stack.capture import DEFAULT_SNAPLEN
+    count = cut = 0
+    first_cut = None
     try:
-        for rec in read(path):
-            records.append(rec)
+        for rec in read(path, keep=DEFAULT_SNAPLEN, interrupted=ctx.interrupted):
+            count += 1
+            if rec.cut:
+                cut += 1
+                first_cut = first_cut or (count, len(rec.data) + rec.cut)
+            if not count % INTERRUPT_CHECK and ctx.interrupted():
+                raise KeyboardInterrupt
+            yield rec
     except CaptureFileError as exc:
-        if not records:
+        if not count:
             raise CommandError(str(exc), token=path) from None
-        ctx.err.write(f"Warning: {exc}; kept the {len(records)} packets before it\n")
+        ctx.err.write(f"Warning: {exc}; kept the {count} packets before it\n")
     except OSError as exc:
         raise CommandError(f'cannot read "{path}": {exc.strerror or exc}', token=path) from None
-    return records
+    if cut:
+        number, size = first_cut
+        ctx.err.write(f"Warning: {path}: {cut} records longer than {DEFAULT_SNAPLEN} bytes were "
+                      f"cut to their first {DEFAULT_SNAPLEN} (record {number}: {size} bytes)\n")
 
 
 def read(ctx, args):
-    from stack.capture import from_record
-    packets = [from_record(rec) for rec in read_records(ctx, args["file"])]
-    count = ctx.stack.capture_load(packets)
-    return Result("text", f"{count} packets read from {args['file']}")
+    from stack.capture import Ring, from_record
+    kept = Ring()           # what the stack's ring can hold, so memory follows it, not the file
+    for rec in read_records(ctx, args["file"]):
+        kept.add(from_record(rec))
+    count = ctx.stack.capture_load(kept.all())
+    older = f" (the newest; {kept.overflow} older did not fit the ring)" if kept.overflow else ""
+    return Result("text", f"{count} packets read from {args['file']}{older}")
 
 
 def replay(ctx, args):
@@ -122,25 +145,30 @@ def replay(ctx, args):
     dev = args["dev"]
     link = ctx.stack.link_list(dev)[0]
     dst = bytes.fromhex(link["address"].replace(":", ""))
-    frames = []
-    skipped = 0
+    rate = args["rate"]
+    batch = 1 if rate and rate < REPLAY_BATCH else REPLAY_BATCH
+    start_time = time.monotonic()
+    frames: list[bytes] = []
+    sent = skipped = 0
+
+    def push() -> int:
+        if rate:
+            delay = start_time + sent / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        return ctx.stack.replay(dev, frames)
+
     for rec in read_records(ctx, args["file"]):
         frame = to_ethernet(rec, dst, b"\x02\x00\x00\x00\x00\xfe")
         if frame is None:
             skipped += 1
-        else:
-            frames.append(frame)
-    rate = args["rate"]
-    sent = 0
-    start_time = time.monotonic()
-    batch = 1 if rate and rate < REPLAY_BATCH else REPLAY_BATCH
-    for i in range(0, len(frames), batch):
-        if rate:
-            due = start_time + i / rate
-            delay = due - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        sent += ctx.stack.replay(dev, frames[i:i + batch])
+            continue
+        frames.append(frame)
+        if len(frames) == batch:
+            sent += push()
+            frames = []
+    if frames:
+        sent += push()
     note = f" ({skipped} skipped: not convertible to Ethernet)" if skipped else ""
     return Result("text", f"{sent} frames replayed into {dev}{note}")
 

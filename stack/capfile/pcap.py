@@ -50,8 +50,9 @@ def layout_of(head4: bytes) -> _Layout | None:
     return None
 
 
-def read_pcap(src: Source, head4: bytes) -> Iterator[Record]:
-    """Records of a pcap file whose first four bytes (already consumed) are head4."""
+def read_pcap(src: Source, head4: bytes, keep: int | None = None) -> Iterator[Record]:
+    """Records of a pcap file whose first four bytes (already consumed) are head4; of a
+    record longer than `keep` bytes, the rest is skipped (Record.cut)."""
     layout = layout_of(head4)
     header = head4 + src.read_exact(FILE_HEADER_LEN - 4, "pcap file header")
     magic, _, _, _, _, _, network = layout.file_header.unpack(header)
@@ -66,8 +67,8 @@ def read_pcap(src: Source, head4: bytes) -> Iterator[Record]:
         fields = record_header.unpack(raw)
         sec, frac, incl_len, orig_len = fields[:4]
         src.check_size(incl_len, "record", at)
-        data = src.read_exact(incl_len, "packet data")
-        yield Record(sec * NS_PER_S + frac * ns_per_unit, data, orig_len, linktype, None, None, 0)
+        data, cut = src.read_kept(incl_len, keep, "packet data")
+        yield Record(sec * NS_PER_S + frac * ns_per_unit, data, orig_len, linktype, None, None, 0, cut)
 
 
 class PcapWriter(Writer):

@@ -70,6 +70,9 @@ class _Interface:
         return ((high << 32) | low) * NS_PER_S // self.units_per_s + self.offset_s * NS_PER_S
 
 
+PACKET_FIXED = 28      # a packet block's fields before its data (PB's 20, EPB's 20, SPB's 4), rounded up
+
+
 def _pad4(n: int) -> int:
     return (n + 3) & ~3
 
@@ -77,34 +80,41 @@ def _pad4(n: int) -> int:
 # --- reading -------------------------------------------------------------------------
 
 
-def read_pcapng(src: Source, head4: bytes) -> Iterator[Record]:
-    """Records of a pcapng file whose first four bytes (already consumed) are head4."""
+def read_pcapng(src: Source, head4: bytes, keep: int | None = None) -> Iterator[Record]:
+    """Records of a pcapng file whose first four bytes (already consumed) are head4; of a
+    packet block longer than `keep` bytes of data, the rest is skipped (Record.cut)."""
     interfaces: list[_Interface] = []
-    for btype, body, layout, at in _blocks(src, head4):
+    for btype, body, layout, at, cut in _blocks(src, head4, keep):
         try:
             if btype == SHB:
                 interfaces = []
             elif btype == IDB:
                 interfaces.append(_parse_idb(body, layout))
             elif btype in _PACKET_PARSERS:
-                yield _PACKET_PARSERS[btype](body, layout, interfaces)
+                rec = _PACKET_PARSERS[btype](body, layout, interfaces, cut)
+                if cut:
+                    rec.cut, rec.data = cut, rec.data[:keep]
+                yield rec
         except _Malformed as exc:
             raise src.error(str(exc), at) from None
 
 
-def _blocks(src: Source, head4: bytes):
-    """(type, body, layout, offset) per block; each SHB switches the byte order."""
+def _blocks(src: Source, head4: bytes, keep: int | None):
+    """(type, body, layout, offset, bytes skipped) per block; each SHB switches the byte order.
+    A packet block's body is read up to its fixed fields and `keep` bytes of data."""
     layout = None
     pending = head4
     while True:
         at = src.offset - len(pending)
         if pending == SHB_MAGIC:
             layout, body = _read_shb(src, at)
-            yield SHB, body, layout, at
+            yield SHB, body, layout, at, 0
         else:
             btype = layout.u32.unpack(pending)[0]
             (length,) = layout.u32.unpack(src.read_exact(4, "block header"))
-            yield btype, _read_body(src, layout, length, MIN_BLOCK, at), layout, at
+            keep_body = None if keep is None or btype not in _PACKET_PARSERS else keep + PACKET_FIXED
+            body, cut = _read_body(src, layout, length, MIN_BLOCK, at, keep=keep_body)
+            yield btype, body, layout, at, cut
         pending = src.read_header(4, "block header")
         if pending is None:
             return
@@ -117,7 +127,7 @@ def _read_shb(src: Source, at: int) -> tuple[_Layout, bytes]:
     if layout is None:
         raise src.error(f"bad byte-order magic 0x{bom.hex()} in section header", at)
     (length,) = layout.u32.unpack(raw_length)
-    body = bom + _read_body(src, layout, length, MIN_SHB, at, already=4)
+    body = bom + _read_body(src, layout, length, MIN_SHB, at, already=4)[0]
     _, major, minor, _ = layout.shb.unpack_from(body)
     if major != 1:
         raise src.error(f"unsupported pcapng version {major}.{minor}", at)
@@ -132,19 +142,19 @@ def _layout_of_bom(bom: bytes) -> _Layout | None:
 
 
 def _read_body(src: Source, layout: _Layout, length: int, minimum: int, at: int,
-               already: int = 0) -> bytes:
-    """The rest of a block of total length `length`, its header and `already` bytes read;
-    the trailer must repeat the length."""
+               already: int = 0, keep: int | None = None) -> tuple[bytes, int]:
+    """The rest of a block of total length `length`, its header and `already` bytes read,
+    cut to `keep` bytes (and how many were skipped); the trailer must repeat the length."""
     if length < minimum:
         raise src.error(f"block length {length} is too short", at)
     if length % 4:
         raise src.error(f"block length {length} is not a multiple of 4", at)
     src.check_size(length, "block", at)
-    body = src.read_exact(length - MIN_BLOCK - already, "block body")
+    body, cut = src.read_kept(length - MIN_BLOCK - already, keep, "block body")
     (trailer,) = layout.u32.unpack(src.read_exact(4, "block trailer"))
     if trailer != length:
         raise src.error(f"block trailer length {trailer} does not match {length}", at)
-    return body
+    return body, cut
 
 
 def _options(body: bytes, pos: int, layout: _Layout) -> Iterator[tuple[int, bytes]]:
@@ -186,8 +196,8 @@ def _interface(interfaces: list[_Interface], if_id: int) -> _Interface:
     return interfaces[if_id]
 
 
-def _packet_data(body: bytes, start: int, caplen: int) -> bytes:
-    if caplen > len(body) - start:
+def _packet_data(body: bytes, start: int, caplen: int, cut: int) -> bytes:
+    if caplen > len(body) + cut - start:
         raise _Malformed(f"captured length {caplen} overruns its block")
     return body[start:start + caplen]
 
@@ -199,29 +209,29 @@ def _flags_direction(body: bytes, pos: int, layout: _Layout) -> str | None:
     return None
 
 
-def _parse_epb(body: bytes, layout: _Layout, interfaces: list[_Interface]) -> Record:
+def _parse_epb(body: bytes, layout: _Layout, interfaces: list[_Interface], cut: int) -> Record:
     if len(body) < layout.epb.size:
         raise _Malformed("enhanced packet block too short")
     if_id, high, low, caplen, orig_len = layout.epb.unpack_from(body)
-    return _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, layout.epb.size)
+    return _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, layout.epb.size, cut)
 
 
-def _parse_pb(body: bytes, layout: _Layout, interfaces: list[_Interface]) -> Record:
+def _parse_pb(body: bytes, layout: _Layout, interfaces: list[_Interface], cut: int) -> Record:
     if len(body) < layout.pb.size:
         raise _Malformed("packet block too short")
     if_id, _, high, low, caplen, orig_len = layout.pb.unpack_from(body)
-    return _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, layout.pb.size)
+    return _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, layout.pb.size, cut)
 
 
-def _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, start) -> Record:
+def _packet(body, layout, interfaces, if_id, high, low, caplen, orig_len, start, cut) -> Record:
     iface = _interface(interfaces, if_id)
-    data = _packet_data(body, start, caplen)
+    data = _packet_data(body, start, caplen, cut)
     direction = _flags_direction(body, start + _pad4(caplen), layout)
     return Record(iface.ts_ns(high, low), data, orig_len, iface.linktype, iface.name,
                   direction, if_id)
 
 
-def _parse_spb(body: bytes, layout: _Layout, interfaces: list[_Interface]) -> Record:
+def _parse_spb(body: bytes, layout: _Layout, interfaces: list[_Interface], cut: int) -> Record:
     """A simple packet block: interface 0, no timestamp; captured length is the original
     length cut to the interface's snaplen (0: none), and must fit the block."""
     if len(body) < 4:
@@ -229,7 +239,7 @@ def _parse_spb(body: bytes, layout: _Layout, interfaces: list[_Interface]) -> Re
     iface = _interface(interfaces, 0)
     (orig_len,) = layout.u32.unpack_from(body)
     caplen = min(orig_len, iface.snaplen) if iface.snaplen else orig_len
-    data = _packet_data(body, 4, caplen)
+    data = _packet_data(body, 4, caplen, cut)
     return Record(0, data, orig_len, iface.linktype, iface.name, None, 0)
 
 

@@ -20,7 +20,9 @@ class Record:
     `ts_ns` keeps nanoseconds exactly where the file has them; `ts` is the float
     view (about a microsecond of precision at today's epoch). `orig_len` defaults
     to len(data). `ifindex` is the pcapng interface id (0 for pcap), `direction`
-    is "in", "out" or None when the file does not say.
+    is "in", "out" or None when the file does not say. `cut` counts the bytes the
+    file's record holds beyond what the reader was asked to keep (skipped, never read
+    into memory).
     """
     ts_ns: int
     data: bytes
@@ -29,6 +31,7 @@ class Record:
     ifname: str | None = None
     direction: str | None = None
     ifindex: int = 0
+    cut: int = 0
 
     def __post_init__(self):
         if self.orig_len is None:

@@ -45,6 +45,23 @@ class Source:
             raise self.error(f"truncated {what} ({len(data)} of {n} bytes)", start)
         return data
 
+    def read_kept(self, n: int, keep: int | None, what: str) -> tuple[bytes, int]:
+        """The first `keep` of the next n bytes, and how many more were skipped unread."""
+        if keep is None or n <= keep:
+            return self.read_exact(n, what), 0
+        data = self.read_exact(keep, what)
+        self.skip(n - keep, what)
+        return data, n - keep
+
+    def skip(self, n: int, what: str) -> None:
+        """Pass over n bytes, a chunk at a time, holding none of them."""
+        start, want = self.offset, n
+        while want > 0:
+            got = len(self.read_upto(min(want, CHUNK)))
+            if not got:
+                raise self.error(f"truncated {what} ({n - want} of {n} bytes)", start)
+            want -= got
+
     def read_header(self, n: int, what: str) -> bytes | None:
         """The next n-byte header, or None at a clean end of file."""
         start = self.offset
