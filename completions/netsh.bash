@@ -138,7 +138,7 @@ _netsh_node() {
         ;;
     'capture show')
         iscmd=1
-        slots=('f|verbose|-V|-|' 'f|hex|-x|-|' 'p|number||-|' 'o|last|last|-|' 'o|start|from|-|' 'o|count|count|-|')
+        slots=('f|verbose|-V|-|' 'f|hex|-x|-|' 'p|number||-|' 'o|last|last|-|' 'o|start|from|-|' 'o|count|count|-|' 'o|display|-Y|-|')
         ;;
     'capture clear')
         iscmd=1

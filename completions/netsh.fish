@@ -50,7 +50,7 @@ function __netsh_node
             set -g __netsh_slots 'p|dev|dev|-|DEV' 'f|up|up|-|bring the link up' 'f|up|down|-|take the link down' 'o|mtu|mtu|-|maximum transmission unit' 'o|address|address|-|change the MAC address'
         case 'link add'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'p|name|name|-|NAME' 'o|type|type|c:pair|TYPE' 'o|peer|peer|-|the other end\'s name'
+            set -g __netsh_slots 'p|name|name|-|NAME' 'o|type|type|c:pair|the kind of link' 'o|peer|peer|-|the other end\'s name'
         case 'link delete'
             set -g __netsh_iscmd 1
             set -g __netsh_slots 'p|dev|dev|-|DEV'
@@ -111,7 +111,7 @@ function __netsh_node
             set -g __netsh_iscmd 1
         case 'capture show'
             set -g __netsh_iscmd 1
-            set -g __netsh_slots 'f|verbose|-V|-|the layer tree of each packet' 'f|hex|-x|-|the bytes, in hex and ASCII' 'p|number||-|N' 'o|last|last|-|N' 'o|start|from|-|packets from number N on' 'o|count|count|-|at most N packets (with from)'
+            set -g __netsh_slots 'f|verbose|-V|-|the layer tree of each packet' 'f|hex|-x|-|the bytes, in hex and ASCII' 'p|number||-|N' 'o|last|last|-|N' 'o|start|from|-|packets from number N on' 'o|count|count|-|at most N packets (with from)' 'o|display|-Y|-|only packets the display filter keeps'
         case 'capture clear'
             set -g __netsh_iscmd 1
         case 'capture save'

@@ -58,7 +58,7 @@ def specs(grammar: Grammar) -> list[NodeSpec]:
         names = [(name, child.word, one_line(node_help(child)))
                  for child in node.children.values() for name in (child.word, *child.synonyms)]
         aliases = sorted(node.aliases.items())
-        command = [slot_spec(s) for s in node.command.slots] if node.command else None
+        command = [slot_spec(s) for s in node.command.all_slots()] if node.command else None
         for word in [n for n, _, _ in names] + [a for a, _ in aliases]:
             _check(word, " ".join(path))
         out.append(NodeSpec(" ".join(path), names, aliases, command))

@@ -1,12 +1,16 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
-from netsh.grammar import Node, flag, leaf, opt, pos
+from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
 
 WORDS = ("link",)
-LINK_TYPES = Choice(("pair",), "TYPE", "pair: two links joined by an in-process cable")
+# The kinds ``link add`` makes, each with the slots that follow ``type KIND``.
+LINK_KINDS = {
+    "pair": ("two links joined by an in-process cable",
+             [opt("peer", "peer", NEW_LINK, optional=False, help="the other end's name")]),
+}
 
 
 # --- handlers ----------------------------------------------------------------------
@@ -59,8 +63,8 @@ def register(root: Node) -> None:
          "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
-         [pos("name", NEW_LINK, intro="name"), opt("type", "type", LINK_TYPES, optional=False),
-          opt("peer", "peer", NEW_LINK, optional=False, help="the other end's name")],
+         [pos("name", NEW_LINK, intro="name"),
+          branch("type", "type", LINK_KINDS, help="the kind of link")],
          "make a pair of links joined by an in-process cable", add)
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
          "delete a link (both ends of a pair)", delete, synonyms=("del",))
