@@ -12,7 +12,6 @@ from netsh.argtypes import FILE, LINK, Integer
 from netsh.executor import CommandError
 from netsh.display_filter import DISPLAY_FILTER
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
-from netsh.inspect import frame_header, hex_dump, packet_view, summary_line, tree_lines
 from netsh.render import Result, View, renderer
 from stack.errors import StackError
 
@@ -59,6 +58,7 @@ def status(ctx, args):
 
 
 def show(ctx, args):
+    from netsh.inspect import packet_view     # the dissectors load when packets are shown, not on Tab
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
     packets = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
@@ -192,6 +192,7 @@ def register(root: Node) -> None:
 
 @renderer("capture")
 def capture_text(data: dict, view: View) -> str:
+    from netsh.inspect import frame_header, hex_dump, summary_line, tree_lines
     out = []
     for row in data["packets"]:
         if not (data["verbose"] or data["hex"]):
