@@ -71,32 +71,25 @@ def load_grammar():
 
 def candidates(words: Sequence[str]) -> list[Candidate]:
     """What may replace words[-1] after words[:-1] (the words after ``netsh``)."""
-    from netsh.options import OptionError, find_option
+    from netsh.options import OptionError, parse_options
     *before, partial = words or [""]
-    name = None
-    i = 0
-    while i < len(before):
-        word = before[i]
-        if word == "--":
-            i += 1
-            break
-        if not word.startswith("-") or word == "-":
-            break
-        try:
-            spec = find_option((word[2:] if word.startswith("--") else word[1:]).partition("=")[0])
-        except OptionError:
-            return []
-        if spec.metavar:
-            if i + 1 == len(before):
-                return option_value(spec, partial)
-            if spec.name == "name":
-                name = before[i + 1]
-            i += 1
-        i += 1
-    else:
-        if partial.startswith("-"):
-            return option_candidates(partial)
-    return complete(load_grammar(), before[i:], partial, live_source(name))
+    try:
+        options, rest = parse_options(before)
+    except OptionError as exc:          # the last word is an option wanting its value, or bad
+        spec = option_wanting_value(before[-1]) if exc.index == len(before) - 1 else None
+        return option_value(spec, partial) if spec is not None else []
+    if not rest and "--" not in before and partial.startswith("-"):
+        return option_candidates(partial)
+    return complete(load_grammar(), rest, partial, live_source(options.name))
+
+
+def option_wanting_value(word: str):
+    from netsh.options import OptionError, find_option
+    try:
+        spec = find_option((word[2:] if word.startswith("--") else word[1:]).partition("=")[0])
+    except OptionError:
+        return None
+    return spec if spec.metavar else None
 
 
 def live_source(name: str | None):

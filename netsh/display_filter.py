@@ -66,18 +66,18 @@ class _Reader:
         return text
 
     def expression(self) -> Predicate:
-        terms = [self.conjunction()]
-        while self.peek() in OR:
-            self.take()
-            terms.append(self.conjunction())
-        return terms[0] if len(terms) == 1 else (lambda p, ts=terms: any(t(p) for t in ts))
+        return self.joined(OR, self.conjunction, any)
 
     def conjunction(self) -> Predicate:
-        terms = [self.term()]
-        while self.peek() in AND:
+        return self.joined(AND, self.term, all)
+
+    def joined(self, words: set[str], operand: Callable[[], Predicate], combine) -> Predicate:
+        """operand { WORD operand }, the operands' verdicts combined by any or all."""
+        terms = [operand()]
+        while self.peek() in words:
             self.take()
-            terms.append(self.term())
-        return terms[0] if len(terms) == 1 else (lambda p, ts=terms: all(t(p) for t in ts))
+            terms.append(operand())
+        return terms[0] if len(terms) == 1 else (lambda p: combine(t(p) for t in terms))
 
     def term(self) -> Predicate:
         if self.peek() in NOT:
