@@ -34,6 +34,9 @@ def _terminate(signum, frame):
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["__complete"]:          # the shell scripts asking what Tab offers
+        from netsh.complete_entry import main as complete_main
+        return complete_main(argv[1:])
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _terminate)

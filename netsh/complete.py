@@ -96,6 +96,9 @@ def child_candidates(node: Node, partial: str) -> list[Candidate]:
 
 
 def slot_candidates(state: SlotFill, partial: str, live: Live | None) -> list[Candidate]:
+    if state.expression is not None:
+        parser = state.expression.type.parser
+        return [as_candidate(c) for c in parser.complete(list(state.expression_tokens), partial, live)]
     if state.awaiting is not None:
         return value_candidates(state.awaiting, partial, live)
     out = [Candidate(kw, keyword_meta(kw, slot))
@@ -103,6 +106,10 @@ def slot_candidates(state: SlotFill, partial: str, live: Live | None) -> list[Ca
     if state.open_positional is not None:
         out += value_candidates(state.open_positional, partial, live)
     return out
+
+
+def as_candidate(item) -> Candidate:
+    return Candidate(item) if isinstance(item, str) else Candidate(*item)
 
 
 def keyword_meta(keyword: str, slot: Slot) -> str:
@@ -184,6 +191,12 @@ def help_at(grammar: Grammar, tokens: Sequence[str], partial: str = "") -> list[
         state = pos.slots
     cmd = state.cmd
     rows.insert(0, (cmd.synopsis(), cmd.help))
+    if state.expression is not None:
+        lines = state.expression.type.parser.help(list(state.expression_tokens))
+        rows += [tuple(as_candidate(line)) for line in lines]
+        if state.runnable and not partial:
+            rows.append((ENTER, "run it"))
+        return rows
     if state.awaiting is not None:
         rows.append(value_row(state.awaiting))
         return rows

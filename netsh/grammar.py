@@ -6,6 +6,26 @@ help text and a handler.  Commands hang in a tree of `Node`s, one per word.
 The parser, ``?`` help, interactive completion, the bash/zsh/fish scripts in
 completions/ and the man page synopsis are all derived from this tree.
 
+Declaring slots:
+  * ``pos(dest, TYPE)``: a positional value (``intro`` lets a keyword lead it);
+  * ``opt(keyword, dest, TYPE)``: ``keyword VALUE``;
+  * ``flag(keyword, dest, value)``: a bare word; flags sharing a dest are alternatives;
+  * ``branch(keyword, dest, variants)``: ``keyword VALUE`` whose VALUE brings
+    slots of its own, as ``link add NAME type KIND [ KIND ARGS ]``.  `variants`
+    maps each value to ``(help, [Slot, ...])``, or is a callable returning that
+    mapping, called whenever it is needed (so a registry elsewhere, a link
+    kind table, supplies the kinds without grammar code per kind).  The
+    parser, ``?`` help, completion, the synopsis (``type TYPE [ ARGS ]`` with
+    ``TYPE := { ... }`` and each value's ARGS) and the man page read it;
+    a value's slots become open once the value is typed;
+  * ``expr(keyword, dest, parser)``: ``keyword`` then the rest of the line,
+    handed to a pluggable `parser` object with three methods:
+      ``parse(tokens) -> value``, raising ParseError whose `index` is the
+      position of the bad token within `tokens`;
+      ``complete(tokens_before, partial, live) -> [str | (text, help)]``
+      (``live(kind)`` lists live names: "link", ...);
+      ``help(tokens_before) -> [str | (word, help)]``, what may come next.
+
 Matching rules (DESIGN principle 7):
   * a word matches exactly, through the node's alias table (iproute2 habits
     like ``a``, ``l``, ``r``, ``n``), or as a unique prefix;
@@ -16,7 +36,7 @@ Matching rules (DESIGN principle 7):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 
 class ParseError(Exception):
@@ -71,6 +91,8 @@ class Slot:
     help: str = ""
     metavar: str | None = None
     repeat: bool = False          # positional taking every remaining word (``help link set``)
+    variants: "Variants | None" = None   # a branch: the value chooses more slots
+    rest: bool = False            # an expression: the keyword takes the rest of the line
 
     @property
     def is_flag(self) -> bool:
@@ -98,6 +120,101 @@ def flag(keyword: str, dest: str | None = None, value: Any = True, *, help="") -
     return Slot(dest or keyword, None, keyword, None, True, value=value, help=help)
 
 
+VariantTable = Mapping[str, "tuple[str, list[Slot]]"]
+
+
+class Variants:
+    """What a branch slot's values bring: value -> (help, [Slot, ...]), read when needed."""
+
+    def __init__(self, source: VariantTable | Callable[[], VariantTable]):
+        self.source = source
+
+    def table(self) -> VariantTable:
+        return self.source() if callable(self.source) else self.source
+
+    def slots_of(self, value: str) -> list[Slot]:
+        entry = self.table().get(value)
+        return list(entry[1]) if entry else []
+
+
+class BranchType(ArgType):
+    """A branch slot's value: one of the variants' names, exact or by unique prefix."""
+
+    def __init__(self, variants: Variants, metavar: str, help: str = ""):
+        self.variants = variants
+        self.metavar = metavar
+        self.help = help
+
+    def parse(self, token: str) -> str:
+        names = list(self.variants.table())
+        if token in names:
+            return token
+        hits = [n for n in names if token and n.startswith(token)]
+        if len(hits) == 1:
+            return hits[0]
+        raise ValueError(f"one of: {', '.join(names)}")
+
+    def choices(self) -> list[str]:
+        return list(self.variants.table())
+
+
+def branch(keyword: str, dest: str, variants: VariantTable | Callable[[], VariantTable], *,
+           metavar: str = "TYPE", help: str = "", optional: bool = False) -> Slot:
+    chosen = Variants(variants)
+    return Slot(dest, BranchType(chosen, metavar, help), keyword, None, optional, help=help,
+                metavar=metavar, variants=chosen)
+
+
+class ExpressionType(ArgType):
+    """The value of an expression slot: the rest of the line, read by `parser`."""
+
+    def __init__(self, parser, metavar: str, help: str = ""):
+        self.parser = parser
+        self.metavar = metavar
+        self.help = help
+
+
+def expr(keyword: str, dest: str, parser, *, metavar: str = "EXPR", help: str = "") -> Slot:
+    return Slot(dest, ExpressionType(parser, metavar, help), keyword, None, True, help=help,
+                metavar=metavar, rest=True)
+
+
+def keywords_of(slots: Iterable[Slot]) -> dict[str, Slot]:
+    out: dict[str, Slot] = {}
+    for slot in slots:
+        if slot.keyword:
+            out[slot.keyword] = slot
+        if slot.intro:
+            out[slot.intro] = slot
+    return out
+
+
+def slot_words(slots: Iterable[Slot]) -> str:
+    """The iproute2-style words of `slots`: ``[ up | down ] [ mtu MTU ]``."""
+    slots = list(slots)
+    parts: list[str] = []
+    seen_groups: set[str] = set()
+    for slot in slots:
+        if slot.is_flag:
+            if slot.dest in seen_groups:
+                continue
+            seen_groups.add(slot.dest)
+            group = [s.keyword for s in slots if s.is_flag and s.dest == slot.dest]
+            parts.append("[ " + " | ".join(group) + " ]")
+        elif slot.is_positional:
+            text = (f"[ {slot.intro} ] " if slot.intro else "") + slot.label
+            text += "..." if slot.repeat else ""
+            parts.append(f"[ {text} ]" if slot.optional else text)
+        else:
+            text = f"{slot.keyword} {slot.label}"
+            if slot.variants is not None:
+                text += " [ ARGS ]"
+            elif slot.rest:
+                text += "..."
+            parts.append(f"[ {text} ]" if slot.optional else text)
+    return " ".join(parts)
+
+
 @dataclass
 class Command:
     words: tuple[str, ...]
@@ -114,32 +231,31 @@ class Command:
 
     def synopsis(self) -> str:
         """iproute2-style usage: ``link set [dev] DEV [ up | down ] [ mtu MTU ]``."""
-        parts: list[str] = list(self.words)
-        seen_groups: set[str] = set()
+        return " ".join([*self.words, slot_words(self.slots)]).rstrip()
+
+    def branch_lines(self) -> list[str]:
+        """Each branch value's own words: ``pair ARGS := peer PEER``."""
+        lines = []
         for slot in self.slots:
-            if slot.is_flag:
-                if slot.dest in seen_groups:
-                    continue
-                seen_groups.add(slot.dest)
-                group = [s.keyword for s in self.slots if s.is_flag and s.dest == slot.dest]
-                parts.append("[ " + " | ".join(group) + " ]")
-            elif slot.is_positional:
-                text = (f"[ {slot.intro} ] " if slot.intro else "") + slot.label
-                text += "..." if slot.repeat else ""
-                parts.append(f"[ {text} ]" if slot.optional else text)
-            else:
-                text = f"{slot.keyword} {slot.label}"
-                parts.append(f"[ {text} ]" if slot.optional else text)
-        return " ".join(parts)
+            if slot.variants is None:
+                continue
+            for value, (_help, slots) in slot.variants.table().items():
+                lines.append(f"{value} ARGS := {slot_words(slots) or '(none)'}")
+        return lines
+
+    def all_slots(self) -> list[Slot]:
+        """The slots, and every branch value's, once each (for help, scripts and the man page)."""
+        out: dict[tuple, Slot] = {}
+        for slot in self.slots:
+            out.setdefault((slot.dest, slot.keyword, slot.intro), slot)
+            if slot.variants is not None:
+                for _help, slots in slot.variants.table().values():
+                    for extra in slots:
+                        out.setdefault((extra.dest, extra.keyword, extra.intro), extra)
+        return list(out.values())
 
     def keyword_slots(self) -> dict[str, Slot]:
-        out: dict[str, Slot] = {}
-        for slot in self.slots:
-            if slot.keyword:
-                out[slot.keyword] = slot
-            if slot.intro:
-                out[slot.intro] = slot
-        return out
+        return keywords_of(self.all_slots())
 
 
 @dataclass
@@ -266,21 +382,27 @@ class SlotFill:
     feed the complete words before the cursor and ask what is still open, so
     both follow the same rules: keywords match exactly, or by unique prefix
     once no positional slot is open; other tokens fill the next positional.
+    A branch value opens its variant's slots; an expression keyword takes
+    every later token (`expression`, `expression_tokens`).
     With `convert` off, values are recorded as typed (nothing is validated).
     """
 
     def __init__(self, cmd: Command, convert: bool = True):
         self.cmd = cmd
         self.convert = convert
-        self.args: dict[str, Any] = {s.dest: None for s in cmd.slots}
+        self.slots: list[Slot] = list(cmd.slots)
+        self.args: dict[str, Any] = {s.dest: None for s in cmd.all_slots()}
         self.given: set[str] = set()
         self.awaiting: Slot | None = None     # a keyword was typed; its value comes next
         self._awaiting_kw: tuple[str, int] | None = None
-        self._keywords = cmd.keyword_slots()
+        self.expression: Slot | None = None   # an expression keyword was typed
+        self.expression_tokens: list[str] = []
+        self._expression_start = (("", 0), 0)   # (keyword, its index), first token's index
+        self._keywords = keywords_of(self.slots)
 
     @property
     def open_positional(self) -> Slot | None:
-        for slot in self.cmd.slots:
+        for slot in self.slots:
             if slot.is_positional and (slot.repeat or slot.dest not in self.given):
                 return slot
         return None
@@ -300,11 +422,26 @@ class SlotFill:
     def _value(self, slot: Slot, token: str, index: int) -> Any:
         return _convert(slot, token, index) if self.convert else token
 
+    def _open_variant(self, slot: Slot, token: str) -> None:
+        """The slots a branch value brings join the command's (nothing if it is no value)."""
+        try:
+            value = slot.type.parse(token)
+        except ValueError:
+            return
+        have = {s.dest for s in self.slots}
+        self.slots += [s for s in slot.variants.slots_of(value) if s.dest not in have]
+        self._keywords = keywords_of(self.slots)
+
     def feed(self, token: str, index: int) -> None:
+        if self.expression is not None:
+            self.expression_tokens.append(token)
+            return
         if self.awaiting is not None:
             slot, self.awaiting = self.awaiting, None
             self.args[slot.dest] = self._value(slot, token, index)
             self.given.add(slot.dest)
+            if slot.variants is not None:
+                self._open_variant(slot, token)
             return
         attached = self._attached_option(token)
         if attached is not None:            # ping -c3: option and value in one word
@@ -317,7 +454,8 @@ class SlotFill:
             kw = match_keyword(token, list(self._keywords), index)
         if kw is None:
             if positional is None:
-                raise ParseError(f'unexpected "{token}" for "{self.cmd.name}"', index)
+                raise ParseError(self._variant_word(token) or
+                                 f'unexpected "{token}" for "{self.cmd.name}"', index)
             value = self._value(positional, token, index)
             if positional.repeat:
                 self.args[positional.dest] = (self.args[positional.dest] or []) + [value]
@@ -333,23 +471,56 @@ class SlotFill:
         if slot.is_flag:
             self.args[slot.dest] = slot.value
             self.given.add(slot.dest)
+        elif slot.rest:
+            self.expression = slot
+            self.given.add(slot.dest)
+            self._expression_start = ((kw, index), index + 1)
         else:
             self.awaiting = slot
             self._awaiting_kw = (kw, index)
+
+    def _variant_word(self, token: str) -> str:
+        """Why a word of another branch value is refused: it belongs after that value."""
+        for slot in self.slots:
+            if slot.variants is None:
+                continue
+            owners = [value for value, (_help, slots) in slot.variants.table().items()
+                      if token in keywords_of(slots)]
+            if not owners:
+                continue
+            if slot.dest in self.given:
+                return f'"{token}" is not an option of {slot.keyword} {self.args[slot.dest]}'
+            return f'"{token}" comes after "{slot.keyword} {" | ".join(owners)}"'
+        return ""
 
     def _attached_option(self, token: str) -> Slot | None:
         """The option a ``-xVALUE`` word spells, as getopt reads it, if any."""
         if len(token) > 2 and token[0] == "-" and token not in self._keywords:
             slot = self._keywords.get(token[:2])
-            if slot is not None and not slot.is_flag and slot.dest not in self.given:
+            if slot is not None and not slot.is_flag and not slot.rest and slot.dest not in self.given:
                 return slot
         return None
+
+    def _parse_expression(self) -> Any:
+        (kw, kw_index), first = self._expression_start
+        slot = self.expression
+        if not self.expression_tokens:
+            raise ParseError(f'"{kw}" needs a value: {slot.label}', kw_index)
+        try:
+            return slot.type.parser.parse(list(self.expression_tokens))
+        except ParseError as exc:
+            at = first + exc.index if exc.index is not None else first + len(self.expression_tokens)
+            raise ParseError(exc.message, at) from None
 
     def _check_complete(self, end: int) -> None:
         if self.awaiting is not None:
             kw, index = self._awaiting_kw
             raise ParseError(f'"{kw}" needs a value: {self.awaiting.label}', index)
-        for slot in self.cmd.slots:
+        if self.expression is not None:
+            value = self._parse_expression()
+            if self.convert:
+                self.args[self.expression.dest] = value
+        for slot in self.slots:
             if not slot.optional and slot.dest not in self.given:
                 needed = f"{slot.keyword} {slot.label}" if slot.keyword else slot.label
                 raise ParseError(f'"{self.cmd.name}" needs {needed}', end)

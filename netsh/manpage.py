@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Iterable
 
-from netsh.grammar import Command, Grammar, Node, ParseError
+from netsh.grammar import Command, Grammar, Node, ParseError, slot_words
 
 TITLE = "netsh \\- terminal management shell and packet inspector over a userspace TCP/IP stack"
 
@@ -202,8 +202,23 @@ def commands_section(grammar: Grammar) -> list[str]:
             out += [f"\\fB{esc(node.word)}\\fR alone runs \\fB{esc(name)}\\fR."]
         for cmd in node.commands():
             out += [".TP", synopsis_roff(cmd), esc(sentence(cmd.help))]
+            out += branch_roff(cmd)
             if cmd.details:
                 out += [".RS"] + paragraphs(cmd.details) + [".RE"]
+    return out
+
+
+def branch_roff(cmd: Command) -> list[str]:
+    """Each value of a branch slot (``type pair``) with its own words and help."""
+    out = []
+    for slot in cmd.slots:
+        if slot.variants is None:
+            continue
+        for value, (help, slots) in slot.variants.table().items():
+            words = [bold(slot.keyword), bold(value)] + [
+                token if token in SYNTAX else bold(token) if token in cmd.keyword_slots()
+                else italic(token) for token in slot_words(slots).split()]
+            out += [".RS", ".TP", " ".join(words), esc(sentence(help)), ".RE"]
     return out
 
 

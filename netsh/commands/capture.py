@@ -10,8 +10,8 @@ import time
 
 from netsh.argtypes import FILE, LINK, Integer
 from netsh.executor import CommandError
-from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
-from netsh.inspect import frame_header, hex_dump, packet_view, summary_line, tree_lines
+from netsh.display_filter import DISPLAY_FILTER
+from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
 from stack.errors import StackError
 
@@ -59,9 +59,12 @@ def status(ctx, args):
 
 
 def show(ctx, args):
+    from netsh.inspect import packet_view     # the dissectors load when packets are shown, not on Tab
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
     packets = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
+    if args["display"] is not None:
+        packets = [p for p in packets if args["display"](p)]
     first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     rows = [packet_view(p, first, detail) for p in packets]
@@ -193,9 +196,15 @@ def register(root: Node) -> None:
           pos("number", PACKETS, optional=True),
           opt("last", "last", LAST),
           opt("from", "start", PACKETS, help="packets from number N on"),
-          opt("count", "count", LAST, help="at most N packets (with from)")],
+          opt("count", "count", LAST, help="at most N packets (with from)"),
+          expr("-Y", "display", DISPLAY_FILTER, help="only packets the display filter keeps")],
          "captured packets: one line each, or trees and bytes", show,
-         synonyms=("list", "lst"))
+         synonyms=("list", "lst"),
+         details="-Y takes the rest of the line as a display filter, Wireshark-flavoured: "
+                 "link == NAME and dir == in | out (also frame.interface_name, "
+                 "frame.direction; != for not equal), joined by and / or, with not and "
+                 "parentheses, e.g. capture show -Y link == v0 and dir == in. "
+                 "It keeps some of the packets the other options chose.")
     leaf(node, WORDS + ("clear",), [], "empty the ring", clear)
     leaf(node, WORDS + ("save",), [pos("file", FILE)],
          "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save)
@@ -211,6 +220,7 @@ def register(root: Node) -> None:
 
 @renderer("capture")
 def capture_text(data: dict, view: View) -> str:
+    from netsh.inspect import frame_header, hex_dump, summary_line, tree_lines
     out = []
     for row in data["packets"]:
         if not (data["verbose"] or data["hex"]):

@@ -1,16 +1,13 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
-from netsh.commands.link_kinds import all_kind_options, kind_option_values
-from netsh.grammar import Node, flag, leaf, opt, pos
+from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.commands.link_kinds import kind_option_values, kind_variants
+from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
-from stack.link.kind import LINK_TYPES as KINDS, creatable_kinds
+from stack.link.kind import LINK_TYPES, format_value
 
 WORDS = ("link",)
-LINK_TYPES = Choice(tuple(creatable_kinds()), "TYPE",
-                    "; ".join(f"{kind}: {(KINDS[kind].__doc__ or kind).splitlines()[0].rstrip('.')}"
-                              for kind in creatable_kinds()))
 
 
 # --- handlers ----------------------------------------------------------------------
@@ -36,7 +33,7 @@ def set_(ctx, args):
 
 
 def add(ctx, args):
-    ctx.stack.link_add(args["name"], args["type"], kind_option_values(args))
+    ctx.stack.link_add(args["name"], args["type"], kind_option_values(args["type"], args))
 
 
 def delete(ctx, args):
@@ -63,13 +60,9 @@ def register(root: Node) -> None:
          "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
-         [pos("name", NEW_LINK, intro="name"), opt("type", "type", LINK_TYPES, optional=False),
-          *all_kind_options()],
-         "make a link of a type: a pair of in-process ends, an impair link on DEV", add,
-         details="Each type takes its own options: "
-                 + "; ".join(f"{kind}: " + " ".join(
-                     (f"{o.name} {o.metavar}" if o.required else f"[{o.name} {o.metavar}]")
-                     for o in KINDS[kind].options) for kind in creatable_kinds()) + ".")
+         [pos("name", NEW_LINK, intro="name"),
+          branch("type", "type", kind_variants, help="the kind of link")],
+         "make a link of a type: a pair of in-process ends, an impair link on DEV", add)
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
          "delete a link (both ends of a pair)", delete, synonyms=("del",))
 
@@ -128,8 +121,7 @@ def details_lines(row: dict, view: View) -> list[str]:
 
 
 def kind_value_text(kind: str | None, key: str, value) -> str:
-    from stack.link.kind import format_value
-    cls = KINDS.get(kind)
+    cls = LINK_TYPES.get(kind)
     for option in (cls.options if cls else ()):
         if option.name == key:
             return format_value(option, value)

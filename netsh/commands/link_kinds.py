@@ -1,8 +1,7 @@
 """Link kinds' options as grammar slots: a kind declares its options as plain data
-(stack/link/kind.py LinkOption); `kind_slots` turns them into Slots, so a grammar that
-branches on ``type KIND`` takes each kind's slots with one call.  Until it does,
-`link add` takes every kind's options (`all_kind_options`) and the stack checks them
-against the chosen kind (``"loss" is not an option of type pair``)."""
+(stack/link/kind.py LinkOption); `kind_variants` turns the registry into the variants
+of ``link add NAME type KIND [ ARGS ]`` (netsh/grammar.py `branch`), so a new kind
+brings its options to the parser, ``?``, completion and the man page by itself."""
 from __future__ import annotations
 
 from netsh.argtypes import LiveArg
@@ -29,17 +28,15 @@ def kind_slots(kind: str) -> list[Slot]:
             for o in LINK_TYPES[kind].options]
 
 
-def all_kind_options() -> list[Slot]:
-    """Every creatable kind's options as optional keywords (the flat `link add`)."""
-    slots: dict[str, Slot] = {}
-    for kind in creatable_kinds():
-        for slot in kind_slots(kind):
-            slot.optional = True            # required only for its own kind: the stack says
-            slots.setdefault(slot.dest, slot)
-    return list(slots.values())
+def kind_variants() -> dict:
+    """{kind: (help, slots)} for every kind `link add` makes, read when the grammar needs it."""
+    return {kind: (_summary(LINK_TYPES[kind]), kind_slots(kind)) for kind in creatable_kinds()}
 
 
-def kind_option_values(args: dict) -> dict:
-    """The kind options given on a parsed `link add` line, by name."""
-    names = {o.name for kind in creatable_kinds() for o in LINK_TYPES[kind].options}
-    return {name: args[name] for name in sorted(names) if args.get(name) is not None}
+def _summary(cls) -> str:
+    return (cls.__doc__ or cls.kind).strip().splitlines()[0].rstrip(".")
+
+
+def kind_option_values(kind: str, args: dict) -> dict:
+    """The options of `kind` given on a parsed `link add` line, by name."""
+    return {o.name: args[o.name] for o in LINK_TYPES[kind].options if args.get(o.name) is not None}

@@ -72,7 +72,7 @@ def command_help(node: Node) -> list[str]:
 def where_lines(commands: list[Command]) -> list[str]:
     seen: dict[str, str] = {}
     for cmd in commands:
-        for slot in cmd.slots:
+        for slot in cmd.all_slots():
             if slot.type is None or slot.label in seen:
                 continue
             choices = slot.type.choices()
@@ -80,7 +80,8 @@ def where_lines(commands: list[Command]) -> list[str]:
                 seen[slot.label] = "{ " + " | ".join(choices) + " }"
             elif slot.type.help:
                 seen[slot.label] = slot.type.help
-    return [f"{label} := {text}" for label, text in seen.items()]
+    return [f"{label} := {text}" for label, text in seen.items()] + \
+        [line for cmd in commands for line in cmd.branch_lines()]
 
 
 def add_object_help(root: Node) -> None:

@@ -150,3 +150,70 @@ def test_single_letter_options_take_attached_values_like_getopt():
     assert parsed.args["count"] == 3 and parsed.args["interval"] == 0.2 and parsed.args["size"] == 100
     with pytest.raises(ParseError, match='invalid COUNT "x"'):
         GRAMMAR.parse(["ping", "-cx", "192.0.2.2"])
+
+
+# --- a branch: link add NAME type KIND [ KIND ARGS ] ---------------------------------------
+
+def test_link_add_pair_parses_through_its_branch():
+    parsed = GRAMMAR.parse("link add x type pair peer y".split())
+    assert (parsed.args["name"], parsed.args["type"], parsed.args["peer"]) == ("x", "pair", "y")
+
+
+@pytest.mark.parametrize("line, message, index", [
+    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair', 4),
+    ("link add x type impair peer y", '"peer" is not an option of type impair', 5),
+    ("link add x type pair", '"link add" needs peer NAME', 5),
+    ("link add x peer y type pair", '"peer" comes after "type pair"', 3),
+    ("link add x type", '"type" needs a value: TYPE', 3),
+])
+def test_link_add_errors_stay_clear(line, message, index):
+    with pytest.raises(ParseError) as err:
+        GRAMMAR.parse(line.split())
+    assert (err.value.message, err.value.index) == (message, index)
+
+
+def test_branch_synopsis_names_the_types_and_their_args():
+    from netsh.commands.misc import command_help
+    cmd = GRAMMAR.root.children["link"].children["add"].command
+    assert cmd.synopsis() == "link add [ name ] NAME type TYPE [ ARGS ]"
+    lines = command_help(GRAMMAR.root.children["link"].children["add"])
+    assert "       TYPE := { pair | impair }" in lines and "       pair ARGS := peer NAME" in lines
+
+
+def test_branch_variants_come_from_a_callable_read_when_needed():
+    from netsh.complete import complete
+    from netsh.grammar import Grammar, Node, branch, leaf, opt
+    from netsh.argtypes import NEW_LINK
+    kinds = {}
+    root = Node("")
+    leaf(root, ("make",), [branch("kind", "kind", lambda: kinds)], "make one", None)
+    grammar = Grammar(root)
+    kinds["tun"] = ("a tunnel", [opt("remote", "remote", NEW_LINK, optional=False)])
+    assert GRAMMAR_args(grammar, "make kind tun remote r") == {"kind": "tun", "remote": "r"}
+    assert [c.text for c in complete(grammar, ["make", "kind", "tun"], "")] == ["remote"]
+
+
+def GRAMMAR_args(grammar, line):
+    return grammar.parse(line.split()).args
+
+
+# --- an expression: capture show -Y EXPR --------------------------------------------------
+
+def test_display_filter_errors_point_at_the_bad_word():
+    with pytest.raises(ParseError) as err:
+        GRAMMAR.parse("capture show -Y link == a and dir == up".split())
+    assert (err.value.message, err.value.index) == ('invalid direction "up": one of: in, out', 9)
+    with pytest.raises(ParseError) as err:
+        GRAMMAR.parse("capture show -Y".split())
+    assert err.value.message == '"-Y" needs a value: EXPR'
+
+
+def test_display_filter_completes_fields_operators_and_live_links():
+    from netsh.complete import complete
+    live = {"link": ["v0", "v1"]}.get
+    words = "capture show -Y".split()
+    assert "link" in [c.text for c in complete(GRAMMAR, words, "")]
+    assert [c.text for c in complete(GRAMMAR, words + ["link"], "")] == ["==", "!="]
+    assert [c.text for c in complete(GRAMMAR, words + ["link", "=="], "v", live)] == ["v0", "v1"]
+    assert [c.text for c in complete(GRAMMAR, words + ["dir", "=="], "")] == ["in", "out"]
+    assert [c.text for c in complete(GRAMMAR, words + ["dir", "==", "in"], "")] == ["and", "or"]
