@@ -19,7 +19,9 @@ import socket
 import threading
 from typing import Sequence, TextIO
 
-from netsh.executor import EXIT_FAIL, CommandError, Context, Executor
+from netsh.context import Context
+from netsh.errors import EXIT_FAIL, CommandError
+from netsh.executor import Executor
 from netsh.options import Options
 from netsh.protocol import (MAX_REPLY, PROTOCOL, FrameError, FrameReader, encode, name_problem,
                             result_of, runtime_dir, socket_path, wire_options)

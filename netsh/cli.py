@@ -18,7 +18,8 @@ import threading
 from typing import Sequence
 
 from netsh import __version__
-from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, Executor, debugging
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK
+from netsh.executor import Executor, debugging
 from netsh.grammar import ParseError
 from netsh.options import OptionError, Options, parse_options
 from stack.errors import StackError

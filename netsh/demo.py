@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from netsh.executor import CommandError
+from netsh.errors import CommandError
 from netsh.options import Options
 
 

@@ -245,7 +245,7 @@ def abbreviations_section(grammar: Grammar) -> list[str]:
 
 def exit_status_section() -> list[str]:
     from netsh.cli import EXIT_INTERRUPTED
-    from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK
+    from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK
     return [
         ".SH EXIT STATUS",
         ".TP", f"\\fB{EXIT_OK}\\fR", "Success.",

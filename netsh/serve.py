@@ -35,8 +35,9 @@ import traceback
 from typing import TextIO
 
 from netsh import __version__
-from netsh.executor import (EXIT_INTERNAL, EXIT_OK, CommandError, Context, Executor, debugging,
-                            failure, internal_failure)
+from netsh.context import Context
+from netsh.errors import EXIT_INTERNAL, EXIT_OK, CommandError
+from netsh.executor import Executor, debugging, failure, internal_failure
 from netsh.options import Options
 from netsh.protocol import (HEADER, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
                             encode, ensure_runtime_dir, error_message, lock_path, name_problem,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from netsh.argtypes import FILE, LINK, Integer
-from netsh.executor import CommandError
+from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
 from netsh.inspect import frame_header, hex_dump, packet_view, summary_line, tree_lines
 from netsh.render import Result, View, renderer

@@ -5,7 +5,7 @@ import time
 from functools import partial
 
 from netsh.argtypes import DURATION, Choice, Word
-from netsh.executor import CommandError
+from netsh.errors import CommandError
 from netsh.grammar import Command, Grammar, Node, ParseError, flag, leaf, pos
 from netsh.options import options_synopsis
 from netsh.render import Result, View, renderer

@@ -8,7 +8,7 @@ one a face is attached to.
 from __future__ import annotations
 
 from netsh.argtypes import FILE
-from netsh.executor import CommandError
+from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, flag, leaf, opt
 from netsh.protocol import DEFAULT_NAME, name_problem
 from netsh.render import Result, View, renderer

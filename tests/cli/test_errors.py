@@ -1,7 +1,7 @@
 """Bad input: one clear line naming the offending token, the right status, no traceback."""
 import pytest
 
-from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, CommandError
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, CommandError
 from tests.cli.fakes import FakeStack, Run, debug, run  # noqa: F401
 
 

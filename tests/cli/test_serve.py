@@ -458,7 +458,7 @@ def test_attached_shell_runs_lines_and_completes_live_names(serving):
 def test_a_face_of_its_own_gets_structured_results(serving):
     """The seam a dashboard attaches through: Results, partial ones included, no text."""
     from netsh.attach import AttachedExecutor
-    from netsh.executor import Context
+    from netsh.context import Context
     serving.serve("t")
     partial = []
 
