@@ -3,13 +3,13 @@ import re
 
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header, mac_from_str
 from stack.wire.ipv4 import addr_from_str
 
 from .stackrun import stack_on, wait_for
 
-ensure_registered()
 
 STACK_IP = "192.0.2.1"
 

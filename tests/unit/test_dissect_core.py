@@ -1,10 +1,10 @@
 """Dissection of Ethernet, ARP, IPv4 and ICMP: fields with offsets, problems instead of exceptions."""
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
 
 from .test_icmp_ipv4 import echo_packet
 
-ensure_registered()
 FRAME = header(b"\x02" * 6, b"\x04" * 6, 0x0800) + bytes(echo_packet(payload=b"abcd" * 4))
 
 

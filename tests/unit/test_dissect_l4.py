@@ -19,11 +19,11 @@ import pytest
 from stack.wire import dns, tcp, udp
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum, ones_sum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
 from tests.tools import need
 
-ensure_registered()
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 V4_A, V4_B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])

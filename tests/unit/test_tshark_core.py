@@ -3,13 +3,13 @@ import pytest
 
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
 from tests.tshark import compare, our_fields, tshark_fields, write_pcap
 
 from .test_icmp_ipv4 import echo_packet
 
-ensure_registered()
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 A, B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
 
