@@ -4,6 +4,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAIL = 1          # a user error, or a command that did not succeed (ping: no reply)
 EXIT_INTERNAL = 2      # a bug, or ping's "other error"
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 
 class CommandError(Exception):

@@ -45,15 +45,12 @@ class Executor:
     context_class = Context
 
     def __init__(self, runtime, options: Options | None = None, out: TextIO | None = None,
-                 err: TextIO | None = None, *, stack=None, grammar=None):
+                 err: TextIO | None = None, *, grammar, stack=None):
         self.runtime = runtime
         self.options = options or Options()
         self.out = out or sys.stdout          # looked up now, so redirections are honoured
         self.err = err or sys.stderr
-        if grammar is None:
-            from netsh.commands import GRAMMAR
-            grammar = GRAMMAR
-        self.grammar = grammar
+        self.grammar = grammar                # the whole tree: netsh.app.GRAMMAR
         if stack is None and runtime is not None:
             from stack.runtime import StackProxy
             stack = StackProxy(runtime)

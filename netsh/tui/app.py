@@ -444,8 +444,7 @@ class Dashboard(App):
     # --- palette: every command of the grammar ----------------------------------------------
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        from netsh.manpage import commands
-        for cmd in commands(self.executor.grammar):
+        for cmd in self.executor.grammar.root.commands():
             yield SystemCommand(cmd.name, cmd.help, lambda name=cmd.name: self._prefill(name))
 
     def action_prefill(self, text: str) -> None:

@@ -104,7 +104,7 @@ def test_command_error_status_and_token():
 
     def refuse(ctx, args):
         raise CommandError("nope", 3, token="lo")
-    from netsh.commands import build_grammar       # the shared tree stays as it is
+    from netsh.app import build_grammar       # the shared tree stays as it is
     grammar = build_grammar()
     grammar.root.children["link"].children["show"].command.handler = refuse
     r.executor.grammar = grammar
