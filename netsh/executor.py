@@ -20,11 +20,11 @@ import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from netsh.batch import BatchSyntaxError, Word, split_words
+from netsh.context import Context
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import ParseError, Parsed
 from netsh.options import LINE_OPTIONS, OptionError, Options, parse_options
 from netsh.render import Painter, Result, View, dark_background, write
-from netsh.context import Context
-from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from stack.errors import StackError
 
 NOTHING = Result("none")
