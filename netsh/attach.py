@@ -10,6 +10,9 @@ so text and ``-j`` come out as they would from an embedded stack.  Partial
 results (ping's lines) are rendered as they arrive.  Ctrl-C sends an
 interrupt; a second Ctrl-C drops the connection (the next line reconnects).
 `execute` returns the Result itself, for faces that draw their own (a TUI).
+
+`register` declares the served-stack commands: ``serve`` (which launches the
+server face, netsh/serve.py), ``list`` and ``shutdown``.
 """
 from __future__ import annotations
 
@@ -19,11 +22,16 @@ import socket
 import threading
 from typing import Sequence, TextIO
 
-from netsh.executor import EXIT_FAIL, CommandError, Context, Executor
+from netsh.argtypes import FILE
+from netsh.context import Context
+from netsh.errors import EXIT_FAIL, CommandError
+from netsh.executor import Executor
+from netsh.faces import launches_face
+from netsh.grammar import ArgType, Node, flag, leaf, opt
 from netsh.options import Options
-from netsh.protocol import (MAX_REPLY, PROTOCOL, FrameError, FrameReader, encode, name_problem,
-                            result_of, runtime_dir, socket_path, wire_options)
-from netsh.render import Result
+from netsh.protocol import (DEFAULT_NAME, MAX_REPLY, PROTOCOL, FrameError, FrameReader, encode,
+                            name_problem, result_of, runtime_dir, socket_path, wire_options)
+from netsh.render import Result, View, renderer
 
 HELLO_TIMEOUT = 10.0       # seconds for a served stack to greet
 LIVE_TIMEOUT = 2.0         # seconds completion waits for names
@@ -113,7 +121,7 @@ class _Interrupted(Exception):
 
 class AttachedExecutor(Executor):
     def __init__(self, name: str, options: Options | None = None, out: TextIO | None = None,
-                 err: TextIO | None = None, *, grammar=None):
+                 err: TextIO | None = None, *, grammar):
         super().__init__(None, options, out, err, grammar=grammar)
         self.attached = name
         self.stack_name = name              # what a dashboard shows as its subtitle
@@ -242,14 +250,14 @@ def served_stacks() -> list[dict]:
     return rows
 
 
-def with_attached(options: Options, body, *, connect: bool = True) -> int:
+def with_attached(options: Options, body, *, grammar, connect: bool = True) -> int:
     """body(executor) on the stack served as options.name; `connect` first for a shell or batch."""
     import sys
     if options.netns is not None:
         print('Error: -netns and -n do not go together: a served stack has its namespace',
               file=sys.stderr)
         return EXIT_FAIL
-    executor = AttachedExecutor(options.name, options)
+    executor = AttachedExecutor(options.name, options, grammar=grammar)
     try:
         if connect:
             executor.connect()
@@ -260,3 +268,66 @@ def with_attached(options: Options, body, *, connect: bool = True) -> int:
         return body(executor)
     finally:
         executor.close()
+
+
+# --- the served-stack commands -----------------------------------------------------------------
+
+class ServedName(ArgType):
+    metavar = "NAME"
+    help = "the name faces attach with (netsh -n NAME)"
+
+    def parse(self, token: str) -> str:
+        problem = name_problem(token)
+        if problem:
+            raise ValueError(problem)
+        return token
+
+
+NAME = ServedName()
+
+
+def serve(ctx, args):
+    executor = ctx.executor
+    if executor.stack is not None or getattr(executor, "attached", None):
+        raise CommandError('"serve" runs on its own: netsh [ -netns NS ] serve [ --name NAME ] '
+                           '[ -b FILE ] [ --lab ]')
+    from netsh.serve import run_server       # the server's code loads only when it runs
+    status = run_server(args["name"] or DEFAULT_NAME, ctx.options, ctx.out, ctx.err,
+                        batch=args["batch"], lab=bool(args["lab"]), grammar=executor.grammar)
+    return Result("none", None, status)
+
+
+def list_(ctx, args):
+    return Result("served", served_stacks())
+
+
+def shutdown(ctx, args):
+    from netsh.serve import shutdown as stop  # runs in the server, where it is loaded already
+    stop(ctx)
+
+
+def register(root: Node) -> None:
+    launches_face(leaf(
+        root, ("serve",),
+        [opt("--name", "name", NAME, help=f"the name to serve as (default: {DEFAULT_NAME})"),
+         opt("-b", "batch", FILE, help="configure the stack with this batch first (- for stdin)"),
+         flag("--lab", "lab", help="build the demo's lab (root) and serve the stack in it")],
+        "run a stack headless, served on a UNIX socket for netsh -n NAME", serve, stateless=True,
+        details="Faces attach with netsh -n NAME [ COMMAND ]: any number at once. "
+                "It runs until netsh -n NAME shutdown, SIGTERM or Ctrl-C."))
+    leaf(root, ("list",), [], "the served stacks (netsh serve) and how many faces each has",
+         list_, stateless=True)
+    leaf(root, ("shutdown",), [], "stop the served stack this face is attached to", shutdown,
+         details="netsh -n NAME shutdown: running commands are interrupted, pcap handles closed, "
+                 "a lab's namespaces removed.")
+
+
+@renderer("served")
+def served_text(rows: list[dict], view: View) -> str:
+    lines = []
+    for row in rows:
+        text = f"{row['name']}: pid {row['pid']}, {row['clients']} attached"
+        if row.get("netns"):
+            text += f", netns {row['netns']}" + (" (lab)" if row.get("lab") else "")
+        lines.append(text + f", {row['socket']}")
+    return "\n".join(lines)

@@ -15,15 +15,17 @@ import os
 import signal
 import sys
 import threading
+from functools import partial
 from typing import Sequence
 
 from netsh import __version__
-from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, Executor, debugging
+from netsh.app import GRAMMAR
+from netsh.attach import with_attached
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
+from netsh.executor import Executor, debugging
 from netsh.grammar import ParseError
 from netsh.options import OptionError, Options, parse_options
 from stack.errors import StackError
-
-EXIT_INTERRUPTED = 130
 
 
 def _terminate(signum, frame):
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(options: Options, words: list[str]) -> int:
     session = with_stack
     if options.name is not None:
-        from netsh.attach import with_attached as session
+        session = partial(with_attached, grammar=GRAMMAR)
     if options.batch is not None:
         if words:
             print(f'Error: unexpected "{words[0]}": -batch takes its commands from the file',
@@ -77,14 +79,13 @@ def run(options: Options, words: list[str]) -> int:
         if options.name is not None:       # stateless commands run here, the rest over there
             return session(options, lambda executor: executor.run_tokens(words), connect=False)
         if needs_no_stack(words):
-            return Executor(None, options).run_tokens(words)
+            return Executor(None, options, grammar=GRAMMAR).run_tokens(words)
         return with_stack(options, lambda executor: executor.run_tokens(words))
     return session(options, shell)
 
 
 def needs_no_stack(words: list[str]) -> bool:
     """True for stateless commands, and for lines the grammar refuses anyway."""
-    from netsh.commands import GRAMMAR
     try:
         _, rest = parse_options(words)
         return GRAMMAR.parse(rest).command.stateless
@@ -101,7 +102,7 @@ def with_stack(options: Options, body) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_FAIL
     try:
-        return body(Executor(runtime, options))
+        return body(Executor(runtime, options, grammar=GRAMMAR))
     finally:
         runtime.stop()
 

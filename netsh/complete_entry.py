@@ -65,7 +65,7 @@ def load_grammar():
         import importlib
         module, _, function = spec.partition(":")
         return getattr(importlib.import_module(module), function)()
-    from netsh.commands import GRAMMAR
+    from netsh.app import GRAMMAR
     return GRAMMAR
 
 
@@ -80,7 +80,8 @@ def candidates(words: Sequence[str]) -> list[Candidate]:
         return option_value(spec, partial) if spec is not None else []
     if not rest and "--" not in before and partial.startswith("-"):
         return option_candidates(partial)
-    return complete(load_grammar(), rest, partial, live_source(options.name))
+    grammar = load_grammar()
+    return complete(grammar, rest, partial, live_source(options.name, grammar))
 
 
 def option_wanting_value(word: str):
@@ -92,7 +93,7 @@ def option_wanting_value(word: str):
     return spec if spec.metavar else None
 
 
-def live_source(name: str | None):
+def live_source(name: str | None, grammar):
     """live(kind): the machine's names, and with -n NAME the served stack's own."""
     attached = None
 
@@ -102,7 +103,7 @@ def live_source(name: str | None):
             return machine_names(kind)
         if attached is None:
             from netsh.attach import AttachedExecutor
-            attached = AttachedExecutor(name)
+            attached = AttachedExecutor(name, grammar=grammar)
         try:
             return attached.live(kind)
         except Exception:       # no such stack, or it went away: no names

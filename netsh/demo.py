@@ -4,23 +4,17 @@ dashboard (needs root).
 The lab (netsh/lab.py) gives the stack its own namespace with one veth per
 Linux host; here the stack attaches each, takes the hosts' gateway address,
 and the hosts ping it every second while the user looks around.  Leaving the
-shell stops the stack and removes the lab.
+shell stops the stack and removes the lab.  `register` declares the ``demo`` command.
 """
 from __future__ import annotations
 
 from typing import TextIO
 
-from netsh.executor import CommandError
+from netsh.errors import CommandError
+from netsh.faces import launches_face
+from netsh.grammar import Node, flag, leaf
 from netsh.options import Options
-
-
-def setup_lines(lab) -> list[str]:
-    lines = []
-    for host in lab.hosts:
-        lines += [f"link attach {host.stack_dev}",
-                  f"link set {host.stack_dev} up",
-                  f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
-    return lines + ["capture start"]         # so the packet views have something from the start
+from netsh.render import Result
 
 
 def banner(lab) -> str:
@@ -36,7 +30,7 @@ def banner(lab) -> str:
             f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
 
 
-def run_demo(options: Options, out: TextIO, err: TextIO, dashboard: bool = False) -> int:
+def run_demo(options: Options, out: TextIO, err: TextIO, grammar, dashboard: bool = False) -> int:
     from netsh.executor import Executor
     from netsh.lab import Lab
     from netsh.shell import run_shell
@@ -49,8 +43,8 @@ def run_demo(options: Options, out: TextIO, err: TextIO, dashboard: bool = False
     try:
         runtime = Runtime(netns=lab.stack_ns).start()
         try:
-            executor = Executor(runtime, options, out, err)
-            for line in setup_lines(lab):
+            executor = Executor(runtime, options, out, err, grammar=grammar)
+            for line in lab.setup_lines():
                 if executor.run_line(line) != 0:
                     raise CommandError(f'demo: setting up failed at "{line}"')
             lab.ping_stack(interval=1.0)
@@ -64,3 +58,14 @@ def run_demo(options: Options, out: TextIO, err: TextIO, dashboard: bool = False
     finally:
         lab.down()
     return 0
+
+
+def demo(ctx, args):
+    return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err, ctx.executor.grammar,
+                                         dashboard=bool(args["tui"])))
+
+
+def register(root: Node) -> None:
+    launches_face(leaf(root, ("demo",), [flag("tui", help="open the dashboard instead of the shell")],
+                       "build a lab, drive it from the stack and open the shell (root)",
+                       demo, stateless=True))

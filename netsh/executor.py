@@ -20,14 +20,12 @@ import sys
 from typing import Any, Callable, Sequence, TextIO
 
 from netsh.batch import BatchSyntaxError, Word, split_words
+from netsh.context import Context
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import ParseError, Parsed
 from netsh.options import LINE_OPTIONS, OptionError, Options, parse_options
 from netsh.render import Painter, Result, View, dark_background, write
 from stack.errors import StackError
-
-EXIT_OK = 0
-EXIT_FAIL = 1          # a user error, or a command that did not succeed (ping: no reply)
-EXIT_INTERNAL = 2      # a bug, or ping's "other error"
 
 NOTHING = Result("none")
 
@@ -39,63 +37,20 @@ LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
 }
 
 
-class CommandError(Exception):
-    """A handler's refusal: one line, an exit status, and the token it is about (if any)."""
-
-    def __init__(self, message: str, status: int = EXIT_FAIL, token: str | None = None,
-                 index: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.token = token
-        self.index = index           # the token's position, when known better than by its text
-
-
 def debugging() -> bool:
     return os.environ.get("NETSH_DEBUG", "") not in ("", "0")
-
-
-class Context:
-    """What a handler sees: the stack proxy, this line's options, where to write, the executor."""
-
-    def __init__(self, executor: "Executor", options: Options | None = None):
-        self.executor = executor
-        self.options = options or executor.options
-        self.out = executor.out
-        self.err = executor.err
-        self.view = executor.view_for(self.options)
-
-    @property
-    def stack(self):
-        if self.executor.stack is None:
-            raise CommandError("no stack is running for this command")
-        return self.executor.stack
-
-    def emit(self, result: Result) -> None:
-        """Render a partial result now (a ping's reply lines)."""
-        write(result, self.view, self.out)
-
-    def live(self, kind: str) -> list[str]:
-        return self.executor.live(kind)
-
-    def interrupted(self) -> bool:
-        """Whether the face asked this command to stop (an embedded face's Ctrl-C raises instead)."""
-        return False
 
 
 class Executor:
     context_class = Context
 
     def __init__(self, runtime, options: Options | None = None, out: TextIO | None = None,
-                 err: TextIO | None = None, *, stack=None, grammar=None):
+                 err: TextIO | None = None, *, grammar, stack=None):
         self.runtime = runtime
         self.options = options or Options()
         self.out = out or sys.stdout          # looked up now, so redirections are honoured
         self.err = err or sys.stderr
-        if grammar is None:
-            from netsh.commands import GRAMMAR
-            grammar = GRAMMAR
-        self.grammar = grammar
+        self.grammar = grammar                # the whole tree: netsh.app.GRAMMAR
         if stack is None and runtime is not None:
             from stack.runtime import StackProxy
             stack = StackProxy(runtime)

@@ -7,10 +7,9 @@ that the text renderers below and -j share.
 """
 from __future__ import annotations
 
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.skim import columns
-
-ensure_registered()
 
 
 def _row(pkt, first_ts: float, source: str, destination: str, protocol: str, info: str) -> dict:

@@ -19,7 +19,7 @@ namespaces of every lab whose owning pid is gone.
 
 Only documentation address ranges are used, and every command runs inside a
 namespace this module created (``ip -n NS`` / ``ip netns exec NS``): nothing
-here touches the root namespace's interfaces.
+here touches the root namespace's interfaces.  `register` declares ``lab down``.
 """
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
+
+from netsh.grammar import Node, flag, leaf
+from netsh.render import Result, View, renderer
 
 __all__ = [
     "CommandError", "Lab", "LabHost", "run_in_ns", "list_labs", "cleanup_stale",
@@ -469,6 +472,15 @@ class Lab:
                 started.append(self.popen(h.ns, *argv, **popen_kw))
         return started
 
+    def setup_lines(self) -> list[str]:
+        """The netsh commands that give the stack its links in this lab (demo, serve --lab)."""
+        lines = []
+        for host in self.hosts:
+            lines += [f"link attach {host.stack_dev}",
+                      f"link set {host.stack_dev} up",
+                      f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
+        return lines + ["capture start"]     # so the packet views have something from the start
+
     def ping_stack(self, interval=1.0):
         """The demo's background traffic: every host pings its gateway (the stack)."""
         return self.start_background(lambda h: ["ping", "-n", "-i", str(interval), h.stack_address])
@@ -508,3 +520,20 @@ class Lab:
 
     def __repr__(self):
         return f"<Lab {self.stack_ns} hosts={[h.ns for h in self.hosts]} up={self.is_up}>"
+
+
+# --- the lab commands ------------------------------------------------------------------------------
+
+def lab_down(ctx, args):
+    return Result("lab-down", cleanup_stale(all=bool(args["all"])))
+
+
+def register(root: Node) -> None:
+    lab = root.add(Node("lab", "network namespace labs"))
+    leaf(lab, ("lab", "down"), [flag("all", help="every lab, even those of live processes")],
+         "remove labs left behind by processes that are gone", lab_down, stateless=True)
+
+
+@renderer("lab-down")
+def lab_down_text(removed: list[str], view: View) -> str:
+    return "\n".join(f"removed {name}" for name in removed)

@@ -259,8 +259,7 @@ def abbreviations_section(grammar: Grammar) -> list[str]:
 
 
 def exit_status_section() -> list[str]:
-    from netsh.cli import EXIT_INTERRUPTED
-    from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK
+    from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
     return [
         ".SH EXIT STATUS",
         ".TP", f"\\fB{EXIT_OK}\\fR", "Success.",
@@ -405,7 +404,7 @@ def generate(grammar: Grammar, *, examples: Iterable[tuple[str, str]] = EXAMPLES
 
 
 def main() -> int:
-    from netsh.commands import build_grammar
+    from netsh.app import build_grammar
     sys.stdout.write(generate(build_grammar()))
     return 0
 

@@ -35,8 +35,10 @@ import traceback
 from typing import TextIO
 
 from netsh import __version__
-from netsh.executor import (EXIT_INTERNAL, EXIT_OK, CommandError, Context, Executor, debugging,
-                            failure, internal_failure)
+from netsh.context import Context
+from netsh.errors import EXIT_INTERNAL, EXIT_OK, CommandError
+from netsh.executor import Executor, debugging, failure, internal_failure
+from netsh.faces import is_face_launcher
 from netsh.options import Options
 from netsh.protocol import (HEADER, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
                             encode, ensure_runtime_dir, error_message, lock_path, name_problem,
@@ -48,13 +50,6 @@ from stack.runtime import StackProxy
 GRACE = 1.5            # seconds an interrupted command has to answer before the face gives up on it
 MAX_CLIENTS = 64       # connections at once; one more is told so and closed
 SHUTDOWN_WAIT = 15.0   # how long `shutdown` waits for the server to finish stopping
-
-# Commands a served stack refuses: they would build a stack or a lab of their own here.
-NOT_SERVED = {
-    ("serve",): '"serve" runs on its own: netsh serve [ --name NAME ] [ -b FILE ]',
-    ("demo",): '"demo" builds its own stack and lab; run it without -n',
-}
-
 
 # --- the name --------------------------------------------------------------------------------
 
@@ -162,15 +157,16 @@ class ServedExecutor(Executor):
     def __init__(self, worker: "Worker"):
         super().__init__(None, worker.options, FrameStream(worker, "out"),
                          FrameStream(worker, "err"),
-                         stack=GatedProxy(worker.server.runtime, worker.interrupted))
+                         stack=GatedProxy(worker.server.runtime, worker.interrupted),
+                         grammar=worker.server.grammar)
         self.worker = worker
         self.server = worker.server
 
     def _execute(self, tokens):
         options, parsed = self.parse(tokens)
-        refusal = NOT_SERVED.get(parsed.command.words)
-        if refusal:
-            raise CommandError(refusal)
+        if is_face_launcher(parsed.command):    # it would open its face in the server's process
+            raise CommandError(f'"{parsed.command.name}" opens a face of its own: run it without -n, '
+                               'not in the served stack')
         cwd = self.worker.cwd
         for slot in parsed.command.slots:      # a face's relative file names are its own
             value = parsed.args.get(slot.dest)
@@ -351,10 +347,11 @@ class Connection:
 # --- the server ----------------------------------------------------------------------------------
 
 class Server:
-    def __init__(self, name: str, runtime, *, netns: str | None = None, lab=None,
+    def __init__(self, name: str, runtime, grammar, *, netns: str | None = None, lab=None,
                  err: TextIO | None = None):
         self.name = name
         self.runtime = runtime
+        self.grammar = grammar
         self.netns = netns
         self.lab = lab
         self.err = err or sys.stderr
@@ -368,7 +365,7 @@ class Server:
         self.listener: socket.socket | None = None
         self._inode: int | None = None
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._names = Executor(None, Options(), stack=StackProxy(runtime))
+        self._names = Executor(None, Options(), stack=StackProxy(runtime), grammar=grammar)
 
     # --- listening ------------------------------------------------------------------------------
     def listen(self) -> None:
@@ -488,7 +485,7 @@ class Server:
                 os.close(fd)
 
 
-def run_server(name: str, options: Options, out: TextIO, err: TextIO, *,
+def run_server(name: str, options: Options, out: TextIO, err: TextIO, *, grammar,
                batch: str | None = None, lab: bool = False) -> int:
     """Claim NAME, start the stack (in a lab, or -netns NS), run the batch, serve until stopped."""
     from stack.runtime import Runtime
@@ -511,10 +508,9 @@ def run_server(name: str, options: Options, out: TextIO, err: TextIO, *,
             runtime = Runtime(netns=netns).start()
         except StackError as exc:
             raise CommandError(str(exc)) from None
-        executor = Executor(runtime, options, out, err)
+        executor = Executor(runtime, options, out, err, grammar=grammar)
         if the_lab:
-            from netsh.demo import setup_lines
-            for line in setup_lines(the_lab):
+            for line in the_lab.setup_lines():
                 if executor.run_line(line) != 0:
                     raise CommandError(f'serve: setting up the lab failed at "{line}"')
             the_lab.ping_stack(interval=1.0)
@@ -523,7 +519,7 @@ def run_server(name: str, options: Options, out: TextIO, err: TextIO, *,
             status = run_batch(executor, batch, force=options.force)
             if status and not options.force:
                 return status
-        server = Server(name, runtime, netns=netns, lab=the_lab, err=err)
+        server = Server(name, runtime, grammar, netns=netns, lab=the_lab, err=err)
         server.listen()
         out.write(f'netsh: serving "{name}" at {server.path} (pid {os.getpid()})\n')
         out.flush()

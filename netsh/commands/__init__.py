@@ -1,27 +1,32 @@
-"""The command tree, declared once (DESIGN principle 7).
+"""The command objects, declared once (DESIGN principle 7).
 
 Each module here owns one command object: its nodes, handlers and renderers.
-It hangs itself under the root in `register(root)`; `MODULES` lists them in
-the order ``help`` shows them.  The root's alias table holds the iproute2
-habits that unique prefixes alone would not give (``l`` is also ``lab``).
+It hangs itself under the root in `register(root)`.  Nothing here imports a
+face: the commands that launch one (tui, demo, serve, completion, lab) are
+registered by the faces themselves, and netsh/app.py (the composition root)
+builds the whole grammar from `OBJECTS`, the faces and `misc`.
+The root's alias table holds the iproute2 habits that unique prefixes alone
+would not give (``l`` is also ``lab``).
 """
 from __future__ import annotations
 
-from netsh.commands import addr, capture, config, link, misc, neigh, ping, route, serve, stats, trace
+from netsh.commands import addr, capture, config, link, misc, neigh, ping, route, stats, trace
 from netsh.grammar import Grammar, Node
 
-MODULES = (link, addr, neigh, route, ping, stats, capture, trace, config, serve, misc)
+OBJECTS = (link, addr, neigh, route, ping, stats, capture, trace, config)
 
 ALIASES = {"a": "address", "l": "link", "li": "link", "r": "route", "ro": "route", "n": "neighbour",
            "sh": "show"}      # `list` and `shutdown` must not take `li` and `sh` from them
 
 
+def new_root() -> Node:
+    return Node("", "netsh", aliases=dict(ALIASES))
+
+
 def build_grammar() -> Grammar:
-    root = Node("", "netsh", aliases=dict(ALIASES))
-    for module in MODULES:
+    """The commands alone, without the faces' (netsh.app.build_grammar has them all)."""
+    root = new_root()
+    for module in OBJECTS + (misc,):
         module.register(root)
     misc.add_object_help(root)
     return Grammar(root)
-
-
-GRAMMAR = build_grammar()

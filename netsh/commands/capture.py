@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 
 from netsh.argtypes import FILE, LINK, Integer
-from netsh.executor import CommandError
 from netsh.display_filter import DISPLAY_FILTER
+from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
 from stack.errors import StackError

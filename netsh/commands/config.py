@@ -32,7 +32,7 @@ import tempfile
 from netsh import __version__
 from netsh.argtypes import FILE
 from netsh.batch import BatchSyntaxError, read_commands, split_line
-from netsh.executor import CommandError
+from netsh.errors import CommandError
 from netsh.grammar import Node, ParseError, leaf, pos
 from netsh.options import LINE_OPTIONS, OptionError, parse_options
 from netsh.render import Result, View, renderer, write

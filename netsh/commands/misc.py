@@ -1,24 +1,14 @@
-"""Commands about the shell itself: help, exit, sleep, completion scripts, labs, the demo."""
+"""Commands about the shell itself: help, exit, sleep."""
 from __future__ import annotations
 
 import time
 from functools import partial
 
-from netsh.argtypes import DURATION, Choice, Word
-from netsh.executor import CommandError
-from netsh.grammar import Command, Grammar, Node, ParseError, flag, leaf, pos
+from netsh.argtypes import DURATION, Word
+from netsh.errors import CommandError
+from netsh.grammar import Command, Grammar, Node, ParseError, leaf, pos
 from netsh.options import options_synopsis
-from netsh.render import Result, View, renderer
-
-SHELLS = Choice(("bash", "zsh", "fish"), "SHELL")
-
-
-def top_words() -> list[str]:
-    from netsh.commands import GRAMMAR
-    return list(GRAMMAR.root.children)
-
-
-TOPIC = Word("COMMAND", "a command word", top_words)
+from netsh.render import Result
 
 
 # --- help -----------------------------------------------------------------------------
@@ -102,46 +92,11 @@ def sleep(ctx, args):
     time.sleep(args["seconds"])
 
 
-def completion(ctx, args):
-    from netsh.completion_gen import generate
-    return Result("text", generate(args["shell"], ctx.executor.grammar))
-
-
-def lab_down(ctx, args):
-    from netsh.lab import cleanup_stale
-    return Result("lab-down", cleanup_stale(all=bool(args["all"])))
-
-
-def demo(ctx, args):
-    from netsh.demo import run_demo
-    return Result("none", None, run_demo(ctx.options, ctx.out, ctx.err, dashboard=bool(args["tui"])))
-
-
-def tui(ctx, args):
-    from netsh.tui.app import run
-    return Result("none", None, run(ctx.executor))
-
-
 def register(root: Node) -> None:
-    leaf(root, ("help",), [pos("topic", TOPIC, optional=True, repeat=True)],
+    topic = Word("COMMAND", "a command word", lambda: list(root.children))
+    leaf(root, ("help",), [pos("topic", topic, optional=True, repeat=True)],
          "usage of netsh, an object or a command", help_, stateless=True)
     leaf(root, ("exit",), [], "leave the shell (or end the batch)", exit_,
          synonyms=("quit",), stateless=True)
     leaf(root, ("sleep",), [pos("seconds", DURATION)],
          "wait; the stack keeps running", sleep)
-    leaf(root, ("completion",), [pos("shell", SHELLS)],
-         "print the bash, zsh or fish completion script", completion, stateless=True,
-         details='e.g. netsh completion bash > /etc/bash_completion.d/netsh')
-    lab = root.add(Node("lab", "network namespace labs"))
-    leaf(lab, ("lab", "down"), [flag("all", help="every lab, even those of live processes")],
-         "remove labs left behind by processes that are gone", lab_down, stateless=True)
-    leaf(root, ("tui",), [], "open the dashboard: live counters, tables, packets, a command line",
-         tui, details="keys: 1-5 tabs, s capture on/off, / filter, o open and w save a pcap, : command, End follow, ? every key, ctrl+p palette, q quit")
-    leaf(root, ("demo",), [flag("tui", help="open the dashboard instead of the shell")],
-         "build a lab, drive it from the stack and open the shell (root)",
-         demo, stateless=True)
-
-
-@renderer("lab-down")
-def lab_down_text(removed: list[str], view: View) -> str:
-    return "\n".join(f"removed {name}" for name in removed)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, SIZE, TIMEOUT
-from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import Node, leaf, opt, pos
 from netsh.render import Result, View, renderer
 from stack.errors import StackError

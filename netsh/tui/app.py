@@ -19,7 +19,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Header, Input, RichLog, Select, Static, TabbedContent, TabPane
 
 from netsh.batch import BatchSyntaxError, split_words
-from netsh.executor import EXIT_FAIL, failure, internal_failure
+from netsh.errors import EXIT_FAIL
+from netsh.executor import failure, internal_failure
 from netsh.render import write
 from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
 from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
@@ -443,8 +444,7 @@ class Dashboard(App):
     # --- palette: every command of the grammar ----------------------------------------------
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        from netsh.manpage import commands
-        for cmd in commands(self.executor.grammar):
+        for cmd in self.executor.grammar.root.commands():
             yield SystemCommand(cmd.name, cmd.help, lambda name=cmd.name: self._prefill(name))
 
     def action_prefill(self, text: str) -> None:

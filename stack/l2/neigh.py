@@ -104,9 +104,10 @@ class NeighTable:
         return random.uniform(base / 2, base * 3 / 2)
 
     def _arm(self, entry: Neighbour, when: float) -> None:
-        if entry.timer is not None:
-            entry.timer.cancel()
-        entry.timer = self.stack.timers.arm(when, self._timer, entry, name="neigh")
+        if entry.timer is None:
+            entry.timer = self.stack.timers.arm(when, self._timer, entry, name="neigh")
+        else:
+            entry.timer.rearm(when)
 
     def _disarm(self, entry: Neighbour) -> None:
         if entry.timer is not None:

@@ -469,16 +469,3 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
         pad = d.buf[d.claimed:]
         d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)
     return d
-
-
-def ensure_registered() -> None:
-    """Import every protocol module so its dissectors are registered."""
-    from . import arp, ethernet, icmp, ipv4  # noqa: F401
-    for name in OPTIONAL_MODULES:
-        try:
-            __import__(f"{__package__}.{name}")
-        except ImportError:
-            pass
-
-
-OPTIONAL_MODULES = ("vlan", "ipv6", "icmpv6", "udp", "tcp", "dns", "dhcp", "linklayers")

@@ -328,8 +328,8 @@ def best_rate(n, fn, passes, wall=None, key=None):
 
 def time_dissection(frames, passes):
     from stack.capture import Captured
-    from stack.wire.dissect import dissect, ensure_registered
-    ensure_registered()
+    import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+    from stack.wire.dissect import dissect
     from netsh.inspect import packet_view, summary_line
 
     n = len(frames)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from netsh.app import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options, parse_options
 from stack.errors import StackError
@@ -154,7 +155,7 @@ class Run:
         self.options, rest = parse_options(list(argv))
         assert not rest
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.executor = Executor(None, self.options, self.out, self.err, stack=self.stack)
+        self.executor = Executor(None, self.options, self.out, self.err, stack=self.stack, grammar=GRAMMAR)
 
     def line(self, text: str, caret: bool = False) -> tuple[int, str, str]:
         start_out, start_err = self.out.tell(), self.err.tell()

@@ -1,7 +1,7 @@
 """The command tree of netsh.commands: words, aliases, prefixes, synonyms, defaults."""
 import pytest
 
-from netsh.commands import GRAMMAR, build_grammar
+from netsh.app import GRAMMAR, build_grammar
 from netsh.grammar import ParseError
 from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
 
@@ -145,7 +145,7 @@ def test_live_names_without_a_stack():
 
 
 def test_single_letter_options_take_attached_values_like_getopt():
-    from netsh.commands import GRAMMAR
+    from netsh.app import GRAMMAR
     parsed = GRAMMAR.parse(["ping", "-c3", "-i0.2", "-s", "100", "192.0.2.2"])
     assert parsed.args["count"] == 3 and parsed.args["interval"] == 0.2 and parsed.args["size"] == 100
     with pytest.raises(ParseError, match='invalid COUNT "x"'):

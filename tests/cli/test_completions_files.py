@@ -251,7 +251,7 @@ def test_unknown_shell():
 
 @pytest.fixture(scope="module")
 def grammar():
-    from netsh.commands import build_grammar
+    from netsh.app import build_grammar
     return build_grammar()
 
 

@@ -1,7 +1,7 @@
 """Bad input: one clear line naming the offending token, the right status, no traceback."""
 import pytest
 
-from netsh.executor import EXIT_FAIL, EXIT_INTERNAL, CommandError
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, CommandError
 from tests.cli.fakes import FakeStack, Run, debug, run  # noqa: F401
 
 
@@ -104,7 +104,7 @@ def test_command_error_status_and_token():
 
     def refuse(ctx, args):
         raise CommandError("nope", 3, token="lo")
-    from netsh.commands import build_grammar       # the shared tree stays as it is
+    from netsh.app import build_grammar       # the shared tree stays as it is
     grammar = build_grammar()
     grammar.root.children["link"].children["show"].command.handler = refuse
     r.executor.grammar = grammar

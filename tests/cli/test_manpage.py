@@ -129,7 +129,7 @@ def test_synopsis_roff_marks_keywords_and_values():
 
 @pytest.fixture(scope="module")
 def grammar():
-    from netsh.commands import build_grammar
+    from netsh.app import build_grammar
     return build_grammar()
 
 

@@ -12,7 +12,7 @@ import pytest
 from netsh import __version__
 from netsh.batch import run_batch, split_line
 from netsh.commands import config as config_cmd
-from netsh.commands import GRAMMAR
+from netsh.app import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options
 from stack.api import CALLS
@@ -28,7 +28,8 @@ class Shell:
     def __init__(self, **options):
         self.stack = Stack(clock=FakeClock())
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.executor = Executor(None, Options(**options), self.out, self.err, stack=self.stack.api)
+        self.executor = Executor(None, Options(**options), self.out, self.err, stack=self.stack.api,
+                                 grammar=GRAMMAR)
 
     def line(self, text: str, caret: bool = False):
         o, e = self.out.tell(), self.err.tell()

@@ -157,7 +157,9 @@ import json  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
 
+from netsh.app import GRAMMAR  # noqa: E402
 from netsh.cli import main  # noqa: E402
+from netsh.faces import is_face_launcher  # noqa: E402
 from netsh.protocol import HEADER, MAX_REPLY, MAX_REQUEST, FrameReader, encode  # noqa: E402
 
 # Lines whose output the embedded and the attached face must print byte for byte alike.
@@ -346,6 +348,25 @@ def test_garbage_on_the_socket_gets_error_replies_and_serving_goes_on(serving):
     assert r.returncode == 0 and "b@a:" in r.stdout
 
 
+def test_a_served_stack_refuses_every_face_launching_command_with_one_line(serving):
+    served = serving.serve("t")
+    launchers = [command for command in GRAMMAR.root.commands() if is_face_launcher(command)]
+    assert {command.name for command in launchers} == {"serve", "tui", "demo"}
+    sock, reader = frames(serving.socket("t"))
+    for command in launchers:          # what a face of ours never sends, but a client may
+        sock.sendall(encode({"type": "run", "tokens": list(command.words)}))
+        assert reader.read() == {
+            "type": "error", "status": 1, "index": None,
+            "message": f'"{command.name}" opens a face of its own: run it without -n, '
+                       'not in the served stack'}
+    sock.sendall(encode({"type": "run", "tokens": ["-br", "link", "show", "a"]}))
+    assert reader.read()["status"] == 0
+    sock.close()
+    assert serving.run("-n", "t", "shutdown").returncode == 0
+    assert served.wait() == 0
+    assert served.stderr == ""
+
+
 def test_stale_socket_is_detected_and_replaced(serving):
     served = serving.serve("t")
     os.kill(served.pid, signal.SIGKILL)               # a crash: socket and lock file stay
@@ -435,7 +456,7 @@ def test_attached_shell_runs_lines_and_completes_live_names(serving):
     from netsh.shell import NetshCompleter, run_shell
     served = serving.serve("t")
     out, err = io.StringIO(), io.StringIO()
-    executor = AttachedExecutor("t", out=out, err=err)
+    executor = AttachedExecutor("t", out=out, err=err, grammar=GRAMMAR)
     try:
         executor.connect()
         completer = NetshCompleter(executor.grammar, executor.live)
@@ -458,7 +479,7 @@ def test_attached_shell_runs_lines_and_completes_live_names(serving):
 def test_a_face_of_its_own_gets_structured_results(serving):
     """The seam a dashboard attaches through: Results, partial ones included, no text."""
     from netsh.attach import AttachedExecutor
-    from netsh.executor import Context
+    from netsh.context import Context
     serving.serve("t")
     partial = []
 
@@ -466,7 +487,7 @@ def test_a_face_of_its_own_gets_structured_results(serving):
         def emit(self, result):
             partial.append(result)
 
-    executor = AttachedExecutor("t", out=io.StringIO(), err=io.StringIO())
+    executor = AttachedExecutor("t", out=io.StringIO(), err=io.StringIO(), grammar=GRAMMAR)
     executor.context_class = Collect
     try:
         result = executor.execute(["link", "show", "a"])

@@ -49,9 +49,9 @@ def frames() -> list[bytes]:
 # --- dissection -----------------------------------------------------------------------
 
 def check_dissect(data: bytes) -> None:
-    from stack.wire.dissect import dissect, ensure_registered
+    import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+    from stack.wire.dissect import dissect
     from stack.wire.skim import columns, skim
-    ensure_registered()
     if not data:
         return
     linktype, frame = LINKTYPES[data[0] % len(LINKTYPES)], data[1:]
@@ -140,7 +140,7 @@ save /tmp/x 'quoted # not a comment' # a comment
 
 def check_batch(data: bytes) -> None:
     from netsh.batch import BatchSyntaxError, split_words
-    from netsh.commands import GRAMMAR
+    from netsh.app import GRAMMAR
     from netsh.grammar import ParseError
     line = data.decode("utf-8", "surrogateescape")
     try:

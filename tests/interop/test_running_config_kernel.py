@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from netsh.app import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options
 from stack.runtime import Runtime
@@ -21,7 +22,7 @@ class Face:
     def __init__(self, peer):
         self.runtime = Runtime(netns=peer.stack_ns).start()
         self.out, self.err = io.StringIO(), io.StringIO()
-        self.executor = Executor(self.runtime, Options(), self.out, self.err)
+        self.executor = Executor(self.runtime, Options(), self.out, self.err, grammar=GRAMMAR)
 
     def line(self, text):
         o, e = self.out.tell(), self.err.tell()

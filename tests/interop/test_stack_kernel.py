@@ -1,15 +1,13 @@
 """Our stack and the Linux kernel on one veth: ping, ARP, NUD, malformed frames."""
 import re
 
-from stack.wire import ipv4 as ipwire
-from stack.wire.checksum import checksum
-from stack.wire.dissect import dissect, ensure_registered
-from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header, mac_from_str
-from stack.wire.ipv4 import addr_from_str
+from stack.wire.dissect import dissect
+from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, mac_from_str
+from stack.wire.ipv4 import PROTO_ICMP, addr_from_str
+from tests.checker import arp, ethernet, expect_counters, expect_frame, fix_csum, icmp_echo, ipv4
 
 from .stackrun import stack_on, wait_for
 
-ensure_registered()
 
 STACK_IP = "192.0.2.1"
 
@@ -32,9 +30,7 @@ def test_linux_pings_us_and_both_sides_learn_each_other(veth_peer):
         assert wait_for(lambda: neigh_state(proxy, veth_peer.peer_ip) == "REACHABLE", 10)
         kernel = veth_peer.ip("neigh", "show", STACK_IP).stdout
         assert link["address"] in kernel
-        icmp = proxy.stats("Icmp")["Icmp"]
-        assert icmp["InEchos"] == 5 and icmp["OutEchoReps"] == 5
-        assert proxy.stats("Drop")["Drop"].get("IP_CSUM", 0) == 0
+        expect_counters(proxy, Icmp={"InEchos": 5, "OutEchoReps": 5}, Drop={"IP_CSUM": 0})
 
 
 def test_we_ping_linux_and_an_absent_host(veth_peer):
@@ -68,33 +64,22 @@ def test_gratuitous_arp_on_address_add(veth_peer):
         with veth_peer.sniffer(count=1, timeout=5) as sniffer:
             proxy.addr_add("veth0", addr_from_str("192.0.2.5"), 24)
         (frame,) = sniffer.frames
-        assert frame[0:6] == b"\xff" * 6 and frame[6:12] == mac
-        assert int.from_bytes(frame[12:14], "big") == ETH_P_ARP
-        # op request, sender = target = the new address
-        assert frame[20:22] == b"\x00\x01"
-        assert frame[28:32] == frame[38:42] == addr_from_str("192.0.2.5")
+        new = addr_from_str("192.0.2.5")           # a request whose sender and target are ours
+        expect_frame(frame, eth={"dst": BROADCAST, "src": mac, "type": ETH_P_ARP},
+                     arp={"opcode": 1, "src.hw_mac": mac, "src.proto_ipv4": new, "dst.proto_ipv4": new})
 
 
 def _echo(src, dst, tweak=None, tail=b""):
-    icmp = bytearray(b"\x08\x00\x00\x00\x12\x34\x00\x01" + b"x" * 32)
-    icmp[2:4] = checksum(icmp).to_bytes(2, "big")
-    ip = bytearray(20)
-    ipwire.write_header(ip, 0, 20 + len(icmp), 7, 0, 64, 1, src, dst)
-    packet = ip + icmp
+    packet = ipv4(src, dst, PROTO_ICMP, icmp_echo(0x1234, 1, b"x" * 32), ident=7)
     if tweak:
         tweak(packet)
     return bytes(packet) + tail
 
 
-def _refix(p):
-    p[10:12] = b"\0\0"
-    p[10:12] = checksum(p[:20]).to_bytes(2, "big")
-
-
 MALFORMED = {
     "IP_CSUM": lambda p: p.__setitem__(10, p[10] ^ 0xFF),
-    "IP_INHDR": lambda p: (p.__setitem__(0, 0x43), _refix(p)),
-    "PKT_TOO_SMALL": lambda p: (p.__setitem__(slice(2, 4), (200).to_bytes(2, "big")), _refix(p)),
+    "IP_INHDR": lambda p: (p.__setitem__(0, 0x43), fix_csum(p)),
+    "PKT_TOO_SMALL": lambda p: (p.__setitem__(slice(2, 4), (200).to_bytes(2, "big")), fix_csum(p)),
 }
 
 
@@ -103,10 +88,11 @@ def test_malformed_frames_are_dropped_by_name_and_we_keep_answering(veth_peer):
         ours = mac_from_str(proxy.link_list("veth0")[0]["address"])
         theirs = mac_from_str(veth_peer.peer_mac)
         src, dst = addr_from_str(veth_peer.peer_ip), addr_from_str(STACK_IP)
-        eth = header(ours, theirs, ETH_P_IP)
-        frames = {reason: eth + _echo(src, dst, tweak) for reason, tweak in MALFORMED.items()}
-        frames["truncated"] = eth + _echo(src, dst)[:16]
-        frames["ihl-beyond-data"] = eth + _echo(src, dst, lambda p: (p.__setitem__(0, 0x4F), _refix(p)))[:40]
+        frames = {reason: ethernet(ours, theirs, ETH_P_IP, _echo(src, dst, tweak))
+                  for reason, tweak in MALFORMED.items()}
+        frames["truncated"] = ethernet(ours, theirs, ETH_P_IP, _echo(src, dst)[:16])
+        frames["ihl-beyond-data"] = ethernet(
+            ours, theirs, ETH_P_IP, _echo(src, dst, lambda p: (p.__setitem__(0, 0x4F), fix_csum(p)))[:40])
         for frame in frames.values():
             assert dissect(frame).problems, frame.hex()      # the inspector flags each too
             veth_peer.send_raw(frame)
@@ -138,9 +124,8 @@ def test_fallback_without_immediate_mode_is_reported_and_still_works(veth_peer, 
 def test_malformed_arp_is_dropped_by_name(veth_peer):
     with stack_on(veth_peer) as (proxy, _):
         theirs = mac_from_str(veth_peer.peer_mac)
-        eth = header(b"\xff" * 6, theirs, ETH_P_ARP)
-        body = (b"\x00\x01\x08\x00\x06\x04\x00\x01" + theirs + addr_from_str(veth_peer.peer_ip)
-                + bytes(6) + addr_from_str(STACK_IP))
+        eth = ethernet(BROADCAST, theirs, ETH_P_ARP)
+        body = arp(1, theirs, addr_from_str(veth_peer.peer_ip), bytes(6), addr_from_str(STACK_IP))
         bad = [eth + body[:20],                                   # truncated
                eth + b"\x00\x06" + body[2:],                      # not Ethernet hardware
                eth + body[:7] + b"\x09" + body[8:]]                # opcode 9

@@ -12,11 +12,11 @@ import time
 import pytest
 
 from stack.capfile import read
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields
 
-ensure_registered()
 
 # Fields where we knowingly differ from tshark 4.0, each with its reason.
 KNOWN = {

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from netsh.app import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options
 from netsh.tui.app import Dashboard
@@ -17,7 +18,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 @pytest.fixture
 def executor():
     runtime = Runtime().start()
-    ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO())
+    ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO(), grammar=GRAMMAR)
     for line in ("link add a type pair peer b", "addr add 192.0.2.1/24 dev a", "link set a up",
                  "link set b up"):
         assert ex.run_line(line) == 0, line

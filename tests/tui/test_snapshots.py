@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from netsh.app import GRAMMAR
 from netsh.executor import Executor
 from netsh.options import Options
 from netsh.tui.app import Dashboard
@@ -21,7 +22,7 @@ SIZES = [(80, 24), (120, 40)]
 @pytest.fixture
 def executor():
     runtime = Runtime().start()
-    ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO())
+    ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO(), grammar=GRAMMAR)
     for line in ("link add a type pair peer b", "link set a address 02:00:00:00:00:0a",
                  "link set b address 02:00:00:00:00:0b", "addr add 192.0.2.1/24 dev a",
                  "addr add 198.51.100.1/24 dev b", "link set a up", "link set b up",

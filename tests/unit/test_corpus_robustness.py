@@ -9,11 +9,11 @@ import pytest
 
 from stack.capfile import CaptureFileError, read, to_ethernet
 from stack.counters import DROP_REASONS
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 
 from .lab import two_hosts
 
-ensure_registered()
 DATA = Path(__file__).resolve().parents[1] / "data"
 FILES = sorted(p for p in DATA.iterdir() if p.name != "PROVENANCE")
 

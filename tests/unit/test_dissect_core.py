@@ -1,16 +1,17 @@
 """Dissection of Ethernet, ARP, IPv4 and ICMP: fields with offsets, problems instead of exceptions."""
-from stack.wire.dissect import dissect, ensure_registered
-from stack.wire.ethernet import header
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
+from tests.checker import arp_request, echo_packet, ethernet, expect_frame
 
-from .test_icmp_ipv4 import echo_packet
-
-ensure_registered()
-FRAME = header(b"\x02" * 6, b"\x04" * 6, 0x0800) + bytes(echo_packet(payload=b"abcd" * 4))
+FRAME = ethernet(b"\x02" * 6, b"\x04" * 6, 0x0800, echo_packet(payload=b"abcd" * 4))
 
 
 def test_echo_request_fields_and_offsets():
     d = dissect(FRAME)
     assert [layer.name for layer in d.layers] == ["eth", "ip", "icmp"]
+    expect_frame(FRAME, eth={"dst": b"\x02" * 6, "type": 0x0800},
+                 ip={"ttl": 64, "proto": 1, "src": bytes([192, 0, 2, 1]), "flags.df": 0},
+                 icmp={"type": 8, "code": 0, "ident": 7, "seq": 1})
     assert d.summary() == {"source": "192.0.2.1", "destination": "192.0.2.2", "protocol": "ICMP",
                            "length": 58, "info": "Echo (ping) request  id=0x0007, seq=1/256, ttl=64"}
     ttl = d.find("ip.ttl")
@@ -59,7 +60,7 @@ def test_snaplen_cut_payload_leaves_the_icmp_checksum_unverified():
 
 
 def test_arp_request_summary():
-    body = bytes.fromhex("0001080006040001" "020000000001" "c0000202" "000000000000" "c0000201")
-    d = dissect(header(b"\xff" * 6, b"\x02\x00\x00\x00\x00\x01", 0x0806) + body)
+    d = dissect(arp_request(tpa=bytes([192, 0, 2, 1]), sha=b"\x02\x00\x00\x00\x00\x01",
+                            spa=bytes([192, 0, 2, 2])))
     assert d.summary()["info"] == "Who has 192.0.2.1? Tell 192.0.2.2"
     assert d.find("arp.src.hw_mac").display == "02:00:00:00:00:01"

@@ -11,12 +11,12 @@ from stack.capfile import read
 from stack.wire import icmpv6, ipv6, vlan
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
 from tests.tools import need
 from tests.tshark import CHECKSUM_PREFS, compare, our_fields, tshark_fields, write_pcap
 
-ensure_registered()
 
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 A6, B6 = ipv6.addr_from_str("2001:db8::1"), ipv6.addr_from_str("2001:db8::2")

@@ -19,11 +19,12 @@ import pytest
 from stack.wire import dns, tcp, udp
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum, ones_sum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
+from tests.checker import ethernet, ipv4 as ipv4_packet, udp as udp_packet
 from tests.tools import need
 
-ensure_registered()
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 V4_A, V4_B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
@@ -38,9 +39,7 @@ OUR_PREFIXES = ("udp.", "tcp.", "dns.", "dhcp.")
 # --- frames ------------------------------------------------------------------------
 
 def ipv4_frame(proto: int, l4: bytes, src=V4_A, dst=V4_B) -> bytes:
-    ip = bytearray(20)
-    ipwire.write_header(ip, 0, 20 + len(l4), 0x1234, 0x4000, 64, proto, src, dst)
-    return header(MAC_B, MAC_A, 0x0800) + bytes(ip) + l4
+    return ethernet(MAC_B, MAC_A, 0x0800, ipv4_packet(src, dst, proto, l4, ident=0x1234, flags_frag=0x4000))
 
 
 def ipv6_frame(nxt: int, l4: bytes, src=V6_A, dst=V6_B) -> bytes:
@@ -49,12 +48,7 @@ def ipv6_frame(nxt: int, l4: bytes, src=V6_A, dst=V6_B) -> bytes:
 
 
 def udp_datagram(sport: int, dport: int, payload: bytes, src=V4_A, dst=V4_B, csum=True) -> bytes:
-    buf = bytearray(udp.HEADER_LEN + len(payload))
-    udp.write_header(buf, 0, sport, dport, len(buf))
-    buf[udp.HEADER_LEN:] = payload
-    if csum:
-        udp.fill_checksum(buf, 0, len(buf), src, dst)
-    return bytes(buf)
+    return bytes(udp_packet(sport, dport, payload, *((src, dst) if csum else (None, None))))
 
 
 def tcp_segment(sport, dport, seq, ack, flags, window=64240, options=b"", payload=b"",

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from stack.capfile import CaptureFileError, read
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 
 from .test_tshark_core import FRAMES
 
-ensure_registered()
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 

@@ -1,11 +1,10 @@
 """IPv4 validation and ICMP echo, with every counter on the path pinned (PyTCP style)."""
-import struct
-
 import pytest
 
-from stack.wire import ipv4 as ipwire
-from stack.wire.checksum import checksum
-from stack.wire.ethernet import ETH_P_IP, header
+from stack.wire.ethernet import BROADCAST, ETH_P_IP
+from tests.checker import (PEER_MAC, bad_checksum, bad_icmp_checksum, bad_ihl, bad_version, echo_packet,
+                           ethernet, expect_counters, frame_to, ipv4, length_below_header,
+                           length_beyond_frame, truncated_header)
 
 from .lab import A_IP, B_IP, drain, two_hosts
 
@@ -30,67 +29,6 @@ def test_echo_round_trip_counters():
     assert b.api.stats("IcmpMsg")["IcmpMsg"] == {"InType8": 3, "OutType0": 3}
     assert nonzero(b.api.stats("Ip")["Ip"]) == {"InReceives": 3, "InDelivers": 3, "OutRequests": 3}
     assert b.api.stats("Drop")["Drop"] == {}
-
-
-def frame_to(stack, ip_packet: bytes) -> bytes:
-    link = stack.links["eth0"]
-    return header(link.mac, b"\x02\x00\x00\x00\x00\x09", ETH_P_IP) + ip_packet
-
-
-def echo_packet(src=A_IP, dst=B_IP, payload=b"x" * 8) -> bytearray:
-    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, 7, 1) + payload)
-    c = checksum(icmp)
-    icmp[2:4] = c.to_bytes(2, "big")
-    ip = bytearray(20)
-    ipwire.write_header(ip, 0, 20 + len(icmp), 1, 0, 64, 1, src, dst)
-    return ip + icmp
-
-
-def fix_csum(ip: bytearray) -> bytearray:
-    ip[10:12] = b"\0\0"
-    ihl = (ip[0] & 15) * 4
-    ip[10:12] = checksum(ip[:ihl]).to_bytes(2, "big")
-    return ip
-
-
-def bad_checksum():
-    p = echo_packet()
-    p[10] ^= 0xFF
-    return p
-
-
-def bad_version():
-    p = echo_packet()
-    p[0] = 0x65
-    return fix_csum(p)
-
-
-def bad_ihl():
-    p = echo_packet()
-    p[0] = 0x44
-    return p
-
-
-def length_beyond_frame():
-    p = echo_packet()
-    p[2:4] = (len(p) + 40).to_bytes(2, "big")
-    return fix_csum(p)
-
-
-def length_below_header():
-    p = echo_packet()
-    p[2:4] = (12).to_bytes(2, "big")
-    return fix_csum(p)
-
-
-def truncated_header():
-    return echo_packet()[:12]
-
-
-def bad_icmp_checksum():
-    p = echo_packet()
-    p[-1] ^= 0x55
-    return p
 
 
 @pytest.mark.parametrize("make, reason, mib", [
@@ -119,7 +57,7 @@ def test_frame_padding_is_trimmed_to_total_length():
     b = w["b"]
     b.api.neigh_add("eth0", A_IP, w["a"].links["eth0"].mac)
     b.links["eth0"].deliver(frame_to(b, bytes(echo_packet()) + b"\0" * 10))
-    assert b.icmp.mib.InEchos == 1 and b.icmp.mib.OutEchoReps == 1
+    expect_counters(b, Icmp={"InEchos": 1, "OutEchoReps": 1})
     assert b.drop.snapshot() == {}
 
 
@@ -140,7 +78,7 @@ def test_unknown_ethertype_is_counted_as_nohandler():
     w = two_hosts()
     b = w["b"]
     link = b.links["eth0"]
-    link.deliver(header(link.mac, b"\x02" * 6, 0x88B5) + b"\0" * 46)
+    link.deliver(ethernet(link.mac, PEER_MAC, 0x88B5, b"\0" * 46))
     assert b.drop.snapshot() == {"UNHANDLED_PROTO": 1}
     assert link.stats.rx_nohandler == 1
 
@@ -149,13 +87,10 @@ def test_unknown_ip_protocol_gets_protocol_unreachable():
     w = two_hosts()
     a, b = w["a"], w["b"]
     b.api.neigh_add("eth0", A_IP, a.links["eth0"].mac)
-    p = bytearray(20) + b"data"
-    ipwire.write_header(p, 0, 24, 1, 0, 64, 253, A_IP, B_IP)
-    b.links["eth0"].deliver(frame_to(b, bytes(p)))
+    b.links["eth0"].deliver(frame_to(b, bytes(ipv4(A_IP, B_IP, 253, b"data"))))
     w.settle()
-    assert b.ipv4.mib.InUnknownProtos == 1
-    assert b.icmp.mib.OutDestUnreachs == 1
-    assert a.icmp.mib.InDestUnreachs == 1
+    expect_counters(b, Ip={"InUnknownProtos": 1}, Icmp={"OutDestUnreachs": 1})
+    expect_counters(a, Icmp={"InDestUnreachs": 1})
 
 
 def test_not_for_us_counts_in_addr_errors():
@@ -170,7 +105,7 @@ def test_broadcast_echo_is_ignored_like_linux():
     w = two_hosts()
     b = w["b"]
     link = b.links["eth0"]
-    frame = header(b"\xff" * 6, b"\x02" * 6, ETH_P_IP) + bytes(echo_packet(dst=bytes([192, 0, 2, 255])))
+    frame = ethernet(BROADCAST, PEER_MAC, ETH_P_IP, echo_packet(dst=bytes([192, 0, 2, 255])))
     link.deliver(frame)
     assert b.drop.snapshot() == {"ICMP_BROADCAST": 1}
     assert b.ipv4.ext.InBcastPkts == 1

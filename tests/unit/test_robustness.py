@@ -3,8 +3,9 @@ import random
 
 from stack.counters import DROP_REASONS
 
+from tests.checker import echo_packet, frame_to
+
 from .lab import two_hosts
-from .test_icmp_ipv4 import echo_packet, frame_to
 
 
 def test_seeded_garbage_and_mutations_never_raise_and_every_drop_is_named():

@@ -2,8 +2,9 @@
 import re
 import types
 
+from tests.checker import echo_packet, frame_to
+
 from .lab import A_IP, B_IP, drain, two_hosts
-from .test_icmp_ipv4 import echo_packet, frame_to
 
 
 def test_an_echo_request_is_followed_to_the_reply_it_caused():

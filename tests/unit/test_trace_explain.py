@@ -7,17 +7,14 @@ import pytest
 
 from stack.counters import DROP_REASONS
 from stack.l3.route import Route
-from stack.wire import arp as arpwire
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, header
+from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP
+from tests.checker import (PEER_MAC, arp, bad_checksum, bad_icmp_checksum, bad_ihl, bad_version,
+                           echo_packet, ethernet, fix_csum, frame_to, ipv4, length_below_header,
+                           length_beyond_frame, truncated_header)
 
 from .lab import A_IP, B_IP, two_hosts
-from .test_icmp_ipv4 import (bad_checksum, bad_icmp_checksum, bad_ihl, bad_version, echo_packet,
-                             fix_csum, frame_to, length_below_header, length_beyond_frame,
-                             truncated_header)
-
-PEER_MAC = b"\x02\x00\x00\x00\x00\x09"
 
 
 def ip_frame(make):
@@ -28,11 +25,10 @@ def icmp_frame(icmp: bytes, dst=B_IP, eth_dst=None):
     def build(b):
         body = bytearray(icmp)
         body[2:4] = checksum(body).to_bytes(2, "big")
-        ip = bytearray(20) + body
-        ipwire.write_header(ip, 0, len(ip), 1, 0, 64, ipwire.PROTO_ICMP, A_IP, dst)
+        ip = ipv4(A_IP, dst, ipwire.PROTO_ICMP, body)
         if eth_dst is None:
             return frame_to(b, bytes(ip))
-        return header(eth_dst, PEER_MAC, ETH_P_IP) + bytes(ip)
+        return ethernet(eth_dst, PEER_MAC, ETH_P_IP, ip)
     return build
 
 
@@ -50,22 +46,21 @@ def with_header(**change):
 
 def arp_frame(htype=1, ptype=0x0800, hlen=6, plen=4, op=1, sha=PEER_MAC, tpa=B_IP, cut=None):
     def build(b):
-        body = arpwire.BODY.pack(htype, ptype, hlen, plen, op, sha, A_IP, b"\0" * 6, tpa)
-        return header(BROADCAST, PEER_MAC, ETH_P_ARP) + body[:cut]
+        body = arp(op, sha, A_IP, b"\0" * 6, tpa, htype=htype, ptype=ptype, hlen=hlen, plen=plen)
+        return ethernet(BROADCAST, PEER_MAC, ETH_P_ARP, body[:cut])
     return build
 
 
 def other_host(b):
-    return header(b"\x02\x00\x00\x00\x00\x55", PEER_MAC, ETH_P_IP) + bytes(echo_packet())
+    return ethernet(b"\x02\x00\x00\x00\x00\x55", PEER_MAC, ETH_P_IP, echo_packet())
 
 
 def unknown_ethertype(b):
-    return header(b.links["eth0"].mac, PEER_MAC, 0x88B5) + b"\0" * 46
+    return ethernet(b.links["eth0"].mac, PEER_MAC, 0x88B5, b"\0" * 46)
 
 
 def unreachable_quoting(proto: int, quoted_len: int):
-    inner = bytearray(20) + b"\0" * 8
-    ipwire.write_header(inner, 0, 28, 9, 0, 64, proto, B_IP, A_IP)
+    inner = ipv4(B_IP, A_IP, proto, b"\0" * 8, ident=9)
     return icmp_frame(struct.pack("!BBHI", 3, 1, 0, 0) + bytes(inner[:quoted_len]))
 
 
@@ -185,7 +180,7 @@ def test_no_icmp_error_about_a_broadcast_says_why():
     b = w["b"]
     p = with_header(dst=bytes([192, 0, 2, 255]), proto=253)()
     b.api.trace_add(count=1)
-    b.links["eth0"].deliver(header(BROADCAST, PEER_MAC, ETH_P_IP) + bytes(p))
+    b.links["eth0"].deliver(ethernet(BROADCAST, PEER_MAC, ETH_P_IP, p))
     (record,) = b.api.trace_show()["records"]
     texts = [s["text"] for s in record["steps"]]
     assert ("no ICMP Destination unreachable (Protocol unreachable) sent: "

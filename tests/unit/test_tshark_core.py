@@ -3,13 +3,12 @@ import pytest
 
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.dissect import dissect, ensure_registered
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
+from tests.checker import echo_packet, icmp
 from tests.tshark import compare, our_fields, tshark_fields, write_pcap
 
-from .test_icmp_ipv4 import echo_packet
-
-ensure_registered()
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 A, B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
 
@@ -26,12 +25,6 @@ def ip_frame(payload: bytes, proto: int = 1, flags_frag: int = 0, ttl: int = 64,
     if corrupt:
         ip[10] ^= 0xFF
     return header(MAC_B, MAC_A, 0x0800) + bytes(ip) + payload
-
-
-def icmp(kind: int, code: int, rest: bytes, data: bytes = b"") -> bytes:
-    msg = bytearray(bytes([kind, code, 0, 0]) + rest + data)
-    msg[2:4] = checksum(msg).to_bytes(2, "big")
-    return bytes(msg)
 
 
 FRAMES = {

@@ -1,0 +1,11 @@
+"""The protocol manifest: importing it registers every protocol module's dissectors and skimmers.
+
+`dissect` and `skim` only know the protocols whose modules were imported.  What needs full
+dissection (netsh/inspect.py, the dissection tests) imports this module once; a new protocol
+module is added to the list here, and a broken one fails the import instead of turning its
+frames into "Data" rows.
+"""
+from stack.wire import (arp, dhcp, dns, ethernet, icmp, icmpv6, ipv4, ipv6, linklayers,  # noqa: F401
+                        tcp, udp, vlan)
+
+MODULES = (ethernet, linklayers, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, dns, dhcp)
