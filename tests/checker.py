@@ -17,7 +17,6 @@ from stack.wire import ipv4 as ipwire
 from stack.wire import udp as udpwire
 from stack.wire.checksum import checksum
 from stack.wire.dissect import dissect
-from stack.stack import Stack
 from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, header
 from stack.wire.ipv4 import addr_from_str
 
