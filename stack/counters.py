@@ -118,6 +118,7 @@ DROP_REASONS = {
     "NEIGH_QUEUEFULL": "too many packets waiting for resolution",
     "NEIGH_TABLEFULL": "neighbour table full",
     "NEIGH_DEAD": "neighbour entry removed while packets waited",
+    "NETFILTER_DROP": "dropped by a netfilter hook (a DROP verdict)",
     "ICMP_CSUM": "ICMP checksum wrong",
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",

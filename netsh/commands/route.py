@@ -1,7 +1,8 @@
-"""``route``: the routing table (ip route); connected routes for now."""
+"""``route``: the routing tables (ip route): main by default, local, default, or all."""
 from __future__ import annotations
 
-from netsh.grammar import Node, leaf
+from netsh.argtypes import Choice
+from netsh.grammar import Node, leaf, opt
 from netsh.render import Result, View, renderer
 
 WORDS = ("route",)
@@ -9,13 +10,20 @@ DEFAULT_PROTOCOL = "boot"                # iproute2 leaves these out of its text
 DEFAULT_SCOPES = ("global", "universe")
 
 
+TABLE = Choice(("main", "local", "default", "all"), "TABLE",
+               "main (the routes you see by default), local (our addresses and broadcasts), "
+               "default, or all")
+
+
 def show(ctx, args):
-    return Result("route", ctx.stack.route_list())
+    table = args["table"]
+    return Result("route", ctx.stack.route_list(table=table) if table else ctx.stack.route_list())
 
 
 def register(root: Node) -> None:
-    node = root.add(Node("route", "the routing table", default="show"))
-    leaf(node, WORDS + ("show",), [], "show routes", show, synonyms=("list", "lst"))
+    node = root.add(Node("route", "the routing tables", default="show"))
+    leaf(node, WORDS + ("show",), [opt("table", "table", TABLE, help="which table")],
+         "show routes (the main table, or TABLE)", show, synonyms=("list", "lst"))
 
 
 @renderer("route")
@@ -25,10 +33,13 @@ def route_text(rows: list[dict], view: View) -> str:
     lines = []
     for row in rows:
         dst = row["dst"]
-        text = "default " if dst == "default" else paint.inet(dst + " ")
+        text = f"{row['type']} " if row.get("type") else ""
+        text += "default " if dst == "default" else paint.inet(dst + " ")
         if row.get("gateway"):
             text += "via " + paint.inet(row["gateway"] + " ")
         text += "dev " + paint.ifname(row["dev"] + " ")
+        if row.get("table") and row["table"] != "main":
+            text += f"table {row['table']} "
         if row.get("protocol") and row["protocol"] != DEFAULT_PROTOCOL:
             text += f"proto {row['protocol']} "
         if row.get("scope") and row["scope"] not in DEFAULT_SCOPES:

@@ -36,8 +36,15 @@ class Family:
         """The family's neighbour table (stack/l2/neigh.py NeighTable)."""
         raise NotImplementedError
 
-    def routes(self, stack) -> list:
-        """The routes `route show` lists, in its order (each with .to_dict())."""
+    def table_ids(self, stack, table: str) -> list[int]:
+        """The routing tables `table` names (a name, a number, or "all"); StackError if none."""
+        raise NotImplementedError
+
+    def table_name(self, table_id: int) -> str:
+        raise NotImplementedError
+
+    def routes(self, stack, table_id: int) -> list:
+        """The routes of one table, in `route show`'s order (each with .to_dict())."""
         raise NotImplementedError
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:

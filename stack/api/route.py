@@ -6,5 +6,14 @@ from .registry import call
 
 
 @call
-def route_list(stack, family: str | None = None) -> list[dict]:
-    return [route.to_dict() for fam in families(family) for route in fam.routes(stack)]
+def route_list(stack, family: str | None = None, table: str = "main") -> list[dict]:
+    """The routes of `table` (a name, a number, or "all": every table, each row naming it)."""
+    rows = []
+    for fam in families(family):
+        for table_id in fam.table_ids(stack, table):
+            for route in fam.routes(stack, table_id):
+                row = route.to_dict()
+                if table == "all":
+                    row["table"] = fam.table_name(table_id)
+                rows.append(row)
+    return rows

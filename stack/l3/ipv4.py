@@ -15,7 +15,10 @@ from ..trace import handler_name
 from ..wire import ipv4 as wire
 from ..wire.checksum import checksum, ones_sum
 from ..wire.ethernet import BROADCAST, ETH_P_IP
-from .route import Fib, Route
+from ..netfilter.hooks import (NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
+                               NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints)
+from ..wire.icmp import FRAG_NEEDED, TIME_EXCEEDED
+from .route import BROADCAST as RTN_BROADCAST, LOCAL, RT_TABLE_LOCAL, UNICAST, Fib, Route
 
 DEFAULT_TTL = 64
 
@@ -47,15 +50,34 @@ class IfAddr:
         return row
 
 
+# What route input decides for a received packet (besides a drop reason).
+DELIVER_LOCAL = "local"
+DELIVER_BROADCAST = "broadcast"
+FORWARD = "forward"
+
+
 class IPv4:
+    """IPv4 in the kernel's stages, each with its netfilter hook point:
+
+    receive:  validate -> PRE_ROUTING -> route input -> LOCAL_IN -> deliver to the protocol
+                                                     -> FORWARD -> POST_ROUTING -> neighbour
+    output:   route output -> header -> LOCAL_OUT -> POST_ROUTING -> neighbour (or loopback)
+
+    Route input and output look routes up in the FIB (stack/l3/route.py): our addresses
+    and broadcasts are `local` and `broadcast` routes of the local table.  The decisions
+    (martian source, route input, route output) are functions the trace explainers call
+    too, so a trace tells what the fast path decided.
+    """
+
     def __init__(self, stack):
         self.stack = stack
         self.mib = Mib("Ip", IP_MIB)
         self.ext = Mib("IpExt", IPEXT_MIB)
         self.protos: dict[int, object] = {}
-        self.local: dict[bytes, IfAddr] = {}        # the local table: our addresses
+        self.local: dict[bytes, IfAddr] = {}        # our addresses, by address
         self.broadcasts: set[bytes] = {wire.LIMITED_BROADCAST}
         self.fib = Fib()
+        self.hooks = HookPoints(stack, "ip")
         self.ident = 0
         self.forwarding = False
         stack.ethernet.register(ETH_P_IP, self.receive)
@@ -74,7 +96,7 @@ class IPv4:
     def register(self, proto: int, handler) -> None:
         self.protos[proto] = handler
 
-    # --- receive ---------------------------------------------------------
+    # --- receive (ip_rcv) -------------------------------------------------
     def receive(self, pkt: Packet) -> None:
         rec = self.stack.trace_rec
         if rec is not None:
@@ -99,29 +121,81 @@ class IPv4:
         pkt.tail = off + total
         pkt.network = off
         self.ext.InOctets += total
-        src = buf[off + 12:off + 16]
-        dst = buf[off + 16:off + 20]
-        # Martians: the route lookup refuses them and Linux counts no MIB for it.
-        if src in self.local or src[0] >= 224 or src in self.broadcasts:
-            if not (src in self.local and pkt.link.iff_loopback):
-                self.stack.drop("IP_INVALID_SOURCE")
-                return
-        if dst in self.local or (dst[0] == 127 and pkt.link is self.stack.loopback):
+        chain = self.hooks.chain
+        if chain[NF_INET_PRE_ROUTING] is not None and not self.hooks.run(
+                NF_INET_PRE_ROUTING, pkt, pkt.link, None):
+            return
+        decision, route = self.route_input(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                           buf[off + 1], pkt.link)
+        if decision is DELIVER_LOCAL:
             pass
-        elif dst in self.broadcasts:
+        elif decision is DELIVER_BROADCAST:
             self.ext.InBcastPkts += 1
             pkt.broadcast = True
-        elif 224 <= dst[0] < 240:           # no multicast group is ever joined yet
-            self.stack.drop("IP_INVALID_DEST")
+        elif decision is FORWARD:
+            self.forward(pkt, route)
             return
-        else:
-            mib.InAddrErrors += 1
-            self.stack.drop("IP_INADDRERRORS")
+        else:                                   # a drop reason
+            if decision == "IP_INADDRERRORS":
+                mib.InAddrErrors += 1
+            self.stack.drop(decision)
             return
+        self.local_deliver(pkt, ihl)
+
+    def martian_source(self, src: bytes, link) -> str | None:
+        """IP_INVALID_SOURCE when `src` cannot be a sender's (fib_validate_source): multicast,
+        the limited broadcast, or a local or broadcast route's address arriving from outside."""
+        if src[0] >= 224:
+            return "IP_INVALID_SOURCE"
+        route = self.fib.lookup(src)
+        if route is not None and route.type != UNICAST and route.table == RT_TABLE_LOCAL:
+            if route.type == LOCAL and link.iff_loopback:
+                return None                     # our own packets come back on loopback
+            return "IP_INVALID_SOURCE"
+        return None
+
+    def route_input(self, src: bytes, dst: bytes, tos: int, link) -> tuple:
+        """(decision, route) for a received packet (ip_route_input): DELIVER_LOCAL,
+        DELIVER_BROADCAST, FORWARD, or a drop reason; cached per flow."""
+        key = (dst, src, tos, link)
+        cached = self.fib.decisions.get(key)
+        if cached is not None:
+            return cached
+        decided = self._route_input(src, dst, tos, link)
+        self.fib.remember(key, decided)
+        return decided
+
+    def _route_input(self, src: bytes, dst: bytes, tos: int, link) -> tuple:
+        reason = self.martian_source(src, link)
+        if reason is not None:
+            return reason, None
+        if dst == wire.LIMITED_BROADCAST:
+            return DELIVER_BROADCAST, None
+        if 224 <= dst[0] < 240:                 # no multicast group is ever joined yet
+            return "IP_INVALID_DEST", None
+        if dst[0] == 127 and not link.iff_loopback:
+            return "IP_INADDRERRORS", None      # a martian destination
+        route = self.fib.lookup(dst, src=src, iif=link, tos=tos)
+        if route is not None and route.type == LOCAL:
+            return DELIVER_LOCAL, route
+        if route is not None and route.type == RTN_BROADCAST:
+            return DELIVER_BROADCAST, route
+        if route is None or not self.forwarding:
+            return "IP_INADDRERRORS", route     # the kernel's unreachable result: InAddrErrors
+        return FORWARD, route
+
+    # --- local delivery (ip_local_deliver) -----------------------------------
+    def local_deliver(self, pkt: Packet, ihl: int) -> None:
+        mib = self.mib
+        buf = pkt.buf
+        off = pkt.network
         if ((buf[off + 6] << 8) | buf[off + 7]) & (wire.FLAG_MF | wire.FRAG_MASK):
             mib.ReasmReqds += 1
             mib.ReasmFails += 1
             self.stack.drop("IP_FRAG_UNSUPPORTED")
+            return
+        if self.hooks.chain[NF_INET_LOCAL_IN] is not None and not self.hooks.run(
+                NF_INET_LOCAL_IN, pkt, pkt.link, None):
             return
         proto = buf[off + 9]
         handler = self.protos.get(proto)
@@ -134,6 +208,36 @@ class IPv4:
         pkt.data = off + ihl
         pkt.transport = off + ihl
         handler(pkt)
+
+    # --- forwarding (ip_forward) ------------------------------------------------
+    def forward(self, pkt: Packet, route) -> None:
+        """A packet for another host, routed out of `route.link` (only with forwarding on)."""
+        stack = self.stack
+        off = pkt.network
+        refused = forward_refusal(pkt.buf, off, pkt.tail - off, pkt.broadcast, route)
+        if refused is not None:
+            if refused == "IP_INHDR":
+                stack.icmp.send_error(pkt, TIME_EXCEEDED, 0)
+                self.mib.InHdrErrors += 1
+            elif refused == "PKT_TOO_BIG":
+                if (pkt.buf[off + 6] << 8 | pkt.buf[off + 7]) & wire.FLAG_DF:
+                    stack.icmp.send_unreach(pkt, FRAG_NEEDED)
+                self.mib.FragFails += 1
+            stack.drop(refused)
+            return
+        link = route.link
+        buf = pkt.buf = bytearray(pkt.buf)      # ours to change now (skb_cow)
+        buf[off + 8] -= 1                        # ip_decrease_ttl: the checksum follows
+        csum = ((buf[off + 10] << 8) | buf[off + 11]) + 0x0100
+        csum = (csum & 0xFFFF) + (csum >> 16)
+        buf[off + 10], buf[off + 11] = csum >> 8, csum & 0xFF
+        if self.hooks.chain[NF_INET_FORWARD] is not None and not self.hooks.run(
+                NF_INET_FORWARD, pkt, pkt.link, link):
+            return
+        self.mib.ForwDatagrams += 1
+        pkt.data = off
+        dst = bytes(buf[off + 16:off + 20])
+        self.finish_output(pkt, link, route.gateway or dst, False, pkt.link)
 
     # --- addresses ----------------------------------------------------------
     def owns(self, link, addr: bytes) -> bool:
@@ -167,8 +271,9 @@ class IPv4:
         link.ipv4_addrs.append(ifa)
         self.local[address] = ifa
         self._rebuild_broadcasts()
-        if not link.iff_loopback:          # loopback ranges live in the local table only
-            self.fib.add(Route(ifa.network, prefixlen, link, prefsrc=address))
+        for route in kernel_routes(ifa):
+            self.fib.add(route)
+        if not link.iff_loopback:
             self.stack.arp.announce(link, address)
         return ifa
 
@@ -194,35 +299,27 @@ class IPv4:
             self.addr_del(link, ifa.address, ifa.prefixlen)
         self.fib.remove(lambda r: r.link is link)
 
-    # --- output -------------------------------------------------------------
-    def route(self, dst: bytes, oif=None) -> tuple[object, bytes, bytes | None] | None:
-        """(link, next hop, preferred source) for `dst`, local addresses via loopback."""
-        if (dst in self.local or dst[0] == 127) and oif is None:   # 127/8 is all local, as in Linux
-            return self.stack.loopback, dst, dst
-        route = self.fib.lookup(dst, oif)
-        if route is None:
-            return None
-        return route.link, route.gateway or dst, route.prefsrc
+    # --- output (ip_queue_xmit) ---------------------------------------------------
+    def route_output(self, dst: bytes, oif=None, src: bytes | None = None, tos: int = 0):
+        """The route for a packet we send (ip_route_output), or None."""
+        return self.fib.lookup(dst, oif, src=src, tos=tos)
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, proto: int,
                ttl: int = DEFAULT_TTL, oif=None, df: bool = False) -> str | None:
         """Add the IP header in front of pkt.data and send; returns a drop reason or None."""
         mib = self.mib
         mib.OutRequests += 1
-        resolved = self.route(dst, oif)
-        if resolved is None:
-            if self.stack.trace_rec is not None:
-                self.stack.trace_rec.step("ipv4", f"output to {wire.addr_to_str(dst)}: no route"
-                                          + (f" via {oif.name}" if oif is not None else ""))
+        route = self.route_output(dst, oif, src)
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.explain(self.explain_output, pkt, src, dst, oif, route)
+        if route is None:
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
-        link, nexthop, prefsrc = resolved
-        rec = self.stack.trace_rec
-        if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, resolved)
+        link, nexthop = output_path(route, dst, self.stack.loopback)
         if src is None:
-            src = prefsrc or self.source_for(link, dst)
+            src = route.prefsrc or self.source_for(link, dst)
             if src is None:
                 mib.OutNoRoutes += 1
                 self.stack.drop("IP_OUTNOROUTES")
@@ -238,12 +335,25 @@ class IPv4:
                           ttl, proto, src, dst)
         pkt.network = start
         self.ext.OutOctets += total
-        if dst in self.broadcasts:
+        if self.hooks.chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
+                NF_INET_LOCAL_OUT, pkt, None, link):
+            return "NETFILTER_DROP"
+        broadcast = route.type == RTN_BROADCAST or dst == wire.LIMITED_BROADCAST
+        if broadcast:
             self.ext.OutBcastPkts += 1
-            return self._xmit_broadcast(link, pkt)
-        if link.iff_loopback:
-            return self._xmit_loopback(link, pkt)
-        self.stack.arp.table.output(link, nexthop, pkt)
+        return self.finish_output(pkt, link, nexthop, broadcast, None)
+
+    def finish_output(self, pkt: Packet, link, nexthop: bytes, broadcast: bool, in_link) -> str | None:
+        """POST_ROUTING, then onto the link: broadcast, loopback, or through the neighbour."""
+        if self.hooks.chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
+                NF_INET_POST_ROUTING, pkt, in_link, link):
+            return "NETFILTER_DROP"
+        if broadcast:
+            self._xmit_broadcast(link, pkt)
+        elif link.iff_loopback:
+            self._xmit_loopback(link, pkt)
+        else:
+            self.stack.arp.table.output(link, nexthop, pkt)
         return None
 
     def _xmit_loopback(self, link, pkt: Packet) -> None:
@@ -256,27 +366,36 @@ class IPv4:
 
     # --- trace: the checks above, one step each (only for a traced packet) ---------
     def explain_receive(self, rec, pkt: Packet) -> str | None:
-        """Walk `receive`'s checks in its order; returns the drop reason they lead to, if any."""
+        """Tell what `receive` decides, stage by stage; returns the drop reason, if any.
+
+        Each decision comes from the function the fast path calls (wire.validate,
+        martian_source, route_input); this only puts it into words.
+        """
         def step(text):
             rec.step("ipv4", text)
         buf, off = pkt.buf, pkt.data
-        reason = _explain_header(step, buf, off, pkt.tail - off)
-        if reason is not None:
-            return reason
+        checked = wire.validate(buf, off, pkt.tail)
+        _explain_header(step, buf, off, pkt.tail - off)
+        if type(checked[0]) is str:
+            return checked[0]
+        if self.hooks.chain[NF_INET_PRE_ROUTING] is not None:
+            step("prerouting: netfilter hooks run (a DROP shows as its own step)")
         src = bytes(buf[off + 12:off + 16])
         dst = bytes(buf[off + 16:off + 20])
-        reason = self._explain_source(step, src, pkt.link)
+        decision, route = self.route_input(src, dst, buf[off + 1], pkt.link)
+        reason = self._explain_route_input(step, src, dst, pkt.link, decision, route)
         if reason is not None:
             return reason
-        reason = self._explain_destination(step, dst, pkt.link)
-        if reason is not None:
-            return reason
+        if decision is FORWARD:
+            return self._explain_forward(step, pkt, route)
         frag = (buf[off + 6] << 8) | buf[off + 7]
         if frag & (wire.FLAG_MF | wire.FRAG_MASK):
             step(f"a fragment (MF {int(bool(frag & wire.FLAG_MF))}, offset {(frag & wire.FRAG_MASK) * 8}):"
                  " reassembly is not implemented (ReasmFails)")
             return "IP_FRAG_UNSUPPORTED"
         step(f"not a fragment ({'DF' if frag & wire.FLAG_DF else 'no flags'}, offset 0)")
+        if self.hooks.chain[NF_INET_LOCAL_IN] is not None:
+            step("input: netfilter hooks run")
         proto = buf[off + 9]
         name = f"{proto} ({wire.PROTO_NAMES[proto]})" if proto in wire.PROTO_NAMES else str(proto)
         handler = self.protos.get(proto)
@@ -286,58 +405,73 @@ class IPv4:
         step(f"protocol {name}, ttl {buf[off + 8]} → {handler_name(handler)}")
         return None
 
-    def _explain_source(self, step, src: bytes, link) -> str | None:
-        text = wire.addr_to_str(src)
+    def _explain_route_input(self, step, src: bytes, dst: bytes, link, decision, route) -> str | None:
+        """Words for route_input's decision (and martian_source's, which it made first)."""
+        source, target = wire.addr_to_str(src), wire.addr_to_str(dst)
+        if decision == "IP_INVALID_SOURCE":
+            step(f"source {source} is {self._source_kind(src)}: a martian, refused")
+            return decision
         if src in self.local:
-            if link.iff_loopback:
-                step(f"source {text} is ours, arriving on loopback: allowed")
-                return None
-            what = f"our own address (on {self.local[src].link.name})"
-        elif src[0] >= 224:
-            what = "multicast" if src[0] < 240 else "reserved (240/4)"
-        elif src in self.broadcasts:
-            what = "a broadcast address"
+            step(f"source {source} is ours, arriving on loopback: allowed")
         else:
-            step(f"source {text} is unicast and not ours: not a martian")
-            return None
-        step(f"source {text} is {what}: a martian, refused")
-        return "IP_INVALID_SOURCE"
-
-    def _explain_destination(self, step, dst: bytes, link) -> str | None:
-        text = wire.addr_to_str(dst)
-        if dst in self.local:
-            step(f"destination {text} is local (address on {self.local[dst].link.name}): deliver here")
-        elif dst[0] == 127 and link is self.stack.loopback:
-            step(f"destination {text} is local (127.0.0.0/8 on {link.name}): deliver here")
-        elif dst in self.broadcasts:
-            step(f"destination {text} is a broadcast address: deliver here (InBcastPkts)")
-        elif 224 <= dst[0] < 240:
-            step(f"destination {text} is multicast and no group is joined")
-            return "IP_INVALID_DEST"
+            step(f"source {source} is unicast and not ours: not a martian")
+        if decision is DELIVER_LOCAL:
+            step(f"destination {target} is local (route {_route_text(route.to_dict())}): deliver here")
+        elif decision is DELIVER_BROADCAST:
+            what = (f"route {_route_text(route.to_dict())}" if route is not None
+                    else "the limited broadcast")
+            step(f"destination {target} is a broadcast address ({what}): deliver here (InBcastPkts)")
+        elif decision is FORWARD:
+            step(f"destination {target} is another host's: forward by route {_route_text(route.to_dict())}")
+        elif decision == "IP_INVALID_DEST":
+            step(f"destination {target} is multicast and no group is joined")
+            return decision
+        elif dst[0] == 127:
+            step(f"destination {target} is a loopback address arriving on {link.name}: a martian")
+            return decision
         else:
-            step(f"destination {text} is not ours and this stack does not forward (InAddrErrors)")
-            return "IP_INADDRERRORS"
+            step(f"destination {target} is not ours and this stack does not forward (InAddrErrors)")
+            return decision
         return None
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, resolved) -> str | None:
+    @staticmethod
+    def _explain_forward(step, pkt: Packet, route) -> str | None:
+        buf, off = pkt.buf, pkt.data
+        total = (buf[off + 2] << 8) | buf[off + 3]
+        refused = forward_refusal(buf, off, total, pkt.broadcast, route)
+        ttl = buf[off + 8]
+        words = {"OTHERHOST": "it came as a link-layer broadcast: not forwarded",
+                 "IP_INHDR": f"ttl {ttl}: it would run out here; time exceeded sent back",
+                 "PKT_TOO_BIG": f"length {total} > mtu {route.link.mtu} of {route.link.name}"}
+        step(words[refused] if refused else f"ttl {ttl} → {ttl - 1}, out of {route.link.name}")
+        return refused
+
+    def _source_kind(self, src: bytes) -> str:
+        if src[0] >= 224:
+            return "multicast" if src[0] < 240 else "reserved (240/4)"
+        if src in self.local:
+            return f"our own address (on {self.local[src].link.name})"
+        return "a broadcast address"
+
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
         """The route `output` chose, the source it takes, the MTU check and where the packet goes."""
         def step(text):
             rec.step("ipv4", text)
-        link, nexthop, prefsrc = resolved
         text = wire.addr_to_str(dst)
-        if link is self.stack.loopback and oif is None:
-            route = f"local {text} dev {link.name} (our own address)"
-        else:
-            found = self.fib.lookup(dst, oif)
-            route = _route_text(found.to_dict()) if found is not None else f"dev {link.name}"
+        if route is None:
+            step(f"output to {text}: no route" + (f" via {oif.name}" if oif is not None else ""))
+            return "IP_OUTNOROUTES"
+        link, nexthop = output_path(route, dst, self.stack.loopback)
         hop = "on link" if nexthop == dst else "gateway"
-        step(f"output to {text}: route {route}; next hop {wire.addr_to_str(nexthop)} ({hop})")
+        via = f", through {link.name}" if link is not route.link else ""
+        step(f"output to {text}: route {_route_text(route.to_dict())}{via}; "
+             f"next hop {wire.addr_to_str(nexthop)} ({hop})")
         if src is None:
-            chosen = prefsrc or self.source_for(link, dst)
+            chosen = route.prefsrc or self.source_for(link, dst)
             if chosen is None:
                 step(f"no source address to use on {link.name}")
                 return "IP_OUTNOROUTES"
-            how = "the route's preferred source" if prefsrc else f"an address chosen for {link.name}"
+            how = "the route's preferred source" if route.prefsrc else f"an address chosen for {link.name}"
             step(f"source {wire.addr_to_str(chosen)}: {how}")
         else:
             step(f"source {wire.addr_to_str(src)}: set by the protocol sending it")
@@ -347,6 +481,42 @@ class IPv4:
             return "PKT_TOO_BIG"
         step(f"length {total} ≤ mtu {link.mtu}")
         return None
+
+
+def kernel_routes(ifa: IfAddr) -> list[Route]:
+    """The routes an address brings (fib_add_ifaddr): itself as `local`, its subnet's broadcast,
+    and its prefix (`unicast` in main; `local` in the local table on a loopback link)."""
+    link, address = ifa.link, ifa.address
+    routes = [Route(wire.to_int(address), 32, link, prefsrc=address, scope="host", type=LOCAL,
+                    table=RT_TABLE_LOCAL)]
+    if ifa.prefixlen < 32:
+        if link.iff_loopback:
+            routes.append(Route(ifa.network, ifa.prefixlen, link, prefsrc=address, scope="host",
+                                type=LOCAL, table=RT_TABLE_LOCAL))
+        else:
+            routes.append(Route(ifa.network, ifa.prefixlen, link, prefsrc=address))
+    if ifa.prefixlen < 31:
+        routes.append(Route(wire.to_int(ifa.broadcast), 32, link, prefsrc=address,
+                            type=RTN_BROADCAST, table=RT_TABLE_LOCAL))
+    return routes
+
+
+def forward_refusal(buf, off: int, total: int, broadcast: bool, route: Route) -> str | None:
+    """Why ip_forward will not send the packet at buf[off:] on (a drop reason), or None."""
+    if broadcast:                           # not sent to our MAC: not ours to forward
+        return "OTHERHOST"
+    if buf[off + 8] <= 1:
+        return "IP_INHDR"                   # its TTL runs out here: time exceeded
+    if total > route.link.mtu:
+        return "PKT_TOO_BIG"                # fragmenting is not implemented
+    return None
+
+
+def output_path(route: Route, dst: bytes, loopback) -> tuple:
+    """(link, next hop) a route sends through: our own addresses go round through loopback."""
+    if route.type == LOCAL:
+        return loopback, dst
+    return route.link, route.gateway or dst
 
 
 def _explain_header(step, buf, off: int, avail: int) -> str | None:
@@ -385,7 +555,7 @@ def _explain_header(step, buf, off: int, avail: int) -> str | None:
 
 def _route_text(row: dict) -> str:
     """A route as `ip route` prints it."""
-    words = [row["dst"]]
+    words = [row["type"], row["dst"]] if "type" in row else [row["dst"]]
     if "gateway" in row:
         words += ["via", row["gateway"]]
     words += ["dev", row["dev"], "proto", row["protocol"], "scope", row["scope"]]

@@ -16,6 +16,7 @@ from ..packet import Packet
 from ..wire import icmp as wire
 from ..wire import ipv4 as ipwire
 from ..wire.checksum import checksum
+from .ipv4 import output_path
 
 MAX_SESSIONS = 1024
 MAX_OUTSTANDING = 65536
@@ -59,7 +60,7 @@ class Pings:
             ident = next(self._idents)
             if ident not in self.sessions:
                 break
-        if self.stack.ipv4.route(dst, link) is None:
+        if self.stack.ipv4.route_output(dst, link) is None:
             raise StackError("connect: Network is unreachable")
         session = PingSession(ident, dst, size, link, ttl)
         self.sessions[ident] = session
@@ -95,7 +96,9 @@ class Pings:
         reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
                                         ttl=session.ttl, oif=session.link)
         if reason == "PKT_TOO_BIG":
-            link = session.link or self.stack.ipv4.route(session.dst)[0]
+            ipv4 = self.stack.ipv4
+            link = session.link or output_path(ipv4.route_output(session.dst), session.dst,
+                                               self.stack.loopback)[0]
             session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, mtu={link.mtu}"))
             return False
         if reason is not None:

@@ -30,7 +30,8 @@ def test_an_echo_request_is_followed_to_the_reply_it_caused():
     assert re.fullmatch(r"header checksum 0x[0-9a-f]{4} good", texts[5])
     assert texts[6:11] == ["total length 84 ≤ 84 available (padding 0)",
                            "source 192.0.2.1 is unicast and not ours: not a martian",
-                           "destination 192.0.2.2 is local (address on eth0): deliver here",
+                           "destination 192.0.2.2 is local (route local 192.0.2.2 dev eth0 proto kernel scope host"
+                               " src 192.0.2.2): deliver here",
                            "not a fragment (no flags, offset 0)",
                            "protocol 1 (ICMP), ttl 64 → Icmp.receive"]
     assert texts[11] == "length 64 ≥ 8" and re.fullmatch(r"checksum 0x[0-9a-f]{4} good", texts[12])
