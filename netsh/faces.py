@@ -12,4 +12,4 @@ def launches_face(node):
 
 
 def is_face_launcher(command) -> bool:
-    return getattr(command, "launches_face", False)
+    return command.launches_face

@@ -224,6 +224,7 @@ class Command:
     require_one_of: tuple[str, ...] = ()   # at least one of these dests must be given
     stateless: bool = False                # may run one-shot without a configured stack
     details: str = ""                      # longer text for help and the man page
+    launches_face: bool = False            # opens a face of its own (netsh/faces.py)
 
     @property
     def name(self) -> str:
