@@ -78,6 +78,7 @@ class IPv4:
         self.broadcasts: set[bytes] = {wire.LIMITED_BROADCAST}
         self.fib = Fib()
         self.hooks = HookPoints(stack, "ip")
+        self.nf_chain = self.hooks.chain        # per hook: None while idle (one test on the path)
         self.ident = 0
         self.forwarding = False
         stack.ethernet.register(ETH_P_IP, self.receive)
@@ -121,12 +122,12 @@ class IPv4:
         pkt.tail = off + total
         pkt.network = off
         self.ext.InOctets += total
-        chain = self.hooks.chain
-        if chain[NF_INET_PRE_ROUTING] is not None and not self.hooks.run(
+        if self.nf_chain[NF_INET_PRE_ROUTING] is not None and not self.hooks.run(
                 NF_INET_PRE_ROUTING, pkt, pkt.link, None):
             return
-        decision, route = self.route_input(buf[off + 12:off + 16], buf[off + 16:off + 20],
-                                           buf[off + 1], pkt.link)
+        src, dst, tos, link = buf[off + 12:off + 16], buf[off + 16:off + 20], buf[off + 1], pkt.link
+        decided = self.fib.decisions.get((dst, src, tos, link))     # route_input's cache, inline
+        decision, route = decided if decided is not None else self.route_input(src, dst, tos, link)
         if decision is DELIVER_LOCAL:
             pass
         elif decision is DELIVER_BROADCAST:
@@ -194,7 +195,7 @@ class IPv4:
             mib.ReasmFails += 1
             self.stack.drop("IP_FRAG_UNSUPPORTED")
             return
-        if self.hooks.chain[NF_INET_LOCAL_IN] is not None and not self.hooks.run(
+        if self.nf_chain[NF_INET_LOCAL_IN] is not None and not self.hooks.run(
                 NF_INET_LOCAL_IN, pkt, pkt.link, None):
             return
         proto = buf[off + 9]
@@ -231,7 +232,7 @@ class IPv4:
         csum = ((buf[off + 10] << 8) | buf[off + 11]) + 0x0100
         csum = (csum & 0xFFFF) + (csum >> 16)
         buf[off + 10], buf[off + 11] = csum >> 8, csum & 0xFF
-        if self.hooks.chain[NF_INET_FORWARD] is not None and not self.hooks.run(
+        if self.nf_chain[NF_INET_FORWARD] is not None and not self.hooks.run(
                 NF_INET_FORWARD, pkt, pkt.link, link):
             return
         self.mib.ForwDatagrams += 1
@@ -309,7 +310,7 @@ class IPv4:
         """Add the IP header in front of pkt.data and send; returns a drop reason or None."""
         mib = self.mib
         mib.OutRequests += 1
-        route = self.route_output(dst, oif, src)
+        route = self.fib.lookup(dst, oif, src)             # route_output, inline
         rec = self.stack.trace_rec
         if rec is not None:
             rec.explain(self.explain_output, pkt, src, dst, oif, route)
@@ -317,7 +318,10 @@ class IPv4:
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
-        link, nexthop = output_path(route, dst, self.stack.loopback)
+        if route.type == LOCAL:                             # output_path, inline
+            link, nexthop = self.stack.loopback, dst
+        else:
+            link, nexthop = route.link, route.gateway or dst
         if src is None:
             src = route.prefsrc or self.source_for(link, dst)
             if src is None:
@@ -335,9 +339,13 @@ class IPv4:
                           ttl, proto, src, dst)
         pkt.network = start
         self.ext.OutOctets += total
-        if self.hooks.chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
+        if self.nf_chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
                 NF_INET_LOCAL_OUT, pkt, None, link):
             return "NETFILTER_DROP"
+        if route.type == UNICAST and self.nf_chain[NF_INET_POST_ROUTING] is None \
+                and not link.iff_loopback and dst != wire.LIMITED_BROADCAST:   # the common case
+            self.stack.arp.table.output(link, nexthop, pkt)
+            return None
         broadcast = route.type == RTN_BROADCAST or dst == wire.LIMITED_BROADCAST
         if broadcast:
             self.ext.OutBcastPkts += 1
@@ -345,7 +353,7 @@ class IPv4:
 
     def finish_output(self, pkt: Packet, link, nexthop: bytes, broadcast: bool, in_link) -> str | None:
         """POST_ROUTING, then onto the link: broadcast, loopback, or through the neighbour."""
-        if self.hooks.chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
+        if self.nf_chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
                 NF_INET_POST_ROUTING, pkt, in_link, link):
             return "NETFILTER_DROP"
         if broadcast:
