@@ -17,6 +17,7 @@ from .counters import Drops
 from .link.loopback import LoopbackLink
 from .link.notifier import NETDEV_REGISTER, NETDEV_UNREGISTER, NetdevNotifier
 from .protocols import PROTOCOLS
+from .trace import settle_record
 
 log = logging.getLogger("netsh.stack")
 
@@ -118,6 +119,7 @@ class Stack:
             dispatch(link, frame)           # frames it causes are noted as they are queued
         finally:
             self.trace_rec = self.drop.record = None
+            settle_record(self, rec)        # the explained fate against the counted one
             if not rec.verdict:
                 rec.verdict = _outcome(rec)
             if tracer.remaining <= 0:
