@@ -1,0 +1,86 @@
+"""Frames for robustness and trace tests: captures' records, seeded mutations, addressed variants.
+
+Shared by tests/unit/test_robustness.py, test_corpus_robustness.py and
+test_trace_agreement.py, so each runs the same frames without importing the others.
+"""
+from __future__ import annotations
+
+import random
+import struct
+from pathlib import Path
+
+from stack.capfile import CaptureFileError, read, to_ethernet
+from stack.wire import ipv4 as ipwire
+from stack.wire.checksum import checksum
+from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header
+
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = Path("/work/shared/corpus/tcpdump/tests")
+PEER_MAC = b"\x02\x00\x00\x00\x00\xfe"
+
+
+def capture_files(folder: Path = DATA) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name not in ("PROVENANCE", "README.md"))
+
+
+def records_of(path) -> list:
+    """The records a capture file yields; one broken on purpose keeps what came before."""
+    records = []
+    try:
+        for rec in read(path):
+            records.append(rec)
+    except CaptureFileError:
+        pass
+    return records
+
+
+def capture_frames(path, dst_mac: bytes, src_mac: bytes = PEER_MAC) -> list[bytes]:
+    """The records of `path` that can be made Ethernet frames (stack.capfile.to_ethernet)."""
+    frames = (to_ethernet(rec, dst_mac, src_mac) for rec in records_of(path))
+    return [frame for frame in frames if frame is not None]
+
+
+def echo_request(src: bytes, dst: bytes, payload: bytes = b"x" * 8, ident: int = 7, seq: int = 1) -> bytearray:
+    """An IPv4 packet carrying an ICMP echo request, checksums right."""
+    icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, ident, seq) + payload)
+    icmp[2:4] = checksum(icmp).to_bytes(2, "big")
+    ip = bytearray(20)
+    ipwire.write_header(ip, 0, 20 + len(icmp), 1, 0, 64, ipwire.PROTO_ICMP, src, dst)
+    return ip + icmp
+
+
+def arp_request(dst_mac: bytes, src_mac: bytes, spa: bytes, tpa: bytes) -> bytes:
+    body = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, spa, bytes(6), tpa)
+    return header(dst_mac, src_mac, ETH_P_ARP) + body
+
+
+def mutated_frames(bases: list[bytes], seed: int, count: int):
+    """`count` frames, each a base with 1-3 random bytes after the Ethernet header flipped, cut or extended."""
+    rnd = random.Random(seed)
+    for _ in range(count):
+        frame = bytearray(rnd.choice(bases))
+        for _ in range(rnd.randrange(1, 4)):
+            choice = rnd.random()
+            if len(frame) <= 15:
+                choice = 1.0
+            if choice < 0.6:
+                frame[rnd.randrange(14, len(frame))] = rnd.getrandbits(8)
+            elif choice < 0.8:
+                del frame[rnd.randrange(14, len(frame)):]
+            else:
+                frame += bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 30)))
+        yield bytes(frame)
+
+
+def addressed_to(frame: bytes, mac: bytes, ip: bytes) -> bytes:
+    """`frame` with its destination MAC made `mac` and, for IPv4, its destination address `ip`
+    (and the header checksum made right for it), so it reaches the layers past the first checks."""
+    out = bytearray(frame)
+    out[0:6] = mac
+    if len(out) >= 34 and out[12:14] == b"\x08\x00" and out[14] >> 4 == 4:
+        ihl = (out[14] & 15) * 4
+        out[30:34] = ip
+        if ihl >= 20 and len(out) >= 14 + ihl:
+            out[24:26] = b"\0\0"
+            out[24:26] = checksum(out[14:14 + ihl]).to_bytes(2, "big")
+    return bytes(out)
