@@ -95,8 +95,10 @@ class TraceRecord:
 
     def drop(self, reason: str) -> None:
         self.step("drop", f"{reason}: {DROP_REASONS.get(reason, '')}".rstrip(": "))
-        self.verdict = f"dropped: {reason}"
-        if not self.sending:
+        if self.sending:
+            self.verdict = f"handled; a frame it caused was dropped: {reason}"
+        else:
+            self.verdict = f"dropped: {reason}"
             self.counted = reason
 
     def agrees(self) -> bool | None:

@@ -96,7 +96,7 @@ class Icmp:
 
     def _echo_request(self, pkt: Packet) -> None:
         self.mib.InEchos += 1
-        if pkt.broadcast and self.ignores_echo(pkt):
+        if pkt.broadcast and self.ignores_echo(pkt):     # the call only where it can say yes
             self.stack.drop("ICMP_BROADCAST")
             return
         buf = pkt.buf
