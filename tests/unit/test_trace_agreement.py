@@ -11,7 +11,7 @@ import pytest
 
 from stack.trace import trace_counters
 from tests.frames import (CORPUS, addressed_to, arp_request, capture_files, capture_frames,
-                          echo_request, mutated_frames)
+                          echo_request, ipv4_variants, mutated_frames)
 from tests.unit.lab import A_IP, B_IP, World, two_hosts
 
 ALL = 10 ** 9          # a trace armed for every frame the test sends
@@ -25,9 +25,9 @@ def traced_host():
     return world, b
 
 
-def disagreements(world, stack, frames) -> list[tuple[str, str]]:
+def disagreements(world, stack, frames, link_name: str = "eth0") -> list[tuple[str, str]]:
     """(frame hex, the record's "explained X, counted Y") for each frame the trace told wrong."""
-    link = stack.links["eth0"]
+    link = stack.links[link_name]
     counters = trace_counters(stack)
     found = []
     for frame in frames:
@@ -63,6 +63,17 @@ def test_mutated_echo_and_arp_frames_are_explained_as_they_are_handled():
     assert disagreements(world, b, frames) == []
     counted = trace_counters(b)
     assert counted.Compared > 2500 and len(b.drop.snapshot()) >= 5     # many ways to fail were taken
+
+
+@pytest.mark.parametrize("link_name", ["eth0", "lo"])
+def test_ipv4_headers_past_the_checksum_are_explained_as_they_are_handled(link_name):
+    world, b = traced_host()
+    link = b.links[link_name]
+    destinations = [link.mac, b"\xff" * 6, b"\x01\x00\x5e\x00\x00\x01"]
+    frames = [destinations[i % 3] + b"\x02\x00\x00\x00\x00\x09\x08\x00" + ip
+              for i, ip in enumerate(ipv4_variants(seed=1, count=2000))]
+    assert disagreements(world, b, frames, link_name) == []
+    assert len(b.drop.snapshot()) >= 10                 # IPv4's checks were reached, most of them
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared capture corpus is not on this machine")
