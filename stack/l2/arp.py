@@ -12,11 +12,12 @@ MIN_PAYLOAD = 46            # an Ethernet frame's 60 bytes without its header
 
 # What arp_process does with an ARP packet, as `decide` says (receive and its explainer)
 INVALID, GRATUITOUS, REQUEST_FOR_US, REQUEST_NOT_FOR_US, REPLY = range(5)
+OPCODES = (wire.OP_REQUEST, wire.OP_REPLY)
 
 
 def decide(op: int, sha: bytes, spa: bytes, tpa: bytes, ours: bool) -> int:
     """arp_process's decision for a parsed body; `ours`: the target address is one of ours."""
-    if sha[0] & 1 or sha == ZERO or op not in (wire.OP_REQUEST, wire.OP_REPLY):
+    if sha[0] & 1 or sha == ZERO or op not in OPCODES:
         return INVALID                  # a bad opcode, or a sender MAC multicast or zero
     if spa == tpa:                       # gratuitous: someone announces spa
         return GRATUITOUS
@@ -107,7 +108,7 @@ class Arp:
         op, sha, spa, tha, tpa = parsed
         ours = self.stack.ipv4.owns(pkt.link, tpa)
         decision = decide(op, sha, spa, tpa, ours)
-        if op not in (wire.OP_REQUEST, wire.OP_REPLY):
+        if op not in OPCODES:
             step(f"opcode {op}: neither request (1) nor reply (2)")
             return "ARP_INVALID"
         step(f"opcode {op} ({'request' if op == wire.OP_REQUEST else 'reply'})")
