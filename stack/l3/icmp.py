@@ -14,6 +14,7 @@ from ..wire import ipv4 as ipwire
 from ..wire.checksum import checksum, ones_sum
 
 ERROR_OK_TYPES = (0, 8, 13, 15, 17)     # ICMP types an error may be about (queries, not errors)
+IN_TYPE = tuple(f"InType{kind}" for kind in range(256))     # IcmpMsg's names, made once
 
 
 def header_error(buf, off: int, tail: int) -> str | None:
@@ -83,7 +84,9 @@ class Icmp:
             self.stack.drop(error)
             return
         kind = buf[off]
-        self.msg.inc(f"InType{kind}")
+        counts = self.msg.counts               # IcmpMsg's InType<kind>, without a call per packet
+        name = IN_TYPE[kind]
+        counts[name] = counts.get(name, 0) + 1
         handler = self.handlers.get(kind)
         if handler is None:
             self.stack.drop("ICMP_UNHANDLED")
@@ -95,7 +98,8 @@ class Icmp:
         return pkt.broadcast and self.echo_ignore_broadcasts
 
     def _echo_request(self, pkt: Packet) -> None:
-        self.mib.InEchos += 1
+        mib = self.mib
+        mib.InEchos += 1
         if pkt.broadcast and self.ignores_echo(pkt):     # the call only where it can say yes
             self.stack.drop("ICMP_BROADCAST")
             return
@@ -112,20 +116,23 @@ class Icmp:
         csum = checksum(rbuf[start:start + length])
         rbuf[start + 2] = csum >> 8
         rbuf[start + 3] = csum & 0xFF
-        self.mib.OutMsgs += 1
-        self.mib.OutEchoReps += 1
-        self.msg.inc("OutType0")
+        mib.OutMsgs += 1
+        mib.OutEchoReps += 1
+        counts = self.msg.counts
+        counts["OutType0"] = counts.get("OutType0", 0) + 1
         src = buf[net + 16:net + 20]
         dst = buf[net + 12:net + 16]
-        if src in self.stack.ipv4.broadcasts:
+        stack = self.stack
+        ipv4 = stack.ipv4
+        if src in ipv4.broadcasts:
             src = None
-        rec = self.stack.trace_rec
+        rec = stack.trace_rec
         if rec is None:
-            self.stack.ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
+            ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
             return
         rec.sending_begin()             # the reply's fate is its own, not the request's
         try:
-            self.stack.ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
+            ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
         finally:
             rec.sending_end()
 
