@@ -69,7 +69,7 @@ class EthernetLayer:
                 self.receive(link, frame)
                 return
         kind = classify(frame, link.mac)
-        if kind > OURS:
+        if kind > OURS:                     # broadcast, multicast or another host's
             if kind == OTHERHOST:
                 stats.rx_otherhost += 1
                 stack.drop("OTHERHOST")
