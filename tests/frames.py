@@ -12,11 +12,11 @@ from pathlib import Path
 from stack.capfile import CaptureFileError, read, to_ethernet
 from stack.wire import ipv4 as ipwire
 from stack.wire.checksum import checksum
-from stack.wire.ethernet import ETH_P_ARP, ETH_P_IP, header
+from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, header
 
 DATA = Path(__file__).resolve().parent / "data"
 CORPUS = Path("/work/shared/corpus/tcpdump/tests")
-PEER_MAC = b"\x02\x00\x00\x00\x00\xfe"
+CAPTURE_SRC_MAC = b"\x02\x00\x00\x00\x00\xfe"     # the sender a replayed capture frame gets
 
 
 def capture_files(folder: Path = DATA) -> list[Path]:
@@ -34,14 +34,17 @@ def records_of(path) -> list:
     return records
 
 
-def capture_frames(path, dst_mac: bytes, src_mac: bytes = PEER_MAC) -> list[bytes]:
+def capture_frames(path, dst_mac: bytes, src_mac: bytes = CAPTURE_SRC_MAC) -> list[bytes]:
     """The records of `path` that can be made Ethernet frames (stack.capfile.to_ethernet)."""
     frames = (to_ethernet(rec, dst_mac, src_mac) for rec in records_of(path))
     return [frame for frame in frames if frame is not None]
 
 
-def echo_request(src: bytes, dst: bytes, payload: bytes = b"x" * 8, ident: int = 7, seq: int = 1) -> bytearray:
-    """An IPv4 packet carrying an ICMP echo request, checksums right."""
+# The two builders below are tests/checker.py's (main, after this branch began), same names and
+# bytes: when the branches meet, import them from there and delete these.
+def echo_packet(src: bytes, dst: bytes, payload: bytes = b"x" * 8, *,
+                ident: int = 7, seq: int = 1) -> bytearray:
+    """An IPv4 echo request, checksums right."""
     icmp = bytearray(struct.pack("!BBHHH", 8, 0, 0, ident, seq) + payload)
     icmp[2:4] = checksum(icmp).to_bytes(2, "big")
     ip = bytearray(20)
@@ -49,13 +52,15 @@ def echo_request(src: bytes, dst: bytes, payload: bytes = b"x" * 8, ident: int =
     return ip + icmp
 
 
-def arp_request(dst_mac: bytes, src_mac: bytes, spa: bytes, tpa: bytes) -> bytes:
-    body = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, src_mac, spa, bytes(6), tpa)
-    return header(dst_mac, src_mac, ETH_P_ARP) + body
+def arp_request(tpa: bytes, sha: bytes, spa: bytes) -> bytes:
+    """A broadcast who-has for `tpa`, Ethernet header included."""
+    body = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1, sha, spa, bytes(6), tpa)
+    return header(BROADCAST, sha, ETH_P_ARP) + body
 
 
 def mutated_frames(bases: list[bytes], seed: int, count: int):
-    """`count` frames, each a base with 1-3 random bytes after the Ethernet header flipped, cut or extended."""
+    """`count` frames, each a base with 1-3 changes after the Ethernet header: a byte flipped,
+    the frame cut, or bytes added."""
     rnd = random.Random(seed)
     for _ in range(count):
         frame = bytearray(rnd.choice(bases))

@@ -73,7 +73,7 @@ class Arp:
             stack.drop("ARP_INVALID")
             return
         if rec is not None:
-            rec.sending_begin()         # what a confirmed entry releases, and our reply, are frames of their own
+            rec.sending_begin()         # what a confirmed entry releases, and our reply: frames of their own
         if decision == GRATUITOUS:
             self.stats.InGratuitous += 1
             self.table.confirm(link, spa, sha, reachable=False, create=False)

@@ -104,7 +104,8 @@ class EthernetLayer:
             return UNDECIDED
         kind = classify(frame, link.mac)
         if kind == TOO_SHORT:
-            step(f"frame length {len(frame)} < {ETH_HLEN}: too short for an Ethernet header (rx_length_errors)")
+            step(f"frame length {len(frame)} < {ETH_HLEN}: too short for an Ethernet header"
+                 " (rx_length_errors)")
             return "PKT_TOO_SMALL"
         dst, src = bytes(frame[0:6]), frame[6:12]
         step(f"{mac_to_str(src)} → {mac_to_str(dst)}: destination is {_destination(kind, link)}")

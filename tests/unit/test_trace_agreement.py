@@ -9,7 +9,7 @@ import pytest
 
 from stack.trace import trace_counters
 from tests.frames import (CORPUS, addressed_to, arp_request, capture_files, capture_frames,
-                          echo_request, ipv4_variants, mutated_frames)
+                          echo_packet, ipv4_variants, mutated_frames)
 from tests.unit.lab import A_IP, B_IP, World, two_hosts
 
 ALL = 10 ** 9          # a trace armed for every frame the test sends
@@ -55,8 +55,8 @@ def test_every_capture_frame_is_explained_as_it_is_handled(path):
 def test_mutated_echo_and_arp_frames_are_explained_as_they_are_handled():
     world, b = traced_host()
     b_mac = b.links["eth0"].mac
-    echo = b_mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_request(A_IP, B_IP, b"p" * 24))
-    arp = arp_request(b_mac, b"\x02\x00\x00\x00\x00\x01", bytes([192, 0, 2, 1]), B_IP)
+    echo = b_mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_packet(A_IP, B_IP, b"p" * 24))
+    arp = arp_request(B_IP, b"\x02\x00\x00\x00\x00\x01", A_IP)
     frames = list(mutated_frames([echo, arp], seed=20261125, count=3000))
     assert disagreements(world, b, frames) == []
     counted = trace_counters(b)
@@ -89,7 +89,7 @@ def test_the_public_corpus_is_explained_as_it_is_handled():
 
 def echo_frame(world) -> bytes:
     b_mac = world["b"].links["eth0"].mac
-    return b_mac + world["a"].links["eth0"].mac + b"\x08\x00" + bytes(echo_request(A_IP, B_IP))
+    return b_mac + world["a"].links["eth0"].mac + b"\x08\x00" + bytes(echo_packet(A_IP, B_IP))
 
 
 def test_a_wrong_prediction_is_counted_and_named_in_the_record(monkeypatch):
@@ -114,7 +114,7 @@ def test_what_a_frame_causes_is_not_its_fate():
     """An echo request answered is not dropped, even when its reply finds no route."""
     world, b = traced_host()
     far = bytes([198, 51, 100, 7])                      # no route back to it
-    frame = world["b"].links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_request(far, B_IP))
+    frame = world["b"].links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_packet(far, B_IP))
     assert disagreements(world, b, [frame]) == []
     (record,) = b.api.trace_show()["records"]
     assert record["verdict"] == "handled; a frame it caused was dropped: IP_OUTNOROUTES"
@@ -141,7 +141,7 @@ def test_a_frame_an_rx_handler_passes_on_is_compared_on_the_upper_link():
 def test_a_reply_waiting_for_its_neighbour_leaves_the_request_answered():
     world, b = traced_host()
     stranger = bytes([192, 0, 2, 9])                    # on the link, not in b's neighbour table
-    frame = b.links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_request(stranger, B_IP))
+    frame = b.links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_packet(stranger, B_IP))
     assert disagreements(world, b, [frame]) == []
     assert trace_counters(b).Compared == 1 and b.drop.snapshot() == {}
 
