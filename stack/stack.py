@@ -13,10 +13,11 @@ import logging
 from .api import Calls
 from .capture import Capture, Ring
 from .clock import MonotonicClock, Timers
-from .counters import Drops
+from .counters import Drops, Mib
 from .link.loopback import LoopbackLink
 from .link.notifier import NETDEV_REGISTER, NETDEV_UNREGISTER, NetdevNotifier
 from .protocols import PROTOCOLS
+from .trace import TRACE_COUNTERS, settle_record
 
 log = logging.getLogger("netsh.stack")
 
@@ -42,6 +43,7 @@ class Stack:
         self.capture: Capture | None = None
         self.tracer = None                  # stack.trace.Tracer, when armed
         self.trace_rec = None               # the TraceRecord of the frame being processed
+        self.trace_counters = Mib("Trace", TRACE_COUNTERS)    # traced frames and disagreements
         self.capture_numbers = itertools.count(1).__next__    # the next capture packet number
         self.by_index: dict[int, object] = {}
         self.api = Calls(self)
@@ -118,6 +120,7 @@ class Stack:
             dispatch(link, frame)           # frames it causes are noted as they are queued
         finally:
             self.trace_rec = self.drop.record = None
+            settle_record(self, rec)        # the explained fate against the counted one
             if not rec.verdict:
                 rec.verdict = _outcome(rec)
             if tracer.remaining <= 0:

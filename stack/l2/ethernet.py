@@ -14,8 +14,22 @@ from __future__ import annotations
 
 from ..link.base import RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED
 from ..packet import Packet
-from ..trace import handler_name
+from ..trace import UNDECIDED, handler_name
 from ..wire.ethernet import BROADCAST, ETHERTYPE_NAMES, mac_to_str
+
+ETH_HLEN = 14
+
+# What a received frame is to the link, as `classify` decides (dispatch and its explainer)
+TOO_SHORT, OURS, BROADCAST_DST, MULTICAST_DST, OTHERHOST = range(5)
+
+
+def classify(frame, mac: bytes) -> int:
+    """The frame's length and destination decision for a link whose address is `mac`."""
+    if len(frame) < ETH_HLEN:
+        return TOO_SHORT
+    if frame[0] & 1:
+        return BROADCAST_DST if frame[0:6] == BROADCAST else MULTICAST_DST
+    return OURS if frame[0:6] == mac else OTHERHOST
 
 
 class EthernetLayer:
@@ -40,7 +54,6 @@ class EthernetLayer:
     def dispatch(self, link, frame) -> None:
         """Check the frame is for us and hand it to its ethertype's handler."""
         stats = link.stats
-        n = len(frame)
         stack = self.stack
         if not link.admin_up:
             stats.rx_dropped += 1
@@ -55,49 +68,48 @@ class EthernetLayer:
                     stack.trace_rec.explain(self.explain_receive, link, frame)
                 self.receive(link, frame)
                 return
-        if n < 14:
+        kind = classify(frame, link.mac)
+        if kind > OURS:                     # broadcast, multicast or another host's
+            if kind == OTHERHOST:
+                stats.rx_otherhost += 1
+                stack.drop("OTHERHOST")
+                return
+            if kind == MULTICAST_DST:
+                stats.rx_multicast += 1
+        elif kind == TOO_SHORT:
             stats.rx_length_errors += 1
             stats.rx_errors += 1
             stack.drop("PKT_TOO_SMALL")
-            return
-        broadcast = False
-        if frame[0] & 1:
-            broadcast = True
-            if frame[0:6] != b"\xff\xff\xff\xff\xff\xff":
-                stats.rx_multicast += 1
-        elif frame[0:6] != link.mac:
-            stats.rx_otherhost += 1
-            stack.drop("OTHERHOST")
             return
         handler = self.ptypes.get((frame[12] << 8) | frame[13])
         if handler is None:
             stats.rx_nohandler += 1
             stack.drop("UNHANDLED_PROTO")
             return
-        pkt = Packet(frame, 14, n, link, stack.now())
+        pkt = Packet(frame, ETH_HLEN, len(frame), link, stack.now())
         pkt.mac = 0
-        pkt.broadcast = broadcast
+        pkt.broadcast = kind != OURS
         handler(pkt)
 
-    # --- trace: dispatch's checks, one step each (only for a traced frame) ---------
+    # --- trace: dispatch's decisions, one step each (only for a traced frame) -------
     def explain_receive(self, rec, link, frame) -> str | None:
-        """Walk `dispatch`'s checks for `rec`; returns the drop reason they lead to, if any."""
+        """Tell `dispatch`'s decisions for `rec`; returns the drop reason they lead to, if any."""
         def step(text):
             rec.step("ethernet", text)
-        n = len(frame)
         if not link.admin_up:
             step(f"{link.name} is administratively down: received frames are dropped")
             return "LINK_DOWN"
         if link.rx_handler is not None:
             step(f"{link.name} is claimed by {handler_name(link.rx_handler)}: its rx_handler decides")
-            return None
-        if n < 14:
-            step(f"frame length {n} < 14: too short for an Ethernet header (rx_length_errors)")
+            return UNDECIDED
+        kind = classify(frame, link.mac)
+        if kind == TOO_SHORT:
+            step(f"frame length {len(frame)} < {ETH_HLEN}: too short for an Ethernet header"
+                 " (rx_length_errors)")
             return "PKT_TOO_SMALL"
         dst, src = bytes(frame[0:6]), frame[6:12]
-        other_host = not dst[0] & 1 and dst != link.mac
-        step(f"{mac_to_str(src)} → {mac_to_str(dst)}: destination is {_destination(dst, link)}")
-        if other_host:
+        step(f"{mac_to_str(src)} → {mac_to_str(dst)}: destination is {_destination(kind, link)}")
+        if kind == OTHERHOST:
             return "OTHERHOST"
         ethertype = (frame[12] << 8) | frame[13]
         name = f"0x{ethertype:04x}" + (f" ({ETHERTYPE_NAMES[ethertype]})" if ethertype in ETHERTYPE_NAMES else "")
@@ -109,12 +121,12 @@ class EthernetLayer:
         return None
 
 
-def _destination(dst: bytes, link) -> str:
-    """What a destination MAC means to `link`, in the words of dispatch's decision."""
-    if dst == BROADCAST:
+def _destination(kind: int, link) -> str:
+    """What `classify`'s destination decision means, in the words of the trace."""
+    if kind == BROADCAST_DST:
         return "broadcast: for every host on the link, taken"
-    if dst[0] & 1:
+    if kind == MULTICAST_DST:
         return "multicast: taken like a broadcast (rx_multicast)"
-    if dst == link.mac:
+    if kind == OURS:
         return f"ours ({link.name}): taken"
     return f"another host's, ours is {mac_to_str(link.mac)}: not for us (rx_otherhost)"

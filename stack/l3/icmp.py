@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from ..counters import ICMP_MIB, Mib, SparseMib, counter_group
 from ..packet import Packet
-from ..trace import handler_name
+from ..trace import UNDECIDED, handler_name
 from ..wire import icmp as wire
 from ..wire import ipv4 as ipwire
 from ..wire.checksum import checksum, ones_sum
 
 ERROR_OK_TYPES = (0, 8, 13, 15, 17)     # ICMP types an error may be about (queries, not errors)
+IN_TYPE = tuple(f"InType{kind}" for kind in range(256))     # IcmpMsg's names, made once
+
+
+def header_error(buf, off: int, tail: int) -> str | None:
+    """icmp_rcv's checks of the header: the drop reason of the first that fails."""
+    if tail - off < wire.HEADER_LEN:
+        return "PKT_TOO_SMALL"
+    if ones_sum(buf[off:tail]) != 0xFFFF:
+        return "ICMP_CSUM"
+    return None
 
 
 class TokenBucket:
@@ -66,26 +76,31 @@ class Icmp:
         mib.InMsgs += 1
         buf = pkt.buf
         off = pkt.data
-        if pkt.tail - off < wire.HEADER_LEN:
+        error = header_error(buf, off, pkt.tail)
+        if error is not None:
+            if error == "ICMP_CSUM":
+                mib.InCsumErrors += 1
             mib.InErrors += 1
-            self.stack.drop("PKT_TOO_SMALL")
-            return
-        if ones_sum(buf[off:pkt.tail]) != 0xFFFF:
-            mib.InCsumErrors += 1
-            mib.InErrors += 1
-            self.stack.drop("ICMP_CSUM")
+            self.stack.drop(error)
             return
         kind = buf[off]
-        self.msg.inc(f"InType{kind}")
+        counts = self.msg.counts               # IcmpMsg's InType<kind>, without a call per packet
+        name = IN_TYPE[kind]
+        counts[name] = counts.get(name, 0) + 1
         handler = self.handlers.get(kind)
         if handler is None:
             self.stack.drop("ICMP_UNHANDLED")
             return
         handler(pkt)
 
+    def ignores_echo(self, pkt: Packet) -> bool:
+        """icmp_echo_ignore_broadcasts: an echo request to a broadcast address gets no reply."""
+        return pkt.broadcast and self.echo_ignore_broadcasts
+
     def _echo_request(self, pkt: Packet) -> None:
-        self.mib.InEchos += 1
-        if pkt.broadcast and self.echo_ignore_broadcasts:
+        mib = self.mib
+        mib.InEchos += 1
+        if pkt.broadcast and self.ignores_echo(pkt):     # the call only where it can say yes
             self.stack.drop("ICMP_BROADCAST")
             return
         buf = pkt.buf
@@ -101,14 +116,25 @@ class Icmp:
         csum = checksum(rbuf[start:start + length])
         rbuf[start + 2] = csum >> 8
         rbuf[start + 3] = csum & 0xFF
-        self.mib.OutMsgs += 1
-        self.mib.OutEchoReps += 1
-        self.msg.inc("OutType0")
+        mib.OutMsgs += 1
+        mib.OutEchoReps += 1
+        counts = self.msg.counts
+        counts["OutType0"] = counts.get("OutType0", 0) + 1
         src = buf[net + 16:net + 20]
         dst = buf[net + 12:net + 16]
-        if src in self.stack.ipv4.broadcasts:
+        stack = self.stack
+        ipv4 = stack.ipv4
+        if src in ipv4.broadcasts:
             src = None
-        self.stack.ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
+        rec = stack.trace_rec
+        if rec is None:
+            ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
+            return
+        rec.sending_begin()             # the reply's fate is its own, not the request's
+        try:
+            ipv4.output(reply, src, dst, ipwire.PROTO_ICMP)
+        finally:
+            rec.sending_end()
 
     def _echo_reply(self, pkt: Packet) -> None:
         self.mib.InEchoReps += 1
@@ -147,8 +173,17 @@ class Icmp:
     def send_error(self, pkt: Packet, kind: int, code: int) -> None:
         """icmp_send: quote the offending IP header and 8 bytes back to its source."""
         rec = self.stack.trace_rec
-        if rec is not None:
+        if rec is None:
+            self._send_error(pkt, kind, code)
+            return
+        rec.sending_begin()             # the error's fate is its own, not the packet's it is about
+        try:
             rec.explain(self.explain_error, pkt, kind, code)
+            self._send_error(pkt, kind, code)
+        finally:
+            rec.sending_end()
+
+    def _send_error(self, pkt: Packet, kind: int, code: int) -> None:
         buf = pkt.buf
         net = pkt.network
         if net < 0 or pkt.broadcast:
@@ -191,15 +226,16 @@ class Icmp:
             rec.step("icmp", text)
         buf, off = pkt.buf, pkt.data
         length = pkt.tail - off
-        if length < wire.HEADER_LEN:
+        error = header_error(buf, off, pkt.tail)
+        if error == "PKT_TOO_SMALL":
             step(f"length {length} < {wire.HEADER_LEN}: too short for an ICMP header (InErrors)")
-            return "PKT_TOO_SMALL"
+            return error
         step(f"length {length} ≥ {wire.HEADER_LEN}")
         field = (buf[off + 2] << 8) | buf[off + 3]
-        if ones_sum(buf[off:pkt.tail]) != 0xFFFF:
+        if error == "ICMP_CSUM":
             good = checksum(bytes(buf[off:off + 2]) + b"\0\0" + bytes(buf[off + 4:pkt.tail]))
             step(f"checksum 0x{field:04x} wrong: should be 0x{good:04x} (InCsumErrors)")
-            return "ICMP_CSUM"
+            return error
         step(f"checksum 0x{field:04x} good")
         kind, code = buf[off], buf[off + 1]
         what = f"type {kind} code {code} ({wire.TYPE_NAMES.get(kind, 'unknown type')})"
@@ -214,13 +250,13 @@ class Icmp:
                 step(f"{what}: no ping module to take it")
                 return "NO_SOCKET"
             step(f"{what} → ping sessions")
-            return None
+            return UNDECIDED            # the ping module decides, and tells its own steps
         return self._explain_error(step, what, pkt)
 
     def _explain_echo_request(self, step, what: str, pkt: Packet) -> str | None:
         buf, off, net = pkt.buf, pkt.data, pkt.network
         ident, seq = (buf[off + 4] << 8) | buf[off + 5], (buf[off + 6] << 8) | buf[off + 7]
-        if pkt.broadcast and self.echo_ignore_broadcasts:
+        if self.ignores_echo(pkt):
             step(f"{what} id 0x{ident:04x} seq {seq} to a broadcast: ignored (icmp_echo_ignore_broadcasts)")
             return "ICMP_BROADCAST"
         step(f"{what} id 0x{ident:04x} seq {seq}: answer with an echo reply of "
@@ -239,7 +275,7 @@ class Icmp:
             step(f"{what}: quotes a protocol {proto} packet, and nothing of ours sends those")
             return "NO_SOCKET"
         step(f"{what}: quotes a protocol {proto} packet → {handler_name(handler)}")
-        return None
+        return UNDECIDED                # the quoted protocol's error handler decides
 
     def explain_error(self, rec, pkt: Packet, kind: int, code: int) -> None:
         """Whether `send_error` answers `pkt` with an ICMP error, and if not, which rule says no."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+from ..trace import UNDECIDED
+
 NF_INET_PRE_ROUTING = 0
 NF_INET_LOCAL_IN = 1
 NF_INET_FORWARD = 2
@@ -65,6 +67,7 @@ class HookPoints:
                 rec.step("netfilter", f"{self.family} {HOOK_NAMES[hook]}: "
                                       f"{getattr(fn, '__qualname__', fn)} says "
                                       f"{'STOLEN' if verdict == NF_STOLEN else 'DROP'}")
+                rec.decided(UNDECIDED if verdict == NF_STOLEN else "NETFILTER_DROP")
             if verdict != NF_STOLEN:
                 self.stack.drop("NETFILTER_DROP")
             return False

@@ -3,29 +3,17 @@
 No exception may escape either; whatever the stack drops lands in a named,
 described drop counter.  (tests/data/PROVENANCE says where each file comes from.)
 """
-from pathlib import Path
-
 import pytest
 
-from stack.capfile import CaptureFileError, read, to_ethernet
+from stack.capfile import to_ethernet
 from stack.counters import DROP_REASONS
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
+from tests.frames import capture_files, records_of
 
 from .lab import two_hosts
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-FILES = sorted(p for p in DATA.iterdir() if p.name != "PROVENANCE")
-
-
-def records_of(path):
-    records = []
-    try:
-        for rec in read(path):
-            records.append(rec)
-    except CaptureFileError:
-        pass                       # broken on purpose: what came before still counts
-    return records
+FILES = capture_files()
 
 
 def test_there_are_captures_to_test():

@@ -187,3 +187,19 @@ def test_a_trace_tells_the_forward_stage_and_its_refusal():
     assert "ttl 1: it would run out here; time exceeded sent back" in texts
     assert first["verdict"] == "dropped: IP_INHDR"
     assert "ttl 64 → 63, out of right" in [s["text"] for s in second["steps"]]
+
+
+def test_traced_forwarding_and_hook_drops_agree_with_what_is_counted():
+    w = three_hosts()
+    ping(w, "a", addr_from_str("198.51.100.2"), seq=9)
+    r = w["r"]
+    r.api.trace_add(dev="left", count=3)
+    ping(w, "a", addr_from_str("198.51.100.2"), ttl=1)           # refused: TTL
+    ping(w, "a", addr_from_str("198.51.100.2"), seq=2)           # forwarded
+    watch(r, hooks=[NF_INET_FORWARD], verdict=NF_DROP)
+    ping(w, "a", addr_from_str("198.51.100.2"), seq=3)           # dropped by a hook
+    records = r.api.trace_show()["records"]
+    assert [rec["verdict"].split(";")[0] for rec in records][0::2] == ["dropped: IP_INHDR",
+                                                                      "dropped: NETFILTER_DROP"]
+    assert r.api.stats("Trace")["Trace"]["Disagreements"] == 0, [
+        s["text"] for rec in records for s in rec["steps"] if s["layer"] == "trace"]

@@ -1,7 +1,6 @@
 """Garbage and mutated frames: every one is dropped under a named reason or answered, never a crash."""
-import random
-
 from stack.counters import DROP_REASONS
+from tests.frames import mutated_frames
 
 from tests.checker import echo_packet, frame_to
 
@@ -13,24 +12,12 @@ def test_seeded_garbage_and_mutations_never_raise_and_every_drop_is_named():
     a, b = w["a"], w["b"]
     link = b.links["eth0"]
     b.api.neigh_add("eth0", bytes([192, 0, 2, 1]), a.links["eth0"].mac)
-    rnd = random.Random(20261125)
     good = frame_to(b, bytes(echo_packet(payload=b"p" * 24)))
     arp = bytes(link.mac) + b"\x02\x00\x00\x00\x00\x01\x08\x06" + bytes.fromhex(
         "0001080006040001020000000001c0000201000000000000c0000202")
     sent = 0
-    for _ in range(5000):
-        base = bytearray(rnd.choice((good, arp)))
-        for _ in range(rnd.randrange(1, 4)):          # flip, cut or extend
-            choice = rnd.random()
-            if len(base) <= 15:
-                choice = 1.0
-            if choice < 0.6:
-                base[rnd.randrange(14, len(base))] = rnd.getrandbits(8)
-            elif choice < 0.8:
-                del base[rnd.randrange(14, len(base)):]
-            else:
-                base += bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 30)))
-        link.deliver(bytes(base))
+    for frame in mutated_frames([good, arp], seed=20261125, count=5000):
+        link.deliver(frame)
         w.settle()
         sent += 1
     drops = b.drop.snapshot()

@@ -218,20 +218,11 @@ def test_the_route_a_reply_takes_names_a_gateway():
                and t.endswith("next hop 192.0.2.1 (gateway)") for t in texts), texts
 
 
-def test_explanations_never_fail_and_agree_with_the_counters_on_mangled_frames(monkeypatch):
-    """Valid frames with random bytes changed: no explainer breaks, the drop an explainer
-    foresees is the one the stack makes, and a 'dropped: X' verdict is the Drop counter that moved."""
+def test_explanations_never_fail_and_agree_with_the_counters_on_mangled_frames():
+    """Valid frames with random bytes changed: no explainer breaks, the tracer finds the drop
+    each foresees is the one the stack makes, and a 'dropped: X' verdict is the Drop counter that moved."""
     import random
-    from stack.trace import TraceRecord
-    foreseen = []
-    explain = TraceRecord.explain
-
-    def noting(self, explainer, *args):
-        reason = explain(self, explainer, *args)
-        if reason is not None:
-            foreseen.append(reason)
-        return reason
-    monkeypatch.setattr(TraceRecord, "explain", noting)
+    from stack.trace import trace_counters
     rnd = random.Random(7)
     foreseen_drops = 0
     w = two_hosts()
@@ -245,7 +236,6 @@ def test_explanations_never_fail_and_agree_with_the_counters_on_mangled_frames(m
         if rnd.random() < 0.2:
             frame = frame[:rnd.randrange(len(frame))]
         before = dict(b.api.stats("Drop")["Drop"])
-        foreseen.clear()
         b.api.trace_add(count=1)
         b.links["eth0"].deliver(bytes(frame))
         w.settle()
@@ -256,7 +246,7 @@ def test_explanations_never_fail_and_agree_with_the_counters_on_mangled_frames(m
         if record["verdict"].startswith("dropped: "):
             assert record["verdict"][len("dropped: "):] in moved, (record, moved)
         assert set(moved) <= set(DROP_REASONS)
-        if foreseen:
+        if b.tracer.records[-1].predicted is not None:
             foreseen_drops += 1
-            assert record["verdict"] == f"dropped: {foreseen[0]}", (record, foreseen)
+    assert trace_counters(b).Disagreements == 0
     assert foreseen_drops > 100, foreseen_drops
