@@ -328,12 +328,15 @@ class IPv4:
                 mib.OutNoRoutes += 1
                 self.stack.drop("IP_OUTNOROUTES")
                 return "IP_OUTNOROUTES"
-        total = len(pkt) + wire.MIN_LEN
+        start = pkt.data - wire.MIN_LEN            # pkt.push, inline: the header goes in front
+        total = pkt.tail - start
         if total > link.mtu:
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
-        start = pkt.push(wire.MIN_LEN)
+        if start < 0:
+            raise ValueError("no headroom for the IPv4 header")
+        pkt.data = start
         self.ident = (self.ident + 1) & 0xFFFF
         wire.write_header(pkt.buf, start, total, self.ident, wire.FLAG_DF if df else 0,
                           ttl, proto, src, dst)
