@@ -458,8 +458,11 @@ class SlotFill:
                 raise ParseError(self._variant_word(token) or
                                  f'unexpected "{token}" for "{self.cmd.name}"', index)
             value = self._value(positional, token, index)
-            if positional.repeat:
-                self.args[positional.dest] = (self.args[positional.dest] or []) + [value]
+            if positional.repeat:              # appended in place: a long line parses in linear time
+                words = self.args[positional.dest]
+                if words is None:
+                    words = self.args[positional.dest] = []
+                words.append(value)
             else:
                 self.args[positional.dest] = value
             self.given.add(positional.dest)
