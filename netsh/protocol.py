@@ -102,6 +102,26 @@ def encode(msg: dict) -> bytes:
     return HEADER.pack(len(payload)) + payload
 
 
+def encode_reply(msg: dict) -> bytes:
+    """A served stack's frame: strict UTF-8 whatever it quotes.  Bytes a request carried that
+    are not UTF-8 (kept as surrogates by `decode`) are written as visible ``\\xff`` escapes."""
+    try:
+        payload = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        payload = json.dumps(_escaped(msg), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return HEADER.pack(len(payload)) + payload
+
+
+def _escaped(value):
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
+
+
 def decode(payload: bytes) -> dict:
     try:
         msg = json.loads(payload.decode("utf-8", "surrogateescape"))

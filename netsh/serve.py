@@ -41,7 +41,7 @@ from netsh.executor import Executor, debugging, failure, internal_failure
 from netsh.faces import is_face_launcher
 from netsh.options import Options
 from netsh.protocol import (HEADER, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
-                            encode, ensure_runtime_dir, error_message, lock_path, name_problem,
+                            encode_reply, ensure_runtime_dir, error_message, lock_path, name_problem,
                             options_from, result_message, socket_path)
 from netsh.render import Result
 from stack.errors import StackError
@@ -189,7 +189,7 @@ class Worker:
         self.thread = threading.Thread(target=self.run, name="netsh-command", daemon=True)
 
     def send(self, msg: dict) -> None:
-        self.conn.send_for(self, encode(msg))
+        self.conn.send_for(self, encode_reply(msg))
 
     def interrupt(self, grace: float | None = GRACE) -> None:
         self.interrupted.set()
@@ -210,24 +210,24 @@ class Worker:
             msg = result_message("result", result)
             msg["exit"] = executor.exit_requested
             try:
-                data = encode(msg)
+                data = encode_reply(msg)
             except (TypeError, ValueError) as exc:
-                return encode(error_message(
+                return encode_reply(error_message(
                     f'internal: the result of kind "{result.kind}" is not plain data: {exc}',
                     EXIT_INTERNAL))
             if len(data) - HEADER.size > MAX_REPLY:
-                return encode(error_message(
+                return encode_reply(error_message(
                     f"the result is too large to send ({len(data) - HEADER.size} bytes, "
                     f"at most {MAX_REPLY}): ask for less"))
             return data
         except KeyboardInterrupt:
-            return encode({"type": "interrupted"})
+            return encode_reply({"type": "interrupted"})
         except Exception as exc:
             known = failure(exc, tokens)
             if known is None:
                 self.server.log_internal(exc)
                 known = internal_failure(exc)
-            return encode(error_message(*known))
+            return encode_reply(error_message(*known))
 
 
 # --- one face ----------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ class Connection:
             self.gone = True
 
     def send(self, msg: dict) -> None:
-        data = encode(msg)
+        data = encode_reply(msg)
         with self.lock:
             self._send(data)
 
@@ -277,7 +277,7 @@ class Connection:
                 return
             worker.detached = True
             self.worker = None
-            self._send(encode({"type": "interrupted"}))
+            self._send(encode_reply({"type": "interrupted"}))
 
     def close(self) -> None:
         """Wake the reader (it closes the socket); the peer sees the end of the stream."""
@@ -336,9 +336,9 @@ class Connection:
         cwd = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else None
         with self.lock:
             if self.worker is not None:
-                self._send(encode(error_message("a command is already running for this face")))
+                self._send(encode_reply(error_message("a command is already running for this face")))
             elif self.server.stopping.is_set():
-                self._send(encode(error_message("the stack is shutting down")))
+                self._send(encode_reply(error_message("the stack is shutting down")))
             else:
                 self.worker = Worker(self, tokens, options_from(msg.get("options")), cwd)
                 self.worker.thread.start()
@@ -420,7 +420,7 @@ class Server:
                 self.connections.add(conn)
         if full:
             with contextlib.suppress(OSError):
-                sock.sendall(encode(error_message(
+                sock.sendall(encode_reply(error_message(
                     f"too many faces attached (at most {MAX_CLIENTS})")))
             sock.close()
             return

@@ -311,6 +311,27 @@ def frames(path: Path) -> tuple[socket.socket, FrameReader]:
     return sock, reader
 
 
+def test_replies_are_strict_utf8_when_a_request_quotes_bytes_that_are_not(serving):
+    serving.serve("t")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(10)
+    sock.connect(str(serving.socket("t")))
+    raw = FrameReader(sock, MAX_REPLY)
+    raw.read()                                          # hello
+    body = b'{"type":"run","tokens":["\xff\xfe"]}'    # not UTF-8, as a careless client sends
+    sock.sendall(HEADER.pack(len(body)) + body)
+    header = b""
+    while len(header) < HEADER.size:
+        header += sock.recv(HEADER.size - len(header))
+    (size,) = HEADER.unpack(header)
+    payload = b""
+    while len(payload) < size:
+        payload += sock.recv(size - len(payload))
+    reply = json.loads(payload.decode("utf-8"))        # strict: no surrogates, no raw bytes
+    assert reply["type"] == "error" and 'unknown command "\\xff\\xfe"' in reply["message"]
+    sock.close()
+
+
 def test_garbage_on_the_socket_gets_error_replies_and_serving_goes_on(serving):
     serving.serve("t")
     path = serving.socket("t")
