@@ -39,6 +39,7 @@ PROTOCOL = 1
 HEADER = struct.Struct("!I")
 MAX_REQUEST = 1 << 20            # a face's frame: a command line, a completion request
 MAX_REPLY = 256 << 20            # the server's frame: a result (capture show -V of a full ring)
+MAX_NESTING = 32                 # brackets deep a request may go (ours go 3)
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_NAME = "default"
 # The global options a command's handler and renderer may look at; the rest stay with the face.
@@ -122,7 +123,24 @@ def _escaped(value):
     return value
 
 
-def decode(payload: bytes) -> dict:
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[][{}]")
+
+
+def nesting(payload: bytes) -> int:
+    """How deep the JSON text's brackets go (strings left out), without parsing it."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub(b"", payload)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def decode(payload: bytes, max_nesting: int | None = None) -> dict:
+    """A frame's message; FrameError for anything else.  A request's depth is bounded before
+    it is parsed (`max_nesting`), so no frame can make the parser recurse without end."""
+    if max_nesting is not None and nesting(payload) > max_nesting:
+        raise FrameError(f"malformed message: nested deeper than {max_nesting}")
     try:
         msg = json.loads(payload.decode("utf-8", "surrogateescape"))
     except ValueError as exc:
@@ -136,9 +154,10 @@ class FrameReader:
     """Frames off a stream socket.  A too-large frame raises FrameTooLarge once and its
     bytes are skipped as they come, so the next frame is read as usual."""
 
-    def __init__(self, sock: socket.socket, limit: int):
+    def __init__(self, sock: socket.socket, limit: int, max_nesting: int | None = None):
         self.sock = sock
         self.limit = limit
+        self.max_nesting = max_nesting
         self.buf = bytearray()
         self.skip = 0
 
@@ -159,7 +178,7 @@ class FrameReader:
                 if len(self.buf) >= end:
                     payload = bytes(self.buf[HEADER.size:end])
                     del self.buf[:end]
-                    return decode(payload)
+                    return decode(payload, self.max_nesting)
             chunk = self.sock.recv(1 << 18)
             if not chunk:
                 return None

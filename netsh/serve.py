@@ -40,7 +40,7 @@ from netsh.errors import EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.executor import Executor, debugging, failure, internal_failure
 from netsh.faces import is_face_launcher
 from netsh.options import Options
-from netsh.protocol import (HEADER, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
+from netsh.protocol import (HEADER, MAX_NESTING, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
                             encode_reply, ensure_runtime_dir, error_message, lock_path, name_problem,
                             options_from, result_message, socket_path)
 from netsh.render import Result
@@ -288,7 +288,7 @@ class Connection:
     def run(self) -> None:
         try:
             self.send(self.server.hello(self))
-            reader = FrameReader(self.sock, MAX_REQUEST)
+            reader = FrameReader(self.sock, MAX_REQUEST, MAX_NESTING)
             while True:
                 try:
                     msg = reader.read()

@@ -344,14 +344,16 @@ def test_garbage_on_the_socket_gets_error_replies_and_serving_goes_on(serving):
         (encode({"type": "frob"}), 'unknown message type "frob"'),
         (encode({"type": "run", "tokens": "link show"}), "not a list of strings"),
         (HEADER.pack(MAX_REQUEST + 1) + b"x" * (MAX_REQUEST + 1), "too large"),
+        (HEADER.pack(200_000) + b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32"),
     ]
     for data, message in cases:
         sock.sendall(data)
         reply = reader.read()
         assert reply["type"] == "error" and message in reply["message"], (data[:20], reply)
-    # the same connection still runs commands; options of the wrong type are ignored
+    # the same connection still runs commands; options of the wrong type are ignored, and
+    # brackets inside strings do not count as nesting
     sock.sendall(encode({"type": "run", "tokens": ["-br", "link", "show", "a"],
-                         "options": {"json": "yes", "stats": [1]}}))
+                         "options": {"json": "yes", "stats": [1]}, "note": "[[[[" * 40}))
     reply = reader.read()
     assert (reply["type"], reply["kind"], reply["status"]) == ("result", "link", 0)
     assert reply["data"][0]["ifname"] == "a"
