@@ -318,10 +318,7 @@ class IPv4:
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
-        if route.type == LOCAL:                             # output_path, inline
-            link, nexthop = self.stack.loopback, dst
-        else:
-            link, nexthop = route.link, route.gateway or dst
+        link, nexthop = output_path(route, dst, self.stack.loopback)
         if src is None:
             src = route.prefsrc or self.source_for(link, dst)
             if src is None:
@@ -389,7 +386,7 @@ class IPv4:
         _explain_header(step, buf, off, pkt.tail - off)
         if type(checked[0]) is str:
             return checked[0]
-        if self.hooks.chain[NF_INET_PRE_ROUTING] is not None:
+        if self.nf_chain[NF_INET_PRE_ROUTING] is not None:
             step("prerouting: netfilter hooks run (a DROP shows as its own step)")
         src = bytes(buf[off + 12:off + 16])
         dst = bytes(buf[off + 16:off + 20])
@@ -405,7 +402,7 @@ class IPv4:
                  " reassembly is not implemented (ReasmFails)")
             return "IP_FRAG_UNSUPPORTED"
         step(f"not a fragment ({'DF' if frag & wire.FLAG_DF else 'no flags'}, offset 0)")
-        if self.hooks.chain[NF_INET_LOCAL_IN] is not None:
+        if self.nf_chain[NF_INET_LOCAL_IN] is not None:
             step("input: netfilter hooks run")
         proto = buf[off + 9]
         name = f"{proto} ({wire.PROTO_NAMES[proto]})" if proto in wire.PROTO_NAMES else str(proto)
