@@ -29,13 +29,14 @@ from netsh.executor import Executor
 from netsh.faces import launches_face
 from netsh.grammar import ArgType, Node, flag, leaf, opt
 from netsh.options import Options
-from netsh.protocol import (DEFAULT_NAME, MAX_REPLY, PROTOCOL, FrameError, FrameReader, encode,
+from netsh.protocol import (DEFAULT_NAME, MAX_FACES, MAX_REPLY, PROTOCOL, FrameError, FrameReader, encode,
                             name_problem, result_of, runtime_dir, socket_path, wire_options)
-from netsh.render import Result, View, renderer
+from netsh.render import Result, RowWriter, View, renderer
 
 HELLO_TIMEOUT = 10.0       # seconds for a served stack to greet
 LIVE_TIMEOUT = 2.0         # seconds completion waits for names
 PROBE_TIMEOUT = 1.0        # seconds `list` gives each socket
+FRAME_QUEUE = 16           # frames read ahead of what the face has shown
 
 # Commands an attached face runs itself although they touch no stack, or refuses.
 LOCAL = {("sleep",), ("tui",)}      # the dashboard runs in the face, attached over its own connections
@@ -64,7 +65,9 @@ class Channel:
             self.sock.close()
             raise CommandError(f'cannot attach to "{name}" at {path}: '
                                f'{exc.strerror or exc}') from None
-        self.frames: queue.SimpleQueue = queue.SimpleQueue()
+        # Bounded: a face that renders slower than the stack sends makes the reader wait, and
+        # through the socket the served command's sends (backpressure, not memory).
+        self.frames: queue.Queue = queue.Queue(FRAME_QUEUE)
         self.lost = False
         self._reader = FrameReader(self.sock, MAX_REPLY)
         threading.Thread(target=self._read, name="netsh-attach", daemon=True).start()
@@ -79,6 +82,7 @@ class Channel:
             raise CommandError(f'the stack served as "{name}" speaks protocol '
                                f'{hello.get("protocol")}, this netsh {PROTOCOL}')
         self.hello = hello
+        self.send({"type": "hello"})        # attached: from now on it may idle
 
     def _read(self) -> None:
         try:
@@ -119,6 +123,36 @@ class _Interrupted(Exception):
     """The server says the command was interrupted."""
 
 
+class _Shown:
+    """A streamed result shown as its rows arrive; what closes it has nothing left to show."""
+
+    def __init__(self, head: Result, ctx: Context):
+        self.writer = RowWriter(head.kind, head.data, ctx.view, ctx.out)
+
+    def write(self, rows: list) -> None:
+        self.writer.write(rows)
+
+    def end(self, result: Result | None) -> Result | None:
+        self.writer.close()
+        return None if result is None else Result("none", None, result.status)
+
+
+class _Collected:
+    """A streamed result kept whole, for a face that draws it itself (the dashboard)."""
+
+    def __init__(self, head: Result):
+        self.head = head
+        self.rows: list = []
+
+    def write(self, rows: list) -> None:
+        self.rows += rows
+
+    def end(self, result: Result | None) -> Result | None:
+        if result is None:
+            return None
+        return Result(self.head.kind, {**(self.head.data or {}), "rows": self.rows}, result.status)
+
+
 class AttachedExecutor(Executor):
     def __init__(self, name: str, options: Options | None = None, out: TextIO | None = None,
                  err: TextIO | None = None, *, grammar):
@@ -127,6 +161,7 @@ class AttachedExecutor(Executor):
         self.stack_name = name              # what a dashboard shows as its subtitle
         self.prompt = f"netsh@{name}> "
         self.channel: Channel | None = None
+        self._collecting = False
         self._lock = threading.Lock()       # one exchange at a time (completion runs in a thread)
 
     # --- the connection ---------------------------------------------------------------------
@@ -155,8 +190,16 @@ class AttachedExecutor(Executor):
             return self.call(options, parsed)
         return self._remote(list(tokens), options)
 
+    def execute(self, tokens: Sequence[str]) -> Result:
+        self._collecting = True            # a streamed result is kept whole, not shown
+        try:
+            return super().execute(tokens)
+        finally:
+            self._collecting = False
+
     def _remote(self, tokens: list[str], options: Options) -> tuple[Context, Result]:
         ctx = self.context_class(self, options)
+        ctx.stream = None                  # where a streamed result's rows go as they come
         with self._lock:
             channel = self.connect()
             try:
@@ -189,6 +232,11 @@ class AttachedExecutor(Executor):
         kind = msg.get("type")
         if kind == "emit":
             ctx.emit(result_of(msg))
+        elif kind == "stream":
+            ctx.stream = self._stream_sink(ctx, result_of(msg))
+        elif kind == "rows" and ctx.stream is not None:
+            items = msg.get("items")
+            ctx.stream.write(items if isinstance(items, list) else [])
         elif kind in ("out", "err"):
             stream = self.out if kind == "out" else self.err
             stream.write(str(msg.get("text", "")))
@@ -196,15 +244,23 @@ class AttachedExecutor(Executor):
         elif kind == "result":
             if msg.get("exit"):
                 self.exit_requested = True
-            return result_of(msg)
+            result = result_of(msg)
+            if msg.get("streamed") and ctx.stream is not None:
+                return ctx.stream.end(result)
+            return result
         elif kind == "error":
             index = msg.get("index")
             raise CommandError(str(msg.get("message", "error")),
                                int(msg.get("status") or EXIT_FAIL),
                                index=index if isinstance(index, int) else None)
         elif kind == "interrupted":
+            if ctx.stream is not None:
+                ctx.stream.end(None)          # what was shown stays a whole document
             raise _Interrupted()
         return None                      # stale completion answers and the like
+
+    def _stream_sink(self, ctx: Context, head: Result):
+        return _Collected(head) if self._collecting else _Shown(head, ctx)
 
     # --- completion -----------------------------------------------------------------------
     def live(self, kind: str) -> list[str]:
@@ -313,7 +369,7 @@ def register(root: Node) -> None:
          opt("-b", "batch", FILE, help="configure the stack with this batch first (- for stdin)"),
          flag("--lab", "lab", help="build the demo's lab (root) and serve the stack in it")],
         "run a stack headless, served on a UNIX socket for netsh -n NAME", serve, stateless=True,
-        details="Faces attach with netsh -n NAME [ COMMAND ]: any number at once. "
+        details=f"Faces attach with netsh -n NAME [ COMMAND ]: up to {MAX_FACES} at once. "
                 "It runs until netsh -n NAME shutdown, SIGTERM or Ctrl-C."))
     leaf(root, ("list",), [], "the served stacks (netsh serve) and how many faces each has",
          list_, stateless=True)

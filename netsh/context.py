@@ -1,6 +1,8 @@
 """What a command handler sees (a leaf: it imports only netsh's other leaf modules)."""
 from __future__ import annotations
 
+import time
+
 from netsh.errors import CommandError
 from netsh.options import Options
 from netsh.render import Result, write
@@ -32,3 +34,11 @@ class Context:
     def interrupted(self) -> bool:
         """Whether the face asked this command to stop (an embedded face's Ctrl-C raises instead)."""
         return False
+
+    def checkpoint(self) -> None:
+        """Where a long command may be stopped: KeyboardInterrupt if its face asked (an embedded
+        face's Ctrl-C raises by itself)."""
+
+    def sleep(self, seconds: float) -> None:
+        """Wait, as a command may; an interrupt ends the wait with KeyboardInterrupt."""
+        time.sleep(seconds)

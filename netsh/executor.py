@@ -80,8 +80,8 @@ class Executor:
         return self._run(list(tokens), None, None) if tokens else EXIT_OK
 
     def execute(self, tokens: Sequence[str]) -> Result:
-        """Parse and run; return the Result (raises ParseError, StackError, CommandError)."""
-        return self._execute(list(tokens))[1]
+        """Parse and run; return the Result whole (raises ParseError, StackError, CommandError)."""
+        return self._execute(list(tokens))[1].collected()
 
     def _execute(self, tokens: list[str]) -> tuple[Context, Result]:
         return self.call(*self.parse(tokens))

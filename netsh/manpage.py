@@ -285,6 +285,12 @@ def environment_section() -> list[str]:
         "Where the shell keeps its history (default \\fI~/.local/state\\fR).",
         ".TP", "\\fBNETSH_DEBUG\\fR",
         "When set to 1, an internal error shows its Python traceback.",
+        ".TP", "\\fBNETSH_SERVE_LIMITS\\fR",
+        "Tunes the limits of \\fBnetsh serve\\fR, as \\fIkey\\fR=\\fIvalue\\fR pairs separated by commas:",
+        "\\fBfaces\\fR (faces attached at once, default 256), \\fBpending\\fR (connections that have",
+        "not yet sent their first frame, 64), \\fBrunning\\fR (commands running at once, 32),",
+        "\\fBhello_wait\\fR (seconds a new connection has to send its first frame, 5) and",
+        "\\fBsend_wait\\fR (seconds a face may leave a reply unread, 30).",
     ]
 
 

@@ -13,10 +13,14 @@ the server's at most `MAX_REPLY`.  A face asks::
     {"type": "interrupt"}                       Ctrl-C for the running command
     {"type": "live", "kind": "link"}            names for completion
 
-The server greets with ``{"type": "hello", "protocol": 1, "name", "pid", ...}``
-and answers a run with any number of ``emit`` (a partial Result: ping's
+The server greets with ``{"type": "hello", "protocol": 1, "name", "pid", ...}``;
+a face answers with its own ``{"type": "hello"}`` at once (any first frame
+will do): a connection that sends nothing within `HELLO_WAIT` is closed.  The
+server answers a run with any number of ``emit`` (a partial Result: ping's
 lines), ``out`` / ``err`` (text a handler wrote), then exactly one of
 ``result`` (kind, data, status; ``exit`` when the command ends the session),
+or, for a streamed result, ``stream`` (kind, data), ``rows`` frames (items)
+and then ``result`` with ``streamed``,
 ``error`` (message, status, index of the offending token) or ``interrupted``.
 A malformed or oversized frame gets ``error`` and the connection goes on.
 Results are the handlers' plain data: the face renders them itself, so its
@@ -29,6 +33,7 @@ import os
 import re
 import socket
 import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +42,46 @@ from netsh.render import Result
 
 PROTOCOL = 1
 HEADER = struct.Struct("!I")
-MAX_REQUEST = 1 << 20            # a face's frame: a command line, a completion request
-MAX_REPLY = 256 << 20            # the server's frame: a result (capture show -V of a full ring)
+
+# The served stack's limits, all here (docs/serve.md explains each; tests/cli/test_serve_limits.py
+# crosses each one).
+MAX_REQUEST = 1 << 20            # bytes in a face's frame: a command line, a completion request
+MAX_REPLY = 64 << 20             # bytes in one frame of the server's (a streamed result takes many)
+ROWS_FRAME = 1 << 20             # a streamed result's rows travel in frames of about this many bytes
 MAX_NESTING = 32                 # brackets deep a request may go (ours go 3)
+HELLO_WAIT = 5.0                 # seconds a new connection has to send its first frame
+SEND_WAIT = 30.0                 # seconds a face may leave a reply unread before it is dropped
+MAX_FACES = 256                  # faces attached at once (a classroom on one lab, with room)
+MAX_PENDING = 64                 # connections at once that have not yet sent their first frame
+MAX_RUNNING = 32                 # commands running at once, all faces together (one thread each)
+
+# NETSH_SERVE_LIMITS="faces=400,hello_wait=2" tunes the limits a served stack starts with.
+TUNABLE = {"faces": "MAX_FACES", "pending": "MAX_PENDING", "running": "MAX_RUNNING",
+           "hello_wait": "HELLO_WAIT", "send_wait": "SEND_WAIT"}
+
+
+def tune_limits(spec: str) -> str | None:
+    """Apply NETSH_SERVE_LIMITS's `key=value,...`; the problem in one line, or None."""
+    changes = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        key, _, value = item.partition("=")
+        name = TUNABLE.get(key.strip())
+        if name is None:
+            return f'NETSH_SERVE_LIMITS: unknown limit "{key.strip()}" (one of: {", ".join(TUNABLE)})'
+        kind = type(globals()[name])
+        try:
+            number = kind(value)
+        except ValueError:
+            number = 0
+        if not number > 0:
+            return f'NETSH_SERVE_LIMITS: {key.strip()} must be a positive {kind.__name__}, not "{value}"'
+        changes[name] = number
+    globals().update(changes)
+    return None
+
+
+LIMITS_PROBLEM = tune_limits(os.environ.get("NETSH_SERVE_LIMITS", ""))
+
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DEFAULT_NAME = "default"
 # The global options a command's handler and renderer may look at; the rest stay with the face.
@@ -48,6 +90,10 @@ WIRE_OPTIONS = ("json", "pretty", "stats", "brief", "color", "force")
 
 class FrameError(Exception):
     """A frame that cannot be taken: too large, not JSON, not an object with a type."""
+
+
+class FrameTimeout(FrameError):
+    """The frame did not come whole before its deadline."""
 
 
 class FrameTooLarge(FrameError):
@@ -104,12 +150,23 @@ def encode(msg: dict) -> bytes:
 
 
 def encode_reply(msg: dict) -> bytes:
-    """A served stack's frame: strict UTF-8 whatever it quotes.  Bytes a request carried that
-    are not UTF-8 (kept as surrogates by `decode`) are written as visible ``\\xff`` escapes."""
+    """A served stack's frame: strict UTF-8 whatever it quotes (see `encode_value`)."""
+    payload = encode_value(msg)
+    return HEADER.pack(len(payload)) + payload
+
+
+def encode_value(value) -> bytes:
+    """Compact JSON in strict UTF-8.  Bytes a request carried that are not UTF-8 (kept as
+    surrogates by `decode`) are written as visible ``\\xff`` escapes."""
     try:
-        payload = json.dumps(msg, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        payload = json.dumps(_escaped(msg), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return json.dumps(_escaped(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def rows_frame(items: list[bytes]) -> bytes:
+    """A ``rows`` frame from rows already encoded by `encode_value`."""
+    payload = b'{"type":"rows","items":[' + b",".join(items) + b"]}"
     return HEADER.pack(len(payload)) + payload
 
 
@@ -161,8 +218,9 @@ class FrameReader:
         self.buf = bytearray()
         self.skip = 0
 
-    def read(self) -> dict | None:
-        """The next message; None at end of stream."""
+    def read(self, deadline: float | None = None) -> dict | None:
+        """The next message; None at end of stream.  With a `deadline` (time.monotonic()),
+        FrameTimeout once it passes, however slowly the bytes trickle in."""
         while True:
             if self.skip and self.buf:
                 n = min(self.skip, len(self.buf))
@@ -179,10 +237,26 @@ class FrameReader:
                     payload = bytes(self.buf[HEADER.size:end])
                     del self.buf[:end]
                     return decode(payload, self.max_nesting)
-            chunk = self.sock.recv(1 << 18)
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise FrameTimeout("no whole message in time")
+                socket_timeout(self.sock, socket.SO_RCVTIMEO, left)
+            try:
+                chunk = self.sock.recv(1 << 18)
+            except BlockingIOError:       # SO_RCVTIMEO ran out
+                raise FrameTimeout("no whole message in time") from None
             if not chunk:
                 return None
             self.buf += chunk
+
+
+def socket_timeout(sock: socket.socket, option: int, seconds: float) -> None:
+    """SO_RCVTIMEO / SO_SNDTIMEO on a blocking socket (0: wait for ever); a blocked call then
+    fails with EAGAIN, while the other direction keeps blocking as before."""
+    whole = int(seconds)
+    sock.setsockopt(socket.SOL_SOCKET, option,
+                    struct.pack("@ll", whole, int((seconds - whole) * 1_000_000)))
 
 
 # --- what travels ---------------------------------------------------------------------------

@@ -7,12 +7,18 @@ differs from the data (``ip -j link`` leaves out addr_info), ``json``.  A kind
 without a brief renderer falls back to text; without a json one, the data is
 dumped as it is.  A renderer returns the text to write ("" for nothing), or
 None to stay silent in that face (ping's reply lines under -j).
+
+A result may be *streamed*: its `rows` (an iterator) are rendered one at a time
+as they come, by the kind's row renderer (``@row_renderer``), so a listing of a
+hundred thousand dissected packets never exists whole, as text or as data, in
+the face or in a served stack; under ``-j`` the rows make one JSON array, the
+same document a whole list would have made.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterable, TextIO
 
 from netsh.options import Options
 
@@ -22,6 +28,13 @@ class Result:
     kind: str
     data: Any = None
     status: int = 0
+    rows: Iterable[Any] | None = None   # streamed: rendered one by one; `data` is what they share
+
+    def collected(self) -> "Result":
+        """The result whole, its rows listed under data["rows"] (for faces that draw it)."""
+        if self.rows is None:
+            return self
+        return Result(self.kind, {**(self.data or {}), "rows": list(self.rows)}, self.status)
 
 
 Renderer = Callable[[Any, "View"], Any]
@@ -29,19 +42,33 @@ FACES = ("text", "brief", "json")
 _REGISTRY: dict[tuple[str, str], Renderer] = {}
 
 
-def renderer(kind: str, face: str = "text"):
-    """Decorator: register `fn(data, view)` as how `face` shows results of `kind`."""
+def _registrar(registry: dict, kind: str, face: str):
     if face not in FACES:
         raise ValueError(f"unknown face {face!r}")
 
-    def register(fn: Renderer) -> Renderer:
-        _REGISTRY[(kind, face)] = fn
+    def register(fn):
+        registry[(kind, face)] = fn
         return fn
     return register
 
 
+def renderer(kind: str, face: str = "text"):
+    """Decorator: register `fn(data, view)` as how `face` shows results of `kind`."""
+    return _registrar(_REGISTRY, kind, face)
+
+
 def lookup(kind: str, face: str) -> Renderer | None:
     return _REGISTRY.get((kind, face))
+
+
+RowRenderer = Callable[[Any, Any, "View", int], Any]
+_ROW_REGISTRY: dict[tuple[str, str], RowRenderer] = {}
+
+
+def row_renderer(kind: str, face: str = "text"):
+    """Decorator: register `fn(row, data, view, index)` as how `face` shows one row of a
+    streamed result of `kind` (text: the row's lines; json: the row's JSON value)."""
+    return _registrar(_ROW_REGISTRY, kind, face)
 
 
 # --- colour, as iproute2 paints it (lib/color.c) ------------------------------------
@@ -117,10 +144,65 @@ def render(result: Result, view: View) -> str | None:
 
 
 def write(result: Result, view: View, out: TextIO) -> None:
+    if result.rows is not None:
+        writer = RowWriter(result.kind, result.data, view, out)
+        try:
+            writer.write(result.rows)
+        finally:
+            writer.close()
+        return
     text = render(result, view)
     if text:
         out.write(text if text.endswith("\n") else text + "\n")
         out.flush()
+
+
+class RowWriter:
+    """A streamed result written as its rows come: text row by row, JSON as one array
+    (byte for byte what `dump_json` makes of the whole list)."""
+
+    def __init__(self, kind: str, data: Any, view: View, out: TextIO):
+        self.face = face_of(view.options)
+        if self.face == "json":
+            self.fn = _ROW_REGISTRY.get((kind, "json"))
+        else:
+            self.fn = (_ROW_REGISTRY.get((kind, self.face)) or _ROW_REGISTRY.get((kind, "text"))
+                       or (lambda row, data, view, index: default_text(row, view)))
+        self.data = data
+        self.view = view
+        self.out = out
+        self.count = 0
+        self.closed = False
+
+    def write(self, rows: Iterable[Any]) -> None:
+        out, view, data = self.out, self.view, self.data
+        for row in rows:
+            if self.face == "json":
+                value = self.fn(row, data, view, self.count) if self.fn else row
+                if view.options.pretty:
+                    text = json.dumps(value, indent=4).replace("\n", "\n    ")
+                    out.write(("[\n    " if not self.count else ",\n    ") + text)
+                else:
+                    out.write(("[" if not self.count else ",") +
+                              json.dumps(value, separators=(",", ":")))
+            else:
+                text = self.fn(row, data, view, self.count)
+                if text is not None:
+                    out.write(text if text.endswith("\n") else text + "\n")
+            self.count += 1
+        out.flush()
+
+    def close(self) -> None:
+        """End the document (JSON's closing bracket); once."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.face == "json":
+            if not self.count:
+                self.out.write("[]\n")
+            else:
+                self.out.write("\n]\n" if self.view.options.pretty else "]\n")
+        self.out.flush()
 
 
 def dump_json(data: Any, pretty: bool) -> str:

@@ -8,13 +8,19 @@ renders them.  Frames and paths: netsh/protocol.py.
 Threads: the main thread accepts; each connection has a reader thread and,
 while a command runs, a worker thread; the stack keeps its own thread, which
 every worker reaches through the runtime's call interface (DESIGN principle 9).
-Ctrl-C in a face becomes an ``interrupt``: the command's next call into the
-stack raises KeyboardInterrupt (ping then prints its summary, as at home); a
-command still busy `GRACE` seconds later is left to finish unheard and the
-face is told ``interrupted``.  A face that vanishes is an interrupt nobody
-hears.  ``shutdown`` (or SIGTERM, SIGINT) stops accepting, interrupts the
-running commands, stops the stack (pcap handles closed), removes the lab's
-namespaces if it built one, answers, and removes the socket.
+At most `MAX_RUNNING` commands run at once; a command beyond that waits for
+a free slot.  Ctrl-C in a face becomes an ``interrupt``: the command's next
+call into the stack, its next sleep and its next streamed row raise
+KeyboardInterrupt (ping then prints its summary, as at home); a command still
+busy `GRACE` seconds later is left to end unheard and the face is told
+``interrupted``.  A face that vanishes is an interrupt nobody hears: its
+command stops at the same points.  Results with rows (``capture show``) are
+streamed: rows are encoded and sent a frame at a time, and a face that does
+not read stalls only its own command, until `SEND_WAIT` drops it.
+``shutdown`` (or SIGTERM, SIGINT) stops accepting, interrupts the running
+commands, stops the stack (pcap handles closed), removes the lab's
+namespaces if it built one, frees the name, and only then answers.  The
+limits are in netsh/protocol.py and docs/serve.md.
 
 The name is held by an flock on ``NAME.lock`` for the server's life: a
 second ``serve`` with that name fails at once, and a socket left by a server
@@ -22,6 +28,7 @@ that crashed is stale by definition, so it is replaced.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import os
@@ -40,15 +47,16 @@ from netsh.errors import EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.executor import Executor, debugging, failure, internal_failure
 from netsh.faces import is_face_launcher
 from netsh.options import Options
-from netsh.protocol import (HEADER, MAX_NESTING, MAX_REPLY, MAX_REQUEST, PROTOCOL, FrameError, FrameReader,
-                            encode_reply, ensure_runtime_dir, error_message, lock_path, name_problem,
-                            options_from, result_message, socket_path)
+from netsh.protocol import (HEADER, HELLO_WAIT, MAX_FACES, MAX_NESTING, MAX_PENDING, MAX_REPLY,
+                            MAX_REQUEST, MAX_RUNNING, PROTOCOL, ROWS_FRAME, SEND_WAIT, FrameError,
+                            FrameReader, FrameTimeout, LIMITS_PROBLEM, encode_reply, encode_value,
+                            ensure_runtime_dir, error_message, lock_path, name_problem,
+                            options_from, result_message, rows_frame, socket_path, socket_timeout)
 from netsh.render import Result
 from stack.errors import StackError
 from stack.runtime import StackProxy
 
 GRACE = 1.5            # seconds an interrupted command has to answer before the face gives up on it
-MAX_CLIENTS = 64       # connections at once; one more is told so and closed
 SHUTDOWN_WAIT = 15.0   # how long `shutdown` waits for the server to finish stopping
 
 # --- the name --------------------------------------------------------------------------------
@@ -148,6 +156,12 @@ class ServedContext(Context):
     def interrupted(self) -> bool:
         return self.executor.worker.interrupted.is_set()
 
+    def checkpoint(self) -> None:
+        self.executor.worker.checkpoint()
+
+    def sleep(self, seconds: float) -> None:
+        self.executor.worker.checkpoint(seconds)
+
 
 class ServedExecutor(Executor):
     """Runs one face's line against the served stack; `server` is what ``shutdown`` needs."""
@@ -162,7 +176,8 @@ class ServedExecutor(Executor):
         self.worker = worker
         self.server = worker.server
 
-    def _execute(self, tokens):
+    def prepare(self, tokens):
+        """The parsed line, with the face's relative file names made absolute."""
         options, parsed = self.parse(tokens)
         if is_face_launcher(parsed.command):    # it would open its face in the server's process
             raise CommandError(f'"{parsed.command.name}" opens a face of its own: run it without -n, '
@@ -174,10 +189,16 @@ class ServedExecutor(Executor):
                     and isinstance(value, str) and value not in ("", "-")
                     and not os.path.isabs(value)):
                 parsed.args[slot.dest] = os.path.join(cwd, value)
-        return self.call(options, parsed)
+        return options, parsed
+
+    def _execute(self, tokens):
+        return self.call(*self.prepare(tokens))
 
 
 class Worker:
+    """One command of one face: parsed in the face's reader thread, run in a thread of its own
+    once one of the server's MAX_RUNNING places is free (until then it waits in a queue)."""
+
     def __init__(self, conn: "Connection", tokens: list[str], options: Options, cwd: str | None):
         self.conn = conn
         self.server = conn.server
@@ -186,29 +207,76 @@ class Worker:
         self.cwd = cwd
         self.interrupted = threading.Event()
         self.detached = False          # nobody listens any more: frames are dropped
+        self.counted = False           # holds one of the server's running places
+        self.executor = ServedExecutor(self)
+        self.parsed = None
         self.thread = threading.Thread(target=self.run, name="netsh-command", daemon=True)
+
+    def prepare(self) -> bytes | None:
+        """Parse the line; the error frame when it does not parse."""
+        try:
+            self.parsed = self.executor.prepare(self.tokens)
+        except Exception as exc:
+            return self.error_frame(exc)
+        return None
+
+    @property
+    def exempt(self) -> bool:
+        """`shutdown` needs no running place: it is how an operator frees them."""
+        return self.parsed[1].command.words == ("shutdown",)
 
     def send(self, msg: dict) -> None:
         self.conn.send_for(self, encode_reply(msg))
 
     def interrupt(self, grace: float | None = GRACE) -> None:
         self.interrupted.set()
+        if self.server.unqueue(self):       # it never started: it ends here
+            self.conn.finish(self, encode_reply({"type": "interrupted"}))
+            return
         if grace is not None:
             timer = threading.Timer(grace, self.conn.give_up, (self,))
             timer.daemon = True
             timer.start()
 
+    def checkpoint(self, wait: float = 0.0) -> None:
+        """Where a command stops when interrupted: KeyboardInterrupt (once), at once or
+        within `wait` seconds of waiting."""
+        if self.interrupted.wait(wait) if wait > 0 else self.interrupted.is_set():
+            self.interrupted.clear()
+            raise KeyboardInterrupt
+        if self.detached:                  # nobody waits for what it makes
+            raise KeyboardInterrupt
+
     def run(self) -> None:
-        self.conn.finish(self, self.outcome())
+        try:
+            try:
+                data = self.outcome()
+            except KeyboardInterrupt:      # an interrupt that came as the command ended
+                data = encode_reply({"type": "interrupted"})
+        finally:
+            self.server.done(self)
+        self.conn.finish(self, data)
+
+    def error_frame(self, exc: BaseException) -> bytes:
+        known = failure(exc, self.tokens)
+        if known is None:
+            self.server.log_internal(exc)
+            known = internal_failure(exc)
+        return encode_reply(error_message(*known))
 
     def outcome(self) -> bytes:
         """The closing frame: result, error or interrupted."""
-        tokens = self.tokens
+        executor = self.executor
         try:
-            executor = ServedExecutor(self)
-            _, result = executor._execute(tokens)
+            self.checkpoint()              # interrupted, or its face gone, while it waited
+            _, result = executor.call(*self.parsed)
+            if result.rows is not None:
+                self.send({"type": "stream", "kind": result.kind, "data": result.data})
+                self.stream(result.rows)
             msg = result_message("result", result)
             msg["exit"] = executor.exit_requested
+            if result.rows is not None:
+                msg["streamed"] = True
             try:
                 data = encode_reply(msg)
             except (TypeError, ValueError) as exc:
@@ -223,61 +291,97 @@ class Worker:
         except KeyboardInterrupt:
             return encode_reply({"type": "interrupted"})
         except Exception as exc:
-            known = failure(exc, tokens)
-            if known is None:
-                self.server.log_internal(exc)
-                known = internal_failure(exc)
-            return encode_reply(error_message(*known))
+            return self.error_frame(exc)
+
+    def stream(self, rows) -> None:
+        """A streamed result's rows, encoded one by one and sent about ROWS_FRAME bytes at a time:
+        the send blocks while the face is behind, and an interrupt or a vanished face stops
+        the rows being made."""
+        items: list[bytes] = []
+        size = 0
+        for row in rows:
+            self.checkpoint()
+            item = encode_value(row)
+            if len(item) > MAX_REPLY - 64:
+                raise CommandError(f"a row of the result is too large to send ({len(item)} bytes, "
+                                   f"at most {MAX_REPLY - 64})")
+            if items and size + len(item) > ROWS_FRAME:
+                self.conn.send_for(self, rows_frame(items))
+                items, size = [], 0
+            items.append(item)
+            size += len(item) + 1
+        if items:
+            self.conn.send_for(self, rows_frame(items))
 
 
 # --- one face ----------------------------------------------------------------------------------
 
 class Connection:
-    """One attached face: a reader thread, at most one running command (`worker`)."""
+    """One face: a reader thread, at most one running command (`worker`).
+
+    It is *pending* until its first frame (the face's hello) and must send that within
+    HELLO_WAIT; then it is *attached*, and may idle for as long as its user thinks.
+    """
 
     def __init__(self, server: "Server", sock: socket.socket):
         self.server = server
         self.sock = sock
-        self.lock = threading.Lock()        # the socket's writes, and the state below
+        self.lock = threading.Lock()        # `worker` and `gone`
+        self.write_lock = threading.Lock()  # whole frames on the socket; taken before `lock`
         self.worker: Worker | None = None
         self.gone = False
+        self.attached = False
         self.thread = threading.Thread(target=self.run, name="netsh-face", daemon=True)
 
-    # --- writing (always under the lock, whole frames) ---------------------------------------
+    # --- writing (whole frames, under the write lock) -------------------------------------------
     def _send(self, data: bytes) -> None:
         if self.gone:
             return
         try:
-            self.sock.sendall(data)
+            self.sock.sendall(data)        # SO_SNDTIMEO: a face that reads nothing for SEND_WAIT
         except OSError:
             self.gone = True
+            self.close()                   # wakes the reader, which cleans up
 
     def send(self, msg: dict) -> None:
         data = encode_reply(msg)
-        with self.lock:
+        with self.write_lock:
             self._send(data)
 
     def send_for(self, worker: Worker, data: bytes) -> None:
-        with self.lock:
+        with self.write_lock:
             if not worker.detached:
                 self._send(data)
 
     def finish(self, worker: Worker, data: bytes) -> None:
-        with self.lock:
-            if self.worker is worker:
-                self.worker = None
+        with self.write_lock:
+            with self.lock:
+                if self.worker is worker:
+                    self.worker = None
             if not worker.detached:
                 self._send(data)
             worker.detached = True
 
     def give_up(self, worker: Worker) -> None:
-        """An interrupted command did not answer in time: free the face, let it run unheard."""
-        with self.lock:
-            if self.worker is not worker:
-                return
-            worker.detached = True
-            self.worker = None
+        """An interrupted command did not answer in time: free the face, let it end unheard."""
+        with self.write_lock:
+            with self.lock:
+                if self.worker is not worker:
+                    return
+                worker.detached = True
+                self.worker = None
             self._send(encode_reply({"type": "interrupted"}))
+
+    def hang_up(self, reason: str) -> None:
+        """Say why in one frame (if the peer takes it at once), then close."""
+        data = encode_reply(error_message(reason))
+        if self.write_lock.acquire(blocking=False):    # never inside another frame
+            try:
+                with contextlib.suppress(OSError):
+                    self.sock.send(data, socket.MSG_DONTWAIT)
+            finally:
+                self.write_lock.release()
+        self.close()
 
     def close(self) -> None:
         """Wake the reader (it closes the socket); the peer sees the end of the stream."""
@@ -287,15 +391,23 @@ class Connection:
     # --- reading ---------------------------------------------------------------------------------
     def run(self) -> None:
         try:
+            socket_timeout(self.sock, socket.SO_SNDTIMEO, SEND_WAIT)
             self.send(self.server.hello(self))
             reader = FrameReader(self.sock, MAX_REQUEST, MAX_NESTING)
+            deadline = time.monotonic() + HELLO_WAIT
             while True:
                 try:
-                    msg = reader.read()
+                    msg = reader.read(None if self.attached else deadline)
+                except FrameTimeout:
+                    self.send(error_message(f"nothing received within {HELLO_WAIT:g} s "
+                                            "of connecting: closed"))
+                    break
                 except FrameError as exc:
+                    if not self.attach():
+                        break
                     self.send(error_message(str(exc)))
                     continue
-                if msg is None:
+                if msg is None or not self.attach():
                     break
                 self.dispatch(msg)
         except OSError:
@@ -306,10 +418,22 @@ class Connection:
             with self.lock:
                 self.gone = True
                 worker = self.worker
-                self.sock.close()
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
+            self.sock.close()
             if worker is not None:
                 worker.interrupt(grace=None)      # nobody waits for its answer
             self.server.forget(self)
+
+    def attach(self) -> bool:
+        """The first frame came: attach (False, and told so, when MAX_FACES are)."""
+        if self.attached:
+            return True
+        socket_timeout(self.sock, socket.SO_RCVTIMEO, 0)
+        if self.server.attach(self):
+            return True
+        self.send(error_message(f"too many faces attached (at most {MAX_FACES})"))
+        return False
 
     def dispatch(self, msg: dict) -> None:
         kind = msg["type"]
@@ -324,7 +448,7 @@ class Connection:
             what = msg.get("kind")
             names = self.server.live(what) if isinstance(what, str) else []
             self.send({"type": "live", "kind": what, "names": names})
-        else:
+        elif kind != "hello":
             self.send(error_message(f'unknown message type "{kind[:40]}"'))
 
     def start(self, msg: dict) -> None:
@@ -334,14 +458,24 @@ class Connection:
             return
         cwd = msg.get("cwd")
         cwd = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else None
+        refusal = None
         with self.lock:
             if self.worker is not None:
-                self._send(encode_reply(error_message("a command is already running for this face")))
+                refusal = "a command is already running for this face"
             elif self.server.stopping.is_set():
-                self._send(encode_reply(error_message("the stack is shutting down")))
-            else:
-                self.worker = Worker(self, tokens, options_from(msg.get("options")), cwd)
-                self.worker.thread.start()
+                refusal = "the stack is shutting down"
+        if refusal:
+            self.send(error_message(refusal))
+            return
+        worker = Worker(self, tokens, options_from(msg.get("options")), cwd)
+        error = worker.prepare()
+        if error is not None:
+            with self.write_lock:
+                self._send(error)
+            return
+        with self.lock:
+            self.worker = worker
+        self.server.submit(worker)
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -358,6 +492,10 @@ class Server:
         self.path = socket_path(name)
         self.started = time.time()
         self.connections: set[Connection] = set()
+        self.pending: collections.deque[Connection] = collections.deque()   # no frame sent yet
+        self.attached = 0
+        self.running = 0                        # commands holding a running place
+        self.waiting: collections.deque[Worker] = collections.deque()
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.stopped = threading.Event()
@@ -385,7 +523,7 @@ class Server:
         finally:
             os.umask(old)
         os.chmod(path, 0o600)
-        sock.listen(64)
+        sock.listen(MAX_FACES + MAX_PENDING)    # a burst of faces queues here, not refused
         self._inode = os.stat(path).st_ino
         self.listener = sock
 
@@ -413,26 +551,70 @@ class Server:
             self.err.write(f"netsh serve: accept: {exc.strerror or exc}\n")
             time.sleep(0.05)
             return
+        conn = Connection(self, sock)
         with self.lock:
-            full = len(self.connections) >= MAX_CLIENTS
-            if not full:
-                conn = Connection(self, sock)
-                self.connections.add(conn)
-        if full:
-            with contextlib.suppress(OSError):
-                sock.sendall(encode_reply(error_message(
-                    f"too many faces attached (at most {MAX_CLIENTS})")))
-            sock.close()
-            return
+            self.connections.add(conn)
+            self.pending.append(conn)
+            evicted = self.pending.popleft() if len(self.pending) > MAX_PENDING else None
+        if evicted is not None:            # silent ones cannot lock faces out: the oldest goes
+            evicted.hang_up(f"closed: more than {MAX_PENDING} connections were waiting to "
+                            "send their first frame")
         conn.thread.start()
+
+    def attach(self, conn: Connection) -> bool:
+        with self.lock:
+            if conn not in self.pending or self.attached >= MAX_FACES:
+                return False
+            self.pending.remove(conn)
+            self.attached += 1
+            conn.attached = True
+            return True
 
     def forget(self, conn: Connection) -> None:
         with self.lock:
             self.connections.discard(conn)
+            if conn.attached:
+                conn.attached = False
+                self.attached -= 1
+            elif conn in self.pending:
+                self.pending.remove(conn)
+
+    # --- running commands: at most MAX_RUNNING at once, the others queued ----------------------
+    def submit(self, worker: Worker) -> None:
+        with self.lock:
+            if not worker.exempt:
+                if self.running >= MAX_RUNNING:
+                    self.waiting.append(worker)
+                    return
+                self.running += 1
+                worker.counted = True
+        worker.thread.start()
+
+    def unqueue(self, worker: Worker) -> bool:
+        """Take a worker that has not started out of the queue; whether it was there."""
+        with self.lock:
+            try:
+                self.waiting.remove(worker)
+            except ValueError:
+                return False
+            return True
+
+    def done(self, worker: Worker) -> None:
+        """A worker's thread ends: its place goes to the next in the queue."""
+        with self.lock:
+            if not worker.counted:
+                return
+            worker.counted = False
+            if not self.waiting:
+                self.running -= 1
+                return
+            successor = self.waiting.popleft()
+            successor.counted = True
+        successor.thread.start()
 
     def hello(self, conn: Connection) -> dict:
         with self.lock:
-            others = len(self.connections) - (conn in self.connections)
+            others = self.attached
         return {"type": "hello", "protocol": PROTOCOL, "version": __version__, "name": self.name,
                 "pid": os.getpid(), "netns": self.netns, "lab": self.lab is not None,
                 "started": self.started, "clients": others}
@@ -464,7 +646,12 @@ class Server:
                     os.unlink(self.path)
         with self.lock:
             conns, closers = list(self.connections), list(self.closers)
-        workers = [c.worker for c in conns if c.worker is not None and c.worker not in closers]
+            waiting = list(self.waiting)
+            self.waiting.clear()
+        for worker in waiting:
+            worker.conn.finish(worker, encode_reply(error_message("the stack is shutting down")))
+        workers = [c.worker for c in conns if c.worker is not None and c.worker not in closers
+                   and c.worker not in waiting]
         for worker in workers:
             worker.interrupt()
         deadline = time.monotonic() + GRACE
@@ -492,6 +679,8 @@ def run_server(name: str, options: Options, out: TextIO, err: TextIO, *, grammar
     problem = name_problem(name)
     if problem:
         raise CommandError(f'invalid NAME "{name}": {problem}', token=name)
+    if LIMITS_PROBLEM:
+        raise CommandError(LIMITS_PROBLEM)
     if lab and options.netns:
         raise CommandError('"--lab" makes its own namespaces: leave out -netns')
     claim = NameClaim(name).acquire()
@@ -533,9 +722,9 @@ def run_server(name: str, options: Options, out: TextIO, err: TextIO, *, grammar
                 runtime.stop()
             if the_lab is not None:
                 the_lab.down()
+            claim.release()               # the name is free before `shutdown` says so
             if server is not None:
                 server.finish()
-            claim.release()
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from netsh.argtypes import FILE, LINK, Integer
 from netsh.display_filter import DISPLAY_FILTER
 from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
-from netsh.render import Result, View, renderer
+from netsh.render import Result, View, renderer, row_renderer
 from stack.errors import StackError
 
 WORDS = ("capture",)
@@ -22,7 +22,7 @@ COUNT = Integer(1, 2 ** 31, "COUNT", "stop after COUNT packets")
 SNAPLEN = Integer(14, 262144, "SNAPLEN", "bytes kept of each packet, 14..262144")
 RATE = Integer(1, 1_000_000, "PPS", "packets per second, 1..1000000")
 REPLAY_BATCH = 256
-INTERRUPT_CHECK = 4096      # records read between two looks at ctx.interrupted()
+INTERRUPT_CHECK = 4096      # records read between two looks for an interrupt
 
 
 class BpfFilter(ArgType):
@@ -59,7 +59,6 @@ def status(ctx, args):
 
 
 def show(ctx, args):
-    from netsh.inspect import packet_view     # the dissectors load when packets are shown, not on Tab
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
     packets = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
@@ -67,9 +66,15 @@ def show(ctx, args):
         packets = [p for p in packets if args["display"](p)]
     first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
-    rows = [packet_view(p, first, detail) for p in packets]
-    return Result("capture", {"packets": rows, "verbose": bool(args["verbose"]),
-                              "hex": bool(args["hex"])})
+    return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
+                  rows=packet_rows(packets, first, detail))
+
+
+def packet_rows(packets, first: float, detail: bool):
+    """Each packet's view as it is rendered, so a full ring is never dissected all at once."""
+    from netsh.inspect import packet_view     # the dissectors load when packets are shown, not on Tab
+    for packet in packets:
+        yield packet_view(packet, first, detail)
 
 
 def clear(ctx, args):
@@ -118,8 +123,8 @@ def read_records(ctx, path: str):
             if rec.cut:
                 cut += 1
                 first_cut = first_cut or (count, len(rec.data) + rec.cut)
-            if not count % INTERRUPT_CHECK and ctx.interrupted():
-                raise KeyboardInterrupt
+            if not count % INTERRUPT_CHECK:
+                ctx.checkpoint()
             yield rec
     except CaptureFileError as exc:
         if not count:
@@ -158,7 +163,7 @@ def replay(ctx, args):
         if rate:
             delay = start_time + sent / rate - time.monotonic()
             if delay > 0:
-                time.sleep(delay)
+                ctx.sleep(delay)
         return ctx.stack.replay(dev, frames)
 
     for rec in read_records(ctx, args["file"]):
@@ -218,30 +223,22 @@ def register(root: Node) -> None:
 
 # --- rendering ---------------------------------------------------------------------------
 
-@renderer("capture")
-def capture_text(data: dict, view: View) -> str:
+@row_renderer("capture")
+def capture_row(row: dict, data: dict, view: View, index: int) -> str:
     from netsh.inspect import frame_header, hex_dump, summary_line, tree_lines
-    out = []
-    for row in data["packets"]:
-        if not (data["verbose"] or data["hex"]):
-            out.append(summary_line(row))
-            continue
-        if data["verbose"]:
-            out.append(frame_header(row))
-            for layer in row["layers"]:
-                out += tree_lines(layer)
-        else:
-            out.append(summary_line(row))
-        if data["hex"]:
-            out.append("")
-            out.append(hex_dump(bytes.fromhex(row["bytes"])))
+    if not (data["verbose"] or data["hex"]):
+        return summary_line(row)
+    out = [""] if index else []          # a blank line between two packets' blocks
+    if data["verbose"]:
+        out.append(frame_header(row))
+        for layer in row["layers"]:
+            out += tree_lines(layer)
+    else:
+        out.append(summary_line(row))
+    if data["hex"]:
         out.append("")
-    return "\n".join(out).rstrip("\n")
-
-
-@renderer("capture", "json")
-def capture_json(data: dict, view: View):
-    return data["packets"]
+        out.append(hex_dump(bytes.fromhex(row["bytes"])))
+    return "\n".join(out)
 
 
 @renderer("capture-status")

@@ -1,7 +1,6 @@
 """Commands about the shell itself: help, exit, sleep."""
 from __future__ import annotations
 
-import time
 from functools import partial
 
 from netsh.argtypes import DURATION, Word
@@ -89,7 +88,7 @@ def exit_(ctx, args):
 
 
 def sleep(ctx, args):
-    time.sleep(args["seconds"])
+    ctx.sleep(args["seconds"])
 
 
 def register(root: Node) -> None:

@@ -22,6 +22,7 @@ DEFAULT_INTERVAL = 1.0
 DEFAULT_LINGER = 10.0         # iputils' MAXWAIT: how long to wait for a lost last reply
 IP_ICMP_HEADERS = 28
 TIMESTAMP_LEN = 16            # payloads shorter than a timeval carry no time
+WAIT_SLICE = 0.25             # longest wait between two looks for an interrupt
 
 
 @dataclass
@@ -119,8 +120,9 @@ def run(ctx, stack, session, stats: PingStats, count, interval: float, linger: f
         if deadline is not None and now >= deadline:
             return
         until = deadline if deadline is not None else next_send
-        try:
-            event = session.replies.get(timeout=max(0.0, until - time.monotonic()))
+        ctx.checkpoint()
+        try:    # in slices, so an interrupt from a served face is seen within one
+            event = session.replies.get(timeout=min(WAIT_SLICE, max(0.0, until - time.monotonic())))
         except queue.Empty:
             continue
         stats.last = time.monotonic()

@@ -199,7 +199,7 @@ class Dashboard(App):
 
     def _fetch_rows(self, first: int, count: int) -> list:
         try:
-            return self.reader.execute(["capture", "show", "from", str(first), "count", str(count)]).data["packets"]
+            return self.reader.execute(["capture", "show", "from", str(first), "count", str(count)]).data["rows"]
         except Exception:          # noqa: BLE001 - the ring moved on; the next poll asks again
             return []
 
@@ -334,7 +334,7 @@ class Dashboard(App):
     def _fetch_detail(number: int, conn) -> dict | None:
         """One packet's full row (layers, bytes); None once it has left the ring."""
         try:
-            rows = conn.execute(["capture", "show", "-V", str(number)]).data["packets"]
+            rows = conn.execute(["capture", "show", "-V", str(number)]).data["rows"]
         except Exception:          # noqa: BLE001 - gone from the ring
             rows = []
         return rows[0] if rows else None

@@ -168,7 +168,8 @@ SAME_OUTPUT = [
     "-j -s -s link show b", "addr", "-br addr", "-j addr show dev b", "-j -p addr", "route",
     "-j route", "neigh", "-j neigh", "stats Ip", "-j stats", "-j stats Drop", "trace show",
     "-j trace show", "capture status", "-j capture status", "capture show", "-j capture show",
-    "capture show -V -x last 3", "-j -p capture show 2", "help link set", "-j help",
+    "capture show -V -x last 3", "-j -p capture show 2", "-j -p capture show -V last 3",
+    "capture show -x last 2", "-j capture show -V", "help link set", "-j help",
     "show running-config",
 ]
 # ... with packets in the capture ring that are the same on both sides: read from files
