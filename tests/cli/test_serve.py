@@ -10,6 +10,7 @@ line, or a reply line a command printed, never a sleep.  The `serving` fixture a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -300,7 +301,10 @@ def test_ctrl_c_ends_an_attached_ping_with_its_summary(serving):
     pinger.send_signal(signal.SIGINT)
     out, err = pinger.communicate(timeout=15)
     assert (pinger.returncode, err) == (0, "")
-    assert "--- 192.0.2.2 ping statistics ---" in out and "0% packet loss" in out
+    assert "--- 192.0.2.2 ping statistics ---" in out
+    # the interrupt may land between a request and its reply, which then counts as lost
+    sent, received = map(int, re.search(r"(\d+) packets transmitted, (\d+) received", out).groups())
+    assert 1 <= received and sent - 1 <= received <= sent, out
 
 
 def frames(path: Path) -> tuple[socket.socket, FrameReader]:
