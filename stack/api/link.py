@@ -123,8 +123,9 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
     """All or nothing: every value is checked before anything changes; what each change
     means to the layers goes out on the netdevice notifier chain."""
     link = find_link(stack, name)
-    if mtu is not None and not link.min_mtu <= mtu <= link.max_mtu:
-        raise StackError(f"mtu {mtu} out of range {link.min_mtu}..{link.max_mtu} for {name}")
+    problem = link.set_problem(up, mtu)
+    if problem:
+        raise StackError(problem)
     if address is not None:
         if not link.has_mac:
             raise StackError(f"the {link.kind} link has no MAC address to set")
