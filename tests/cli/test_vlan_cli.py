@@ -83,7 +83,7 @@ def test_a_down_parent_takes_its_vlan_links_down_as_linux_does():
     ("link add link e0 name x type vlan protocol 802.1x id 5",
      'invalid VLANPROTO "802.1x": one of: 802.1Q, 802.1ad'),
     ("link add link e0 name x type vlan", '"link add" needs id VLANID'),
-    ("link add x type vlan id 5", 'type vlan needs "link DEV"'),
+    ("link add x type vlan id 5", "\"link add\" needs link DEV"),
     ("link add link e0 name x type vlan id 10", "e0 already has a VLAN link of protocol 802.1Q id 10: e0.10"),
     ("link add link lo name x type vlan id 5", "VLANs not supported on lo"),
     ("link add link e0 name x type pair peer y", '"link" is not an option of type pair'),
