@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 from ..errors import StackError
+from ..link.kind import link_name_problem
 from ..wire.ethernet import mac_to_str
 from .family import families
 from .registry import call
-
-LINK_NAME_MAX = 15          # IFNAMSIZ - 1
-
-
-def link_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a link (the kernel's dev_valid_name rules), or None."""
-    if not name or len(name) > LINK_NAME_MAX:
-        return f"a link name has 1..{LINK_NAME_MAX} characters"
-    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
-        return "not a valid link name"
-    return None
 
 
 def check_name(name: str) -> None:

@@ -33,21 +33,13 @@ from ..wire.ethernet import header
 from ..wire.vlan import TPID_8021AD, TPID_8021Q, VID_MASK
 from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
                    register_link_type)
-from .kind import LinkOption, parse_count
+from .kind import LinkOption, parse_count, parse_link_name
 
 VLAN_HLEN = 4
 TAG_TAIL = struct.Struct("!HH")         # the TCI, then the ethertype the tag wraps
 PROTOCOLS = {"802.1Q": TPID_8021Q, "802.1ad": TPID_8021AD}     # iproute2's names (ll_proto)
 PROTOCOL_NAMES = {tpid: name for name, tpid in PROTOCOLS.items()}
 FLAGS = ["REORDER_HDR"]                 # Linux's default flags, the only ones we implement
-
-
-def _link_name(text: str) -> str:
-    from ..api.link import link_name_problem
-    problem = link_name_problem(text)
-    if problem:
-        raise ValueError(problem)
-    return text
 
 
 def _protocol(text: str) -> str:
@@ -62,7 +54,7 @@ def _vlan_id(text: str) -> int:
 
 
 OPTIONS = (
-    LinkOption("link", _link_name, None, "the link it sits on (its parent)", "DEV",
+    LinkOption("link", parse_link_name, None, "the link it sits on (its parent)", "DEV",
                required=True, live="link"),
     LinkOption("protocol", _protocol, "802.1Q", "the tag's protocol: 802.1Q or 802.1ad (QinQ's outer)",
                "VLANPROTO", value_help="802.1Q | 802.1ad"),
