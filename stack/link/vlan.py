@@ -84,7 +84,10 @@ class VlanGroup:
         if result == RX_HANDLER_CONSUMED:
             rec.step("vlan", f"{tag}: no VLAN link on {link.name} for it: dropped (rx_dropped)")
             return result, "VLAN_UNKNOWN"
-        if tpid:
+        if tpid and vid is None:
+            rec.step("vlan", f"{PROTOCOL_NAMES[tpid]} tag cut short ({len(frame)} bytes): "
+                             f"left to {link.name}")
+        elif tpid:
             rec.step("vlan", f"{tag} (priority tag): untagged, stays on {link.name}")
         else:
             rec.step("vlan", f"untagged: stays on {link.name}")
@@ -93,12 +96,14 @@ class VlanGroup:
 
 def decide(group: VlanGroup, frame) -> tuple:
     """What a frame received on the group's parent is to its VLAN links:
-    (RX_HANDLER_*, the VLAN link or None, the frame to go on with, TPID or 0, id)."""
-    if len(frame) < 18:
+    (RX_HANDLER_*, the VLAN link or None, the frame to go on with, TPID or 0, id or None)."""
+    if len(frame) < 14:
         return RX_HANDLER_PASS, None, frame, 0, 0
     tpid = (frame[12] << 8) | frame[13]
     if tpid != TPID_8021Q and tpid != TPID_8021AD:
         return RX_HANDLER_PASS, None, frame, 0, 0
+    if len(frame) < 18:                     # a tag cut short: the parent counts it
+        return RX_HANDLER_PASS, None, frame, tpid, None
     vid = ((frame[14] << 8) | frame[15]) & VID_MASK
     target = group.links.get((tpid, vid))
     if target is not None:

@@ -179,12 +179,21 @@ def test_a_priority_tag_is_received_on_the_parent_untagged(with_vlan_links):
     assert "VLAN_UNKNOWN" not in a.drop.counts
 
 
-def test_a_short_tag_is_dropped_as_too_small():
-    world = world_with()
+@pytest.mark.parametrize("with_vlan_links", [True, False])
+def test_a_short_tag_is_dropped_as_too_small_and_traced_so(with_vlan_links):
+    links = [("a", "v10", {"link": "eth0", "id": "10"})] if with_vlan_links else []
+    world = world_with(*links)
     a = world["a"]
+    a.api.trace_add("eth0", 1)
     a.links["eth0"].deliver(a.links["eth0"].mac + PEER_MAC + b"\x81\x00\x00")
     world.settle()
-    assert a.drop["PKT_TOO_SMALL"] == 1
+    assert a.drop["PKT_TOO_SMALL"] == 1 and a.links["eth0"].stats.rx_length_errors == 1
+    (record,) = a.api.trace_show()["records"]
+    texts = [s["text"] for s in record["steps"] if s["layer"] == "vlan"]
+    assert texts[-1] == "1 bytes after the ethertype: too short for a tag"
+    if with_vlan_links:
+        assert texts[0] == "802.1Q tag cut short (15 bytes): left to eth0"
+    expect_counters(a, Trace={"Compared": 1, "Disagreements": 0})
 
 
 # --- between two stacks ---------------------------------------------------------------------
