@@ -14,7 +14,7 @@ from stack.link.notifier import NETDEV_CHANGE, NETDEV_DOWN, NETDEV_UP
 from stack.packet import Packet
 from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP
 from stack.wire.ipv4 import addr_from_str
-from tests.checker import arp, expect_counters, expect_frame, frame_fields
+from tests.checker import arp, echo_packet, expect_counters, expect_frame, frame_fields
 
 from .lab import World, drain
 
@@ -370,3 +370,22 @@ def test_a_trace_tells_the_vlan_decision_and_agrees_with_the_counters():
     assert ("vlan", "802.1Q tag, id 10: no VLAN link on eth0: dropped (rx_dropped)") in steps
     assert verdict == "dropped: VLAN_UNKNOWN"
     expect_counters(a, Trace={"Records": 4, "Compared": 4, "Disagreements": 0})
+
+
+def test_a_vlan_link_with_its_own_address_sends_and_takes_frames_for_it():
+    world = world_with(("a", "v10", {"link": "eth0", "id": "10"}))
+    a = world["a"]
+    own = b"\x02\x00\x00\x00\x10\x10"
+    a.api.link_set("v10", address=own)
+    a.api.addr_add("v10", A_IP, 24)
+    (announcement,) = on_wire(world)
+    assert announcement[6:12] == own and a.links["eth0"].mac != own
+    echo = tagged(own, PEER_MAC, [(0x8100, 10)], ETH_P_IP, echo_packet(B_IP, A_IP))
+    a.api.neigh_add("v10", B_IP, PEER_MAC)
+    (reply,) = replies_to(world, echo)
+    assert reply[:12] == PEER_MAC + own and reply[12:16] == tag(0x8100, 10)
+    expect_frame(reply, icmp={"type": 0})
+    echo_to_parent_mac = tagged(a.links["eth0"].mac, PEER_MAC, [(0x8100, 10)], ETH_P_IP,
+                                echo_packet(B_IP, A_IP))
+    assert replies_to(world, echo_to_parent_mac) == []          # not v10's address any more
+    assert a.drop["OTHERHOST"] == 1 and a.links["v10"].stats.rx_otherhost == 1
