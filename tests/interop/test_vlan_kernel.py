@@ -12,6 +12,8 @@ have no link for are counted as dropped.
 from __future__ import annotations
 
 import struct
+import subprocess
+import sys
 import time
 
 import pytest
@@ -25,6 +27,7 @@ from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields
 
 from .stackrun import stack_on, wait_for
+from .test_cli_kernel import ROOT
 
 OUR_IP, THEIR_IP = addr_from_str("198.51.100.1"), addr_from_str("198.51.100.2")
 QINQ = [("s20", {"protocol": "802.1ad", "id": "20"}), ("c30", {"id": "30"})]
@@ -129,3 +132,48 @@ def test_frames_of_a_vlan_we_have_no_link_for_are_counted_as_dropped(veth_peer):
         veth = proxy.link_list(peer.stack_dev)[0]["stats64"]["rx"]
         assert veth["dropped"] == 3
         assert proxy.link_list("v10")[0]["stats64"]["rx"]["packets"] == 0
+
+
+def test_the_netsh_program_makes_a_vlan_link_in_ips_words_and_counts_what_linux_sends(veth_peer, tmp_path):
+    peer = veth_peer
+    dev = peer.stack_dev
+    their_mac = mac_from_str(peer.peer_mac)
+    batch = (f"link attach {dev} name {dev} address 02:00:00:00:01:01\n"
+             f"link set {dev} up\n"
+             f"ip link add link {dev} name {dev}.10 type vlan id 10\n"
+             f"link set {dev}.10 up\n"
+             f"addr add 198.51.100.1/24 dev {dev}.10\n"
+             "sleep 6\n"
+             f"-s -d link show {dev}.10\n"
+             "stats Drop\n")
+    path = tmp_path / "vlan.batch"
+    path.write_text(batch)
+    proc = subprocess.Popen([sys.executable, "-m", "netsh", "-netns", peer.stack_ns, "-b", str(path)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        request = tagged(BROADCAST, their_mac, [(0x8100, 10)], ETH_P_ARP,
+                         arp(1, their_mac, THEIR_IP, bytes(6), OUR_IP))
+
+        attempts = []
+
+        def answered():
+            with peer.sniffer(timeout=0.5, tags=True) as sniffer:
+                attempts.append(peer.send_raw(request))
+            return [f for f in sniffer.frames if is_reply(f, [(0x8100, 10)], ETH_P_ARP)
+                    and f[:6] == their_mac]
+        replies = wait_for(answered, 5, interval=0.0)
+        assert replies, "no tagged ARP reply from the stack"
+        peer.send_raw([tagged(BROADCAST, their_mac, [(0x8100, 11)], ETH_P_ARP,
+                              arp(1, their_mac, THEIR_IP, bytes(6), OUR_IP))], count=2)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert any(line.startswith(f"3: {dev}.10@{dev}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue "
+                               "state UP") for line in lines), out
+    assert "    vlan protocol 802.1Q id 10 <REORDER_HDR> " in lines
+    rx = lines[lines.index("    RX:  bytes packets errors dropped  missed   mcast           ") + 1].split()
+    assert 1 <= int(rx[1]) <= len(attempts) and int(rx[3]) == 0     # VLAN 10's requests only
+    assert any(line.startswith("DropVLAN_UNKNOWN") and line.split()[1] == "2" for line in lines), out
