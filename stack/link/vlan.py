@@ -161,7 +161,11 @@ class VlanLink(Link):
             group = VlanGroup(lower)
             lower.rx_handler_register(vlan_rx, group)   # refused if DEV is claimed already
         group.links[key] = link
-        stack.add_link(link)
+        try:
+            stack.add_link(link)
+        except StackError:
+            link.close()                        # DEV as it was
+            raise
         lower.upper_link(link)
         return [link]
 

@@ -389,3 +389,13 @@ def test_a_vlan_link_with_its_own_address_sends_and_takes_frames_for_it():
                                 echo_packet(B_IP, A_IP))
     assert replies_to(world, echo_to_parent_mac) == []          # not v10's address any more
     assert a.drop["OTHERHOST"] == 1 and a.links["v10"].stats.rx_otherhost == 1
+
+
+def test_a_vlan_link_the_stack_has_no_room_for_leaves_its_parent_unclaimed(monkeypatch):
+    import stack.stack as stack_module
+    world = world_with()
+    a = world["a"]
+    monkeypatch.setattr(stack_module, "MAX_LINKS", len(a.links))
+    with pytest.raises(StackError, match="too many links"):
+        a.api.link_add("v10", "vlan", {"link": "eth0", "id": "10"})
+    assert a.links["eth0"].rx_handler is None and a.links["eth0"].uppers == []
