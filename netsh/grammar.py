@@ -429,8 +429,15 @@ class SlotFill:
             value = slot.type.parse(token)
         except ValueError:
             return
+        chosen = slot.variants.slots_of(value)
+        # a command slot that is also some value's option (link add's ``link DEV``, ip's place
+        # for it) stays open only for values that take it, and as that value declares it
+        mine = {s.dest: s for s in chosen}
+        others = {s.dest for _help, slots in slot.variants.table().values() for s in slots} - set(mine)
+        self.slots = [s if s.dest in self.given else mine.get(s.dest, s)
+                      for s in self.slots if s.dest in self.given or s.dest not in others]
         have = {s.dest for s in self.slots}
-        self.slots += [s for s in slot.variants.slots_of(value) if s.dest not in have]
+        self.slots += [s for s in chosen if s.dest not in have]
         self._keywords = keywords_of(self.slots)
 
     def feed(self, token: str, index: int) -> None:

@@ -101,6 +101,7 @@ DROP_REASONS = {
     "RX_QUEUE_FULL": "receive queue of an in-process cable full",
     "IMPAIR_LOSS": "lost on purpose by an impair link (its loss option)",
     "IMPAIR_QUEUE_FULL": "delay queue of an impair link full",
+    "VLAN_UNKNOWN": "tagged frame of a VLAN with no VLAN link on the receiving link",
     "TX_ERROR": "the NIC refused the frame",
     "ARP_UNSUPPORTED": "ARP for a hardware/protocol pair other than Ethernet/IPv4",
     "ARP_INVALID": "ARP with a bad opcode or sender address",

@@ -8,7 +8,7 @@ trace, or an ICMP error that quotes the packet) can find them again.
 """
 from __future__ import annotations
 
-HEADROOM = 128          # room for Ethernet + VLAN tags + IPv4/IPv6 + L4 headers
+HEADROOM = 160          # Ethernet 14 + two VLAN tags 8 (QinQ) + IPv4 with options 60 + TCP with options 60
 
 
 class Packet:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .l2.arp import Arp
 from .l2.ethernet import EthernetLayer
+from .l2.vlan import Vlan8021q
 from .l3.icmp import Icmp
 from .l3.ipv4 import IPv4
 from .l3.ping import Pings
@@ -15,6 +16,7 @@ from .l3.ping import Pings
 # (attribute on the stack, class)
 PROTOCOLS = (
     ("ethernet", EthernetLayer),
+    ("vlan", Vlan8021q),
     ("ipv4", IPv4),
     ("arp", Arp),
     ("icmp", Icmp),

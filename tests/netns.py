@@ -226,11 +226,29 @@ def send_raw(ns, dev, frames, count=1, timeout=30):
 
 
 _SNIFF_SCRIPT = r"""
-import json, select, socket, sys, time
+import json, select, socket, struct, sys, time
 dev, count, secs, outgoing = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+tags = sys.argv[5] == "1"
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
 s.bind((dev, 0))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+if tags:
+    s.setsockopt(263, 8, 1)                 # SOL_PACKET, PACKET_AUXDATA
+
+
+def recv_tagged():
+    # The kernel takes a frame's outer VLAN tag off before AF_PACKET sees it and hands it
+    # over in PACKET_AUXDATA (tpacket_auxdata); put it back as libpcap does.
+    data, anc, _flags, addr = s.recvmsg(65535, 64)
+    for level, kind, aux in anc:
+        if level == 263 and kind == 8 and len(aux) >= 20:
+            status, _len, _snap, _mac, _net, tci, tpid = struct.unpack("=IIIHHHH", aux[:20])
+            if status & 0x10:               # TP_STATUS_VLAN_VALID
+                tpid = tpid if status & 0x40 else 0x8100   # TP_STATUS_VLAN_TPID_VALID
+                data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+    return data, addr
+
+
 print("ready", flush=True)
 out, end = [], time.monotonic() + secs
 stop = select.poll(); stop.register(sys.stdin, select.POLLIN | select.POLLHUP)
@@ -241,7 +259,7 @@ while len(out) < count or count == 0:
     r, _, _ = select.select([s], [], [], min(left, 0.05))
     if not r:
         continue
-    data, addr = s.recvfrom(65535)
+    data, addr = recv_tagged() if tags else s.recvfrom(65535)
     if addr[2] == socket.PACKET_OUTGOING and not outgoing:
         continue
     out.append(data.hex())
@@ -258,18 +276,21 @@ class RawSniffer:
 
     `start()` returns once the socket is bound, so nothing sent afterwards is missed.
     Stops after ``count`` frames (0: no limit), ``timeout`` seconds, or `stop()`.
-    Outgoing frames are skipped unless ``outgoing=True``.
+    Outgoing frames are skipped unless ``outgoing=True``.  With ``tags=True`` the VLAN tag
+    the kernel took off a received frame (and gave in PACKET_AUXDATA) is put back in.
     """
 
-    def __init__(self, ns, dev, count=0, timeout=5.0, outgoing=False):
+    def __init__(self, ns, dev, count=0, timeout=5.0, outgoing=False, tags=False):
         self.ns, self.dev, self.count, self.timeout, self.outgoing = ns, dev, count, timeout, outgoing
+        self.tags = tags
         self.frames = None
         self._p = None
 
     def start(self):
         self._p = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, sys.executable, "-c", _SNIFF_SCRIPT, self.dev,
-             str(self.count), str(self.timeout), "1" if self.outgoing else "0"],
+             str(self.count), str(self.timeout), "1" if self.outgoing else "0",
+             "1" if self.tags else "0"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self._p.stdout.readline()
         if line.strip() != "ready":

@@ -90,7 +90,8 @@ def our_fields(dissection) -> dict[str, list]:
                 continue
             value = node.value if node.value is not None else node.display
             if isinstance(value, (bytes, bytearray)):
-                value = node.display
+                # bytes shown as bare hex are written as tshark's JSON writes FT_BYTES: aa:bb
+                value = bytes(value).hex(":") if node.display == bytes(value).hex() else node.display
             out.setdefault(node.name, []).append(value)
     return out
 

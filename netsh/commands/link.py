@@ -33,7 +33,10 @@ def set_(ctx, args):
 
 
 def add(ctx, args):
-    ctx.stack.link_add(args["name"], args["type"], kind_option_values(args["type"], args))
+    options = kind_option_values(args["type"], args)
+    if args["link"] is not None:        # before `type` (ip's place); the kind says if it takes one
+        options["link"] = args["link"]
+    ctx.stack.link_add(args["name"], args["type"], options)
 
 
 def delete(ctx, args):
@@ -60,9 +63,12 @@ def register(root: Node) -> None:
          "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
-         [pos("name", NEW_LINK, intro="name"),
+         [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),
+          pos("name", NEW_LINK, intro="name"),
           branch("type", "type", kind_variants, help="the kind of link")],
-         "make a link of a type: a pair of in-process ends, an impair link on DEV", add)
+         "make a link of a type: a pair of in-process ends, a VLAN or an impair link on DEV", add,
+         details="As with ip, link DEV and the name may come in either order before type: "
+                 "link add link eth0 name eth0.10 type vlan id 10.")
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
          "delete a link (both ends of a pair)", delete, synonyms=("del",))
 
@@ -108,7 +114,10 @@ def details_lines(row: dict, view: View) -> list[str]:
     info = row.get("linkinfo") or {}
     text = f"    {info.get('info_kind', row.get('link_kind', ''))}"
     for key, value in (info.get("info_data") or {}).items():
-        text += f" {key} {kind_value_text(info.get('info_kind'), key, value)}"
+        if isinstance(value, list):     # flags, as iproute2 writes them: <REORDER_HDR>
+            text += f" <{','.join(value)}>"
+        else:
+            text += f" {key} {kind_value_text(info.get('info_kind'), key, value)}"
     lines = [text + " "]
     xstats = info.get("info_xstats") or {}
     if view.options.stats and xstats:

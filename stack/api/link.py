@@ -2,20 +2,10 @@
 from __future__ import annotations
 
 from ..errors import StackError
+from ..link.kind import link_name_problem
 from ..wire.ethernet import mac_to_str
 from .family import families
 from .registry import call
-
-LINK_NAME_MAX = 15          # IFNAMSIZ - 1
-
-
-def link_name_problem(name: str) -> str | None:
-    """Why `name` cannot name a link (the kernel's dev_valid_name rules), or None."""
-    if not name or len(name) > LINK_NAME_MAX:
-        return f"a link name has 1..{LINK_NAME_MAX} characters"
-    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
-        return "not a valid link name"
-    return None
 
 
 def check_name(name: str) -> None:
@@ -123,8 +113,9 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
     """All or nothing: every value is checked before anything changes; what each change
     means to the layers goes out on the netdevice notifier chain."""
     link = find_link(stack, name)
-    if mtu is not None and not link.min_mtu <= mtu <= link.max_mtu:
-        raise StackError(f"mtu {mtu} out of range {link.min_mtu}..{link.max_mtu} for {name}")
+    problem = link.set_problem(up, mtu)
+    if problem:
+        raise StackError(problem)
     if address is not None:
         if not link.has_mac:
             raise StackError(f"the {link.kind} link has no MAC address to set")

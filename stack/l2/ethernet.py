@@ -8,11 +8,13 @@ named reason, never silently lost.
 A link claimed by an upper (`link.rx_handler`, stack/link/base.py) hands each
 frame to that handler after the capture tap and before the destination check:
 it consumes the frame, passes it on, or gives it to another link, on which the
-frame is received again (that link's counters and taps).
+frame is received again (that link's counters and taps).  A handler whose data
+has `explain_rx(rec, link, frame) -> (result, frame or drop)` tells its
+decision in a trace (a VLAN parent's); others leave it undecided.
 """
 from __future__ import annotations
 
-from ..link.base import RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED
+from ..link.base import RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS
 from ..packet import Packet
 from ..trace import UNDECIDED, handler_name
 from ..wire.ethernet import BROADCAST, ETHERTYPE_NAMES, mac_to_str
@@ -100,8 +102,14 @@ class EthernetLayer:
             step(f"{link.name} is administratively down: received frames are dropped")
             return "LINK_DOWN"
         if link.rx_handler is not None:
-            step(f"{link.name} is claimed by {handler_name(link.rx_handler)}: its rx_handler decides")
-            return UNDECIDED
+            explain = getattr(link.rx_handler_data, "explain_rx", None)
+            if explain is None:
+                step(f"{link.name} is claimed by {handler_name(link.rx_handler)}: its rx_handler decides")
+                return UNDECIDED
+            result, outcome = explain(rec, link, frame)     # the handler's decision, told
+            if result != RX_HANDLER_PASS:
+                return outcome                  # dropped, or explained again where it goes
+            frame = outcome
         kind = classify(frame, link.mac)
         if kind == TOO_SHORT:
             step(f"frame length {len(frame)} < {ETH_HLEN}: too short for an Ethernet header"

@@ -132,6 +132,12 @@ class Link:
             self.mac = mac
             self._notify(NETDEV_CHANGEADDR)
 
+    def set_problem(self, up: bool | None = None, mtu: int | None = None) -> str | None:
+        """Why `link set` cannot make these changes to this link, or None (checked before any)."""
+        if mtu is not None and not self.min_mtu <= mtu <= self.max_mtu:
+            return f"mtu {mtu} out of range {self.min_mtu}..{self.max_mtu} for {self.name}"
+        return None
+
     def set_carrier(self, carrier: bool) -> None:
         if carrier != self.carrier:
             self.stats.tx_carrier_changes += 1

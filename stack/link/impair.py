@@ -18,17 +18,9 @@ import random
 from ..errors import StackError
 from ..packet import Packet
 from .base import RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, Link, register_link_type
-from .kind import LinkOption, parse_count, parse_millis, parse_percent
+from .kind import LinkOption, parse_count, parse_link_name, parse_millis, parse_percent
 
 QUEUE_LIMIT = 1000          # netem's default limit: frames held at once, per direction
-
-
-def _link_name(text: str) -> str:
-    from ..api.link import link_name_problem
-    problem = link_name_problem(text)
-    if problem:
-        raise ValueError(problem)
-    return text
 
 
 def _rate(text: str) -> int:
@@ -36,7 +28,7 @@ def _rate(text: str) -> int:
 
 
 OPTIONS = (
-    LinkOption("link", _link_name, None, "the link it sits on", "DEV", required=True, live="link"),
+    LinkOption("link", parse_link_name, None, "the link it sits on", "DEV", required=True, live="link"),
     LinkOption("loss", parse_percent, 0.0, "drop this share of frames", "P%", "%",
                value_help="a share of frames, 0..100 per cent"),
     LinkOption("delay", parse_millis, 0.0, "hold each frame this long", "MS", "ms",

@@ -70,6 +70,26 @@ def parse_options(cls, given: dict) -> dict:
 
 # --- value parsers the kinds share ---------------------------------------------------
 
+LINK_NAME_MAX = 15          # IFNAMSIZ - 1
+
+
+def link_name_problem(name: str) -> str | None:
+    """Why `name` cannot name a link (the kernel's dev_valid_name rules), or None."""
+    if not name or len(name) > LINK_NAME_MAX:
+        return f"a link name has 1..{LINK_NAME_MAX} characters"
+    if "/" in name or any(c.isspace() for c in name) or name in (".", ".."):
+        return "not a valid link name"
+    return None
+
+
+def parse_link_name(text: str) -> str:
+    """A link's name (one to make, or one the kind sits on), by the kernel's rules."""
+    problem = link_name_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
 def parse_number(text: str, convert, unit: str, low, high, what: str, bounds: str):
     """`text` as a number of `unit` (which may be written after it) within low..high."""
     try:

@@ -5,24 +5,17 @@ from collections import deque
 
 from ..errors import StackError
 from .base import Link, LinkOption, register_link_type
+from .kind import parse_link_name
 from .notifier import NETDEV_CHANGE
 
 RX_QUEUE_LEN = 1000     # netdev_max_backlog
-
-
-def _link_name(text: str) -> str:
-    from ..api.link import link_name_problem
-    problem = link_name_problem(text)
-    if problem:
-        raise ValueError(problem)
-    return text
 
 
 @register_link_type
 class PairLink(Link):
     kind = "pair"
     creatable = True
-    options = (LinkOption("peer", _link_name, help="the other end's name", metavar="NAME",
+    options = (LinkOption("peer", parse_link_name, help="the other end's name", metavar="NAME",
                           required=True, new_link=True),)
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):

@@ -466,6 +466,23 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
             break
         table, key, off, end = step
     if d.claimed is not None and d.claimed < d.length and d.layers and d.layers[0].name == "eth":
-        pad = d.buf[d.claimed:]
-        d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)
+        _padding(d)
     return d
+
+
+ETH_MIN_FRAME = 60          # without FCS: what a sender pads to
+
+
+def _padding(d: Dissection) -> None:
+    """Bytes after the payload: Ethernet's padding; in a tagged frame, as Wireshark splits
+    them, padding up to the 60-byte minimum and the rest the tag's trailer."""
+    end = len(d.buf)
+    tags = [layer for layer in d.layers if layer.name in ("vlan", "ieee8021ad")]
+    if tags and end > ETH_MIN_FRAME:
+        pad_end = max(d.claimed, ETH_MIN_FRAME)
+        trailer = d.buf[pad_end:]
+        tags[-1].text("vlan.trailer", "Trailer", trailer.hex(), pad_end, len(trailer), value=trailer)
+        end = pad_end
+    if end > d.claimed:
+        pad = d.buf[d.claimed:end]
+        d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)

@@ -171,7 +171,7 @@ def test_link_add_pair_parses_through_its_branch():
 
 
 @pytest.mark.parametrize("line, message, index", [
-    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair', 4),
+    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair, vlan', 4),
     ("link add x type impair peer y", '"peer" is not an option of type impair', 5),
     ("link add x type pair", '"link add" needs peer NAME', 5),
     ("link add x peer y type pair", '"peer" comes after "type pair"', 3),
@@ -186,9 +186,9 @@ def test_link_add_errors_stay_clear(line, message, index):
 def test_branch_synopsis_names_the_types_and_their_args():
     from netsh.commands.misc import command_help
     cmd = GRAMMAR.root.children["link"].children["add"].command
-    assert cmd.synopsis() == "link add [ name ] NAME type TYPE [ ARGS ]"
+    assert cmd.synopsis() == "link add [ link DEV ] [ name ] NAME type TYPE [ ARGS ]"
     lines = command_help(GRAMMAR.root.children["link"].children["add"])
-    assert "       TYPE := { pair | impair }" in lines and "       pair ARGS := peer NAME" in lines
+    assert "       TYPE := { pair | impair | vlan }" in lines and "       pair ARGS := peer NAME" in lines
 
 
 def test_branch_variants_come_from_a_callable_read_when_needed():

@@ -33,7 +33,7 @@ from tests.cli.fakes import FakeStack, Run, debug, run  # noqa: F401
     ("sleep -1", 'Error: invalid SECONDS "-1": must be 0..86400'),
     ("completion tcsh", 'Error: invalid SHELL "tcsh": one of: bash, zsh, fish'),
     ("stats 1x", 'Error: invalid LAYER "1x": one of: Ip, IpExt, Icmp, IcmpMsg, ArpStats, Link, Drop, Trace'),
-    ("link add x type veth peer y", 'Error: invalid TYPE "veth": one of: pair, impair'),
+    ("link add x type veth peer y", 'Error: invalid TYPE "veth": one of: pair, impair, vlan'),
     ('link set "a b" up', 'Error: invalid DEV "a b": not a valid link name'),
     ("link set abcdefghijklmnop up", 'Error: invalid DEV "abcdefghijklmnop": '
                                      'a link name has 1..15 characters'),
