@@ -7,6 +7,7 @@ Each is built with the stack and registers its handlers with the layer below
 from __future__ import annotations
 
 from .l2.arp import Arp
+from .l2.bridge import Bridges
 from .l2.ethernet import EthernetLayer
 from .l3.icmp import Icmp
 from .l3.ipv4 import IPv4
@@ -17,6 +18,7 @@ PROTOCOLS = (
     ("ethernet", EthernetLayer),
     ("ipv4", IPv4),
     ("arp", Arp),
+    ("bridges", Bridges),
     ("icmp", Icmp),
     ("pings", Pings),
 )

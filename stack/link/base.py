@@ -63,6 +63,7 @@ class Link:
     deletable = True
     has_mac = True              # `link set address` applies
     iff_loopback = False        # IFF_LOOPBACK: its frames come back to this host
+    is_master = False           # links may be its ports (link set DEV master NAME): a bridge
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):
         self.name = name
@@ -280,6 +281,10 @@ class Link:
         """Links that go when this one is deleted (a pair's other end)."""
         return []
 
+    def port_info(self, link) -> dict | None:
+        """A master's details of its port `link` (linkinfo.info_slave_data); None: not a master."""
+        return None
+
     def linkinfo(self) -> dict | None:
         info = {"info_kind": self.kind}
         data = self.info_data()
@@ -288,6 +293,12 @@ class Link:
         xstats = self.info_xstats()
         if xstats:
             info["info_xstats"] = xstats
+        master = self.master
+        if master is not None:
+            slave = master.port_info(self)
+            if slave is not None:
+                info["info_slave_kind"] = master.kind
+                info["info_slave_data"] = slave
         return info
 
     def to_dict(self) -> dict:
