@@ -371,6 +371,7 @@ def bridge_rx(link, frame):
     if decision == OUT_FORWARD:
         if rec is not None:
             rec.explain(explain_egress, bridge, port, dst, decision, entry, None)
+            rec.verdict = f"bridged: forwarded to {entry.port.link.name}"
         entry.used = stack.now()
         counters.Forwarded += 1
         _send(rec, (entry.port,), Packet(frame, 0, len(frame), link, stack.now()))
@@ -388,6 +389,8 @@ def bridge_rx(link, frame):
     if targets:
         counters.Flooded += 1
         counters.FloodCopies += len(targets)
+        if rec is not None:
+            rec.verdict = "bridged: flooded to " + ", ".join(p.link.name for p in targets)
         _send(rec, targets, Packet(frame, 0, len(frame), link, stack.now()))
     if dst[0] & 1:                      # broadcast and multicast are the host's too
         counters.DeliveredUp += 1
