@@ -78,7 +78,7 @@ class Stack:
         """Unregister `link`, and first the links stacked on it (they cannot outlive it);
         a master (a bridge) lets its port go instead."""
         for upper in list(link.uppers):
-            if upper is link.master:
+            if upper is link.master and upper.is_master:
                 upper.release(link)
             else:
                 self.remove_link(upper)

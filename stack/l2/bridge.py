@@ -223,4 +223,4 @@ def bridge_counters(stack) -> dict:
     return stack.bridges.counters.snapshot()
 
 
-counter_group("Bridge", 60, bridge_counters)
+counter_group("Bridge", 55, bridge_counters)
