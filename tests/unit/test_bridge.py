@@ -464,3 +464,24 @@ def test_a_ping_through_the_bridge_and_to_it_is_traced_without_disagreement():
     texts = [step["text"] for rec in s.api.trace_show()["records"] for step in rec["steps"]]
     assert any("delivered up on br0 (BridgeDeliveredUp)" in t for t in texts)
     assert s.api.stats("Trace")["Trace"]["Disagreements"] == 0
+
+
+def test_capture_and_mutated_frames_through_the_bridge_are_told_as_handled():
+    """Every tests/data frame, and mutations of frames for the bridge's own address and for
+    a host behind it, arrive on a port: none crashes, none is told otherwise than counted."""
+    from stack.trace import trace_counters
+    from tests.frames import capture_files, capture_frames, echo_packet, mutated_frames
+    world = bridged()
+    s = traced(world)
+    port = s.links["p0"]
+    br_mac, b_mac = s.links["br0"].mac, host_mac(world, "b")
+    frames = [f for path in capture_files() for f in capture_frames(path, br_mac)]
+    bases = [dst + b"\x02\x00\x00\x00\x00\x09\x08\x00" +
+             bytes(echo_packet(HOST_IP["a"], BRIDGE_IP, b"p" * 24)) for dst in (br_mac, b_mac)]
+    frames += list(mutated_frames(bases, seed=20261204, count=1500))
+    for frame in frames:
+        port.deliver(frame)
+        world.settle()
+    counters = trace_counters(s)
+    assert counters.Disagreements == 0 and counters.Compared > len(frames) // 2
+    assert bridge_counters(world)["InFrames"] >= len(frames)        # and what hosts answered
