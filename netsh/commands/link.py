@@ -72,7 +72,8 @@ def register(root: Node) -> None:
     leaf(node, WORDS + ("add",),
          [pos("name", NEW_LINK, intro="name"),
           branch("type", "type", kind_variants, help="the kind of link")],
-         "make a link of a type: a pair of in-process ends, an impair link on DEV", add)
+         "make a link of a type: a pair of in-process ends, an impair link on DEV, a bridge",
+         add)
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
          "delete a link (both ends of a pair)", delete, synonyms=("del",))
 
