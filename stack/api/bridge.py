@@ -243,6 +243,8 @@ def bridge_link_set(stack, dev: str, state=None, cost: int | None = None,
     for name, value in flags.items():
         if value is not None:
             setattr(port, name, bool(value))
+    if cost is not None or priority is not None:
+        bridge.stp_port_changed(port)
     if new_state is not None and new_state != port.state:
         port.state = new_state
         bridge.sync_ports()

@@ -6,7 +6,8 @@ decision, two tellings):
 
 - `ingress_decision`: a frame too short or with a bad source is dropped;
   link-local 01:80:C2:00:00:0X frames are not forwarded (group_fwd_mask
-  semantics: 00 is flooded while STP is off, 01, MAC control, is dropped, the
+  semantics: 00 goes to STP while it runs and is flooded while it does not,
+  01, MAC control, is dropped, the
   others go up on the port itself unless the mask names them); then the port's
   state: forwarding, learning (learn, then drop) or anything else (drop);
 - `Fdb.learn_decision` (stack/l2/fdb.py): learn, refresh, move, or refuse at a bound;
@@ -43,6 +44,7 @@ STATE_NAMES = ("disabled", "listening", "learning", "forwarding", "blocking")
 BRIDGE_COUNTERS = (
     "InFrames", "Learned", "Moved", "Aged", "LearnLimitHits", "LearnGlobalLimitHits",
     "Forwarded", "Flooded", "FloodCopies", "DeliveredUp", "LinkLocalUp", "HostSent",
+    "BpduIn", "BpduOut", "TopologyChanges",
 )
 
 DROP_REASONS.update({
@@ -50,10 +52,13 @@ DROP_REASONS.update({
     "BRIDGE_HAIRPIN": "bridge: destination is behind the port the frame came in on",
     "BRIDGE_NO_PORT": "bridge: no port to send the frame to",
     "BRIDGE_MAC_CONTROL": "bridge: 802.3x MAC control (pause) frame, never bridged",
+    "STP_INVALID": "BPDU too short, not LLC 42/42/03, or of an unknown type",
+    "BRIDGE_BPDU_GUARD": "BPDU on a bridge port with guard on: the port is disabled",
 })
 
 # ingress_decision's answers
-IN_TOO_SHORT, IN_BAD_SOURCE, IN_MAC_CONTROL, IN_BLOCKED, IN_LEARNING, IN_LINK_LOCAL, IN_FORWARD = range(7)
+(IN_TOO_SHORT, IN_BAD_SOURCE, IN_MAC_CONTROL, IN_BPDU, IN_BLOCKED, IN_LEARNING, IN_LINK_LOCAL,
+ IN_FORWARD) = range(8)
 INGRESS_DROPS = {IN_TOO_SHORT: "PKT_TOO_SMALL", IN_BAD_SOURCE: "MAC_INVALID",
                  IN_MAC_CONTROL: "BRIDGE_MAC_CONTROL", IN_BLOCKED: "BRIDGE_PORT_STATE",
                  IN_LEARNING: "BRIDGE_PORT_STATE"}
@@ -76,6 +81,8 @@ def ingress_decision(bridge, port, frame) -> int:
         low = frame[5]
         if low == 1:
             return IN_MAC_CONTROL
+        if low == 0 and bridge.stp_state:
+            return IN_BPDU
         forwarded = (low == 0 and not bridge.stp_state) or (bridge.group_fwd_mask >> low) & 1
         if not forwarded:
             return IN_LINK_LOCAL
@@ -134,6 +141,9 @@ def explain_ingress(rec, bridge, port, frame, verdict: int, learning) -> str | N
     if verdict == IN_MAC_CONTROL:
         step(f"{dst} is MAC control (pause): never bridged")
         return "BRIDGE_MAC_CONTROL"
+    if verdict == IN_BPDU:
+        step(f"{dst} is the STP group and STP runs on {bridge.name}: not forwarded")
+        return None
     if learning is not None:
         step(_learning_text(bridge, port, frame[6:12], learning))
     if verdict == IN_LINK_LOCAL:
@@ -147,6 +157,20 @@ def explain_ingress(rec, bridge, port, frame, verdict: int, learning) -> str | N
     if verdict == IN_BLOCKED:
         step(f"blocked by port state: {port.link.name} is {STATE_NAMES[port.state]}")
         return "BRIDGE_PORT_STATE"
+    return None
+
+
+def explain_bpdu(rec, bridge, port, bpdu) -> str | None:
+    """What becomes of a BPDU (`bpdu` as stack/wire/stp.py parsed it: a Bpdu or a reason)."""
+    where = f"{bridge.name} port {port.link.name}"
+    if isinstance(bpdu, str):
+        rec.step("bridge", f"{where}: a BPDU that does not parse: dropped")
+        return bpdu
+    if port.guard:
+        rec.step("bridge", f"{where}: a BPDU on a port with guard on: the port is disabled")
+        return "BRIDGE_BPDU_GUARD"
+    kind = "topology change notification" if bpdu.type == 0x80 else "configuration BPDU"
+    rec.step("bridge", f"{where}: {kind} for STP (BridgeBpduIn)")
     return None
 
 

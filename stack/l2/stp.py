@@ -122,10 +122,26 @@ class Stp:
         if self.is_root_bridge() and not was_root:
             self._became_root(now)
 
+    def remove_port(self, number: int, now: float) -> None:
+        self.disable_port(number, now)
+        del self.ports[number]
+
+    def disable(self) -> None:
+        """br_stp_disable_bridge: every port disabled, every timer stopped."""
+        for port in self.ports.values():
+            self._set_state(port, DISABLED)
+            port.message_age_timer = port.forward_delay_timer = port.hold_timer = None
+        self.hello_timer = self.tcn_timer = self.topology_change_timer = None
+        self.topology_change = self.topology_change_detected = False
+        self.enabled = False
+
     def set_priority(self, priority: int, now: float) -> None:
         """br_stp_set_bridge_priority: a new bridge id, and the election again."""
+        self.set_bridge_id(priority.to_bytes(2, "big") + self.bridge_id[2:], now)
+
+    def set_bridge_id(self, new_id: bytes, now: float) -> None:
+        """br_stp_change_bridge_id (a new MAC) or a new priority: the election again."""
         was_root = self.is_root_bridge()
-        new_id = priority.to_bytes(2, "big") + self.bridge_id[2:]
         for port in self.ports.values():
             if port.state != DISABLED and self.is_designated_port(port):
                 port.designated_bridge = new_id
@@ -164,6 +180,15 @@ class Stp:
         else:
             self.designated_root = best.designated_root
             self.root_path_cost = best.designated_cost + best.path_cost
+
+    def set_port(self, number: int, priority: int, path_cost: int, now: float) -> None:
+        """br_stp_set_port_priority / br_stp_set_path_cost: the election again."""
+        port = self.ports[number]
+        if port.state != DISABLED and self.is_designated_port(port):
+            port.designated_port = (priority << 10) | number
+        port.priority, port.path_cost = priority, path_cost
+        self.configuration_update()
+        self.port_state_selection(now)
 
     def become_designated_port(self, port: StpPort) -> None:
         port.designated_root = self.designated_root

@@ -20,12 +20,15 @@ from __future__ import annotations
 from functools import partial
 
 from ..errors import StackError
-from ..l2.bridge import (DISABLED, EGRESS_DROPS, FORWARDING, GROUP_FWD_RESTRICTED, IN_FORWARD,
-                         IN_LEARNING, IN_LINK_LOCAL, INGRESS_DROPS, OUT_FLOOD, OUT_FORWARD,
-                         OUT_LOCAL, STATE_NAMES, egress_decision, explain_egress, explain_ingress,
-                         flood_kind, flood_ports, ingress_decision)
+from ..l2.bridge import (BLOCKING, DISABLED, LISTENING, EGRESS_DROPS, FORWARDING, GROUP_FWD_RESTRICTED, IN_BPDU,
+                         IN_FORWARD, IN_LEARNING, IN_LINK_LOCAL, INGRESS_DROPS, OUT_FLOOD,
+                         OUT_FORWARD, OUT_LOCAL, STATE_NAMES, egress_decision, explain_bpdu,
+                         explain_egress, explain_ingress, flood_kind, flood_ports,
+                         ingress_decision)
 from ..l2.fdb import PERMANENT, Fdb
+from ..l2.stp import Stp
 from ..packet import Packet
+from ..wire import stp as stp_wire
 from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
                    register_link_type)
 from .kind import LinkOption, parse_count
@@ -89,7 +92,7 @@ class BridgePort:
     """One port: its link, its bridge, its STP state and bridge(8)'s per-port options."""
 
     __slots__ = ("link", "bridge", "number", "state", "priority", "cost", "learning", "flood",
-                 "mcast_flood", "bcast_flood", "guard", "hairpin")
+                 "mcast_flood", "bcast_flood", "guard", "hairpin", "guarded")
     FLAGS = ("learning", "flood", "mcast_flood", "bcast_flood", "guard", "hairpin")
     DEFAULTS = {"priority": PORT_PRIORITY, "cost": PORT_COST, "learning": True, "flood": True,
                 "mcast_flood": True, "bcast_flood": True, "guard": False, "hairpin": False}
@@ -99,6 +102,7 @@ class BridgePort:
         self.bridge = bridge
         self.number = number
         self.state = DISABLED
+        self.guarded = False            # disabled by a BPDU while guard is on, until down and up
         for name, value in self.DEFAULTS.items():
             setattr(self, name, value)
 
@@ -114,6 +118,16 @@ class BridgePort:
 def bridge_id(priority: int, mac: bytes) -> str:
     """``8000.2:0:0:0:0:aa``: iproute2 prints the MAC part as ether_ntoa does."""
     return f"{priority:04x}." + ":".join(f"{b:x}" for b in mac)
+
+
+def id_text(ident: bytes) -> str:
+    """An 8-byte STP bridge id as `bridge_id` writes it."""
+    return bridge_id(int.from_bytes(ident[:2], "big"), ident[2:])
+
+
+def left(when: float | None, now: float) -> float:
+    """Seconds until a timer fires (0.0 when it is not running), as iproute2's timers."""
+    return 0.0 if when is None else round(max(0.0, when - now), 2)
 
 
 @register_link_type
@@ -135,6 +149,13 @@ class BridgeLink(Link):
         self.port_list: list[BridgePort] = []       # the same, in port order (flooding)
         self.gc_timer = None
         self._carrier = False
+        self._topology_change = False
+        self.stp: Stp | None = None             # with stp_state 1 (stack/l2/stp.py)
+        self.stp_timer = None
+        if values["stp_state"]:
+            self.stp = Stp(self.stp_bridge_id(), max_age=values["max_age"] / 100,
+                           hello_time=values["hello_time"] / 100,
+                           forward_delay=min(30.0, max(2.0, values["forward_delay"] / 100)))
 
     # options as attributes the forwarding path reads
     @property
@@ -147,7 +168,12 @@ class BridgeLink(Link):
 
     @property
     def ageing(self) -> float:
-        return self.values["ageing_time"] / 100.0
+        """Seconds a learned entry lives; forward_delay while STP says the topology changes."""
+        ageing = self.values["ageing_time"] / 100.0
+        return self.stp.ageing_time(ageing) if self.stp is not None else ageing
+
+    def stp_bridge_id(self) -> bytes:
+        return stp_wire.bridge_id(self.values["priority"], self.mac)
 
     @classmethod
     def create(cls, stack, name: str, values: dict) -> list:
@@ -167,9 +193,10 @@ class BridgeLink(Link):
             self.release(port.link)
         if self in self.domain.bridges:
             self.domain.bridges.remove(self)
-        if self.gc_timer is not None:
-            self.gc_timer.cancel()
-            self.gc_timer = None
+        for timer in (self.gc_timer, self.stp_timer):
+            if timer is not None:
+                timer.cancel()
+        self.gc_timer = self.stp_timer = None
         self.fdb.clear()
 
     # --- carrier: up while a port forwards (as Linux's bridge) ------------------------
@@ -210,6 +237,8 @@ class BridgeLink(Link):
         self.port_list.sort(key=lambda p: p.number)
         link.upper_link(self, master=True)
         self.fdb.insert(link.mac, port, PERMANENT, self.stack.now(), user=False)
+        if self.stp is not None:
+            self.stp.add_port(number, port.priority, port.cost)
         self.sync_ports()
 
     def release(self, link) -> None:
@@ -217,6 +246,9 @@ class BridgeLink(Link):
         if port is None:
             return
         self.port_list.remove(port)
+        if self.stp is not None:
+            self.stp.remove_port(port.number, self.stack.now())
+            self.stp_apply()
         link.rx_handler_unregister()
         self.fdb.remove_where(lambda entry: entry.port is not port)
         link.upper_unlink(self)
@@ -229,18 +261,104 @@ class BridgeLink(Link):
         """Port states follow the links: disabled while the port or the bridge is down (its
         learned entries go), forwarding when both are up again (STP off); the bridge's carrier
         follows, on the notifier chain."""
+        if self.stp is not None:
+            self._sync_stp_ports()
         for port in self.port_list:
             enabled = self.admin_up and port.link.running
             if not enabled and port.state != DISABLED:
-                port.state = DISABLED
-                self.fdb.remove_where(lambda e, p=port: e.port is not p or not e.learned)
-            elif enabled and port.state == DISABLED:
+                self.set_port_state(port, DISABLED)
+            elif enabled and port.state == DISABLED and self.stp is None:
                 port.state = FORWARDING
         carrier = self.has_carrier()
         if carrier != self._carrier:
             self._carrier = carrier
             self.set_carrier(carrier)
             self._notify(NETDEV_CHANGE)
+
+    def set_port_state(self, port: BridgePort, state: int) -> None:
+        """A new state; a port that stops forwarding and learning forgets what it learned."""
+        port.state = state
+        if state in (DISABLED, BLOCKING, LISTENING):
+            self.fdb.remove_where(lambda e: e.port is not port or not e.learned)
+
+    # --- STP (stp_state 1): the state machine decides the ports' states ------------------
+    def _sync_stp_ports(self) -> None:
+        stp, now = self.stp, self.stack.now()
+        if self.admin_up and not stp.enabled:
+            stp.enable(now)
+        elif not self.admin_up and stp.enabled:
+            stp.disable()
+        for port in self.port_list:
+            enabled = self.admin_up and port.link.running
+            stp_port = stp.ports[port.number]
+            if enabled and stp_port.state == DISABLED and not port.guarded:
+                stp.enable_port(port.number, now)
+            elif not enabled:
+                port.guarded = False               # down and up again: guard lets it go
+                if stp_port.state != DISABLED:
+                    stp.disable_port(port.number, now)
+        self.stp_apply()
+
+    def stp_apply(self) -> None:
+        """Carry out what STP decided: port states, BPDUs out, short ageing, its next timer."""
+        stp = self.stp
+        changes, stp.changes = stp.changes, []
+        by_number = {port.number: port for port in self.port_list}
+        for number, state in changes:
+            port = by_number.get(number)
+            if port is not None:
+                self.set_port_state(port, state)
+        out, stp.outbox = stp.outbox, []
+        counters = self.domain.counters
+        for number, bpdu in out:
+            port = by_number.get(number)
+            if port is not None and port.link.admin_up:
+                port.link.xmit(Packet.of(stp_wire.frame(port.link.mac, bpdu)))
+                counters.BpduOut += 1
+        if stp.topology_change and not self._topology_change:
+            counters.TopologyChanges += 1
+            self.arm_gc(self.stack.now())           # age at forward_delay from now on
+        self._topology_change = stp.topology_change
+        due = stp.next_deadline()
+        if due is None:
+            if self.stp_timer is not None:
+                self.stp_timer.cancel()
+        elif self.stp_timer is None or self.stp_timer.cancelled:
+            self.stp_timer = self.stack.timers.arm(due, self._stp_tick, name="bridge-stp")
+        else:
+            self.stp_timer.rearm(due)
+
+    def _stp_tick(self) -> None:
+        self.stp.tick(self.stack.now())
+        self.stp_apply()
+
+    def receive_bpdu(self, port: BridgePort, frame) -> None:
+        """A BPDU arrived on `port` (ingress_decision said IN_BPDU)."""
+        stack = self.stack
+        length = (frame[12] << 8) | frame[13]
+        end = len(frame) if length > 1500 else min(len(frame), 14 + length)
+        bpdu = stp_wire.parse(frame, 14, end) if length <= 1500 else "STP_INVALID"
+        rec = stack.trace_rec
+        if rec is not None:
+            rec.explain(explain_bpdu, self, port, bpdu)
+        if isinstance(bpdu, str):
+            stack.drop(bpdu)
+            return
+        if port.guard:
+            port.guarded = True
+            self.stp.disable_port(port.number, stack.now())
+            self.stp_apply()
+            stack.drop("BRIDGE_BPDU_GUARD")
+            return
+        self.domain.counters.BpduIn += 1
+        self.stp.receive(port.number, bpdu, stack.now())
+        self.stp_apply()
+
+    def stp_port_changed(self, port: BridgePort) -> None:
+        """Its priority or cost changed (bridge link set): STP elects again."""
+        if self.stp is not None:
+            self.stp.set_port(port.number, port.priority, port.cost, self.stack.now())
+            self.stp_apply()
 
     def local_addresses_changed(self) -> None:
         """The bridge's MAC and its ports' are permanent local entries: remake them."""
@@ -249,6 +367,9 @@ class BridgeLink(Link):
         self.fdb.insert(self.mac, None, PERMANENT, now, user=False)
         for port in self.port_list:
             self.fdb.insert(port.link.mac, port, PERMANENT, now, user=False)
+        if self.stp is not None and self.stp.bridge_id != self.stp_bridge_id():
+            self.stp.set_bridge_id(self.stp_bridge_id(), now)
+            self.stp_apply()
 
     # --- ageing on the stack's clock -----------------------------------------------------
     def arm_gc(self, when: float) -> None:
@@ -296,16 +417,30 @@ class BridgeLink(Link):
             return 0.0
         return round(max(0.0, self.gc_timer.when - self.stack.now()), 2)
 
+    def _stp_view(self) -> dict:
+        """What STP says of the bridge, as info_data keys (no STP: this bridge is its own root)."""
+        stp, now = self.stp, self.stack.now()
+        own = bridge_id(self.values["priority"], self.mac)
+        if stp is None:
+            return {"bridge_id": own, "root_id": own, "root_port": 0, "root_path_cost": 0,
+                    "topology_change": 0, "topology_change_detected": 0, "hello_timer": 0.0,
+                    "tcn_timer": 0.0, "topology_change_timer": 0.0}
+        root = stp.root_port
+        return {"bridge_id": own, "root_id": id_text(stp.designated_root),
+                "root_port": root.number if root is not None else 0,
+                "root_path_cost": stp.root_path_cost,
+                "topology_change": int(stp.topology_change),
+                "topology_change_detected": int(stp.topology_change_detected),
+                "hello_timer": left(stp.hello_timer, now), "tcn_timer": left(stp.tcn_timer, now),
+                "topology_change_timer": left(stp.topology_change_timer, now)}
+
     def info_data(self) -> dict:
         v = self.values
-        own = bridge_id(v["priority"], self.mac)
         return {
             "forward_delay": v["forward_delay"], "hello_time": v["hello_time"],
             "max_age": v["max_age"], "ageing_time": v["ageing_time"], "stp_state": v["stp_state"],
             "priority": v["priority"], "vlan_filtering": v["vlan_filtering"],
-            "vlan_protocol": "802.1Q", "bridge_id": own, "root_id": own, "root_port": 0,
-            "root_path_cost": 0, "topology_change": 0, "topology_change_detected": 0,
-            "hello_timer": 0.0, "tcn_timer": 0.0, "topology_change_timer": 0.0,
+            "vlan_protocol": "802.1Q", **self._stp_view(),
             "gc_timer": self.gc_timer_left(),
             "fdb_n_learned": self.fdb.learned, "fdb_max_learned": v["fdb_max_learned"],
             "vlan_default_pvid": v["vlan_default_pvid"],
@@ -325,14 +460,29 @@ class BridgeLink(Link):
             return None
         own = bridge_id(self.values["priority"], self.mac)
         port_id = port.priority << 10 | port.number        # br_make_port_id
+        stp_port = self.stp.ports.get(port.number) if self.stp is not None else None
+        now = self.stack.now()
+        if stp_port is not None:
+            designated = {"designated_port": stp_port.designated_port,
+                          "designated_cost": stp_port.designated_cost,
+                          "bridge_id": id_text(stp_port.designated_bridge),
+                          "root_id": id_text(stp_port.designated_root),
+                          "hold_timer": left(stp_port.hold_timer, now),
+                          "message_age_timer": left(stp_port.message_age_timer, now),
+                          "forward_delay_timer": left(stp_port.forward_delay_timer, now),
+                          "topology_change_ack": int(stp_port.topology_change_ack),
+                          "config_pending": int(stp_port.config_pending)}
+        else:
+            designated = {"designated_port": port_id, "designated_cost": 0, "bridge_id": own,
+                          "root_id": own, "hold_timer": 0.0, "message_age_timer": 0.0,
+                          "forward_delay_timer": 0.0, "topology_change_ack": 0,
+                          "config_pending": 0}
         return {
             "state": STATE_NAMES[port.state], "priority": port.priority, "cost": port.cost,
             "hairpin": port.hairpin, "guard": port.guard, "root_block": False,
             "fastleave": False, "learning": port.learning, "flood": port.flood,
-            "id": f"{port_id:#x}", "no": f"{port.number:#x}", "designated_port": port_id,
-            "designated_cost": 0, "bridge_id": own, "root_id": own, "hold_timer": 0.0,
-            "message_age_timer": 0.0, "forward_delay_timer": 0.0, "topology_change_ack": 0,
-            "config_pending": 0, "proxy_arp": False, "proxy_arp_wifi": False,
+            "id": f"{port_id:#x}", "no": f"{port.number:#x}", **designated,
+            "proxy_arp": False, "proxy_arp_wifi": False,
             "multicast_router": 1, "mcast_flood": port.mcast_flood, "bcast_flood": port.bcast_flood,
             "mcast_to_unicast": False, "neigh_suppress": False, "group_fwd_mask": "0",
             "group_fwd_mask_str": "0x0", "vlan_tunnel": False, "isolated": False, "locked": False,
@@ -362,6 +512,9 @@ def bridge_rx(link, frame):
     if learning is not None:
         bridge.fdb.learn(learning, port, frame[6:12], stack.now())
     if verdict != IN_FORWARD:
+        if verdict == IN_BPDU:
+            bridge.receive_bpdu(port, frame)
+            return RX_HANDLER_CONSUMED, link, frame
         if verdict == IN_LINK_LOCAL:
             counters.LinkLocalUp += 1
             return RX_HANDLER_PASS, link, frame
