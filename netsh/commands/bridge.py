@@ -41,7 +41,7 @@ PRIORITY = Integer(0, 63, "PRIO", "port priority, 0..63")
 PORT_FLAGS = (("learning", "learn source MACs"), ("flood", "flood unknown unicast to it"),
               ("mcast_flood", "flood multicast to it"), ("bcast_flood", "flood broadcast to it"),
               ("hairpin", "send frames back out of the port they came in on"),
-              ("guard", "BPDU guard (kept and shown; STP is not built yet)"))
+              ("guard", "BPDU guard: a BPDU disables the port (with STP on)"))
 
 
 # --- handlers ----------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 Options, defaults and units are Linux's (`ip -d link show` prints them): times
 in centiseconds (ageing_time 30000 is 300 s), priority 32768, hello_time
-100..1000, max_age 600..4000, group_fwd_mask without bits 0..2.  stp_state,
-priority, forward_delay, hello_time, max_age, vlan_filtering and
-vlan_default_pvid are kept and shown, but this bridge runs no STP and filters
-no VLAN yet: with STP off a port forwards as soon as it and the bridge are up.
+100..1000, max_age 600..4000, group_fwd_mask without bits 0..2.  With STP off
+a port forwards as soon as it and the bridge are up; with stp_state 1 the
+802.1D state machine (stack/l2/stp.py) decides each port's state from the
+BPDUs the ports exchange (forward_delay is then held to 2..30 s, as Linux
+does).  vlan_filtering and vlan_default_pvid are kept and shown; no VLAN is
+filtered yet.
 
 ``link set DEV master BR`` makes DEV a port (`enslave`): the bridge claims its
 receive (`rx_handler_register`, the handler is stack/l2/bridge.py's
@@ -63,7 +65,7 @@ OPTIONS = (
     LinkOption("ageing_time", _ranged(0, 2 ** 32 - 1), 30000,
                "how long a learned MAC is kept after it was last seen (centiseconds)", CS,
                value_help="hundredths of a second (30000: 300 s)"),
-    LinkOption("stp_state", _ranged(0, 1), 0, "run STP (kept and shown; STP is not built yet)",
+    LinkOption("stp_state", _ranged(0, 1), 0, "run 802.1D STP on the ports",
                "0|1", value_help="0 (off) or 1 (on)"),
     LinkOption("priority", _ranged(0, 65535), 32768, "the bridge priority of its STP bridge id",
                "PRIORITY", value_help="0..65535 (32768)"),
