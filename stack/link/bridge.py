@@ -112,8 +112,8 @@ class BridgePort:
         """The per-port options that differ from a new port's (for the running config)."""
         out = {name: getattr(self, name) for name, value in self.DEFAULTS.items()
                if getattr(self, name) != value}
-        if self.state not in (FORWARDING, DISABLED):      # set by hand (bridge link set state)
-            out["state"] = STATE_NAMES[self.state]
+        if self.state not in (FORWARDING, DISABLED) and self.bridge.stp is None:
+            out["state"] = STATE_NAMES[self.state]        # set by hand (bridge link set state)
         return out
 
 

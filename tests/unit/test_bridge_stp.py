@@ -104,3 +104,19 @@ def test_a_malformed_bpdu_is_a_named_drop():
                                             + b"\x42\x42\x03\x00\x00\x00\x33" + bytes(39)))
     world.settle()
     assert world["s1"].api.stats("Drop")["Drop"]["STP_INVALID"] == 1
+
+
+def test_a_bpdu_is_traced_as_stps_and_the_running_config_leaves_stp_states_to_stp():
+    world = ring(s2={"priority": "4096"})
+    world.run(12)
+    s3 = world["s3"]
+    s3.api.trace_add(dev="r3", count=5)
+    world.run(1.5)
+    records = s3.api.trace_show()["records"]
+    texts = [step["text"] for rec in records for step in rec["steps"]]
+    assert any("configuration BPDU for STP (BridgeBpduIn)" in text for text in texts)
+    assert any("is the STP group and STP runs on br0: not forwarded" in text for text in texts)
+    assert s3.api.stats("Trace")["Trace"]["Disagreements"] == 0
+    br0 = s3.links["br0"]
+    port = br0.port_of(s3.links["r3"])
+    assert port.state == 4 and port.options() == {}     # blocking by STP's word: not config
