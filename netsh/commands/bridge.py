@@ -200,7 +200,7 @@ def bridge_link_json(rows: list[dict], view: View) -> list[dict]:
 
 # --- the running configuration: ports after the links, then static FDB entries ---------------
 
-LINK_SET_WORDS = ("up", "down", "mtu", "address", "master", "nomaster")
+LINK_SET_WORDS = ("up", "down", "mtu", "address", "master", "nomaster", "type")
 
 
 def port_lines(obj: dict, made: set[str]) -> list[str]:

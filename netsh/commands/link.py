@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
-from netsh.commands.link_kinds import kind_option_values, kind_variants
+from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
@@ -34,6 +34,8 @@ def set_(ctx, args):
     extra = {}
     if args["master"] is not None or args["nomaster"]:     # only then: older served stacks
         extra = {"master": args["master"], "nomaster": bool(args["nomaster"])}
+    if args["type"] is not None:
+        extra.update(kind=args["type"], options=kind_option_values(args["type"], args))
     ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
                        **extra)
 
@@ -65,9 +67,11 @@ def register(root: Node) -> None:
           opt("mtu", "mtu", MTU, help="maximum transmission unit"),
           opt("address", "address", LLADDR, help="change the MAC address"),
           opt("master", "master", BRIDGE, help="make it a port of this bridge"),
-          flag("nomaster", "nomaster", True, help="release it from its bridge")],
-         "change a link's state, MTU, MAC address or bridge", set_,
-         require_one_of=("up", "mtu", "address", "master", "nomaster"),
+          flag("nomaster", "nomaster", True, help="release it from its bridge"),
+          branch("type", "type", kind_set_variants, help="change options of its kind",
+                 optional=True)],
+         "change a link's state, MTU, MAC address, bridge or kind's options", set_,
+         require_one_of=("up", "mtu", "address", "master", "nomaster", "type"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [pos("name", NEW_LINK, intro="name"),

@@ -131,11 +131,20 @@ def link_add_pair(stack, name: str, peer: str) -> None:
 @call
 def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
              address: bytes | None = None, master: str | None = None,
-             nomaster: bool = False) -> None:
+             nomaster: bool = False, kind: str | None = None,
+             options: dict | None = None) -> None:
     """All or nothing: every value is checked before anything changes; what each change
     means to the layers goes out on the netdevice notifier chain.  `master`: make the link
-    a port of that bridge (moved from another); `nomaster`: release it from its master."""
+    a port of that bridge (moved from another); `nomaster`: release it from its master;
+    `kind` and `options`: change the options of its kind (ip link set br0 type bridge ...)."""
     link = find_link(stack, name)
+    changes = None
+    if kind is not None:
+        from ..link.kind import link_type, parse_changes
+        cls = link_type(kind)
+        if not isinstance(link, cls):
+            raise StackError(f'"{name}" is a {link.kind} link, not {kind}')
+        changes = parse_changes(cls, options or {})
     upper = find_master(stack, master) if master is not None else None
     if upper is not None:
         upper.check_port(link)
@@ -149,6 +158,8 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
         link.set_mtu(mtu)
     if address is not None:
         link.set_address(address)
+    if changes:
+        link.change_options(changes)
     if nomaster and link.master is not None:
         link.master.release(link)
     if upper is not None:

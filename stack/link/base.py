@@ -57,6 +57,7 @@ class Link:
     # What the kind is, for core code (instead of tests of its name):
     options: tuple[LinkOption, ...] = ()    # `link add NAME type KIND` options
     creatable = False           # `link add ... type KIND` makes it
+    settable = False            # `link set DEV type KIND OPTION VALUE` changes its options
     made_by = "add"             # the link command that makes it: add, attach; None: it exists by itself
     qdisc = "pfifo_fast"
     starts_up = False           # up as soon as it exists (loopback)
@@ -247,6 +248,10 @@ class Link:
         """Make a link of this kind named `name` from its option values; returns the links made
         (already added to `stack`).  Only kinds with `creatable` set implement it."""
         raise StackError(f"links of type {cls.kind} cannot be made with link add")
+
+    def change_options(self, values: dict) -> None:
+        """Apply parsed option values (`link set DEV type KIND ...`); kinds with `settable`."""
+        raise StackError(f"links of type {self.kind} have no options to change")
 
     def describe(self) -> dict:
         """Kind-specific top-level keys for `link show`."""

@@ -138,6 +138,7 @@ class BridgeLink(Link):
 
     kind = "bridge"
     creatable = True
+    settable = True
     options = OPTIONS
     qdisc = "noqueue"
     is_master = True
@@ -155,9 +156,7 @@ class BridgeLink(Link):
         self.stp: Stp | None = None             # with stp_state 1 (stack/l2/stp.py)
         self.stp_timer = None
         if values["stp_state"]:
-            self.stp = Stp(self.stp_bridge_id(), max_age=values["max_age"] / 100,
-                           hello_time=values["hello_time"] / 100,
-                           forward_delay=min(30.0, max(2.0, values["forward_delay"] / 100)))
+            self.stp = self._new_stp()
 
     # options as attributes the forwarding path reads
     @property
@@ -176,6 +175,45 @@ class BridgeLink(Link):
 
     def stp_bridge_id(self) -> bytes:
         return stp_wire.bridge_id(self.values["priority"], self.mac)
+
+    def _new_stp(self) -> Stp:
+        v = self.values
+        return Stp(self.stp_bridge_id(), max_age=v["max_age"] / 100, hello_time=v["hello_time"] / 100,
+                   forward_delay=min(30.0, max(2.0, v["forward_delay"] / 100)))
+
+    def change_options(self, values: dict) -> None:
+        """ip link set BR type bridge OPTION VALUE...: the new values take effect at once."""
+        now = self.stack.now()
+        old = dict(self.values)
+        self.values.update(values)
+        self.fdb.max_learned = self.values["fdb_max_learned"]
+        stp_on = bool(self.values["stp_state"])
+        if stp_on != bool(old["stp_state"]):
+            if stp_on:
+                self.stp = self._new_stp()
+                for port in self.port_list:
+                    self.stp.add_port(port.number, port.priority, port.cost)
+                    port.state = DISABLED           # STP takes them from disabled
+            else:
+                self.stp = None
+                if self.stp_timer is not None:
+                    self.stp_timer.cancel()
+                for port in self.port_list:
+                    port.state = DISABLED           # forwarding again at once, STP off
+            self.sync_ports()
+        elif self.stp is not None:
+            stp = self.stp
+            stp.bridge_max_age = self.values["max_age"] / 100
+            stp.bridge_hello_time = self.values["hello_time"] / 100
+            stp.bridge_forward_delay = min(30.0, max(2.0, self.values["forward_delay"] / 100))
+            if stp.is_root_bridge():
+                stp.max_age, stp.hello_time = stp.bridge_max_age, stp.bridge_hello_time
+                stp.forward_delay = stp.bridge_forward_delay
+            if self.values["priority"] != old["priority"]:
+                stp.set_priority(self.values["priority"], now)
+            self.stp_apply()
+        if self.admin_up:
+            self.arm_gc(now)
 
     @classmethod
     def create(cls, stack, name: str, values: dict) -> list:

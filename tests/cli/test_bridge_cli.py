@@ -211,3 +211,21 @@ def test_running_config_rebuilds_bridges_ports_options_and_static_entries():
     shell.ok("bridge fdb del 02:00:00:00:00:03 dev p1")
     for command in ("bridge link show", "-d bridge link show", "bridge fdb show"):
         assert fresh.line(command) == shell.line(command), command
+
+
+def test_link_set_type_bridge_changes_options_at_once_and_the_config_keeps_them():
+    shell = bridge_shell()
+    shell.ok("link set br0 type bridge ageing_time 500 stp_state 1 priority 4096")
+    assert [row["state"] for row in shell.stack.api.bridge_link_show()] == ["listening"] * 2
+    info = shell.stack.api.link_list("br0")[0]["linkinfo"]["info_data"]
+    assert (info["ageing_time"], info["stp_state"], info["bridge_id"]) == \
+        (500, 1, "1000.2:0:0:0:b:0")
+    assert "link add br0 type bridge ageing_time 500 stp_state 1 priority 4096 " \
+           "fdb_max_learned 50\n" in shell.running()
+    status, out, err = shell.line("link set br0 type bridge max_age 100 priority 1")
+    assert (status, err) == (1, 'Error: invalid CENTISECONDS "100": must be 600..4000\n')
+    assert shell.stack.api.link_list("br0")[0]["linkinfo"]["info_data"]["priority"] == 4096
+    assert shell.line("link set p0 type bridge priority 1")[2] == \
+        'Error: "p0" is a pair link, not bridge\n'
+    shell.ok("link set br0 type bridge stp_state 0")
+    assert [row["state"] for row in shell.stack.api.bridge_link_show()] == ["forwarding"] * 2
