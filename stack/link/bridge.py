@@ -15,7 +15,8 @@ receive (`rx_handler_register`, the handler is stack/l2/bridge.py's
 addresses are not reached while it is a port, as in Linux.  A port carries
 bridge(8)'s per-port options (`BridgePort`) and shows them as the
 ``bridge_slave`` info of `link show -d` (`port_info`).  The bridge's MAC and
-each port's are permanent local entries of its FDB.
+each port's are permanent local entries of its FDB; until `link set address`
+gives the bridge one, its MAC is its ports' lowest, as Linux's is.
 """
 from __future__ import annotations
 
@@ -153,6 +154,7 @@ class BridgeLink(Link):
         self.gc_timer = None
         self._carrier = False
         self._topology_change = False
+        self.address_set = False                # link set address: no longer the ports' lowest
         self.stp: Stp | None = None             # with stp_state 1 (stack/l2/stp.py)
         self.stp_timer = None
         if values["stp_state"]:
@@ -280,6 +282,7 @@ class BridgeLink(Link):
         if self.stp is not None:
             self.stp.add_port(number, port.priority, port.cost)
         self.sync_ports()
+        self.recalculate_address()
 
     def release(self, link) -> None:
         port = self.ports.pop(link.index, None)
@@ -293,6 +296,18 @@ class BridgeLink(Link):
         self.fdb.remove_where(lambda entry: entry.port is not port)
         link.upper_unlink(self)
         self.sync_ports()
+        self.recalculate_address()
+
+    def set_address(self, mac: bytes) -> None:
+        self.address_set = True
+        super().set_address(mac)
+
+    def recalculate_address(self) -> None:
+        """Until an address is set, the bridge takes its ports' lowest (as Linux's bridge)."""
+        if not self.address_set and self.port_list:
+            lowest = min(port.link.mac for port in self.port_list)
+            if lowest != self.mac:
+                Link.set_address(self, lowest)
 
     def port_of(self, link) -> BridgePort | None:
         return self.ports.get(link.index)
@@ -642,3 +657,5 @@ def _netdev_event(domain, event: str, link) -> None:
     bridge.sync_ports()
     if event == NETDEV_CHANGEADDR:
         bridge.local_addresses_changed()
+        if link is not bridge:
+            bridge.recalculate_address()
