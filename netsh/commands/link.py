@@ -69,7 +69,7 @@ def register(root: Node) -> None:
           opt("master", "master", BRIDGE, help="make it a port of this bridge"),
           flag("nomaster", "nomaster", True, help="release it from its bridge"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
-                 optional=True)],
+                 metavar="ETYPE", optional=True)],
          "change a link's state, MTU, MAC address, bridge or kind's options", set_,
          require_one_of=("up", "mtu", "address", "master", "nomaster", "type"),
          details="Several changes at once are all made or none is.")

@@ -131,7 +131,7 @@ def test_build_grammar_is_repeatable():
 def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
     assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
-                                   "[ master BR ] [ nomaster ] [ type TYPE [ ARGS ] ]")
+                                   "[ master BR ] [ nomaster ] [ type ETYPE [ ARGS ] ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 
