@@ -16,7 +16,8 @@ addresses are not reached while it is a port, as in Linux.  A port carries
 bridge(8)'s per-port options (`BridgePort`) and shows them as the
 ``bridge_slave`` info of `link show -d` (`port_info`).  The bridge's MAC and
 each port's are permanent local entries of its FDB; until `link set address`
-gives the bridge one, its MAC is its ports' lowest, as Linux's is.
+gives the bridge one, its MAC is its ports' lowest, and so is its MTU until one
+is set, as Linux's are.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from ..wire import stp as stp_wire
 from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
                    register_link_type)
 from .kind import LinkOption, parse_count
-from .notifier import NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UP
+from .notifier import NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_UP
 
 GC_MIN_INTERVAL = 0.1       # seconds between two ageing passes at least
 PORT_PRIORITY = 32          # bridge(8) port defaults
@@ -155,6 +156,7 @@ class BridgeLink(Link):
         self._carrier = False
         self._topology_change = False
         self.address_set = False                # link set address: no longer the ports' lowest
+        self.mtu_set = False                    # link set mtu: no longer the ports' lowest
         self.stp: Stp | None = None             # with stp_state 1 (stack/l2/stp.py)
         self.stp_timer = None
         if values["stp_state"]:
@@ -222,7 +224,8 @@ class BridgeLink(Link):
         domain = stack.bridges
         if not domain.watching:
             stack.netdev.subscribe("bridge", partial(_netdev_event, domain),
-                                   (NETDEV_UP, NETDEV_DOWN, NETDEV_CHANGE, NETDEV_CHANGEADDR))
+                                   (NETDEV_UP, NETDEV_DOWN, NETDEV_CHANGE, NETDEV_CHANGEADDR,
+                                    NETDEV_CHANGEMTU))
             domain.watching = True
         link = cls(name, values, domain)
         stack.add_link(link)
@@ -283,6 +286,7 @@ class BridgeLink(Link):
             self.stp.add_port(number, port.priority, port.cost)
         self.sync_ports()
         self.recalculate_address()
+        self.recalculate_mtu()
 
     def release(self, link) -> None:
         port = self.ports.pop(link.index, None)
@@ -297,10 +301,22 @@ class BridgeLink(Link):
         link.upper_unlink(self)
         self.sync_ports()
         self.recalculate_address()
+        self.recalculate_mtu()
 
     def set_address(self, mac: bytes) -> None:
         self.address_set = True
         super().set_address(mac)
+
+    def set_mtu(self, mtu: int) -> None:
+        self.mtu_set = True
+        super().set_mtu(mtu)
+
+    def recalculate_mtu(self) -> None:
+        """Until an MTU is set, the bridge's is its ports' lowest (br_mtu_auto_adjust)."""
+        if not self.mtu_set and self.port_list:
+            lowest = min(port.link.mtu for port in self.port_list)
+            if lowest != self.mtu:
+                Link.set_mtu(self, lowest)
 
     def recalculate_address(self) -> None:
         """Until an address is set, the bridge takes its ports' lowest (as Linux's bridge)."""
@@ -653,6 +669,10 @@ def _netdev_event(domain, event: str, link) -> None:
     elif link.rx_handler is bridge_rx:
         bridge = link.rx_handler_data.bridge
     else:
+        return
+    if event == NETDEV_CHANGEMTU:
+        if link is not bridge:
+            bridge.recalculate_mtu()
         return
     bridge.sync_ports()
     if event == NETDEV_CHANGEADDR:

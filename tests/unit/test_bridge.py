@@ -490,3 +490,15 @@ def test_capture_and_mutated_frames_through_the_bridge_are_told_as_handled():
     counters = trace_counters(s)
     assert counters.Disagreements == 0 and counters.Compared > len(frames) // 2
     assert bridge_counters(world)["InFrames"] >= len(frames)        # and what hosts answered
+
+
+def test_the_bridges_mtu_is_its_ports_lowest_until_one_is_set():
+    world = bridged()
+    s = world["s"]
+    s.api.link_set("p1", mtu=1400)
+    assert s.links["br0"].mtu == 1400
+    s.api.link_set("p1", nomaster=True)
+    assert s.links["br0"].mtu == 1500
+    s.api.link_set("br0", mtu=1300)
+    s.api.link_set("p1", master="br0")
+    assert s.links["br0"].mtu == 1300
