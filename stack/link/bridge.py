@@ -260,20 +260,20 @@ class BridgeLink(Link):
             raise StackError(f'"{link.name}": can not enslave a bridge to a bridge')
         if link.iff_loopback or not link.has_mac:
             raise StackError(f'"{link.name}" is a {link.kind} link: it cannot be a bridge port')
-        if link.master is not None and link.master is not self:
-            return                                     # it moves (released from there first)
-        if link.rx_handler is not None and link.master is not self:
-            raise StackError(f'"{link.name}" is already claimed by '
-                             f'{getattr(link.rx_handler_data, "name", "another link")}')
+        if link.master is self:
+            return
         if len(self.ports) >= MAX_PORTS:
             raise StackError(f'"{self.name}" has {MAX_PORTS} ports already')
+        if link.rx_handler is not None and link.master is None:
+            raise StackError(f'"{link.name}" is already claimed by '
+                             f'{getattr(link.rx_handler_data, "name", "another link")}')
 
     def enslave(self, link) -> None:
         if link.master is self:
             return
-        if link.master is not None:
-            link.master.release(link)
         self.check_port(link)
+        if link.master is not None:                    # it moves from another bridge
+            link.master.release(link)
         number = min(set(range(1, MAX_PORTS + 1)) - {p.number for p in self.port_list})
         port = BridgePort(link, self, number)
         link.rx_handler_register(bridge_rx, port)
