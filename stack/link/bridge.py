@@ -272,7 +272,7 @@ class BridgeLink(Link):
         if link.master is self:
             return
         self.check_port(link)
-        if link.master is not None:                    # it moves from another bridge
+        if link.master is not None and link.master.is_master:     # it moves from another bridge
             link.master.release(link)
         number = min(set(range(1, MAX_PORTS + 1)) - {p.number for p in self.port_list})
         port = BridgePort(link, self, number)
