@@ -14,13 +14,17 @@ with the refusals counted while the hosts keep talking, and the flood's entries 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import subprocess
 import sys
 
 import pytest
 
+from netsh.app import GRAMMAR
+from netsh.executor import Executor
 from netsh.lab import link_mac, netns_delete, offloads_off, run_in_ns, sysctl
+from netsh.options import Options
 from stack.runtime import Runtime, StackProxy
 from stack.wire.ipv4 import addr_from_str
 from tests.interop.stackrun import wait_for
@@ -112,6 +116,14 @@ class BridgedHosts:
     def fdb(self) -> dict:
         return {row["mac"]: row["ifname"] for row in self.proxy.fdb_show(br="br0")}
 
+    def command(self, line: str) -> str:
+        """What netsh prints for `line` against this stack."""
+        out, err = io.StringIO(), io.StringIO()
+        status = Executor(None, Options(), out, err, stack=self.proxy,
+                          grammar=GRAMMAR).run_line(line)
+        assert (status, err.getvalue()) == (0, ""), err.getvalue()
+        return out.getvalue()
+
     def bridge_counters(self) -> dict:
         return self.proxy.stats("Bridge")["Bridge"]
 
@@ -146,6 +158,9 @@ def test_linux_hosts_talk_through_a_netsh_bridge(bridged):
     table = lab.fdb()
     for i in range(3):
         assert table[lab.macs[i]] == f"p{i}"
+    lines = lab.command("bridge fdb show br br0").splitlines()     # bridge(8)'s text, too
+    for i in range(3):
+        assert f"{lab.macs[i]} dev p{i} master br0 " in lines
 
     receiver = subprocess.Popen(["ip", "netns", "exec", lab.hosts[1], sys.executable, "-c",
                                  _RECEIVE, HOST_IP[1]], stdout=subprocess.PIPE, text=True)
