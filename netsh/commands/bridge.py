@@ -204,7 +204,8 @@ LINK_SET_WORDS = ("up", "down", "mtu", "address", "master", "nomaster", "type")
 
 
 def port_lines(obj: dict, made: set[str]) -> list[str]:
-    lines = [f"link set {positional(obj['dev'], 'dev', LINK_SET_WORDS)} master {word(obj['master'])}"]
+    dev = positional(obj["dev"], "dev", LINK_SET_WORDS)
+    lines = [f"link set {dev} master {word(obj['master'])}"]
     options = [f"{key} {on_off(value)}" for key, value in obj.items()
                if key not in ("kind", "dev", "master")]
     if options:

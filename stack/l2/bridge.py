@@ -1,4 +1,4 @@
-"""Bridge forwarding (net/bridge/br_input.c, br_forward.c): learn, then forward, flood or deliver up.
+"""Bridge forwarding (net/bridge/br_input.c, br_forward.c): learn, forward, flood, deliver up.
 
 A frame that arrives on a port goes through three decisions, each a function
 the fast path calls and hands, with its result, to the trace's explainer (one
@@ -48,7 +48,7 @@ BRIDGE_COUNTERS = (
 )
 
 DROP_REASONS.update({
-    "BRIDGE_PORT_STATE": "bridge port not forwarding (STP state disabled, blocking, listening, learning)",
+    "BRIDGE_PORT_STATE": "bridge port not forwarding (disabled, blocking, listening, learning)",
     "BRIDGE_HAIRPIN": "bridge: destination is behind the port the frame came in on",
     "BRIDGE_NO_PORT": "bridge: no port to send the frame to",
     "BRIDGE_MAC_CONTROL": "bridge: 802.3x MAC control (pause) frame, never bridged",

@@ -25,7 +25,8 @@ STATES = (DYNAMIC, STATIC, PERMANENT)
 HARD_LIMIT = 65536          # learned entries in all bridges of a stack
 
 # What learning does with a frame's source (learn_decision)
-LEARN_OFF, LEARN_NEW, LEARN_REFRESH, LEARN_MOVE, LEARN_KEPT, LEARN_LIMIT, LEARN_GLOBAL_LIMIT = range(7)
+(LEARN_OFF, LEARN_NEW, LEARN_REFRESH, LEARN_MOVE, LEARN_KEPT, LEARN_LIMIT,
+ LEARN_GLOBAL_LIMIT) = range(7)
 
 
 def fdb_key(mac: bytes, vid: int = 0) -> bytes:

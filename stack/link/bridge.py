@@ -6,11 +6,11 @@ in centiseconds (ageing_time 30000 is 300 s), priority 32768, hello_time
 a port forwards as soon as it and the bridge are up; with stp_state 1 the
 802.1D state machine (stack/l2/stp.py) decides each port's state from the
 BPDUs the ports exchange (forward_delay is then held to 2..30 s, as Linux
-does).  vlan_filtering and vlan_default_pvid are kept and shown; no VLAN is
-filtered yet.
+does; the glue is stack/link/bridge_stp.py).  vlan_filtering and
+vlan_default_pvid are kept and shown; no VLAN is filtered yet.
 
 ``link set DEV master BR`` makes DEV a port (`enslave`): the bridge claims its
-receive (`rx_handler_register`, the handler is stack/l2/bridge.py's
+receive (`rx_handler_register`, the handler is stack/link/bridge_path.py's
 `bridge_rx`) and becomes its master (`upper_link(br, master=True)`); DEV's own
 addresses are not reached while it is a port, as in Linux.  A port carries
 bridge(8)'s per-port options (`BridgePort`) and shows them as the
@@ -24,17 +24,12 @@ from __future__ import annotations
 from functools import partial
 
 from ..errors import StackError
-from ..l2.bridge import (BLOCKING, DISABLED, LISTENING, EGRESS_DROPS, FORWARDING, GROUP_FWD_RESTRICTED, IN_BPDU,
-                         IN_FORWARD, IN_LEARNING, IN_LINK_LOCAL, INGRESS_DROPS, OUT_FLOOD,
-                         OUT_FORWARD, OUT_LOCAL, STATE_NAMES, egress_decision, explain_bpdu,
-                         explain_egress, explain_ingress, flood_kind, flood_ports,
-                         ingress_decision)
+from ..l2.bridge import BLOCKING, DISABLED, FORWARDING, GROUP_FWD_RESTRICTED, LISTENING, STATE_NAMES
 from ..l2.fdb import PERMANENT, Fdb
 from ..l2.stp import Stp
-from ..packet import Packet
-from ..wire import stp as stp_wire
-from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
-                   register_link_type)
+from .base import Link, register_link_type
+from .bridge_path import bridge_rx, bridge_xmit
+from .bridge_stp import BridgeStp, bridge_id, id_text, left
 from .kind import LinkOption, parse_count
 from .notifier import NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_UP
 
@@ -119,23 +114,8 @@ class BridgePort:
         return out
 
 
-def bridge_id(priority: int, mac: bytes) -> str:
-    """``8000.2:0:0:0:0:aa``: iproute2 prints the MAC part as ether_ntoa does."""
-    return f"{priority:04x}." + ":".join(f"{b:x}" for b in mac)
-
-
-def id_text(ident: bytes) -> str:
-    """An 8-byte STP bridge id as `bridge_id` writes it."""
-    return bridge_id(int.from_bytes(ident[:2], "big"), ident[2:])
-
-
-def left(when: float | None, now: float) -> float:
-    """Seconds until a timer fires (0.0 when it is not running), as iproute2's timers."""
-    return 0.0 if when is None else round(max(0.0, when - now), 2)
-
-
 @register_link_type
-class BridgeLink(Link):
+class BridgeLink(BridgeStp, Link):
     """A learning bridge: its ports forward to each other and up to the host."""
 
     kind = "bridge"
@@ -177,45 +157,13 @@ class BridgeLink(Link):
         ageing = self.values["ageing_time"] / 100.0
         return self.stp.ageing_time(ageing) if self.stp is not None else ageing
 
-    def stp_bridge_id(self) -> bytes:
-        return stp_wire.bridge_id(self.values["priority"], self.mac)
-
-    def _new_stp(self) -> Stp:
-        v = self.values
-        return Stp(self.stp_bridge_id(), max_age=v["max_age"] / 100, hello_time=v["hello_time"] / 100,
-                   forward_delay=min(30.0, max(2.0, v["forward_delay"] / 100)))
-
     def change_options(self, values: dict) -> None:
         """ip link set BR type bridge OPTION VALUE...: the new values take effect at once."""
         now = self.stack.now()
         old = dict(self.values)
         self.values.update(values)
         self.fdb.max_learned = self.values["fdb_max_learned"]
-        stp_on = bool(self.values["stp_state"])
-        if stp_on != bool(old["stp_state"]):
-            if stp_on:
-                self.stp = self._new_stp()
-                for port in self.port_list:
-                    self.stp.add_port(port.number, port.priority, port.cost)
-                    port.state = DISABLED           # STP takes them from disabled
-            else:
-                self.stp = None
-                if self.stp_timer is not None:
-                    self.stp_timer.cancel()
-                for port in self.port_list:
-                    port.state = DISABLED           # forwarding again at once, STP off
-            self.sync_ports()
-        elif self.stp is not None:
-            stp = self.stp
-            stp.bridge_max_age = self.values["max_age"] / 100
-            stp.bridge_hello_time = self.values["hello_time"] / 100
-            stp.bridge_forward_delay = min(30.0, max(2.0, self.values["forward_delay"] / 100))
-            if stp.is_root_bridge():
-                stp.max_age, stp.hello_time = stp.bridge_max_age, stp.bridge_hello_time
-                stp.forward_delay = stp.bridge_forward_delay
-            if self.values["priority"] != old["priority"]:
-                stp.set_priority(self.values["priority"], now)
-            self.stp_apply()
+        self.stp_reconfigure(old)
         if self.admin_up:
             self.arm_gc(now)
 
@@ -352,85 +300,6 @@ class BridgeLink(Link):
         if state in (DISABLED, BLOCKING, LISTENING):
             self.fdb.remove_where(lambda e: e.port is not port or not e.learned)
 
-    # --- STP (stp_state 1): the state machine decides the ports' states ------------------
-    def _sync_stp_ports(self) -> None:
-        stp, now = self.stp, self.stack.now()
-        if self.admin_up and not stp.enabled:
-            stp.enable(now)
-        elif not self.admin_up and stp.enabled:
-            stp.disable()
-        for port in self.port_list:
-            enabled = self.admin_up and port.link.running
-            stp_port = stp.ports[port.number]
-            if enabled and stp_port.state == DISABLED and not port.guarded:
-                stp.enable_port(port.number, now)
-            elif not enabled:
-                port.guarded = False               # down and up again: guard lets it go
-                if stp_port.state != DISABLED:
-                    stp.disable_port(port.number, now)
-        self.stp_apply()
-
-    def stp_apply(self) -> None:
-        """Carry out what STP decided: port states, BPDUs out, short ageing, its next timer."""
-        stp = self.stp
-        changes, stp.changes = stp.changes, []
-        by_number = {port.number: port for port in self.port_list}
-        for number, state in changes:
-            port = by_number.get(number)
-            if port is not None:
-                self.set_port_state(port, state)
-        out, stp.outbox = stp.outbox, []
-        counters = self.domain.counters
-        for number, bpdu in out:
-            port = by_number.get(number)
-            if port is not None and port.link.admin_up:
-                port.link.xmit(Packet.of(stp_wire.frame(port.link.mac, bpdu)))
-                counters.BpduOut += 1
-        if stp.topology_change and not self._topology_change:
-            counters.TopologyChanges += 1
-            self.arm_gc(self.stack.now())           # age at forward_delay from now on
-        self._topology_change = stp.topology_change
-        due = stp.next_deadline()
-        if due is None:
-            if self.stp_timer is not None:
-                self.stp_timer.cancel()
-        elif self.stp_timer is None or self.stp_timer.cancelled:
-            self.stp_timer = self.stack.timers.arm(due, self._stp_tick, name="bridge-stp")
-        else:
-            self.stp_timer.rearm(due)
-
-    def _stp_tick(self) -> None:
-        self.stp.tick(self.stack.now())
-        self.stp_apply()
-
-    def receive_bpdu(self, port: BridgePort, frame) -> None:
-        """A BPDU arrived on `port` (ingress_decision said IN_BPDU)."""
-        stack = self.stack
-        length = (frame[12] << 8) | frame[13]
-        end = len(frame) if length > 1500 else min(len(frame), 14 + length)
-        bpdu = stp_wire.parse(frame, 14, end) if length <= 1500 else "STP_INVALID"
-        rec = stack.trace_rec
-        if rec is not None:
-            rec.explain(explain_bpdu, self, port, bpdu)
-        if isinstance(bpdu, str):
-            stack.drop(bpdu)
-            return
-        if port.guard:
-            port.guarded = True
-            self.stp.disable_port(port.number, stack.now())
-            self.stp_apply()
-            stack.drop("BRIDGE_BPDU_GUARD")
-            return
-        self.domain.counters.BpduIn += 1
-        self.stp.receive(port.number, bpdu, stack.now())
-        self.stp_apply()
-
-    def stp_port_changed(self, port: BridgePort) -> None:
-        """Its priority or cost changed (bridge link set): STP elects again."""
-        if self.stp is not None:
-            self.stp.set_port(port.number, port.priority, port.cost, self.stack.now())
-            self.stp_apply()
-
     def local_addresses_changed(self) -> None:
         """The bridge's MAC and its ports' are permanent local entries: remake them."""
         now = self.stack.now()
@@ -488,30 +357,13 @@ class BridgeLink(Link):
             return 0.0
         return round(max(0.0, self.gc_timer.when - self.stack.now()), 2)
 
-    def _stp_view(self) -> dict:
-        """What STP says of the bridge, as info_data keys (no STP: this bridge is its own root)."""
-        stp, now = self.stp, self.stack.now()
-        own = bridge_id(self.values["priority"], self.mac)
-        if stp is None:
-            return {"bridge_id": own, "root_id": own, "root_port": 0, "root_path_cost": 0,
-                    "topology_change": 0, "topology_change_detected": 0, "hello_timer": 0.0,
-                    "tcn_timer": 0.0, "topology_change_timer": 0.0}
-        root = stp.root_port
-        return {"bridge_id": own, "root_id": id_text(stp.designated_root),
-                "root_port": root.number if root is not None else 0,
-                "root_path_cost": stp.root_path_cost,
-                "topology_change": int(stp.topology_change),
-                "topology_change_detected": int(stp.topology_change_detected),
-                "hello_timer": left(stp.hello_timer, now), "tcn_timer": left(stp.tcn_timer, now),
-                "topology_change_timer": left(stp.topology_change_timer, now)}
-
     def info_data(self) -> dict:
         v = self.values
         return {
             "forward_delay": v["forward_delay"], "hello_time": v["hello_time"],
             "max_age": v["max_age"], "ageing_time": v["ageing_time"], "stp_state": v["stp_state"],
             "priority": v["priority"], "vlan_filtering": v["vlan_filtering"],
-            "vlan_protocol": "802.1Q", **self._stp_view(),
+            "vlan_protocol": "802.1Q", **self.stp_info(),
             "gc_timer": self.gc_timer_left(),
             "fdb_n_learned": self.fdb.learned, "fdb_max_learned": v["fdb_max_learned"],
             "vlan_default_pvid": v["vlan_default_pvid"],
@@ -562,104 +414,6 @@ class BridgeLink(Link):
     @staticmethod
     def port_text_key(key: str) -> str:
         return PORT_TEXT_KEYS.get(key, key)
-
-
-# --- the fast path (stack/l2/bridge.py decides, these act) ----------------------------------------------------------------------
-
-def bridge_rx(link, frame):
-    """A port's rx_handler: the bridge decides what becomes of each frame the port receives."""
-    port = link.rx_handler_data
-    bridge = port.bridge
-    stack = bridge.stack
-    counters = bridge.domain.counters
-    counters.InFrames += 1
-    rec = stack.trace_rec
-    verdict = ingress_decision(bridge, port, frame)
-    learning = None
-    if verdict >= IN_LEARNING:
-        learning = bridge.fdb.learn_decision(port, frame[6:12])
-    if rec is not None:
-        rec.explain(explain_ingress, bridge, port, frame, verdict, learning)
-    if learning is not None:
-        bridge.fdb.learn(learning, port, frame[6:12], stack.now())
-    if verdict != IN_FORWARD:
-        if verdict == IN_BPDU:
-            bridge.receive_bpdu(port, frame)
-            return RX_HANDLER_CONSUMED, link, frame
-        if verdict == IN_LINK_LOCAL:
-            counters.LinkLocalUp += 1
-            return RX_HANDLER_PASS, link, frame
-        stack.drop(INGRESS_DROPS[verdict])
-        return RX_HANDLER_CONSUMED, link, frame
-    dst = frame[0:6]
-    decision, entry = egress_decision(bridge, port, dst)
-    if decision == OUT_FORWARD:
-        if rec is not None:
-            rec.explain(explain_egress, bridge, port, dst, decision, entry, None)
-            rec.verdict = f"bridged: forwarded to {entry.port.link.name}"
-        entry.used = stack.now()
-        counters.Forwarded += 1
-        _send(rec, (entry.port,), Packet(frame, 0, len(frame), link, stack.now()))
-        return RX_HANDLER_CONSUMED, link, frame
-    targets = flood_ports(bridge, port, flood_kind(dst)) if decision == OUT_FLOOD else None
-    if rec is not None:
-        rec.explain(explain_egress, bridge, port, dst, decision, entry, targets)
-    if decision == OUT_LOCAL:
-        entry.used = stack.now()
-        counters.DeliveredUp += 1
-        return RX_HANDLER_ANOTHER, bridge, frame
-    if decision != OUT_FLOOD:
-        stack.drop(EGRESS_DROPS[decision])
-        return RX_HANDLER_CONSUMED, link, frame
-    if targets:
-        counters.Flooded += 1
-        counters.FloodCopies += len(targets)
-        if rec is not None:
-            rec.verdict = "bridged: flooded to " + ", ".join(p.link.name for p in targets)
-        _send(rec, targets, Packet(frame, 0, len(frame), link, stack.now()))
-    if dst[0] & 1:                      # broadcast and multicast are the host's too
-        counters.DeliveredUp += 1
-        return RX_HANDLER_ANOTHER, bridge, frame
-    if not targets:
-        stack.drop("BRIDGE_NO_PORT")
-    return RX_HANDLER_CONSUMED, link, frame
-
-
-def _send(rec, ports, pkt) -> None:
-    """Out of each of `ports`; what becomes of those copies is theirs, not the frame's fate."""
-    if rec is not None:
-        rec.sending_begin()
-    try:
-        for port in ports:
-            port.link.xmit(pkt)
-    finally:
-        if rec is not None:
-            rec.sending_end()
-
-
-def bridge_xmit(bridge, pkt) -> bool:
-    """The host sends `pkt` (its Ethernet header pushed) on the bridge (br_dev_xmit)."""
-    stack = bridge.stack
-    counters = bridge.domain.counters
-    counters.HostSent += 1
-    dst = bytes(pkt.buf[pkt.data:pkt.data + 6])
-    decision, entry = egress_decision(bridge, None, dst)
-    if decision == OUT_FORWARD:
-        entry.used = stack.now()
-        counters.Forwarded += 1
-        entry.port.link.xmit(pkt)
-        return True
-    if decision == OUT_FLOOD:
-        targets = flood_ports(bridge, None, flood_kind(dst))
-        if targets:
-            counters.Flooded += 1
-            counters.FloodCopies += len(targets)
-            for port in targets:
-                port.link.xmit(pkt)
-            return True
-    stack.drop(EGRESS_DROPS.get(decision, "BRIDGE_NO_PORT"))
-    return False
-
 
 
 def _netdev_event(domain, event: str, link) -> None:

@@ -131,7 +131,8 @@ def test_stp_against_a_linux_bridge_converges_blocks_once_and_follows_a_new_root
     assert ours["hp"] == "forwarding" and sorted([ours["a1"], ours["a2"]]) == ["blocking",
                                                                                 "forwarding"]
     linux_info, our_info = lab.linux_info(), lab.our_info()
-    assert linux_info["root_id"] == linux_info["bridge_id"] and linux_info["bridge_id"].startswith("1000.")
+    assert linux_info["root_id"] == linux_info["bridge_id"]
+    assert linux_info["bridge_id"].startswith("1000.")
     assert our_info["root_id"] == linux_info["bridge_id"] and our_info["root_path_cost"] == 100
     run = run_in_ns(lab.host_ns, "ping", "-c", "3", "-i", "0.2", "-W", "2", "192.0.2.2",
                     check=False, timeout=30)
