@@ -120,3 +120,24 @@ def test_a_bpdu_is_traced_as_stps_and_the_running_config_leaves_stp_states_to_st
     br0 = s3.links["br0"]
     port = br0.port_of(s3.links["r3"])
     assert port.state == 4 and port.options() == {}     # blocking by STP's word: not config
+
+
+def test_a_topology_change_ages_learned_entries_in_forward_delay():
+    world = ring(s2={"priority": "4096"})
+    world.run(30)                    # converged, and the change convergence was is over
+    s1 = world["s1"]
+    assert not s1.links["br0"].stp.topology_change and s1.links["br0"].ageing == 300
+    frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x77" + b"\x88\xb5" + bytes(46)
+    world["h"].links["eth0"].xmit(Packet.of(frame))
+    world.settle()
+    assert "02:00:00:00:00:77" in {row["mac"] for row in s1.api.fdb_show()}
+    world.run(60)                    # ageing_time 300 s: still there without a change
+    assert "02:00:00:00:00:77" in {row["mac"] for row in s1.api.fdb_show()}
+    world["k"].api.link_set("eth0", up=False)             # k's port goes and comes back: when
+    world["k"].api.link_set("eth0", up=True)              # it forwards again, s3 tells the root
+    world.run(9)
+    assert world["s1"].links["br0"].stp.topology_change
+    assert world["s1"].links["br0"].ageing == 4.0                # forward_delay 400 cs
+    world.run(5)
+    assert "02:00:00:00:00:77" not in {row["mac"] for row in s1.api.fdb_show()}
+    assert s1.api.stats("Bridge")["Bridge"]["TopologyChanges"] >= 1
