@@ -63,6 +63,28 @@ class HostDev(LiveArg):
         return check_link_name(token)
 
 
+class BridgeName(LiveArg):
+    """A bridge of the stack."""
+
+    metavar = "BR"
+    kind = "bridge"
+    help = "a bridge of the stack"
+
+    def parse(self, token: str) -> str:
+        return check_link_name(token)
+
+
+class PortName(LiveArg):
+    """A port of one of the stack's bridges."""
+
+    metavar = "PORT"
+    kind = "brport"
+    help = "a bridge port (or a bridge, for its own entries)"
+
+    def parse(self, token: str) -> str:
+        return check_link_name(token)
+
+
 class IPv4Addr(ArgType):
     metavar = "ADDR"
     help = "an IPv4 address, A.B.C.D"
@@ -214,6 +236,8 @@ class Word(ArgType):
 LINK = LinkName()
 NEW_LINK = NewLinkName()
 HOSTDEV = HostDev()
+BRIDGE = BridgeName()
+BRPORT = PortName()
 ADDR = IPv4Addr()
 PREFIX = IPv4Prefix()
 ANY_PREFIX = IPv4Prefix(default_len=None)     # addr del: no length matches any

@@ -7,6 +7,7 @@ Each is built with the stack and registers its handlers with the layer below
 from __future__ import annotations
 
 from .l2.arp import Arp
+from .l2.bridge import Bridges
 from .l2.ethernet import EthernetLayer
 from .l2.vlan import Vlan8021q
 from .l3.icmp import Icmp
@@ -19,6 +20,7 @@ PROTOCOLS = (
     ("vlan", Vlan8021q),
     ("ipv4", IPv4),
     ("arp", Arp),
+    ("bridges", Bridges),
     ("icmp", Icmp),
     ("pings", Pings),
 )

@@ -75,9 +75,13 @@ class Stack:
             link.set_up(True)
 
     def remove_link(self, link) -> None:
-        """Unregister `link`, and first the links stacked on it (they cannot outlive it)."""
+        """Unregister `link`, and first the links stacked on it (they cannot outlive it);
+        a master (a bridge) lets its port go instead."""
         for upper in list(link.uppers):
-            self.remove_link(upper)
+            if upper is link.master and upper.is_master:
+                upper.release(link)
+            else:
+                self.remove_link(upper)
         link.set_up(False)
         self.netdev.notify(NETDEV_UNREGISTER, link)
         link.close()

@@ -66,7 +66,7 @@ def positional(name: str, intro: str, keywords: tuple[str, ...]) -> str:
     return f"{intro} {word(name)}" if name in keywords or name == intro else word(name)
 
 
-SET_KEYWORDS = ("up", "down", "mtu", "address")        # link set's own words
+SET_KEYWORDS = ("up", "down", "mtu", "address", "master", "nomaster", "type")    # link set's own words
 
 
 def add_keywords() -> tuple[str, ...]:

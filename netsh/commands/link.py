@@ -1,8 +1,8 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
-from netsh.commands.link_kinds import kind_option_values, kind_variants
+from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
@@ -13,6 +13,8 @@ WORDS = ("link",)
 # --- handlers ----------------------------------------------------------------------
 
 def show(ctx, args):
+    if args["master"] is not None:
+        return Result("link", ctx.stack.link_list(args["dev"], master=args["master"]))
     return Result("link", ctx.stack.link_list(args["dev"]))
 
 
@@ -29,7 +31,13 @@ def detach(ctx, args):
 
 
 def set_(ctx, args):
-    ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"])
+    extra = {}
+    if args["master"] is not None or args["nomaster"]:     # only then: older served stacks
+        extra = {"master": args["master"], "nomaster": bool(args["nomaster"])}
+    if args["type"] is not None:
+        extra.update(kind=args["type"], options=kind_option_values(args["type"], args))
+    ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
+                       **extra)
 
 
 def add(ctx, args):
@@ -45,8 +53,9 @@ def delete(ctx, args):
 
 def register(root: Node) -> None:
     node = root.add(Node("link", "network devices of the stack", default="show"))
-    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev")],
-         "show links (all, or DEV)", show, synonyms=("list", "lst"))
+    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev"),
+                                   opt("master", "master", BRIDGE, help="only its ports")],
+         "show links (all, or DEV, or a bridge's ports)", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("host",), [], "host NICs pcap can open; attached ones say as what", host)
     leaf(node, WORDS + ("attach",),
          [pos("hostdev", HOSTDEV), opt("name", "name", NEW_LINK, help="the stack's name for it"),
@@ -59,14 +68,20 @@ def register(root: Node) -> None:
          [pos("dev", LINK, intro="dev"), flag("up", "up", True, help="bring the link up"),
           flag("down", "up", False, help="take the link down"),
           opt("mtu", "mtu", MTU, help="maximum transmission unit"),
-          opt("address", "address", LLADDR, help="change the MAC address")],
-         "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
+          opt("address", "address", LLADDR, help="change the MAC address"),
+          opt("master", "master", BRIDGE, help="make it a port of this bridge"),
+          flag("nomaster", "nomaster", True, help="release it from its bridge"),
+          branch("type", "type", kind_set_variants, help="change options of its kind",
+                 metavar="ETYPE", optional=True)],
+         "change a link's state, MTU, MAC address, bridge or kind's options", set_,
+         require_one_of=("up", "mtu", "address", "master", "nomaster", "type"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),
           pos("name", NEW_LINK, intro="name"),
           branch("type", "type", kind_variants, help="the kind of link")],
-         "make a link of a type: a pair of in-process ends, a VLAN or an impair link on DEV", add,
+         "make a link of a type: a pair of in-process ends, a bridge, a VLAN or an impair link "
+         "on DEV", add,
          details="As with ip, link DEV and the name may come in either order before type: "
                  "link add link eth0 name eth0.10 type vlan id 10.")
     leaf(node, WORDS + ("delete",), [pos("dev", LINK, intro="dev")],
@@ -110,15 +125,25 @@ def lladdr_line(row: dict, view: View) -> str:
 
 def details_lines(row: dict, view: View) -> list[str]:
     """What ``-d`` adds: the lladdr line's limits, then the kind and its info_data (iproute2's
-    ``veth``, ``vlan protocol 802.1Q id 5``), and with -s the kind's own counters."""
+    ``veth``, ``vlan protocol 802.1Q id 5``), a port's master's details of it
+    (``bridge_slave state forwarding ...``), and with -s the kind's own counters."""
     info = row.get("linkinfo") or {}
+    kind = info.get("info_kind")
+    cls = LINK_TYPES.get(kind)
+    text_key = getattr(cls, "info_text_key", str)
     text = f"    {info.get('info_kind', row.get('link_kind', ''))}"
     for key, value in (info.get("info_data") or {}).items():
         if isinstance(value, list):     # flags, as iproute2 writes them: <REORDER_HDR>
             text += f" <{','.join(value)}>"
         else:
-            text += f" {key} {kind_value_text(info.get('info_kind'), key, value)}"
+            text += f" {text_key(key)} {kind_value_text(kind, key, value)}"
     lines = [text + " "]
+    slave = info.get("info_slave_kind")
+    if slave:
+        port_key = getattr(LINK_TYPES.get(slave), "port_text_key", str)
+        lines.append(f"    {slave}_slave" + "".join(
+            f" {port_key(key)} {detail_text(value)}"
+            for key, value in (info.get("info_slave_data") or {}).items()) + " ")
     xstats = info.get("info_xstats") or {}
     if view.options.stats and xstats:
         for direction in ("rx", "tx"):
@@ -134,7 +159,16 @@ def kind_value_text(kind: str | None, key: str, value) -> str:
     for option in (cls.options if cls else ()):
         if option.name == key:
             return format_value(option, value)
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return detail_text(value)
+
+
+def detail_text(value) -> str:
+    """A detail as iproute2 writes it: on/off, a timer as ``%7.2f``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:7.2f}"
+    return str(value)
 
 
 def link_stanza(row: dict, view: View) -> list[str]:

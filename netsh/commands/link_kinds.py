@@ -22,15 +22,23 @@ class KindOptionType(LiveArg):
         return self.option.parse(token)
 
 
-def kind_slots(kind: str) -> list[Slot]:
-    """The option slots of `kind` (required ones not optional), in its declared order."""
-    return [opt(o.name, o.name, KindOptionType(o), help=o.help, optional=not o.required)
+def kind_slots(kind: str, changing: bool = False) -> list[Slot]:
+    """The option slots of `kind` (required ones not optional, unless `changing` a link),
+    in its declared order."""
+    return [opt(o.name, o.name, KindOptionType(o), help=o.help,
+                optional=changing or not o.required)
             for o in LINK_TYPES[kind].options]
 
 
 def kind_variants() -> dict:
     """{kind: (help, slots)} for every kind `link add` makes, read when the grammar needs it."""
     return {kind: (_summary(LINK_TYPES[kind]), kind_slots(kind)) for kind in creatable_kinds()}
+
+
+def kind_set_variants() -> dict:
+    """{kind: (help, slots)} for every kind whose options ``link set DEV type KIND`` changes."""
+    return {kind: (_summary(cls), kind_slots(kind, changing=True))
+            for kind, cls in LINK_TYPES.items() if cls.settable}
 
 
 def _summary(cls) -> str:

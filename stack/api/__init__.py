@@ -1,6 +1,6 @@
 """The stack's call interface: what faces may ask, answered with plain data.
 
-One module per object (link, addr, neigh, route, stats, config, ping,
+One module per object (link, addr, neigh, route, bridge, stats, config, ping,
 capture, trace), each declaring its verbs with `registry.call`; importing
 this package registers them all, and `CALLS` is the whitelist the runtime's
 proxy and `netsh serve` obey.  Verbs run in the stack's thread; they validate
@@ -11,7 +11,7 @@ through the adapters of stack/api/family.py.  Keys follow iproute2's JSON
 """
 from __future__ import annotations
 
-from . import addr, capture, config, inet, link, neigh, ping, route, stats, trace  # noqa: F401  (they register)
+from . import addr, bridge, capture, config, inet, link, neigh, ping, route, stats, trace  # noqa: F401  (they register)
 from .link import link_name_problem
 from .registry import CALLS, Calls, UnknownCall, lookup
 

@@ -37,9 +37,20 @@ def links_in_order(stack) -> list:
 
 
 @call
-def link_list(stack, name: str | None = None) -> list[dict]:
+def link_list(stack, name: str | None = None, master: str | None = None) -> list[dict]:
+    """Every link, or `name`; with `master`, only that master's ports (ip link show master BR)."""
     links = [find_link(stack, name)] if name else links_in_order(stack)
+    if master is not None:
+        upper = find_master(stack, master)
+        links = [link for link in links if link.master is upper]
     return [link_dict(link) for link in links]
+
+
+def find_master(stack, name: str):
+    link = find_link(stack, name)
+    if not link.is_master:
+        raise StackError(f'"{name}" is not a master device (a bridge)')
+    return link
 
 
 @call
@@ -109,10 +120,24 @@ def link_add_pair(stack, name: str, peer: str) -> None:
 
 @call
 def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
-             address: bytes | None = None) -> None:
+             address: bytes | None = None, master: str | None = None,
+             nomaster: bool = False, kind: str | None = None,
+             options: dict | None = None) -> None:
     """All or nothing: every value is checked before anything changes; what each change
-    means to the layers goes out on the netdevice notifier chain."""
+    means to the layers goes out on the netdevice notifier chain.  `master`: make the link
+    a port of that bridge (moved from another); `nomaster`: release it from its master;
+    `kind` and `options`: change the options of its kind (ip link set br0 type bridge ...)."""
     link = find_link(stack, name)
+    changes = None
+    if kind is not None:
+        from ..link.kind import link_type, parse_changes
+        cls = link_type(kind)
+        if not isinstance(link, cls):
+            raise StackError(f'"{name}" is a {link.kind} link, not {kind}')
+        changes = parse_changes(cls, options or {})
+    upper = find_master(stack, master) if master is not None else None
+    if upper is not None:
+        upper.check_port(link)
     problem = link.set_problem(up, mtu)
     if problem:
         raise StackError(problem)
@@ -124,5 +149,11 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
         link.set_mtu(mtu)
     if address is not None:
         link.set_address(address)
+    if changes:
+        link.change_options(changes)
+    if nomaster and link.master is not None:
+        link.master.release(link)
+    if upper is not None:
+        upper.enslave(link)
     if up is not None:
         link.set_up(up)

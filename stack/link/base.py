@@ -57,12 +57,14 @@ class Link:
     # What the kind is, for core code (instead of tests of its name):
     options: tuple[LinkOption, ...] = ()    # `link add NAME type KIND` options
     creatable = False           # `link add ... type KIND` makes it
+    settable = False            # `link set DEV type KIND OPTION VALUE` changes its options
     made_by = "add"             # the link command that makes it: add, attach; None: it exists by itself
     qdisc = "pfifo_fast"
     starts_up = False           # up as soon as it exists (loopback)
     deletable = True
     has_mac = True              # `link set address` applies
     iff_loopback = False        # IFF_LOOPBACK: its frames come back to this host
+    is_master = False           # links may be its ports (link set DEV master NAME): a bridge
 
     def __init__(self, name: str, mac: bytes | None = None, mtu: int = 1500):
         self.name = name
@@ -253,6 +255,10 @@ class Link:
         (already added to `stack`).  Only kinds with `creatable` set implement it."""
         raise StackError(f"links of type {cls.kind} cannot be made with link add")
 
+    def change_options(self, values: dict) -> None:
+        """Apply parsed option values (`link set DEV type KIND ...`); kinds with `settable`."""
+        raise StackError(f"links of type {self.kind} have no options to change")
+
     def describe(self) -> dict:
         """Kind-specific top-level keys for `link show`."""
         return {}
@@ -286,6 +292,10 @@ class Link:
         """Links that go when this one is deleted (a pair's other end)."""
         return []
 
+    def port_info(self, link) -> dict | None:
+        """A master's details of its port `link` (linkinfo.info_slave_data); None: not a master."""
+        return None
+
     def linkinfo(self) -> dict | None:
         info = {"info_kind": self.kind}
         data = self.info_data()
@@ -294,6 +304,12 @@ class Link:
         xstats = self.info_xstats()
         if xstats:
             info["info_xstats"] = xstats
+        master = self.master
+        if master is not None:
+            slave = master.port_info(self)
+            if slave is not None:
+                info["info_slave_kind"] = master.kind
+                info["info_slave_data"] = slave
         return info
 
     def to_dict(self) -> dict:

@@ -68,6 +68,18 @@ def parse_options(cls, given: dict) -> dict:
     return values
 
 
+def parse_changes(cls, given: dict) -> dict:
+    """`given` option values of a link of kind `cls` being changed (link set ... type KIND)."""
+    if not cls.settable:
+        raise StackError(f"links of type {cls.kind} have no options to change")
+    known = {opt.name for opt in cls.options}
+    for name in given:
+        if name not in known:
+            raise StackError(f'"{name}" is not an option of type {cls.kind}')
+    values = parse_options(cls, given)
+    return {name: values[name] for name in given}
+
+
 # --- value parsers the kinds share ---------------------------------------------------
 
 LINK_NAME_MAX = 15          # IFNAMSIZ - 1

@@ -67,8 +67,8 @@ def test_unknown_word_points_at_it():
 
 def test_slots_convert_values():
     parsed = GRAMMAR.parse("link set dev a up mtu 1400 address 02:00:00:00:00:01".split())
-    assert parsed.args == {"dev": "a", "up": True, "mtu": 1400,
-                           "address": bytes.fromhex("020000000001")}
+    given = {k: v for k, v in parsed.args.items() if v is not None}
+    assert given == {"dev": "a", "up": True, "mtu": 1400, "address": bytes.fromhex("020000000001")}
     parsed = GRAMMAR.parse("link set a down".split())
     assert parsed.args["up"] is False
 
@@ -130,7 +130,8 @@ def test_build_grammar_is_repeatable():
 
 def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
-    assert synopses["link set"] == "link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ]"
+    assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
+                                   "[ master BR ] [ nomaster ] [ type ETYPE [ ARGS ] ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 
@@ -145,7 +146,8 @@ def test_live_names_for_completion():
     assert executor.live("file") == [] and executor.live("nonsense") == []
     assert LINK.candidates(executor) == ["lo", "a", "b"]
     assert HOSTDEV.candidates(None) == []
-    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop", "Trace"]
+    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Bridge", "Link", "Drop",
+                              "Trace"]
 
 
 def test_live_names_without_a_stack():
@@ -171,7 +173,7 @@ def test_link_add_pair_parses_through_its_branch():
 
 
 @pytest.mark.parametrize("line, message, index", [
-    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair, vlan', 4),
+    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair, bridge, vlan', 4),
     ("link add x type impair peer y", '"peer" is not an option of type impair', 5),
     ("link add x type pair", '"link add" needs peer NAME', 5),
     ("link add x peer y type pair", '"peer" comes after "type pair"', 3),
@@ -188,7 +190,7 @@ def test_branch_synopsis_names_the_types_and_their_args():
     cmd = GRAMMAR.root.children["link"].children["add"].command
     assert cmd.synopsis() == "link add [ link DEV ] [ name ] NAME type TYPE [ ARGS ]"
     lines = command_help(GRAMMAR.root.children["link"].children["add"])
-    assert "       TYPE := { pair | impair | vlan }" in lines and "       pair ARGS := peer NAME" in lines
+    assert "       TYPE := { pair | impair | bridge | vlan }" in lines and "       pair ARGS := peer NAME" in lines
 
 
 def test_branch_variants_come_from_a_callable_read_when_needed():

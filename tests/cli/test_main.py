@@ -41,14 +41,14 @@ def test_help(argv, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.startswith("Usage: netsh [ OPTIONS ] OBJECT { COMMAND | help }\n")
-    assert "where  OBJECT := { link | address | neighbour | route | ping | stats" in out
+    assert "where  OBJECT := { link | address | neighbour | route | bridge | ping | stats" in out
     assert "OPTIONS := { -V[ersion] |" in out
 
 
 def test_object_help_lines_are_scrapable(capsys):
     assert main(["link", "help"]) == 0
     out = capsys.readouterr().out
-    assert "       TYPE := { pair | impair | vlan }\n" in out
+    assert "       TYPE := { pair | impair | bridge | vlan }\n" in out
     assert main(["help", "completion"]) == 0
     assert "where  SHELL := { bash | zsh | fish }\n" in capsys.readouterr().out
 

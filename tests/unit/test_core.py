@@ -110,7 +110,8 @@ def test_a_declared_counter_group_reaches_stats_and_its_completion(monkeypatch):
     from stack.counters import COUNTER_GROUPS, counter_group
     monkeypatch.setattr("stack.counters.COUNTER_GROUPS", dict(COUNTER_GROUPS))
     a = two_hosts()["a"]
-    assert list(a.api.stats()) == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop", "Trace"]
+    assert list(a.api.stats()) == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Bridge", "Link",
+                                "Drop", "Trace"]
     counter_group("Demo", 60, lambda stack: {"Frobs": len(stack.links)})
     assert group_names()[-4:] == ["Demo", "Link", "Drop", "Trace"]
     assert a.api.stats("demo") == {"Demo": {"Frobs": 2}}

@@ -179,7 +179,7 @@ def test_link_add_refuses_another_kinds_option_and_unknown_types():
     a = World("a")["a"]
     with pytest.raises(StackError, match='^"loss" is not an option of type pair$'):
         a.api.link_add("v0", "pair", {"peer": "v1", "loss": "5"})
-    with pytest.raises(StackError, match='^unknown link type "veth"; one of: pair, impair, vlan$'):
+    with pytest.raises(StackError, match='^unknown link type "veth"; one of: pair, impair, bridge, vlan$'):
         a.api.link_add("v0", "veth", {})
     with pytest.raises(StackError, match="cannot delete the loopback link"):
         a.api.link_del("lo")
