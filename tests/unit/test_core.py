@@ -161,3 +161,22 @@ def test_every_drop_reason_used_in_the_stack_is_described():
             used |= set(re.findall(r'return "([A-Z0-9_]+)"', text))
     assert used, "the scan found no drop reasons at all"
     assert used - set(DROP_REASONS) == set()
+
+
+def test_every_described_drop_reason_can_be_counted_by_some_code():
+    """No reason may be listed that nothing counts: each name appears in the stack's code
+    as a value (a `drop("X")`, a returned or mapped reason), not only as a described key."""
+    import ast
+    from pathlib import Path
+
+    import stack.stack  # noqa: F401  (every layer registers its reasons)
+    from stack.counters import DROP_REASONS
+    root = Path(__file__).resolve().parents[2] / "stack"
+    values: set[str] = set()
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        keys = {id(k) for node in ast.walk(tree) if isinstance(node, ast.Dict) for k in node.keys}
+        values |= {node.value for node in ast.walk(tree)
+                   if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                   and id(node) not in keys}
+    assert set(DROP_REASONS) - values == set()
