@@ -165,7 +165,7 @@ def failure(exc: BaseException, tokens: Sequence[str]) -> tuple[str, int, int | 
             index = list(tokens).index(exc.token)
         return exc.message, exc.status, index
     if isinstance(exc, StackError):
-        return str(exc), EXIT_FAIL, quoted_token(str(exc), tokens)
+        return str(exc), getattr(exc, "status", EXIT_FAIL), quoted_token(str(exc), tokens)
     return None
 
 

@@ -244,6 +244,18 @@ class FibTable:
                         return route
         return None
 
+    def lookup_scoped(self, value: int, oif, min_scope: int) -> Route | None:
+        """Longest match among routes of at least `min_scope` (link: the connected routes and
+        our own addresses), whatever their link's state (FIB_LOOKUP_IGNORE_LINKSTATE)."""
+        for plen, netmask in self.lengths:
+            for route in self.by_length[plen].get(value & netmask, ()):
+                if SCOPES[route.scope] < min_scope or route.nexthops:
+                    continue
+                if oif is not None and route.link is not oif:
+                    continue
+                return route
+        return None
+
     def routes(self) -> list[Route]:
         """In the kernel's trie order: by network address, shorter prefixes first."""
         out = [r for nets in self.by_length.values() for bucket in nets.values() for r in bucket]
@@ -346,6 +358,29 @@ class Fib:
             self.cache.clear()
         self.cache[key] = decided
         return decided
+
+    def connected(self, gateway: bytes, table: int, oif, min_scope: int) -> Route | None:
+        """The route a gateway is reached by (fib_check_nh_v4_gw): looked up in the route's own
+        table (unless main), else through the rules, among routes of at least `min_scope`;
+        only a unicast or local route will do."""
+        value = int.from_bytes(gateway, "big")
+        found = None
+        if table != RT_TABLE_MAIN and table in self.tables:
+            found = self.tables[table].lookup_scoped(value, oif, min_scope)
+        if found is None:
+            for rule in self.rules.rules:
+                if not rule.matches(0, value, "lo", oif.name if oif else None, 0, 0):
+                    continue
+                if rule.action != "lookup":
+                    return None
+                hit = self.tables[rule.table].lookup_scoped(value, oif, min_scope) \
+                    if rule.table in self.tables else None
+                if hit is not None and hit.type != THROW:
+                    found = hit
+                    break
+        if found is None or found.type not in (UNICAST, LOCAL) or found.link is None:
+            return None
+        return found
 
     def routes(self, table: int = RT_TABLE_MAIN) -> list[Route]:
         found = self.tables.get(table)

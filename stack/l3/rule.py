@@ -103,6 +103,7 @@ class RuleList:
         self.bits = bits
         self.rules: list[Rule] = [Rule(pref, table, bits=bits) for pref, table in DEFAULT_RULES]
         self.on_change = lambda: None        # the FIB empties its cache
+        self.customised = False              # fib_has_custom_rules: set by any change, for good
 
     def default_priority(self) -> int:
         """fib_default_rule_pref: one less than the second rule's, or 0."""
@@ -119,6 +120,7 @@ class RuleList:
                 at = i
                 break
         self.rules.insert(at, rule)
+        self.customised = True
         self.on_change()
 
     def exists(self, rule: Rule) -> bool:
@@ -126,6 +128,7 @@ class RuleList:
 
     def remove(self, rule: Rule) -> None:
         self.rules.remove(rule)
+        self.customised = True
         self.on_change()
 
     def flush(self) -> int:
@@ -133,6 +136,7 @@ class RuleList:
         kept = [rule for rule in self.rules if rule.priority == 0]
         removed = len(self.rules) - len(kept)
         self.rules = kept
+        self.customised = True
         self.on_change()
         return removed
 
