@@ -11,7 +11,8 @@ through the adapters of stack/api/family.py.  Keys follow iproute2's JSON
 """
 from __future__ import annotations
 
-from . import addr, capture, config, inet, link, neigh, ping, route, rule, stats, trace  # noqa: F401  (they register)
+from . import (addr, capture, config, inet, link, neigh, ping, route, rule, stats,  # noqa: F401
+               sysctl, trace)                                             # (they register)
 from .link import link_name_problem
 from .registry import CALLS, Calls, UnknownCall, lookup
 

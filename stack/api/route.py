@@ -21,6 +21,15 @@ MAX_ROUTES = 100_000        # what a user may add, over all tables
 TYPE_TABLES = {LOCAL: RT_TABLE_LOCAL, "broadcast": RT_TABLE_LOCAL}   # where iproute2 puts them
 
 
+def default_scope(route_type: str, has_gateway: bool) -> str:
+    """The scope iproute2 gives a route it is not told one for."""
+    if route_type == LOCAL:
+        return "host"
+    if route_type == "broadcast" or (route_type == UNICAST and not has_gateway):
+        return "link"
+    return "global"
+
+
 def _table(fam, table: str | int | None, route_type: str = UNICAST) -> int:
     if table is None or table == "":
         return TYPE_TABLES.get(route_type, RT_TABLE_MAIN)
@@ -80,8 +89,7 @@ def route_add(stack, dst: bytes, prefixlen: int, dev: str | None = None,
     if dst != (int.from_bytes(dst, "big") & prefix_mask(prefixlen, fib.bits)).to_bytes(len(dst), "big"):
         raise NetlinkError("Invalid prefix for given prefix length.")
     if scope is None:
-        scope = ("host" if type == LOCAL else "link" if type == "broadcast" else
-                 "link" if type == UNICAST and gateway is None and not nexthops else "global")
+        scope = default_scope(type, gateway is not None or bool(nexthops))
     if scope not in SCOPES:
         raise StackError(f'unknown scope "{scope}"; one of: {", ".join(SCOPES)}')
     table_id = _table(fam, table, type)
