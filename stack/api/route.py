@@ -134,9 +134,9 @@ def _insert(fib, route: Route, mode: str) -> None:
     if mode in ("append", "prepend") and any(r.to_dict(True) == route.to_dict(True) for r in same):
         raise rtnetlink("EEXIST")
     if mode in ("replace", "change") and same:
-        old = same[0]
-        fib.remove(lambda r: r is old)
-    elif sum(len(t.routes()) for t in fib.tables.values()) >= MAX_ROUTES:
+        fib.replace(same[0], route)
+        return
+    if sum(len(t.routes()) for t in fib.tables.values()) >= MAX_ROUTES:
         raise StackError(f"too many routes (at most {MAX_ROUTES})")
     fib.add(route, first=mode == "prepend")
 

@@ -309,6 +309,12 @@ class Fib:
         self.table(route.table, create=True).add(route, first)
         self.flush_cache()
 
+    def replace(self, old: Route, new: Route) -> None:
+        """`new` takes `old`'s place (same table, prefix, TOS and metric)."""
+        bucket = self.tables[old.table].by_length[old.prefixlen][old.network]
+        bucket[bucket.index(old)] = new
+        self.flush_cache()
+
     def remove(self, predicate) -> int:
         removed = sum(table.remove(predicate) for table in self.tables.values())
         if removed:
