@@ -119,7 +119,7 @@ def neighbour_lines(obj: dict, made: set[str]) -> list[str]:
 
 
 def sysctl_lines(obj: dict, made: set[str]) -> list[str]:
-    return [f"sysctl -w {obj['name']}={obj['value']}"]
+    return [f"sysctl -q -w {obj['name']}={obj['value']}"]
 
 
 def rule_lines(obj: dict, made: set[str]) -> list[str]:

@@ -160,7 +160,8 @@ def _route_slots() -> list:
 
 
 def _select_slots() -> list:
-    return _type_flags() + [
+    return [
+        opt("type", "type", Choice(ROUTE_TYPES, "TYPE"), help="only routes of this type"),
         pos("prefix", ROUTE_PREFIX, optional=True, help="only this prefix (as exact)"),
         opt("table", "table", SHOW_TABLE, help="which table: main (default), local, default, "
                                                "a number, or all"),

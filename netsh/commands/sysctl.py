@@ -29,7 +29,12 @@ def run(ctx, args):
         name, equals, value = text.partition("=")
         if args["write"] and not equals:
             raise CommandError(f'"{text}" must be of the form name=value', token=text)
-        rows.append(ctx.stack.sysctl_set(name, value) if equals else ctx.stack.sysctl_get(name))
+        if equals:
+            written = ctx.stack.sysctl_set(name, value)
+            if not args["quiet"]:
+                rows.append(written)
+        else:
+            rows.append(ctx.stack.sysctl_get(name))
     return Result("sysctl", rows)
 
 
@@ -37,6 +42,7 @@ def register(root: Node) -> None:
     leaf(root, ("sysctl",),
          [flag("-a", "all", help="every setting"),
           flag("-w", "write", help="write NAME=VALUE"),
+          flag("-q", "quiet", help="do not echo what is written"),
           pos("names", NAME, optional=True, repeat=True)],
          "read or write the stack's settings (net.ipv4.ip_forward ...), as sysctl(8)", run,
          details="Per-link settings are net.ipv4.conf.{all,default,DEV}.NAME; writing "
