@@ -322,3 +322,42 @@ def test_replace_append_prepend_and_a_link_going_down():
     r.api.link_set("right", up=False)                   # fib_sync_down_dev: its routes go
     assert [row.get("gateway") for row in r.api.route_list() if row["dst"] == "203.0.113.0/24"] \
         == ["192.0.2.1", "192.0.2.2"]
+
+
+# --- one decision, two tellings -----------------------------------------------------------
+
+@pytest.mark.parametrize("kind,reason", [("unreachable", "ROUTE_UNREACHABLE"),
+                                         ("prohibit", "ROUTE_PROHIBIT"),
+                                         ("blackhole", "ROUTE_BLACKHOLE"), (None, None)])
+def test_the_trace_tells_the_rule_and_route_the_lookup_chose(kind, reason):
+    w = routed()
+    r = w["r"]
+    r.api.route_add(A("203.0.113.0"), 24, gateway=A("198.51.100.2"), table="9")
+    r.api.rule_add(table="9", src=(A_IP, 32), priority=90)
+    if kind:
+        r.api.route_add(A("203.0.113.0"), 25, type=kind, table="9")
+    r.api.trace_add(dev="left", count=1, expression="icmp")
+    ping(w, A("203.0.113.7"))
+    (record,) = r.api.trace_show()["records"]
+    texts = [step["text"] for step in record["steps"] if step["layer"] == "ipv4"]
+    assert any("(rule 90: from 192.0.2.1 lookup 9)" in text for text in texts), texts
+    assert r.api.stats("Trace")["Trace"]["Disagreements"] == 0
+    assert record["verdict"] == (f"dropped: {reason}" if reason else record["verdict"])
+    if not reason:
+        assert r.ipv4.mib.ForwDatagrams == 1
+
+
+def test_route_get_names_the_next_hop_the_packets_take():
+    w = routed()
+    r = w["r"]
+    r.api.route_add(A("203.0.113.0"), 24, nexthops=[
+        {"gateway": A("192.0.2.1"), "weight": 1}, {"gateway": A("198.51.100.2"), "weight": 1}])
+    told = {"left": 0, "right": 0}
+    for host in range(40):
+        src = A(f"192.0.2.{100 + host}")
+        told[r.api.route_get(A("203.0.113.7"), src=src, iif="left")["dev"]] += 1
+        packet = ipv4(src, A("203.0.113.7"), ICMP, icmp_echo(1, host))
+        r.links["left"].deliver(frame_to(r, packet, link="left"))
+        w.settle()
+    arrived = {"left": w["a"].drop["IP_INADDRERRORS"], "right": w["b"].drop["IP_INADDRERRORS"]}
+    assert arrived == told and min(told.values()) > 5, (arrived, told)
