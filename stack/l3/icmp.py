@@ -346,8 +346,7 @@ class Icmp:
             why = "it is not the first fragment"
         elif buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in ERROR_OK_TYPES:
             why = "it is an ICMP error itself"
-        elif self.rate_limited(pkt, kind, code, src, take=False) is not None:
-            limit = self.rate_limited(pkt, kind, code, src, take=False)
+        elif (limit := self.rate_limited(pkt, kind, code, src, take=False)) is not None:
             why = ("the global ICMP rate limit is reached (OutRateLimitGlobal)"
                    if limit == "OutRateLimitGlobal" else
                    f"the rate limit for {ipwire.addr_to_str(src)} is reached (OutRateLimitHost)")
