@@ -126,7 +126,7 @@ DROP_REASONS = {
     "ICMP_CSUM": "ICMP checksum wrong",
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",
-    "NO_SOCKET": "reply for no waiting ping session",
+    "NO_SOCKET": "reply or error for no waiting ping or traceroute session",
 }
 
 

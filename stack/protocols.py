@@ -11,6 +11,7 @@ from .l2.ethernet import EthernetLayer
 from .l3.icmp import Icmp
 from .l3.ipv4 import IPv4
 from .l3.ping import Pings
+from .l3.probe import Probes
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -19,4 +20,5 @@ PROTOCOLS = (
     ("arp", Arp),
     ("icmp", Icmp),
     ("pings", Pings),
+    ("probes", Probes),
 )

@@ -1,4 +1,4 @@
-"""Calls a ping session makes (stack/l3/ping.py)."""
+"""Calls a ping session makes (stack/l3/ping.py), and traceroute's probes (stack/l3/probe.py)."""
 from __future__ import annotations
 
 from .link import find_link
@@ -11,10 +11,26 @@ def ping_open(stack, dst: bytes, size: int, dev: str | None = None, ttl: int = 6
 
 
 @call
-def ping_send(stack, session, seq: int) -> bool:
-    return stack.pings.send(session, seq)
+def ping_send(stack, session, seq: int, ttl: int | None = None) -> bool:
+    return stack.pings.send(session, seq, ttl)
 
 
 @call
 def ping_close(stack, session) -> None:
     stack.pings.close(session)
+
+
+@call
+def probe_open(stack, dst: bytes, size: int, port: int = 33434):
+    """A traceroute session of UDP probes (stack/l3/probe.py)."""
+    return stack.probes.open(dst, size, port)
+
+
+@call
+def probe_send(stack, session, seq: int, ttl: int) -> str | None:
+    return stack.probes.send(session, seq, ttl)
+
+
+@call
+def probe_close(stack, session) -> None:
+    stack.probes.close(session)

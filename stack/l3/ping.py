@@ -31,6 +31,8 @@ class PingEvent:
     size: int = 0             # ICMP bytes received (iputils' "64 bytes from")
     rtt_ms: float | None = None
     message: str = ""
+    type: int = 0             # the ICMP answer's type and code (an error's: traceroute reads them)
+    code: int = 0
 
 
 class PingSession:
@@ -71,7 +73,8 @@ class Pings:
     def close(self, session: PingSession) -> None:
         self.sessions.pop(session.ident, None)
 
-    def send(self, session: PingSession, seq: int) -> bool:
+    def send(self, session: PingSession, seq: int, ttl: int | None = None) -> bool:
+        """Send echo request `seq` (with `ttl` instead of the session's, for traceroute -I)."""
         size = session.size
         pkt = Packet.alloc(wire.HEADER_LEN + size)
         buf = pkt.buf
@@ -96,7 +99,7 @@ class Pings:
             session.sent.pop(next(iter(session.sent)))
         session.sent[seq & 0xFFFF] = now
         reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
-                                        ttl=session.ttl, oif=session.link, mark=session.mark)
+                                        ttl=ttl or session.ttl, oif=session.link, mark=session.mark)
         if reason == "PKT_TOO_BIG":
             ipv4 = self.stack.ipv4
             link = session.link or output_path(ipv4.route_output(session.dst), session.dst,
@@ -165,4 +168,4 @@ class Pings:
         if rec is not None:
             rec.step("ping", f"{text} from {src} for echo request id 0x{ident:04x} seq {seq} → ping session")
             rec.verdict = "delivered to ping"
-        session.replies.put(PingEvent("error", seq, src, message=text))
+        session.replies.put(PingEvent("error", seq, src, message=text, type=kind, code=code))

@@ -53,6 +53,17 @@ def router():
         lab.down()
 
 
+def netsh_line(proxy, line: str) -> tuple[int, str, str]:
+    """Run one netsh command line against a running stack; (status, stdout, stderr)."""
+    import io
+    from netsh.app import GRAMMAR
+    from netsh.executor import Executor
+    from netsh.options import Options
+    out, err = io.StringIO(), io.StringIO()
+    status = Executor(None, Options(), out, err, stack=proxy, grammar=GRAMMAR).run_line(line)
+    return status, out.getvalue(), err.getvalue()
+
+
 def h(lab, n, *argv, check=True, timeout=60):
     return run_in_ns(lab.hosts[n - 1].ns, *argv, check=check, timeout=timeout)
 
@@ -188,5 +199,13 @@ def test_linux_as_our_router_reaches_a_host_two_hops_away(veth_peer):
                 proxy.ping_send(session, seq)
                 events.append(session.replies.get(timeout=5))
             assert [(e.kind, e.src, e.ttl) for e in events] == [("reply", "198.51.100.2", 63)] * 3
+            for probe in ("-U", "-I"):                   # our traceroute, both kinds of probe
+                status, out, err = netsh_line(proxy, f"traceroute {probe} -n -q 2 -w 2 198.51.100.2")
+                assert (status, err) == (0, ""), err
+                lines = out.splitlines()
+                assert lines[0] == "traceroute to 198.51.100.2 (198.51.100.2), 30 hops max, 60 byte packets"
+                assert re.fullmatch(r" 1  192\.0\.2\.2  \d+\.\d{3} ms  \d+\.\d{3} ms", lines[1]), out
+                assert re.fullmatch(r" 2  198\.51\.100\.2  \d+\.\d{3} ms  \d+\.\d{3} ms", lines[2]), out
+                assert len(lines) == 3
     finally:
         subprocess.run(["ip", "netns", "del", far_ns], check=False)

@@ -361,3 +361,39 @@ def test_route_get_names_the_next_hop_the_packets_take():
         w.settle()
     arrived = {"left": w["a"].drop["IP_INADDRERRORS"], "right": w["b"].drop["IP_INADDRERRORS"]}
     assert arrived == told and min(told.values()) > 5, (arrived, told)
+
+
+# --- traceroute's probes ------------------------------------------------------------------
+
+def test_udp_probes_get_time_exceeded_then_the_hosts_answer():
+    w = routed()
+    a = w["a"]
+    session = a.api.probe_open(B_IP, 32)
+    a.api.probe_send(session, 1, 1)
+    a.api.probe_send(session, 2, 2)
+    w.settle()
+    events = drain(session)
+    assert [(e.seq, e.src, e.type, e.code) for e in events] == [
+        (1, "192.0.2.254", 11, 0),
+        (2, "198.51.100.2", 3, 2)]          # no UDP layer on b yet: protocol unreachable
+    a.api.probe_close(session)
+
+
+def test_icmp_probes_are_echo_requests_with_their_own_ttl():
+    w = routed()
+    a = w["a"]
+    session = a.api.ping_open(B_IP, 32)
+    a.api.ping_send(session, 1, 1)
+    a.api.ping_send(session, 2, 2)
+    w.settle()
+    assert [(e.kind, e.seq, e.src, e.type) for e in drain(session)] == [
+        ("error", 1, "192.0.2.254", 11), ("reply", 2, "198.51.100.2", 0)]
+
+
+def test_a_hop_line_is_traceroutes():
+    from netsh.commands.traceroute import hop_text
+    data = {"ttl": 3, "numeric": True, "probes": [
+        {"addr": "192.0.2.254", "rtt": 0.1234, "mark": ""}, None,
+        {"addr": "198.51.100.254", "rtt": 1.5, "mark": "!H"}]}
+    assert hop_text(data, None) == " 3  192.0.2.254  0.123 ms * 198.51.100.254  1.500 ms !H"
+    assert hop_text({"ttl": 12, "numeric": False, "probes": [None] * 3}, None) == "12  * * *"

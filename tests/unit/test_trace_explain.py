@@ -112,8 +112,7 @@ CASES = [
      ("icmp", r"type 3 code 1 \(Destination unreachable\): quotes 20 bytes, "
               r"fewer than an IPv4 header and 8 more \(InErrors\)"), True),
     ("error quoting udp", unreachable_quoting(ipwire.PROTO_UDP, 28), "NO_SOCKET",
-     ("icmp", r"type 3 code 1 \(Destination unreachable\): quotes a protocol 17 packet, "
-              r"and nothing of ours sends those"), True),
+     ("traceroute", r"it quotes UDP from port 0 to 0: not a traceroute probe of ours"), True),
     ("arp short", arp_frame(cut=20), "PKT_TOO_SMALL",
      ("arp", r"20 bytes: shorter than the 28-byte ARP body for Ethernet/IPv4"), True),
     ("arp hardware", arp_frame(htype=6), "ARP_UNSUPPORTED",
