@@ -143,7 +143,7 @@ def _insert(fib, route: Route, mode: str) -> None:
 
 def _selected(route: Route, link=None, protocol: str | None = None, type: str | None = None,
               scope: str | None = None) -> bool:
-    return ((link is None or route.link is link or any(nh.link is link for nh in route.nexthops))
+    return ((link is None or route.link is link)          # a multipath route has no one dev: not kept
             and (protocol is None or route.protocol == protocol)
             and (type is None or route.type == type) and (scope is None or route.scope == scope))
 

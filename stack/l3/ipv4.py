@@ -563,12 +563,16 @@ class IPv4:
             step(f"output to {text}: no route" + (f" via {oif.name}" if oif is not None else ""))
             return "IP_OUTNOROUTES"
         if route.link is None:
-            step(f"output to {text}: a {route.type} {'rule' if route.table == 0 else 'route'} refuses it")
+            rule = self.fib.decide(dst, oif, src, None, mark, 0).rule
+            step(f"output to {text}: a {route.type} {'rule' if route.table == 0 else 'route'} refuses it"
+                 + (f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""))
             return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
         hop = "on link" if nexthop == dst else "gateway"
         via = f", through {link.name}" if link is not route.link else ""
-        step(f"output to {text}: route {_route_text(route.to_dict())}{via}; "
+        rule = self.fib.decide(dst, oif, src, None, mark, 0).rule      # the lookup output made
+        by_rule = f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""
+        step(f"output to {text}: route {_route_text(route.to_dict())}{via}{by_rule}; "
              f"next hop {wire.addr_to_str(nexthop)} ({hop})")
         if src is None:
             chosen = route.prefsrc or self.source_for(link, dst)

@@ -85,6 +85,10 @@ def test_routes_rules_and_decisions_are_the_kernels():
             assert ours.line(command) == (0, "", ""), command
         assert ours.json("route show table all") == linux_json(peer, "route", "show", "table", "all")
         assert ours.json("rule show") == linux_json(peer, "rule", "show")
+        for shown in ("route show", "route show table all", "route show table 100", "rule show",
+                      "route show dev eth0", "route show proto static", "route show type unicast",
+                      "route show match 198.51.100.9", "route show table local root 192.0.2.0/24"):
+            assert ours.line(shown)[1] == peer.ip("-4", *shown.split()).stdout, shown
         for dst in GETS:
             linux = peer.ip("-j", "route", "get", dst, check=False)
             status, out, err = ours.line(f"-j route get {dst}")
@@ -107,3 +111,24 @@ def test_refusals_are_the_kernels(command):
         status, out, err = ours.line(command)
         assert linux.returncode == status == 2
         assert err.removeprefix("Error: ") == linux.stderr.removeprefix("Error: "), command
+
+
+def test_our_sysctls_are_the_kernels_names_and_defaults():
+    """Every setting we have is one Linux has, with Linux's value on a fresh namespace; but
+    send_redirects, which we never do and so keep at 0."""
+    require_netns()
+    with VethPeer() as peer:
+        linux = dict(line.split(" = ", 1) for line in
+                     peer.run("sysctl", "-a", check=False).stdout.splitlines() if " = " in line)
+        ours = Ours(f"{peer.peer_ip}/{peer.peer_prefixlen}")
+        rows = ours.json("sysctl -a")
+        checked = 0
+        for row in rows:
+            name = row["name"]
+            if ".far." in name:
+                continue                        # the far end of our cable: no such link there
+            assert name in linux, name
+            expected = 0 if name.endswith(".send_redirects") else int(linux[name])
+            assert row["value"] == expected, name
+            checked += 1
+        assert checked >= 12
