@@ -32,7 +32,8 @@ H1, H2 = "192.0.2.11", "198.51.100.12"
 
 @pytest.fixture
 def router():
-    """(lab, proxy): a two-host lab whose stack forwards (net.ipv4.ip_forward = 1)."""
+    """(lab, proxy): a two-host lab set up by the lines `netsh demo` runs (they turn on
+    net.ipv4.ip_forward: the stack is the hosts' router)."""
     reason = netns_reason()
     if reason:
         pytest.skip(reason)
@@ -41,11 +42,9 @@ def router():
     try:
         runtime = Runtime(netns=lab.stack_ns).start()
         proxy = StackProxy(runtime)
-        for host in lab.hosts:
-            proxy.link_attach(host.stack_dev, name=host.stack_dev)
-            proxy.link_set(host.stack_dev, up=True)
-            proxy.addr_add(host.stack_dev, A(host.stack_address), host.prefixlen)
-        proxy.sysctl_set("net.ipv4.ip_forward", "1")
+        for line in lab.setup_lines():
+            status, _, err = netsh_line(proxy, line)
+            assert (status, err) == (0, ""), line
         yield lab, proxy
     finally:
         if runtime is not None:
