@@ -46,11 +46,12 @@ def rule_add(stack, table: str | None = None, action: str = LOOKUP, priority: in
              iif: str | None = None, oif: str | None = None, fwmark: int | None = None,
              fwmask: int | None = None, tos: int | None = None,
              suppress_prefixlength: int | None = None, family: str = DEFAULT_FAMILY) -> None:
-    """ip rule add: `src`/`dst` are (address bytes, length); a lookup rule needs a table."""
+    """ip rule add: `src`/`dst` are (address bytes, length); a lookup rule without a table
+    looks up main."""
     fam = family_named(family)
     rules = fam.fib(stack).rules
     if action == LOOKUP and table is None:
-        raise StackError('a rule needs an action: "table ID" (lookup), unreachable, prohibit or blackhole')
+        table = "main"                          # as ip rule add does without one
     rule = _rule(fam, priority if priority is not None else rules.default_priority(), action, table,
                  invert, src, dst, iif, oif, fwmark, fwmask, tos, suppress_prefixlength)
     if rules.exists(rule):

@@ -106,7 +106,7 @@ def test_route_get_prints_the_decision_as_ip(sh):
     ("route add 203.0.113.1/24 dev v0", 2, "Error: Invalid prefix for given prefix length."),
     ("route flush", 1, None),
     ("rule del table 77", 2, "Error: RTNETLINK answers: No such file or directory"),
-    ("rule add from 192.0.2.0/24", 1, None),
+    ("rule add from 192.0.2.0/24 table 0", 1, None),
     ("sysctl net.ipv4.no_such", 1,
      "Error: sysctl: cannot stat /proc/sys/net/ipv4/no_such: No such file or directory"),
     ("sysctl -w net.ipv4.ip_forward=on", 1,
@@ -161,6 +161,8 @@ def test_rule_show_text_and_json_as_ip(sh):
                        "iif": "lo", "table": "200"}
     assert rows[3] == {"priority": 9, "src": "all", "fwmark": "0x7", "action": "prohibit"}
     assert sh.line("rule show table 5")[1] == "8:\tfrom 192.0.2.1 lookup 5 suppress_prefixlength 0\n"
+    sh.ok("rule add from 192.0.2.0/24 priority 20")                 # no table: main, as ip does
+    assert sh.line("rule show table main")[1].startswith("20:\tfrom 192.0.2.0/24 lookup main\n")
     sh.ok("rule del priority 9", "rule del from 192.0.2.1", "rule flush")
     assert sh.line("rule show")[1] == "0:\tfrom all lookup local\n"
 
