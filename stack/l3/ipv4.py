@@ -18,7 +18,7 @@ from ..wire.ethernet import BROADCAST, ETH_P_IP
 from ..netfilter.hooks import (NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
                                NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints)
 from ..wire.icmp import FRAG_NEEDED, TIME_EXCEEDED
-from .route import (BLACKHOLE, BROADCAST as RTN_BROADCAST, LINKLESS, LOCAL, PROHIBIT, RT_TABLE_LOCAL,
+from .route import (BLACKHOLE, BROADCAST as RTN_BROADCAST, LOCAL, PROHIBIT, RT_TABLE_LOCAL,
                     UNICAST, UNREACHABLE, Fib, Route)
 from .rule import RuleList, rule_text
 
