@@ -126,7 +126,8 @@ def _insert(fib, route: Route, mode: str) -> None:
     takes its place (or adds); `change` only takes its place; `append` and `prepend` add
     beside it unless the very same route is there."""
     table = fib.table(route.table, create=mode != "change")
-    same = [r for r in (table.routes() if table else []) if r.key() == route.key()]
+    same = [r for r in (table.bucket(route.network, route.prefixlen) if table else [])
+            if r.key() == route.key()]
     if mode == "add" and same:
         raise rtnetlink("EEXIST")
     if mode == "change" and not same:
@@ -136,7 +137,7 @@ def _insert(fib, route: Route, mode: str) -> None:
     if mode in ("replace", "change") and same:
         fib.replace(same[0], route)
         return
-    if sum(len(t.routes()) for t in fib.tables.values()) >= MAX_ROUTES:
+    if fib.size() >= MAX_ROUTES:
         raise StackError(f"too many routes (at most {MAX_ROUTES})")
     fib.add(route, first=mode == "prepend")
 
@@ -172,8 +173,8 @@ def route_del(stack, dst: bytes, prefixlen: int, dev: str | None = None,
     table_id = _table(fam, table, type or UNICAST)
     value = int.from_bytes(dst, "big")
     found = fib.table(table_id)
-    for route in (found.routes() if found else []):
-        if (route.network, route.prefixlen, route.tos) != (value, prefixlen, tos):
+    for route in list(found.bucket(value, prefixlen) if found else []):
+        if route.tos != tos:
             continue
         if metric is not None and route.metric != metric:
             continue

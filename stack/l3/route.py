@@ -196,12 +196,21 @@ class FibTable:
         self.bits = bits
         self.by_length: dict[int, dict[int, list[Route]]] = {}
         self.lengths: list[tuple[int, int]] = []      # (prefix length, mask), longest first
+        self.size = 0
 
     def add(self, route: Route, first: bool = False) -> None:
-        bucket = self.by_length.setdefault(route.prefixlen, {}).setdefault(route.network, [])
+        nets = self.by_length.get(route.prefixlen)
+        if nets is None:
+            nets = self.by_length[route.prefixlen] = {}
+            self._lengths()
+        bucket = nets.setdefault(route.network, [])
         bucket.insert(0, route) if first else bucket.append(route)
         bucket.sort(key=lambda r: (r.tos, r.metric))
-        self._lengths()
+        self.size += 1
+
+    def bucket(self, network: int, prefixlen: int) -> list[Route]:
+        """The routes of one prefix, in lookup order."""
+        return self.by_length.get(prefixlen, {}).get(network, [])
 
     def _lengths(self) -> None:
         self.lengths = [(plen, prefix_mask(plen, self.bits))
@@ -220,6 +229,7 @@ class FibTable:
             if not nets:
                 del self.by_length[plen]
         self._lengths()
+        self.size -= removed
         return removed
 
     def lookup(self, value: int, oif, tos: int = 0) -> Route | None:
@@ -314,6 +324,9 @@ class Fib:
         bucket = self.tables[old.table].by_length[old.prefixlen][old.network]
         bucket[bucket.index(old)] = new
         self.flush_cache()
+
+    def size(self) -> int:
+        return sum(table.size for table in self.tables.values())
 
     def remove(self, predicate) -> int:
         removed = sum(table.remove(predicate) for table in self.tables.values())
