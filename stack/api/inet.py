@@ -86,10 +86,11 @@ class Inet(Family):
             decision, route = ipv4.route_input(src or ANY, dst, 0, iif)
             if decision not in (DELIVER_LOCAL, DELIVER_BROADCAST, FORWARD):
                 raise rtnetlink(INPUT_ERRORS.get(decision, "EINVAL"))
+            dev = stack.loopback.name if decision != FORWARD else route.link.name  # delivered: lo
             if route is None:                        # the limited broadcast
-                return decision_row(self, None, dst, src, None, iif.name, BROADCAST, iif, mark, None)
-            return decision_row(self, route, dst, src, None, self._dev(stack, route), route.type,
-                                iif, mark, self._table(fib, route))
+                return decision_row(self, None, dst, src, None, dev, BROADCAST, iif, mark, None)
+            return decision_row(self, route, dst, src, None, dev, route.type, iif, mark,
+                                self._table(fib, route))
         decided = fib.decide(dst, oif, src, None, mark, 0)
         if decided.error is not None:
             raise rtnetlink(decided.error)

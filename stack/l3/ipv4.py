@@ -224,6 +224,8 @@ class IPv4:
             return reason, None
         if dst == wire.LIMITED_BROADCAST:
             return DELIVER_BROADCAST, None
+        if src[0] == 0:
+            return "IP_INVALID_SOURCE", None    # 0/8 sends only to the limited broadcast
         if 224 <= dst[0] < 240:                 # no multicast group is ever joined yet
             return "IP_INVALID_DEST", None
         if dst[0] == 127 and not link.iff_loopback:
@@ -548,6 +550,8 @@ class IPv4:
         return refused
 
     def _source_kind(self, src: bytes) -> str:
+        if src[0] == 0:
+            return "in 0.0.0.0/8 (this network), sending to other than the limited broadcast"
         if src[0] >= 224:
             return "multicast" if src[0] < 240 else "reserved (240/4)"
         if src in self.local:

@@ -97,6 +97,19 @@ def test_routes_rules_and_decisions_are_the_kernels():
                     2, "Error: " + linux.stderr), dst
             else:
                 assert json.loads(out) == json.loads(linux.stdout), dst
+        peer.run("sysctl", "-qw", "net.ipv4.ip_forward=1")          # route input, forwarding
+        assert ours.line("sysctl -q -w net.ipv4.ip_forward=1")[0] == 0
+        for dst, src in (("203.0.113.9", "198.51.100.77"), ("192.0.2.2", "198.51.100.77"),
+                         ("198.18.0.1", "198.51.100.77"), ("198.51.100.8", "203.0.113.7"),
+                         ("8.8.8.8", "0.0.0.0"), ("192.0.2.255", "198.51.100.77"),
+                         ("203.0.113.5", "198.51.100.77"), ("203.0.113.9", "192.0.2.2")):
+            query = f"route get {dst} from {src} iif eth0"
+            linux = peer.ip("-j", *query.split(), check=False)
+            status, out, err = ours.line("-j " + query)
+            if linux.returncode:
+                assert (status, err.removeprefix("Error: ")) == (2, linux.stderr), query
+            else:
+                assert json.loads(out) == json.loads(linux.stdout), query
 
 
 @pytest.mark.parametrize("command", REFUSED)
