@@ -208,3 +208,11 @@ def test_linux_as_our_router_reaches_a_host_two_hops_away(veth_peer):
                 assert len(lines) == 3
     finally:
         subprocess.run(["ip", "netns", "del", far_ns], check=False)
+
+
+def test_time_exceeded_is_rate_limited_per_host_as_linux(router):
+    lab, proxy = router
+    out = h(lab, 1, "ping", "-n", "-c", "20", "-i", "0.01", "-W", "1", "-t", "1", H2, check=False).stdout
+    assert out.count("Time to live exceeded") == 6, out          # a burst of 6, then 1 per second
+    icmp = proxy.stats("Icmp")["Icmp"]
+    assert (icmp["OutTimeExcds"], icmp["OutRateLimitHost"]) == (6, 14)
