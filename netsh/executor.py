@@ -34,6 +34,7 @@ LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
     "link": lambda stack: [row["ifname"] for row in stack.link_list()],
     "hostdev": lambda stack: [row["name"] for row in stack.host_devices()],
     "layer": lambda stack: list(stack.stats()),
+    "sysctl": lambda stack: [row["name"] for row in stack.sysctl_list()],
 }
 
 

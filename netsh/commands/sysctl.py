@@ -1,19 +1,27 @@
 """``sysctl``: the stack's kernel settings, read and written as sysctl(8) does."""
 from __future__ import annotations
 
+from netsh.argtypes import LiveArg
 from netsh.errors import CommandError
 from netsh.grammar import Node, flag, leaf, pos
 from netsh.render import Result, View, renderer
-from netsh.argtypes import Word
+from stack.api.sysctl import ALL, DEFAULT, PER_LINK, SYSCTLS
 
 
-def _names(ctx=None) -> list[str]:
-    from stack.api.sysctl import SYSCTLS
-    return [row.name for row in SYSCTLS]
+class SysctlName(LiveArg):
+    """A setting's name, with =VALUE to write it; the stack's own names (every link's) live."""
+
+    metavar = "NAME[=VALUE]"
+    kind = "sysctl"
+    help = "a setting's name (net.ipv4.ip_forward), =VALUE to write it"
+
+    def choices(self) -> list[str]:
+        """Known without a stack: the per-link rows for all and default."""
+        return list(dict.fromkeys(row.name.replace(PER_LINK, scope)
+                                  for row in SYSCTLS for scope in (ALL, DEFAULT)))
 
 
-NAME = Word("NAME[=VALUE]", "a setting's name (net.ipv4.ip_forward), =VALUE to write it",
-            words=_names)
+NAME = SysctlName()
 
 
 def run(ctx, args):

@@ -220,3 +220,15 @@ def test_running_config_rebuilds_routes_rules_and_sysctls(sh, tmp_path):
 
 def test_a_fresh_stack_still_has_nothing_to_say():
     assert Shell().running() == f"# netsh running-config, netsh-{__version__}\n"
+
+
+def test_sysctl_names_complete_offline_and_live(sh):
+    from netsh.commands.sysctl import NAME
+    from netsh.complete import value_candidates
+    from netsh.grammar import pos
+    offline = NAME.choices()
+    assert "net.ipv4.conf.all.forwarding" in offline and "net.ipv4.ip_forward" in offline
+    assert not any("{" in name for name in offline)
+    found = [c.text for c in value_candidates(pos("names", NAME), "net.ipv4.conf.v", sh.executor.live)]
+    assert found == ["net.ipv4.conf.v0.forwarding", "net.ipv4.conf.v0.send_redirects",
+                     "net.ipv4.conf.v1.forwarding", "net.ipv4.conf.v1.send_redirects"]
