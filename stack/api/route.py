@@ -105,6 +105,8 @@ def route_add(stack, dst: bytes, prefixlen: int, dev: str | None = None,
             raise StackError("give next hops either with via/dev or with nexthop, not both")
         if len(nexthops) > MAX_NEXTHOPS:
             raise StackError(f"at most {MAX_NEXTHOPS} next hops")
+        if not all(1 <= int(nh.get("weight", 1)) <= 256 for nh in nexthops):
+            raise StackError("a next hop's weight is 1..256")
         legs = tuple(_nexthop(stack, fam, fib, nh.get("gateway"), nh.get("dev"),
                               bool(nh.get("onlink")), scope, table_id, int(nh.get("weight", 1)))
                      for nh in nexthops)
@@ -125,7 +127,7 @@ def _insert(fib, route: Route, mode: str) -> None:
     """fib_table_insert: `add` refuses a route of the same prefix, TOS and metric; `replace`
     takes its place (or adds); `change` only takes its place; `append` and `prepend` add
     beside it unless the very same route is there."""
-    table = fib.table(route.table, create=mode != "change")
+    table = fib.table(route.table)
     same = [r for r in (table.bucket(route.network, route.prefixlen) if table else [])
             if r.key() == route.key()]
     if mode == "add" and same:
