@@ -397,3 +397,42 @@ def test_a_hop_line_is_traceroutes():
         {"addr": "198.51.100.254", "rtt": 1.5, "mark": "!H"}]}
     assert hop_text(data, None) == " 3  192.0.2.254  0.123 ms * 198.51.100.254  1.500 ms !H"
     assert hop_text({"ttl": 12, "numeric": False, "probes": [None] * 3}, None) == "12  * * *"
+
+
+def test_a_routing_stack_explains_every_frame_as_it_handles_it():
+    """The trace's agreement check (tests/unit/test_trace_agreement.py) on a forwarding stack
+    with routes of every type, a multipath route, rules by source and fwmark, a small route
+    MTU and rate limits: frames of every TTL, size and destination, and mutations of them."""
+    from stack.trace import trace_counters
+    from tests.frames import mutated_frames
+    from tests.unit.test_trace_agreement import disagreements
+    w = routed()
+    r = w["r"]
+    for args in ((A("198.18.0.0"), 25, {"type": "unreachable"}),
+                 (A("198.18.0.128"), 25, {"type": "prohibit"}),
+                 (A("203.0.113.0"), 26, {"type": "blackhole"}),
+                 (A("203.0.113.64"), 26, {"gateway": B_IP, "mtu": 576}),
+                 (A("203.0.113.128"), 25, {"nexthops": [{"gateway": B_IP}, {"gateway": A_IP}]}),
+                 (A("10.0.0.0"), 8, {"type": "throw", "table": "50"}),
+                 (A("10.1.0.0"), 16, {"type": "prohibit", "table": "50"})):
+        r.api.route_add(args[0], args[1], **args[2])
+    r.api.rule_add(table="50", src=(A("192.0.2.0"), 24), priority=50)
+    r.api.rule_add(action="blackhole", src=(A("192.0.2.99"), 32), priority=40)
+    r.api.trace_add(dev="left", count=10 ** 9)
+    mac = r.links["left"].mac
+    frames = []
+    for dst in ("198.18.0.1", "198.18.0.200", "203.0.113.1", "203.0.113.70", "203.0.113.130",
+                "203.0.113.200", "10.2.3.4", "10.1.2.3", "198.51.100.2", "192.0.2.254", "8.8.8.8"):
+        for src in ("192.0.2.1", "192.0.2.99", "198.51.100.7"):
+            for ttl in (0, 1, 2, 64):
+                for size, flags in ((8, 0), (700, 0x4000), (700, 0)):
+                    packet = ipv4(A(src), A(dst), ICMP, icmp_echo(1, ttl, payload=b"y" * size),
+                                  ttl=ttl, flags_frag=flags)
+                    frames.append(mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(packet))
+    frames += list(mutated_frames(frames[::7], seed=14, count=1500))
+    assert disagreements(w, r, frames, "left") == []
+    counted = r.drop.snapshot()
+    for reason in ("ROUTE_UNREACHABLE", "ROUTE_PROHIBIT", "ROUTE_BLACKHOLE", "IP_INNOROUTES",
+                   "IP_INHDR", "PKT_TOO_BIG"):
+        assert counted.get(reason), (reason, counted)
+    assert trace_counters(r).Compared > 1500
