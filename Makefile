@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
 PYTEST_ARGS ?=
 DEBS    := iproute2 ethtool iputils-ping arping tshark tcpdump groff man-db \
-           bash zsh fish procps python3-venv shellcheck tmux
+           bash zsh fish procps python3-venv shellcheck tmux traceroute socat iputils-tracepath
 BENCH_DEBS := termshark
 
 .NOTPARALLEL:

@@ -232,6 +232,99 @@ class Word(ArgType):
         return list(self._words()) if callable(self._words) else list(self._words or ())
 
 
+class InetAddr(ArgType):
+    """An address of either family (``192.0.2.1``, ``2001:db8::1``)."""
+
+    metavar = "ADDR"
+    help = "an address, A.B.C.D (or an IPv6 address)"
+
+    def parse(self, token: str):
+        try:
+            return ipaddress.ip_address(token)
+        except ValueError:
+            raise ValueError("not an address") from None
+
+
+class RoutePrefix(ArgType):
+    """``A.B.C.D[/LEN]`` of either family, or `any_word` (``default``, ``all``: 0.0.0.0/0).
+    No length: the whole address (a host route)."""
+
+    def __init__(self, any_word: str = "default", metavar: str = "PREFIX"):
+        self.any_word = any_word
+        self.metavar = metavar
+        self.help = f"A.B.C.D/LEN, or {any_word}"
+
+    def parse(self, token: str) -> Prefix:
+        if token == self.any_word or (self.any_word == "default" and token == "all"):
+            return Prefix(ipaddress.IPv4Address(0), 0)
+        addr, slash, length = token.partition("/")
+        address = InetAddr().parse(addr)
+        if not slash:
+            return Prefix(address, address.max_prefixlen)
+        if not length.isdigit() or not 0 <= int(length) <= address.max_prefixlen:
+            raise ValueError(f"prefix length must be 0..{address.max_prefixlen}")
+        return Prefix(address, int(length))
+
+    def choices(self) -> list[str]:
+        return [self.any_word]
+
+
+class Number(ArgType):
+    """A whole number in decimal or 0x hex, within 0..hi (a mark, a TOS, a table id)."""
+
+    def __init__(self, hi: int, metavar: str, help: str = ""):
+        self.hi = hi
+        self.metavar = metavar
+        self.help = help or f"0..{hi}, decimal or 0xHEX"
+
+    def parse(self, token: str) -> int:
+        try:
+            value = int(token, 0)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not 0 <= value <= self.hi:
+            raise ValueError(f"must be 0..{self.hi}")
+        return value
+
+
+class MarkMask(ArgType):
+    """``MARK[/MASK]`` (fwmark): numbers in decimal or 0x hex."""
+
+    metavar = "MARK[/MASK]"
+    help = "a firewall mark, with a mask after a slash"
+
+    def parse(self, token: str) -> tuple[int, int | None]:
+        mark, slash, mask = token.partition("/")
+        number = Number(0xFFFFFFFF, "MARK")
+        return number.parse(mark), number.parse(mask) if slash else None
+
+
+class TableId(ArgType):
+    """A routing table: local, main, default or a number."""
+
+    metavar = "TABLE_ID"
+    help = "local, main, default, or a number 1..4294967295"
+    NAMES = ("local", "main", "default")
+
+    def __init__(self, all_word: bool = False):
+        self.all_word = all_word
+        if all_word:
+            self.help += ", or all"
+
+    def parse(self, token: str) -> str:
+        if token in self.NAMES or (self.all_word and token == "all"):
+            return token
+        if not (token.isdigit() or token.lower().startswith("0x")):
+            raise ValueError(f"one of: {', '.join(self.choices())}, or a number")
+        value = Number(0xFFFFFFFF, "TABLE_ID").parse(token)
+        if value == 0:
+            raise ValueError("table 0 is not a table")
+        return str(value)
+
+    def choices(self) -> list[str]:
+        return list(self.NAMES) + (["all"] if self.all_word else [])
+
+
 # Shared instances, so help's "NAME := ..." lines have one spelling per type.
 LINK = LinkName()
 NEW_LINK = NewLinkName()
@@ -250,3 +343,11 @@ TIMEOUT = Seconds(0.001, 3600, "TIMEOUT")
 DURATION = Seconds(0, 86400, "SECONDS")
 LAYER = StatsLayer()
 FILE = FilePath()
+INET_ADDR = InetAddr()
+ROUTE_PREFIX = RoutePrefix()
+RULE_PREFIX = RoutePrefix("all")
+TABLE_ID = TableId()
+SHOW_TABLE = TableId(all_word=True)
+FWMARK = MarkMask()
+MARK = Number(0xFFFFFFFF, "MARK", "a firewall mark, decimal or 0xHEX")
+TOS = Number(0xFF, "TOS", "a TOS byte, decimal or 0xHEX")

@@ -134,7 +134,7 @@ def value_candidates(slot: Slot, partial: str, live: Live | None) -> list[Candid
             values += [str(v) for v in live(kind)]
         except Exception:   # a completion must never take the shell down
             pass
-    return [Candidate(v, meta) for v in values if v.startswith(partial)]
+    return [Candidate(v, meta) for v in dict.fromkeys(values) if v.startswith(partial)]
 
 
 def file_names(partial: str) -> list[str]:

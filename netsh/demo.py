@@ -26,6 +26,10 @@ def banner(lab) -> str:
             f"Try:  link show   -s link   neigh   stats Icmp   ping -c 3 {first}\n"
             f"      capture start   capture show   capture show -V -x last 1   "
             f"trace add count 2   trace show\n"
+            f"      route show   route get {lab.hosts[-1].address}   traceroute -n {first}   "
+            f"sysctl net.ipv4.ip_forward\n"
+            f"      the hosts reach each other through the stack: "
+            f"ip netns exec {lab.hosts[0].ns} traceroute -n {lab.hosts[-1].address}\n"
             f"      tui   (the dashboard: counters, packets, a command line; q comes back here)\n"
             f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
 

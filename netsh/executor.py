@@ -36,6 +36,7 @@ LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
     "layer": lambda stack: list(stack.stats()),
     "bridge": lambda stack: stack.bridge_names(),
     "brport": lambda stack: stack.bridge_port_names(),
+    "sysctl": lambda stack: [row["name"] for row in stack.sysctl_list()],
 }
 
 
@@ -167,7 +168,7 @@ def failure(exc: BaseException, tokens: Sequence[str]) -> tuple[str, int, int | 
             index = list(tokens).index(exc.token)
         return exc.message, exc.status, index
     if isinstance(exc, StackError):
-        return str(exc), EXIT_FAIL, quoted_token(str(exc), tokens)
+        return str(exc), getattr(exc, "status", EXIT_FAIL), quoted_token(str(exc), tokens)
     return None
 
 

@@ -473,12 +473,14 @@ class Lab:
         return started
 
     def setup_lines(self) -> list[str]:
-        """The netsh commands that give the stack its links in this lab (demo, serve --lab)."""
+        """The netsh commands that give the stack its links in this lab (demo, serve --lab), and
+        make it the hosts' router (their default routes point at it)."""
         lines = []
         for host in self.hosts:
             lines += [f"link attach {host.stack_dev}",
                       f"link set {host.stack_dev} up",
                       f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
+        lines.append("sysctl -q -w net.ipv4.ip_forward=1")   # the hosts reach each other through us
         return lines + ["capture start"]     # so the packet views have something from the start
 
     def ping_stack(self, interval=1.0):

@@ -20,7 +20,7 @@ IPEXT_MIB = (
 )
 ICMP_MIB = (
     "InMsgs", "InErrors", "InCsumErrors", "InDestUnreachs", "InTimeExcds", "InParmProbs",
-    "InEchos", "InEchoReps", "OutMsgs", "OutErrors", "OutRateLimitGlobal",
+    "InEchos", "InEchoReps", "OutMsgs", "OutErrors", "OutRateLimitGlobal", "OutRateLimitHost",
     "OutDestUnreachs", "OutTimeExcds", "OutEchos", "OutEchoReps",
 )
 ARP_STATS = (
@@ -108,12 +108,16 @@ DROP_REASONS = {
     "ARP_NOT_FOR_US": "ARP request for an address we do not own",
     "IP_INHDR": "IPv4 header invalid (version, IHL, length)",
     "IP_CSUM": "IPv4 header checksum wrong",
-    "IP_INADDRERRORS": "IPv4 destination not local and forwarding off",
+    "IP_INADDRERRORS": "IPv4 destination not local and forwarding off on the input link",
     "IP_INVALID_SOURCE": "IPv4 source is multicast, broadcast or ours (a martian)",
     "IP_INVALID_DEST": "IPv4 multicast for a group we have not joined",
     "IP_NOPROTO": "no handler for the IP protocol",
     "IP_FRAG_UNSUPPORTED": "IPv4 fragment (reassembly not implemented yet)",
     "IP_OUTNOROUTES": "no route to the destination",
+    "IP_INNOROUTES": "IPv4 packet to forward with no route to its destination (network unreachable sent)",
+    "ROUTE_UNREACHABLE": "IPv4 packet to forward meets an unreachable route or rule (host unreachable sent)",
+    "ROUTE_PROHIBIT": "IPv4 packet to forward meets a prohibit route or rule (admin prohibited sent)",
+    "ROUTE_BLACKHOLE": "IPv4 packet to forward meets a blackhole route or rule (silently)",
     "PKT_TOO_BIG": "packet larger than the path MTU with DF set",
     "NEIGH_FAILED": "neighbour resolution failed",
     "NEIGH_QUEUEFULL": "too many packets waiting for resolution",
@@ -123,7 +127,7 @@ DROP_REASONS = {
     "ICMP_CSUM": "ICMP checksum wrong",
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",
-    "NO_SOCKET": "reply for no waiting ping session",
+    "NO_SOCKET": "reply or error for no waiting ping or traceroute session",
 }
 
 

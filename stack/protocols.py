@@ -13,6 +13,7 @@ from .l2.vlan import Vlan8021q
 from .l3.icmp import Icmp
 from .l3.ipv4 import IPv4
 from .l3.ping import Pings
+from .l3.probe import Probes
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -23,4 +24,5 @@ PROTOCOLS = (
     ("bridges", Bridges),
     ("icmp", Icmp),
     ("pings", Pings),
+    ("probes", Probes),
 )

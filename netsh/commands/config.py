@@ -36,7 +36,9 @@ from netsh.errors import CommandError
 from netsh.grammar import Node, ParseError, leaf, pos
 from netsh.options import LINE_OPTIONS, OptionError, parse_options
 from netsh.render import Result, View, renderer, write
+from stack.api.route import default_scope
 from stack.errors import StackError
+from stack.l3.rule import rule_text
 from stack.link.kind import LINK_TYPES, creatable_kinds
 
 HEADER = f"# netsh running-config, netsh-{__version__}"
@@ -116,11 +118,61 @@ def neighbour_lines(obj: dict, made: set[str]) -> list[str]:
     return [f"neighbour add {obj['dst']} lladdr {obj['lladdr']} dev {word(obj['dev'])}"]
 
 
+def sysctl_lines(obj: dict, made: set[str]) -> list[str]:
+    return [f"sysctl -q -w {obj['name']}={obj['value']}"]
+
+
+def rule_lines(obj: dict, made: set[str]) -> list[str]:
+    if obj.get("absent"):
+        return [f"rule delete priority {obj['priority']} table {obj['table']}"]
+    return [f"rule add {rule_text(obj)} priority {obj['priority']}"]
+
+
+def route_lines(obj: dict, made: set[str]) -> list[str]:
+    """``route add [TYPE] DST [via GW] [dev DEV] ...`` with only what differs from what
+    route add gives by itself."""
+    kind = obj.get("type", "unicast")
+    same = f"\0route {obj.get('table')} {obj['dst']} {obj.get('metric', 0)}"   # add once, then append
+    verb = "append" if same in made else "add"
+    made.add(same)
+    words = [f"route {verb}"] + ([kind] if kind != "unicast" else []) + [obj["dst"]]
+    if "gateway" in obj:
+        words += ["via", obj["gateway"]]
+    if "dev" in obj:
+        words += ["dev", word(obj["dev"])]
+    if "onlink" in obj.get("flags", ()):
+        words.append("onlink")
+    if obj.get("table", "main") != "main":
+        words += ["table", obj["table"]]
+    if obj.get("protocol", "boot") != "boot":
+        words += ["proto", word(obj["protocol"])]
+    if obj.get("scope") and obj["scope"] != default_scope(kind, "gateway" in obj or "nexthops" in obj):
+        words += ["scope", obj["scope"]]
+    if "prefsrc" in obj:
+        words += ["src", obj["prefsrc"]]
+    if obj.get("metric"):
+        words += ["metric", str(obj["metric"])]
+    for metrics in obj.get("metrics", []):
+        if "mtu" in metrics:
+            words += ["mtu", str(metrics["mtu"])]
+    for hop in obj.get("nexthops", []):
+        words.append("nexthop")
+        if "gateway" in hop:
+            words += ["via", hop["gateway"]]
+        words += ["dev", word(hop["dev"]), "weight", str(hop["weight"])]
+        if "onlink" in hop.get("flags", ()):
+            words.append("onlink")
+    return [" ".join(words)]
+
+
 # object kind -> writer(obj, made) -> batch lines; `made` names the links made so far
 WRITERS = {
     "link": link_lines,
     "address": address_lines,
     "neighbour": neighbour_lines,
+    "sysctl": sysctl_lines,
+    "rule": rule_lines,
+    "route": route_lines,
 }
 
 
@@ -317,8 +369,9 @@ def register(root: Node) -> None:
     node = root.add(Node("show", "the configuration"))
     leaf(node, ("show", "running-config"), [],
          "the configuration as the batch that makes it again", show,
-         details="Links (attached NICs, pairs), their MAC, MTU and state, addresses and "
-                 "permanent neighbours, in the order that recreates them; -j gives the objects.")
+         details="Links (attached NICs, pairs), their MAC, MTU and state, addresses, "
+                 "permanent neighbours, changed sysctls, policy rules and the routes a user "
+                 "made, in the order that recreates them; -j gives the objects.")
     leaf(root, ("save",), [pos("file", FILE, optional=True)],
          "write the running configuration to FILE (default "
          "$XDG_CONFIG_HOME/netsh/running-config)", save,

@@ -11,7 +11,7 @@ import queue
 import time
 from dataclasses import dataclass, field
 
-from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, SIZE, TIMEOUT
+from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, MARK, SIZE, TIMEOUT
 from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import Node, leaf, opt, pos
 from netsh.render import Result, View, renderer
@@ -78,7 +78,8 @@ def ping(ctx, args):
     stack = ctx.stack
     try:
         source = source_address(stack, dev) if dev else None
-        session = stack.ping_open(dst.packed, size, dev)
+        marked = {"mark": args["mark"]} if args["mark"] else {}
+        session = stack.ping_open(dst.packed, size, dev, **marked)
     except StackError as exc:
         raise CommandError(str(exc), EXIT_INTERNAL, token=dev) from None
     stats = PingStats(str(dst), size)
@@ -159,6 +160,7 @@ def register(root: Node) -> None:
           opt("-s", "size", SIZE, help="payload bytes (default 56)"),
           opt("-W", "timeout", TIMEOUT, help="seconds to wait for a reply when none came (default 10)"),
           opt("-I", "dev", LINK, help="send through this link"),
+          opt("-m", "mark", MARK, help="the requests' firewall mark (policy rules by fwmark read it)"),
           pos("address", ADDR)],
          "send ICMP echo requests from the stack, like iputils ping", ping,
          details="Without -c it runs until Ctrl-C. Exit status: 0 if any reply came, "

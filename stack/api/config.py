@@ -81,3 +81,38 @@ def _neighbours(stack, links: list) -> Iterator[dict]:
         for entry in sorted(entries, key=lambda e: (e.link.index, e.addr)):
             yield {"dev": entry.link.name, "dst": fam.addr_to_str(entry.addr),
                    "lladdr": mac_to_str(entry.lladdr)}
+
+
+@section("sysctl")
+def _sysctls(stack, links: list) -> Iterator[dict]:
+    from .sysctl import changed
+    yield from changed(stack)
+
+
+@section("rule")
+def _rules(stack, links: list) -> Iterator[dict]:
+    """Rules a fresh stack lacks, and default rules taken away (written as deletions)."""
+    for fam in families():
+        rules = fam.fib(stack).rules
+        for priority, table in rules.defaults_missing():
+            yield {"family": fam.name, "priority": priority, "table": fam.table_name(table),
+                   "absent": True}
+        for rule in rules.rules:
+            if not rules.is_default(rule):
+                yield {"family": fam.name, **rule.to_dict()}
+
+
+@section("route")
+def _routes(stack, links: list) -> Iterator[dict]:
+    """Routes a user made (not those addresses bring), table by table, through kept links."""
+    kept = {id(link) for link in links}
+    for fam in families():
+        fib = fam.fib(stack)
+        for table_id in sorted(fib.tables):
+            for route in fib.routes(table_id):
+                through = [route.link] if route.link is not None else [nh.link for nh in route.nexthops]
+                if route.protocol == "kernel" or any(id(link) not in kept for link in through):
+                    continue
+                row = route.to_dict(details=True)
+                row["table"] = fam.table_name(table_id)
+                yield {"family": fam.name, **row}

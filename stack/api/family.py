@@ -47,6 +47,27 @@ class Family:
         """The routes of one table, in `route show`'s order (each with .to_dict())."""
         raise NotImplementedError
 
+    def fib(self, stack):
+        """The family's FIB (stack/l3/route.py Fib, with its RuleList as `.rules`)."""
+        raise NotImplementedError
+
+    def table_id(self, table) -> int:
+        """A table's number from its name or number; StackError if it is neither."""
+        raise NotImplementedError
+
+    def is_local(self, stack, address: bytes) -> bool:
+        """Whether `address` is one of ours (a route's `src` must be)."""
+        raise NotImplementedError
+
+    def address_type(self, stack, address: bytes) -> str:
+        """unicast, local or broadcast, as the local table says (an onlink gateway's check)."""
+        raise NotImplementedError
+
+    def route_get(self, stack, dst: bytes, src, iif, oif, mark: int) -> dict:
+        """The data path's decision for a flow, as `ip -j route get` prints it; a refusal
+        raises the kernel's answer (stack.errors.rtnetlink)."""
+        raise NotImplementedError
+
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""
         return []

@@ -49,13 +49,43 @@ class TokenBucket:
         return False
 
 
+class PeerLimiter:
+    """icmp_ratelimit: a token bucket per destination host (inet_peer_xrlim_allow), in
+    milliseconds: one error per `timeout` ms, bursts of XRLIM_BURST_FACTOR; a host not seen
+    before starts with a full bucket.  Bounded: a full table starts afresh."""
+
+    BURST_FACTOR = 6
+    MAX_PEERS = 4096
+
+    def __init__(self):
+        self.peers: dict[bytes, tuple[float, float]] = {}    # host -> (tokens, last), ms
+
+    def allows(self, host: bytes, now: float, timeout: int, take: bool = True) -> bool:
+        now_ms = now * 1000.0
+        tokens, last = self.peers.get(host, (float(self.BURST_FACTOR * timeout), now_ms))
+        tokens = min(tokens + now_ms - last, self.BURST_FACTOR * timeout)
+        allowed = tokens >= timeout
+        if take:
+            if len(self.peers) >= self.MAX_PEERS and host not in self.peers:
+                self.peers.clear()
+            self.peers[host] = (tokens - timeout if allowed else tokens, now_ms)
+        return allowed
+
+
+NR_ICMP_TYPES = 18
+DEFAULT_RATEMASK = 0x1818       # destination unreachable, source quench, time exceeded, parameter problem
+
+
 class Icmp:
     def __init__(self, stack):
         self.stack = stack
         self.mib = Mib("Icmp", ICMP_MIB)
         self.msg = SparseMib("IcmpMsg")
         self.echo_ignore_broadcasts = True
-        self.limiter = TokenBucket()
+        self.limiter = TokenBucket()            # icmp_msgs_per_sec, icmp_msgs_burst
+        self.peer_limiter = PeerLimiter()
+        self.ratelimit = 1000                   # net.ipv4.icmp_ratelimit, ms
+        self.ratemask = DEFAULT_RATEMASK        # net.ipv4.icmp_ratemask
         self.handlers = {
             wire.ECHO_REQUEST: self._echo_request,
             wire.ECHO_REPLY: self._echo_reply,
@@ -167,23 +197,43 @@ class Icmp:
         handler(pkt, kind, buf[off + 1], inner)
 
     # --- send errors ----------------------------------------------------------
-    def send_unreach(self, pkt: Packet, code: int) -> None:
-        self.send_error(pkt, wire.DEST_UNREACH, code)
+    def send_unreach(self, pkt: Packet, code: int, mtu: int = 0) -> None:
+        """Destination unreachable; `mtu` is the next hop's for fragmentation needed (RFC 1191)."""
+        self.send_error(pkt, wire.DEST_UNREACH, code, mtu)
 
-    def send_error(self, pkt: Packet, kind: int, code: int) -> None:
+    def send_error(self, pkt: Packet, kind: int, code: int, mtu: int = 0) -> None:
         """icmp_send: quote the offending IP header and 8 bytes back to its source."""
         rec = self.stack.trace_rec
         if rec is None:
-            self._send_error(pkt, kind, code)
+            self._send_error(pkt, kind, code, mtu)
             return
         rec.sending_begin()             # the error's fate is its own, not the packet's it is about
         try:
             rec.explain(self.explain_error, pkt, kind, code)
-            self._send_error(pkt, kind, code)
+            self._send_error(pkt, kind, code, mtu)
         finally:
             rec.sending_end()
 
-    def _send_error(self, pkt: Packet, kind: int, code: int) -> None:
+    def rate_limited(self, pkt: Packet, kind: int, code: int, dst: bytes, take: bool = True) -> str | None:
+        """Which limit holds this error back (the counter it counts under), or None: types
+        outside icmp_ratemask, and fragmentation needed, are never limited; then the global
+        bucket (not for packets that came in on loopback), then the destination's bucket
+        (icmpv4_global_allow, icmpv4_xrlim_allow)."""
+        if kind > NR_ICMP_TYPES or (kind == wire.DEST_UNREACH and code == wire.FRAG_NEEDED) \
+                or not (1 << kind) & self.ratemask:
+            return None
+        now = self.stack.now()
+        link = pkt.link
+        if not (link is not None and link.iff_loopback):
+            if not (self.limiter.take(now) if take else self.limiter.ready(now)):
+                return "OutRateLimitGlobal"
+        if dst in self.stack.ipv4.local:
+            return None                              # to ourselves, through loopback
+        if not self.peer_limiter.allows(dst, now, self.ratelimit, take):
+            return "OutRateLimitHost"
+        return None
+
+    def _send_error(self, pkt: Packet, kind: int, code: int, mtu: int = 0) -> None:
         buf = pkt.buf
         net = pkt.network
         if net < 0 or pkt.broadcast:
@@ -197,8 +247,9 @@ class Icmp:
         ihl = (buf[net] & 15) * 4
         if buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in ERROR_OK_TYPES:
             return                                   # never an error about an error
-        if not self.limiter.take(self.stack.now()):
-            self.mib.OutRateLimitGlobal += 1
+        limited = self.rate_limited(pkt, kind, code, src)
+        if limited is not None:
+            setattr(self.mib, limited, getattr(self.mib, limited) + 1)
             return
         end = min(pkt.tail, net + ihl + 8, net + 576 - 28)
         quote = bytes(buf[net:end])
@@ -207,6 +258,8 @@ class Icmp:
         s = err.data
         eb[s] = kind
         eb[s + 1] = code
+        eb[s + 6] = mtu >> 8 & 0xFF
+        eb[s + 7] = mtu & 0xFF
         eb[s + 8:s + 8 + len(quote)] = quote
         csum = checksum(eb[s:err.tail])
         eb[s + 2] = csum >> 8
@@ -293,8 +346,10 @@ class Icmp:
             why = "it is not the first fragment"
         elif buf[net + 9] == ipwire.PROTO_ICMP and buf[net + ihl] not in ERROR_OK_TYPES:
             why = "it is an ICMP error itself"
-        elif not self.limiter.ready(self.stack.now()):
-            why = "the global ICMP rate limit is reached (OutRateLimitGlobal)"
+        elif (limit := self.rate_limited(pkt, kind, code, src, take=False)) is not None:
+            why = ("the global ICMP rate limit is reached (OutRateLimitGlobal)"
+                   if limit == "OutRateLimitGlobal" else
+                   f"the rate limit for {ipwire.addr_to_str(src)} is reached (OutRateLimitHost)")
         else:
             rec.step("icmp", f"send {what} to {ipwire.addr_to_str(src)}, quoting the packet's start")
             return

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
 from ..errors import StackError
-from ..link.notifier import NETDEV_UNREGISTER, NETDEV_UP
+from ..link.notifier import NETDEV_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire import ipv4 as wire
@@ -18,7 +18,9 @@ from ..wire.ethernet import BROADCAST, ETH_P_IP
 from ..netfilter.hooks import (NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
                                NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints)
 from ..wire.icmp import FRAG_NEEDED, TIME_EXCEEDED
-from .route import BROADCAST as RTN_BROADCAST, LOCAL, RT_TABLE_LOCAL, UNICAST, Fib, Route
+from .route import (BLACKHOLE, BROADCAST as RTN_BROADCAST, LOCAL, PROHIBIT, RT_TABLE_LOCAL,
+                    UNICAST, UNREACHABLE, Fib, Route)
+from .rule import RuleList, rule_text
 
 DEFAULT_TTL = 64
 
@@ -55,6 +57,21 @@ DELIVER_LOCAL = "local"
 DELIVER_BROADCAST = "broadcast"
 FORWARD = "forward"
 
+# Route input's refusals on a forwarding link (ip_error): the destination unreachable code
+# each answers with (None: silent), as the kernel maps the lookup's error to one.
+ICMP_NET_UNREACH, ICMP_HOST_UNREACH, ICMP_PKT_FILTERED = 0, 1, 13
+ROUTE_REFUSALS = {
+    "IP_INNOROUTES": ICMP_NET_UNREACH,          # no route (ENETUNREACH): InNoRoutes
+    "ROUTE_UNREACHABLE": ICMP_HOST_UNREACH,     # an unreachable route or rule (EHOSTUNREACH)
+    "ROUTE_PROHIBIT": ICMP_PKT_FILTERED,        # a prohibit route or rule (EACCES)
+    "ROUTE_BLACKHOLE": None,                    # a blackhole route or rule (EINVAL): silent
+}
+TYPE_REFUSALS = {UNREACHABLE: "ROUTE_UNREACHABLE", PROHIBIT: "ROUTE_PROHIBIT",
+                 BLACKHOLE: "ROUTE_BLACKHOLE"}
+
+# Per-link settings under net.ipv4.conf.{all,default,DEV} (stack/api/sysctl.py names them).
+DEVCONF_DEFAULTS = {"forwarding": 0, "send_redirects": 0}
+
 
 class IPv4:
     """IPv4 in the kernel's stages, each with its netfilter hook point:
@@ -76,22 +93,54 @@ class IPv4:
         self.protos: dict[int, object] = {}
         self.local: dict[bytes, IfAddr] = {}        # our addresses, by address
         self.broadcasts: set[bytes] = {wire.LIMITED_BROADCAST}
-        self.fib = Fib()
+        self.fib = Fib(RuleList())
         self.hooks = HookPoints(stack, "ip")
         self.nf_chain = self.hooks.chain        # per hook: None while idle (one test on the path)
         self.ident = 0
-        self.forwarding = False
+        self.default_ttl = DEFAULT_TTL
+        self.conf_all = dict(DEVCONF_DEFAULTS)           # net.ipv4.conf.all (ip_forward is its forwarding)
+        self.conf_default = dict(DEVCONF_DEFAULTS)       # what a new link starts with
+        self.devconf: dict[object, dict] = {}            # net.ipv4.conf.DEV, by link
         stack.ethernet.register(ETH_P_IP, self.receive)
         stack.netdev.subscribe("ipv4", self.netdev_event)
 
     def netdev_event(self, event: str, link) -> None:
-        """Link events: a removed link takes its addresses and routes; up announces; the
-        route cache holds links, so every event empties it."""
-        if event == NETDEV_UNREGISTER:
+        """Link events: a new link takes the default settings; a removed link takes its
+        addresses and routes; down takes the routes through it (fib_sync_down_dev); up
+        announces; the route cache holds links, so every event empties it."""
+        if event == NETDEV_REGISTER:
+            self.devconf[link] = dict(self.conf_default)
+        elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
+            self.devconf.pop(link, None)
+        elif event == NETDEV_DOWN:
+            self.fib.remove(lambda r: r.protocol != "kernel" and _through(r, link)
+                            and all(not leg.link.admin_up for leg in (r.legs or (r,))))
         elif event == NETDEV_UP:
             for ifa in link.ipv4_addrs:
                 self.stack.arp.announce(link, ifa.address)
+        self.fib.flush_cache()
+
+    def conf(self, link) -> dict:
+        """The link's net.ipv4.conf.DEV settings."""
+        found = self.devconf.get(link)
+        if found is None:
+            found = self.devconf[link] = dict(self.conf_default)
+        return found
+
+    @property
+    def forwarding(self) -> bool:
+        """net.ipv4.ip_forward (conf.all.forwarding)."""
+        return bool(self.conf_all["forwarding"])
+
+    @forwarding.setter
+    def forwarding(self, value) -> None:
+        """Writing ip_forward (or conf.all.forwarding) sets all, default and every link
+        (inet_forward_change)."""
+        value = int(value)
+        self.conf_all["forwarding"] = self.conf_default["forwarding"] = value
+        for link in self.stack.links.values():
+            self.conf(link)["forwarding"] = value
         self.fib.flush_cache()
 
     def register(self, proto: int, handler) -> None:
@@ -139,6 +188,9 @@ class IPv4:
         else:                                   # a drop reason
             if decision == "IP_INADDRERRORS":
                 mib.InAddrErrors += 1
+            elif decision in ROUTE_REFUSALS:
+                self.refuse(pkt, decision)
+                return
             self.stack.drop(decision)
             return
         self.local_deliver(pkt, ihl)
@@ -172,6 +224,8 @@ class IPv4:
             return reason, None
         if dst == wire.LIMITED_BROADCAST:
             return DELIVER_BROADCAST, None
+        if src[0] == 0:
+            return "IP_INVALID_SOURCE", None    # 0/8 sends only to the limited broadcast
         if 224 <= dst[0] < 240:                 # no multicast group is ever joined yet
             return "IP_INVALID_DEST", None
         if dst[0] == 127 and not link.iff_loopback:
@@ -181,9 +235,25 @@ class IPv4:
             return DELIVER_LOCAL, route
         if route is not None and route.type == RTN_BROADCAST:
             return DELIVER_BROADCAST, route
-        if route is None or not self.forwarding:
+        if not self.conf(link)["forwarding"]:
             return "IP_INADDRERRORS", route     # the kernel's unreachable result: InAddrErrors
+        if route is None:
+            return "IP_INNOROUTES", None
+        if route.type in TYPE_REFUSALS:
+            return TYPE_REFUSALS[route.type], route
+        if route.type != UNICAST:
+            return "IP_INVALID_DEST", route     # a martian destination
         return FORWARD, route
+
+    def refuse(self, pkt: Packet, reason: str) -> None:
+        """ip_error: a packet to forward that the route lookup refused; answer as the
+        refusal says (destination unreachable: net, host, or administratively prohibited)."""
+        if reason == "IP_INNOROUTES":
+            self.ext.InNoRoutes += 1
+        code = ROUTE_REFUSALS[reason]
+        if code is not None:
+            self.stack.icmp.send_unreach(pkt, code)
+        self.stack.drop(reason)
 
     # --- local delivery (ip_local_deliver) -----------------------------------
     def local_deliver(self, pkt: Packet, ihl: int) -> None:
@@ -222,7 +292,7 @@ class IPv4:
                 self.mib.InHdrErrors += 1
             elif refused == "PKT_TOO_BIG":
                 if (pkt.buf[off + 6] << 8 | pkt.buf[off + 7]) & wire.FLAG_DF:
-                    stack.icmp.send_unreach(pkt, FRAG_NEEDED)
+                    stack.icmp.send_unreach(pkt, FRAG_NEEDED, route.mtu_out())
                 self.mib.FragFails += 1
             stack.drop(refused)
             return
@@ -298,7 +368,7 @@ class IPv4:
     def remove_link(self, link) -> None:
         for ifa in list(link.ipv4_addrs):
             self.addr_del(link, ifa.address, ifa.prefixlen)
-        self.fib.remove(lambda r: r.link is link)
+        self.fib.remove(lambda r: _through(r, link))
 
     # --- output (ip_queue_xmit) ---------------------------------------------------
     def route_output(self, dst: bytes, oif=None, src: bytes | None = None, tos: int = 0):
@@ -306,15 +376,17 @@ class IPv4:
         return self.fib.lookup(dst, oif, src=src, tos=tos)
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, proto: int,
-               ttl: int = DEFAULT_TTL, oif=None, df: bool = False) -> str | None:
+               ttl: int | None = None, oif=None, df: bool = False, mark: int = 0) -> str | None:
         """Add the IP header in front of pkt.data and send; returns a drop reason or None."""
         mib = self.mib
         mib.OutRequests += 1
-        route = self.fib.lookup(dst, oif, src)             # route_output, inline
+        route = self.fib.lookup(dst, oif, src, None, mark)   # route_output, inline
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route)
-        if route is None:
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark)
+        if ttl is None:
+            ttl = self.default_ttl
+        if route is None or route.link is None:          # no route, or a refusing one
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
@@ -327,7 +399,7 @@ class IPv4:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.MIN_LEN            # pkt.push, inline: the header goes in front
         total = pkt.tail - start
-        if total > link.mtu:
+        if total > (route.mtu or link.mtu):
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
@@ -430,17 +502,38 @@ class IPv4:
                     else "the limited broadcast")
             step(f"destination {target} is a broadcast address ({what}): deliver here (InBcastPkts)")
         elif decision is FORWARD:
-            step(f"destination {target} is another host's: forward by route {_route_text(route.to_dict())}")
+            step(f"destination {target} is another host's: forward by route {_route_text(route.to_dict())}"
+                 f"{self._rule_words(src, dst, link)}")
         elif decision == "IP_INVALID_DEST":
-            step(f"destination {target} is multicast and no group is joined")
+            step(f"destination {target} is multicast and no group is joined" if route is None else
+                 f"destination {target} has a {route.type} route: a martian destination")
             return decision
         elif dst[0] == 127:
             step(f"destination {target} is a loopback address arriving on {link.name}: a martian")
             return decision
+        elif decision == "IP_INADDRERRORS":
+            step(f"destination {target} is not ours and {link.name} does not forward "
+                 f"(net.ipv4.conf.{link.name}.forwarding = 0): InAddrErrors")
+            return decision
+        elif decision == "IP_INNOROUTES":
+            step(f"destination {target} is another host's and no route leads there"
+                 f"{self._rule_words(src, dst, link)}: network unreachable sent back (InNoRoutes)")
+            return decision
         else:
-            step(f"destination {target} is not ours and this stack does not forward (InAddrErrors)")
+            answer = {"ROUTE_UNREACHABLE": "host unreachable sent back",
+                      "ROUTE_PROHIBIT": "administratively prohibited sent back",
+                      "ROUTE_BLACKHOLE": "dropped without a word"}[decision]
+            step(f"destination {target} meets a {route.type} "
+                 f"{'rule' if route.table == 0 else 'route'}{self._rule_words(src, dst, link)}: {answer}")
             return decision
         return None
+
+    def _rule_words(self, src: bytes, dst: bytes, link) -> str:
+        """Which rule the lookup ended at, in `ip rule`'s words (the decision route input cached)."""
+        rule = self.fib.decide(dst, None, src, link, 0, 0).rule
+        if rule is None:
+            return " (after every rule)"
+        return f" (rule {rule.priority}: {rule_text(rule.to_dict())})"
 
     @staticmethod
     def _explain_forward(step, pkt: Packet, route) -> str | None:
@@ -450,18 +543,22 @@ class IPv4:
         ttl = buf[off + 8]
         words = {"OTHERHOST": "it came as a link-layer broadcast: not forwarded",
                  "IP_INHDR": f"ttl {ttl}: it would run out here; time exceeded sent back",
-                 "PKT_TOO_BIG": f"length {total} > mtu {route.link.mtu} of {route.link.name}"}
+                 "PKT_TOO_BIG": f"length {total} > mtu {route.mtu_out()} of {route.link.name}"
+                                + ("" if not total else ": fragmentation needed sent back if DF,"
+                                   " else dropped (fragmenting is not implemented)")}
         step(words[refused] if refused else f"ttl {ttl} → {ttl - 1}, out of {route.link.name}")
         return refused
 
     def _source_kind(self, src: bytes) -> str:
+        if src[0] == 0:
+            return "in 0.0.0.0/8 (this network), sending to other than the limited broadcast"
         if src[0] >= 224:
             return "multicast" if src[0] < 240 else "reserved (240/4)"
         if src in self.local:
             return f"our own address (on {self.local[src].link.name})"
         return "a broadcast address"
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0) -> str | None:
         """The route `output` chose, the source it takes, the MTU check and where the packet goes."""
         def step(text):
             rec.step("ipv4", text)
@@ -469,10 +566,17 @@ class IPv4:
         if route is None:
             step(f"output to {text}: no route" + (f" via {oif.name}" if oif is not None else ""))
             return "IP_OUTNOROUTES"
+        if route.link is None:
+            rule = self.fib.decide(dst, oif, src, None, mark, 0).rule
+            step(f"output to {text}: a {route.type} {'rule' if route.table == 0 else 'route'} refuses it"
+                 + (f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""))
+            return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
         hop = "on link" if nexthop == dst else "gateway"
         via = f", through {link.name}" if link is not route.link else ""
-        step(f"output to {text}: route {_route_text(route.to_dict())}{via}; "
+        rule = self.fib.decide(dst, oif, src, None, mark, 0).rule      # the lookup output made
+        by_rule = f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""
+        step(f"output to {text}: route {_route_text(route.to_dict())}{via}{by_rule}; "
              f"next hop {wire.addr_to_str(nexthop)} ({hop})")
         if src is None:
             chosen = route.prefsrc or self.source_for(link, dst)
@@ -484,10 +588,11 @@ class IPv4:
         else:
             step(f"source {wire.addr_to_str(src)}: set by the protocol sending it")
         total = len(pkt) + wire.MIN_LEN
-        if total > link.mtu:
-            step(f"length {total} > mtu {link.mtu} of {link.name}, and fragmenting is not implemented")
+        mtu = route.mtu or link.mtu
+        if total > mtu:
+            step(f"length {total} > mtu {mtu} of {link.name}, and fragmenting is not implemented")
             return "PKT_TOO_BIG"
-        step(f"length {total} ≤ mtu {link.mtu}")
+        step(f"length {total} ≤ mtu {mtu}")
         return None
 
 
@@ -515,9 +620,14 @@ def forward_refusal(buf, off: int, total: int, broadcast: bool, route: Route) ->
         return "OTHERHOST"
     if buf[off + 8] <= 1:
         return "IP_INHDR"                   # its TTL runs out here: time exceeded
-    if total > route.link.mtu:
+    if total > route.mtu_out():
         return "PKT_TOO_BIG"                # fragmenting is not implemented
     return None
+
+
+def _through(route: Route, link) -> bool:
+    """Whether the route sends through `link` (as its link or one of its next hops)."""
+    return route.link is link or any(nh.link is link for nh in route.nexthops)
 
 
 def output_path(route: Route, dst: bytes, loopback) -> tuple:
@@ -566,7 +676,9 @@ def _route_text(row: dict) -> str:
     words = [row["type"], row["dst"]] if "type" in row else [row["dst"]]
     if "gateway" in row:
         words += ["via", row["gateway"]]
-    words += ["dev", row["dev"], "proto", row["protocol"], "scope", row["scope"]]
+    if "dev" in row:
+        words += ["dev", row["dev"]]
+    words += ["proto", row.get("protocol", "boot"), "scope", row.get("scope", "global")]
     if "prefsrc" in row:
         words += ["src", row["prefsrc"]]
     return " ".join(words)

@@ -31,11 +31,14 @@ class PingEvent:
     size: int = 0             # ICMP bytes received (iputils' "64 bytes from")
     rtt_ms: float | None = None
     message: str = ""
+    type: int = 0             # the ICMP answer's type and code (an error's: traceroute reads them)
+    code: int = 0
 
 
 class PingSession:
-    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int):
+    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int, mark: int = 0):
         self.ident = ident
+        self.mark = mark                  # SO_MARK: the flow's firewall mark (policy rules read it)
         self.dst = dst
         self.size = size
         self.link = link
@@ -53,23 +56,25 @@ class Pings:
         stack.icmp.echo_reply_handler = self.on_reply
         stack.icmp.err_handlers[ipwire.PROTO_ICMP] = self.on_error
 
-    def open(self, dst: bytes, size: int, link=None, ttl: int = 64) -> PingSession:
+    def open(self, dst: bytes, size: int, link=None, ttl: int = 64, mark: int = 0) -> PingSession:
         if len(self.sessions) >= MAX_SESSIONS:
             raise StackError("too many ping sessions")
         for _ in range(0x10000):
             ident = next(self._idents)
             if ident not in self.sessions:
                 break
-        if self.stack.ipv4.route_output(dst, link) is None:
+        route = self.stack.ipv4.fib.lookup(dst, link, None, None, mark)
+        if route is None or route.link is None:
             raise StackError("connect: Network is unreachable")
-        session = PingSession(ident, dst, size, link, ttl)
+        session = PingSession(ident, dst, size, link, ttl, mark)
         self.sessions[ident] = session
         return session
 
     def close(self, session: PingSession) -> None:
         self.sessions.pop(session.ident, None)
 
-    def send(self, session: PingSession, seq: int) -> bool:
+    def send(self, session: PingSession, seq: int, ttl: int | None = None) -> bool:
+        """Send echo request `seq` (with `ttl` instead of the session's, for traceroute -I)."""
         size = session.size
         pkt = Packet.alloc(wire.HEADER_LEN + size)
         buf = pkt.buf
@@ -94,7 +99,7 @@ class Pings:
             session.sent.pop(next(iter(session.sent)))
         session.sent[seq & 0xFFFF] = now
         reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
-                                        ttl=session.ttl, oif=session.link)
+                                        ttl=ttl or session.ttl, oif=session.link, mark=session.mark)
         if reason == "PKT_TOO_BIG":
             ipv4 = self.stack.ipv4
             link = session.link or output_path(ipv4.route_output(session.dst), session.dst,
@@ -153,6 +158,8 @@ class Pings:
             return
         if kind == wire.DEST_UNREACH:
             text = wire.UNREACH_TEXT.get(code, f"Dest Unreachable, Bad Code: {code}")
+            if code == wire.FRAG_NEEDED:
+                text += f" (mtu = {struct.unpack_from('!H', buf, pkt.data + 6)[0]})"
         elif kind == wire.TIME_EXCEEDED:
             text = "Time to live exceeded"
         else:
@@ -161,4 +168,4 @@ class Pings:
         if rec is not None:
             rec.step("ping", f"{text} from {src} for echo request id 0x{ident:04x} seq {seq} → ping session")
             rec.verdict = "delivered to ping"
-        session.replies.put(PingEvent("error", seq, src, message=text))
+        session.replies.put(PingEvent("error", seq, src, message=text, type=kind, code=code))

@@ -23,7 +23,8 @@ UNREACH_TEXT = {
     HOST_UNREACH: "Destination Host Unreachable",
     PROT_UNREACH: "Destination Protocol Unreachable",
     PORT_UNREACH: "Destination Port Unreachable",
-    FRAG_NEEDED: "Frag needed",
+    FRAG_NEEDED: "Frag needed and DF set",
+    13: "Packet filtered",
 }
 
 

@@ -95,7 +95,7 @@ def test_stats_text():
     assert run("stats")[1] == ("IcmpInMsgs                      3\n"
                                "IcmpOutEchos                    3\n"
                                "DropNO_SOCKET                   1           "
-                               "# reply for no waiting ping session\n")
+                               "# reply or error for no waiting ping or traceroute session\n")
 
 
 def test_host_devices():

@@ -38,7 +38,8 @@ def test_an_echo_request_is_followed_to_the_reply_it_caused():
     assert texts[13] == ("type 8 code 0 (Echo (ping) request) id 0x0001 seq 1: "
                          "answer with an echo reply of 64 bytes to 192.0.2.1")
     assert texts[14:] == [
-        "output to 192.0.2.1: route 192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2; "
+        "output to 192.0.2.1: route 192.0.2.0/24 dev eth0 proto kernel scope link src 192.0.2.2 "
+        "(rule 32766: from all lookup main); "
         "next hop 192.0.2.1 (on link)",
         "source 192.0.2.2: set by the protocol sending it",
         "length 84 ≤ mtu 1500",

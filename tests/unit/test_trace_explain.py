@@ -88,7 +88,8 @@ CASES = [
     ("ip source multicast", ip_frame(with_header(src=bytes([224, 0, 0, 5]))), "IP_INVALID_SOURCE",
      ("ipv4", r"source 224\.0\.0\.5 is multicast: a martian, refused"), True),
     ("ip destination elsewhere", ip_frame(with_header(dst=bytes([198, 51, 100, 7]))), "IP_INADDRERRORS",
-     ("ipv4", r"destination 198\.51\.100\.7 is not ours and this stack does not forward \(InAddrErrors\)"), True),
+     ("ipv4", r"destination 198\.51\.100\.7 is not ours and eth0 does not forward "
+              r"\(net\.ipv4\.conf\.eth0\.forwarding = 0\): InAddrErrors"), True),
     ("ip destination multicast", ip_frame(with_header(dst=bytes([224, 0, 0, 1]))), "IP_INVALID_DEST",
      ("ipv4", r"destination 224\.0\.0\.1 is multicast and no group is joined"), True),
     ("ip fragment", ip_frame(with_header(flags=0x2000)), "IP_FRAG_UNSUPPORTED",
@@ -111,8 +112,7 @@ CASES = [
      ("icmp", r"type 3 code 1 \(Destination unreachable\): quotes 20 bytes, "
               r"fewer than an IPv4 header and 8 more \(InErrors\)"), True),
     ("error quoting udp", unreachable_quoting(ipwire.PROTO_UDP, 28), "NO_SOCKET",
-     ("icmp", r"type 3 code 1 \(Destination unreachable\): quotes a protocol 17 packet, "
-              r"and nothing of ours sends those"), True),
+     ("traceroute", r"it quotes UDP from port 0 to 0: not a traceroute probe of ours"), True),
     ("arp short", arp_frame(cut=20), "PKT_TOO_SMALL",
      ("arp", r"20 bytes: shorter than the 28-byte ARP body for Ethernet/IPv4"), True),
     ("arp hardware", arp_frame(htype=6), "ARP_UNSUPPORTED",
