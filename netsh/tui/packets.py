@@ -11,6 +11,7 @@ from typing import Callable
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -18,6 +19,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static, Tree
+
+from netsh.tui.literal import literal
 
 ROW_CACHE = 400              # summary rows kept around the viewport (ten screens)
 
@@ -207,6 +210,7 @@ class LayerTree(Tree):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
+        self.show_root = False          # its label is the pane's title: a row saved for the fields
         self._shown: list = []          # the tree's nodes in order, and their shape
         self._shape: list = []
 
@@ -215,13 +219,14 @@ class LayerTree(Tree):
         depths: the usual case while following a flood) only relabels the nodes in place, which
         keeps what the user expanded and spares the screen a layout pass."""
         title = f"Frame {row['number']}: {row['length']} bytes" if row else "no packet selected"
+        self.border_title = title           # the root is not drawn: the title says what it would
         entries = [] if row is None else list(self._entries(row.get("layers", ()), 0))
         shape = [(depth, branch) for depth, branch, _, _ in entries]
         if row is not None and shape == self._shape:
             self.root.set_label(title)
             for node, (_, _, label, data) in zip(self._shown, entries):
                 node.data = data
-                if node.label.plain != label:
+                if node.label.plain != label.plain:
                     node.set_label(label)
             return
         self.clear()
@@ -241,13 +246,17 @@ class LayerTree(Tree):
     def _entries(self, nodes, depth: int):
         """(depth, has children, label, (offset, length)) for each node, depth first."""
         for node in nodes:
-            label = node["label"] if depth == 0 else f"{node['label']}: {node['value']}"
+            label = literal(node["label"] if depth == 0 else f"{node['label']}: {node['value']}")
             if node.get("problem"):
-                label += f"  [{node['problem']}]"
+                label.append(f"  [{node['problem']}]", style="red")
             children = node.get("fields")
             yield depth, bool(children), label, (node.get("offset", 0), node.get("length", 0))
             if children:
                 yield from self._entries(children, depth + 1)
+
+    def process_label(self, label) -> Text:
+        """Labels come from packets: shown as they are, never read as markup."""
+        return super().process_label(literal(label))
 
     def select_offset(self, offset: int) -> None:
         """Move the cursor to the innermost field covering byte `offset` (a click in the hex view)."""
@@ -296,6 +305,9 @@ class HexView(Static, can_focus=True):
     def light(self, offset: int, length: int) -> None:
         self.span = (offset, length)
         self.update(self._render_text(), layout=False)
+        line, top = offset // 16, int(self.scroll_offset.y)
+        if not top <= line < top + self.scrollable_content_region.height:     # the lit bytes in view
+            self.scroll_to(y=line, animate=False)
 
     def _render_text(self):
         from rich.text import Text
