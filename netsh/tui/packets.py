@@ -246,7 +246,8 @@ class LayerTree(Tree):
     def _entries(self, nodes, depth: int):
         """(depth, has children, label, (offset, length)) for each node, depth first."""
         for node in nodes:
-            label = literal(node["label"] if depth == 0 else f"{node['label']}: {node['value']}")
+            value = node.get("value")
+            label = literal(node["label"] if depth == 0 or value in (None, "") else f"{node['label']}: {value}")
             if node.get("problem"):
                 label.append(f"  [{node['problem']}]", style="red")
             children = node.get("fields")
