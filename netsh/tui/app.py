@@ -32,9 +32,8 @@ from netsh.tui.packets import HexView, LayerTree, PacketList
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
 
 REFRESH_SECONDS = 0.33
-FOCUS = {"packets-tab": "#packets", "trace": "#trace-list"}     # what a tab's key focuses
 HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
-        "trace": "#trace-list"}        # where the focus goes back to in each tab
+        "trace": "#trace-list"}        # what a tab's key focuses, and where the focus goes back to
 NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
@@ -117,7 +116,7 @@ class Dashboard(App):
                     yield Select([(EVERY_LINK, "")], value="", allow_blank=False, compact=True, id="capture-dev",
                                  tooltip="the link the next capture listens on")
                     yield Input(placeholder="capture filter (tcpdump syntax), Enter starts the capture",
-                                id="filter")
+                                id="filter", select_on_focus=False)
                     yield Static("", id="filter-note")
                 # termshark's layout: list, tree and bytes stacked, each the full width
                 yield PacketList(self._fetch_rows, id="packets")
@@ -502,8 +501,9 @@ class Dashboard(App):
     def action_tab(self, name: str) -> None:
         tab = "packets-tab" if name == "packets" else name
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab in FOCUS:
-            self.query_one(FOCUS[tab]).focus()
+        # the focus moves into the tab: left on a widget of the hidden tab, Textual would pass it
+        # to that widget's neighbour, and the tabs would switch back to show it
+        self.query_one(HOME[tab]).focus()
 
     # --- palette: every command of the grammar ----------------------------------------------
     def get_system_commands(self, screen):
