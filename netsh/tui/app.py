@@ -131,10 +131,9 @@ class Dashboard(App):
                 yield DataTable(id="trace-list", cursor_type="row")
                 with VerticalScroll(id="trace-steps"):
                     yield Static(id="trace-path")
-        yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
+        yield RichLog(id="output", max_lines=2000, wrap=True, markup=False)
         yield CommandLine(self._candidates, id="command",
-                          placeholder=": a command, as in the shell (help, link show, capture start ...), "
-                                      "Tab completes, Esc leaves")
+                          placeholder=": a command, as in the shell (Tab completes, ↑ ↓ history, Esc leaves)")
         yield SteadyFooter()
 
     def on_mount(self) -> None:

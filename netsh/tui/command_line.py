@@ -58,8 +58,8 @@ class History:
 
 class CommandLine(Input):
     BINDINGS = [
-        Binding("escape", "leave", "Leave the command line", show=False),
-        Binding("tab", "complete", "Complete", show=False),
+        Binding("escape", "leave", "Leave", key_display="esc"),
+        Binding("tab", "complete", "Complete"),
         Binding("up", "history(-1)", "Earlier line", show=False),
         Binding("down", "history(1)", "Later line", show=False),
         Binding("pageup", "scroll_output(-1)", "Output up", show=False),
