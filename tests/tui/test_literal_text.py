@@ -78,11 +78,11 @@ def table_cells(table) -> list[str]:
     return [str(cell) for i in range(table.row_count) for cell in table.get_row_at(i)]
 
 
-def test_markup_and_emoji_codes_show_literally_in_every_table_and_pane(executor, tmp_path):
-    folder = tmp_path / "[" / "]"              # the path holds [/] as well
-    folder.mkdir(parents=True)
-    pcap = folder / f"{LINK_A}.pcap"
-    with open(pcap, "wb") as f:
+def test_markup_and_emoji_codes_show_literally_in_every_table_and_pane(executor, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)                 # a short path to type
+    (tmp_path / "[" / "]").mkdir(parents=True)
+    pcap = f"[/]/{LINK_A}.pcap"                # the path holds [/] as well
+    with open(tmp_path / pcap, "wb") as f:
         PcapWriter(f).write((1.5, dns_query_frame()))
     app = Dashboard(executor, refresh=0.05)
 
