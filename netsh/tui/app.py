@@ -52,7 +52,7 @@ Input { border: none; height: 1; padding: 0 1; }
 #filter-note { width: auto; max-width: 50; padding: 0 1; }
 #packets { height: 3fr; min-height: 5; border-top: solid $primary; overflow-x: hidden; }
 #tree { height: 4fr; min-height: 7; border-top: solid $primary; }
-#hex { height: 2fr; min-height: 3; border-top: solid $primary; overflow-y: auto; }
+#hex { height: 2fr; min-height: 3; border-top: solid $primary; overflow-x: hidden; }
 #trace-list { height: 1fr; min-height: 4; border-top: solid $primary; }
 #trace-steps { height: 2fr; border-top: solid $primary; padding: 0 1; }
 #trace-empty { padding: 1 2; }
@@ -78,7 +78,7 @@ class Dashboard(App):
         Binding("3", "tab('neighbours')", "Neighbours", show=False),
         Binding("4", "tab('addresses')", "Addresses", show=False),
         Binding("5", "tab('trace')", "Trace", show=False),
-        Binding("escape", "leave_input", "Back to the list", show=False),
+        Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
     ]
 
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
@@ -525,6 +525,7 @@ class Dashboard(App):
         if text:
             command.prefill(text)
         command.focus()
+
 
 def sync_rows(table: DataTable, rows: dict) -> None:
     """Make `table` show `rows` ({key: cells}, in order), changing only what differs.

@@ -215,3 +215,37 @@ def test_common_prefix():
     assert common_prefix(["link", "list"]) == "li"
     assert common_prefix(["show", "show"]) == "show"
     assert common_prefix(["a/", "a/b"]) == "a/"
+
+
+def test_the_bytes_of_a_field_chosen_below_the_hex_pane_scroll_into_view(executor):  # noqa: F811
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        executor.run_line(f"capture read {DATA / 'print-flags.pcap'}")
+        await pilot.press("2", "home")              # packet 1: a SYN of 74 bytes, 5 lines of hex
+        assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == 1)
+        await pilot.pause(0.2)
+        hexview = app.query_one("#hex")
+        rows = hexview.scrollable_content_region.height
+        assert rows < 5 and int(hexview.scroll_offset.y) == 0
+        app.query_one("#tree").select_offset(70)    # a TCP timestamp, on the last line
+        assert await settle(pilot, app, lambda: hexview.span[0] >= 64)
+        await pilot.pause(0.1)
+        top = int(hexview.scroll_offset.y)
+        assert top <= hexview.span[0] // 16 < top + rows
+    run(app, body, size=(80, 24))
+
+
+def test_a_click_picks_the_packet_and_the_byte_under_it(executor):  # noqa: F811
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        executor.run_line(f"capture read {DATA / 'print-flags.pcap'}")
+        await pilot.press("2", "home")
+        assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == 1)
+        await pilot.click("#packets", offset=(5, 3))     # the top border, the header, packet 1, packet 2
+        assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == 2)
+        await pilot.click("#hex", offset=(6 + 3 * 10, 2))   # the border, line 0, line 1: its 11th byte, 26
+        await pilot.pause(0.2)
+        assert app.query_one("#tree").cursor_node.data == (26, 4), "the IPv4 source address"
+    run(app, body)
