@@ -78,6 +78,7 @@ class Dashboard(App):
         Binding("3", "tab('neighbours')", "Neighbours", show=False),
         Binding("4", "tab('addresses')", "Addresses", show=False),
         Binding("5", "tab('trace')", "Trace", show=False),
+        Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
         Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
     ]
 
@@ -401,6 +402,13 @@ class Dashboard(App):
             self.run_command(["capture", "stop"])
         else:
             self.start_capture(self.query_one("#filter", Input).value.strip())
+
+    def action_zoom(self) -> None:
+        """The focused pane fills the screen (the tree of a big packet at 80x24), or goes back."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif self.focused is not None and not isinstance(self.focused, Input):
+            self.screen.maximize(self.focused, container=False)
 
     def action_leave_input(self) -> None:
         """Esc in the capture filter box: back to the list."""

@@ -249,3 +249,30 @@ def test_a_click_picks_the_packet_and_the_byte_under_it(executor):  # noqa: F811
         await pilot.pause(0.2)
         assert app.query_one("#tree").cursor_node.data == (26, 4), "the IPv4 source address"
     run(app, body)
+
+
+def test_z_zooms_the_focused_pane_to_the_whole_screen_and_back(executor):  # noqa: F811
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        executor.run_line(f"capture read {DATA / 'print-flags.pcap'}")
+        await pilot.press("2")
+        assert await settle(pilot, app, lambda: app.detail is not None)
+        tree = app.query_one("#tree")
+        tree.focus()
+        await pilot.pause(0.1)
+        small = tree.region.height
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert tree.region.height >= 24 - 2 > small and app.screen.maximized is tree
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert app.screen.maximized is None and tree.region.height == small
+        app.packet_list.focus()
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert app.packet_list.visible_lines >= 20 and await settle(pilot, app, lambda: len(app.packet_list.rows) == 10)
+        await pilot.press("z")
+        await pilot.pause(0.2)
+        assert app.screen.maximized is None
+    run(app, body, size=(80, 24))
