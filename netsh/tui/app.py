@@ -521,14 +521,16 @@ class Dashboard(App):
 
     def action_prefill(self, text: str) -> None:
         """`o` and `w`: the command is typed up to its file name; once it runs, the focus goes back."""
-        if text.startswith("capture read"):
+        opening = text.startswith("capture read")
+        if opening:
             self.action_tab("packets")
-        self._open_command(text, one_shot=True)
+        self._open_command(text, one_shot=True, back=self.packet_list if opening else None)
 
-    def _open_command(self, text: str, one_shot: bool) -> None:
+    def _open_command(self, text: str, one_shot: bool, back=None) -> None:
+        """Focus the command line, `text` typed; `back` (else what has the focus now) gets it back."""
         command = self.query_one("#command", CommandLine)
         if self.focused is not command:
-            self.before_command = self.focused
+            self.before_command = back or self.focused
         self.one_shot = one_shot
         if text:
             command.prefill(text)

@@ -41,6 +41,8 @@ def test_w_saves_and_o_reads_back_the_path_typed_after_the_prefilled_command(exe
         executor.run_line(f"capture read {DATA / 'arp-too-long-tha.pcap'}")     # another file in the ring
         assert await settle(pilot, app, lambda: packets.total != 10)
         await pilot.press("3")                       # `o` from another tab shows the packets it opens
+        app.query_one("#tabs Tabs").focus()          # from the tab bar too (where the focus starts)
+        await pilot.pause(0.05)
         await pilot.press("o")
         await type_text(pilot, str(saved))
         assert command.value == f"capture read {saved}"
