@@ -127,6 +127,12 @@ def test_markup_and_emoji_codes_show_literally_in_every_table_and_pane(executor,
 
         # the capture's link chooser and title, with a filter holding a [tag]
         choice = app.query_one("#capture-dev", Select)
+        choice.focus()
+        await pilot.press("enter")                  # the chooser opens: every link by name
+        await pilot.pause(0.2)
+        assert choice.expanded
+        assert_literal(screen_text(app), f"\n{LINK_A} ", f"\n{LINK_B} ")     # the options, one a line
+        await pilot.press("escape")
         choice.value = LINK_A
         bpf = "tcp[tcpflags] & tcp-syn != 0"
         app.query_one("#filter").value = bpf
