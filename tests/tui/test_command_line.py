@@ -248,8 +248,8 @@ def test_a_click_picks_the_packet_and_the_byte_under_it(executor):  # noqa: F811
         await pilot.click("#packets", offset=(5, 3))     # the top border, the header, packet 1, packet 2
         assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == 2)
         await pilot.click("#hex", offset=(6 + 3 * 10, 2))   # the border, line 0, line 1: its 11th byte, 26
-        await pilot.pause(0.2)
-        assert app.query_one("#tree").cursor_node.data == (26, 4), "the IPv4 source address"
+        tree = app.query_one("#tree")
+        assert await settle(pilot, app, lambda: tree.cursor_node.data == (26, 4)), "the IPv4 source address"
     run(app, body)
 
 
@@ -265,16 +265,15 @@ def test_z_zooms_the_focused_pane_to_the_whole_screen_and_back(executor):  # noq
         await pilot.pause(0.1)
         small = tree.region.height
         await pilot.press("z")
-        await pilot.pause(0.2)
-        assert tree.region.height >= 24 - 2 > small and app.screen.maximized is tree
+        assert await settle(pilot, app, lambda: tree.region.height >= 24 - 2 > small)
+        assert app.screen.maximized is tree
         await pilot.press("escape")
-        await pilot.pause(0.2)
-        assert app.screen.maximized is None and tree.region.height == small
+        assert await settle(pilot, app, lambda: tree.region.height == small)
+        assert app.screen.maximized is None
         app.packet_list.focus()
         await pilot.press("z")
-        await pilot.pause(0.2)
-        assert app.packet_list.visible_lines >= 20 and await settle(pilot, app, lambda: len(app.packet_list.rows) == 10)
+        assert await settle(pilot, app, lambda: app.packet_list.visible_lines >= 20)
+        assert await settle(pilot, app, lambda: len(app.packet_list.rows) == 10), "the rows now shown are fetched"
         await pilot.press("z")
-        await pilot.pause(0.2)
-        assert app.screen.maximized is None
+        assert await settle(pilot, app, lambda: app.screen.maximized is None)
     run(app, body, size=(80, 24))

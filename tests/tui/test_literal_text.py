@@ -121,7 +121,7 @@ def test_markup_and_emoji_codes_show_literally_in_every_table_and_pane(executor,
         tree.focus()
         assert_literal(screen_text(app), "Source: 02:ab:cd:00:00:02", "A [/].:ab:.[bo", "[/].:ab:.")
         tree.select_offset(14 + 20 + 8 + 12)       # the DNS query name: its node comes into view
-        await pilot.pause(0.3)
+        assert await settle(pilot, lambda: "Name: [/].:ab:.[bold]" in screen_text(app))
         assert_literal(screen_text(app), "Name: [/].:ab:.[bold]")
         assert any("[/].:ab:.[bold]" in line.plain for line in (n.label for n in all_nodes(tree.root)))
 
