@@ -18,4 +18,5 @@ def register(root: Node) -> None:
     launches_face(leaf(
         root, ("tui",), [], "open the dashboard: live counters, tables, packets, a command line",
         tui, details="keys: 1-5 tabs, s capture on/off, / filter, o open and w save a pcap, "
-                     ": command, End follow, ? every key, ctrl+p palette, q quit"))
+                     ": command (Tab completes, up/down history, Esc leaves), z zoom a pane, End follow, "
+                     "? every key, ctrl+p palette, q quit"))

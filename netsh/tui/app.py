@@ -16,20 +16,25 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.markup import escape
 from textual.widgets import DataTable, Header, Input, RichLog, Select, Static, TabbedContent, TabPane
 
 from netsh.batch import BatchSyntaxError, split_words
 from netsh.errors import EXIT_FAIL
 from netsh.executor import failure, internal_failure
 from netsh.render import write
+from netsh.tui.command_line import CommandLine
 from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
+from netsh.tui.literal import literal
 from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
                              take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
 
 REFRESH_SECONDS = 0.33
-FOCUS = {"packets-tab": "#packets", "trace": "#trace-list"}     # what a tab's key focuses
+HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
+        "trace": "#trace-list"}        # what a tab's key focuses, and where the focus goes back to
+NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
 
@@ -45,16 +50,14 @@ Input { border: none; height: 1; padding: 0 1; }
 #filter.-invalid { background: $error 35%; }
 #filter.-valid { background: $success 25%; }
 #filter-note { width: auto; max-width: 50; padding: 0 1; }
-#packets { height: 1fr; min-height: 4; border-top: solid $primary; overflow-x: hidden; }
-#details { height: 1fr; }
-#tree { width: 1fr; }
-#hex { width: 74; height: 1fr; overflow-y: auto; }
-#details.-narrow { layout: vertical; }
-#details.-narrow #hex { width: 1fr; }
+#packets { height: 3fr; min-height: 5; border-top: solid $primary; overflow-x: hidden; }
+#tree { height: 4fr; min-height: 7; border-top: solid $primary; }
+#hex { height: 2fr; min-height: 3; border-top: solid $primary; overflow-x: hidden; }
 #trace-list { height: 1fr; min-height: 4; border-top: solid $primary; }
 #trace-steps { height: 2fr; border-top: solid $primary; padding: 0 1; }
 #trace-empty { padding: 1 2; }
-#output { height: 4; border-top: solid $primary; }
+#output { display: none; height: 40%; min-height: 5; border-top: solid $primary; }
+Screen.-commanding #output { display: block; }
 #command { background: $boost; }
 """
 
@@ -75,6 +78,8 @@ class Dashboard(App):
         Binding("3", "tab('neighbours')", "Neighbours", show=False),
         Binding("4", "tab('addresses')", "Addresses", show=False),
         Binding("5", "tab('trace')", "Trace", show=False),
+        Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
+        Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
     ]
 
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
@@ -94,6 +99,9 @@ class Dashboard(App):
         self.trace_shown = None                      # the record the path pane shows
         self.packet_list: PacketList | None = None
         self.output: RichLog | None = None
+        self.before_command = None         # what had the focus when the command line took it
+        self.one_shot = False              # a line prefilled by a key: the focus goes back once it runs
+        self._completer = None
         self._command_lock = threading.Lock()
         self._poll_lock = threading.Lock()
 
@@ -109,12 +117,12 @@ class Dashboard(App):
                     yield Select([(EVERY_LINK, "")], value="", allow_blank=False, compact=True, id="capture-dev",
                                  tooltip="the link the next capture listens on")
                     yield Input(placeholder="capture filter (tcpdump syntax), Enter starts the capture",
-                                id="filter")
+                                id="filter", select_on_focus=False)
                     yield Static("", id="filter-note")
+                # termshark's layout: list, tree and bytes stacked, each the full width
                 yield PacketList(self._fetch_rows, id="packets")
-                with Horizontal(id="details"):
-                    yield LayerTree("no packet selected", id="tree")
-                    yield HexView(id="hex")
+                yield LayerTree("no packet selected", id="tree")
+                yield HexView(id="hex")
             with TabPane("Neighbours", id="neighbours"):
                 yield DataTable(id="neigh", cursor_type="row")
             with TabPane("Addresses", id="addresses"):
@@ -124,9 +132,9 @@ class Dashboard(App):
                 yield DataTable(id="trace-list", cursor_type="row")
                 with VerticalScroll(id="trace-steps"):
                     yield Static(id="trace-path")
-        yield RichLog(id="output", max_lines=500, wrap=False, markup=False)
-        yield Input(placeholder=": a command, as in the shell (help, link show, capture start ...)",
-                    id="command")
+        yield RichLog(id="output", max_lines=2000, wrap=True, markup=False)
+        yield CommandLine(self._candidates, id="command",
+                          placeholder=": a command, as in the shell (Tab completes, ↑ ↓ history, Esc leaves)")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
@@ -266,7 +274,7 @@ class Dashboard(App):
         if names != self._link_names:
             self._link_names = names
             value = choice.value
-            choice.set_options([(EVERY_LINK, "")] + [(name, name) for name in names])
+            choice.set_options([(EVERY_LINK, "")] + [(literal(name), name) for name in names])
             choice.value = value if value in names else ""
 
     def _show_capture(self, snap) -> None:
@@ -287,7 +295,7 @@ class Dashboard(App):
         state = "stopped"
         if self.capture_running:
             state = "capturing on " + (", ".join(status["links"]) if status.get("links") else EVERY_LINK)
-        self.query_one("#packets", PacketList).border_title = (
+        self.query_one("#packets", PacketList).border_title = literal(
             f"{state} · {status.get('ring_packets', 0)} packets in the ring"
             + (f" · filter {status['filter']}" if status.get("filter") else ""))
 
@@ -315,7 +323,7 @@ class Dashboard(App):
             return
         self.trace_shown = rec
         self.query_one("#trace-path", Static).update(trace_path(rec) if rec else "")
-        self.query_one("#trace-steps").border_title = record_title(rec) if rec else ""
+        self.query_one("#trace-steps").border_title = literal(record_title(rec) if rec else "")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "trace-list":
@@ -374,11 +382,15 @@ class Dashboard(App):
         if event.input.id == "filter":
             if "-invalid" not in event.input.classes:
                 self.start_capture(event.value.strip())
+                self.query_one("#packets").focus()     # the tab keys are keys again, not text
         elif event.input.id == "command":
             line = event.value
             event.input.value = ""
             if line.strip():
+                event.input.remember(line)
                 self.run_command(line)
+            if self.one_shot:
+                self.leave_command()
 
     def start_capture(self, expression: str = "") -> None:
         dev = self.query_one("#capture-dev", Select).value
@@ -391,42 +403,103 @@ class Dashboard(App):
         else:
             self.start_capture(self.query_one("#filter", Input).value.strip())
 
+    def action_zoom(self) -> None:
+        """The focused pane fills the screen (the tree of a big packet at 80x24), or goes back."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif self.focused is not None and not isinstance(self.focused, Input):
+            self.screen.maximize(self.focused, container=False)
+
+    def action_leave_input(self) -> None:
+        """Esc in the capture filter box: back to the list."""
+        if self.focused is not None and self.focused.id == "filter":
+            self.query_one("#packets").focus()
+
     # --- command line ---------------------------------------------------------------------
     @work(thread=True, group="command")
     def run_command(self, line) -> None:
-        """Run a line (or words) of the shell's grammar; its output goes to the log pane."""
-        log = self.output
+        """Run a line (or words) of the shell's grammar; its output goes to the output pane,
+        and to a notification when the pane is closed (a key ran it, or the line was left)."""
         if isinstance(line, str):
             try:
                 tokens = [w.text for w in split_words(line)]
             except BatchSyntaxError as exc:
-                self._post(log.write, Text(f"Error: {exc.message}", style="red"))
+                self._post(self.show_output, f"Error: {exc.message}", 1)
                 return
         else:
             tokens = list(line)
-        self._post(log.write, Text("> " + " ".join(tokens), style="bold"))
+        self._post(self.output.write, literal("> " + " ".join(tokens), style="bold"))
         if tokens and tokens[0] in ("exit", "quit"):
             self._post(self.exit)
             return
         if tokens and tokens[0] in NOT_HERE:
-            self._post(log.write, Text(f"Error: {NOT_HERE[tokens[0]]}", style="red"))
+            self._post(self.show_output, f"Error: {NOT_HERE[tokens[0]]}", 1)
             return
         with self._command_lock:
             text, status = run_tokens(self.executor, tokens)
-        if text:
-            self._post(log.write, Text.from_ansi(text.rstrip("\n")))
-        if status:
-            self._post(self.bell)
+        self._post(self.show_output, text.rstrip("\n"), status)
         self._post(self.poll)
+
+    def show_output(self, text: str, status: int) -> None:
+        if text:
+            shown = Text.from_ansi(text)          # never markup: what a command prints is literal
+            if status and not shown.spans:
+                shown.stylize("red")
+            self.output.write(shown)
+        if status:
+            self.bell()
+        if text and not self.screen.has_class("-commanding"):
+            lines = text.splitlines()
+            note = "\n".join(lines[:NOTE_LINES]) + ("\n…" if len(lines) > NOTE_LINES else "")
+            self.notify(Text.from_ansi(note).plain, markup=False, severity="error" if status else "information")
+
+    def _candidates(self, before: str):
+        if self._completer is None:          # the shell's completer; prompt_toolkit loads on the first Tab
+            from netsh.shell import NetshCompleter
+            self._completer = NetshCompleter(self.executor.grammar, getattr(self.executor, "live", None))
+        return self._completer.candidates(before)
+
+    def on_command_line_listing(self, event: CommandLine.Listing) -> None:
+        width = min(max(len(c.text) for c in event.candidates), 28)
+        listing = Text()
+        for cand in event.candidates:
+            listing.append(f"\n  {cand.text:{width}}", style="bold")
+            listing.append(f"  {cand.meta}" if cand.meta else "")
+        self.output.write(listing[1:])
+
+    def on_command_line_scroll_output(self, event: CommandLine.ScrollOutput) -> None:
+        if event.pages < 0:
+            self.output.scroll_page_up(animate=False)
+        else:
+            self.output.scroll_page_down(animate=False)
+
+    def on_command_line_leave(self, event: CommandLine.Leave) -> None:
+        self.leave_command()
+
+    def on_descendant_focus(self, event) -> None:
+        self.screen.set_class(event.widget.id == "command", "-commanding")
+
+    def on_descendant_blur(self, event) -> None:
+        if event.widget.id == "command":
+            self.screen.remove_class("-commanding")
+
+    def leave_command(self) -> None:
+        """Give the focus back to what had it before the command line (or the tab's main pane)."""
+        self.one_shot = False
+        back = self.before_command
+        if back is None or back not in self.screen.focus_chain:
+            back = self.query_one(HOME[self.query_one("#tabs", TabbedContent).active])
+        back.focus()
 
     def action_keys_help(self) -> None:
         if not self.is_screen_installed("keys"):     # made once: composing it costs a key press ~10 ms
-            self.install_screen(KeysHelp(keys_text(("Dashboard", self.BINDINGS), ("Packet list", PacketList.BINDINGS))),
+            self.install_screen(KeysHelp(keys_text(("Dashboard", self.BINDINGS), ("Packet list", PacketList.BINDINGS),
+                                                   ("Command line", CommandLine.BINDINGS))),
                                 "keys")
         self.push_screen("keys")
 
     def action_focus_command(self) -> None:
-        self.query_one("#command", Input).focus()
+        self._open_command("", one_shot=False)
 
     def action_focus_filter(self) -> None:
         self.query_one("#tabs", TabbedContent).active = "packets-tab"
@@ -435,35 +508,45 @@ class Dashboard(App):
     def action_tab(self, name: str) -> None:
         tab = "packets-tab" if name == "packets" else name
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab in FOCUS:
-            self.query_one(FOCUS[tab]).focus()
-
-    def on_resize(self, event) -> None:
-        self.query_one("#details").set_class(event.size.width < 110, "-narrow")
+        # the focus moves into the tab: left on a widget of the hidden tab, Textual would pass it
+        # to that widget's neighbour, and the tabs would switch back to show it
+        self.query_one(HOME[tab]).focus()
 
     # --- palette: every command of the grammar ----------------------------------------------
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         for cmd in self.executor.grammar.root.commands():
-            yield SystemCommand(cmd.name, cmd.help, lambda name=cmd.name: self._prefill(name))
+            yield SystemCommand(escape(cmd.name), escape(cmd.help),
+                                lambda name=cmd.name: self._open_command(name + " ", one_shot=False))
 
     def action_prefill(self, text: str) -> None:
-        self._prefill(text.rstrip())
+        """`o` and `w`: the command is typed up to its file name; once it runs, the focus goes back."""
+        opening = text.startswith("capture read")
+        if opening:
+            self.action_tab("packets")
+        self._open_command(text, one_shot=True, back=self.packet_list if opening else None)
 
-    def _prefill(self, text: str) -> None:
-        command = self.query_one("#command", Input)
-        command.value = text + " "
-        command.cursor_position = len(command.value)
+    def _open_command(self, text: str, one_shot: bool, back=None) -> None:
+        """Focus the command line, `text` typed; `back` (else what has the focus now) gets it back."""
+        command = self.query_one("#command", CommandLine)
+        if self.focused is not command:
+            self.before_command = back or self.focused
+        self.one_shot = one_shot
+        if text:
+            command.prefill(text)
         command.focus()
 
 
 def sync_rows(table: DataTable, rows: dict) -> None:
     """Make `table` show `rows` ({key: cells}, in order), changing only what differs.
 
+    Every cell is shown literally (a str cell would be read as markup: see literal.py).
+
     Cells are updated in place and rows added or removed by key (not cleared and
     re-added), so the cursor stays on its row and the scroll position holds.
     """
     cursor = row_key_at_cursor(table)
+    rows = {key: tuple(literal(cell) for cell in cells) for key, cells in rows.items()}
     for key in [key for key in table.rows if key.value not in rows]:
         table.remove_row(key)
     shown, wanted = [row.key.value for row in table.ordered_rows], list(rows)

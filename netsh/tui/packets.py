@@ -11,13 +11,16 @@ from typing import Callable
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static, Tree
+from textual.widgets import Tree
+
+from netsh.tui.literal import literal
 
 ROW_CACHE = 400              # summary rows kept around the viewport (ten screens)
 
@@ -191,7 +194,8 @@ class PacketList(ScrollView, can_focus=True):
             self.scroll_to(y=index - rows + 1, animate=False)
 
     def on_click(self, event) -> None:
-        index = int(self.scroll_offset.y) + event.y - 1
+        cell = event.get_content_offset(self)      # below the pane's top border; row 0 is the header
+        index = -1 if cell is None else int(self.scroll_offset.y) + cell.y - 1
         if 0 <= index < self.total:
             self.following = False
             self.selected = self.first_number + index
@@ -207,6 +211,7 @@ class LayerTree(Tree):
 
     def __init__(self, *args, **kw):
         super().__init__(*args, **kw)
+        self.show_root = False          # its label is the pane's title: a row saved for the fields
         self._shown: list = []          # the tree's nodes in order, and their shape
         self._shape: list = []
 
@@ -215,13 +220,14 @@ class LayerTree(Tree):
         depths: the usual case while following a flood) only relabels the nodes in place, which
         keeps what the user expanded and spares the screen a layout pass."""
         title = f"Frame {row['number']}: {row['length']} bytes" if row else "no packet selected"
+        self.border_title = title           # the root is not drawn: the title says what it would
         entries = [] if row is None else list(self._entries(row.get("layers", ()), 0))
         shape = [(depth, branch) for depth, branch, _, _ in entries]
         if row is not None and shape == self._shape:
             self.root.set_label(title)
             for node, (_, _, label, data) in zip(self._shown, entries):
                 node.data = data
-                if node.label.plain != label:
+                if node.label.plain != label.plain:
                     node.set_label(label)
             return
         self.clear()
@@ -241,13 +247,18 @@ class LayerTree(Tree):
     def _entries(self, nodes, depth: int):
         """(depth, has children, label, (offset, length)) for each node, depth first."""
         for node in nodes:
-            label = node["label"] if depth == 0 else f"{node['label']}: {node['value']}"
+            value = node.get("value")
+            label = literal(node["label"] if depth == 0 or value in (None, "") else f"{node['label']}: {value}")
             if node.get("problem"):
-                label += f"  [{node['problem']}]"
+                label.append(f"  [{node['problem']}]", style="red")
             children = node.get("fields")
             yield depth, bool(children), label, (node.get("offset", 0), node.get("length", 0))
             if children:
                 yield from self._entries(children, depth + 1)
+
+    def process_label(self, label) -> Text:
+        """Labels come from packets: shown as they are, never read as markup."""
+        return super().process_label(literal(label))
 
     def select_offset(self, offset: int) -> None:
         """Move the cursor to the innermost field covering byte `offset` (a click in the hex view)."""
@@ -275,8 +286,11 @@ class LayerTree(Tree):
             self.post_message(self.FieldChosen(*event.node.data))
 
 
-class HexView(Static, can_focus=True):
-    """tshark -x's layout; the chosen field's bytes are lit; a click on a byte picks its field."""
+class HexView(ScrollView, can_focus=True):
+    """tshark -x's layout; the chosen field's bytes are lit (and scrolled into view); a click on
+    a byte picks its field.  Drawn a line at a time, so a 64 KiB packet costs what is on screen."""
+
+    BYTES_PER_LINE = 16
 
     class ByteClicked(Message):
         def __init__(self, offset: int):
@@ -284,40 +298,50 @@ class HexView(Static, can_focus=True):
             self.offset = offset
 
     def __init__(self, **kw):
-        super().__init__("", **kw)
+        super().__init__(**kw)
         self.data = b""
         self.span = (0, 0)
 
+    @property
+    def line_count(self) -> int:
+        return (len(self.data) + self.BYTES_PER_LINE - 1) // self.BYTES_PER_LINE
+
     def show_bytes(self, data: bytes, span: tuple[int, int] = (0, 0)) -> None:
-        resized = (len(data) + 15) // 16 != (len(self.data) + 15) // 16     # a layout pass only then
         self.data, self.span = data, span
-        self.update(self._render_text(), layout=resized)
+        self.virtual_size = Size(72, self.line_count)
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
 
     def light(self, offset: int, length: int) -> None:
         self.span = (offset, length)
-        self.update(self._render_text(), layout=False)
+        line, top = offset // self.BYTES_PER_LINE, int(self.scroll_offset.y)
+        if not top <= line < top + self.scrollable_content_region.height:     # the lit bytes in view
+            self.scroll_to(y=line, animate=False)
+        self.refresh()
 
-    def _render_text(self):
-        from rich.text import Text
-        text = Text()
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = int(self.scroll_offset.y) + y
+        if line >= self.line_count:
+            return Strip.blank(width, Style())     # NO_COLOR's filter needs a style
+        line_off = line * self.BYTES_PER_LINE
+        chunk = self.data[line_off:line_off + self.BYTES_PER_LINE]
         start, length = self.span
-        lit = Style(reverse=True, bold=True)
-        for line_off in range(0, len(self.data), 16):
-            chunk = self.data[line_off:line_off + 16]
-            text.append(f"{line_off:04x}  ")
-            for i, byte in enumerate(chunk):
-                text.append(f"{byte:02x}", lit if start <= line_off + i < start + length else Style())
-                text.append(" ")
-            text.append("   " * (16 - len(chunk)) + "  ")
-            for i, byte in enumerate(chunk):
-                char = chr(byte) if 32 <= byte < 127 else "."
-                text.append(char, lit if start <= line_off + i < start + length else Style())
-            text.append("\n")
-        return text
+        plain, lit = Style(), Style(reverse=True, bold=True)
+
+        def style(i: int) -> Style:
+            return lit if start <= line_off + i < start + length else plain
+
+        segments = [Segment(f"{line_off:04x}  ", plain)]
+        for i, byte in enumerate(chunk):
+            segments += [Segment(f"{byte:02x}", style(i)), Segment(" ", plain)]
+        segments.append(Segment("   " * (self.BYTES_PER_LINE - len(chunk)) + "  ", plain))
+        segments += [Segment(chr(byte) if 32 <= byte < 127 else ".", style(i)) for i, byte in enumerate(chunk)]
+        return Strip(segments).adjust_cell_length(width, plain)
 
     def offset_at(self, x: int, y: int) -> int | None:
-        """The byte under screen cell (x, y): hex columns 6.., ASCII columns 56.."""
-        line_off = y * 16
+        """The byte under cell (x, y) of the pane: hex columns 6.., ASCII columns 56.."""
+        line_off = (int(self.scroll_offset.y) + y) * self.BYTES_PER_LINE
         if 6 <= x < 6 + 16 * 3:
             index = (x - 6) // 3
         elif 56 <= x < 72:
@@ -328,6 +352,7 @@ class HexView(Static, can_focus=True):
         return offset if offset < len(self.data) else None
 
     def on_click(self, event) -> None:
-        offset = self.offset_at(event.x, event.y)
+        cell = event.get_content_offset(self)      # below the pane's top border
+        offset = None if cell is None else self.offset_at(cell.x, cell.y)
         if offset is not None:
             self.post_message(self.ByteClicked(offset))

@@ -67,3 +67,16 @@ def test_trace_with_a_drop_chosen(snap_compare, executor, size):
         await quiet(pilot)
 
     assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=open_trace)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_command_line_with_output_and_completions(snap_compare, executor, size):
+    async def use_the_command_line(pilot):
+        await quiet(pilot)
+        await pilot.press("2", "home", "colon")
+        await pilot.press(*"addr", "space", *"show", "space", *"dev", "space", "a", "enter")
+        await pilot.pause(0.3)
+        await pilot.press(*"link", "space", "s", "tab")      # set, show: listed under the output
+        await quiet(pilot, 0.3)
+
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=use_the_command_line)
