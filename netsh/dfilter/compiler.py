@@ -9,7 +9,7 @@ packet pays for a few list look-ups and comparisons, never for a walk of the tre
 Comparisons follow Wireshark 4.0: ``==`` any value equal, ``!=`` every value unequal
 (all_ne), ``===`` all equal, ``!==``/``~=`` any unequal; the ordering operators,
 ``contains`` and ``matches`` hold when one value does (``all`` asks it of every one);
-each is false when the field is absent.
+each is false when the field is absent (``not in`` is the negation of ``in``, true then).
 """
 from __future__ import annotations
 
@@ -284,9 +284,8 @@ class Compiler:
         if plain:
             tests.insert(0, f"x in {self.bind(frozenset(plain))}")
         inside = " or ".join(tests)
-        if node.negated:
-            n = self.temp()
-            return f"(bool({n} := {field.code}) and not any({inside} for x in {n}))"
+        if node.negated:                # tshark 4.0: the negation of "in", so also true when absent
+            return f"(not any({inside} for x in {field.code}))"
         return f"any({inside} for x in {field.code})"
 
 
