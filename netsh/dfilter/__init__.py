@@ -53,7 +53,8 @@ class DisplayFilter:
         except ParseError:
             return "connective"
         last = items[-1] if items else None
-        if last is None or (last.kind in (WORD, SYMBOL) and last.text in LOGIC_WORDS):
+        after_operator = len(items) > 1 and items[-2].text in syntax.OPERATORS     # a value: dir == in
+        if last is None or (last.kind in (WORD, SYMBOL) and last.text in LOGIC_WORDS and not after_operator):
             return "field"
         if last.kind == WORD and lookup(last.text):
             return "op"

@@ -87,7 +87,7 @@ _TYPED = {
         tcp.options.wscale.shift tcp.checksum_calculated udp.checksum_calculated tcp.port udp.port
         icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv ipv6.dstopts.len ipv6.dstopts.len_oct
         ipv6.dstopts.nxt ipv6.hopopts.len ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.routing.len
-        ipv6.routing.len_oct ipv6.routing.nxt null.family sll.etype
+        ipv6.routing.len_oct ipv6.routing.nxt null.family sll.etype ieee8021ad.dei
         frame.number frame.len frame.cap_len""",
 }
 
