@@ -18,6 +18,7 @@ import socket
 from dataclasses import dataclass
 from typing import Callable
 
+from stack.wire import ethernet, ipv4, tcp, udp
 from stack.wire import protocols as wire_protocols
 from stack.wire.dissect import F
 
@@ -106,6 +107,13 @@ FRAME_FIELDS = {
     "frame.direction": "in (received) or out (sent)", "frame.time_epoch": "its time, seconds since 1970",
     "frame.protocols": "its layers, eth:ip:tcp",
 }
+# Fields read straight from the header definition at their layer's offset, with no tree: the
+# field is there whenever the layer spans `need` bytes (its dissector adds it then, and only
+# then; tests/unit/test_dfilter.py checks the two ways agree on every test frame).
+FAST = {f.name: (f, need) for f, need in (
+    (tcp.SRCPORT, 2), (tcp.DSTPORT, 4), (udp.SRCPORT, udp.HEADER_LEN), (udp.DSTPORT, udp.HEADER_LEN),
+    (ipv4.SRC, ipv4.MIN_LEN), (ipv4.DST, ipv4.MIN_LEN), (ipv4.PROTO, ipv4.MIN_LEN), (ipv4.TTL, ipv4.MIN_LEN),
+    (ethernet.SRC, ethernet.HEADER_LEN), (ethernet.DST, ethernet.HEADER_LEN))}
 ALIASES = {"link": "frame.interface_name", "dir": "frame.direction"}
 ALIAS_HELP = {"link": "the link it crossed", "dir": "in (received) or out (sent)"}
 DIRECTIONS = ("in", "out")

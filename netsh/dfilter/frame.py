@@ -12,7 +12,7 @@ from collections import defaultdict
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
 
-from .fields import FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
+from .fields import FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
 
 
 class Plan:
@@ -37,7 +37,17 @@ class Plan:
 
     @property
     def tree(self) -> bool:
-        return bool(self.tree_names)
+        """Whether the tree is read; not when every field wanted is read from its header."""
+        return not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
+                       for name in self.tree_names)
+
+
+def _read(f, buf: bytes, base: int):
+    """A fast field's value as its dissector gives it: addresses as bytes, numbers as ints."""
+    start = base + f.offset
+    if f.size in (4, 6) and not f.mask and f.name.endswith(("src", "dst")):
+        return buf[start:start + f.size]
+    return f.read(buf, base)
 
 
 class Frame:
@@ -71,9 +81,20 @@ class Frame:
         if self._raw is None:
             plan = self.plan
             raw = self._raw = defaultdict(list)
-            for layer in self.dissection.layers:
-                if layer.name in plan.homes:
-                    layer.collect(plan.tree_names, raw)
+            d = self.dissection
+            if d.tree:
+                for layer in d.layers:
+                    if layer.name in plan.homes:
+                        layer.collect(plan.tree_names, raw)
+            else:
+                buf = d.buf
+                for layer in d.layers:
+                    if layer.name in plan.homes:
+                        for name in plan.tree_names:
+                            if name in FAST and name.startswith(layer.name) and name[len(layer.name)] == ".":
+                                f, need = FAST[name]
+                                if layer.length >= need:
+                                    raw[name].append(_read(f, buf, layer.offset))
         return self._raw
 
     def values(self, name: str, kind: str) -> list:

@@ -200,8 +200,43 @@ def test_frame_fields_need_no_dissection_and_protocols_no_tree():
 
 def test_a_field_lookup_makes_no_node_of_the_tree():
     from netsh.dfilter.frame import Frame
-    program = compile_filter("udp.port == 53")
+    program = compile_filter("udp.length == 19")
     frame = Frame(UDP, program.plan)
-    assert frame.values("udp.port", "uint") == [5353, 53]
+    assert frame.values("udp.length", "uint") == [19] and frame.dissection.tree
     for layer in frame.dissection.layers:
-        assert layer._rows or not layer._kids         # rows still rows: no Node was made
+        assert layer._rows and all(kid.__class__ is tuple for kid in layer._kids)   # rows, no Node made
+
+
+def test_ports_and_addresses_are_read_from_their_headers_with_no_tree():
+    from netsh.dfilter.frame import Frame
+    program = compile_filter("udp.port == 53 and ip.addr == 192.0.2.1")
+    assert not program.plan.tree
+    frame = Frame(UDP, program.plan)
+    assert program(UDP) and not frame.dissection.tree
+    assert frame.values("udp.port", "uint") == [5353, 53]
+
+
+def test_fields_read_from_their_header_agree_with_the_tree_on_every_test_frame():
+    """The FAST fields, read at their layer's offset from a dissection with no tree, against the
+    same fields collected from the full tree: on every frame of tests/data and the corpus."""
+    from netsh.dfilter.fields import FAST, FIELDS
+    from netsh.dfilter.frame import Frame, Plan
+    from stack.capture import from_record
+    from tests.frames import CORPUS, DATA, capture_files, records_of
+    fast, full = Plan(), Plan()
+    for name in FAST:
+        fast.want(name, FIELDS[name].type)
+        full.want(name, FIELDS[name].type)
+    full.tree_names.add("frame.len")          # any name not FAST: the full tree is read
+    assert not fast.tree and full.tree
+    checked = 0
+    for folder in [DATA] + ([CORPUS] if CORPUS.is_dir() else []):
+        for path in capture_files(folder):
+            for rec in records_of(path):
+                pkt = from_record(rec, 1)
+                quick, slow = Frame(pkt, fast), Frame(pkt, full)
+                for name in FAST:
+                    kind = FIELDS[name].type
+                    assert quick.values(name, kind) == slow.values(name, kind), (path.name, name)
+                checked += 1
+    assert checked > 1000
