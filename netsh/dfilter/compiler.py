@@ -17,13 +17,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from netsh.grammar import ParseError
-
 from . import literals, syntax
-from .fields import (BOOL, BYTES, DIRECTIONS, ETHER, INTEGERS, IPV4, IPV6, NONE, PROTOCOL, SLICEABLE,
+from .fields import (BYTES, DIRECTIONS, ETHER, INTEGERS, IPV4, IPV6, NONE, PROTOCOL, SLICEABLE,
                      STRING, TYPE_NAMES, UINT, as_bytes, host_text, lookup)
 from .frame import Frame, Plan
-from .lexer import Token
+from .lexer import Token, error
 
 ORDERING = {">", ">=", "<", "<="}
 NOT_TESTABLE = "is neither a field nor a protocol name"
@@ -86,7 +84,7 @@ class Compiler:
 
     def exists(self, value) -> str:
         if isinstance(value, syntax.Literal):
-            raise ParseError(f'"{value.token.text}" {NOT_TESTABLE}', value.token.word)
+            raise error(f'"{value.token.text}" {NOT_TESTABLE}', value.token)
         operand = self.operand(value)
         if operand.protocol:
             return f"f.has({operand.protocol!r})"
@@ -102,7 +100,7 @@ class Compiler:
         if isinstance(node, syntax.Name):
             field = lookup(node.token.text)
             if field is None:
-                raise ParseError(f'"{node.token.text}" {NOT_TESTABLE}', node.token.word)
+                raise error(f'"{node.token.text}" {NOT_TESTABLE}', node.token)
             self.plan.want(field.name, field.type)
             code = f"f.values({field.name!r}, {field.type!r})"
             operand = Operand(code, field.type, field.name,
@@ -112,7 +110,7 @@ class Compiler:
             return self.call(node)
         if isinstance(node, syntax.BitAnd):
             return self.bit_and(node)
-        raise ParseError(f'"{node.token.text}" {NOT_TESTABLE}', node.token.word)
+        raise error(f'"{node.token.text}" {NOT_TESTABLE}', node.token)
 
     def is_field(self, node) -> bool:
         return not isinstance(node, syntax.Literal) and not (
@@ -120,7 +118,7 @@ class Compiler:
 
     def sliced(self, operand: Operand, spec: Token) -> Operand:
         if operand.kind not in SLICEABLE:
-            raise ParseError(f'"{operand.label}" ({TYPE_NAMES[operand.kind]}) cannot be sliced', spec.word)
+            raise error(f'"{operand.label}" ({TYPE_NAMES[operand.kind]}) cannot be sliced', spec)
         cut = self.bind(slicer(spec))
         kind = operand.kind
         convert = "" if kind in (BYTES, PROTOCOL, NONE, ETHER) else f"as_bytes({kind!r}, x)"
@@ -131,19 +129,19 @@ class Compiler:
 
     def call(self, node: syntax.Call) -> Operand:
         if len(node.args) != 1:
-            raise ParseError(f'"{node.function}" takes one field', node.token.word)
+            raise error(f'"{node.function}" takes one field', node.token)
         arg = self.operand(node.args[0])
         fn, label = node.function, f"{node.function}({arg.label})"
         if fn == "count":
             return Operand(f"[len({arg.code})]", UINT, label)
         if fn == "len":
             if arg.kind in INTEGERS:
-                raise ParseError(f'"{arg.label}" has no length: it is a number', node.token.word)
+                raise error(f'"{arg.label}" has no length: it is a number', node.token)
             self.namespace["as_bytes"] = as_bytes
             return Operand(f"[len(as_bytes({arg.kind!r}, x)) for x in {arg.code}]", UINT, label)
         if fn in ("lower", "upper"):
             if arg.kind != STRING:
-                raise ParseError(f'"{fn}" needs a string field, not "{arg.label}"', node.token.word)
+                raise error(f'"{fn}" needs a string field, not "{arg.label}"', node.token)
             return Operand(f"[x.{fn}() for x in {arg.code}]", STRING, label)
         return Operand(self.as_text(arg), STRING, label)                        # string()
 
@@ -163,8 +161,7 @@ class Compiler:
     def bit_and(self, node: syntax.BitAnd) -> Operand:
         value = self.operand(node.value)
         if value.kind not in INTEGERS and value.kind != BYTES:
-            raise ParseError(f'"{value.label}" ({TYPE_NAMES[value.kind]}) cannot be masked with "&"',
-                             node.token.word)
+            raise error(f'"{value.label}" ({TYPE_NAMES[value.kind]}) cannot be masked with "&"', node.token)
         mask = self.constant(node.mask, value)
         if value.kind == BYTES:
             return Operand(f"[bytes(a & b for a, b in zip(x, {mask})) for x in {value.code}"
@@ -184,7 +181,7 @@ class Compiler:
             return self.operand(left), right
         if self.is_field(right) and node.op not in ("contains", "matches"):
             return self.operand(right), left
-        raise ParseError(f'"{left.token.text}" {NOT_TESTABLE}', left.token.word)
+        raise error(f'"{left.token.text}" {NOT_TESTABLE}', left.token)
 
     def test(self, node: syntax.Test) -> str:
         op = node.op
@@ -196,20 +193,18 @@ class Compiler:
         if op == "matches":
             return self.matches(field, other, node)
         if field.kind == NONE and not self.is_field(other):
-            raise ParseError(f'"{field.label}" is a label: it has no value to compare', node.token.word)
+            raise error(f'"{field.label}" is a label: it has no value to compare', node.token)
         if self.is_field(other):
             right = self.operand(other)
             if not compatible(field.kind, right.kind):
-                raise ParseError(f'"{field.label}" and "{right.label}" are not of compatible types',
-                                 node.token.word)
+                raise error(f'"{field.label}" and "{right.label}" are not of compatible types', node.token)
             return self.pairs(field.code, op, "x", "y", node.quantifier, right.code)
         value = literals.read(other.token, field.kind, field.label)
         if field.label == "frame.direction" and value not in DIRECTIONS:
-            raise ParseError(f'invalid direction "{other.token.text}": one of: in, out', other.token.word)
+            raise error(f'invalid direction "{other.token.text}": one of: in, out', other.token)
         if isinstance(value, literals.Network):
             if op in ORDERING:
-                raise ParseError(f'a network "{other.token.text}" can only be compared with ==, !=',
-                                 other.token.word)
+                raise error(f'a network "{other.token.text}" can only be compared with ==, !=', other.token)
             mask, address = self.bind(value.mask), self.bind(value.address)
             return self.pairs(field.code, op, f"x & {mask}", address, node.quantifier)
         return self.pairs(field.code, op, "x", self.bind(value), node.quantifier)
@@ -233,8 +228,8 @@ class Compiler:
 
     def contains(self, field: Operand, other, node: syntax.Test) -> str:
         if field.kind not in (BYTES, PROTOCOL, NONE, ETHER, STRING):
-            raise ParseError(f'"{field.label}" ({TYPE_NAMES[field.kind]}) cannot participate in a '
-                             f'"contains" comparison', node.token.word)
+            raise error(f'"{field.label}" ({TYPE_NAMES[field.kind]}) cannot participate in a '
+                             f'"contains" comparison', node.token)
         if self.is_field(other):
             right = self.operand(other)
             return f"any(y in x for x in {field.code} for y in {right.code})"
@@ -246,10 +241,9 @@ class Compiler:
         return f"any({needle} in x for x in {field.code})"
 
     def matches(self, field: Operand, other, node: syntax.Test) -> str:
-        if not isinstance(other, syntax.Literal) and not (
-                isinstance(other, syntax.Name) and other.token.kind == "string"):
-            raise ParseError("matches needs a double quoted string on the right side",
-                             getattr(other, "token", node.token).word)
+        if not isinstance(other, syntax.Literal):
+            raise error("matches needs a double quoted string on the right side",
+                        getattr(other, "token", node.token))
         pattern = other.token.text
         flags = re.IGNORECASE
         if pattern.startswith("(?-i)"):
@@ -257,8 +251,8 @@ class Compiler:
         try:
             regex = re.compile(pattern, flags)
         except re.error as exc:
-            raise ParseError(f'"{other.token.text}" is not a valid regular expression: {exc}',
-                             other.token.word) from None
+            raise error(f'"{other.token.text}" is not a valid regular expression: {exc}',
+                        other.token) from None
         k = self.bind(regex.search)
         n = self.temp()
         if node.quantifier == "all":
@@ -273,7 +267,7 @@ class Compiler:
                 low = literals.read(member.low.token, field.kind, field.label)
                 high = literals.read(member.high.token, field.kind, field.label)
                 if isinstance(low, literals.Network) or isinstance(high, literals.Network):
-                    raise ParseError("a range is between two addresses, not networks", member.low.token.word)
+                    raise error("a range is between two addresses, not networks", member.low.token)
                 tests.append(f"{self.bind(low)} <= x <= {self.bind(high)}")
                 continue
             value = literals.read(member.token, field.kind, field.label)
@@ -302,7 +296,7 @@ def slicer(spec: Token) -> Callable[[bytes], bytes | None]:
         m = (re.fullmatch(r"(-?\d*):(\d*)", piece) or re.fullmatch(r"(-?\d+)-(-?\d+)", piece)
              or re.fullmatch(r"(-?\d+)()", piece))
         if m is None or piece in (":", ""):
-            raise ParseError(f'"[{spec.text}]" is not a valid slice', spec.word)
+            raise error(f'"[{spec.text}]" is not a valid slice', spec)
         start = int(m.group(1) or 0)
         if ":" in piece:
             parts.append((start, int(m.group(2)) if m.group(2) else None, False))

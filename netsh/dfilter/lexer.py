@@ -27,6 +27,14 @@ class Token(NamedTuple):
     kind: str
     text: str          # a string's value once its escapes are read; a slice's inside
     word: int
+    start: int = 0     # where it is in its word, and how long (for a caret under it alone)
+    length: int = 0
+
+
+def error(message: str, token: Token) -> ParseError:
+    """A ParseError pointing at `token`: its word, and where in the word it is."""
+    span = (token.start, token.length) if token.kind != END and token.length else None
+    return ParseError(message, token.word, span=span)
 
 
 def tokens(words: list[str]) -> list[Token]:
@@ -35,7 +43,7 @@ def tokens(words: list[str]) -> list[Token]:
         previous = out[-1].text if out and out[-1].kind in (WORD, SYMBOL) else None
         if previous in COMPARISONS and not word.startswith(('"', 'r"')) and (
                 previous in REGEX_OPERATORS or any(c.isspace() for c in word)):
-            out.append(Token(STRING, word, index))
+            out.append(Token(STRING, word, index, 0, len(word)))
             continue
         out += _word_tokens(word, index)
     out.append(Token(END, "", len(words)))
@@ -47,34 +55,34 @@ def _word_tokens(word: str, index: int) -> list[Token]:
     at = 0
     while at < len(word):
         ch = word[at]
+        start = at
         if ch.isspace():
             at += 1
-        elif ch == '"' or word.startswith('r"', at):
+            continue
+        if ch == '"' or word.startswith('r"', at):
             raw = ch == "r"
             text, at = _string(word, at + 1 + raw, raw, index)
-            out.append(Token(STRING, text, index))
+            kind = STRING
         elif ch == "'":
             text, at = _string(word, at + 1, False, index, quote="'")
             if len(text) != 1:
-                raise ParseError(f"'{text}' is not a character constant", index)
-            out.append(Token(WORD, str(ord(text)), index))
+                raise ParseError(f"'{text}' is not a character constant", index, span=(start, at - start))
+            kind, text = WORD, str(ord(text))
         elif ch == "[":
             end = word.find("]", at)
             if end < 0:
-                raise ParseError('the slice has no closing "]"', index)
-            out.append(Token(SLICE, word[at + 1:end], index))
-            at = end + 1
+                raise ParseError('the slice has no closing "]"', index, span=(at, len(word) - at))
+            kind, text, at = SLICE, word[at + 1:end], end + 1
         else:
             match = UNQUOTED.match(word, at)
             symbol = None if match else next((s for s in SYMBOLS if word.startswith(s, at)), None)
             if match:
-                out.append(Token(WORD, match.group(), index))
-                at = match.end()
+                kind, text, at = WORD, match.group(), match.end()
             elif symbol:
-                out.append(Token(SYMBOL, symbol, index))
-                at += len(symbol)
+                kind, text, at = SYMBOL, symbol, at + len(symbol)
             else:
-                raise ParseError(f'"{ch}" was unexpected in this context', index)
+                raise ParseError(f'"{ch}" was unexpected in this context', index, span=(at, 1))
+        out.append(Token(kind, text, index, start, at - start))
     return out
 
 

@@ -9,10 +9,8 @@ import re
 import socket
 from typing import NamedTuple
 
-from netsh.grammar import ParseError
-
 from .fields import (BOOL, BYTES, ETHER, IPV4, IPV6, NONE, PROTOCOL, STRING, TIME, TYPE_NAMES, UINT)
-from .lexer import STRING as STRING_TOKEN, Token
+from .lexer import STRING as STRING_TOKEN, Token, error
 
 HEX_BYTES = re.compile(r"[0-9A-Fa-f]{1,2}(?:[:.\-][0-9A-Fa-f]{1,2})*")
 BOOLEANS = {"True": 1, "TRUE": 1, "False": 0, "FALSE": 0}
@@ -30,7 +28,7 @@ def read(token: Token, kind: str, field: str = ""):
     quoted = token.kind == STRING_TOKEN
     if kind in (UINT, BOOL):
         if quoted:
-            raise ParseError(f'{TYPE_NAMES[kind]} cannot be converted from a string ("{text}")', token.word)
+            raise error(f'{TYPE_NAMES[kind]} cannot be converted from a string ("{text}")', token)
         if kind == BOOL and text in BOOLEANS:
             return BOOLEANS[text]
         return _integer(text, token)
@@ -38,15 +36,15 @@ def read(token: Token, kind: str, field: str = ""):
         try:
             return float(text)
         except ValueError:
-            raise ParseError(f'"{text}" is not a valid time in seconds', token.word) from None
+            raise error(f'"{text}" is not a valid time in seconds', token) from None
     if kind in (IPV4, IPV6):
         if quoted:
-            raise ParseError(f'{TYPE_NAMES[kind]} cannot be converted from a string ("{text}")', token.word)
+            raise error(f'{TYPE_NAMES[kind]} cannot be converted from a string ("{text}")', token)
         return _address(text, kind, token)
     if kind == ETHER:
         value = _hex_bytes(text, token) if not quoted else None
         if value is None or len(value) != 6:
-            raise ParseError(f'"{text}" is not a valid Ethernet address', token.word)
+            raise error(f'"{text}" is not a valid Ethernet address', token)
         return value
     if kind in (BYTES, PROTOCOL, NONE):
         if quoted:
@@ -55,11 +53,11 @@ def read(token: Token, kind: str, field: str = ""):
             return bytes([int(text, 16)])
         value = _hex_bytes(text, token)
         if value is None:
-            raise ParseError(f'"{text}" is not a valid byte string', token.word)
+            raise error(f'"{text}" is not a valid byte string', token)
         return value
     if kind == STRING:
         return text
-    raise ParseError(f'"{text}" cannot be compared with {field or TYPE_NAMES[kind]}', token.word)
+    raise error(f'"{text}" cannot be compared with {field or TYPE_NAMES[kind]}', token)
 
 
 def _integer(text: str, token: Token) -> int:
@@ -69,9 +67,9 @@ def _integer(text: str, token: Token) -> int:
         else:
             value = int(text, 0)
     except ValueError:
-        raise ParseError(f'"{text}" is not a valid number', token.word) from None
+        raise error(f'"{text}" is not a valid number', token) from None
     if value < 0:
-        raise ParseError(f'"{text}" is negative: these fields are unsigned', token.word)
+        raise error(f'"{text}" is negative: these fields are unsigned', token)
     return value
 
 
@@ -93,11 +91,11 @@ def _address(text: str, kind: str, token: Token):
         value = int.from_bytes(socket.inet_pton(family, address), "big")
     except OSError:
         what = "IPv4" if kind == IPV4 else "IPv6"
-        raise ParseError(f'"{text}" is not a valid {what} address', token.word) from None
+        raise error(f'"{text}" is not a valid {what} address', token) from None
     if not slash:
         return value
     if not bits.isdigit() or int(bits) > width:
-        raise ParseError(f"Netmask bits in a CIDR {'IPv4' if kind == IPV4 else 'IPv6'} address "
-                         f"should be <= {width}, not {bits}", token.word)
+        raise error(f"Netmask bits in a CIDR {'IPv4' if kind == IPV4 else 'IPv6'} address "
+                         f"should be <= {width}, not {bits}", token)
     mask = ((1 << width) - 1) ^ ((1 << (width - int(bits))) - 1)
     return Network(value & mask, mask)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from netsh.grammar import ParseError
 
-from .lexer import END, SLICE, STRING, SYMBOL, WORD, Token, tokens
+from .lexer import END, SLICE, STRING, SYMBOL, WORD, Token, error, tokens
 
 OPERATORS = {"==": "==", "eq": "==", "any_eq": "==", "!=": "!=", "ne": "!=", "all_ne": "!=",
              "===": "===", "all_eq": "===", "!==": "!==", "~=": "!==", "any_ne": "!==",
@@ -102,21 +102,21 @@ class Parser:
     def take(self) -> Token:
         token = self.peek()
         if token.kind == END:
-            raise ParseError("the filter ends too soon", token.word)
+            raise error("the filter ends too soon", token)
         self.at += 1
         return token
 
     def unexpected(self) -> ParseError:
         token = self.peek()
         if token.kind == END:
-            return ParseError("the filter ends too soon", token.word)
-        return ParseError(f'"{token.text}" was unexpected in this context', token.word)
+            return error("the filter ends too soon", token)
+        return error(f'"{token.text}" was unexpected in this context', token)
 
     def expect(self, text: str, what: str) -> Token:
         if self.peek().kind == SYMBOL and self.peek().text == text:
             return self.take()
         if self.peek().kind == END:
-            raise ParseError(f'the filter ends too soon: {what} needs a closing "{text}"', self.peek().word)
+            raise error(f'the filter ends too soon: {what} needs a closing "{text}"', self.peek())
         raise self.unexpected()
 
     # --- logic ----------------------------------------------------------------------
@@ -176,7 +176,7 @@ class Parser:
         members = []
         while not self.is_word(("}",)):
             if self.peek().kind == END:
-                raise ParseError('the filter ends too soon: the set needs a closing "}"', self.peek().word)
+                raise error('the filter ends too soon: the set needs a closing "}"', self.peek())
             if members and self.is_word((",",)):
                 self.take()
             low = self.atom(loose=True)
@@ -186,7 +186,7 @@ class Parser:
             else:
                 members.append(low)
         if not members:
-            raise ParseError("the set is empty", self.peek().word)
+            raise error("the set is empty", self.peek())
         self.take()
         return members
 

@@ -69,3 +69,14 @@ def test_the_shell_caret_points_at_the_offending_word():
     assert err[0] == "capture show -Y tcp.port == 80 and ip.src == 1.2.3"
     assert err[1] == " " * err[0].index("1.2.3") + "^^^^^"
     assert err[2] == 'Error: "1.2.3" is not a valid IPv4 address'
+
+
+def test_in_a_quoted_filter_the_caret_is_under_the_bad_part_alone():
+    line = "capture show -Y 'ip.src == 9.9.9.9 and tcp.prot == 80'"
+    status, _out, err = run(line, caret=True)
+    assert status != 0
+    err = err.splitlines()
+    assert err[1] == " " * line.index("tcp.prot") + "^" * len("tcp.prot")
+    assert err[2] == 'Error: "tcp.prot" is neither a field nor a protocol name'
+    status, _out, err = run('capture show filter "udp.port in {53 80"', caret=True)
+    assert err.splitlines()[1] == " " * (len('capture show filter "udp.port in {53 80"') + 1) + "^"   # past the end
