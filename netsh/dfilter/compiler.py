@@ -325,4 +325,5 @@ def compile_tree(text: str, tree) -> Program:
     compiler = Compiler()
     body = compiler.expression(tree)
     source = f"def match(pkt):\n    f = Frame(pkt, plan)\n    return bool({body})\n"
+    compiler.plan.done()
     return Program(text, source, compiler.plan, compiler.namespace)

@@ -22,6 +22,8 @@ class Plan:
         self.tree_names: set[str] = set()     # fields read from the dissection tree
         self.homes: set[str] = set()          # layers those can be in
         self.layers = False                   # protocol names or protocol bytes are read
+        self.tree = False                     # the tree is read (`done` sets it)
+        self.fast: dict[str, list] = {}       # with no tree: layer -> [(field, F, bytes it needs)]
 
     def want(self, name: str, kind: str) -> None:
         if name in FRAME_FIELDS:
@@ -35,11 +37,15 @@ class Plan:
             self.tree_names.add(part)
             self.homes.update(homes(part.split(".")[0]))
 
-    @property
-    def tree(self) -> bool:
-        """Whether the tree is read; not when every field wanted is read from its header."""
-        return not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
-                       for name in self.tree_names)
+    def done(self) -> "Plan":
+        """Everything wanted is known: read the tree only if a field is not read from its header."""
+        self.tree = not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
+                            for name in self.tree_names)
+        self.fast = {}
+        for name in sorted(self.tree_names & FAST.keys()):
+            f, need = FAST[name]
+            self.fast.setdefault(name.split(".")[0], []).append((name, f, need))
+        return self
 
 
 def _read(f, buf: bytes, base: int):
@@ -87,14 +93,11 @@ class Frame:
                     if layer.name in plan.homes:
                         layer.collect(plan.tree_names, raw)
             else:
-                buf = d.buf
+                buf, fast = d.buf, plan.fast
                 for layer in d.layers:
-                    if layer.name in plan.homes:
-                        for name in plan.tree_names:
-                            if name in FAST and name.startswith(layer.name) and name[len(layer.name)] == ".":
-                                f, need = FAST[name]
-                                if layer.length >= need:
-                                    raw[name].append(_read(f, buf, layer.offset))
+                    for name, f, need in fast.get(layer.name, ()):
+                        if layer.length >= need:
+                            raw[name].append(_read(f, buf, layer.offset))
         return self._raw
 
     def values(self, name: str, kind: str) -> list:
