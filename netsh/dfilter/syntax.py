@@ -27,6 +27,7 @@ OR, AND, NOT = ("or", "||"), ("and", "&&"), ("not", "!")
 BITWISE_AND = ("&", "bitwise_and")
 QUANTIFIERS = ("any", "all")
 FUNCTIONS = ("len", "count", "lower", "upper", "string")
+MAX_DEPTH = 64             # parentheses and negations inside each other (the compiler recurses too)
 
 
 class Or(NamedTuple):
@@ -91,6 +92,7 @@ class Parser:
     def __init__(self, words: list[str]):
         self.items = tokens(words)
         self.at = 0
+        self.depth = 0
 
     def peek(self, ahead: int = 0) -> Token:
         return self.items[min(self.at + ahead, len(self.items) - 1)]
@@ -141,13 +143,16 @@ class Parser:
         return items[0] if len(items) == 1 else And(items)
 
     def negation(self):
-        if self.is_word(NOT):
-            self.take()
-            return Not(self.negation())
-        if self.is_word(("(",)):
-            self.take()
-            inner = self.disjunction()
-            self.expect(")", '"("')
+        if self.is_word(NOT + ("(",)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise error(f"the filter nests deeper than {MAX_DEPTH} parentheses and negations", self.peek())
+            if self.take().text == "(":
+                inner = self.disjunction()
+                self.expect(")", '"("')
+            else:
+                inner = Not(self.negation())
+            self.depth -= 1
             return inner
         return self.test()
 
@@ -208,12 +213,16 @@ class Parser:
             raise self.unexpected()
         self.take()
         if token.text in FUNCTIONS and self.is_word(("(",)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise error(f"the filter nests deeper than {MAX_DEPTH} parentheses and negations", token)
             self.take()
             args = [self.value()]
             while self.is_word((",",)):
                 self.take()
                 args.append(self.value())
             self.expect(")", f'"{token.text}("')
+            self.depth -= 1
             return Call(token.text, args, token)
         if self.peek().kind == SLICE:
             return Name(token, self.take())

@@ -240,3 +240,17 @@ def test_fields_read_from_their_header_agree_with_the_tree_on_every_test_frame()
                     assert quick.values(name, kind) == slow.values(name, kind), (path.name, name)
                 checked += 1
     assert checked > 1000
+
+
+@pytest.mark.parametrize("text", ["(" * 500 + "tcp" + ")" * 500, "not " * 2000 + "tcp", "!" * 3000 + "tcp",
+                                  "len(" * 1000 + "tcp" + ")" * 1000])
+def test_a_filter_nested_too_deep_is_an_error_not_a_crash(text):
+    with pytest.raises(ParseError) as err:
+        compile_filter(text)
+    assert err.value.message == "the filter nests deeper than 64 parentheses and negations"
+
+
+def test_long_flat_filters_compile():
+    assert compile_filter(" or ".join(f"udp.port == {n}" for n in range(3000)))(UDP)
+    assert compile_filter("udp.port in {" + ", ".join(str(n) for n in range(20000)) + "}")(UDP)
+    assert compile_filter("(" * 60 + "udp" + ")" * 60)(UDP)
