@@ -254,3 +254,14 @@ def test_long_flat_filters_compile():
     assert compile_filter(" or ".join(f"udp.port == {n}" for n in range(3000)))(UDP)
     assert compile_filter("udp.port in {" + ", ".join(str(n) for n in range(20000)) + "}")(UDP)
     assert compile_filter("(" * 60 + "udp" + ")" * 60)(UDP)
+
+
+def test_building_the_grammar_loads_neither_the_filter_compiler_nor_every_dissector():
+    """Every netsh start and every Tab builds the grammar: the filter machinery waits for a filter."""
+    import sys
+    code = ("import sys, netsh.app; netsh.app.build_grammar(); "
+            "print(sorted(m for m in sys.modules if m in ('netsh.dfilter.compiler', 'netsh.dfilter.fields', "
+            "'stack.wire.protocols', 'stack.wire.dns')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
