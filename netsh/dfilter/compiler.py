@@ -211,18 +211,19 @@ class Compiler:
 
     def pairs(self, values: str, op: str, x: str, y: str, quantifier: str | None,
               others: str | None = None) -> str:
-        """`values` against `y` (a constant, or each of `others`) by `op`, quantified."""
+        """`values` against `y` (a constant, or each of `others`) by `op`: every value must pass
+        for != (all_ne) and === (all_eq), one for the rest; an "any" or "all" the user wrote
+        overrides that, as in Wireshark."""
         inner = f" for y in {others}" if others else ""
-        n = self.temp()
-        if op == "!=":                    # all_ne: none equal (and there is a value)
-            if others is None and x == "x" and quantifier is None:
+        test = f"{x} {'!=' if op in ('!=', '!==') else '==' if op == '===' else op} {y}"
+        every = quantifier == "all" or (quantifier is None and op in ("!=", "==="))
+        plain = others is None and x == "x"
+        if every:
+            n = self.temp()
+            if op == "!=" and plain:
                 return f"(bool({n} := {values}) and {y} not in {n})"
-            return f"(bool({n} := {values}) and not any({x} == {y} for x in {n}{inner}))"
-        python_op = {"==": "==", "===": "==", "!==": "!="}.get(op, op)
-        test = f"{x} {python_op} {y}"
-        if op == "===" or quantifier == "all":
             return f"(bool({n} := {values}) and all({test} for x in {n}{inner}))"
-        if op == "==" and others is None and x == "x":
+        if op == "==" and plain:
             return f"({y} in {values})"
         return f"any({test} for x in {values}{inner})"
 

@@ -265,3 +265,12 @@ def test_building_the_grammar_loads_neither_the_filter_compiler_nor_every_dissec
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("expression, kept", [
+    ("udp.port != 53", False), ("any udp.port != 53", True), ("all udp.port == 53", False),
+    ("any udp.port === 53", True), ("udp.port === 53", False), ("all udp.port !== 5353", False),
+    ("all udp.port > 50", True), ("all udp.port > 60", False), ("any udp.port > 60", True),
+])
+def test_any_and_all_override_the_operators_own_quantifier(expression, kept):
+    assert keeps(expression, UDP) is kept        # udp.port is [5353, 53]

@@ -36,7 +36,8 @@ tcp.window_size_value > 1000 | tcp.hdr_len == 40 | tcp.seq_raw > 2000000000 | tc
 tcp.options.timestamp.tsval > 0 | tcp.flags.push == 1 and tcp.len > 100 | tcp.urgent_pointer == 0
 tcp.payload[0:4] == "HTTP" | tcp.payload matches "^(GET|POST) " | tcp.srcport == 0x32f7
 tcp.checksum.status == 0 | tcp.dstport === 80 | tcp.port !== 13054 | tcp.port ~= 13054
-all tcp.port > 1024 | any tcp.port > 13050 | tcp.port not in {80, 443}
+all tcp.port > 1024 | any tcp.port > 13050 | tcp.port not in {80, 443} | any udp.port != 53 | all udp.port == 53
+any udp.port === 53 | all udp.port !== 53
 ip.addr == 9.9.9.9 | ip.addr == 192.168.0.0/16 | ip.addr != 192.168.0.0/16 | ip.src == 192.168.1.11
 ip.dst eq 3.3.3.3 | ip.src == ip.dst | ip.ttl < 64 | ip.ttl >= 64 | ip.len > 100 | ip.flags.df == 1
 ip.proto == 17 | ip.id == 0x0001 | ip.host == "9.9.9.9" | ip.src_host contains "192.168" | ip.hdr_len == 20
