@@ -123,14 +123,18 @@ class Executor:
                 if debugging():
                     raise
                 known = internal_failure(exc)
-            return self._fail(*known, tokens, line, words)
+            return self._fail(*known, tokens, line, words, getattr(exc, "span", None))
 
     # --- errors --------------------------------------------------------------------
     def _fail(self, message: str, status: int, index: int | None, tokens: list[str],
-              line: str | None, words: list[Word] | None) -> int:
+              line: str | None, words: list[Word] | None, span: tuple[int, int] | None = None) -> int:
         column = width = None
         if line is not None and words and index is not None:
-            if index < len(words):
+            if index < len(words) and span is not None:     # a part of the word: under it alone
+                word = words[index]
+                quoted = word.width == len(word.text) + 2
+                column, width = word.column + quoted + span[0], span[1]
+            elif index < len(words):
                 column, width = words[index].column, words[index].width
             else:                        # something is missing: point just past the last word
                 column, width = words[-1].column + words[-1].width + 1, 1

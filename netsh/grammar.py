@@ -40,12 +40,14 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 
 class ParseError(Exception):
-    """A user error in a command line; `index` is the offending token's position."""
+    """A user error in a command line; `index` is the offending token's position, `span`
+    (start, length) the offending part of that token, where only a part is (an expression's)."""
 
-    def __init__(self, message: str, index: int | None = None):
+    def __init__(self, message: str, index: int | None = None, span: tuple[int, int] | None = None):
         super().__init__(message)
         self.message = message
         self.index = index
+        self.span = span
 
 
 class ArgType:
@@ -521,7 +523,7 @@ class SlotFill:
             return slot.type.parser.parse(list(self.expression_tokens))
         except ParseError as exc:
             at = first + exc.index if exc.index is not None else first + len(self.expression_tokens)
-            raise ParseError(exc.message, at) from None
+            raise ParseError(exc.message, at, exc.span) from None
 
     def _check_complete(self, end: int) -> None:
         if self.awaiting is not None:

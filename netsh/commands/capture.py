@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from netsh.argtypes import FILE, LINK, Integer
-from netsh.display_filter import DISPLAY_FILTER
+from netsh.dfilter import DISPLAY_FILTER
 from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, row_renderer
@@ -61,13 +61,25 @@ def status(ctx, args):
 def show(ctx, args):
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
-    packets = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
-    if args["display"] is not None:
-        packets = [p for p in packets if args["display"](p)]
+    packets = displayed(ctx, ctx.stack.capture_packets(args["number"], args["last"], args["start"],
+                                                        args["count"]), args["display"])
     first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
                   rows=packet_rows(packets, first, detail))
+
+
+def displayed(ctx, packets, display):
+    """The packets a display filter keeps (all of them with none)."""
+    if display is None:
+        return packets
+    kept = []
+    for index, pkt in enumerate(packets, 1):
+        if display(pkt):
+            kept.append(pkt)
+        if not index % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    return kept
 
 
 def packet_rows(packets, first: float, detail: bool):
@@ -85,7 +97,7 @@ def save(ctx, args):
     from stack.capfile import PcapngWriter, PcapWriter
     from stack.capture import to_record
     path = args["file"]
-    packets = ctx.stack.capture_packets()
+    packets = displayed(ctx, ctx.stack.capture_packets(), args["display"])
     if path.endswith((".pcap", ".cap")):
         linktypes = {p.linktype for p in packets} or {1}
         if len(linktypes) > 1:
@@ -141,11 +153,17 @@ def read_records(ctx, path: str):
 def read(ctx, args):
     from stack.capture import Ring, from_record
     kept = Ring()           # what the stack's ring can hold, so memory follows it, not the file
+    display = args["display"]
+    number = 0
     for rec in read_records(ctx, args["file"]):
-        kept.add(from_record(rec))
+        number += 1
+        pkt = from_record(rec, number)          # the filter sees the file's frame numbers
+        if display is None or display(pkt):
+            kept.add(pkt)
     count = ctx.stack.capture_load(kept.all())
     older = f" (the newest; {kept.overflow} older did not fit the ring)" if kept.overflow else ""
-    return Result("text", f"{count} packets read from {args['file']}{older}")
+    matched = f" ({count} of {number} matched the display filter)" if display is not None else ""
+    return Result("text", f"{count} packets read from {args['file']}{matched}{older}")
 
 
 def replay(ctx, args):
@@ -183,6 +201,21 @@ def replay(ctx, args):
 
 # --- grammar -----------------------------------------------------------------------------
 
+DISPLAY_FILTER_DETAILS = (
+    "Display filters take Wireshark's syntax on the fields the dissectors name as tshark does: "
+    "== != < <= > >= (eq ne lt le gt ge), === and !== (all equal, any unequal), contains, "
+    "matches, and or not && || !, parentheses, a field or protocol alone for its presence "
+    "(tcp.flags.syn, dns), sets (tcp.port in {80 443 8000..8080}), slices (eth.src[0:3] == "
+    "00:00:5e), networks (ip.addr == 192.0.2.0/24), & (tcp.flags & 0x02), len() count() "
+    "lower() upper() string(), and link == NAME, dir == in | out for the link and direction.")
+
+
+def display_filter_slots():
+    """-Y EXPR as tshark spells it, and the word form filter EXPR: one filter, either way."""
+    return [expr("-Y", "display", DISPLAY_FILTER, help="only packets the display filter keeps"),
+            expr("filter", "display", DISPLAY_FILTER, help="the same as -Y")]
+
+
 def register(root: Node) -> None:
     node = root.add(Node("capture", "capture packets on links, dissect, save and read them",
                          default="show"))
@@ -201,20 +234,20 @@ def register(root: Node) -> None:
           pos("number", PACKETS, optional=True),
           opt("last", "last", LAST),
           opt("from", "start", PACKETS, help="packets from number N on"),
-          opt("count", "count", LAST, help="at most N packets (with from)"),
-          expr("-Y", "display", DISPLAY_FILTER, help="only packets the display filter keeps")],
+          opt("count", "count", LAST, help="at most N packets (with from)")] + display_filter_slots(),
          "captured packets: one line each, or trees and bytes", show,
          synonyms=("list", "lst"),
-         details="-Y takes the rest of the line as a display filter, Wireshark-flavoured: "
-                 "link == NAME and dir == in | out (also frame.interface_name, "
-                 "frame.direction; != for not equal), joined by and / or, with not and "
-                 "parentheses, e.g. capture show -Y link == v0 and dir == in. "
-                 "It keeps some of the packets the other options chose.")
+         details="-Y (or filter) takes the rest of the line as a Wireshark display filter, "
+                 "e.g. capture show -Y tcp.port == 80 and ip.addr == 192.0.2.0/24; "
+                 "it keeps some of the packets the other options chose. " + DISPLAY_FILTER_DETAILS)
     leaf(node, WORDS + ("clear",), [], "empty the ring", clear)
-    leaf(node, WORDS + ("save",), [pos("file", FILE)],
-         "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save)
-    leaf(node, WORDS + ("read",), [pos("file", FILE)],
-         "load a pcap/pcapng file (gzip too) into the ring", read)
+    leaf(node, WORDS + ("save",), [pos("file", FILE)] + display_filter_slots(),
+         "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save,
+         details="With -Y (or filter) EXPR only the packets the display filter keeps are written.")
+    leaf(node, WORDS + ("read",), [pos("file", FILE)] + display_filter_slots(),
+         "load a pcap/pcapng file (gzip too) into the ring", read,
+         details="With -Y (or filter) EXPR only the packets the display filter keeps are loaded; "
+                 "the filter sees the file's frame numbers (frame.number).")
     leaf(root, ("replay",),
          [pos("file", FILE), opt("dev", "dev", LINK, optional=False),
           opt("rate", "rate", RATE)],

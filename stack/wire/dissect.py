@@ -143,6 +143,11 @@ class Node:
                 return hit
         return None
 
+    def collect(self, names, into: dict) -> None:
+        """Append to ``into[name]`` the value of every field below named in `names`, reading rows
+        where they are, so a display filter's look-up makes no Node of a tree nobody shows."""
+        _collect(self._kids, names, into)
+
     def walk(self):
         yield self
         for child in self.children:
@@ -171,6 +176,21 @@ def _nodes(kids: list) -> "list[Node]":
         else:
             out += _nodes(kid[0](*kid[1:]))
     return out
+
+
+def _collect(kids: list, names, into: dict) -> None:
+    for kid in kids:
+        if kid.__class__ is not tuple:
+            if kid.name in names:
+                into[kid.name].append(kid.value)
+            _collect(kid.children, names, into)
+        elif kid[0].__class__ is F:
+            if kid[0].name in names:
+                into[kid[0].name].append(kid[2])
+            if len(kid) > 3 and kid[3]:
+                _collect(kid[3], names, into)
+        else:
+            _collect(kid[0](*kid[1:]), names, into)
 
 
 def row_node(f: F, start: int, value, subrows=(), length=None, label=None) -> Node:

@@ -1,0 +1,273 @@
+"""The names a display filter may use, their types, and where their values come from.
+
+A name is a protocol (a layer our dissectors make: ``tcp``, ``dns``), a field the
+dissectors give (named as tshark names it: ``tcp.srcport``), a field made here from
+others as tshark generates it (``ip.addr`` from ``ip.src`` and ``ip.dst``), or a frame
+field (``frame.len``, our ``frame.interface_name`` and ``frame.direction``, with the
+short forms ``link`` and ``dir``).
+
+Each field has a type, as Wireshark's (FT_UINT*, FT_IPv4, ...), which decides how a
+literal beside it is read and how its values compare.  Types of the fields whose
+header definitions (`F`) live in stack/wire are found there; the rest are listed
+below.  tests/unit/test_dfilter_fields.py checks that every field the dissectors
+make on the test captures is known here, and that the types agree with tshark's.
+"""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Callable
+
+from stack.wire import ethernet, ipv4, tcp, udp
+from stack.wire import protocols as wire_protocols
+from stack.wire.dissect import F
+
+# Types, as Wireshark's field types group them for comparisons
+UINT, BOOL, IPV4, IPV6, ETHER, BYTES, STRING, NONE, PROTOCOL, TIME = (
+    "uint", "bool", "ipv4", "ipv6", "ether", "bytes", "string", "none", "protocol", "time")
+TYPE_NAMES = {UINT: "Unsigned integer", BOOL: "Boolean", IPV4: "IPv4 address", IPV6: "IPv6 address",
+              ETHER: "Ethernet or other MAC address", BYTES: "Byte sequence", STRING: "Character string",
+              NONE: "Label", PROTOCOL: "Protocol", TIME: "Time"}
+INTEGERS = (UINT, BOOL)
+SLICEABLE = (IPV4, IPV6, ETHER, BYTES, STRING, PROTOCOL, NONE)
+ORDERED = (UINT, BOOL, IPV4, IPV6, ETHER, BYTES, STRING, TIME)
+
+_TYPED = {
+    BOOL: """dhcp.bootp dhcp.flags.bc dns.flags.authenticated dns.flags.authoritative
+        dns.flags.checkdisable dns.flags.recavail dns.flags.recdesired dns.flags.response
+        dns.flags.truncated dns.flags.z dns.resp.z.do icmpv6.nd.ra.flag.h icmpv6.nd.ra.flag.m
+        icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p icmpv6.opt.prefix.flag.a icmpv6.opt.prefix.flag.l
+        icmpv6.opt.prefix.flag.r ip.flags.df ip.flags.mf ip.flags.rb ipv6.fraghdr.more
+        ipv6.opt.type.change llc.dsap.ig llc.ssap.cr tcp.flags.ack tcp.flags.ae tcp.flags.cwr
+        tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.syn
+        tcp.flags.urg vlan.dei""",
+    ETHER: "arp.dst.hw_mac arp.src.hw_mac dhcp.hw.mac_addr eth.dst eth.src sll.src.eth eth.addr",
+    IPV4: """arp.dst.proto_ipv4 arp.src.proto_ipv4 dhcp.cookie dhcp.ip.client dhcp.ip.relay
+        dhcp.ip.server dhcp.ip.your dhcp.option.dhcp_server_id dhcp.option.domain_name_server
+        dhcp.option.requested_ip_address dhcp.option.router dhcp.option.static_route.ip
+        dhcp.option.static_route.router dhcp.option.subnet_mask dhcp.option.tftp_server_address
+        dns.a ip.dst ip.src ip.addr""",
+    IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
+        ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src ipv6.addr""",
+    STRING: """dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
+        dhcp.option.mudurl dhcp.option.tz_tcode dhcp.server dns.ns dns.qry.name dns.resp.name
+        dns.soa.mname dns.soa.rname tcp.flags.str ip.host ip.src_host ip.dst_host ipv6.host
+        ipv6.src_host ipv6.dst_host frame.interface_name frame.direction frame.protocols""",
+    BYTES: """arp.dst.hw arp.dst.proto arp.src.hw arp.src.proto data.data dhcp.hw.addr
+        dhcp.hw.addr_padding dhcp.option.padding dhcp.option.value dhcp.vendor_specific_options
+        dns.data dns.opt.cookie.client dns.opt.cookie.server dns.opt.data eth.padding
+        icmpv6.opt.linkaddr icmpv6.opt.src_linkaddr icmpv6.reserved ipv6.opt.padn ipv6.opt.unknown
+        ipv6.routing.src.reserved ipv6.routing.srh.tag sll.unused tcp.options tcp.options.tfo.cookie
+        tcp.options.unknown.payload tcp.payload udp.payload icmpv6.mld.raw icmpv6.opt.data
+        icmpv6.raw ipv6.routing.srh.tlvs tcp.options.eol tcp.options.experimental tcp.options.mss
+        tcp.options.nop tcp.options.sack_perm tcp.options.timestamp tcp.options.unknown
+        tcp.options.wscale""",
+    NONE: """dns.opt icmpv6.opt icmpv6.opt.reserved ipv6.opt ipv6.opt.pad1 tcp.options.tfo.request
+        dns.additionals dns.answers dns.authorities dns.qry dns.queries dns.rr ip.options
+        ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing""",
+    TIME: "frame.time_epoch",
+    # integers the dissectors add as text nodes, with no header definition (F) to find them by
+    UINT: """dhcp.flags dhcp.flags.reserved dhcp.hops dhcp.hw.len dhcp.hw.type dhcp.id
+        dhcp.option.dhcp dhcp.option.dhcp_max_message_size dhcp.option.end
+        dhcp.option.interface_mtu dhcp.option.ip_address_lease_time dhcp.option.length
+        dhcp.option.rebinding_time_value dhcp.option.renewal_time_value
+        dhcp.option.request_list_item dhcp.option.type dhcp.secs dhcp.type dns.count.labels
+        dns.opt.code dns.opt.len dns.qry.class dns.qry.name.len dns.qry.type dns.resp.class
+        dns.resp.edns0_version dns.resp.ext_rcode dns.resp.len dns.resp.ttl dns.resp.type
+        dns.resp.z dns.resp.z.reserved dns.rr.udp_payload_size dns.soa.expire_limit
+        dns.soa.minimum_ttl dns.soa.refresh_interval dns.soa.retry_interval dns.soa.serial_number
+        icmpv6.opt.length icmpv6.opt.type icmpv6.opt.mtu icmpv6.opt.prefix.length
+        icmpv6.opt.prefix.flag icmpv6.opt.prefix.flag.reserved icmpv6.opt.prefix.preferred_lifetime
+        icmpv6.opt.prefix.valid_lifetime icmpv6.opt.rdnss.lifetime icmpv6.opt.route_info.flag
+        icmpv6.opt.route_info.flag.reserved icmpv6.opt.route_info.flag.route_preference
+        icmpv6.opt.route_lifetime ip.opt.len ip.opt.type ipv6.opt.jumbo ipv6.opt.length
+        ipv6.opt.router_alert ipv6.opt.type ipv6.opt.type.action ipv6.opt.type.rest
+        tcp.option_kind tcp.option_len tcp.options.acc_ecn.eceb tcp.options.acc_ecn.ee0b
+        tcp.options.acc_ecn.ee1b tcp.options.experimental.exid tcp.options.mss_val
+        tcp.options.timestamp.tsecr tcp.options.timestamp.tsval tcp.options.wscale.multiplier
+        tcp.options.wscale.shift tcp.checksum_calculated udp.checksum_calculated tcp.port udp.port
+        icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv ipv6.dstopts.len ipv6.dstopts.len_oct
+        ipv6.dstopts.nxt ipv6.hopopts.len ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.routing.len
+        ipv6.routing.len_oct ipv6.routing.nxt null.family sll.etype ieee8021ad.dei
+        frame.number frame.len frame.cap_len""",
+}
+
+# Fields made here from others, as tshark generates them: name -> the fields it gathers
+GENERATED = {
+    "eth.addr": ("eth.src", "eth.dst"), "ip.addr": ("ip.src", "ip.dst"),
+    "ipv6.addr": ("ipv6.src", "ipv6.dst"), "tcp.port": ("tcp.srcport", "tcp.dstport"),
+    "udp.port": ("udp.srcport", "udp.dstport"),
+    "ip.host": ("ip.src", "ip.dst"), "ip.src_host": ("ip.src",), "ip.dst_host": ("ip.dst",),
+    "ipv6.host": ("ipv6.src", "ipv6.dst"), "ipv6.src_host": ("ipv6.src",),
+    "ipv6.dst_host": ("ipv6.dst",),
+}
+FRAME_FIELDS = {
+    "frame.number": "the packet's number", "frame.len": "its length on the wire",
+    "frame.cap_len": "the bytes captured", "frame.interface_name": "the link it crossed",
+    "frame.direction": "in (received) or out (sent)", "frame.time_epoch": "its time, seconds since 1970",
+    "frame.protocols": "its layers, eth:ip:tcp",
+}
+# Fields read straight from the header definition at their layer's offset, with no tree: the
+# field is there whenever the layer spans `need` bytes (its dissector adds it then, and only
+# then; tests/unit/test_dfilter.py checks the two ways agree on every test frame).
+FAST = {f.name: (f, need) for f, need in (
+    (tcp.SRCPORT, 2), (tcp.DSTPORT, 4), (udp.SRCPORT, udp.HEADER_LEN), (udp.DSTPORT, udp.HEADER_LEN),
+    (ipv4.SRC, ipv4.MIN_LEN), (ipv4.DST, ipv4.MIN_LEN), (ipv4.PROTO, ipv4.MIN_LEN), (ipv4.TTL, ipv4.MIN_LEN),
+    (ethernet.SRC, ethernet.HEADER_LEN), (ethernet.DST, ethernet.HEADER_LEN))}
+ALIASES = {"link": "frame.interface_name", "dir": "frame.direction"}
+ALIAS_HELP = {"link": "the link it crossed", "dir": "in (received) or out (sent)"}
+DIRECTIONS = ("in", "out")
+
+# Protocols (layer names) and their labels; a field's protocol is also known by its prefix
+PROTOCOL_LABELS = {
+    "frame": "the whole frame", "eth": "Ethernet", "sll": "Linux cooked capture", "null": "BSD loopback",
+    "raw": "raw IP", "llc": "Logical-Link Control", "vlan": "802.1Q VLAN", "ieee8021ad": "802.1ad QinQ",
+    "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "tcp": "TCP",
+    "udp": "UDP", "dns": "DNS", "mdns": "multicast DNS", "llmnr": "link-local multicast name resolution",
+    "dhcp": "DHCP", "data": "payload no dissector took", "_ws.malformed": "a malformed packet",
+}
+# Layers that hold fields of another protocol's prefix (tshark's tree nests them so too)
+EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr")}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    protocol: str            # the layer it is found in (its name's first part)
+
+
+def _header_fields() -> dict[str, str]:
+    """Every `F` header definition of the wire modules: integers (a one-bit mask: a Boolean)."""
+    found = {}
+    for module in wire_protocols.MODULES:
+        for value in vars(module).values():
+            group = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) \
+                else (value,)
+            for item in group:
+                if isinstance(item, F) and "." in item.name:
+                    single_bit = item.mask and item.mask & (item.mask - 1) == 0
+                    found[item.name] = BOOL if single_bit else UINT
+    return found
+
+
+def _registry() -> dict[str, Field]:
+    types = _header_fields()
+    for kind, names in _TYPED.items():
+        for name in names.split():
+            types[name] = kind
+    return {name: Field(name, kind, name.split(".")[0]) for name, kind in types.items()}
+
+
+FIELDS = _registry()
+PROTOCOLS = set(PROTOCOL_LABELS) | {f.protocol for f in FIELDS.values()}
+
+
+def lookup(name: str) -> Field | None:
+    """The field or protocol `name` (an alias resolved), or None."""
+    name = ALIASES.get(name, name)
+    field = FIELDS.get(name)
+    if field is None and name in PROTOCOLS:
+        field = Field(name, PROTOCOL, name)
+    return field
+
+
+def homes(protocol: str) -> tuple[str, ...]:
+    """The layer names a field of `protocol` may be found in."""
+    return (protocol,) + EXTRA_HOMES.get(protocol, ())
+
+
+def field_help(name: str) -> str:
+    if name in ALIAS_HELP:
+        return ALIAS_HELP[name]
+    if name in FRAME_FIELDS:
+        return FRAME_FIELDS[name]
+    if name in PROTOCOL_LABELS:
+        return PROTOCOL_LABELS[name]
+    field = FIELDS.get(name)
+    return TYPE_NAMES[field.type] if field else "protocol"
+
+
+def all_names() -> list[str]:
+    return sorted(set(FIELDS) | PROTOCOLS | set(ALIASES))
+
+
+# --- values: what the dissectors hold, as the type compares it ---------------------------
+
+def _ipv4(value) -> int | None:
+    if isinstance(value, (bytes, bytearray)):
+        return int.from_bytes(value, "big") if len(value) == 4 else None
+    try:
+        return int.from_bytes(socket.inet_aton(str(value)), "big")
+    except OSError:
+        return None
+
+
+def _ipv6(value) -> int | None:
+    if isinstance(value, (bytes, bytearray)):
+        return int.from_bytes(value, "big") if len(value) == 16 else None
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET6, str(value)), "big")
+    except OSError:
+        return None
+
+
+def _bytes(value) -> bytes | None:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, str):
+        try:
+            return bytes.fromhex(value.replace(":", "").replace("-", ""))
+        except ValueError:
+            return value.encode("utf-8", "surrogateescape")
+    return None
+
+
+def _string(value) -> str | None:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return None if value is None else str(value)
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _present(value):
+    return b""
+
+
+CONVERT: dict[str, Callable] = {UINT: _integer, BOOL: _integer, IPV4: _ipv4, IPV6: _ipv6, ETHER: _bytes,
+                                BYTES: _bytes, STRING: _string, NONE: _present, TIME: float}
+
+
+def convert(kind: str, values: list) -> list:
+    """Raw node values as `kind` compares them (a value that is not one is left out)."""
+    fn = CONVERT[kind]
+    out = []
+    for value in values:
+        value = fn(value)
+        if value is not None:
+            out.append(value)
+    return out
+
+
+def as_bytes(kind: str, value) -> bytes:
+    """A value of `kind` as the bytes a slice or ``contains`` reads."""
+    if kind == IPV4:
+        return value.to_bytes(4, "big")
+    if kind == IPV6:
+        return value.to_bytes(16, "big")
+    if kind == STRING:
+        return value.encode("utf-8", "surrogateescape")
+    return value
+
+
+def host_text(kind: str, value: int) -> str:
+    if kind == IPV4:
+        return socket.inet_ntoa(value.to_bytes(4, "big"))
+    return socket.inet_ntop(socket.AF_INET6, value.to_bytes(16, "big"))

@@ -1,0 +1,141 @@
+"""One packet as a compiled filter reads it: its fields' values, dissected no more than needed.
+
+A `Plan` (made once, when the filter is compiled) says what the filter reads: frame
+fields need no dissection; protocol names need the layers only (a dissection with no
+tree); fields need the tree, and of the tree only the layers that can hold them,
+read as rows (`Node.collect`), so no field node is made that the filter does not ask for.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.dissect import dissect
+
+from .fields import FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
+
+
+class Plan:
+    """What a compiled filter reads of each packet."""
+
+    def __init__(self):
+        self.tree_names: set[str] = set()     # fields read from the dissection tree
+        self.homes: set[str] = set()          # layers those can be in
+        self.layers = False                   # protocol names or protocol bytes are read
+        self.tree = False                     # the tree is read (`done` sets it)
+        self.fast: dict[str, list] = {}       # with no tree: layer -> [(field, F, bytes it needs)]
+
+    def want(self, name: str, kind: str) -> None:
+        if name in FRAME_FIELDS:
+            if name == "frame.protocols":
+                self.layers = True
+            return
+        if kind == PROTOCOL:
+            self.layers = self.layers or name != "frame"
+            return
+        for part in (name,) + GENERATED.get(name, ()):
+            self.tree_names.add(part)
+            self.homes.update(homes(part.split(".")[0]))
+
+    def done(self) -> "Plan":
+        """Everything wanted is known: read the tree only if a field is not read from its header."""
+        self.tree = not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
+                            for name in self.tree_names)
+        self.fast = {}
+        for name in sorted(self.tree_names & FAST.keys()):
+            f, need = FAST[name]
+            self.fast.setdefault(name.split(".")[0], []).append((name, f, need))
+        return self
+
+
+def _read(f, buf: bytes, base: int):
+    """A fast field's value as its dissector gives it: addresses as bytes, numbers as ints."""
+    start = base + f.offset
+    if f.size in (4, 6) and not f.mask and f.name.endswith(("src", "dst")):
+        return buf[start:start + f.size]
+    return f.read(buf, base)
+
+
+class Frame:
+    """The values a filter asks of one packet (a `stack.capture.Captured`), each computed once."""
+
+    __slots__ = ("pkt", "plan", "_dissection", "_raw", "_cache")
+
+    def __init__(self, pkt, plan: Plan):
+        self.pkt = pkt
+        self.plan = plan
+        self._dissection = None
+        self._raw = None
+        self._cache: dict = {}
+
+    @property
+    def dissection(self):
+        if self._dissection is None:
+            pkt = self.pkt
+            self._dissection = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len)
+        return self._dissection
+
+    def has(self, protocol: str) -> bool:
+        if protocol == "frame":
+            return True
+        for layer in self.dissection.layers:
+            if layer.name == protocol:
+                return True
+        return False
+
+    def raw(self) -> dict:
+        if self._raw is None:
+            plan = self.plan
+            raw = self._raw = defaultdict(list)
+            d = self.dissection
+            if d.tree:
+                for layer in d.layers:
+                    if layer.name in plan.homes:
+                        layer.collect(plan.tree_names, raw)
+            else:
+                buf, fast = d.buf, plan.fast
+                for layer in d.layers:
+                    for name, f, need in fast.get(layer.name, ()):
+                        if layer.length >= need:
+                            raw[name].append(_read(f, buf, layer.offset))
+        return self._raw
+
+    def values(self, name: str, kind: str) -> list:
+        """The values of field or protocol `name` in this packet, as type `kind` compares them."""
+        hit = self._cache.get(name)
+        if hit is None:
+            hit = self._cache[name] = self._compute(name, kind)
+        return hit
+
+    def _compute(self, name: str, kind: str) -> list:
+        if name in FRAME_FIELDS:
+            return self._frame_field(name)
+        if kind == PROTOCOL:
+            if name == "frame":
+                return [bytes(self.pkt.data)]
+            buf = self.dissection.buf
+            return [buf[layer.offset:layer.offset + layer.length]
+                    for layer in self.dissection.layers if layer.name == name]
+        raw = self.raw()
+        if name in GENERATED and not raw.get(name):
+            parts = GENERATED[name]
+            part_kind = FIELDS[parts[0]].type
+            values = [v for part in parts for v in convert(part_kind, raw.get(part, ()))]
+            return [host_text(part_kind, v) for v in values] if name.endswith("host") else values
+        return convert(kind, raw.get(name, ()))
+
+    def _frame_field(self, name: str) -> list:
+        pkt = self.pkt
+        if name == "frame.number":
+            return [pkt.number]
+        if name == "frame.len":
+            return [pkt.orig_len]
+        if name == "frame.cap_len":
+            return [len(pkt.data)]
+        if name == "frame.interface_name":
+            return [pkt.link] if pkt.link else []
+        if name == "frame.direction":
+            return [pkt.direction] if pkt.direction else []
+        if name == "frame.time_epoch":
+            return [float(pkt.ts)]
+        return [":".join(layer.name for layer in self.dissection.layers)]     # frame.protocols
