@@ -19,6 +19,9 @@ from ..wire.checksum import checksum
 from .ipv4 import output_path
 
 MAX_SESSIONS = 1024
+# ping -M: IP_PMTUDISC_DONT (never DF), WANT (DF when it fits the MTU; larger ones are
+# fragmented here: the socket default), DO and PROBE (DF; larger ones are refused, EMSGSIZE).
+PMTUDISC = ("dont", "want", "do", "probe")
 MAX_OUTSTANDING = 65536
 
 
@@ -34,8 +37,9 @@ class PingEvent:
 
 
 class PingSession:
-    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int):
+    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int, pmtudisc: str = "want"):
         self.ident = ident
+        self.pmtudisc = pmtudisc
         self.dst = dst
         self.size = size
         self.link = link
@@ -53,7 +57,9 @@ class Pings:
         stack.icmp.echo_reply_handler = self.on_reply
         stack.icmp.err_handlers[ipwire.PROTO_ICMP] = self.on_error
 
-    def open(self, dst: bytes, size: int, link=None, ttl: int = 64) -> PingSession:
+    def open(self, dst: bytes, size: int, link=None, ttl: int = 64, pmtudisc: str = "want") -> PingSession:
+        if pmtudisc not in PMTUDISC:
+            raise StackError(f"invalid -M argument: {pmtudisc}")
         if len(self.sessions) >= MAX_SESSIONS:
             raise StackError("too many ping sessions")
         for _ in range(0x10000):
@@ -62,7 +68,7 @@ class Pings:
                 break
         if self.stack.ipv4.route_output(dst, link) is None:
             raise StackError("connect: Network is unreachable")
-        session = PingSession(ident, dst, size, link, ttl)
+        session = PingSession(ident, dst, size, link, ttl, pmtudisc)
         self.sessions[ident] = session
         return session
 
@@ -93,18 +99,25 @@ class Pings:
         if len(session.sent) >= MAX_OUTSTANDING:
             session.sent.pop(next(iter(session.sent)))
         session.sent[seq & 0xFFFF] = now
+        mode = session.pmtudisc
+        df = mode in ("do", "probe") or (mode == "want" and len(pkt) + ipwire.MIN_LEN <= self.mtu(session))
         reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
-                                        ttl=session.ttl, oif=session.link)
+                                        ttl=session.ttl, oif=session.link, df=df)
         if reason == "PKT_TOO_BIG":
-            ipv4 = self.stack.ipv4
-            link = session.link or output_path(ipv4.route_output(session.dst), session.dst,
-                                               self.stack.loopback)[0]
-            session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, mtu={link.mtu}"))
+            session.replies.put(PingEvent("error", seq, "",
+                                          message=f"local error: message too long, mtu={self.mtu(session)}"))
             return False
         if reason is not None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
             return False
         return True
+
+    def mtu(self, session: PingSession) -> int:
+        """The MTU of the link the session's packets leave by (65535 with no route)."""
+        route = self.stack.ipv4.route_output(session.dst, session.link)
+        if route is None:
+            return 65535
+        return output_path(route, session.dst, self.stack.loopback)[0].mtu
 
     def on_reply(self, pkt: Packet) -> None:
         buf = pkt.buf
