@@ -146,6 +146,7 @@ def reassembled(queue, last: Packet) -> Packet:
     buf[s:s + ihl] = header
     buf[s + ihl:s + total] = data
     set_fragment_header(buf, s, total, 0)
+    pkt.buf = bytes(buf)                # received packets are immutable bytes, as the layers expect
     pkt.network = s
     pkt.link = last.link
     pkt.broadcast = last.broadcast
