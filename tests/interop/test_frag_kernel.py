@@ -6,7 +6,10 @@ from a raw socket in the Linux namespace (overlapping, tiny first, never complet
 bounded flood) that are dropped and counted while the stack keeps answering.
 """
 import resource
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +24,7 @@ from tests.tshark import CHECKSUM_PREFS, compare, our_fields, tshark_fields
 from .stackrun import stack_on, wait_for
 
 STACK_IP = "192.0.2.1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def snmp(peer) -> dict:
@@ -183,3 +187,22 @@ def test_a_bounded_fragment_flood_keeps_memory_under_the_bound_and_the_stack_ans
         assert received >= 8, out                  # answering through the flood
         out = veth_peer.run("ping", "-c", "3", "-i", "0.2", "-W", "2", STACK_IP).stdout
         assert "3 received" in out
+
+
+def test_the_netsh_program_pings_linux_with_9000_bytes_and_counts_the_fragments(veth_peer, tmp_path):
+    """`ping -s 9000` as a person types it, `-M do` refused as iputils refuses it, `stats Ip`."""
+    setup = (f"link attach {veth_peer.stack_dev} name {veth_peer.stack_dev}\n"
+             f"link set {veth_peer.stack_dev} up\naddr add {STACK_IP}/24 dev {veth_peer.stack_dev}\n")
+    batch = tmp_path / "frag.batch"
+    batch.write_text(setup + f"ping -c 2 -i 0.3 -s 9000 {veth_peer.peer_ip}\n"
+                     f"ping -c 1 -M do -s 3000 {veth_peer.peer_ip}\nstats Ip\n")
+    proc = subprocess.run([sys.executable, "-m", "netsh", "-force", "-netns", veth_peer.stack_ns,
+                           "-b", str(batch)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = proc.stdout
+    assert f"PING {veth_peer.peer_ip} ({veth_peer.peer_ip}) 9000(9028) bytes of data." in out, proc.stderr
+    assert out.count(f"9008 bytes from {veth_peer.peer_ip}: icmp_seq=") == 2
+    assert "ping: local error: message too long, mtu=1500" in out
+    stats = dict(line.split() for line in out.splitlines() if line.startswith("Ip") and len(line.split()) == 2)
+    assert (stats["IpFragOKs"], stats["IpFragCreates"], stats["IpReasmOKs"], stats["IpFragFails"]) == \
+        ("2", "14", "2", "1")
+    assert "Traceback" not in out + proc.stderr
