@@ -41,7 +41,8 @@ QUEUE_OVERHEAD = 256                # charged per queue (struct ipq / frag_queue
 MAX_FRAGMENTS = 2048                # per queue: a 64 KiB datagram at IPv4's minimum MTU (68) needs 1366
 MAX_PAYLOAD = 65535
 
-# Drop reasons (described in stack/counters.py) that discard the whole datagram (the kernel's discard_qp) and count ReasmFails.
+# Drop reasons (described in stack/counters.py) that discard the whole datagram (the kernel's
+# discard_qp) and count ReasmFails.
 DISCARDS_DATAGRAM = frozenset(("FRAG_OVERLAP", "FRAG_TINY", "FRAG_BAD_LENGTH", "FRAG_OVERSIZE",
                                "FRAG_TOO_MANY"))
 
@@ -54,9 +55,9 @@ class FragQueue:
     """
 
     __slots__ = ("key", "frags", "runs", "meat", "length", "last_in", "head", "link",
-                 "timer", "charge", "created")
+                 "timer", "charge")
 
-    def __init__(self, key, created: float):
+    def __init__(self, key):
         self.key = key
         self.frags: list[tuple[int, bytes]] = []
         self.runs: list[list[int]] = []
@@ -67,7 +68,6 @@ class FragQueue:
         self.link = None            # where the first fragment came in
         self.timer = None
         self.charge = QUEUE_OVERHEAD
-        self.created = created
 
     @property
     def first_in(self) -> bool:
@@ -82,8 +82,12 @@ class FragQueue:
         tail = runs[-1][1]
         if tail < end:                          # the common case: it goes to the end
             return "FRAG_OVERLAP" if offset < tail else None
-        i = bisect_left(runs, [offset + 1]) - 1     # the last run starting at or before offset
-        touching = [run for run in runs[max(i, 0):] if run[0] < end and offset < run[1]]
+        touching = []
+        for run in runs[max(bisect_left(runs, [offset + 1]) - 1, 0):]:    # from the last run starting
+            if run[0] >= end:                                              # at or before offset
+                break
+            if offset < run[1]:
+                touching.append(run)
         if not touching:
             return None
         if len(touching) == 1 and touching[0][0] <= offset and end <= touching[0][1]:
@@ -199,7 +203,7 @@ class Reassembly:
             return verdict, None
         queue = self.queues.get(key)
         if queue is None:
-            queue = self.queues[key] = FragQueue(key, stack.now())
+            queue = self.queues[key] = FragQueue(key)
             queue.timer = stack.timers.arm(stack.now() + self.timeout, self._expire, queue,
                                            name="ipfrag")
             self.mem += queue.charge
@@ -244,11 +248,6 @@ class Reassembly:
         self.count("ReasmTimeout")
         if queue.first_in:
             self.expired(queue)
-
-    def flush(self) -> None:
-        """Drop every queue (the family is going away), counting their fragments."""
-        for queue in list(self.queues.values()):
-            self._discard(queue, "FRAG_REASM_TIMEOUT")
 
     # --- the trace: the decision above, in words ---------------------------------------
     def explain(self, step, key, ident: str, offset: int, size: int, more: bool,
