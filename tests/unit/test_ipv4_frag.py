@@ -45,10 +45,6 @@ def in_three(packet):
             ipv4_fragment(packet, 2960, more=False)]
 
 
-def replies(frames) -> list[dict]:
-    return [f for f in map(frame_fields, frames) if f.get("icmp.type") == 0 or "ip.frag_offset" in f]
-
-
 # --- reassembly ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0)], ids=["in order", "reversed", "first last"])
