@@ -19,6 +19,7 @@ from stack.wire.dissect import dissect
 from stack.wire.ethernet import ETH_P_IP, mac_from_str
 from stack.wire.ipv4 import PROTO_TCP, addr_from_str
 from tests.checker import echo_packet, ethernet, ipv4, ipv4_fragment
+from tests.netns import send_raw
 from tests.tools import need
 from tests.tshark import CHECKSUM_PREFS, compare, our_fields, tshark_fields
 
@@ -206,3 +207,72 @@ def test_the_netsh_program_pings_linux_with_9000_bytes_and_counts_the_fragments(
     assert (stats["IpFragOKs"], stats["IpFragCreates"], stats["IpReasmOKs"], stats["IpFragFails"]) == \
         ("2", "14", "2", "1")
     assert "Traceback" not in out + proc.stderr
+
+
+def netstat_ipext(peer) -> dict:
+    lines = [line.split() for line in peer.run("cat", "/proc/net/netstat").stdout.splitlines()
+             if line.startswith("IpExt:")]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:])))
+
+
+def reasm_counts(snmp_ip: dict, ipext: dict) -> tuple:
+    return (snmp_ip["ReasmReqds"], snmp_ip["ReasmOKs"], snmp_ip["ReasmFails"], ipext["ReasmOverlaps"])
+
+
+def trains(src: bytes, dst: bytes) -> dict:
+    """Fragment trains whose fate the kernel and we must agree on (one datagram id each)."""
+    def echo(ident):
+        return echo_packet(src, dst, bytes(range(256)) * 12, ip_ident=ident)
+    out = {}
+    p = echo(0x0a01)
+    out["in order"] = [ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 1480, 1480), ipv4_fragment(p, 2960, more=False)]
+    p = echo(0x0a02)
+    out["reversed"] = [ipv4_fragment(p, 2960, more=False), ipv4_fragment(p, 1480, 1480), ipv4_fragment(p, 0, 1480)]
+    p = echo(0x0a03)
+    out["duplicate"] = [ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 1480, 1480),
+                        ipv4_fragment(p, 2960, more=False)]
+    p = echo(0x0a04)
+    out["inside a run"] = [ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 1480, 1480), ipv4_fragment(p, 8, 1000),
+                           ipv4_fragment(p, 2960, more=False)]
+    p = echo(0x0a05)
+    out["across two runs"] = [ipv4_fragment(p, 1480, 1480), ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 8, 1480),
+                              ipv4_fragment(p, 2960, more=False)]
+    p = echo(0x0a06)
+    out["overlap at the tail"] = [ipv4_fragment(p, 0, 1480), ipv4_fragment(p, 1472, 1000, more=False)]
+    p = echo(0x0a07)
+    out["two ends"] = [ipv4_fragment(p, 2960, more=False), ipv4_fragment(p, 2960, 16, more=False)]
+    return out
+
+
+def test_the_kernel_and_we_judge_the_same_trains_alike(veth_peer):
+    """Each train goes to Linux (from the stack side's raw socket) and to us (from the peer's):
+    the Reasm counters and the echo replies move the same way on both."""
+    with stack_on(veth_peer) as (proxy, _):
+        ours_mac = mac_from_str(proxy.link_list("veth0")[0]["address"])
+        peer_mac = mac_from_str(veth_peer.peer_mac)
+        us, linux = addr_from_str(STACK_IP), addr_from_str(veth_peer.peer_ip)
+        veth_peer.neigh(STACK_IP, proxy.link_list("veth0")[0]["address"])
+        to_linux, to_us = trains(us, linux), trains(linux, us)
+        differ, seen = [], {}
+        for name in to_linux:
+            before_k = reasm_counts(snmp(veth_peer)["Ip"], netstat_ipext(veth_peer))
+            replies_k = snmp(veth_peer)["Icmp"]["OutEchoReps"]
+            send_raw(veth_peer.stack_ns, veth_peer.stack_dev,
+                     [ethernet(peer_mac, ours_mac, ETH_P_IP, bytes(f)) for f in to_linux[name]])
+            time.sleep(0.3)
+            kernel = tuple(a - b for a, b in zip(reasm_counts(snmp(veth_peer)["Ip"], netstat_ipext(veth_peer)),
+                                                 before_k)) + (snmp(veth_peer)["Icmp"]["OutEchoReps"] - replies_k,)
+            before_s = reasm_counts(proxy.stats("Ip")["Ip"], proxy.stats("IpExt")["IpExt"])
+            replies_s = proxy.stats("Icmp")["Icmp"]["OutEchoReps"]
+            veth_peer.send_raw([ethernet(ours_mac, peer_mac, ETH_P_IP, bytes(f)) for f in to_us[name]])
+            wait_for(lambda: proxy.stats("Ip")["Ip"]["ReasmReqds"] - before_s[0] >= len(to_us[name]), 5)
+            time.sleep(0.1)
+            ours = tuple(a - b for a, b in zip(reasm_counts(proxy.stats("Ip")["Ip"], proxy.stats("IpExt")["IpExt"]),
+                                               before_s)) + (proxy.stats("Icmp")["Icmp"]["OutEchoReps"] - replies_s,)
+            seen[name] = kernel
+            if kernel != ours:
+                differ.append(f"{name}: kernel (Reqds, OKs, Fails, Overlaps, replies) {kernel}, ours {ours}")
+        assert not differ, "\n".join(differ)
+        assert seen == {"in order": (3, 1, 0, 0, 1), "reversed": (3, 1, 0, 0, 1), "duplicate": (4, 1, 0, 0, 1),
+                        "inside a run": (4, 1, 0, 0, 1), "across two runs": (4, 0, 1, 1, 0),
+                        "overlap at the tail": (2, 0, 1, 1, 0), "two ends": (2, 0, 1, 0, 0)}, seen
