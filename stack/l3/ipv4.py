@@ -361,7 +361,8 @@ class IPv4:
         if pkt.tail - pkt.data > link.mtu:          # ip_fragment (stack/l3/ipv4_frag.py)
             return self.stack.ipfrag.fragment(
                 pkt, link.mtu, lambda frag: self.xmit(frag, link, nexthop, broadcast))
-        return self.xmit(pkt, link, nexthop, broadcast)
+        self.xmit(pkt, link, nexthop, broadcast)
+        return None
 
     def xmit(self, pkt: Packet, link, nexthop: bytes, broadcast: bool) -> None:
         """Onto the link: broadcast, loopback, or through the neighbour."""
