@@ -11,12 +11,12 @@ from typing import Callable
 
 IP_MIB = (
     "InReceives", "InHdrErrors", "InAddrErrors", "InUnknownProtos", "InDiscards",
-    "InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmReqds",
-    "ReasmOKs", "ReasmFails", "FragOKs", "FragFails", "FragCreates", "ForwDatagrams",
+    "InDelivers", "OutRequests", "OutDiscards", "OutNoRoutes", "ReasmTimeout",
+    "ReasmReqds", "ReasmOKs", "ReasmFails", "FragOKs", "FragFails", "FragCreates", "ForwDatagrams",
 )
 IPEXT_MIB = (
     "InNoRoutes", "InTruncatedPkts", "InMcastPkts", "OutMcastPkts", "InBcastPkts",
-    "OutBcastPkts", "InOctets", "OutOctets", "InCsumErrors",
+    "OutBcastPkts", "InOctets", "OutOctets", "InCsumErrors", "ReasmOverlaps",
 )
 ICMP_MIB = (
     "InMsgs", "InErrors", "InCsumErrors", "InDestUnreachs", "InTimeExcds", "InParmProbs",
@@ -112,13 +112,20 @@ DROP_REASONS = {
     "IP_INVALID_SOURCE": "IPv4 source is multicast, broadcast or ours (a martian)",
     "IP_INVALID_DEST": "IPv4 multicast for a group we have not joined",
     "IP_NOPROTO": "no handler for the IP protocol",
-    "IP_FRAG_UNSUPPORTED": "IPv4 fragment (reassembly not implemented yet)",
+    "DUP_FRAG": "fragment of data already held for its datagram (a duplicate)",
+    "FRAG_OVERLAP": "fragment overlapping another of its datagram: the datagram is discarded",
+    "FRAG_TINY": "first fragment too short to hold the transport header: the datagram is discarded",
+    "FRAG_BAD_LENGTH": "fragment ending past its datagram's last one, or empty: the datagram is discarded",
+    "FRAG_OVERSIZE": "fragments making a datagram longer than 65535 bytes: it is discarded",
+    "FRAG_TOO_MANY": "datagram in more fragments than a reassembly queue holds: it is discarded",
+    "FRAG_MEM_LIMIT": "reassembly memory over its bound (ipfrag_high_thresh): fragment refused",
+    "FRAG_REASM_TIMEOUT": "datagram not reassembled in time (ipfrag_time): its fragments are dropped",
     "IP_OUTNOROUTES": "no route to the destination",
     "IP_INNOROUTES": "IPv4 packet to forward with no route to its destination (network unreachable sent)",
     "ROUTE_UNREACHABLE": "IPv4 packet to forward meets an unreachable route or rule (host unreachable sent)",
     "ROUTE_PROHIBIT": "IPv4 packet to forward meets a prohibit route or rule (admin prohibited sent)",
     "ROUTE_BLACKHOLE": "IPv4 packet to forward meets a blackhole route or rule (silently)",
-    "PKT_TOO_BIG": "packet larger than the path MTU with DF set",
+    "PKT_TOO_BIG": "packet larger than the path MTU with DF set (or too small an MTU to fragment)",
     "NEIGH_FAILED": "neighbour resolution failed",
     "NEIGH_QUEUEFULL": "too many packets waiting for resolution",
     "NEIGH_TABLEFULL": "neighbour table full",

@@ -12,6 +12,7 @@ from .l2.ethernet import EthernetLayer
 from .l2.vlan import Vlan8021q
 from .l3.icmp import Icmp
 from .l3.ipv4 import IPv4
+from .l3.ipv4_frag import IPv4Fragments
 from .l3.ping import Pings
 from .l3.probe import Probes
 
@@ -20,6 +21,7 @@ PROTOCOLS = (
     ("ethernet", EthernetLayer),
     ("vlan", Vlan8021q),
     ("ipv4", IPv4),
+    ("ipfrag", IPv4Fragments),
     ("arp", Arp),
     ("bridges", Bridges),
     ("icmp", Icmp),

@@ -85,6 +85,17 @@ def udp(sport: int, dport: int, payload: bytes = b"", src: bytes | None = None,
     return datagram
 
 
+def ipv4_fragment(packet: bytes, offset: int, length: int | None = None, more: bool = True) -> bytearray:
+    """Bytes [offset, offset + length) of IPv4 `packet`'s data as a fragment of it: the same
+    header (id, options), its total length, offset and MF set for the piece, checksum fixed."""
+    ihl = (packet[0] & 15) * 4
+    end = len(packet) if length is None else ihl + offset + length
+    fragment = bytearray(packet[:ihl]) + packet[ihl + offset:end]
+    fragment[2:4] = len(fragment).to_bytes(2, "big")
+    fragment[6:8] = ((offset >> 3) | (ipwire.FLAG_MF if more else 0)).to_bytes(2, "big")
+    return fix_csum(fragment)
+
+
 def frame_to(stack, ip_packet: bytes, link: str = "eth0", src_mac: bytes = PEER_MAC) -> bytes:
     """`ip_packet` in an Ethernet frame addressed to `stack`'s `link`."""
     return ethernet(stack.links[link].mac, src_mac, ETH_P_IP, ip_packet)

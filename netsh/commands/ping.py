@@ -11,7 +11,7 @@ import queue
 import time
 from dataclasses import dataclass, field
 
-from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, MARK, SIZE, TIMEOUT
+from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, MARK, SIZE, TIMEOUT, Choice
 from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import Node, leaf, opt, pos
 from netsh.render import Result, View, renderer
@@ -23,6 +23,9 @@ DEFAULT_LINGER = 10.0         # iputils' MAXWAIT: how long to wait for a lost la
 IP_ICMP_HEADERS = 28
 TIMESTAMP_LEN = 16            # payloads shorter than a timeval carry no time
 WAIT_SLICE = 0.25             # longest wait between two looks for an interrupt
+PMTUDISC = Choice(("do", "want", "dont", "probe"), "PMTUDISC_OPT",
+                  "do: never fragment (too big: local error), want: DF when it fits, "
+                  "fragment locally when not (the default), dont: no DF, probe: DF")
 
 
 @dataclass
@@ -79,7 +82,7 @@ def ping(ctx, args):
     try:
         source = source_address(stack, dev) if dev else None
         marked = {"mark": args["mark"]} if args["mark"] else {}
-        session = stack.ping_open(dst.packed, size, dev, **marked)
+        session = stack.ping_open(dst.packed, size, dev, pmtudisc=args["pmtudisc"] or "want", **marked)
     except StackError as exc:
         raise CommandError(str(exc), EXIT_INTERNAL, token=dev) from None
     stats = PingStats(str(dst), size)
@@ -161,9 +164,12 @@ def register(root: Node) -> None:
           opt("-W", "timeout", TIMEOUT, help="seconds to wait for a reply when none came (default 10)"),
           opt("-I", "dev", LINK, help="send through this link"),
           opt("-m", "mark", MARK, help="the requests' firewall mark (policy rules by fwmark read it)"),
+          opt("-M", "pmtudisc", PMTUDISC, help="path MTU discovery: do, want (default), dont or probe"),
           pos("address", ADDR)],
          "send ICMP echo requests from the stack, like iputils ping", ping,
-         details="Without -c it runs until Ctrl-C. Exit status: 0 if any reply came, "
+         details="Without -c it runs until Ctrl-C. A payload too big for the link's MTU goes out "
+                 "in fragments (-M want, the default, or dont); -M do refuses it with "
+                 "'local error: message too long'. Exit status: 0 if any reply came, "
                  "1 if none, 2 on another error.")
 
 

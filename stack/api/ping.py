@@ -6,8 +6,9 @@ from .registry import call
 
 
 @call
-def ping_open(stack, dst: bytes, size: int, dev: str | None = None, ttl: int = 64, mark: int = 0):
-    return stack.pings.open(dst, size, find_link(stack, dev) if dev else None, ttl, mark)
+def ping_open(stack, dst: bytes, size: int, dev: str | None = None, ttl: int = 64, mark: int = 0,
+              pmtudisc: str = "want"):
+    return stack.pings.open(dst, size, find_link(stack, dev) if dev else None, ttl, mark, pmtudisc)
 
 
 @call

@@ -18,6 +18,7 @@ from ..wire.ethernet import BROADCAST, ETH_P_IP
 from ..netfilter.hooks import (NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT,
                                NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints)
 from ..wire.icmp import FRAG_NEEDED, TIME_EXCEEDED
+from .reassembly import COMPLETE as REASM_COMPLETE, QUEUED as REASM_QUEUED
 from .route import (BLACKHOLE, BROADCAST as RTN_BROADCAST, LOCAL, PROHIBIT, RT_TABLE_LOCAL,
                     UNICAST, UNREACHABLE, Fib, Route)
 from .rule import RuleList, rule_text
@@ -261,10 +262,10 @@ class IPv4:
         buf = pkt.buf
         off = pkt.network
         if ((buf[off + 6] << 8) | buf[off + 7]) & (wire.FLAG_MF | wire.FRAG_MASK):
-            mib.ReasmReqds += 1
-            mib.ReasmFails += 1
-            self.stack.drop("IP_FRAG_UNSUPPORTED")
-            return
+            pkt = self.stack.ipfrag.defrag(pkt)     # ip_defrag (stack/l3/ipv4_frag.py)
+            if pkt is None:
+                return                              # held for the rest, or dropped and counted
+            buf, off, ihl = pkt.buf, pkt.network, (pkt.buf[pkt.network] & 15) * 4
         if self.nf_chain[NF_INET_LOCAL_IN] is not None and not self.hooks.run(
                 NF_INET_LOCAL_IN, pkt, pkt.link, None):
             return
@@ -383,7 +384,7 @@ class IPv4:
         route = self.fib.lookup(dst, oif, src, None, mark)   # route_output, inline
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark)
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark, df)
         if ttl is None:
             ttl = self.default_ttl
         if route is None or route.link is None:          # no route, or a refusing one
@@ -399,7 +400,8 @@ class IPv4:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.MIN_LEN            # pkt.push, inline: the header goes in front
         total = pkt.tail - start
-        if total > (route.mtu or link.mtu):
+        mtu = route.mtu or link.mtu
+        if total > mtu and df:                  # without DF it goes out in fragments (finish_output)
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
@@ -414,27 +416,37 @@ class IPv4:
         if self.nf_chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
                 NF_INET_LOCAL_OUT, pkt, None, link):
             return "NETFILTER_DROP"
-        if route.type == UNICAST and self.nf_chain[NF_INET_POST_ROUTING] is None \
+        if route.type == UNICAST and self.nf_chain[NF_INET_POST_ROUTING] is None and total <= mtu \
                 and not link.iff_loopback and dst != wire.LIMITED_BROADCAST:   # the common case
             self.stack.arp.table.output(link, nexthop, pkt)
             return None
         broadcast = route.type == RTN_BROADCAST or dst == wire.LIMITED_BROADCAST
         if broadcast:
             self.ext.OutBcastPkts += 1
-        return self.finish_output(pkt, link, nexthop, broadcast, None)
+        return self.finish_output(pkt, link, nexthop, broadcast, None, mtu)
 
-    def finish_output(self, pkt: Packet, link, nexthop: bytes, broadcast: bool, in_link) -> str | None:
-        """POST_ROUTING, then onto the link: broadcast, loopback, or through the neighbour."""
+    def finish_output(self, pkt: Packet, link, nexthop: bytes, broadcast: bool, in_link,
+                      mtu: int | None = None) -> str | None:
+        """POST_ROUTING, then onto the link (ip_finish_output: in fragments when longer than
+        the route's MTU or else the link's): broadcast, loopback, or through the neighbour."""
         if self.nf_chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
                 NF_INET_POST_ROUTING, pkt, in_link, link):
             return "NETFILTER_DROP"
+        mtu = mtu or link.mtu
+        if pkt.tail - pkt.data > mtu:               # ip_fragment (stack/l3/ipv4_frag.py)
+            return self.stack.ipfrag.fragment(
+                pkt, mtu, lambda frag: self.xmit(frag, link, nexthop, broadcast))
+        self.xmit(pkt, link, nexthop, broadcast)
+        return None
+
+    def xmit(self, pkt: Packet, link, nexthop: bytes, broadcast: bool) -> None:
+        """Onto the link: broadcast, loopback, or through the neighbour."""
         if broadcast:
             self._xmit_broadcast(link, pkt)
         elif link.iff_loopback:
             self._xmit_loopback(link, pkt)
         else:
             self.stack.arp.table.output(link, nexthop, pkt)
-        return None
 
     def _xmit_loopback(self, link, pkt: Packet) -> None:
         link.hard_header(pkt, link.mac, ETH_P_IP)
@@ -470,10 +482,11 @@ class IPv4:
             return self._explain_forward(step, pkt, route)
         frag = (buf[off + 6] << 8) | buf[off + 7]
         if frag & (wire.FLAG_MF | wire.FRAG_MASK):
-            step(f"a fragment (MF {int(bool(frag & wire.FLAG_MF))}, offset {(frag & wire.FRAG_MASK) * 8}):"
-                 " reassembly is not implemented (ReasmFails)")
-            return "IP_FRAG_UNSUPPORTED"
-        step(f"not a fragment ({'DF' if frag & wire.FLAG_DF else 'no flags'}, offset 0)")
+            verdict = self.stack.ipfrag.explain_defrag(step, pkt)     # stack/l3/ipv4_frag.py
+            if verdict is not REASM_COMPLETE:
+                return None if verdict is REASM_QUEUED else verdict
+        else:
+            step(f"not a fragment ({'DF' if frag & wire.FLAG_DF else 'no flags'}, offset 0)")
         if self.nf_chain[NF_INET_LOCAL_IN] is not None:
             step("input: netfilter hooks run")
         proto = buf[off + 9]
@@ -558,7 +571,8 @@ class IPv4:
             return f"our own address (on {self.local[src].link.name})"
         return "a broadcast address"
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0) -> str | None:
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0,
+                       df: bool = False) -> str | None:
         """The route `output` chose, the source it takes, the MTU check and where the packet goes."""
         def step(text):
             rec.step("ipv4", text)
@@ -589,9 +603,8 @@ class IPv4:
             step(f"source {wire.addr_to_str(src)}: set by the protocol sending it")
         total = len(pkt) + wire.MIN_LEN
         mtu = route.mtu or link.mtu
-        if total > mtu:
-            step(f"length {total} > mtu {mtu} of {link.name}, and fragmenting is not implemented")
-            return "PKT_TOO_BIG"
+        if total > mtu:                         # stack/l3/ipv4_frag.py
+            return self.stack.ipfrag.explain_fragment(step, total, wire.MIN_LEN, mtu, link.name, df)
         step(f"length {total} ≤ mtu {mtu}")
         return None
 

@@ -19,6 +19,9 @@ from ..wire.checksum import checksum
 from .ipv4 import output_path
 
 MAX_SESSIONS = 1024
+# ping -M: IP_PMTUDISC_DONT (never DF), WANT (DF when it fits the MTU; larger ones are
+# fragmented here: the socket default), DO and PROBE (DF; larger ones are refused, EMSGSIZE).
+PMTUDISC = ("dont", "want", "do", "probe")
 MAX_OUTSTANDING = 65536
 
 
@@ -36,9 +39,11 @@ class PingEvent:
 
 
 class PingSession:
-    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int, mark: int = 0):
+    def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int, mark: int = 0,
+                 pmtudisc: str = "want"):
         self.ident = ident
         self.mark = mark                  # SO_MARK: the flow's firewall mark (policy rules read it)
+        self.pmtudisc = pmtudisc
         self.dst = dst
         self.size = size
         self.link = link
@@ -56,7 +61,10 @@ class Pings:
         stack.icmp.echo_reply_handler = self.on_reply
         stack.icmp.err_handlers[ipwire.PROTO_ICMP] = self.on_error
 
-    def open(self, dst: bytes, size: int, link=None, ttl: int = 64, mark: int = 0) -> PingSession:
+    def open(self, dst: bytes, size: int, link=None, ttl: int = 64, mark: int = 0,
+             pmtudisc: str = "want") -> PingSession:
+        if pmtudisc not in PMTUDISC:
+            raise StackError(f"invalid -M argument: {pmtudisc}")
         if len(self.sessions) >= MAX_SESSIONS:
             raise StackError("too many ping sessions")
         for _ in range(0x10000):
@@ -66,7 +74,7 @@ class Pings:
         route = self.stack.ipv4.fib.lookup(dst, link, None, None, mark)
         if route is None or route.link is None:
             raise StackError("connect: Network is unreachable")
-        session = PingSession(ident, dst, size, link, ttl, mark)
+        session = PingSession(ident, dst, size, link, ttl, mark, pmtudisc)
         self.sessions[ident] = session
         return session
 
@@ -98,18 +106,26 @@ class Pings:
         if len(session.sent) >= MAX_OUTSTANDING:
             session.sent.pop(next(iter(session.sent)))
         session.sent[seq & 0xFFFF] = now
+        mode = session.pmtudisc
+        df = mode in ("do", "probe") or (mode == "want" and len(pkt) + ipwire.MIN_LEN <= self.mtu(session))
         reason = self.stack.ipv4.output(pkt, None, session.dst, ipwire.PROTO_ICMP,
-                                        ttl=ttl or session.ttl, oif=session.link, mark=session.mark)
+                                        ttl=ttl or session.ttl, oif=session.link, mark=session.mark,
+                                        df=df)
         if reason == "PKT_TOO_BIG":
-            ipv4 = self.stack.ipv4
-            link = session.link or output_path(ipv4.route_output(session.dst), session.dst,
-                                               self.stack.loopback)[0]
-            session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, mtu={link.mtu}"))
+            session.replies.put(PingEvent("error", seq, "",
+                                          message=f"local error: message too long, mtu={self.mtu(session)}"))
             return False
         if reason is not None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
             return False
         return True
+
+    def mtu(self, session: PingSession) -> int:
+        """The MTU of the link the session's packets leave by (65535 with no route)."""
+        route = self.stack.ipv4.route_output(session.dst, session.link)
+        if route is None:
+            return 65535
+        return output_path(route, session.dst, self.stack.loopback)[0].mtu
 
     def on_reply(self, pkt: Packet) -> None:
         buf = pkt.buf

@@ -122,7 +122,8 @@ class FakeStack:
             raise StackError(f'unknown layer "{layer}"')
         return {layer: groups[layer]}
 
-    def ping_open(self, dst, size, dev=None, ttl=64):
+    def ping_open(self, dst, size, dev=None, ttl=64, mark=0, pmtudisc="want"):
+        self.pmtudisc = pmtudisc
         if dev is not None:
             self._link(dev)
         if dst == bytes([203, 0, 113, 1]):

@@ -103,6 +103,18 @@ def test_size():
                           "2008 bytes from 192.0.2.2: icmp_seq=1 ttl=64 time=1.50 ms\n")
 
 
+@pytest.mark.parametrize("option, mode", [("", "want"), ("-M do ", "do"), ("-M dont ", "dont"),
+                                          ("-M pro ", "probe")])
+def test_pmtudisc_reaches_the_session(option, mode):
+    status, out, err, r = ping(f"-c 1 {option}{FAST} 192.0.2.2", [reply(1)])
+    assert status == 0 and r.stack.pmtudisc == mode
+
+
+def test_a_bad_pmtudisc_is_refused_by_name():
+    status, out, err, r = ping(f"-c 1 -M sometimes {FAST} 192.0.2.2", [reply(1)])
+    assert status != 0 and "PMTUDISC_OPT" in err + out and "do, want, dont, probe" in err + out
+
+
 def test_small_payload_has_no_times():
     status, out, err, r = ping(f"-c 1 -s 8 {FAST} 192.0.2.2", [reply(1, size=16)])
     assert "16 bytes from 192.0.2.2: icmp_seq=1 ttl=64\n" in out and "rtt" not in out

@@ -111,10 +111,10 @@ def test_broadcast_echo_is_ignored_like_linux():
     assert b.ipv4.ext.InBcastPkts == 1
 
 
-def test_ping_too_big_reports_local_error():
+def test_ping_too_big_with_pmtudisc_do_reports_local_error():
     w = two_hosts()
     a = w["a"]
-    session = a.api.ping_open(B_IP, 1500)
+    session = a.api.ping_open(B_IP, 1500, pmtudisc="do")
     assert a.api.ping_send(session, 1) is False
     (event,) = drain(session)
     assert event.kind == "error" and event.message == "local error: message too long, mtu=1500"

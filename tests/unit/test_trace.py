@@ -32,7 +32,7 @@ def test_an_echo_request_is_followed_to_the_reply_it_caused():
                            "source 192.0.2.1 is unicast and not ours: not a martian",
                            "destination 192.0.2.2 is local (route local 192.0.2.2 dev eth0 proto kernel scope host"
                                " src 192.0.2.2): deliver here",
-                           "not a fragment (no flags, offset 0)",
+                           "not a fragment (DF, offset 0)",
                            "protocol 1 (ICMP), ttl 64 → Icmp.receive"]
     assert texts[11] == "length 64 ≥ 8" and re.fullmatch(r"checksum 0x[0-9a-f]{4} good", texts[12])
     assert texts[13] == ("type 8 code 0 (Echo (ping) request) id 0x0001 seq 1: "

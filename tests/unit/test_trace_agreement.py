@@ -8,6 +8,7 @@ addressed to the stack (its MAC, and for IPv4 its address) so it reaches every l
 import pytest
 
 from stack.trace import trace_counters
+from tests.checker import fix_csum, ipv4_fragment
 from tests.frames import (CORPUS, addressed_to, arp_request, capture_files, capture_frames,
                           echo_packet, ipv4_variants, mutated_frames)
 from tests.unit.lab import A_IP, B_IP, World, two_hosts
@@ -83,6 +84,31 @@ def test_the_public_corpus_is_explained_as_it_is_handled():
         found += [(path.name, *case) for case in disagreements(world, b, frames)]
     assert found == []
     assert trace_counters(b).Compared > 5000
+
+
+def test_fragment_trains_are_explained_as_they_are_handled():
+    """In order, out of order, duplicated, overlapping, tiny, corrupt, past 65535: each fragment's
+    fate (queued, reassembled and answered, or dropped by name) is the one the trace tells."""
+    world, b = traced_host()
+    head = b.links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00"
+    packet = echo_packet(A_IP, B_IP, bytes(range(256)) * 12)
+    first, second, last = (ipv4_fragment(packet, 0, 1480), ipv4_fragment(packet, 1480, 1480),
+                           ipv4_fragment(packet, 2960, more=False))
+    tiny = ipv4_fragment(echo_packet(A_IP, B_IP, bytes(64)), 0, 4)
+    far = ipv4_fragment(packet, 0, 8)
+    far[6:8] = (0x2000 | 8191).to_bytes(2, "big")
+    trains = [[first, second, last], [last, second, first], [first, first, second, second, last],
+              [first, ipv4_fragment(packet, 1472, 1488, more=False)], [second, first, ipv4_fragment(packet, 8, 1480)],
+              [tiny], [ipv4_fragment(packet, 1480, 100, more=False), ipv4_fragment(packet, 1480, 200, more=False)],
+              [fix_csum(far)]]
+    for ident, train in enumerate(trains):
+        for fragment in train:
+            fragment[4:6] = ident.to_bytes(2, "big")
+            fix_csum(fragment)
+        assert disagreements(world, b, [head + bytes(f) for f in train]) == []
+    assert b.icmp.mib.OutEchoReps == 3
+    assert set(b.drop.snapshot()) == {"DUP_FRAG", "FRAG_OVERLAP", "FRAG_TINY", "FRAG_BAD_LENGTH", "FRAG_OVERSIZE"}
+    assert trace_counters(b).Compared == sum(map(len, trains))
 
 
 # --- the comparison itself -----------------------------------------------------------

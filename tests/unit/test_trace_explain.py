@@ -92,8 +92,10 @@ CASES = [
               r"\(net\.ipv4\.conf\.eth0\.forwarding = 0\): InAddrErrors"), True),
     ("ip destination multicast", ip_frame(with_header(dst=bytes([224, 0, 0, 1]))), "IP_INVALID_DEST",
      ("ipv4", r"destination 224\.0\.0\.1 is multicast and no group is joined"), True),
-    ("ip fragment", ip_frame(with_header(flags=0x2000)), "IP_FRAG_UNSUPPORTED",
-     ("ipv4", r"a fragment \(MF 1, offset 0\): reassembly is not implemented \(ReasmFails\)"), True),
+    ("ip fragment too far", ip_frame(with_header(flags=0x2000 | 8191)), "FRAG_OVERSIZE",
+     ("ipv4", r"fragment 1 of datagram 0x0001 \(offset 65528, 16 bytes, more follow\): dropped: "
+              r"FRAG_OVERSIZE \(it ends at byte 65544, past the longest datagram; discarded, ReasmFails\)"),
+     True),
     ("ip protocol", ip_frame(with_header(proto=253)), "IP_NOPROTO",
      ("ipv4", r"protocol 253: no handler \(InUnknownProtos\), answer protocol unreachable"), False),
     ("icmp checksum", ip_frame(bad_icmp_checksum), "ICMP_CSUM",
