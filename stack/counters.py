@@ -123,6 +123,20 @@ DROP_REASONS = {
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",
     "NO_SOCKET": "reply for no waiting ping session",
+    "IPV6_INHDR": "IPv6 header invalid (version, a jumbogram)",
+    "IPV6_INVALID_SOURCE": "IPv6 source multicast, or ::1 from outside loopback",
+    "IPV6_INADDRERRORS": "IPv6 destination not ours (or tentative) and forwarding off",
+    "IPV6_MCAST_NOT_JOINED": "IPv6 multicast for a group not joined on the link",
+    "IPV6_BAD_EXTHDR": "IPv6 extension header truncated, or its options malformed",
+    "IPV6_UNKNOWN_OPTION": "IPv6 option of unknown type whose action is to discard",
+    "IPV6_RTHDR": "IPv6 routing header with segments left (this host does not route)",
+    "IPV6_FRAG_UNSUPPORTED": "IPv6 fragment (reassembly not implemented yet)",
+    "IPV6_NDISC_HOP_LIMIT": "neighbour discovery message with a hop limit other than 255",
+    "IPV6_NDISC_BAD_CODE": "neighbour discovery message with a code other than 0",
+    "IPV6_NDISC_BAD_OPTIONS": "neighbour discovery message or option malformed",
+    "IPV6_NDISC_NS_OTHERHOST": "neighbour solicitation for an address not ours",
+    "IPV6_NDISC_TENTATIVE": "neighbour solicitation for an address of ours still under DAD",
+    "IPV6_NDISC_OUR_ADDRESS": "neighbour advertisement of an address that is ours",
 }
 
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from .l2.arp import Arp
 from .l2.ethernet import EthernetLayer
+from .l2.ndp import Ndp
 from .l3.icmp import Icmp
+from .l3.icmpv6 import Icmp6
 from .l3.ipv4 import IPv4
+from .l3.ipv6 import IPv6
 from .l3.ping import Pings
 
 # (attribute on the stack, class)
@@ -18,5 +21,8 @@ PROTOCOLS = (
     ("ipv4", IPv4),
     ("arp", Arp),
     ("icmp", Icmp),
+    ("ipv6", IPv6),
+    ("icmp6", Icmp6),
+    ("ndp", Ndp),
     ("pings", Pings),
 )

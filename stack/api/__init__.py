@@ -11,7 +11,7 @@ through the adapters of stack/api/family.py.  Keys follow iproute2's JSON
 """
 from __future__ import annotations
 
-from . import addr, capture, config, inet, link, neigh, ping, route, stats, trace  # noqa: F401  (they register)
+from . import addr, capture, config, inet, inet6, link, neigh, ping, route, stats, trace  # noqa: F401  (they register)
 from .link import link_name_problem
 from .registry import CALLS, Calls, UnknownCall, lookup
 

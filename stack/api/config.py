@@ -59,16 +59,17 @@ def _links(stack, links: list) -> Iterator[dict]:
 def _addresses(stack, links: list) -> Iterator[dict]:
     for link in links:
         for fam in families():
-            addrs = [(ifa.address, ifa.prefixlen) for ifa in fam.addresses(link)]
+            made = fam.addresses(link)[::-1] if fam.newest_first else fam.addresses(link)   # oldest first
+            addrs = {(ifa.address, ifa.prefixlen): ifa for ifa in made}
             for address, prefixlen in fam.fixed_addresses(link):
                 if (address, prefixlen) in addrs:
-                    addrs.remove((address, prefixlen))
+                    del addrs[(address, prefixlen)]
                 else:                                   # taken away: say so
                     yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
                            "prefixlen": prefixlen, "absent": True}
-            for address, prefixlen in addrs:
+            for (address, prefixlen), ifa in addrs.items():
                 yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
-                       "prefixlen": prefixlen}
+                       "prefixlen": prefixlen, **fam.address_options(ifa)}
 
 
 @section("neighbour")

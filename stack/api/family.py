@@ -18,6 +18,7 @@ class Family:
     name = ""                 # iproute2's word: inet, inet6
     address_length = 0        # bytes in an address
     max_prefixlen = 0
+    newest_first = False      # addresses() lists the newest first (IPv6's order)
 
     def addr_to_str(self, address: bytes) -> str:
         raise NotImplementedError
@@ -26,7 +27,8 @@ class Family:
         """The link's address entries (each with .address, .prefixlen, .to_dict())."""
         raise NotImplementedError
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
+        """`nodad`: no duplicate address detection (an IPv6 flag; IPv4 has no DAD to skip)."""
         raise NotImplementedError
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
@@ -50,6 +52,10 @@ class Family:
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""
         return []
+
+    def address_options(self, ifa) -> dict:
+        """What `addr add` must be told besides address and length to make `ifa` again."""
+        return {}
 
 
 def register_family(family: Family) -> Family:

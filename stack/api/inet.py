@@ -21,7 +21,7 @@ class Inet(Family):
     def addresses(self, link) -> list:
         return link.ipv4_addrs
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
         stack.ipv4.addr_add(link, address, prefixlen)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..wire.ipv4 import addr_to_str, from_int, mask, to_int
+from ..wire.ipv4 import addr_to_str, from_int
+from .fibfamily import INET_FIB
 
 RT_TABLE_DEFAULT = 253
 RT_TABLE_MAIN = 254
@@ -63,8 +64,9 @@ class Route:
 class FibTable:
     """One routing table: per-prefix-length hash tables, longest first."""
 
-    def __init__(self, table_id: int):
+    def __init__(self, table_id: int, family=INET_FIB):
         self.id = table_id
+        self.mask = family.mask         # the family's address width (fibfamily.py)
         self.by_length: dict[int, dict[int, list[Route]]] = {}
         self.lengths: list[int] = []
 
@@ -92,6 +94,7 @@ class FibTable:
     def lookup(self, value: int, oif) -> Route | None:
         """Longest match among routes whose link is up (our own addresses count whatever
         their link's state) and, when `oif` is given, go out of it (our own addresses do not)."""
+        mask = self.mask
         for plen in self.lengths:
             bucket = self.by_length[plen].get(value & mask(plen))
             if bucket:
@@ -110,8 +113,9 @@ class FibTable:
 
 
 class Fib:
-    def __init__(self):
-        self.tables = {table_id: FibTable(table_id) for table_id in LOOKUP_ORDER}
+    def __init__(self, family=INET_FIB):
+        self.family = family
+        self.tables = {table_id: FibTable(table_id, family) for table_id in LOOKUP_ORDER}
         self.cache: dict[tuple, Route | None] = {}
         self.decisions: dict[tuple, tuple] = {}     # what a protocol decided from lookups (route input)
 
@@ -138,7 +142,7 @@ class Fib:
         cached = self.cache.get(key, False)
         if cached is not False:
             return cached
-        value = to_int(dst)
+        value = int.from_bytes(dst, "big")
         found = None
         for table_id in LOOKUP_ORDER:
             found = self.tables[table_id].lookup(value, oif)

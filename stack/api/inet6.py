@@ -1,0 +1,47 @@
+"""The IPv6 family adapter: addresses on links (stack/l3/addrconf.py), the NDP neighbour
+table, the IPv6 FIB (the same tables as IPv4's: local, main, default)."""
+from __future__ import annotations
+
+from ..l3.addrconf import LOOPBACK, link_local_address
+from ..wire.ipv6 import addr_to_str
+from .family import register_family
+from .inet import Inet
+
+
+class Inet6(Inet):
+    name = "inet6"
+    address_length = 16
+    max_prefixlen = 128
+    newest_first = True
+
+    def addr_to_str(self, address: bytes) -> str:
+        return addr_to_str(address)
+
+    def addresses(self, link) -> list:
+        return link.stack.ipv6.addresses(link) if link.stack is not None else []
+
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
+        stack.ipv6.addr_add(link, address, prefixlen, nodad=nodad)
+
+    def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
+        stack.ipv6.addr_del(link, address, prefixlen)
+
+    def neighbours(self, stack):
+        return stack.ndp.table
+
+    def routes(self, stack, table_id: int) -> list:
+        return stack.ipv6.fib.routes(table_id)
+
+    def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
+        """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""
+        if not link.admin_up:
+            return []
+        if link.iff_loopback:
+            return [(LOOPBACK, 128)]
+        return [(link_local_address(link.mac), 64)] if link.has_mac else []
+
+    def address_options(self, ifa) -> dict:
+        return {"nodad": True} if ifa.nodad else {}
+
+
+INET6 = register_family(Inet6())
