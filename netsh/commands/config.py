@@ -109,7 +109,8 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
 
 def address_lines(obj: dict, made: set[str]) -> list[str]:
     verb = "delete" if obj.get("absent") else "add"
-    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}"]
+    nodad = " nodad" if obj.get("nodad") else ""
+    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}{nodad}"]
 
 
 def neighbour_lines(obj: dict, made: set[str]) -> list[str]:

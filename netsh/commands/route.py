@@ -16,8 +16,8 @@ TABLE = Choice(("main", "local", "default", "all"), "TABLE",
 
 
 def show(ctx, args):
-    table = args["table"]
-    return Result("route", ctx.stack.route_list(table=table) if table else ctx.stack.route_list())
+    asked = {"family": ctx.options.family, "table": args["table"]}     # ip route: IPv4 unless -6
+    return Result("route", ctx.stack.route_list(**{k: v for k, v in asked.items() if v}))
 
 
 def register(root: Node) -> None:
@@ -46,8 +46,10 @@ def route_text(rows: list[dict], view: View) -> str:
             text += f"scope {row['scope']} "
         if row.get("prefsrc"):
             text += "src " + paint.inet(row["prefsrc"] + " ")
-        if row.get("metric"):
+        if "metric" in row:                         # IPv6 routes carry one always, 0 too
             text += f"metric {row['metric']} "
         text += "".join(f"{flag} " for flag in row.get("flags", []))
+        if row.get("pref"):
+            text += f"pref {row['pref']}"         # iproute2 prints no space after this one
         lines.append(text)
     return "\n".join(lines)

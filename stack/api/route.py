@@ -6,8 +6,9 @@ from .registry import call
 
 
 @call
-def route_list(stack, family: str | None = None, table: str = "main") -> list[dict]:
-    """The routes of `table` (a name, a number, or "all": every table, each row naming it)."""
+def route_list(stack, family: str | None = "inet", table: str = "main") -> list[dict]:
+    """The routes of `table` (a name, a number, or "all": every table, each row naming it);
+    IPv4's unless `family` says otherwise (None: every family), as `ip route` does."""
     rows = []
     for fam in families(family):
         for table_id in fam.table_ids(stack, table):

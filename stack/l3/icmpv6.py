@@ -336,4 +336,4 @@ def snapshot(stack) -> dict[str, int]:
     return {**icmp6.mib.snapshot(), **icmp6.msg.snapshot()}
 
 
-counter_group("Icmp6", 22, snapshot)
+counter_group("Icmp6", 31, snapshot)

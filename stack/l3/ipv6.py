@@ -125,7 +125,7 @@ class IPv6:
         """The link-local goes with the link; other addresses stay (keep_addr_on_down) but are
         tentative again, so DAD runs when the link comes back."""
         for ifa in list(self.addrs.get(link, [])):
-            if ifa.auto and not link.iff_loopback:
+            if ifa.auto:
                 self.addr_del(link, ifa.address, ifa.prefixlen)
             else:
                 self._make_tentative(ifa)
@@ -549,4 +549,4 @@ def _validate_text(buf, off: int, avail: int, reason: str) -> str:
     return f"source {wire.addr_to_str(bytes(buf[off + 8:off + 24]))} is multicast (InHdrErrors)"
 
 
-counter_group("Ip6", 12, lambda stack: stack.ipv6.mib.snapshot())
+counter_group("Ip6", 30, lambda stack: stack.ipv6.mib.snapshot())

@@ -145,7 +145,8 @@ def test_live_names_for_completion():
     assert executor.live("file") == [] and executor.live("nonsense") == []
     assert LINK.candidates(executor) == ["lo", "a", "b"]
     assert HOSTDEV.candidates(None) == []
-    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Link", "Drop", "Trace"]
+    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "Ip6", "Icmp6", "ArpStats", "NdiscCache",
+                               "Link", "Drop", "Trace"]
 
 
 def test_live_names_without_a_stack():

@@ -32,7 +32,7 @@ from tests.cli.fakes import FakeStack, Run, debug, run  # noqa: F401
      'Error: invalid LLADDR "zz": expected 6 hex bytes like aa:bb:cc:dd:ee:ff'),
     ("sleep -1", 'Error: invalid SECONDS "-1": must be 0..86400'),
     ("completion tcsh", 'Error: invalid SHELL "tcsh": one of: bash, zsh, fish'),
-    ("stats 1x", 'Error: invalid LAYER "1x": one of: Ip, IpExt, Icmp, IcmpMsg, ArpStats, Link, Drop, Trace'),
+    ("stats 1x", 'Error: invalid LAYER "1x": one of: Ip, IpExt, Icmp, IcmpMsg, Ip6, Icmp6, ArpStats, NdiscCache, Link, Drop, Trace'),
     ("link add x type veth peer y", 'Error: invalid TYPE "veth": one of: pair, impair'),
     ('link set "a b" up', 'Error: invalid DEV "a b": not a valid link name'),
     ("link set abcdefghijklmnop up", 'Error: invalid DEV "abcdefghijklmnop": '
