@@ -83,7 +83,7 @@ def ping(ctx, args):
     stack = ctx.stack
     family = "inet6" if dst.version == 6 else "inet"
     try:
-        source = source_address(stack, dev, family, dst) if dev else None
+        source = source_address(stack, dev, family, dst) if args["dev"] else None   # -I: "from"
         session = stack.ping_open(dst.packed, size, dev)
     except StackError as exc:
         raise CommandError(str(exc), EXIT_INTERNAL, token=dev) from None
