@@ -108,7 +108,7 @@ class IPv6:
         joined, and DAD for every address the link holds."""
         if link.iff_loopback:
             if LOOPBACK not in self.local:
-                self.addr_add(link, LOOPBACK, 128).auto = True
+                self.addr_add(link, LOOPBACK, 128, with_prefix_route=False).auto = True
             for ifa in self.addrs.get(link, []):
                 self._dad_start(ifa)
             return
@@ -161,7 +161,10 @@ class IPv6:
     def addresses(self, link) -> list[Inet6Addr]:
         return self.addrs.get(link, [])
 
-    def addr_add(self, link, address: bytes, prefixlen: int, nodad: bool = False) -> Inet6Addr:
+    def addr_add(self, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 with_prefix_route: bool = True) -> Inet6Addr:
+        """A new address, tentative until DAD passes; its prefix route in main at once (a /128
+        too, as Linux makes one; not for loopback's ::1)."""
         if is_multicast(address) or address == UNSPECIFIED:
             raise StackError(f"{wire.addr_to_str(address)} cannot be a link's address")
         if address == LOOPBACK and not link.iff_loopback:
@@ -174,7 +177,7 @@ class IPv6:
         ifa = Inet6Addr(address, prefixlen, link, nodad=nodad)
         insert_in_order(self.addrs.setdefault(link, []), ifa)
         self.local[address] = ifa
-        if prefixlen < 128 and not self._has_prefix_route(ifa):
+        if with_prefix_route and not self._has_prefix_route(ifa):
             self.fib.add(prefix_route(ifa))
         self.join(link, solicited_node(address))
         self._dad_start(ifa)
@@ -191,8 +194,7 @@ class IPv6:
         del self.local[address]
         self.leave(link, solicited_node(address))
         self._remove_local_route(ifa)
-        if ifa.prefixlen < 128 and not any(o.prefixlen == ifa.prefixlen and o.network == ifa.network
-                                           for o in self.addrs[link]):
+        if not any(o.prefixlen == ifa.prefixlen and o.network == ifa.network for o in self.addrs[link]):
             self.fib.remove(lambda r: r.link is link and r.type != LOCAL and r.table != 255
                             and r.prefixlen == ifa.prefixlen and r.network == ifa.network
                             and r.gateway is None)
