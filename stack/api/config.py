@@ -59,8 +59,7 @@ def _links(stack, links: list) -> Iterator[dict]:
 def _addresses(stack, links: list) -> Iterator[dict]:
     for link in links:
         for fam in families():
-            made = fam.addresses(link)[::-1] if fam.newest_first else fam.addresses(link)   # oldest first
-            addrs = {(ifa.address, ifa.prefixlen): ifa for ifa in made}
+            addrs = {(ifa.address, ifa.prefixlen): ifa for ifa in fam.addresses_in_creation_order(link)}
             for address, prefixlen in fam.fixed_addresses(link):
                 if (address, prefixlen) in addrs:
                     del addrs[(address, prefixlen)]

@@ -18,7 +18,6 @@ class Family:
     name = ""                 # iproute2's word: inet, inet6
     address_length = 0        # bytes in an address
     max_prefixlen = 0
-    newest_first = False      # addresses() lists the newest first (IPv6's order)
 
     def addr_to_str(self, address: bytes) -> str:
         raise NotImplementedError
@@ -52,6 +51,10 @@ class Family:
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""
         return []
+
+    def addresses_in_creation_order(self, link) -> list:
+        """The link's addresses in the order they were added (the running config's)."""
+        return self.addresses(link)
 
     def address_options(self, ifa) -> dict:
         """What `addr add` must be told besides address and length to make `ifa` again."""

@@ -12,7 +12,6 @@ class Inet6(Inet):
     name = "inet6"
     address_length = 16
     max_prefixlen = 128
-    newest_first = True
 
     def addr_to_str(self, address: bytes) -> str:
         return addr_to_str(address)
@@ -39,6 +38,9 @@ class Inet6(Inet):
         if link.iff_loopback:
             return [(LOOPBACK, 128)]
         return [(link_local_address(link.mac), 64)] if link.has_mac else []
+
+    def addresses_in_creation_order(self, link) -> list:
+        return sorted(self.addresses(link), key=lambda ifa: ifa.serial)
 
     def address_options(self, ifa) -> dict:
         return {"nodad": True} if ifa.nodad else {}

@@ -11,6 +11,7 @@ it `dadfailed` (stack/l2/ndp.py tells us).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import count
 
 from ..wire.ipv6 import addr_to_str
 from .fibfamily import INET6_FIB
@@ -66,7 +67,10 @@ def scope_of(addr: bytes) -> str:
 class Inet6Addr:
     """One address of a link (inet6_ifaddr)."""
 
+    made = count()                  # creation order: the running config adds them in it
+
     def __init__(self, address: bytes, prefixlen: int, link, nodad: bool = False):
+        self.serial = next(self.made)
         self.address = address
         self.prefixlen = prefixlen
         self.link = link
