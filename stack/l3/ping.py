@@ -140,47 +140,22 @@ class Pings:
                                     f"session 0x{ident:04x} pings {ipwire.addr_to_str(session.dst)}, not it"))
             self.stack.drop("NO_SOCKET")
             return
-        sent = session.sent.get(seq)
-        rtt = (self.stack.now() - sent) * 1000.0 if sent is not None else None
-        dup = seq in session.received
-        session.received.add(seq)
-        rec = self.stack.trace_rec
-        if rec is not None:
-            rec.step("ping", f"echo reply id 0x{ident:04x} seq {seq} → ping session to "
-                             f"{ipwire.addr_to_str(session.dst)}{' (duplicate)' if dup else ''}")
-            rec.verdict = "delivered to ping"
-        session.replies.put(PingEvent("reply", seq, ipwire.addr_to_str(src), ttl=buf[net + 8],
-                                      size=pkt.tail - off, rtt_ms=rtt,
-                                      message="DUP!" if dup else ""))
+        self._deliver(session, seq, ipwire.addr_to_str(src), buf[net + 8], pkt.tail - off,
+                      self.stack.trace_rec)
 
     def on_error(self, pkt: Packet, kind: int, code: int, inner: int) -> None:
         buf = pkt.buf
-        ihl = (buf[inner] & 15) * 4
-        quoted = inner + ihl
-        rec = self.stack.trace_rec
-        if pkt.tail - quoted < 8 or buf[quoted] != wire.ECHO_REQUEST:
-            if rec is not None:
-                rec.step("ping", "the quoted ICMP packet is not a whole echo request header")
-            self.stack.drop("NO_SOCKET")
+        found = self._quoted_session(pkt, inner + (buf[inner] & 15) * 4, wire.ECHO_REQUEST)
+        if found is None:
             return
-        ident, seq = struct.unpack_from("!HH", buf, quoted + 4)
-        session = self.sessions.get(ident)
-        if session is None:
-            if rec is not None:
-                rec.step("ping", f"it quotes echo request id 0x{ident:04x} seq {seq}: no ping session has that id")
-            self.stack.drop("NO_SOCKET")
-            return
+        session, seq = found
         if kind == wire.DEST_UNREACH:
             text = wire.UNREACH_TEXT.get(code, f"Dest Unreachable, Bad Code: {code}")
         elif kind == wire.TIME_EXCEEDED:
             text = "Time to live exceeded"
         else:
             text = "Parameter problem"
-        src = ipwire.addr_to_str(buf[pkt.network + 12:pkt.network + 16])
-        if rec is not None:
-            rec.step("ping", f"{text} from {src} for echo request id 0x{ident:04x} seq {seq} → ping session")
-            rec.verdict = "delivered to ping"
-        session.replies.put(PingEvent("error", seq, src, message=text))
+        self._error_event(session, seq, ipwire.addr_to_str(buf[pkt.network + 12:pkt.network + 16]), text)
 
     # --- IPv6 (ping -6) -------------------------------------------------------------
     def send6(self, session: PingSession, seq: int) -> bool:
@@ -224,10 +199,37 @@ class Pings:
         dup = seq in session.received
         session.received.add(seq)
         if rec is not None:
-            rec.step("ping", f"echo reply seq {seq} from {src} → ping session{' (duplicate)' if dup else ''}")
+            dst = (ipwire.addr_to_str if len(session.dst) == 4 else ip6wire.addr_to_str)(session.dst)
+            rec.step("ping", f"echo reply id 0x{session.ident:04x} seq {seq} → ping session to "
+                             f"{dst}{' (duplicate)' if dup else ''}")
             rec.verdict = "delivered to ping"
         session.replies.put(PingEvent("reply", seq, src, ttl=ttl, size=size, rtt_ms=rtt,
                                       message="DUP!" if dup else ""))
+
+    def _quoted_session(self, pkt: Packet, quoted: int, request: int):
+        """(session, seq) of the echo request an ICMP error quotes at `quoted`, or None (dropped)."""
+        buf = pkt.buf
+        rec = self.stack.trace_rec
+        if pkt.tail - quoted < 8 or buf[quoted] != request:
+            if rec is not None:
+                rec.step("ping", "the quoted packet is not a whole echo request header")
+            self.stack.drop("NO_SOCKET")
+            return None
+        ident, seq = struct.unpack_from("!HH", buf, quoted + 4)
+        session = self.sessions.get(ident)
+        if session is None:
+            if rec is not None:
+                rec.step("ping", f"it quotes echo request id 0x{ident:04x} seq {seq}: no ping session has that id")
+            self.stack.drop("NO_SOCKET")
+            return None
+        return session, seq
+
+    def _error_event(self, session: PingSession, seq: int, src: str, text: str) -> None:
+        rec = self.stack.trace_rec
+        if rec is not None:
+            rec.step("ping", f"{text} from {src} for echo request id 0x{session.ident:04x} seq {seq} → ping session")
+            rec.verdict = "delivered to ping"
+        session.replies.put(PingEvent("error", seq, src, message=text))
 
     @staticmethod
     def _source_text(src: bytes, link) -> str:
@@ -237,26 +239,13 @@ class Pings:
 
     def on_error6(self, pkt: Packet, kind: int, code: int, inner: int) -> None:
         buf = pkt.buf
-        quoted = inner + ip6wire.HEADER_LEN
-        rec = self.stack.trace_rec
-        if pkt.tail - quoted < 8 or buf[quoted] != wire6.ECHO_REQUEST:
-            if rec is not None:
-                rec.step("ping", "the quoted packet is not a whole ICMPv6 echo request header")
-            self.stack.drop("NO_SOCKET")
+        found = self._quoted_session(pkt, inner + ip6wire.HEADER_LEN, wire6.ECHO_REQUEST)
+        if found is None:
             return
-        ident, seq = struct.unpack_from("!HH", buf, quoted + 4)
-        session = self.sessions.get(ident)
-        if session is None:
-            if rec is not None:
-                rec.step("ping", f"it quotes echo request id 0x{ident:04x} seq {seq}: no ping session has that id")
-            self.stack.drop("NO_SOCKET")
-            return
+        session, seq = found
         text = error_text6(kind, code, int.from_bytes(buf[pkt.data + 4:pkt.data + 8], "big"))
-        src = self._source_text(bytes(buf[pkt.network + 8:pkt.network + 24]), pkt.link)
-        if rec is not None:
-            rec.step("ping", f"{text} from {src} for echo request id 0x{ident:04x} seq {seq} → ping session")
-            rec.verdict = "delivered to ping"
-        session.replies.put(PingEvent("error", seq, src, message=text))
+        self._error_event(session, seq, self._source_text(bytes(buf[pkt.network + 8:pkt.network + 24]),
+                                                          pkt.link), text)
 
 
 # iputils ping6's words for ICMPv6 errors (pr_icmph in ping6_common.c)
