@@ -137,6 +137,8 @@ DROP_REASONS = {
     "IPV6_NDISC_NS_OTHERHOST": "neighbour solicitation for an address not ours",
     "IPV6_NDISC_TENTATIVE": "neighbour solicitation for an address of ours still under DAD",
     "IPV6_NDISC_OUR_ADDRESS": "neighbour advertisement of an address that is ours",
+    "IPV6_NDISC_RA_SOURCE": "router advertisement from a source that is not link-local",
+    "IPV6_NDISC_RA_IGNORED": "router advertisement while this stack forwards (accept_ra 1)",
 }
 
 

@@ -14,6 +14,7 @@ from .l3.icmpv6 import Icmp6
 from .l3.ipv4 import IPv4
 from .l3.ipv6 import IPv6
 from .l3.ping import Pings
+from .l3.ra import RouterDiscovery
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -24,5 +25,6 @@ PROTOCOLS = (
     ("ipv6", IPv6),
     ("icmp6", Icmp6),
     ("ndp", Ndp),
+    ("ra", RouterDiscovery),
     ("pings", Pings),
 )

@@ -8,7 +8,8 @@ from netsh.render import Result, View, renderer, stats64_lines
 
 WORDS = ("address",)
 # IPv6 address flags in the order iproute2 prints them (ifa_flag_data, ip/ipaddress.c)
-FLAG_WORDS = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative")
+FLAG_WORDS = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "dynamic",
+              "mngtmpaddr")
 
 
 def add(ctx, args):

@@ -49,6 +49,9 @@ def route_text(rows: list[dict], view: View) -> str:
         if "metric" in row:                         # IPv6 routes carry one always, 0 too
             text += f"metric {row['metric']} "
         text += "".join(f"{flag} " for flag in row.get("flags", []))
+        if "expires" in row:                        # learnt from a router (IPv6)
+            text += f"expires {row['expires']}sec "
+        text += "".join(f"{name} {value} " for metric in row.get("metrics", []) for name, value in metric.items())
         if row.get("pref"):
             text += f"pref {row['pref']}"         # iproute2 prints no space after this one
         lines.append(text)

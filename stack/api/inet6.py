@@ -2,7 +2,7 @@
 table, the IPv6 FIB (the same tables as IPv4's: local, main, default)."""
 from __future__ import annotations
 
-from ..l3.addrconf import LOOPBACK, link_local_address
+from ..l3.addrconf import LOOPBACK, link_local_address, trie_order
 from ..wire.ipv6 import addr_to_str
 from .family import register_family
 from .inet import Inet
@@ -29,7 +29,7 @@ class Inet6(Inet):
         return stack.ndp.table
 
     def routes(self, stack, table_id: int) -> list:
-        return stack.ipv6.fib.routes(table_id)
+        return sorted(stack.ipv6.fib.routes(table_id), key=trie_order)
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""
@@ -40,7 +40,8 @@ class Inet6(Inet):
         return [(link_local_address(link.mac), 64)] if link.has_mac else []
 
     def addresses_in_creation_order(self, link) -> list:
-        return sorted(self.addresses(link), key=lambda ifa: ifa.serial)
+        """Those configured (not what SLAAC made), in the order they were added."""
+        return sorted((ifa for ifa in self.addresses(link) if not ifa.dynamic), key=lambda ifa: ifa.serial)
 
     def address_options(self, ifa) -> dict:
         return {"nodad": True} if ifa.nodad else {}

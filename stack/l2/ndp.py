@@ -12,8 +12,8 @@ from ..counters import Mib, counter_group
 from ..packet import Packet
 from ..wire import icmpv6 as wire
 from ..wire import ipv6 as ipwire
-from ..wire.ethernet import ETH_P_IPV6, mac_to_str
-from ..l3.addrconf import ALL_NODES, UNSPECIFIED, is_multicast, solicited_node
+from ..wire.ethernet import ETH_P_IPV6
+from ..l3.addrconf import ALL_NODES, ALL_ROUTERS, UNSPECIFIED, is_multicast, solicited_node
 from ..l3.icmpv6 import fill_checksum
 from .neigh import REACHABLE, STALE, NeighTable
 
@@ -54,21 +54,21 @@ class NdiscTable(NeighTable):
 
 
 def options(buf, pos: int, end: int):
-    """The ND options from `pos`: {type: (offset, length)} of the first of each, or a drop reason."""
+    """The ND options from `pos`: {type: [(offset, length), ...]}, or a drop reason."""
     found = {}
     while pos < end:
         if pos + 2 > end or buf[pos + 1] == 0 or pos + buf[pos + 1] * 8 > end:
             return "IPV6_NDISC_BAD_OPTIONS"
-        found.setdefault(buf[pos], (pos, buf[pos + 1] * 8))
+        found.setdefault(buf[pos], []).append((pos, buf[pos + 1] * 8))
         pos += buf[pos + 1] * 8
     return found
 
 
 def lladdr_option(buf, found: dict, kind: int):
-    """The 6-byte MAC of a source or target link-layer address option, or None."""
+    """The 6-byte MAC of (the first) source or target link-layer address option, or None."""
     if kind not in found:
         return None
-    pos, length = found[kind]
+    pos, length = found[kind][0]
     return bytes(buf[pos + 2:pos + 8]) if length >= LLADDR_OPT_LEN else None
 
 
@@ -126,16 +126,17 @@ class Ndp:
     # --- transmit -----------------------------------------------------------------
     def _send(self, link, kind: int, src: bytes, dst: bytes, word: int, target: bytes,
               option: int | None) -> None:
-        size = BODY_LEN + (LLADDR_OPT_LEN if option is not None else 0)
-        pkt = Packet.alloc(size)
+        """An ND message: type, a 4-byte word, the target (none in an RS), a link-layer option."""
+        body = 8 + len(target)
+        pkt = Packet.alloc(body + (LLADDR_OPT_LEN if option is not None else 0))
         buf, s = pkt.buf, pkt.data
         buf[s] = kind
         buf[s + 4:s + 8] = word.to_bytes(4, "big")
-        buf[s + 8:s + 24] = target
+        buf[s + 8:s + body] = target
         if option is not None:
-            buf[s + 24] = option
-            buf[s + 25] = 1
-            buf[s + 26:s + 32] = link.mac
+            buf[s + body] = option
+            buf[s + body + 1] = 1
+            buf[s + body + 2:s + body + 8] = link.mac
         fill_checksum(buf, s, pkt.tail, src, dst)
         self.stack.icmp6.count_out(kind)
         self.stack.ipv6.output(pkt, src, dst, ipwire.NEXTHDR_ICMP, hlim=HOP_LIMIT, oif=link)
@@ -162,6 +163,10 @@ class Ndp:
         """A DAD probe: an NS for the tentative address, from ::, to its solicited-node group."""
         self._send(ifa.link, wire.NEIGHBOUR_SOLICIT, UNSPECIFIED, solicited_node(ifa.address), 0,
                    ifa.address, None)
+
+    def solicit_router(self, link, src: bytes) -> None:
+        """A Router Solicitation to all routers, with our link-layer address."""
+        self._send(link, wire.ROUTER_SOLICIT, src, ALL_ROUTERS, 0, b"", wire.ND_OPT_SOURCE_LL_ADDR)
 
     def advertise(self, link, target: bytes, dst: bytes, solicited: bool) -> None:
         flags = wire.NA_OVERRIDE | (wire.NA_SOLICITED if solicited else 0) | (

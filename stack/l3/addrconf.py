@@ -21,12 +21,14 @@ INFINITY_LIFE_TIME = 0xFFFFFFFF
 LOOPBACK = bytes(15) + b"\x01"
 UNSPECIFIED = bytes(16)
 ALL_NODES = bytes.fromhex("ff020000000000000000000000000001")
+ALL_ROUTERS = bytes.fromhex("ff020000000000000000000000000002")
 LINK_LOCAL_PREFIX = bytes.fromhex("fe80000000000000")
 SOLICITED_NODE_PREFIX = bytes.fromhex("ff0200000000000000000001ff")
 MULTICAST = "multicast"                 # the route type of ff00::/8 in the local table
 PREFIX_ROUTE_METRIC = 256               # IP6_RT_PRIO_ADDRCONF
 # The order iproute2 prints an address's flags in (ifa_flag_data in ip/ipaddress.c)
-FLAG_ORDER = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative")
+FLAG_ORDER = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "dynamic",
+              "mngtmpaddr")
 # Where a new address goes among a link's: by scope (global, host, link), newest first
 SCOPE_RANK = {"global": 0, "host": 0x10, "link": 0x20}
 
@@ -81,6 +83,12 @@ class Inet6Addr:
         self.dad_timer = None
         self.dad_probes = 0
         self.auto = False           # made by the stack (a link-local, ::1), not by `addr add`
+        self.dynamic = False        # made by SLAAC from a router's prefix: it has lifetimes
+        self.mngtmpaddr = False     # Linux marks SLAAC addresses so (the base of temporary ones)
+        self.valid_until: float | None = None       # None: forever
+        self.preferred_until: float | None = None
+        self.clock = None           # the stack's now(), for lifetimes
+        self.expiry = None          # the timer that removes it when its valid lifetime ends
 
     @property
     def usable(self) -> bool:
@@ -94,16 +102,27 @@ class Inet6Addr:
     def covers(self, addr: bytes) -> bool:
         return int.from_bytes(addr, "big") & INET6_FIB.mask(self.prefixlen) == self.network
 
+    @property
+    def deprecated(self) -> bool:
+        """Its preferred lifetime is over: still ours, no longer chosen as a source."""
+        return self.preferred_until is not None and self.clock() >= self.preferred_until
+
     def flags(self) -> list[str]:
         return [name for name in FLAG_ORDER if getattr(self, name, False)]
+
+    def remaining(self, until: float | None) -> int:
+        """A lifetime as `ip addr` shows it: whole seconds left, or 0xffffffff for forever."""
+        if until is None:
+            return INFINITY_LIFE_TIME
+        return max(0, int(until - self.clock()))
 
     def to_dict(self) -> dict:
         row = {"family": "inet6", "local": addr_to_str(self.address), "prefixlen": self.prefixlen,
                "scope": self.scope}
         for name in self.flags():
             row[name] = True
-        row["valid_life_time"] = INFINITY_LIFE_TIME
-        row["preferred_life_time"] = INFINITY_LIFE_TIME
+        row["valid_life_time"] = self.remaining(self.valid_until)
+        row["preferred_life_time"] = self.remaining(self.preferred_until)
         return row
 
 
@@ -122,6 +141,9 @@ class Route6(Route):
     """An IPv6 route: as `ip -6 route` shows it (a metric always, a preference, no scope)."""
 
     pref: str = "medium"
+    expires_at: float | None = None     # learnt from a router: gone then
+    hoplimit: int = 0                   # a router's hop limit, shown among the route's metrics
+    clock: object = None
 
     def to_dict(self) -> dict:
         row = {"type": self.type} if self.type != UNICAST else {}
@@ -134,8 +156,18 @@ class Route6(Route):
             row["prefsrc"] = addr_to_str(self.prefsrc)
         row["metric"] = self.metric
         row["flags"] = [] if self.type in (LOCAL, MULTICAST) or self.link.running else ["linkdown"]
+        if self.expires_at is not None:
+            row["expires"] = max(0, int(self.expires_at - self.clock()))
+        if self.hoplimit:
+            row["metrics"] = [{"hoplimit": self.hoplimit}]
         row["pref"] = self.pref
         return row
+
+
+def trie_order(route) -> tuple:
+    """Where `ip -6 route` lists a route: the kernel walks its fib6 trie children first, so
+    a prefix comes after the longer ones inside it (the default route last)."""
+    return (f"{route.network:0128b}"[:route.prefixlen] + "2", route.metric)
 
 
 def prefix_route(ifa: Inet6Addr) -> Route6:

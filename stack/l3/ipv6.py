@@ -97,6 +97,7 @@ class IPv6:
             self.link_up(link)
         elif event == NETDEV_DOWN:
             self.link_down(link)
+            self.stack.ra.link_down(link)
         elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
         elif event == NETDEV_CHANGEADDR:
@@ -175,6 +176,7 @@ class IPv6:
                 raise StackError("Address already assigned.")
             raise StackError(f"{wire.addr_to_str(address)} is already on {owner.link.name}")
         ifa = Inet6Addr(address, prefixlen, link, nodad=nodad)
+        ifa.clock = self.stack.now
         insert_in_order(self.addrs.setdefault(link, []), ifa)
         self.local[address] = ifa
         if with_prefix_route and not self._has_prefix_route(ifa):
@@ -190,6 +192,8 @@ class IPv6:
         else:
             raise StackError("Cannot assign requested address")
         self._cancel_dad(ifa)
+        if ifa.expiry is not None:
+            ifa.expiry.cancel()
         self.addrs[link].remove(ifa)
         del self.local[address]
         self.leave(link, solicited_node(address))
@@ -197,7 +201,7 @@ class IPv6:
         if not any(o.prefixlen == ifa.prefixlen and o.network == ifa.network for o in self.addrs[link]):
             self.fib.remove(lambda r: r.link is link and r.type != LOCAL and r.table != 255
                             and r.prefixlen == ifa.prefixlen and r.network == ifa.network
-                            and r.gateway is None)
+                            and r.gateway is None and getattr(r, "expires_at", None) is None)
 
     def _has_prefix_route(self, ifa: Inet6Addr) -> bool:
         return any(r.link is ifa.link and r.prefixlen == ifa.prefixlen and r.network == ifa.network
@@ -234,6 +238,8 @@ class IPv6:
     def _dad_complete(self, ifa: Inet6Addr) -> None:
         ifa.tentative = False
         self.fib.add(local_route(ifa))
+        if ifa.auto and ifa.scope == "link":
+            self.stack.ra.start_soliciting(ifa.link, ifa.address)
 
     def dad_failed(self, ifa: Inet6Addr) -> None:
         """Another node holds the address (addrconf_dad_failure): dadfailed, and never used."""
@@ -275,13 +281,13 @@ class IPv6:
         """A usable source for `dst` out of `link` (RFC 6724, in short): the same scope, on the
         link if it has one, the longest match first."""
         want_link = is_link_local(dst) or (is_multicast(dst) and dst[1] & 0x0F <= 2)
-        best, best_len = None, -1
+        best, best_len = None, -1000
         for candidates in (self.addrs.get(link, []), list(self.local.values())):
             for ifa in candidates:
                 if not ifa.usable or (ifa.scope == "link") != want_link or ifa.scope == "host" \
                         and dst != LOOPBACK:
                     continue
-                common = _common_prefix(ifa.address, dst)
+                common = _common_prefix(ifa.address, dst) - (256 if ifa.deprecated else 0)
                 if common > best_len:
                     best, best_len = ifa.address, common
             if best is not None or want_link:
