@@ -113,3 +113,34 @@ def test_netsh_pings_linux_over_ipv6_as_ping_does(veth_peer, tmp_path):
     assert f"PING {scoped}({scoped}) 56 data bytes" in out
     assert out.count(f"64 bytes from {scoped}: icmp_seq=") == 2
     assert f"{veth_peer.peer_ip6} dev {veth_peer.stack_dev} lladdr {veth_peer.peer_mac}" in out
+
+
+def router_advert(peer, prefix: str = "2001:db8:1::", lifetime: int = 1800) -> bytes:
+    """A Router Advertisement from the peer's link-local, as radvd would send it: a /64 prefix
+    to autoconfigure from (L and A set) and its link-layer address."""
+    from stack.wire.icmpv6 import build
+    mac = mac_from_str(peer.peer_mac)
+    src, dst = link_local_address(mac), a6("ff02::1")
+    body = bytes((64, 0)) + lifetime.to_bytes(2, "big") + bytes(8) + bytes((1, 1)) + mac
+    body += bytes((3, 4, 64, 0xC0)) + (86400).to_bytes(4, "big") + (14400).to_bytes(4, "big") + bytes(4) + a6(prefix)
+    msg = build(134, 0, body, src, dst)
+    ip = bytes((0x60, 0, 0, 0)) + len(msg).to_bytes(2, "big") + bytes((58, 255)) + src + dst + msg
+    return b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + ip
+
+
+def test_slaac_from_an_advert_on_the_wire_and_linux_reaches_the_address(veth_peer):
+    from stack.l3.addrconf import eui64_interface_id
+    with stack_on(veth_peer, address=None) as (proxy, _):
+        assert wait_for(lambda: usable(proxy, our_link_local(proxy)), 5)
+        veth_peer.ip("-6", "addr", "add", "2001:db8:1::2/64", "dev", veth_peer.peer_dev, "nodad")
+        veth_peer.send_raw(router_advert(veth_peer))
+        mac = mac_from_str(proxy.link_list("veth0")[0]["address"])
+        address = addr_to_str(a6("2001:db8:1::")[:8] + eui64_interface_id(mac))
+        assert wait_for(lambda: usable(proxy, address), 5), addresses(proxy)
+        row = addresses(proxy)[address]
+        assert row["dynamic"] and 86000 < row["valid_life_time"] <= 86400
+        default = [r for r in proxy.route_list(family="inet6") if r["dst"] == "default"]
+        assert [(r["gateway"], r["protocol"], r["metric"]) for r in default] == [
+            (peer_link_local(veth_peer), "ra", 1024)]
+        out = veth_peer.run("ping", "-6", "-c", "2", "-i", "0.2", "-W", "2", address).stdout
+        assert "2 packets transmitted, 2 received, 0% packet loss" in out
