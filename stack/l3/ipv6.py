@@ -22,7 +22,7 @@ from ..wire.ethernet import ETH_P_IPV6
 from .addrconf import (ALL_NODES, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, insert_in_order,
                        is_link_local, is_multicast, link_local_address, local_route,
                        multicast_mac, multicast_route, prefix_route, solicited_node)
-from .exthdrs import walk
+from .exthdrs import EXTENSION_HEADERS, walk
 from .fibfamily import INET6_FIB
 from .route import LOCAL, Fib
 
@@ -39,6 +39,8 @@ IP6_MIB = (
     "OutBcastOctets", "InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts", "OutTransmits",
 )
 ECN_COUNTERS = ("InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts")
+
+WALKED = EXTENSION_HEADERS | {wire.NEXTHDR_NONE}     # next headers local delivery must walk
 
 # What route input decides for a received packet (besides a drop reason).
 DELIVER_LOCAL = "local"
@@ -379,6 +381,14 @@ class IPv6:
                 NF_INET_LOCAL_IN, pkt, pkt.link, None):
             return
         buf, net = pkt.buf, pkt.network
+        nxt = buf[net + 6]
+        if nxt not in WALKED:                   # the common case: the upper layer right after
+            handler = self.protos.get(nxt)
+            if handler is not None:
+                mib.InDelivers += 1
+                pkt.data = pkt.transport = net + wire.HEADER_LEN
+                handler(pkt)
+                return
         chain = walk(buf, net, pkt.tail, pkt.broadcast)
         if chain.reason is not None:
             counter = chain.counter
