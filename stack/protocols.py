@@ -13,6 +13,7 @@ from .l3.icmp import Icmp
 from .l3.icmpv6 import Icmp6
 from .l3.ipv4 import IPv4
 from .l3.ipv6 import IPv6
+from .l3.mld import Mld
 from .l3.ping import Pings
 from .l3.ra import RouterDiscovery
 
@@ -26,5 +27,6 @@ PROTOCOLS = (
     ("icmp6", Icmp6),
     ("ndp", Ndp),
     ("ra", RouterDiscovery),
+    ("mld", Mld),
     ("pings", Pings),
 )

@@ -144,7 +144,7 @@ def ipv6_variants(seed: int, count: int):
     rnd = random.Random(seed)
     for _ in range(count):
         src, dst = rnd.choice(IPV6_ADDRESSES), rnd.choice(IPV6_ADDRESSES)
-        kind = rnd.choice((128, 128, 129, 135, 135, 136, 136, 1, 4, 133, 134, 200))
+        kind = rnd.choice((128, 128, 129, 135, 135, 136, 136, 1, 4, 130, 133, 134, 200))
         body = bytes(4) + (rnd.choice(IPV6_ADDRESSES) if kind in (135, 136) else
                            bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 48))))
         if kind in (135, 136) and rnd.random() < 0.6:

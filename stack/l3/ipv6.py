@@ -117,6 +117,7 @@ class IPv6:
             return
         self.join(link, ALL_NODES)
         self.fib.add(multicast_route(link))
+        self.stack.mld.link_up(link)
         if link.has_mac:
             address = link_local_address(link.mac)
             if address not in self.local:
@@ -145,8 +146,11 @@ class IPv6:
 
     # --- multicast membership ----------------------------------------------------
     def join(self, link, group: bytes) -> None:
-        self.groups.setdefault(link, Counter())[group] += 1
+        joined = self.groups.setdefault(link, Counter())
+        joined[group] += 1
         self.fib.flush_cache()
+        if joined[group] == 1:
+            self.stack.mld.joined(link, group)
 
     def leave(self, link, group: bytes) -> None:
         joined = self.groups.get(link)
@@ -154,6 +158,7 @@ class IPv6:
             joined[group] -= 1
             if not joined[group]:
                 del joined[group]
+                self.stack.mld.left(link, group)
         self.fib.flush_cache()
 
     def joined(self, link, group: bytes) -> bool:

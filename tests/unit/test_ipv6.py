@@ -130,14 +130,15 @@ def test_dad_probe_is_an_ns_from_unspecified_to_the_solicited_node_group_then_th
     a.api.addr_add("eth0", A6, 64)
     assert ifa(a, A6).tentative and a.ipv6.joined(a.links["eth0"], solicited_node(A6))
     world.run(1.0)
-    (probe,) = frames
+    (probe,) = [f for f in frames if f[54] == 135]
     assert probe[:6] == bytes.fromhex("3333ff000001")
     expect_frame(probe, ipv6={"src": bytes(16), "dst": solicited_node(A6), "hlim": 255},
                  icmpv6={"type": 135, "code": 0})
     assert len(probe) == 14 + 40 + 24                               # a DAD probe carries no option
     world.run(1.1)
     assert not ifa(a, A6).tentative and not ifa(a, A6).dadfailed
-    expect_counters(world["b"], since=before, Drop={"IPV6_MCAST_NOT_JOINED": 1})   # b did not join it
+    # b joined neither a's solicited-node group nor ff02::16 (a's MLD reports)
+    expect_counters(world["b"], since=before, Drop={"IPV6_MCAST_NOT_JOINED": len(frames)})
 
 
 def test_dad_fails_when_the_address_is_answered_for():
@@ -429,3 +430,55 @@ def test_malformed_packets_are_dropped_by_name_and_counted():
     expect_counters(b, Icmp6={"InCsumErrors": 1})
     deliver(world, b, ipv6_packet(A6, a6("ff02::1:ff00:99"), 58, echo6()), dst_mac=b"\x33\x33\xff\0\0\x99")
     assert b.drop["IPV6_MCAST_NOT_JOINED"] >= 1
+
+
+# --- MLDv2 reports ----------------------------------------------------------------------------
+
+def mld_reports(frames) -> list:
+    """(record type, group) of each MLDv2 report in `frames` (behind their hop-by-hop header)."""
+    out = []
+    for f in frames:
+        if f[12:14] == b"\x86\xdd" and f[20] == 0 and f[54] == 58 and f[62] == 143:
+            count = int.from_bytes(f[68:70], "big")
+            out += [(f[70 + 20 * i], f[74 + 20 * i:90 + 20 * i]) for i in range(count)]
+    return out
+
+
+def test_joining_and_leaving_a_group_is_reported_twice_to_mld_routers():
+    world = v6_hosts()
+    a = world["a"]
+    frames = sent_by(a)
+    a.api.addr_add("eth0", a6("2001:db8::1:abcd"), 64)
+    world.run(2.5)
+    group = solicited_node(a6("2001:db8::1:abcd"))
+    assert mld_reports(frames) == [(4, group), (4, group)]         # CHANGE_TO_EXCLUDE, robustness 2
+    report = [f for f in frames if mld_reports([f])][0]
+    assert report[:6] == b"\x33\x33\x00\x00\x00\x16"
+    expect_frame(report, ipv6={"dst": a6("ff02::16"), "hlim": 1, "nxt": 0}, icmpv6={"type": 143})
+    assert report[56:60] == bytes((5, 2, 0, 0))                    # a router alert, for MLD
+    frames.clear()
+    a.api.addr_del("eth0", a6("2001:db8::1:abcd"), 64)
+    world.run(2.5)
+    assert mld_reports(frames) == [(3, group), (3, group)]         # CHANGE_TO_INCLUDE
+    expect_counters(a, Icmp6={"OutMLDv2Reports": 4 + 2 * 2})       # and the first two groups
+
+
+def query(group=bytes(16), hlim=1, src=None) -> bytes:
+    src = src or link_local_address(PEER_MAC)
+    body = (1000).to_bytes(2, "big") + bytes(2) + group + bytes((2, 125, 0, 0))
+    msg = icmp6(130, 0, body, src, a6("ff02::1"))
+    hop_by_hop = bytes((58, 0, 5, 2, 0, 0, 1, 0))
+    return ipv6_packet(src, a6("ff02::1"), 0, hop_by_hop + msg, hlim=hlim)
+
+
+def test_a_general_query_is_answered_with_every_group_and_a_bad_one_is_dropped():
+    world = v6_hosts()
+    world.run(3.0)
+    a = world["a"]
+    frames = sent_by(a)
+    deliver(world, a, query(), dst_mac=b"\x33\x33\x00\x00\x00\x01")
+    world.run(1.1)
+    groups = sorted(solicited_node(addr) for addr in (A6, link_local_address(a.links["eth0"].mac)))
+    assert mld_reports(frames) == [(2, g) for g in groups]          # MODE_IS_EXCLUDE, all-nodes not
+    deliver(world, a, query(hlim=64), dst_mac=b"\x33\x33\x00\x00\x00\x01")
+    assert a.drop["IPV6_MLD_INVALID"] == 1

@@ -153,8 +153,9 @@ def test_what_a_frame_causes_is_not_its_fate():
 def test_an_rx_handler_that_decides_leaves_the_frame_undecided():
     """An impair link's loss drops the frame where no explainer runs: it is not compared."""
     world, b = impaired_host(loss="100%")
+    lost = b.drop["IMPAIR_LOSS"]                        # IPv6's reports when the links came up
     assert disagreements(world, b, [echo_frame(world)]) == []
-    assert b.drop["IMPAIR_LOSS"] == 1
+    assert b.drop["IMPAIR_LOSS"] == lost + 1
     counted = trace_counters(b)
     assert (counted.Records, counted.Undecided, counted.Disagreements) == (1, 1, 0)
 
@@ -171,8 +172,9 @@ def test_a_reply_waiting_for_its_neighbour_leaves_the_request_answered():
     world, b = traced_host()
     stranger = bytes([192, 0, 2, 9])                    # on the link, not in b's neighbour table
     frame = b.links["eth0"].mac + b"\x02\x00\x00\x00\x00\x09\x08\x00" + bytes(echo_packet(stranger, B_IP))
+    before = b.drop.snapshot()
     assert disagreements(world, b, [frame]) == []
-    assert trace_counters(b).Compared == 1 and b.drop.snapshot() == {}
+    assert trace_counters(b).Compared == 1 and b.drop.snapshot() == before
 
 
 def impaired_host(**options):
