@@ -6,8 +6,7 @@ from stack.l2 import neigh as nud
 from stack.l3.addrconf import link_local_address, solicited_node
 from stack.wire import icmpv6
 from stack.wire.ethernet import mac_to_str
-from stack.wire.ipv6 import addr_from_str as a6, pseudo_header_sum
-from stack.wire.checksum import checksum
+from stack.wire.ipv6 import addr_from_str as a6
 from tests.checker import expect_counters, expect_frame, counters
 
 from .lab import World, drain
