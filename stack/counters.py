@@ -123,6 +123,7 @@ DROP_REASONS = {
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",
     "NO_SOCKET": "reply for no waiting ping session",
+    "IPV6DISABLED": "IPv6 packet on a link where IPv6 is disabled (disable_ipv6)",
     "IPV6_INHDR": "IPv6 header invalid (version, a jumbogram)",
     "IPV6_INVALID_SOURCE": "IPv6 source multicast, or ::1 from outside loopback",
     "IPV6_INADDRERRORS": "IPv6 destination not ours (or tentative) and forwarding off",

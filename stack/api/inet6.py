@@ -6,6 +6,8 @@ from ..l3.addrconf import LOOPBACK, link_local_address, trie_order
 from ..wire.ipv6 import addr_to_str
 from .family import register_family
 from .inet import Inet
+from .link import find_link
+from .registry import call
 
 
 class Inet6(Inet):
@@ -48,3 +50,12 @@ class Inet6(Inet):
 
 
 INET6 = register_family(Inet6())
+
+
+@call
+def inet6_conf(stack, dev: str, disable_ipv6: bool | None = None) -> dict:
+    """Per-link IPv6 settings as net.ipv6.conf.DEV.* names them (set what is given); returns them."""
+    link = find_link(stack, dev)
+    if disable_ipv6 is not None:
+        stack.ipv6.set_disabled(link, bool(disable_ipv6))
+    return {"disable_ipv6": int(link in stack.ipv6.disabled)}

@@ -85,6 +85,7 @@ class IPv6:
         self.addrs: dict[object, list[Inet6Addr]] = {}  # per link, in `ip -6 addr` order
         self.groups: dict[object, Counter] = {}        # per link: multicast groups joined
         self.forwarding = False
+        self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
         self.dad_transmits = 1                          # net.ipv6.conf.default.dad_transmits
         self.rtr_solicit_delay = 1.0
         stack.ethernet.register(ETH_P_IPV6, self.receive)
@@ -102,13 +103,31 @@ class IPv6:
             self.stack.ra.link_down(link)
         elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
+            self.disabled.discard(link)
         elif event == NETDEV_CHANGEADDR:
             pass                                        # Linux keeps the link-local it made
+        self.fib.flush_cache()
+
+    def set_disabled(self, link, disabled: bool) -> None:
+        """disable_ipv6: a disabled link loses its IPv6 addresses and routes, takes no IPv6
+        packet and sends none; enabled again, it is brought up as a link coming up is."""
+        if disabled == (link in self.disabled):
+            return
+        if disabled:
+            self.link_down(link)
+            self.remove_link(link)
+            self.disabled.add(link)
+        else:
+            self.disabled.discard(link)
+            if link.admin_up:
+                self.link_up(link)
         self.fib.flush_cache()
 
     def link_up(self, link) -> None:
         """Addresses come to life: ::1 on loopback, the EUI-64 link-local on Ethernet, all-nodes
         joined, and DAD for every address the link holds."""
+        if link in self.disabled:
+            return
         if link.iff_loopback:
             if LOOPBACK not in self.local:
                 self.addr_add(link, LOOPBACK, 128, with_prefix_route=False).auto = True
@@ -173,6 +192,8 @@ class IPv6:
                  with_prefix_route: bool = True) -> Inet6Addr:
         """A new address, tentative until DAD passes; its prefix route in main at once (a /128
         too, as Linux makes one; not for loopback's ::1)."""
+        if link in self.disabled:
+            raise StackError(f"IPv6 is disabled on {link.name} (disable_ipv6)")
         if is_multicast(address) or address == UNSPECIFIED:
             raise StackError(f"{wire.addr_to_str(address)} cannot be a link's address")
         if address == LOOPBACK and not link.iff_loopback:
@@ -308,6 +329,10 @@ class IPv6:
             rec.explain(self.explain_receive, pkt)
         mib = self.mib
         mib.InReceives += 1
+        if self.disabled and pkt.link in self.disabled:
+            mib.InDiscards += 1
+            self.stack.drop("IPV6DISABLED")
+            return
         buf = pkt.buf
         off = pkt.data
         checked = validate(buf, off, pkt.tail)
@@ -483,6 +508,9 @@ class IPv6:
         def step(text):
             rec.step("ipv6", text)
         buf, off, avail = pkt.buf, pkt.data, pkt.tail - pkt.data
+        if pkt.link in self.disabled:
+            step(f"IPv6 is disabled on {pkt.link.name} (disable_ipv6): dropped (InDiscards)")
+            return "IPV6DISABLED"
         checked = validate(buf, off, pkt.tail)
         if type(checked[0]) is str:
             step(_validate_text(buf, off, avail, checked[0]))

@@ -481,3 +481,17 @@ def test_a_general_query_is_answered_with_every_group_and_a_bad_one_is_dropped()
     assert mld_reports(frames) == [(2, g) for g in groups]          # MODE_IS_EXCLUDE, all-nodes not
     deliver(world, a, query(hlim=64), dst_mac=b"\x33\x33\x00\x00\x00\x01")
     assert a.drop["IPV6_MLD_INVALID"] == 1
+
+
+def test_disable_ipv6_takes_the_addresses_and_refuses_packets_until_enabled():
+    world = v6_hosts()
+    b = world["b"]
+    assert b.api.inet6_conf("eth0", disable_ipv6=True) == {"disable_ipv6": 1}
+    assert b.ipv6.addresses(b.links["eth0"]) == []
+    assert all(r["dev"] != "eth0" for r in b.api.route_list(family="inet6", table="all"))
+    deliver(world, b, ipv6_packet(A6, B6, 58, echo6()))
+    expect_counters(b, Drop={"IPV6DISABLED": 1}, Ip6={"InDiscards": 1})
+    with pytest.raises(Exception, match="IPv6 is disabled on eth0"):
+        b.api.addr_add("eth0", B6, 64)
+    b.api.inet6_conf("eth0", disable_ipv6=False)
+    assert b.ipv6.owns(b.links["eth0"], link_local_address(b.links["eth0"].mac)) is not None
