@@ -72,15 +72,25 @@ def lladdr_option(buf, found: dict, kind: int):
     return bytes(buf[pos + 2:pos + 8]) if length >= LLADDR_OPT_LEN else None
 
 
-def check(pkt: Packet):
-    """RFC 4861 7.1.1 / 7.1.2 for an NS or NA: a drop reason, or (src, dst, target, options)."""
-    buf, off, net = pkt.buf, pkt.data, pkt.network
-    if buf[net + 7] != HOP_LIMIT:
+def common_check(pkt: Packet, min_len: int) -> str | None:
+    """What every ND message must be (RFC 4861 6.1, 7.1): sent with hop limit 255, so from this
+    link; code 0; long enough for its type."""
+    buf, off = pkt.buf, pkt.data
+    if buf[pkt.network + 7] != HOP_LIMIT:
         return "IPV6_NDISC_HOP_LIMIT"
     if buf[off + 1] != 0:
         return "IPV6_NDISC_BAD_CODE"
-    if pkt.tail - off < BODY_LEN:
+    if pkt.tail - off < min_len:
         return "PKT_TOO_SMALL"
+    return None
+
+
+def check(pkt: Packet):
+    """RFC 4861 7.1.1 / 7.1.2 for an NS or NA: a drop reason, or (src, dst, target, options)."""
+    buf, off, net = pkt.buf, pkt.data, pkt.network
+    reason = common_check(pkt, BODY_LEN)
+    if reason is not None:
+        return reason
     target = bytes(buf[off + 8:off + 24])
     src, dst = bytes(buf[net + 8:net + 24]), bytes(buf[net + 24:net + 40])
     if is_multicast(target):

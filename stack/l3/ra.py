@@ -13,11 +13,10 @@ from __future__ import annotations
 from ..packet import Packet
 from ..wire import icmpv6 as wire
 from ..wire import ipv6 as ipwire
-from ..l2.ndp import HOP_LIMIT, lladdr_option, options
-from .addrconf import eui64_interface_id, is_link_local
+from ..l2.ndp import common_check, lladdr_option, options
+from .addrconf import PREFIX_ROUTE_METRIC, Route6, eui64_interface_id, is_link_local
 from .fibfamily import INET6_FIB
 from .route import RT_TABLE_MAIN
-from .addrconf import PREFIX_ROUTE_METRIC, Route6
 
 DEFAULT_ROUTE_METRIC = 1024         # IP6_RT_PRIO_USER: a router's default route
 RA_HEADER_LEN = 16
@@ -32,12 +31,9 @@ FLAG_AUTONOMOUS = 0x40
 def check(pkt: Packet, forwarding: bool):
     """RFC 4861 6.1.2 for a Router Advertisement: a drop reason, or its options."""
     buf, off, net = pkt.buf, pkt.data, pkt.network
-    if buf[net + 7] != HOP_LIMIT:
-        return "IPV6_NDISC_HOP_LIMIT"
-    if buf[off + 1] != 0:
-        return "IPV6_NDISC_BAD_CODE"
-    if pkt.tail - off < RA_HEADER_LEN:
-        return "PKT_TOO_SMALL"
+    reason = common_check(pkt, RA_HEADER_LEN)
+    if reason is not None:
+        return reason
     if not is_link_local(buf[net + 8:net + 24]):
         return "IPV6_NDISC_RA_SOURCE"
     found = options(buf, off + RA_HEADER_LEN, pkt.tail)
