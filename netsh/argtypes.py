@@ -142,6 +142,23 @@ class IPPrefix(ArgType):
         return Prefix(address, int(length))
 
 
+class Lifetime(ArgType):
+    """``forever`` or seconds, as ``ip addr add ... valid_lft LFT`` takes them (None: forever)."""
+
+    metavar = "LFT"
+    help = "seconds (0..4294967294), or forever"
+
+    def parse(self, token: str) -> int | None:
+        if token == "forever":
+            return None
+        if not token.isdigit() or int(token) >= 0xFFFFFFFF:
+            raise ValueError("seconds 0..4294967294, or forever")
+        return int(token)
+
+    def choices(self) -> list[str]:
+        return ["forever"]
+
+
 class LLAddr(ArgType):
     metavar = "LLADDR"
     help = "a MAC address, aa:bb:cc:dd:ee:ff"
@@ -262,6 +279,7 @@ LLADDR = LLAddr()
 IP_ADDR = IPAddr()
 SCOPED_ADDR = IPAddr(scoped=True)           # ping fe80::1%eth0
 IP_PREFIX = IPPrefix()
+LIFETIME = Lifetime()
 ANY_IP_PREFIX = IPPrefix(whole=False)
 MTU = Integer(68, 65535, "MTU")
 COUNT = Integer(1, 2 ** 31, "COUNT")

@@ -1,7 +1,7 @@
 """``address``: IPv4 and IPv6 addresses on the stack's links (ip address)."""
 from __future__ import annotations
 
-from netsh.argtypes import ANY_IP_PREFIX, IP_PREFIX, LINK
+from netsh.argtypes import ANY_IP_PREFIX, IP_PREFIX, LIFETIME, LINK
 from netsh.commands.link import brief_prefix, header_line, link_json_row, lladdr_line
 from netsh.grammar import Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_lines
@@ -14,10 +14,9 @@ FLAG_WORDS = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentati
 
 def add(ctx, args):
     prefix = args["prefix"]
-    if args["nodad"]:
-        ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen, nodad=True)
-    else:
-        ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen)
+    extra = {name: args[name] for name in ("nodad", "valid_lft", "preferred_lft") if args[name]}
+    extra.update({name: args[name] for name in ("valid_lft", "preferred_lft") if args[name] == 0})
+    ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen, **extra)
 
 
 def delete(ctx, args):
@@ -54,7 +53,10 @@ def register(root: Node) -> None:
     dev = opt("dev", "dev", LINK, optional=False, help="the link")
     leaf(node, WORDS + ("add",),
          [pos("prefix", IP_PREFIX), dev,
-          flag("nodad", help="IPv6: no duplicate address detection, usable at once")],
+          flag("nodad", help="IPv6: no duplicate address detection, usable at once"),
+          opt("valid_lft", "valid_lft", LIFETIME, help="IPv6: seconds until the address goes (default forever)"),
+          opt("preferred_lft", "preferred_lft", LIFETIME,
+              help="IPv6: seconds until it is deprecated (default: its valid_lft)")],
          "add an address (no /LEN: a host address, /32 or /128)", add)
     leaf(node, WORDS + ("delete",), [pos("prefix", ANY_IP_PREFIX), dev],
          "remove an address (no /LEN: whatever its length)", delete, synonyms=("del",))

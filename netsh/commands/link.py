@@ -1,7 +1,7 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.argtypes import HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
 from netsh.commands.link_kinds import kind_option_values, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
@@ -28,8 +28,18 @@ def detach(ctx, args):
     ctx.stack.link_detach(args["name"])
 
 
+ADDRGENMODE = Choice(("eui64", "none"), "MODE", "eui64 or none")
+
+
 def set_(ctx, args):
-    ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"])
+    if args["addrgenmode"] is None:
+        ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"])
+        return
+    # the mode first, so the link comes up (if it does) without a link-local
+    ctx.stack.link_set(args["dev"], mtu=args["mtu"], address=args["address"])
+    ctx.stack.inet6_conf(args["dev"], addr_gen_mode=args["addrgenmode"])
+    if args["up"] is not None:
+        ctx.stack.link_set(args["dev"], up=args["up"])
 
 
 def add(ctx, args):
@@ -56,8 +66,11 @@ def register(root: Node) -> None:
          [pos("dev", LINK, intro="dev"), flag("up", "up", True, help="bring the link up"),
           flag("down", "up", False, help="take the link down"),
           opt("mtu", "mtu", MTU, help="maximum transmission unit"),
-          opt("address", "address", LLADDR, help="change the MAC address")],
-         "change a link's state, MTU or MAC address", set_, require_one_of=("up", "mtu", "address"),
+          opt("address", "address", LLADDR, help="change the MAC address"),
+          opt("addrgenmode", "addrgenmode", ADDRGENMODE,
+              help="IPv6: eui64 (a link-local from the MAC when up, the default) or none")],
+         "change a link's state, MTU or MAC address", set_,
+         require_one_of=("up", "mtu", "address", "addrgenmode"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [pos("name", NEW_LINK, intro="name"),

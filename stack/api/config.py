@@ -50,6 +50,8 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
         if link.mtu != _fresh_mtu(link):
             obj["mtu"] = link.mtu
+        if link in stack.ipv6.no_link_local:
+            obj["addrgenmode"] = "none"                 # before up: no link-local is made then
         if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
         yield obj

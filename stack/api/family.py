@@ -26,8 +26,10 @@ class Family:
         """The link's address entries (each with .address, .prefixlen, .to_dict())."""
         raise NotImplementedError
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
-        """`nodad`: no duplicate address detection (an IPv6 flag; IPv4 has no DAD to skip)."""
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+        """`nodad`: no duplicate address detection (IPv4 has no DAD to skip); lifetimes in
+        seconds, None for forever (IPv6 only so far)."""
         raise NotImplementedError
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:

@@ -21,7 +21,10 @@ class Inet(Family):
     def addresses(self, link) -> list:
         return link.ipv4_addrs
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+        if valid_lft is not None or preferred_lft is not None:
+            raise StackError("valid_lft and preferred_lft are taken for IPv6 addresses only")
         stack.ipv4.addr_add(link, address, prefixlen)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:

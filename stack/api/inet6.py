@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..l3.addrconf import LOOPBACK, link_local_address, trie_order
 from ..wire.ipv6 import addr_to_str
+from ..errors import StackError
 from .family import register_family
 from .inet import Inet
 from .link import find_link
@@ -21,8 +22,10 @@ class Inet6(Inet):
     def addresses(self, link) -> list:
         return link.stack.ipv6.addresses(link) if link.stack is not None else []
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False) -> None:
-        stack.ipv6.addr_add(link, address, prefixlen, nodad=nodad)
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+        stack.ipv6.addr_add(link, address, prefixlen, nodad=nodad, valid_lft=valid_lft,
+                            preferred_lft=preferred_lft)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
         stack.ipv6.addr_del(link, address, prefixlen)
@@ -39,23 +42,43 @@ class Inet6(Inet):
             return []
         if link.iff_loopback:
             return [(LOOPBACK, 128)]
-        return [(link_local_address(link.mac), 64)] if link.has_mac else []
+        if not link.has_mac or link in link.stack.ipv6.no_link_local:
+            return []
+        return [(link_local_address(link.mac), 64)]
 
     def addresses_in_creation_order(self, link) -> list:
         """Those configured (not what SLAAC made), in the order they were added."""
-        return sorted((ifa for ifa in self.addresses(link) if not ifa.dynamic), key=lambda ifa: ifa.serial)
+        return sorted((ifa for ifa in self.addresses(link) if not ifa.slaac), key=lambda ifa: ifa.serial)
 
     def address_options(self, ifa) -> dict:
-        return {"nodad": True} if ifa.nodad else {}
+        """nodad, and the lifetimes left (`ip addr add ... valid_lft N preferred_lft N`)."""
+        options = {"nodad": True} if ifa.nodad else {}
+        if ifa.valid_until is not None:
+            options["valid_lft"] = ifa.remaining(ifa.valid_until)
+        if ifa.preferred_until is not None and ifa.preferred_until != ifa.valid_until:
+            options["preferred_lft"] = ifa.remaining(ifa.preferred_until)
+        return options
 
 
 INET6 = register_family(Inet6())
 
 
+ADDR_GEN_MODES = ("eui64", "none")         # addr_gen_mode 0 and 1 (`ip link set DEV addrgenmode`)
+
+
 @call
-def inet6_conf(stack, dev: str, disable_ipv6: bool | None = None) -> dict:
-    """Per-link IPv6 settings as net.ipv6.conf.DEV.* names them (set what is given); returns them."""
+def inet6_conf(stack, dev: str, disable_ipv6: bool | None = None,
+               addr_gen_mode: str | None = None) -> dict:
+    """Per-link IPv6 settings as net.ipv6.conf.DEV.* names them (set what is given); returns them.
+    addr_gen_mode none: no link-local is made when the link comes up (one made stays, as in Linux)."""
     link = find_link(stack, dev)
+    if addr_gen_mode is not None and addr_gen_mode not in ADDR_GEN_MODES:
+        raise StackError(f'addrgenmode "{addr_gen_mode}": one of {", ".join(ADDR_GEN_MODES)}')
     if disable_ipv6 is not None:
         stack.ipv6.set_disabled(link, bool(disable_ipv6))
-    return {"disable_ipv6": int(link in stack.ipv6.disabled)}
+    if addr_gen_mode == "none":
+        stack.ipv6.no_link_local.add(link)
+    elif addr_gen_mode == "eui64":
+        stack.ipv6.no_link_local.discard(link)
+    return {"disable_ipv6": int(link in stack.ipv6.disabled),
+            "addr_gen_mode": "none" if link in stack.ipv6.no_link_local else "eui64"}

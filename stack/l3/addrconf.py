@@ -83,7 +83,7 @@ class Inet6Addr:
         self.dad_timer = None
         self.dad_probes = 0
         self.auto = False           # made by the stack (a link-local, ::1), not by `addr add`
-        self.dynamic = False        # made by SLAAC from a router's prefix: it has lifetimes
+        self.slaac = False          # made from a router's prefix (not part of the running config)
         self.mngtmpaddr = False     # Linux marks SLAAC addresses so (the base of temporary ones)
         self.valid_until: float | None = None       # None: forever
         self.preferred_until: float | None = None
@@ -101,6 +101,11 @@ class Inet6Addr:
 
     def covers(self, addr: bytes) -> bool:
         return int.from_bytes(addr, "big") & INET6_FIB.mask(self.prefixlen) == self.network
+
+    @property
+    def dynamic(self) -> bool:
+        """Not permanent (no IFA_F_PERMANENT): it has a valid lifetime that runs out."""
+        return self.valid_until is not None
 
     @property
     def deprecated(self) -> bool:

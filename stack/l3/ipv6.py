@@ -86,6 +86,7 @@ class IPv6:
         self.groups: dict[object, Counter] = {}        # per link: multicast groups joined
         self.forwarding = False
         self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
+        self.no_link_local: set = set()                 # links with addrgenmode none
         self.dad_transmits = 1                          # net.ipv6.conf.default.dad_transmits
         self.rtr_solicit_delay = 1.0
         stack.ethernet.register(ETH_P_IPV6, self.receive)
@@ -104,6 +105,7 @@ class IPv6:
         elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
             self.disabled.discard(link)
+            self.no_link_local.discard(link)
         elif event == NETDEV_CHANGEADDR:
             pass                                        # Linux keeps the link-local it made
         self.fib.flush_cache()
@@ -137,7 +139,7 @@ class IPv6:
         self.join(link, ALL_NODES)
         self.fib.add(multicast_route(link))
         self.stack.mld.link_up(link)
-        if link.has_mac:
+        if link.has_mac and link not in self.no_link_local:
             address = link_local_address(link.mac)
             if address not in self.local:
                 self.addr_add(link, address, 64).auto = True
@@ -189,11 +191,16 @@ class IPv6:
         return self.addrs.get(link, [])
 
     def addr_add(self, link, address: bytes, prefixlen: int, nodad: bool = False,
-                 with_prefix_route: bool = True) -> Inet6Addr:
+                 with_prefix_route: bool = True, valid_lft: int | None = None,
+                 preferred_lft: int | None = None) -> Inet6Addr:
         """A new address, tentative until DAD passes; its prefix route in main at once (a /128
-        too, as Linux makes one; not for loopback's ::1)."""
+        too, as Linux makes one; not for loopback's ::1).  Lifetimes in seconds, None: forever."""
         if link in self.disabled:
             raise StackError(f"IPv6 is disabled on {link.name} (disable_ipv6)")
+        if valid_lft == 0:
+            raise StackError("valid_lft must be more than 0")       # the kernel's EINVAL
+        if preferred_lft is not None and preferred_lft > (0xFFFFFFFF if valid_lft is None else valid_lft):
+            raise StackError("preferred_lft is greater than valid_lft")
         if is_multicast(address) or address == UNSPECIFIED:
             raise StackError(f"{wire.addr_to_str(address)} cannot be a link's address")
         if address == LOOPBACK and not link.iff_loopback:
@@ -209,6 +216,10 @@ class IPv6:
         self.local[address] = ifa
         if with_prefix_route and not self._has_prefix_route(ifa):
             self.fib.add(prefix_route(ifa))
+        if valid_lft is not None or preferred_lft is not None:
+            now = self.stack.now()
+            valid_until = None if valid_lft is None else now + valid_lft
+            self.set_lifetimes(ifa, valid_until, valid_until if preferred_lft is None else now + preferred_lft)
         self.join(link, solicited_node(address))
         self._dad_start(ifa)
         return ifa
@@ -230,6 +241,21 @@ class IPv6:
             self.fib.remove(lambda r: r.link is link and r.type != LOCAL and r.table != 255
                             and r.prefixlen == ifa.prefixlen and r.network == ifa.network
                             and r.gateway is None and getattr(r, "expires_at", None) is None)
+
+    def set_lifetimes(self, ifa: Inet6Addr, valid_until: float | None,
+                      preferred_until: float | None) -> None:
+        """When the address stops being preferred (deprecated) and is removed (None: never)."""
+        ifa.valid_until, ifa.preferred_until = valid_until, preferred_until
+        if ifa.expiry is not None:
+            ifa.expiry.cancel()
+            ifa.expiry = None
+        if valid_until is not None:
+            ifa.expiry = self.stack.timers.arm(valid_until, self._address_expired, ifa, name="lifetime")
+
+    def _address_expired(self, ifa: Inet6Addr) -> None:
+        ifa.expiry = None
+        if self.local.get(ifa.address) is ifa:
+            self.addr_del(ifa.link, ifa.address, ifa.prefixlen)
 
     def _has_prefix_route(self, ifa: Inet6Addr) -> bool:
         return any(r.link is ifa.link and r.prefixlen == ifa.prefixlen and r.network == ifa.network

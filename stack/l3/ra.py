@@ -168,27 +168,18 @@ class RouterDiscovery:
             if valid == 0:
                 return
             ifa = ipv6.addr_add(link, address, 64, with_prefix_route=False)
-            ifa.dynamic = ifa.mngtmpaddr = True
-            ifa.valid_until = _lifetime(now, valid)
-        elif not ifa.dynamic:
+            ifa.slaac = ifa.mngtmpaddr = True
+            valid_until = _lifetime(now, valid)
+        elif not ifa.slaac:
             return                              # configured by hand: a router does not change it
         else:                                   # RFC 4862 5.5.3 (e): the two-hour rule
-            remaining = None if ifa.valid_until is None else ifa.valid_until - now
+            valid_until = ifa.valid_until
+            remaining = None if valid_until is None else valid_until - now
             if valid == INFINITE or valid > TWO_HOURS or (remaining is not None and valid > remaining):
-                ifa.valid_until = _lifetime(now, valid)
+                valid_until = _lifetime(now, valid)
             elif remaining is None or remaining > TWO_HOURS:
-                ifa.valid_until = now + TWO_HOURS
-        ifa.preferred_until = _lifetime(now, preferred)
-        if ifa.expiry is not None:
-            ifa.expiry.cancel()
-            ifa.expiry = None
-        if ifa.valid_until is not None:
-            ifa.expiry = self.stack.timers.arm(ifa.valid_until, self._address_expired, ifa, name="slaac")
-
-    def _address_expired(self, ifa) -> None:
-        ifa.expiry = None
-        if self.stack.ipv6.local.get(ifa.address) is ifa:
-            self.stack.ipv6.addr_del(ifa.link, ifa.address, ifa.prefixlen)
+                valid_until = now + TWO_HOURS
+        ipv6.set_lifetimes(ifa, valid_until, _lifetime(now, preferred))
 
     def link_down(self, link) -> None:
         """What routers said of a link holds no more: its learnt routes and addresses go."""
@@ -196,8 +187,8 @@ class RouterDiscovery:
         for route in [r for r in self.stack.ipv6.fib.routes(RT_TABLE_MAIN)
                       if r.link is link and getattr(r, "expires_at", None) is not None]:
             self._remove(route)
-        for ifa in [i for i in self.stack.ipv6.addresses(link) if i.dynamic]:
-            self._address_expired(ifa)
+        for ifa in [i for i in self.stack.ipv6.addresses(link) if i.slaac]:
+            self.stack.ipv6.addr_del(link, ifa.address, ifa.prefixlen)
 
     # --- route lifetimes --------------------------------------------------------------
     def _install(self, route: Route6) -> None:

@@ -68,7 +68,7 @@ def test_unknown_word_points_at_it():
 def test_slots_convert_values():
     parsed = GRAMMAR.parse("link set dev a up mtu 1400 address 02:00:00:00:00:01".split())
     assert parsed.args == {"dev": "a", "up": True, "mtu": 1400,
-                           "address": bytes.fromhex("020000000001")}
+                           "address": bytes.fromhex("020000000001"), "addrgenmode": None}
     parsed = GRAMMAR.parse("link set a down".split())
     assert parsed.args["up"] is False
 
@@ -130,7 +130,7 @@ def test_build_grammar_is_repeatable():
 
 def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
-    assert synopses["link set"] == "link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ]"
+    assert synopses["link set"] == "link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] [ addrgenmode MODE ]"
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 

@@ -119,3 +119,39 @@ def test_stats_names_ip6_and_icmp6_as_nstat_does():
     out = sh.line("stats Icmp6")[1]
     assert "Icmp6InEchos                    1" in out and "Icmp6OutType129                 1" in out
     assert sh.line("stats Ip6")[1].splitlines()[0] == "Ip6InReceives                   2"
+
+
+def test_lifetimes_are_taken_shown_counted_down_and_kept():
+    sh = lab()
+    sh.ok("addr add 2001:db8:7::1/64 dev v0 valid_lft 100 preferred_lft 50 nodad")
+    out = sh.line("-6 addr show dev v0")[1]
+    assert ("    inet6 2001:db8:7::1/64 scope global nodad dynamic \n"
+            "       valid_lft 100sec preferred_lft 50sec") in out
+    settle(sh, 51)
+    out = sh.line("-6 addr show dev v0")[1]
+    assert ("    inet6 2001:db8:7::1/64 scope global nodad deprecated dynamic \n"
+            "       valid_lft 49sec preferred_lft 0sec") in out
+    assert "address add 2001:db8:7::1/64 dev v0 nodad valid_lft 49 preferred_lft 0" in sh.running()
+    settle(sh, 50)
+    assert "2001:db8:7::1" not in sh.line("-6 addr show dev v0")[1]
+    for line, message in (("addr add 2001:db8:8::1/64 dev v0 valid_lft 10 preferred_lft 20",
+                           "Error: preferred_lft is greater than valid_lft\n"),
+                          ("addr add 2001:db8:8::1/64 dev v0 valid_lft 0", "Error: valid_lft must be more than 0\n"),
+                          ("addr add 192.0.2.7/24 dev v0 valid_lft 10",
+                           "Error: valid_lft and preferred_lft are taken for IPv6 addresses only\n"),
+                          ("addr add 2001:db8:8::1/64 dev v0 valid_lft soon",
+                           'Error: invalid LFT "soon": seconds 0..4294967294, or forever\n')):
+        assert sh.line(line)[2] == message, line
+
+
+def test_addrgenmode_none_makes_no_link_local_and_is_kept():
+    sh = Shell()
+    sh.ok("link add v0 type pair peer v1", "link set v0 addrgenmode none up", "link set v1 up")
+    assert "inet6" not in sh.line("address show dev v0")[1]
+    assert "inet6 fe80::" in sh.line("address show dev v1")[1]
+    text = sh.running()
+    assert "addrgenmode none up" in text and "address delete" not in text
+    fresh = Shell()
+    fresh.ok(*[line for line in text.splitlines() if not line.startswith("#")])
+    assert fresh.running() == text
+    assert sh.line("link set v0 addrgenmode random")[2].startswith('Error: invalid MODE "random"')

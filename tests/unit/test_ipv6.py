@@ -486,7 +486,7 @@ def test_a_general_query_is_answered_with_every_group_and_a_bad_one_is_dropped()
 def test_disable_ipv6_takes_the_addresses_and_refuses_packets_until_enabled():
     world = v6_hosts()
     b = world["b"]
-    assert b.api.inet6_conf("eth0", disable_ipv6=True) == {"disable_ipv6": 1}
+    assert b.api.inet6_conf("eth0", disable_ipv6=True) == {"disable_ipv6": 1, "addr_gen_mode": "eui64"}
     assert b.ipv6.addresses(b.links["eth0"]) == []
     assert all(r["dev"] != "eth0" for r in b.api.route_list(family="inet6", table="all"))
     deliver(world, b, ipv6_packet(A6, B6, 58, echo6()))
