@@ -74,7 +74,7 @@ class Mld:
                                   self._change, link, group, record, left, name="mld")
 
     def _change(self, link, group: bytes, record: int, left: int) -> None:
-        if link.stack is not self.stack or not link.admin_up:
+        if link.stack is not self.stack or not link.admin_up or link in self.stack.ipv6.disabled:
             return
         if self.stack.ipv6.joined(link, group) != (record == CHANGE_TO_EXCLUDE):
             return                          # joined and left again meanwhile: the later one counts
