@@ -123,6 +123,64 @@ class IPv4Prefix(ArgType):
         return Prefix(address, int(length))
 
 
+class IPAddr(ArgType):
+    """An IPv4 or IPv6 address; with `scoped`, an IPv6 one may name its link (``fe80::1%eth0``)."""
+
+    metavar = "ADDR"
+    help = "an IPv4 (A.B.C.D) or IPv6 (2001:db8::1) address"
+
+    def __init__(self, scoped: bool = False):
+        self.scoped = scoped
+
+    def parse(self, token: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        if ":" not in token:
+            return IPv4Addr().parse(token)
+        try:
+            address = ipaddress.IPv6Address(token)
+        except ValueError:
+            raise ValueError("not an IPv4 or IPv6 address") from None
+        if address.scope_id is not None and not self.scoped:
+            raise ValueError("a %scope is not taken here")
+        return address
+
+
+class IPPrefix(ArgType):
+    """``ADDR[/LEN]`` of either family; a missing length is the whole address (/32, /128), as
+    ``ip addr add`` takes it, or None where that means "any" (addr del)."""
+
+    metavar = "PREFIX"
+    help = "an IPv4 or IPv6 address with prefix length, A.B.C.D/LEN or 2001:db8::1/LEN"
+
+    def __init__(self, whole: bool = True):
+        self.whole = whole
+
+    def parse(self, token: str) -> Prefix:
+        addr, slash, length = token.partition("/")
+        address = IPAddr().parse(addr)
+        if not slash:
+            return Prefix(address, address.max_prefixlen if self.whole else None)
+        if not length.isdigit() or not 0 <= int(length) <= address.max_prefixlen:
+            raise ValueError(f"prefix length must be 0..{address.max_prefixlen}")
+        return Prefix(address, int(length))
+
+
+class Lifetime(ArgType):
+    """``forever`` or seconds, as ``ip addr add ... valid_lft LFT`` takes them (None: forever)."""
+
+    metavar = "LFT"
+    help = "seconds (0..4294967294), or forever"
+
+    def parse(self, token: str) -> int | None:
+        if token == "forever":
+            return None
+        if not token.isdigit() or int(token) >= 0xFFFFFFFF:
+            raise ValueError("seconds 0..4294967294, or forever")
+        return int(token)
+
+    def choices(self) -> list[str]:
+        return ["forever"]
+
+
 class LLAddr(ArgType):
     metavar = "LLADDR"
     help = "a MAC address, aa:bb:cc:dd:ee:ff"
@@ -335,6 +393,11 @@ ADDR = IPv4Addr()
 PREFIX = IPv4Prefix()
 ANY_PREFIX = IPv4Prefix(default_len=None)     # addr del: no length matches any
 LLADDR = LLAddr()
+IP_ADDR = IPAddr()
+SCOPED_ADDR = IPAddr(scoped=True)           # ping fe80::1%eth0
+IP_PREFIX = IPPrefix()
+LIFETIME = Lifetime()
+ANY_IP_PREFIX = IPPrefix(whole=False)
 MTU = Integer(68, 65535, "MTU")
 COUNT = Integer(1, 2 ** 31, "COUNT")
 SIZE = Integer(0, 65507, "SIZE", "ICMP payload bytes, 0..65507")

@@ -23,6 +23,7 @@ class Options:
     stats: int = 0                 # -s levels: 1 counters, 2 error breakdowns
     brief: bool = False
     details: bool = False          # -d: each link's kind and its details (ip -d link)
+    family: str | None = None      # -4, -6, -f FAMILY: inet or inet6 only (None: the command's default)
     color: str = "auto"            # always | auto | never
     force: bool = False
     batch: str | None = None       # FILE, "-" for stdin
@@ -84,6 +85,15 @@ def _store(attr: str):
     return apply
 
 
+FAMILIES = ("inet", "inet6")
+
+
+def _family(opts: Options, arg: str | None) -> None:
+    if arg not in FAMILIES:
+        raise OptionError(f'invalid protocol family "{arg}": one of {", ".join(FAMILIES)}')
+    opts.family = arg
+
+
 def _more_stats(opts: Options, _arg: str | None) -> None:
     opts.stats += 1
 
@@ -103,6 +113,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("statistics", ("s", "stats"), _more_stats,
                help="more statistics; twice (-s -s) for error breakdowns"),
     OptionSpec("details", ("d",), _set("details"), help="details: each link's type and its options"),
+    OptionSpec("4", (), _set("family", "inet"), help="IPv4 only (shorthand for -family inet)"),
+    OptionSpec("6", (), _set("family", "inet6"), help="IPv6 only (shorthand for -family inet6)"),
+    OptionSpec("family", ("f",), _family, metavar="FAMILY",
+               help="the protocol family: inet or inet6"),
     OptionSpec("json", ("j",), _set("json"), help="JSON output"),
     OptionSpec("pretty", ("p",), _set("pretty"), help="indented JSON (with -j)"),
     OptionSpec("brief", ("br",), _set("brief"), help="brief tabular output"),
@@ -135,7 +149,7 @@ def find_option(word: str) -> OptionSpec:
 
 
 # Options a single command line may carry in the shell or a batch (``-s link``, ``-j addr``).
-LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color"})
+LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color", "4", "6", "family"})
 
 
 def parse_options(argv: Sequence[str], base: Options | None = None,

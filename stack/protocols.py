@@ -9,12 +9,17 @@ from __future__ import annotations
 from .l2.arp import Arp
 from .l2.bridge import Bridges
 from .l2.ethernet import EthernetLayer
+from .l2.ndp import Ndp
 from .l2.vlan import Vlan8021q
 from .l3.icmp import Icmp
+from .l3.icmpv6 import Icmp6
 from .l3.ipv4 import IPv4
 from .l3.ipv4_frag import IPv4Fragments
+from .l3.ipv6 import IPv6
+from .l3.mld import Mld
 from .l3.ping import Pings
 from .l3.probe import Probes
+from .l3.ra import RouterDiscovery
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -25,6 +30,11 @@ PROTOCOLS = (
     ("arp", Arp),
     ("bridges", Bridges),
     ("icmp", Icmp),
+    ("ipv6", IPv6),
+    ("icmp6", Icmp6),
+    ("ndp", Ndp),
+    ("ra", RouterDiscovery),
+    ("mld", Mld),
     ("pings", Pings),
     ("probes", Probes),
 )

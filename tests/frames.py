@@ -58,11 +58,20 @@ def mutated_frames(bases: list[bytes], seed: int, count: int):
         yield bytes(frame)
 
 
-def addressed_to(frame: bytes, mac: bytes, ip: bytes) -> bytes:
+def addressed_to(frame: bytes, mac: bytes, ip: bytes, ip6: bytes | None = None) -> bytes:
     """`frame` with its destination MAC made `mac` and, for IPv4, its destination address `ip`
-    (and the header checksum made right for it), so it reaches the layers past the first checks."""
+    (and the header checksum made right for it), for IPv6 `ip6` (and an ICMPv6 checksum right
+    after the fixed header made right for it), so it reaches the layers past the first checks."""
     out = bytearray(frame)
     out[0:6] = mac
+    if ip6 is not None and len(out) >= 54 and out[12:14] == b"\x86\xdd" and out[14] >> 4 == 6:
+        out[38:54] = ip6
+        end = 54 + int.from_bytes(out[18:20], "big")
+        if out[20] == 58 and 58 <= end <= len(out):
+            from stack.wire.ipv6 import pseudo_header_sum
+            out[56:58] = b"\0\0"
+            out[56:58] = checksum(out[54:end], pseudo_header_sum(out[22:38], ip6, end - 54, 58)).to_bytes(2, "big")
+        return bytes(out)
     if len(out) >= 34 and out[12:14] == b"\x08\x00" and out[14] >> 4 == 4:
         ihl = (out[14] & 15) * 4
         out[30:34] = ip
@@ -104,3 +113,54 @@ def ipv4_variants(seed: int, count: int):
         if rnd.random() < 0.95:
             ip[10:12] = checksum(ip).to_bytes(2, "big")
         yield bytes(ip + payload)
+
+
+# IPv6: addresses a variant takes its source and destination from (ours once addressed, the
+# peer's, all-nodes, a solicited-node group, loopback, unspecified, link-local, another host's).
+IPV6_ADDRESSES = [bytes.fromhex(h) for h in (
+    "20010db8000000000000000000000002", "20010db8000000000000000000000001",
+    "ff020000000000000000000000000001", "ff0200000000000000000001ff000002",
+    "00000000000000000000000000000001", "00000000000000000000000000000000",
+    "fe800000000000000000000000000001", "20010db8000000000000000000000009",
+    "ff050000000000000000000000000002")]
+# Extension headers a variant chains: hop-by-hop and destination options with known, unknown
+# and malformed options, routing headers with and without segments left, fragments.
+IPV6_EXTENSIONS = [
+    (0, bytes((0, 1, 4, 0, 0, 0, 0))), (60, bytes((0, 1, 4, 0, 0, 0, 0))),
+    (60, bytes((0, 0x05, 2, 0, 0, 1, 0))), (60, bytes((0, 0x45, 2, 0, 0, 1, 0))),
+    (60, bytes((0, 0x85, 2, 0, 0, 1, 0))), (0, bytes((0, 0xC5, 2, 0, 0, 1, 0))),
+    (0, bytes((0, 0x05, 2, 0, 0, 0, 0))), (60, bytes((0, 1, 9, 0, 0, 0, 0))),
+    (60, bytes((0, 0, 0, 0, 0, 0, 0, 0, 0))), (43, bytes((0, 0, 0, 0, 0, 0, 0))),
+    (43, bytes((0, 0, 2, 0, 0, 0, 0))), (44, bytes(7)), (44, bytes((0, 0, 1, 0, 0, 0, 1))),
+    (44, bytes((0, 0, 8, 0, 0, 0, 1))),
+]
+
+
+def ipv6_variants(seed: int, count: int):
+    """`count` IPv6 packets whose fields vary: version, payload length, hop limit, addresses
+    from IPV6_ADDRESSES, a chain of IPV6_EXTENSIONS, next headers, ICMPv6 types (echo, neighbour
+    discovery with and without options, errors), the ICMPv6 checksum right in 9 of 10."""
+    from stack.wire.ipv6 import pseudo_header_sum
+    rnd = random.Random(seed)
+    for _ in range(count):
+        src, dst = rnd.choice(IPV6_ADDRESSES), rnd.choice(IPV6_ADDRESSES)
+        kind = rnd.choice((128, 128, 129, 135, 135, 136, 136, 1, 4, 130, 133, 134, 200))
+        body = bytes(4) + (rnd.choice(IPV6_ADDRESSES) if kind in (135, 136) else
+                           bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 48))))
+        if kind in (135, 136) and rnd.random() < 0.6:
+            body += bytes((rnd.choice((1, 2)), rnd.choice((1, 1, 0, 3)))) + bytes((2, 0, 0, 0, 0, 9))
+        if kind == 136:
+            body = bytes((rnd.choice((0x60, 0x20, 0xE0, 0)),)) + body[1:]
+        icmp = bytearray(bytes((kind, rnd.choice((0, 0, 0, 1)), 0, 0)) + body)
+        if rnd.random() < 0.9:
+            icmp[2:4] = checksum(icmp, pseudo_header_sum(src, dst, len(icmp), 58)).to_bytes(2, "big")
+        nxt, payload = rnd.choice((58, 58, 58, 58, 59, 253, 6)), bytes(icmp)
+        for _ in range(rnd.choice((0, 0, 0, 1, 1, 2, 3))):
+            ext_kind, data = rnd.choice(IPV6_EXTENSIONS)
+            payload = bytes((nxt,)) + data + payload
+            nxt = ext_kind
+        plen = max(0, len(payload) + rnd.choice((0, 0, 0, 0, -3, 7)))
+        version = rnd.choice((6, 6, 6, 6, 6, 4))
+        header = (bytes((version << 4, 0, 0, 0)) + plen.to_bytes(2, "big")
+                  + bytes((nxt, rnd.choice((255, 255, 64, 1)))) + src + dst)
+        yield header + payload

@@ -68,7 +68,8 @@ def positional(name: str, intro: str, keywords: tuple[str, ...]) -> str:
     return f"{intro} {word(name)}" if name in keywords or name == intro else word(name)
 
 
-SET_KEYWORDS = ("up", "down", "mtu", "address", "master", "nomaster", "type")    # link set's own words
+SET_KEYWORDS = ("up", "down", "mtu", "address", "master", "nomaster", "type",
+                "addrgenmode")    # link set's own words
 
 
 def add_keywords() -> tuple[str, ...]:
@@ -102,6 +103,8 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
         changes.append(f"address {obj['address']}")
     if "mtu" in obj:
         changes.append(f"mtu {obj['mtu']}")
+    if "addrgenmode" in obj:
+        changes.append(f"addrgenmode {obj['addrgenmode']}")
     if "up" in obj:
         changes.append("up" if obj["up"] else "down")
     if changes:
@@ -111,7 +114,9 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
 
 def address_lines(obj: dict, made: set[str]) -> list[str]:
     verb = "delete" if obj.get("absent") else "add"
-    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}"]
+    extra = " nodad" if obj.get("nodad") else ""
+    extra += "".join(f" {name} {obj[name]}" for name in ("valid_lft", "preferred_lft") if name in obj)
+    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}{extra}"]
 
 
 def neighbour_lines(obj: dict, made: set[str]) -> list[str]:

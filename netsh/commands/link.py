@@ -1,7 +1,7 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
 from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
@@ -30,14 +30,24 @@ def detach(ctx, args):
     ctx.stack.link_detach(args["name"])
 
 
+ADDRGENMODE = Choice(("eui64", "none"), "MODE", "eui64 or none")
+
+
 def set_(ctx, args):
     extra = {}
     if args["master"] is not None or args["nomaster"]:     # only then: older served stacks
         extra = {"master": args["master"], "nomaster": bool(args["nomaster"])}
     if args["type"] is not None:
         extra.update(kind=args["type"], options=kind_option_values(args["type"], args))
-    ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
-                       **extra)
+    if args["addrgenmode"] is None:
+        ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
+                           **extra)
+        return
+    # the mode first, so the link comes up (if it does) without a link-local
+    ctx.stack.link_set(args["dev"], mtu=args["mtu"], address=args["address"], **extra)
+    ctx.stack.inet6_conf(args["dev"], addr_gen_mode=args["addrgenmode"])
+    if args["up"] is not None:
+        ctx.stack.link_set(args["dev"], up=args["up"])
 
 
 def add(ctx, args):
@@ -71,10 +81,12 @@ def register(root: Node) -> None:
           opt("address", "address", LLADDR, help="change the MAC address"),
           opt("master", "master", BRIDGE, help="make it a port of this bridge"),
           flag("nomaster", "nomaster", True, help="release it from its bridge"),
+          opt("addrgenmode", "addrgenmode", ADDRGENMODE,
+              help="IPv6: eui64 (a link-local from the MAC when up, the default) or none"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True)],
-         "change a link's state, MTU, MAC address, bridge or kind's options", set_,
-         require_one_of=("up", "mtu", "address", "master", "nomaster", "type"),
+         "change a link's state, MTU, MAC address, bridge, IPv6 address mode or kind's options",
+         set_, require_one_of=("up", "mtu", "address", "master", "nomaster", "addrgenmode", "type"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),

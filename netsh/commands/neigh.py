@@ -1,24 +1,26 @@
-"""``neighbour``: the ARP cache (ip neigh)."""
+"""``neighbour``: the ARP cache and the IPv6 neighbour (NDP) table (ip neigh)."""
 from __future__ import annotations
 
 import ipaddress
 
-from netsh.argtypes import ADDR, LINK, LLADDR, Choice, IPv4Prefix
+from netsh.argtypes import IP_ADDR, LINK, LLADDR, Choice, IPPrefix
 from netsh.grammar import Node, leaf, opt, pos
 from netsh.render import Result, View, renderer
 
 WORDS = ("neighbour",)
 NUD = Choice(("permanent", "noarp", "reachable", "stale", "none", "incomplete", "delay",
               "probe", "failed", "all"), "STATE", "a NUD state, or all")
-TO_PREFIX = IPv4Prefix(default_len=32)
+TO_PREFIX = IPPrefix()
 
 
 def show(ctx, args):
     """ip neigh show [to PREFIX] [dev DEV] [nud STATE]: the filters are iproute2's."""
-    rows = ctx.stack.neigh_list(args["dev"])
+    family = ctx.options.family
+    rows = ctx.stack.neigh_list(args["dev"], family) if family else ctx.stack.neigh_list(args["dev"])
     if args["to"] is not None:
-        net = ipaddress.IPv4Network(f"{args['to'].address}/{args['to'].prefixlen}", strict=False)
-        rows = [r for r in rows if ipaddress.IPv4Address(r["dst"]) in net]
+        net = ipaddress.ip_network(f"{args['to'].address}/{args['to'].prefixlen}", strict=False)
+        rows = [r for r in rows if ipaddress.ip_address(r["dst"]).version == net.version
+                and ipaddress.ip_address(r["dst"]) in net]
     if args["nud"] not in (None, "all"):
         rows = [r for r in rows if args["nud"].upper() in r["state"]]
     return Result("neigh", rows)
@@ -37,7 +39,7 @@ def flush(ctx, args):
 
 
 def register(root: Node) -> None:
-    node = root.add(Node("neighbour", "the neighbour (ARP) table",
+    node = root.add(Node("neighbour", "the neighbour tables (ARP, and NDP for IPv6)",
                          synonyms=("neighbor", "neigh"), default="show"))
     dev = opt("dev", "dev", LINK, optional=False, help="the link")
     leaf(node, WORDS + ("show",),
@@ -46,11 +48,15 @@ def register(root: Node) -> None:
           opt("nud", "nud", NUD, help="only entries in this state")],
          "show neighbour entries", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("add",),
-         [pos("address", ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],
+         [pos("address", IP_ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],
          "add a permanent entry", add)
-    leaf(node, WORDS + ("delete",), [pos("address", ADDR), dev], "remove an entry",
+    leaf(node, WORDS + ("delete",), [pos("address", IP_ADDR), dev], "remove an entry",
          delete, synonyms=("del",))
     leaf(node, WORDS + ("flush",), [dev], "remove the entries of a link (not permanent ones)", flush)
+
+
+def family_of(address: str) -> str:
+    return "inet6" if ":" in address else "inet"
 
 
 @renderer("neigh")
@@ -59,9 +65,11 @@ def neigh_text(rows: list[dict], view: View) -> str:
     paint = view.paint
     lines = []
     for row in rows:
-        text = paint.inet(row["dst"] + " ") + "dev " + paint.ifname(row["dev"] + " ")
+        text = paint.inet(row["dst"] + " ", family_of(row["dst"])) + "dev " + paint.ifname(row["dev"] + " ")
         if row.get("lladdr"):
             text += "lladdr " + paint.mac(row["lladdr"] + " ")
+        if "router" in row:
+            text += "router "
         text += "".join(f"{state} " for state in row.get("state", []))
         lines.append(text)
     return "\n".join(lines)

@@ -11,9 +11,9 @@ import queue
 import time
 from dataclasses import dataclass, field
 
-from netsh.argtypes import ADDR, COUNT, INTERVAL, LINK, MARK, SIZE, TIMEOUT, Choice
+from netsh.argtypes import COUNT, INTERVAL, LINK, MARK, SCOPED_ADDR, SIZE, TIMEOUT, Choice
 from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
-from netsh.grammar import Node, leaf, opt, pos
+from netsh.grammar import Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
 from stack.errors import StackError
 
@@ -75,18 +75,27 @@ class PingStats:
 
 def ping(ctx, args):
     dst, dev = args["address"], args["dev"]
+    wanted = 6 if args["ipv6"] else 4 if args["ipv4"] else None
+    if wanted is not None and dst.version != wanted:
+        raise CommandError(f"{dst}: Address family for hostname not supported", EXIT_INTERNAL,
+                           token=str(dst))
+    scope = getattr(dst, "scope_id", None)
+    dev = dev or scope
     size = DEFAULT_SIZE if args["size"] is None else args["size"]
     count, interval = args["count"], args["interval"] or DEFAULT_INTERVAL
     linger = args["timeout"] or DEFAULT_LINGER
     stack = ctx.stack
+    family = "inet6" if dst.version == 6 else "inet"
     try:
-        source = source_address(stack, dev) if dev else None
+        source = source_address(stack, dev, family, dst) if args["dev"] else None   # -I: "from"
         marked = {"mark": args["mark"]} if args["mark"] else {}
         session = stack.ping_open(dst.packed, size, dev, pmtudisc=args["pmtudisc"] or "want", **marked)
     except StackError as exc:
         raise CommandError(str(exc), EXIT_INTERNAL, token=dev) from None
-    stats = PingStats(str(dst), size)
-    ctx.emit(Result("ping-start", {"dst": str(dst), "size": size, "dev": dev, "source": source}))
+    text = str(dst) if scope or not dev or dst.version == 4 or not dst.is_link_local else f"{dst}%{dev}"
+    stats = PingStats(text, size)
+    ctx.emit(Result("ping-start", {"dst": text, "size": size, "dev": dev, "source": source,
+                                   "family": family}))
     try:
         run(ctx, stack, session, stats, count, interval, linger)
     except KeyboardInterrupt:
@@ -96,10 +105,14 @@ def ping(ctx, args):
     return Result("ping", stats.summary(), EXIT_OK if stats.received else EXIT_FAIL)
 
 
-def source_address(stack, dev: str) -> str | None:
+def source_address(stack, dev: str, family: str = "inet", dst=None) -> str | None:
+    """The address `ping -I DEV` says it sends from: for IPv6, a usable one of the right scope."""
+    scope = "link" if family == "inet6" and dst.is_link_local else "global"
     for row in stack.addr_list(dev):
         for ifa in row.get("addr_info", []):
-            if ifa.get("family") == "inet":
+            if ifa.get("family") != family:
+                continue
+            if family == "inet" or (ifa.get("scope") == scope and not ifa.get("tentative")):
                 return ifa["local"]
     return None
 
@@ -165,12 +178,14 @@ def register(root: Node) -> None:
           opt("-I", "dev", LINK, help="send through this link"),
           opt("-m", "mark", MARK, help="the requests' firewall mark (policy rules by fwmark read it)"),
           opt("-M", "pmtudisc", PMTUDISC, help="path MTU discovery: do, want (default), dont or probe"),
-          pos("address", ADDR)],
-         "send ICMP echo requests from the stack, like iputils ping", ping,
-         details="Without -c it runs until Ctrl-C. A payload too big for the link's MTU goes out "
-                 "in fragments (-M want, the default, or dont); -M do refuses it with "
-                 "'local error: message too long'. Exit status: 0 if any reply came, "
-                 "1 if none, 2 on another error.")
+          flag("-4", "ipv4", help="IPv4 only"),
+          flag("-6", "ipv6", help="IPv6 only (ICMPv6 echo)"),
+          pos("address", SCOPED_ADDR)],
+         "send ICMP or ICMPv6 echo requests from the stack, like iputils ping", ping,
+         details="Without -c it runs until Ctrl-C. A link-local IPv6 address needs its link: "
+                 "-I DEV or ADDR%DEV. A payload too big for the link's MTU goes out in fragments "
+                 "(IPv4, -M want, the default, or dont); -M do refuses it with 'local error: "
+                 "message too long'. Exit status: 0 if any reply came, 1 if none, 2 on another error.")
 
 
 # --- rendering: iputils ping's lines ----------------------------------------------------
@@ -189,6 +204,8 @@ def format_time(micros: int) -> str:
 @renderer("ping-start")
 def start_text(data: dict, view: View) -> str:
     via = f"from {data['source']} {data['dev']}: " if data.get("source") else ""
+    if data.get("family") == "inet6":           # ping6's own first line
+        return f"PING {data['dst']}({data['dst']}) {via}{data['size']} data bytes"
     return (f"PING {data['dst']} ({data['dst']}) {via}"
             f"{data['size']}({data['size'] + IP_ICMP_HEADERS}) bytes of data.")
 

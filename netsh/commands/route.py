@@ -104,7 +104,7 @@ def delete(ctx, args):
                         scope=args["scope"], **_route_args(args))
 
 
-def _selectors(args) -> dict:
+def _selectors(args, family: str | None = None) -> dict:
     chosen = [(how, args[how]) for how in ("root", "match", "exact") if args[how] is not None]
     if args["prefix"] is not None:
         chosen.append(("exact", args["prefix"]))
@@ -112,6 +112,8 @@ def _selectors(args) -> dict:
         raise CommandError("give one of root, match, exact or a prefix, not several")
     selected = {"table": args["table"], "dev": args["dev"], "protocol": args["proto"],
                 "type": args["type"], "scope": args["scope"]}
+    if family is not None:                          # ip route: IPv4 unless -6 (or -f)
+        selected["family"] = family
     if chosen:
         how, prefix = chosen[0]
         selected.update(prefix=(prefix.address.packed, prefix.prefixlen), how=how)
@@ -119,14 +121,14 @@ def _selectors(args) -> dict:
 
 
 def show(ctx, args):
-    selected = _selectors(args)
+    selected = _selectors(args, ctx.options.family)
     if ctx.options.details:
         selected["details"] = True
     return Result("route", ctx.stack.route_list(**selected))
 
 
 def flush(ctx, args):
-    ctx.stack.route_flush(**_selectors(args))
+    ctx.stack.route_flush(**_selectors(args, ctx.options.family))
 
 
 def get(ctx, args):
@@ -233,11 +235,15 @@ def route_text(rows: list[dict], view: View) -> str:
             text += f"scope {row['scope']} "
         if row.get("prefsrc"):
             text += "src " + paint.inet(row["prefsrc"] + " ")
-        if row.get("metric"):
+        if "metric" in row:                         # IPv6 routes carry one always, 0 too
             text += f"metric {row['metric']} "
         text += _flags(row.get("flags", []))
+        if "expires" in row:                        # learnt from a router (IPv6)
+            text += f"expires {row['expires']}sec "
         for metrics in row.get("metrics", []):
             text += "".join(f"{key} {value} " for key, value in metrics.items())
+        if row.get("pref"):
+            text += f"pref {row['pref']}"         # iproute2 prints no space after this one
         for hop in row.get("nexthops", []):
             text += "\n\tnexthop "
             if hop.get("gateway"):

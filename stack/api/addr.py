@@ -8,12 +8,15 @@ from .registry import call
 
 
 @call
-def addr_add(stack, dev: str, address: bytes, prefixlen: int, family: str | None = None) -> None:
+def addr_add(stack, dev: str, address: bytes, prefixlen: int, family: str | None = None,
+             nodad: bool = False, valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+    """Lifetimes in seconds (None: forever)."""
     link = find_link(stack, dev)
     fam = family_of(address, family)
     if not 0 <= prefixlen <= fam.max_prefixlen:
         raise StackError(f"prefix length {prefixlen} out of range 0..{fam.max_prefixlen}")
-    fam.addr_add(stack, link, address, prefixlen)
+    fam.addr_add(stack, link, address, prefixlen, nodad=nodad, valid_lft=valid_lft,
+                 preferred_lft=preferred_lft)
 
 
 @call

@@ -50,6 +50,8 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
         if link.mtu != _fresh_mtu(link):
             obj["mtu"] = link.mtu
+        if link in stack.ipv6.no_link_local:
+            obj["addrgenmode"] = "none"                 # before up: no link-local is made then
         if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
         yield obj
@@ -59,16 +61,16 @@ def _links(stack, links: list) -> Iterator[dict]:
 def _addresses(stack, links: list) -> Iterator[dict]:
     for link in links:
         for fam in families():
-            addrs = [(ifa.address, ifa.prefixlen) for ifa in fam.addresses(link)]
+            addrs = {(ifa.address, ifa.prefixlen): ifa for ifa in fam.addresses_in_creation_order(link)}
             for address, prefixlen in fam.fixed_addresses(link):
                 if (address, prefixlen) in addrs:
-                    addrs.remove((address, prefixlen))
+                    del addrs[(address, prefixlen)]
                 else:                                   # taken away: say so
                     yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
                            "prefixlen": prefixlen, "absent": True}
-            for address, prefixlen in addrs:
+            for (address, prefixlen), ifa in addrs.items():
                 yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
-                       "prefixlen": prefixlen}
+                       "prefixlen": prefixlen, **fam.address_options(ifa)}
 
 
 @section("neighbour")

@@ -26,7 +26,10 @@ class Family:
         """The link's address entries (each with .address, .prefixlen, .to_dict())."""
         raise NotImplementedError
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+        """`nodad`: no duplicate address detection (IPv4 has no DAD to skip); lifetimes in
+        seconds, None for forever (IPv6 only so far)."""
         raise NotImplementedError
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
@@ -71,6 +74,14 @@ class Family:
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""
         return []
+
+    def addresses_in_creation_order(self, link) -> list:
+        """The link's addresses in the order they were added (the running config's)."""
+        return self.addresses(link)
+
+    def address_options(self, ifa) -> dict:
+        """What `addr add` must be told besides address and length to make `ifa` again."""
+        return {}
 
 
 def register_family(family: Family) -> Family:

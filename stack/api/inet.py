@@ -23,6 +23,7 @@ class Inet(Family):
     name = "inet"
     address_length = 4
     max_prefixlen = 32
+    kernel_name = "ipv4"          # how the kernel's extack messages name the family
 
     def addr_to_str(self, address: bytes) -> str:
         return addr_to_str(address)
@@ -30,7 +31,10 @@ class Inet(Family):
     def addresses(self, link) -> list:
         return link.ipv4_addrs
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
+                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
+        if valid_lft is not None or preferred_lft is not None:
+            raise StackError("valid_lft and preferred_lft are taken for IPv6 addresses only")
         stack.ipv4.addr_add(link, address, prefixlen)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
@@ -55,13 +59,13 @@ class Inet(Family):
         return value
 
     def table_ids(self, stack, table: str) -> list[int]:
-        fib = stack.ipv4.fib
+        fib = self.fib(stack)
         if table == "all":
             numbered = sorted(t for t in fib.tables if t not in DISPLAY_ORDER)
             return numbered + list(DISPLAY_ORDER)
         table_id = self.table_id(table)
         if table_id not in fib.tables:
-            raise NetlinkError("ipv4: FIB table does not exist.")
+            raise NetlinkError(f"{self.kernel_name}: FIB table does not exist.")
         return [table_id]
 
     def table_name(self, table_id: int) -> str:

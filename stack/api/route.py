@@ -190,24 +190,24 @@ def route_del(stack, dst: bytes, prefixlen: int, dev: str | None = None,
 
 
 def _routes(stack, fam, table: str, link, protocol, type, scope, prefix, how) -> list:
-    fib = fam.fib(stack)
     value = plen = None
     if prefix is not None:
         value, plen = int.from_bytes(prefix[0], "big"), prefix[1]
     out = []
     for table_id in fam.table_ids(stack, table):
-        for route in fib.routes(table_id):
+        for route in fam.routes(stack, table_id):         # in the family's `ip route` order
             if _selected(route, link, protocol, type, scope) and _prefix_selected(route, value, plen, how):
                 out.append(route)
     return out
 
 
 @call
-def route_list(stack, family: str | None = None, table: str = "main", dev: str | None = None,
+def route_list(stack, family: str | None = "inet", table: str = "main", dev: str | None = None,
                protocol: str | None = None, type: str | None = None, scope: str | None = None,
                prefix: tuple | None = None, how: str = "root", details: bool = False) -> list[dict]:
     """The routes of `table` (a name, a number, or "all": every table, each row naming it)
-    that the selectors keep; a key a selector fixes is left out of the rows, as `ip` does."""
+    that the selectors keep; a key a selector fixes is left out of the rows, as `ip` does.
+    IPv4's unless `family` says otherwise (None: every family), as `ip route` does."""
     link = find_link(stack, dev) if dev else None
     rows = []
     for fam in families(family):
@@ -239,7 +239,7 @@ def _with_table(row: dict, name: str) -> dict:
 
 
 @call
-def route_flush(stack, family: str | None = None, table: str = "main", dev: str | None = None,
+def route_flush(stack, family: str | None = "inet", table: str = "main", dev: str | None = None,
                 protocol: str | None = None, type: str | None = None, scope: str | None = None,
                 prefix: tuple | None = None, how: str = "root") -> int:
     """Remove every route `route_list` would show; returns how many."""

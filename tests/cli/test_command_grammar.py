@@ -131,7 +131,7 @@ def test_build_grammar_is_repeatable():
 def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
     assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
-                                   "[ master BR ] [ nomaster ] [ type ETYPE [ ARGS ] ]")
+                                   "[ master BR ] [ nomaster ] [ addrgenmode MODE ] [ type ETYPE [ ARGS ] ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 
@@ -146,8 +146,8 @@ def test_live_names_for_completion():
     assert executor.live("file") == [] and executor.live("nonsense") == []
     assert LINK.candidates(executor) == ["lo", "a", "b"]
     assert HOSTDEV.candidates(None) == []
-    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Bridge", "Link", "Drop",
-                              "Trace"]
+    assert LAYER.choices() == ["Ip", "IpExt", "Icmp", "IcmpMsg", "Ip6", "Icmp6", "ArpStats", "NdiscCache",
+                              "Bridge", "Link", "Drop", "Trace"]
 
 
 def test_live_names_without_a_stack():

@@ -32,8 +32,8 @@ link set a address 02:00:00:00:00:0a
 link set b address 02:00:00:00:00:0b
 addr add 192.0.2.1/24 dev a
 addr add 192.0.2.2/24 dev b
-link set a up
-link set b up mtu 1400
+link set a addrgenmode none up
+link set b addrgenmode none up mtu 1400
 """
 
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.interop
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NETSH = os.path.join(os.path.dirname(sys.executable), "netsh")
-LINK_ROW = re.compile(r"^\s*(\S+)\s+UP\s+1500\s+(\d+\.\d+\.\d+\.\d+/\d+)\s+(\d+)\s")
+LINK_ROW = re.compile(r"^\s*(\S+)\s+UP\s+1500\s+(\d+\.\d+\.\d+\.\d+/\d+)(?:\s+[0-9a-f:]+/\d+)*\s+(\d+)\s")
+# (an IPv6 link-local follows the IPv4 address in the addresses column)
 
 
 def screen(session: str) -> str:

@@ -19,7 +19,10 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def executor():
     runtime = Runtime().start()
     ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO(), grammar=GRAMMAR)
-    for line in ("link add a type pair peer b", "addr add 192.0.2.1/24 dev a", "link set a up",
+    assert ex.run_line("link add a type pair peer b") == 0
+    for name in "ab":       # a quiet wire: no DAD, MLD or router solicitations in the pictures
+        runtime.call(lambda stack, dev: stack.api.inet6_conf(dev, disable_ipv6=True), name)
+    for line in ("addr add 192.0.2.1/24 dev a", "link set a up",
                  "link set b up"):
         assert ex.run_line(line) == 0, line
     yield ex

@@ -44,7 +44,10 @@ def dns_query_frame() -> bytes:
 def executor():
     runtime = Runtime().start()
     ex = Executor(runtime, Options(), out=io.StringIO(), err=io.StringIO(), grammar=GRAMMAR)
-    for line in (f"link add {LINK_A} type pair peer {LINK_B}", f"addr add 192.0.2.1/24 dev {LINK_A}",
+    assert ex.run_line(f"link add {LINK_A} type pair peer {LINK_B}") == 0
+    for name in (LINK_A, LINK_B):       # a quiet wire: no DAD, MLD or router solicitations traced
+        runtime.call(lambda stack, dev: stack.api.inet6_conf(dev, disable_ipv6=True), name)
+    for line in (f"addr add 192.0.2.1/24 dev {LINK_A}",
                  f"link set {LINK_A} up", f"link set {LINK_B} up",
                  f"neigh add 192.0.2.9 lladdr {MAC} dev {LINK_A}",
                  # a traced echo, dropped as a martian: the trace list and path name LINK_A

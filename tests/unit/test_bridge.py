@@ -25,8 +25,11 @@ def bridged(ageing_time: int | None = None, **options) -> World:
     if ageing_time is not None:
         options["ageing_time"] = str(ageing_time)
     s.api.link_add("br0", "bridge", options)
+    s.api.inet6_conf("br0", disable_ipv6=True)      # a quiet wire: only the frames a test sends
     for i, host in enumerate(HOSTS):
         world.cable("s", f"p{i}", host, "eth0")
+        s.api.inet6_conf(f"p{i}", disable_ipv6=True)
+        world[host].api.inet6_conf("eth0", disable_ipv6=True)
         s.api.link_set(f"p{i}", master="br0")
         world[host].api.addr_add("eth0", HOST_IP[host], 24)
     s.api.link_set("br0", up=True)

@@ -91,9 +91,12 @@ def test_link_set_is_all_or_nothing():
     (lambda s: s.api.neigh_del("eth0", B_IP), "no neighbour 192.0.2.2 on eth0"),
     (lambda s: s.api.stats("Tcp"), 'unknown layer "Tcp"'),
     (lambda s: s.api.remove_link, 'the stack has no call named "remove_link"'),
-    (lambda s: s.api.addr_add("eth0", bytes(16), 64), "no address family has 16-byte addresses"),
+    (lambda s: s.api.addr_add("eth0", bytes(8), 64), "no address family has 8-byte addresses"),
+    (lambda s: s.api.addr_add("eth0", bytes(16), 64), ":: cannot be a link's address"),
+    (lambda s: s.api.addr_add("eth0", bytes(15) + b"\1", 128), "::1 belongs to the loopback link"),
+    (lambda s: s.api.addr_add("eth0", b"\x20\x01\x0d\xb8" + bytes(12), 129), "prefix length 129 out of range 0..128"),
     (lambda s: s.api.addr_add("eth0", addr_from_str("192.0.2.9"), 33), "prefix length 33 out of range 0..32"),
-    (lambda s: s.api.neigh_list(family="ipx"), 'unknown family "ipx"; one of: inet'),
+    (lambda s: s.api.neigh_list(family="ipx"), 'unknown family "ipx"; one of: inet, inet6'),
 ])
 def test_refusals_are_one_line_and_change_nothing(call, message):
     w = two_hosts()
@@ -110,8 +113,8 @@ def test_a_declared_counter_group_reaches_stats_and_its_completion(monkeypatch):
     from stack.counters import COUNTER_GROUPS, counter_group
     monkeypatch.setattr("stack.counters.COUNTER_GROUPS", dict(COUNTER_GROUPS))
     a = two_hosts()["a"]
-    assert list(a.api.stats()) == ["Ip", "IpExt", "Icmp", "IcmpMsg", "ArpStats", "Bridge", "Link",
-                                "Drop", "Trace"]
+    assert list(a.api.stats()) == ["Ip", "IpExt", "Icmp", "IcmpMsg", "Ip6", "Icmp6", "ArpStats",
+                                "NdiscCache", "Bridge", "Link", "Drop", "Trace"]
     counter_group("Demo", 60, lambda stack: {"Frobs": len(stack.links)})
     assert group_names()[-4:] == ["Demo", "Link", "Drop", "Trace"]
     assert a.api.stats("demo") == {"Demo": {"Frobs": 2}}
@@ -122,7 +125,7 @@ def test_addresses_imply_connected_routes_and_go_with_them():
     a = w["a"]
     assert a.api.route_list() == [{"dst": "192.0.2.0/24", "dev": "eth0", "protocol": "kernel",
                                "scope": "link", "prefsrc": "192.0.2.1", "flags": []}]
-    assert a.api.addr_flush("eth0") == 1
+    assert a.api.addr_flush("eth0", family="inet") == 1
     assert a.api.route_list() == []
 
 

@@ -17,6 +17,8 @@ def impaired_world(addresses: bool = False, **options) -> World:
     world.cable("a", "eth0", "b", "eth0")
     a = world["a"]
     a.api.link_add("imp0", "impair", {"link": "eth0", **options})
+    for stack, dev in ((a, "eth0"), (a, "imp0"), (world["b"], "eth0")):    # only the frames sent here
+        stack.api.inet6_conf(dev, disable_ipv6=True)
     a.api.link_set("imp0", up=True)
     if addresses:
         a.api.addr_add("imp0", A_IP, 24)

@@ -18,6 +18,8 @@ REASM = ("ReasmReqds", "ReasmOKs", "ReasmFails", "ReasmTimeout")
 def ready_host():
     """Stacks a and b; b knows a's MAC, so what b answers goes out at once."""
     world = two_hosts()
+    for name in ("a", "b"):                              # a quiet wire: no IPv6 chatter
+        world[name].api.inet6_conf("eth0", disable_ipv6=True)
     world["b"].api.neigh_add("eth0", A_IP, world["a"].links["eth0"].mac)
     return world, world["b"]
 
