@@ -125,7 +125,7 @@ def test_bridge_fdb_show_text_and_json_as_bridge_8():
     ("bridge fdb add 02:00:00:00:00:01 dev nope", 'Cannot find device "nope"'),
     ("bridge fdb add ff:ff:ff:ff:ff:ff dev p0", '"ff:ff:ff:ff:ff:ff" is not a unicast MAC address'),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 vlan 5",
-     "vlan 5 is not configured on br0 (VLAN filtering is not built yet: only entries without a VLAN)"),
+     "vlan 5 is not configured on p0 (bridge vlan add)"),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 self",
      '"p0" keeps no FDB of its own: use "master" for its bridge\'s'),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 static dynamic",
