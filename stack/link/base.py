@@ -86,6 +86,7 @@ class Link:
         self.tx_tap = None
         self.rx_handler = None          # set by an upper that claims this link's receive
         self.rx_handler_data = None
+        self.vlan_info = None           # its VLAN links (stack/link/vlan.py), asked first
         self.uppers: list = []          # links stacked on this one (adjacency)
         self.lowers: list = []          # links this one is stacked on
         self.master = None              # the upper that is this link's master (a bridge)

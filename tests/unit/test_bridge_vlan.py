@@ -263,3 +263,67 @@ def test_vid_ranges_parse_as_bridge_8(text, expected):
 def test_bad_vid_ranges_are_refused(text):
     with pytest.raises(ValueError):
         parse_vid_range(text)
+
+
+# --- VLAN links on a bridge port and on the bridge ------------------------------------------
+
+def ping(world, src: str, dst) -> list:
+    session = world[src].api.ping_open(dst, 56)
+    world[src].api.ping_send(session, 1)
+    world.settle()
+    return [e.kind for e in drain(session)]
+
+
+def host_vlan(world, host: str, vid: int, addr) -> None:
+    api = world[host].api
+    api.link_add(f"eth0.{vid}", "vlan", {"link": "eth0", "id": str(vid)})
+    api.link_set(f"eth0.{vid}", up=True)
+    api.addr_add(f"eth0.{vid}", addr, 24)
+
+
+VLAN_IP = {name: addr_from_str(f"198.51.100.{i + 1}") for i, name in enumerate(HOSTS)}
+VLAN_BRIDGE_IP = addr_from_str("198.51.100.254")
+
+
+@pytest.mark.parametrize("filtering", ["0", "1"])
+def test_a_vlan_link_on_a_port_takes_its_tag_before_the_bridge_does(filtering):
+    """p0.10 on the port p0 (Linux: the tag is taken in __netif_receive_skb, before the
+    bridge's rx_handler); other tags and untagged frames are still bridged."""
+    world = bridged(vlan_filtering=filtering)
+    s = world["s"]
+    s.api.link_add("p0.10", "vlan", {"link": "p0", "id": "10"})
+    s.api.link_set("p0.10", up=True)
+    s.api.addr_add("p0.10", VLAN_BRIDGE_IP, 24)
+    host_vlan(world, "a", 10, VLAN_IP["a"])
+    for port in ("p0", "p1"):
+        s.api.bridge_vlan_add(port, 20)
+    at_b = sniff(world, "b")
+    assert ping(world, "a", VLAN_BRIDGE_IP) == ["reply"]
+    assert [tag_of(f) for f in at_b] == []                  # VLAN 10 never reached the bridge
+    assert s.links["p0.10"].stats.rx_packets >= 2
+    send(world, "a", frame_from(world, "a", BROADCAST, vid=20))     # no VLAN link: bridged
+    assert [tag_of(f) for f in at_b] == [20]
+    assert s.links["p0"].stats.rx_dropped == 0             # not p0's VLAN_UNKNOWN
+    world["a"].api.addr_add("eth0", HOST_IP["a"], 24)
+    world["b"].api.addr_add("eth0", HOST_IP["b"], 24)
+    assert ping(world, "a", HOST_IP["b"]) == ["reply"]      # untagged: bridged in VLAN 1
+
+
+@pytest.mark.parametrize("filtering", ["0", "1"])
+def test_a_vlan_link_on_the_bridge_gets_the_frames_the_bridge_delivers_up_tagged(filtering):
+    """br0.10: with VLAN filtering br0 is in VLAN 10 tagged (self) and hands it the frames
+    of VLAN 10 for it; without, the tagged frames for br0 reach br0.10 the same way."""
+    world = bridged(vlan_filtering=filtering)
+    s = world["s"]
+    s.api.link_add("br0.10", "vlan", {"link": "br0", "id": "10"})
+    s.api.link_set("br0.10", up=True)
+    s.api.addr_add("br0.10", VLAN_BRIDGE_IP, 24)
+    host_vlan(world, "a", 10, VLAN_IP["a"])
+    if filtering == "1":
+        assert ping(world, "a", VLAN_BRIDGE_IP) == []       # p0 and br0 not in VLAN 10 yet
+        assert s.api.stats("Drop")["Drop"].get("BRIDGE_VLAN_FILTERED", 0) >= 1
+        s.api.bridge_vlan_add("p0", 10)
+        s.api.bridge_vlan_add("br0", 10, target="self")
+        world.run(3.0)                                      # a's ARP for it gives up first
+    assert ping(world, "a", VLAN_BRIDGE_IP) == ["reply"]
+    assert s.links["br0.10"].stats.rx_packets >= 2 and s.links["br0.10"].stats.tx_packets >= 2
