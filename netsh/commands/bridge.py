@@ -15,6 +15,7 @@ from netsh.commands.config import WRITERS, positional, word
 from netsh.commands.link import display_name
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
+from stack.api.bridge import STP_ROLE
 from stack.l2.bridge_vlan import parse_vid_range
 
 WORDS = ("bridge",)
@@ -237,7 +238,7 @@ def bridge_link_text(rows: list[dict], view: View) -> str:
                      f"{paint.ifname(row['master'])} state {row['state']} "
                      f"priority {row['priority']} cost {row['cost']} ")
         if view.options.details:
-            flags = [k for k in row if k not in PORT_KEYS]
+            flags = [k for k in row if k not in PORT_KEYS and k != STP_ROLE]
             lines.append("    " + "".join(f"{k} {on_off(row[k])} " for k in flags))
     return "\n".join(lines)
 
@@ -245,7 +246,7 @@ def bridge_link_text(rows: list[dict], view: View) -> str:
 @renderer("bridge-link", "json")
 def bridge_link_json(rows: list[dict], view: View) -> list[dict]:
     if view.options.details:
-        return rows
+        return [{k: v for k, v in row.items() if k != STP_ROLE} for row in rows]
     return [{k: v for k, v in row.items() if k in PORT_KEYS} for row in rows]
 
 

@@ -4,7 +4,8 @@ Rows carry bridge(8)'s JSON keys: an FDB entry is ``mac``, ``vlan`` (when not 0)
 ``ifname``, ``used``, ``updated`` (seconds since), ``flags``, ``master``, ``state``
 (``""`` for a dynamic entry, ``static``, ``permanent``); a port is ``ifindex``,
 ``link``, ``ifname``, ``flags``, ``mtu``, ``master``, ``state``, ``priority``,
-``cost`` and its flags.  Changes are checked whole before anything changes.
+``cost`` and its flags (and ``stp_role``, which bridge(8) does not print, for the
+dashboard).  Changes are checked whole before anything changes.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ PORT_FLAGS = ("hairpin", "guard", "root_block", "fastleave", "learning", "flood"
               "bcast_flood", "mcast_router", "mcast_to_unicast", "neigh_suppress", "vlan_tunnel",
               "isolated", "locked")
 SETTABLE_FLAGS = ("learning", "flood", "mcast_flood", "bcast_flood", "guard", "hairpin")
+STP_ROLE = "stp_role"       # not bridge(8)'s: for the dashboard, its renderers leave it out
 MAX_PORT_PRIORITY = 63      # (u16)~0 >> BR_PORT_BITS
 MAX_PATH_COST = 65535
 
@@ -191,6 +193,7 @@ def _port_row(bridge, port) -> dict:
              "neigh_suppress": False, "vlan_tunnel": False, "isolated": False, "locked": False}
     for name in PORT_FLAGS:
         out[name] = getattr(port, name) if name in SETTABLE_FLAGS else flags[name]
+    out[STP_ROLE] = bridge.stp_role(port)
     return out
 
 
