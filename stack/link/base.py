@@ -211,6 +211,11 @@ class Link:
         """One received frame into the stack (the driver's netif_receive_skb)."""
         self.stack.netif_receive(self, frame)
 
+    def forward(self, pkt) -> bool:
+        """Send a frame whose header another link built (a bridge forwarding it out of this
+        port, br_dev_queue_push_xmit); a kind that adds to the header (a VLAN's tag) does."""
+        return self.xmit(pkt)
+
     def xmit(self, pkt) -> bool:
         """Queue a Packet (its link-layer header pushed) for the wire; counted drop when down or full."""
         if not self.admin_up:

@@ -115,12 +115,12 @@ def _send_in_vlan(rec, ports, vid: int, frame, link, now: float) -> None:
             if vid in port.vlans.untagged:
                 if untagged is None:
                     untagged = Packet(frame, 0, len(frame), link, now)
-                port.link.xmit(untagged)
+                port.link.forward(untagged)
             else:
                 if tagged is None:
                     out = egress_frame(port.vlans, vid, frame)
                     tagged = Packet(out, 0, len(out), link, now)
-                port.link.xmit(tagged)
+                port.link.forward(tagged)
     finally:
         if rec is not None:
             rec.sending_end()
@@ -132,7 +132,7 @@ def _send(rec, ports, pkt) -> None:
         rec.sending_begin()
     try:
         for port in ports:
-            port.link.xmit(pkt)
+            port.link.forward(pkt)
     finally:
         if rec is not None:
             rec.sending_end()
@@ -157,7 +157,7 @@ def bridge_xmit(bridge, pkt) -> bool:
         counters.Forwarded += 1
         if vid:
             pkt = Packet.of(egress_frame(entry.port.vlans, vid, frame))
-        entry.port.link.xmit(pkt)
+        entry.port.link.forward(pkt)
         return True
     if decision == OUT_FLOOD:
         targets = flood_ports(bridge, None, flood_kind(dst), vid)
@@ -168,7 +168,7 @@ def bridge_xmit(bridge, pkt) -> bool:
                 _send_in_vlan(None, targets, vid, frame, bridge, stack.now())
                 return True
             for port in targets:
-                port.link.xmit(pkt)
+                port.link.forward(pkt)
             return True
     stack.drop(EGRESS_DROPS.get(decision, "BRIDGE_NO_PORT"))
     return False

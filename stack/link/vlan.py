@@ -33,6 +33,7 @@ from __future__ import annotations
 import struct
 
 from ..errors import StackError
+from ..packet import Packet
 from ..wire.ethernet import header
 from ..wire.vlan import TPID_8021AD, TPID_8021Q, VID_MASK
 from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
@@ -252,6 +253,15 @@ class VlanLink(Link):
             return True
         stats.tx_dropped += 1
         return False
+
+    def forward(self, pkt) -> bool:
+        """A frame a bridge forwards out of this link leaves with the link's tags put in,
+        as vlan_dev_hard_start_xmit tags every frame handed to it."""
+        frame = pkt.tobytes()
+        if len(frame) < 14:
+            return self.xmit(pkt)
+        tagged = self.tagged_header(frame[0:6], frame[6:12], (frame[12] << 8) | frame[13]) + frame[14:]
+        return self.xmit(Packet(tagged, 0, len(tagged), pkt.link, pkt.ts))
 
     def untagged(self, pkt) -> bytes:
         """The frame as this link's own capture sees it: without its tag and those under it."""

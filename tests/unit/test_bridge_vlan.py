@@ -327,3 +327,27 @@ def test_a_vlan_link_on_the_bridge_gets_the_frames_the_bridge_delivers_up_tagged
         world.run(3.0)                                      # a's ARP for it gives up first
     assert ping(world, "a", VLAN_BRIDGE_IP) == ["reply"]
     assert s.links["br0.10"].stats.rx_packets >= 2 and s.links["br0.10"].stats.tx_packets >= 2
+
+
+def test_a_vlan_link_as_a_bridge_port_tags_what_the_bridge_sends_through_it():
+    """e0.10 a port of br0 (Linux's br10 over eth0.10): frames bridged out of it leave e0
+    tagged 10, tagged frames of VLAN 10 on e0 are bridged untagged to the other port."""
+    world = World("s", "a", "b")
+    s = world["s"]
+    s.api.link_add("br0", "bridge", {})
+    world.cable("s", "e0", "a", "eth0")
+    world.cable("s", "e1", "b", "eth0")
+    s.api.link_add("e0.10", "vlan", {"link": "e0", "id": "10"})
+    s.api.link_set("e0.10", up=True)
+    for port in ("e0.10", "e1"):
+        s.api.link_set(port, master="br0")
+    s.api.link_set("br0", up=True)
+    world.settle()
+    at_a, at_b = sniff(world, "a"), sniff(world, "b")
+    send(world, "b", frame_from(world, "b", BROADCAST))
+    assert [tag_of(f) for f in at_a] == [10]
+    assert at_a[0][:12] + at_a[0][16:] == frame_from(world, "b", BROADCAST)
+    send(world, "a", frame_from(world, "a", BROADCAST, vid=10))
+    send(world, "a", frame_from(world, "a", BROADCAST, vid=11))     # not e0.10's: not bridged
+    assert [tag_of(f) for f in at_b] == [None]
+    assert s.links["e0.10"].stats.tx_packets == 1 and s.links["e0.10"].stats.rx_packets == 1
