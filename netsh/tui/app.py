@@ -158,7 +158,9 @@ class Dashboard(App):
                                                            "priority")
         self.query_one("#br-fdb", DataTable).add_columns("mac", "vlan", "port", "bridge", "state",
                                                          "age s")
-        self.query_one("#br-vlans", DataTable).add_columns("port", "vlan", "flags")
+        vlans = self.query_one("#br-vlans", DataTable)
+        vlans.add_columns("port", "vlan")
+        vlans.add_column("flags", width=len("PVID Egress Untagged"))    # its widest, always
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)

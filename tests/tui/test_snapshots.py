@@ -91,7 +91,6 @@ def test_bridges_at_80x24(snap_compare, executor):
         assert executor.run_line(line) == 0, line
 
     async def open_bridges(pilot):
-        await quiet(pilot)
         await pilot.press("6")
         await quiet(pilot)
 
