@@ -351,3 +351,32 @@ def test_a_vlan_link_as_a_bridge_port_tags_what_the_bridge_sends_through_it():
     send(world, "a", frame_from(world, "a", BROADCAST, vid=11))     # not e0.10's: not bridged
     assert [tag_of(f) for f in at_b] == [None]
     assert s.links["e0.10"].stats.tx_packets == 1 and s.links["e0.10"].stats.rx_packets == 1
+
+
+def test_odd_and_tagged_frames_through_a_filtering_bridge_are_counted_and_told_alike():
+    """Random tags, cut tags, priority tags, QinQ and runts on a filtering bridge with VLAN
+    links on a port and on the bridge: never an exception, the trace agrees with the counters."""
+    import random
+    world = bridged()
+    s = world["s"]
+    s.api.bridge_vlan_add("p0", 10, 12)
+    s.api.bridge_vlan_add("p1", 11, pvid=True, untagged=True)
+    s.api.bridge_vlan_add("br0", 12, target="self")
+    s.api.link_add("p0.12", "vlan", {"link": "p0", "id": "12"})
+    s.api.link_add("br0.10", "vlan", {"link": "br0", "id": "10"})
+    for name in ("p0.12", "br0.10"):
+        s.api.link_set(name, up=True)
+    s.api.trace_add(count=10 ** 6)
+    rnd = random.Random(13)
+    macs = [BROADCAST, s.links["br0"].mac, world["b"].links["eth0"].mac, bytes.fromhex("01005e000001"),
+            bytes.fromhex("0180c2000000"), bytes.fromhex("020000000099")]
+    p0 = s.links["p0"]
+    for _ in range(400):
+        tags = b"".join(rnd.choice((b"\x81\x00", b"\x88\xa8")) + rnd.randrange(0, 16).to_bytes(2, "big")
+                        for _ in range(rnd.randrange(0, 3)))
+        frame = rnd.choice(macs) + world["a"].links["eth0"].mac + tags + b"\x88\xb5" + bytes(46)
+        p0.deliver(frame[:rnd.choice((len(frame), 13, 14, 16, 17, 18))])
+        world.settle()
+    assert s.api.stats("Trace")["Trace"]["Disagreements"] == 0
+    drops = s.api.stats("Drop")["Drop"]
+    assert drops.get("BRIDGE_VLAN_FILTERED", 0) > 0
