@@ -36,6 +36,7 @@ LIVE_SOURCES: dict[str, Callable[[Any], list[str]]] = {
     "layer": lambda stack: list(stack.stats()),
     "bridge": lambda stack: stack.bridge_names(),
     "brport": lambda stack: stack.bridge_port_names(),
+    "brvlan": lambda stack: [str(vid) for vid in stack.bridge_vlan_vids()],
     "sysctl": lambda stack: [row["name"] for row in stack.sysctl_list()],
 }
 

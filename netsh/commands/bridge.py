@@ -1,18 +1,22 @@
-"""``bridge``: a bridge's forwarding database and its ports (bridge(8): fdb, link).
+"""``bridge``: a bridge's forwarding database, its ports and their VLANs (bridge(8): fdb,
+link, vlan).
 
 Spelling, text layout and ``-j`` keys are bridge(8)'s (iproute2 6.1):
 ``MAC dev PORT [vlan N] [used U/T] master BR [static|permanent]`` for the FDB
 (``-s`` adds the ages), ``IDX: NAME@PEER: <FLAGS> mtu M master BR state S
-priority P cost C`` for a port (``-d`` adds its flags).  The stack's side is
+priority P cost C`` for a port (``-d`` adds its flags), ``port  vlan-id`` and one
+line per VLAN (``1 PVID Egress Untagged``) for VLANs.  The stack's side is
 stack/api/bridge.py; the running config's port and FDB lines are written here.
 """
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, Choice, Integer
+from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, Choice, Integer, LiveArg
 from netsh.commands.config import WRITERS, positional, word
 from netsh.commands.link import display_name
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
+from stack.api.bridge import STP_ROLE
+from stack.l2.bridge_vlan import parse_vid_range
 
 WORDS = ("bridge",)
 PORT_STATES = ("disabled", "listening", "learning", "forwarding", "blocking")
@@ -35,6 +39,20 @@ class PortState(ArgType):
 
 
 VID = Integer(0, 4094, "VID", "a VLAN id, 0..4094")
+
+
+class VidRange(LiveArg):
+    """``VID`` or ``VID-VID`` (bridge vlan add|del), completed with the VLANs in use."""
+
+    metavar = "VID[-VID]"
+    kind = "brvlan"
+    help = "a VLAN id 1..4094, or a range like 10-20"
+
+    def parse(self, token: str) -> tuple[int, int]:
+        return parse_vid_range(token)
+
+
+IFNAMSIZ = 16
 ON_OFF = Choice(("on", "off"), "on|off", "on or off")
 COST = Integer(1, 65535, "COST", "path cost, 1..65535")
 PRIORITY = Integer(0, 63, "PRIO", "port priority, 0..63")
@@ -83,6 +101,21 @@ def link_set(ctx, args):
                               priority=args["priority"], **flags)
 
 
+def vlan_show(ctx, args):
+    return Result("bridge-vlan", ctx.stack.bridge_vlan_show(dev=args["dev"], vid=args["vid"]))
+
+
+def vlan_add(ctx, args):
+    first, last = args["vid"]
+    ctx.stack.bridge_vlan_add(args["dev"], first, last, pvid=bool(args["pvid"]),
+                              untagged=bool(args["untagged"]), target=args["target"])
+
+
+def vlan_del(ctx, args):
+    first, last = args["vid"]
+    ctx.stack.bridge_vlan_del(args["dev"], first, last, target=args["target"])
+
+
 def register(root: Node) -> None:
     node = root.add(Node("bridge", "bridges: forwarding database and ports (bridge(8))",
                          default="link"))
@@ -128,6 +161,25 @@ def register(root: Node) -> None:
          "change a port's state and options", link_set,
          require_one_of=("state", "cost", "priority", *(name for name, _ in PORT_FLAGS)),
          details="Several changes at once are all made or none is.")
+    vlan = node.add(Node("vlan", "the VLANs of bridge ports and bridges (vlan_filtering)",
+                         default="show"))
+    words = WORDS + ("vlan",)
+    leaf(vlan, words + ("show",),
+         [opt("dev", "dev", PORT, help="only this port (or bridge)"),
+          opt("vid", "vid", Integer(1, 4094, "VID", "a VLAN id, 1..4094"), help="only this VLAN")],
+         "show the VLANs of ports and bridges", vlan_show, synonyms=("list", "lst"),
+         details="The tables are there whether or not the bridge filters (vlan_filtering 1).")
+    dev = opt("dev", "dev", PORT, optional=False, help="the port, or the bridge with self")
+    vid = opt("vid", "vid", VidRange(), optional=False, help="the VLAN, or a range of them")
+    target = [flag("self", "target", "self", help="the bridge device's own VLANs"),
+              flag("master", "target", "master", help="the port's VLANs on its bridge (the default)")]
+    leaf(vlan, words + ("add",),
+         [dev, vid, flag("pvid", help="untagged frames that arrive belong to this VLAN"),
+          flag("untagged", help="frames of this VLAN leave untagged"), *target],
+         "add VLANs to a port or a bridge (or change their flags)", vlan_add,
+         details="Flags not given are taken off a VLAN added again, as bridge(8) does.")
+    leaf(vlan, words + ("delete",), [dev, vid, *target],
+         "take VLANs off a port or a bridge", vlan_del, synonyms=("del",))
 
 
 def _lladdr():
@@ -186,7 +238,7 @@ def bridge_link_text(rows: list[dict], view: View) -> str:
                      f"{paint.ifname(row['master'])} state {row['state']} "
                      f"priority {row['priority']} cost {row['cost']} ")
         if view.options.details:
-            flags = [k for k in row if k not in PORT_KEYS]
+            flags = [k for k in row if k not in PORT_KEYS and k != STP_ROLE]
             lines.append("    " + "".join(f"{k} {on_off(row[k])} " for k in flags))
     return "\n".join(lines)
 
@@ -194,8 +246,28 @@ def bridge_link_text(rows: list[dict], view: View) -> str:
 @renderer("bridge-link", "json")
 def bridge_link_json(rows: list[dict], view: View) -> list[dict]:
     if view.options.details:
-        return rows
+        return [{k: v for k, v in row.items() if k != STP_ROLE} for row in rows]
     return [{k: v for k, v in row.items() if k in PORT_KEYS} for row in rows]
+
+
+@renderer("bridge-vlan")
+def bridge_vlan_text(rows: list[dict], view: View) -> str:
+    """``port              vlan-id  `` then ``br0               1 PVID Egress Untagged`` and a
+    line for each further VLAN, indented (bridge/vlan.c print_vlan_info)."""
+    lines = [f"{'port':<{IFNAMSIZ}}  {'vlan-id':<9}"]
+    for row in rows:
+        name = row["ifname"]
+        for i, entry in enumerate(row["vlans"]):
+            lead = view.paint.ifname(name) + " " * max(0, IFNAMSIZ - len(name)) if i == 0 \
+                else " " * IFNAMSIZ
+            flags = "".join(" " + flag for flag in entry.get("flags", ()))
+            lines.append(f"{lead}  {entry['vlan']}{flags}")
+    return "\n".join(lines)
+
+
+@renderer("bridge-vlan", "json")
+def bridge_vlan_json(rows: list[dict], view: View) -> list[dict]:
+    return rows
 
 
 # --- the running configuration: ports after the links, then static FDB entries ---------------
@@ -218,4 +290,11 @@ def fdb_lines(obj: dict, made: set[str]) -> list[str]:
     return [f"bridge fdb add {obj['mac']} dev {word(obj['dev'])}{vlan} {obj['state']}"]
 
 
-WRITERS.update({"bridge_port": port_lines, "fdb": fdb_lines})
+def vlan_lines(obj: dict, made: set[str]) -> list[str]:
+    verb = "del" if obj.get("delete") else "add"
+    flags = "".join(f" {name}" for name in ("pvid", "untagged") if obj.get(name))
+    own = " self" if obj.get("target") == "self" else ""
+    return [f"bridge vlan {verb} dev {word(obj['dev'])} vid {obj['vid']}{flags}{own}"]
+
+
+WRITERS.update({"bridge_port": port_lines, "bridge_vlan": vlan_lines, "fdb": fdb_lines})

@@ -33,7 +33,8 @@ from netsh.tui.trace_view import empty_note, list_title, record_row, record_titl
 
 REFRESH_SECONDS = 0.33
 HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
-        "trace": "#trace-list"}        # what a tab's key focuses, and where the focus goes back to
+        "trace": "#trace-list", "bridges": "#br-ports"}        # what a tab's key focuses, and where the focus goes back to
+FDB_ROWS = 500               # FDB entries the Bridges tab lists (a flood may learn thousands)
 NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
@@ -56,6 +57,9 @@ Input { border: none; height: 1; padding: 0 1; }
 #trace-list { height: 1fr; min-height: 4; border-top: solid $primary; }
 #trace-steps { height: 2fr; border-top: solid $primary; padding: 0 1; }
 #trace-empty { padding: 1 2; }
+#br-ports { height: auto; max-height: 8; }
+#br-fdb { height: 2fr; min-height: 4; border-top: solid $primary; }
+#br-vlans { height: 1fr; min-height: 3; border-top: solid $primary; }
 #output { display: none; height: 40%; min-height: 5; border-top: solid $primary; }
 Screen.-commanding #output { display: block; }
 #command { background: $boost; }
@@ -78,6 +82,7 @@ class Dashboard(App):
         Binding("3", "tab('neighbours')", "Neighbours", show=False),
         Binding("4", "tab('addresses')", "Addresses", show=False),
         Binding("5", "tab('trace')", "Trace", show=False),
+        Binding("6", "tab('bridges')", "Bridges", show=False),
         Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
         Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
     ]
@@ -132,6 +137,10 @@ class Dashboard(App):
                 yield DataTable(id="trace-list", cursor_type="row")
                 with VerticalScroll(id="trace-steps"):
                     yield Static(id="trace-path")
+            with TabPane("Bridges", id="bridges"):
+                yield DataTable(id="br-ports", cursor_type="row")
+                yield DataTable(id="br-fdb", cursor_type="row")
+                yield DataTable(id="br-vlans", cursor_type="row")
         yield RichLog(id="output", max_lines=2000, wrap=True, markup=False)
         yield CommandLine(self._candidates, id="command",
                           placeholder=": a command, as in the shell (Tab completes, ↑ ↓ history, Esc leaves)")
@@ -145,6 +154,13 @@ class Dashboard(App):
         self.query_one("#neigh", DataTable).add_columns("address", "link", "lladdr", "state")
         self.query_one("#addrs", DataTable).add_columns("link", "family", "address", "scope", "state")
         self.query_one("#trace-list", DataTable).add_columns("No.", "link", "length", "verdict")
+        self.query_one("#br-ports", DataTable).add_columns("bridge", "port", "state", "role", "cost",
+                                                           "priority")
+        self.query_one("#br-fdb", DataTable).add_columns("mac", "vlan", "port", "bridge", "state",
+                                                         "age s")
+        vlans = self.query_one("#br-vlans", DataTable)
+        vlans.add_columns("port", "vlan")
+        vlans.add_column("flags", width=len("PVID Egress Untagged"))    # its widest, always
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)
@@ -220,6 +236,7 @@ class Dashboard(App):
         self._show_link_choice(snap)
         self._show_capture(snap)
         self._show_trace(snap)
+        self._show_bridges(snap)
 
     def _show_links(self, snap) -> None:
         per_link = {row["ifname"]: link_counters(row) for row in snap.links}
@@ -267,6 +284,31 @@ class Dashboard(App):
                 rows[f"{row['ifname']} {address}"] = (row["ifname"], addr.get("family", ""), address,
                                                       addr.get("scope", ""), row.get("operstate", ""))
         sync_rows(self.query_one("#addrs", DataTable), rows)
+
+    def _show_bridges(self, snap) -> None:
+        ports = {f"{row['master']} {row['ifname']}": (
+            row["master"], row["ifname"], row["state"], row.get("stp_role", ""), str(row["cost"]),
+            str(row["priority"])) for row in snap.results.get("bridge_ports") or []}
+        sync_rows(self.query_one("#br-ports", DataTable), ports)
+        entries = (snap.results.get("fdb") or {}).get("rows") or []
+        fdb = {}
+        for row in entries[:FDB_ROWS]:
+            vlan = str(row.get("vlan", ""))
+            fdb[f"{row['master']} {row['mac']} {vlan}"] = (
+                row["mac"], vlan, row["ifname"], row["master"], row["state"] or "dynamic",
+                str(row["updated"]) if not row["state"] else "")
+        table = self.query_one("#br-fdb", DataTable)
+        sync_rows(table, fdb)
+        table.border_title = literal(f"FDB: {len(entries)} entries"
+                                     + (f", the first {FDB_ROWS} shown" if len(entries) > FDB_ROWS else ""))
+        vlans = {}
+        for row in snap.results.get("bridge_vlans") or []:
+            for entry in row["vlans"]:
+                vlans[f"{row['ifname']} {entry['vlan']}"] = (
+                    row["ifname"], str(entry["vlan"]), " ".join(entry.get("flags", ())))
+        table = self.query_one("#br-vlans", DataTable)
+        sync_rows(table, vlans)
+        table.border_title = literal("VLANs (bridge vlan show)")
 
     def _show_link_choice(self, snap) -> None:
         names = [row["ifname"] for row in snap.links]

@@ -22,6 +22,9 @@ QUERIES = {
     "neighbours": ("neigh", "show"),
     "capture": ("capture", "status"),
     "trace": ("trace", "show"),
+    "bridge_ports": ("bridge", "link", "show"),
+    "fdb": ("bridge", "fdb", "show"),
+    "bridge_vlans": ("bridge", "vlan", "show"),
 }
 
 

@@ -4,7 +4,8 @@ Rows carry bridge(8)'s JSON keys: an FDB entry is ``mac``, ``vlan`` (when not 0)
 ``ifname``, ``used``, ``updated`` (seconds since), ``flags``, ``master``, ``state``
 (``""`` for a dynamic entry, ``static``, ``permanent``); a port is ``ifindex``,
 ``link``, ``ifname``, ``flags``, ``mtu``, ``master``, ``state``, ``priority``,
-``cost`` and its flags.  Changes are checked whole before anything changes.
+``cost`` and its flags (and ``stp_role``, which bridge(8) does not print, for the
+dashboard).  Changes are checked whole before anything changes.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ PORT_FLAGS = ("hairpin", "guard", "root_block", "fastleave", "learning", "flood"
               "bcast_flood", "mcast_router", "mcast_to_unicast", "neigh_suppress", "vlan_tunnel",
               "isolated", "locked")
 SETTABLE_FLAGS = ("learning", "flood", "mcast_flood", "bcast_flood", "guard", "hairpin")
+STP_ROLE = "stp_role"       # not bridge(8)'s: for the dashboard, its renderers leave it out
 MAX_PORT_PRIORITY = 63      # (u16)~0 >> BR_PORT_BITS
 MAX_PATH_COST = 65535
 
@@ -104,10 +106,12 @@ def _fdb_target(stack, dev: str, target: str | None):
     return find_port(stack, dev)
 
 
-def _check_vlan(bridge, vlan: int) -> None:
-    if vlan:
-        raise StackError(f"vlan {vlan} is not configured on {bridge.name} "
-                         "(VLAN filtering is not built yet: only entries without a VLAN)")
+def _check_vlan(bridge, port, vlan: int) -> None:
+    """An entry's VLAN must be one of its port's (or the bridge's), as br_fdb_add wants."""
+    table = port.vlans if port is not None else bridge.vlans
+    if vlan and vlan not in table.vids:
+        where = port.link.name if port is not None else bridge.name
+        raise StackError(f"vlan {vlan} is not configured on {where} (bridge vlan add)")
 
 
 def _check_mac(mac: bytes) -> None:
@@ -125,7 +129,7 @@ def fdb_add(stack, mac: bytes, dev: str, vlan: int = 0, state: str | None = None
         raise StackError(f'invalid state "{state}": one of {", ".join(STATES)}')
     bridge, port = _fdb_target(stack, dev, target)
     _check_mac(mac)
-    _check_vlan(bridge, vlan)
+    _check_vlan(bridge, port, vlan)
     if port is None and state != PERMANENT:
         raise StackError(f"an entry on the bridge {bridge.name} itself must be permanent")
     entry = bridge.fdb.get(mac, vlan)
@@ -189,6 +193,7 @@ def _port_row(bridge, port) -> dict:
              "neigh_suppress": False, "vlan_tunnel": False, "isolated": False, "locked": False}
     for name in PORT_FLAGS:
         out[name] = getattr(port, name) if name in SETTABLE_FLAGS else flags[name]
+    out[STP_ROLE] = bridge.stp_role(port)
     return out
 
 
@@ -250,6 +255,101 @@ def bridge_link_set(stack, dev: str, state=None, cost: int | None = None,
         bridge.sync_ports()
 
 
+# --- bridge vlan -------------------------------------------------------------------------
+
+def _vlan_table(stack, dev: str, target: str | None):
+    """(bridge, port or None, table) a `bridge vlan` command on `dev` reaches: a port's
+    (master, the default) or a bridge's own (self)."""
+    link = find_link(stack, dev)
+    if link.is_master:
+        if target != "self":
+            raise StackError(f'"{dev}" is a bridge: its own VLANs take "self"')
+        return link, None, link.vlans
+    if target == "self":
+        raise StackError(f'"{dev}" keeps no VLANs of its own: use "master" for its bridge port\'s')
+    bridge, port = find_port(stack, dev)
+    return bridge, port, port.vlans
+
+
+def _vlan_row(link, table, vid: int | None) -> dict | None:
+    vlans = []
+    for number, pvid, untagged in table.entries():
+        if vid is not None and number != vid:
+            continue
+        entry = {"vlan": number}
+        flags = (["PVID"] if pvid else []) + (["Egress Untagged"] if untagged else [])
+        if flags:
+            entry["flags"] = flags
+        vlans.append(entry)
+    return {"ifname": link.name, "vlans": vlans} if vlans else None
+
+
+@call
+def bridge_vlan_show(stack, dev: str | None = None, vid: int | None = None) -> list[dict]:
+    """bridge vlan show [dev DEV] [vid VID]: the VLANs of each port and bridge, in link order
+    (the tables exist whether or not the bridge filters, as with Linux's)."""
+    chosen = [find_link(stack, dev)] if dev is not None else links_in_order(stack)
+    rows = []
+    for link in chosen:
+        if link.is_master:
+            table = link.vlans
+        else:
+            master = link.master
+            port = master.port_of(link) if master is not None and master.is_master else None
+            if port is None:
+                continue
+            table = port.vlans
+        row = _vlan_row(link, table, vid)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+@call
+def bridge_vlan_vids(stack) -> list[int]:
+    """Every VLAN id some port or bridge is in (for completion)."""
+    vids = set()
+    for bridge in bridges(stack):
+        vids |= bridge.vlans.vids
+        for port in bridge.port_list:
+            vids |= port.vlans.vids
+    return sorted(vids)
+
+
+@call
+def bridge_vlan_add(stack, dev: str, vid: int, vid_end: int | None = None, pvid: bool = False,
+                    untagged: bool = False, target: str | None = None) -> None:
+    """bridge vlan add dev DEV vid VID[-VID] [pvid] [untagged] [self|master]."""
+    _bridge, _port, table = _vlan_table(stack, dev, target)
+    last = vid_end if vid_end is not None else vid
+    _check_vid_range(vid, last)
+    if pvid and last != vid:
+        raise StackError("pvid cannot be configured for a vlan range")
+    for number in range(vid, last + 1):
+        table.add(number, pvid=pvid, untagged=untagged)
+
+
+@call
+def bridge_vlan_del(stack, dev: str, vid: int, vid_end: int | None = None,
+                    target: str | None = None) -> None:
+    """bridge vlan del dev DEV vid VID[-VID] [self|master]: VLANs not there are no error,
+    as with Linux's; the FDB entries of a VLAN that goes go with it."""
+    bridge, port, table = _vlan_table(stack, dev, target)
+    last = vid_end if vid_end is not None else vid
+    _check_vid_range(vid, last)
+    gone = {number for number in range(vid, last + 1) if table.delete(number)}
+    if gone:
+        bridge.fdb.remove_where(lambda e: e.vid not in gone or e.port is not port)
+
+
+def _check_vid_range(first: int, last: int) -> None:
+    for number in (first, last):
+        if not 1 <= number <= 4094:
+            raise StackError(f'invalid VLAN id "{number}": 1..4094')
+    if last < first:
+        raise StackError(f'invalid VLAN range "{first}-{last}"')
+
+
 # --- running configuration: ports (after the links) and static FDB entries ---------------
 
 @section("bridge_port")
@@ -261,6 +361,33 @@ def _ports(stack, links: list):
             continue
         port = master.port_of(link)
         yield {"dev": link.name, "master": master.name, **port.options()}
+
+
+@section("bridge_vlan")
+def _vlans(stack, links: list):
+    """Each table that differs from a new one's: the default VLAN taken away unless it is as
+    a new port has it, then every other VLAN with its flags."""
+    kept = {id(link) for link in links}
+    for link in links:
+        if link.is_master:
+            bridge, table, target = link, link.vlans, "self"
+        else:
+            bridge = link.master
+            if bridge is None or not bridge.is_master or id(bridge) not in kept:
+                continue
+            table, target = bridge.port_of(link).vlans, None
+        default = bridge.values["vlan_default_pvid"]
+        if table.is_default(default):
+            continue
+        own = {"target": target} if target else {}
+        as_new = default and table.pvid == default and default in table.untagged
+        if default and not as_new:
+            yield {"dev": link.name, "vid": default, "delete": True, **own}
+        for number, pvid, untagged in table.entries():
+            if as_new and number == default:
+                continue
+            flags = {name: True for name, on in (("pvid", pvid), ("untagged", untagged)) if on}
+            yield {"dev": link.name, "vid": number, **flags, **own}
 
 
 @section("fdb")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from ..counters import DROP_REASONS, Mib, counter_group
 from ..wire.ethernet import BROADCAST, ZERO, mac_to_str
+from .bridge_vlan import VLAN_NO_PVID, VLAN_NOT_MEMBER
 from .fdb import (LEARN_GLOBAL_LIMIT, LEARN_KEPT, LEARN_LIMIT, LEARN_MOVE, LEARN_NEW, LEARN_OFF,
                   LEARN_REFRESH, fdb_key)
 
@@ -64,8 +65,9 @@ INGRESS_DROPS = {IN_TOO_SHORT: "PKT_TOO_SMALL", IN_BAD_SOURCE: "MAC_INVALID",
                  IN_LEARNING: "BRIDGE_PORT_STATE"}
 
 # egress_decision's answers
-OUT_LOCAL, OUT_FORWARD, OUT_FLOOD, OUT_HAIRPIN, OUT_PORT_STATE = range(5)
-EGRESS_DROPS = {OUT_HAIRPIN: "BRIDGE_HAIRPIN", OUT_PORT_STATE: "BRIDGE_PORT_STATE"}
+OUT_LOCAL, OUT_FORWARD, OUT_FLOOD, OUT_HAIRPIN, OUT_PORT_STATE, OUT_VLAN = range(6)
+EGRESS_DROPS = {OUT_HAIRPIN: "BRIDGE_HAIRPIN", OUT_PORT_STATE: "BRIDGE_PORT_STATE",
+                OUT_VLAN: "BRIDGE_VLAN_EGRESS"}
 
 # what a flood is for, and the port flag that lets it out
 FLOOD_BROADCAST, FLOOD_MULTICAST, FLOOD_UNKNOWN = "bcast_flood", "mcast_flood", "flood"
@@ -92,21 +94,33 @@ def ingress_decision(bridge, port, frame) -> int:
     return IN_LEARNING if state == LEARNING else IN_BLOCKED
 
 
-def egress_decision(bridge, ingress, dst: bytes):
-    """(decision, FDB entry or None) for a frame to `dst` that came in on `ingress` (None: the
-    host sent it on the bridge)."""
+def egress_decision(bridge, ingress, dst: bytes, vid: int = 0):
+    """(decision, FDB entry or None) for a frame to `dst` in VLAN `vid` (0: the bridge does
+    not filter) that came in on `ingress` (None: the host sent it on the bridge)."""
     if dst[0] & 1:
         return OUT_FLOOD, None
-    entry = bridge.fdb.entries.get(dst)
-    if entry is None:
-        return OUT_FLOOD, None
+    entries = bridge.fdb.entries
+    if vid:
+        entry = entries.get(fdb_key(dst, vid))
+        if entry is None:
+            entry = entries.get(dst)        # the links' own addresses are local in every VLAN
+            if entry is None or not entry.local:
+                return OUT_FLOOD, None
+    else:
+        entry = entries.get(dst)
+        if entry is None:
+            return OUT_FLOOD, None
     if entry.local:
+        if vid and vid not in bridge.vlans.vids:
+            return OUT_VLAN, entry
         return OUT_LOCAL, entry
     port = entry.port
     if port is ingress and not port.hairpin:
         return OUT_HAIRPIN, entry
     if port.state != FORWARDING:
         return OUT_PORT_STATE, entry
+    if vid and vid not in port.vlans.vids:
+        return OUT_VLAN, entry
     return OUT_FORWARD, entry
 
 
@@ -116,17 +130,19 @@ def flood_kind(dst: bytes) -> str:
     return FLOOD_UNKNOWN
 
 
-def flood_ports(bridge, ingress, kind: str) -> list:
-    """The ports a flood of `kind` goes out of (br_flood): forwarding, their flag on, and not
-    the ingress port unless it is in hairpin mode."""
+def flood_ports(bridge, ingress, kind: str, vid: int = 0) -> list:
+    """The ports a flood of `kind` goes out of (br_flood): forwarding, their flag on, not
+    the ingress port unless it is in hairpin mode, and members of VLAN `vid` (when not 0)."""
     return [port for port in bridge.port_list
             if port.state == FORWARDING and getattr(port, kind)
-            and (port is not ingress or port.hairpin)]
+            and (port is not ingress or port.hairpin)
+            and (not vid or vid in port.vlans.vids)]
 
 
 # --- trace: the decisions above, in words --------------------------------------------------
 
-def explain_ingress(rec, bridge, port, frame, verdict: int, learning) -> str | None:
+def explain_ingress(rec, bridge, port, frame, verdict: int, learning, vlan=None) -> str | None:
+    """`vlan`: `ingress_vlan`'s answer when the bridge filters by VLAN."""
     def step(text):
         rec.step("bridge", text)
     where = f"{bridge.name} port {port.link.name} ({STATE_NAMES[port.state]})"
@@ -144,8 +160,21 @@ def explain_ingress(rec, bridge, port, frame, verdict: int, learning) -> str | N
     if verdict == IN_BPDU:
         step(f"{dst} is the STP group and STP runs on {bridge.name}: not forwarded")
         return None
+    vid = 0
+    if vlan is not None and verdict in (IN_LEARNING, IN_LINK_LOCAL, IN_FORWARD):
+        allowed, vid, _ = vlan
+        tagged = (len(frame) >= 18 and frame[12] == 0x81 and frame[13] == 0x00
+                  and (frame[14] & 0x0F or frame[15]))
+        refused = _explain_vlan_ingress(rec, port, bool(tagged), allowed, vid)
+        if refused is not None:
+            if verdict == IN_LINK_LOCAL:
+                step(f"{dst} is link-local: not learned, passed up on {port.link.name}"
+                     " (BridgeLinkLocalUp)")
+                handler = bridge.stack.ethernet.ptypes.get((frame[12] << 8) | frame[13])
+                return None if handler is not None else "UNHANDLED_PROTO"
+            return refused
     if learning is not None:
-        step(_learning_text(bridge, port, frame[6:12], learning))
+        step(_learning_text(bridge, port, frame[6:12], learning, vid))
     if verdict == IN_LINK_LOCAL:
         step(f"{dst} is link-local (group_fwd_mask {bridge.group_fwd_mask:#x} does not forward it):"
              f" not forwarded, passed up on {port.link.name} (BridgeLinkLocalUp)")
@@ -174,17 +203,19 @@ def explain_bpdu(rec, bridge, port, bpdu) -> str | None:
     return None
 
 
-def _learning_text(bridge, port, src: bytes, learning: int) -> str:
+def _learning_text(bridge, port, src: bytes, learning: int, vid: int = 0) -> str:
     mac, name = mac_to_str(src), port.link.name
+    if vid:
+        mac += f" vlan {vid}"
     if learning == LEARN_NEW:
         return f"learned {mac} on {name} (BridgeLearned)"
     if learning == LEARN_REFRESH:
         return f"{mac} is on {name} already: its age starts again"
     if learning == LEARN_MOVE:
-        old = bridge.fdb.entries[fdb_key(src)].port
+        old = bridge.fdb.entries[fdb_key(src, vid)].port
         return f"moved {mac} from {old.link.name} to {name} (BridgeMoved)"
     if learning == LEARN_KEPT:
-        entry = bridge.fdb.entries[fdb_key(src)]
+        entry = bridge.fdb.entries[fdb_key(src, vid)]
         return f"{mac} has a {entry.state} entry: not learned again"
     if learning == LEARN_OFF:
         return f"learning is off on {name}: {mac} not learned"
@@ -195,10 +226,32 @@ def _learning_text(bridge, port, src: bytes, learning: int) -> str:
             " the frame goes on")
 
 
-def explain_egress(rec, bridge, ingress, dst: bytes, decision: int, entry, targets) -> str | None:
+def _explain_vlan_ingress(rec, port, tagged: bool, verdict: int, vid: int) -> str | None:
+    """What VLAN filtering makes of a frame on `port` (`ingress_vlan`'s answer)."""
+    name = port.link.name
+    if verdict == VLAN_NO_PVID:
+        rec.step("bridge", f"untagged on {name}, which has no pvid: filtered by VLAN"
+                           " (BRIDGE_VLAN_NO_PVID)")
+        return "BRIDGE_VLAN_NO_PVID"
+    if verdict == VLAN_NOT_MEMBER:
+        rec.step("bridge", f"802.1Q tag, id {vid}: {name} is not in VLAN {vid}: filtered by VLAN"
+                           " (BRIDGE_VLAN_FILTERED)")
+        return "BRIDGE_VLAN_FILTERED"
+    how = f"802.1Q tag, id {vid}" if tagged else f"untagged: pvid {vid}"
+    rec.step("bridge", f"{how}: {name} is in VLAN {vid}, the frame is bridged in VLAN {vid}")
+    return None
+
+
+def explain_egress(rec, bridge, ingress, dst: bytes, decision: int, entry, targets,
+                   vid: int = 0) -> str | None:
     def step(text):
         rec.step("bridge", text)
     mac = mac_to_str(dst)
+    if decision == OUT_VLAN:
+        owner = entry.port.link.name if entry.port is not None and not entry.local else bridge.name
+        step(f"{mac} is behind {owner}, which is not in VLAN {vid}: filtered by VLAN"
+             " (BRIDGE_VLAN_EGRESS)")
+        return "BRIDGE_VLAN_EGRESS"
     if decision == OUT_LOCAL:
         owner = entry.port.link.name if entry.port is not None else bridge.name
         step(f"{mac} is a local address (of {owner}): delivered up on {bridge.name}"
@@ -219,11 +272,15 @@ def explain_egress(rec, bridge, ingress, dst: bytes, decision: int, entry, targe
     what = {FLOOD_BROADCAST: "broadcast", FLOOD_MULTICAST: "multicast",
             FLOOD_UNKNOWN: "unknown unicast"}[kind]
     names = ", ".join(port.link.name for port in targets)
+    members = f", in VLAN {vid}" if vid else ""
     if targets:
-        step(f"{mac} is {what}: flooded to {names} (BridgeFlooded)")
+        step(f"{mac} is {what}: flooded to {names}{members} (BridgeFlooded)")
     else:
-        step(f"{mac} is {what}: no other port to flood to ({kind} on, forwarding)")
+        step(f"{mac} is {what}: no other port to flood to ({kind} on, forwarding{members})")
     if dst[0] & 1:
+        if vid and vid not in bridge.vlans.vids:
+            step(f"{what}: not delivered up, {bridge.name} is not in VLAN {vid}")
+            return None if targets else "BRIDGE_VLAN_EGRESS"
         step(f"{what}: delivered up on {bridge.name} too (BridgeDeliveredUp)")
         return None
     return None if targets else "BRIDGE_NO_PORT"

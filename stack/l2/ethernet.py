@@ -5,6 +5,9 @@ Protocol handlers register in `ptypes` (the kernel's ptype list) with
 after the Ethernet header.  Frames that are not for us are counted under a
 named reason, never silently lost.
 
+A link with VLAN links (`link.vlan_info`, stack/link/vlan.py) hands each frame
+to them first, as the kernel untags in __netif_receive_skb before any
+rx_handler: a tag of one of them is received again on it, anything else goes on.
 A link claimed by an upper (`link.rx_handler`, stack/link/base.py) hands each
 frame to that handler after the capture tap and before the destination check:
 it consumes the frame, passes it on, or gives it to another link, on which the
@@ -61,14 +64,15 @@ class EthernetLayer:
             stats.rx_dropped += 1
             stack.drop("LINK_DOWN")
             return
+        if link.vlan_info is not None:
+            result, link, frame = link.vlan_info.rx(link, frame)
+            if result != RX_HANDLER_PASS:
+                self._another(result, link, frame)
+                return
         if link.rx_handler is not None:
             result, link, frame = link.rx_handler(link, frame)
-            if result == RX_HANDLER_CONSUMED:
-                return
-            if result == RX_HANDLER_ANOTHER:
-                if stack.trace_rec is not None:
-                    stack.trace_rec.explain(self.explain_receive, link, frame)
-                self.receive(link, frame)
+            if result != RX_HANDLER_PASS:
+                self._another(result, link, frame)
                 return
         kind = classify(frame, link.mac)
         if kind > OURS:                     # broadcast, multicast or another host's
@@ -93,6 +97,13 @@ class EthernetLayer:
         pkt.broadcast = kind != OURS
         handler(pkt)
 
+    def _another(self, result: int, link, frame) -> None:
+        """A handler consumed the frame, or gave it to `link` to be received again."""
+        if result == RX_HANDLER_ANOTHER:
+            if self.stack.trace_rec is not None:
+                self.stack.trace_rec.explain(self.explain_receive, link, frame)
+            self.receive(link, frame)
+
     # --- trace: dispatch's decisions, one step each (only for a traced frame) -------
     def explain_receive(self, rec, link, frame) -> str | None:
         """Tell `dispatch`'s decisions for `rec`; returns the drop reason they lead to, if any."""
@@ -101,6 +112,11 @@ class EthernetLayer:
         if not link.admin_up:
             step(f"{link.name} is administratively down: received frames are dropped")
             return "LINK_DOWN"
+        if link.vlan_info is not None:
+            result, outcome = link.vlan_info.explain_rx(rec, link, frame)
+            if result != RX_HANDLER_PASS:
+                return outcome
+            frame = outcome
         if link.rx_handler is not None:
             explain = getattr(link.rx_handler_data, "explain_rx", None)
             if explain is None:

@@ -86,6 +86,7 @@ class Link:
         self.tx_tap = None
         self.rx_handler = None          # set by an upper that claims this link's receive
         self.rx_handler_data = None
+        self.vlan_info = None           # its VLAN links (stack/link/vlan.py), asked first
         self.uppers: list = []          # links stacked on this one (adjacency)
         self.lowers: list = []          # links this one is stacked on
         self.master = None              # the upper that is this link's master (a bridge)
@@ -209,6 +210,11 @@ class Link:
     def deliver(self, frame: bytes) -> None:
         """One received frame into the stack (the driver's netif_receive_skb)."""
         self.stack.netif_receive(self, frame)
+
+    def forward(self, pkt) -> bool:
+        """Send a frame whose header another link built (a bridge forwarding it out of this
+        port, br_dev_queue_push_xmit); a kind that adds to the header (a VLAN's tag) does."""
+        return self.xmit(pkt)
 
     def xmit(self, pkt) -> bool:
         """Queue a Packet (its link-layer header pushed) for the wire; counted drop when down or full."""

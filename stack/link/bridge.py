@@ -6,8 +6,9 @@ in centiseconds (ageing_time 30000 is 300 s), priority 32768, hello_time
 a port forwards as soon as it and the bridge are up; with stp_state 1 the
 802.1D state machine (stack/l2/stp.py) decides each port's state from the
 BPDUs the ports exchange (forward_delay is then held to 2..30 s, as Linux
-does; the glue is stack/link/bridge_stp.py).  vlan_filtering and
-vlan_default_pvid are kept and shown; no VLAN is filtered yet.
+does; the glue is stack/link/bridge_stp.py).  Each port and the bridge itself
+have a VLAN table (stack/l2/bridge_vlan.py), vlan_default_pvid untagged when
+made; with vlan_filtering 1 the tables decide what is forwarded.
 
 ``link set DEV master BR`` makes DEV a port (`enslave`): the bridge claims its
 receive (`rx_handler_register`, the handler is stack/link/bridge_path.py's
@@ -25,6 +26,7 @@ from functools import partial
 
 from ..errors import StackError
 from ..l2.bridge import BLOCKING, DISABLED, FORWARDING, GROUP_FWD_RESTRICTED, LISTENING, STATE_NAMES
+from ..l2.bridge_vlan import default_vlans
 from ..l2.fdb import PERMANENT, Fdb
 from ..l2.stp import Stp
 from .base import Link, register_link_type
@@ -71,7 +73,7 @@ OPTIONS = (
     LinkOption("hello_time", _ranged(100, 1000), 200, "STP hello interval (centiseconds)", CS),
     LinkOption("max_age", _ranged(600, 4000), 2000, "STP information lifetime (centiseconds)", CS),
     LinkOption("vlan_filtering", _ranged(0, 1), 0,
-               "filter by VLAN (kept and shown; VLAN filtering is not built yet)", "0|1"),
+               "forward by the VLAN tables of the ports and the bridge (bridge vlan)", "0|1"),
     LinkOption("vlan_default_pvid", _ranged(0, 4094), 1, "the pvid new ports get", "VID",
                value_help="a VLAN id, 1..4094 (0: none)"),
     LinkOption("fdb_max_learned", _ranged(0, 2 ** 32 - 1), 0,
@@ -91,7 +93,7 @@ class BridgePort:
     """One port: its link, its bridge, its STP state and bridge(8)'s per-port options."""
 
     __slots__ = ("link", "bridge", "number", "state", "priority", "cost", "learning", "flood",
-                 "mcast_flood", "bcast_flood", "guard", "hairpin", "guarded")
+                 "mcast_flood", "bcast_flood", "guard", "hairpin", "guarded", "vlans")
     FLAGS = ("learning", "flood", "mcast_flood", "bcast_flood", "guard", "hairpin")
     DEFAULTS = {"priority": PORT_PRIORITY, "cost": PORT_COST, "learning": True, "flood": True,
                 "mcast_flood": True, "bcast_flood": True, "guard": False, "hairpin": False}
@@ -102,6 +104,7 @@ class BridgePort:
         self.number = number
         self.state = DISABLED
         self.guarded = False            # disabled by a BPDU while guard is on, until down and up
+        self.vlans = default_vlans(bridge.values["vlan_default_pvid"])
         for name, value in self.DEFAULTS.items():
             setattr(self, name, value)
 
@@ -139,6 +142,8 @@ class BridgeLink(BridgeStp, Link):
         self.mtu_set = False                    # link set mtu: no longer the ports' lowest
         self.stp: Stp | None = None             # with stp_state 1 (stack/l2/stp.py)
         self.stp_timer = None
+        self.vlan_filtering = values["vlan_filtering"]
+        self.vlans = default_vlans(values["vlan_default_pvid"])    # the bridge's own (self)
         if values["stp_state"]:
             self.stp = self._new_stp()
 
@@ -163,6 +168,9 @@ class BridgeLink(BridgeStp, Link):
         old = dict(self.values)
         self.values.update(values)
         self.fdb.max_learned = self.values["fdb_max_learned"]
+        self.vlan_filtering = self.values["vlan_filtering"]
+        if self.values["vlan_default_pvid"] != old["vlan_default_pvid"]:
+            self.change_default_pvid(old["vlan_default_pvid"], self.values["vlan_default_pvid"])
         self.stp_reconfigure(old)
         if self.admin_up:
             self.arm_gc(now)
@@ -310,6 +318,17 @@ class BridgeLink(BridgeStp, Link):
         if self.stp is not None and self.stp.bridge_id != self.stp_bridge_id():
             self.stp.set_bridge_id(self.stp_bridge_id(), now)
             self.stp_apply()
+
+    def change_default_pvid(self, old: int, new: int) -> None:
+        """A new vlan_default_pvid moves the tables that still have the old default as it
+        was given (pvid, untagged) to the new one, as br_vlan_set_default_pvid does."""
+        for table in [self.vlans, *(port.vlans for port in self.port_list)]:
+            if old and table.pvid == old and old in table.untagged:
+                table.delete(old)
+            elif old:
+                continue
+            if new and not table.pvid and new not in table.vids:
+                table.add(new, pvid=True, untagged=True)
 
     # --- ageing on the stack's clock -----------------------------------------------------
     def arm_gc(self, when: float) -> None:

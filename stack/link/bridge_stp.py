@@ -148,6 +148,21 @@ class BridgeStp:
             self.stp.set_port(port.number, port.priority, port.cost, self.stack.now())
             self.stp_apply()
 
+    def stp_role(self, port) -> str:
+        """A port's 802.1D role: root, designated, alternate (STP blocks it) or disabled;
+        with STP off every working port is designated (br_become_designated_port)."""
+        if port.state == DISABLED:
+            return "disabled"
+        stp = self.stp
+        if stp is None:
+            return "designated"
+        stp_port = stp.ports.get(port.number)
+        if stp_port is None:
+            return "disabled"
+        if stp.root_port is stp_port:
+            return "root"
+        return "designated" if stp.is_designated_port(stp_port) else "alternate"
+
     def stp_info(self) -> dict:
         """What STP says of the bridge, as info_data keys (no STP: this bridge is its own root)."""
         stp, now = self.stp, self.stack.now()

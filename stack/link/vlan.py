@@ -4,14 +4,18 @@ A VLAN link sits on its parent DEV (an upper of it) and carries the frames of
 one VLAN: 802.1Q (TPID 0x8100, the default) or 802.1ad (0x88a8, a provider's
 service tag); an 802.1Q link on an 802.1ad one is QinQ.
 
-Receive: the first VLAN link on DEV claims DEV's receive (`rx_handler_register`)
-with one `VlanGroup`, which every VLAN link on DEV joins; it looks each frame's
-outer tag up by (TPID, id).  A tagged frame of a VLAN link goes to that link
-untagged, received again there (its counters and taps: RX_HANDLER_ANOTHER); an
-untagged frame stays on DEV (RX_HANDLER_PASS), and so does a priority-tagged
-one (id 0), untagged, as Linux does; a tagged frame of a VLAN with no link is
-dropped, counted as DEV's rx_dropped and VLAN_UNKNOWN.  `decide` is that
-decision; the handler acts on it and `explain_rx` tells it in a trace.
+Receive: the first VLAN link on DEV gives DEV a `VlanGroup` (`DEV.vlan_info`, the
+kernel's vlan_info), which every VLAN link on DEV joins; it looks each frame's
+outer tag up by (TPID, id), before DEV's rx_handler if it has one (as
+__netif_receive_skb untags and hands a frame to its VLAN device before a bridge
+or another upper sees it), so a bridge port or a bridge can carry VLAN links.
+A tagged frame of a VLAN link goes to that link untagged, received again there
+(its counters and taps: RX_HANDLER_ANOTHER); an untagged frame stays on DEV
+(RX_HANDLER_PASS), and so does a priority-tagged one (id 0), untagged, as Linux
+does; a tagged frame of a VLAN with no link is dropped, counted as DEV's
+rx_dropped and VLAN_UNKNOWN, unless DEV is claimed by an upper (a bridge port):
+that one gets the frame as it came, tag and all.  `decide` is that decision;
+`VlanGroup.rx` acts on it and `explain_rx` tells it in a trace.
 
 Transmit: the link's header is Ethernet with its tag (and those of the VLAN
 links under it) after the addresses, pushed into the packet's headroom by
@@ -29,6 +33,7 @@ from __future__ import annotations
 import struct
 
 from ..errors import StackError
+from ..packet import Packet
 from ..wire.ethernet import header
 from ..wire.vlan import TPID_8021AD, TPID_8021Q, VID_MASK
 from .base import (RX_HANDLER_ANOTHER, RX_HANDLER_CONSUMED, RX_HANDLER_PASS, Link,
@@ -66,17 +71,28 @@ OPTIONS = (
 # --- receive: one handler per parent, dispatching by (TPID, id) -----------------------
 
 class VlanGroup:
-    """The VLAN links on one parent (the kernel's vlan_info): DEV's rx_handler data."""
+    """The VLAN links on one parent (the kernel's vlan_info): DEV's `vlan_info`."""
 
     def __init__(self, parent):
         self.parent = parent
-        self.name = parent.name             # who claims DEV, for "already claimed by"
+        self.name = parent.name
         self.links: dict[tuple[int, int], VlanLink] = {}
+
+    def rx(self, link, frame):
+        """A tagged frame to its VLAN link; what no VLAN link takes stays on DEV."""
+        result, target, out, _tpid, _vid = decide(self, frame, link.rx_handler is not None)
+        if result == RX_HANDLER_ANOTHER:
+            return result, target, out
+        if result == RX_HANDLER_CONSUMED:
+            link.stats.rx_dropped += 1
+            link.stack.drop("VLAN_UNKNOWN")
+        return result, link, out
 
     def explain_rx(self, rec, link, frame) -> tuple:
         """`decide`'s decision for a traced frame, in words: (result, frame) when it stays
         on `link`, else (result, the drop it leads to or None)."""
-        result, target, out, tpid, vid = decide(self, frame)
+        claimed = link.rx_handler is not None
+        result, target, out, tpid, vid = decide(self, frame, claimed)
         tag = f"{PROTOCOL_NAMES.get(tpid, '')} tag, id {vid}"
         if result == RX_HANDLER_ANOTHER:
             rec.step("vlan", f"{tag} → {target.name}: untagged, received on {target.name}")
@@ -87,6 +103,9 @@ class VlanGroup:
         if tpid and vid is None:
             rec.step("vlan", f"{PROTOCOL_NAMES[tpid]} tag cut short ({len(frame)} bytes): "
                              f"left to {link.name}")
+        elif tpid and claimed:
+            rec.step("vlan", f"{tag}: no VLAN link on {link.name} for it: left, tagged, to "
+                             f"{handler_owner(link)}")
         elif tpid:
             rec.step("vlan", f"{tag} (priority tag): untagged, stays on {link.name}")
         else:
@@ -94,9 +113,16 @@ class VlanGroup:
         return result, out
 
 
-def decide(group: VlanGroup, frame) -> tuple:
+def handler_owner(link) -> str:
+    return getattr(link.rx_handler_data, "name", None) or getattr(
+        getattr(link.rx_handler_data, "bridge", None), "name", "its rx_handler")
+
+
+def decide(group: VlanGroup, frame, claimed: bool = False) -> tuple:
     """What a frame received on the group's parent is to its VLAN links:
-    (RX_HANDLER_*, the VLAN link or None, the frame to go on with, TPID or 0, id or None)."""
+    (RX_HANDLER_*, the VLAN link or None, the frame to go on with, TPID or 0, id or None).
+    `claimed`: the parent has an rx_handler too, which gets what no VLAN link takes as it
+    came (the kernel keeps the tag in skb->vlan_tci for it)."""
     if len(frame) < 14:
         return RX_HANDLER_PASS, None, frame, 0, 0
     tpid = (frame[12] << 8) | frame[13]
@@ -108,20 +134,11 @@ def decide(group: VlanGroup, frame) -> tuple:
     target = group.links.get((tpid, vid))
     if target is not None:
         return RX_HANDLER_ANOTHER, target, frame[:12] + frame[16:], tpid, vid
+    if claimed:
+        return RX_HANDLER_PASS, None, frame, tpid, vid
     if vid == 0:                            # priority-tagged: the parent's, untagged
         return RX_HANDLER_PASS, None, frame[:12] + frame[16:], tpid, vid
     return RX_HANDLER_CONSUMED, None, frame, tpid, vid
-
-
-def vlan_rx(link, frame):
-    """The parent's rx_handler: a tagged frame to its VLAN link, untagged frames stay."""
-    result, target, out, _tpid, _vid = decide(link.rx_handler_data, frame)
-    if result == RX_HANDLER_ANOTHER:
-        return result, target, out
-    if result == RX_HANDLER_CONSUMED:
-        link.stats.rx_dropped += 1
-        link.stack.drop("VLAN_UNKNOWN")
-    return result, link, out
 
 
 # --- the link kind -------------------------------------------------------------------
@@ -151,15 +168,14 @@ class VlanLink(Link):
             raise StackError(f'Cannot find device "{values["link"]}"')
         if lower.iff_loopback or lower.link_type != "ether":
             raise StackError(f"VLANs not supported on {lower.name}")
-        group = lower.rx_handler_data if lower.rx_handler is vlan_rx else None
+        group = lower.vlan_info
         key = (PROTOCOLS[values["protocol"]], values["id"])
         if group is not None and key in group.links:
             raise StackError(f"{lower.name} already has a VLAN link of protocol {values['protocol']}"
                              f" id {values['id']}: {group.links[key].name}")
         link = cls(name, lower, values)
         if group is None:
-            group = VlanGroup(lower)
-            lower.rx_handler_register(vlan_rx, group)   # refused if DEV is claimed already
+            group = lower.vlan_info = VlanGroup(lower)
         group.links[key] = link
         try:
             stack.add_link(link)
@@ -174,11 +190,11 @@ class VlanLink(Link):
         if lower is None:
             return
         self.lower = None
-        group = lower.rx_handler_data
-        if lower.rx_handler is vlan_rx and group.links.get((self.tpid, self.vid)) is self:
+        group = lower.vlan_info
+        if group is not None and group.links.get((self.tpid, self.vid)) is self:
             del group.links[(self.tpid, self.vid)]
             if not group.links:
-                lower.rx_handler_unregister()
+                lower.vlan_info = None
         lower.upper_unlink(self)
 
     # --- state: DEV's --------------------------------------------------------------
@@ -238,6 +254,15 @@ class VlanLink(Link):
         stats.tx_dropped += 1
         return False
 
+    def forward(self, pkt) -> bool:
+        """A frame a bridge forwards out of this link leaves with the link's tags put in,
+        as vlan_dev_hard_start_xmit tags every frame handed to it."""
+        frame = pkt.tobytes()
+        if len(frame) < 14:
+            return self.xmit(pkt)
+        tagged = self.tagged_header(frame[0:6], frame[6:12], (frame[12] << 8) | frame[13]) + frame[14:]
+        return self.xmit(Packet(tagged, 0, len(tagged), pkt.link, pkt.ts))
+
     def untagged(self, pkt) -> bytes:
         """The frame as this link's own capture sees it: without its tag and those under it."""
         buf, start = pkt.buf, pkt.data
@@ -256,6 +281,6 @@ class VlanLink(Link):
 
 def vlan_links_on(link) -> list:
     """The VLAN links whose parent is `link`."""
-    if link.rx_handler is not vlan_rx:
+    if link.vlan_info is None:
         return []
-    return list(link.rx_handler_data.links.values())
+    return list(link.vlan_info.links.values())

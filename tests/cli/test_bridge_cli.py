@@ -125,7 +125,7 @@ def test_bridge_fdb_show_text_and_json_as_bridge_8():
     ("bridge fdb add 02:00:00:00:00:01 dev nope", 'Cannot find device "nope"'),
     ("bridge fdb add ff:ff:ff:ff:ff:ff dev p0", '"ff:ff:ff:ff:ff:ff" is not a unicast MAC address'),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 vlan 5",
-     "vlan 5 is not configured on br0 (VLAN filtering is not built yet: only entries without a VLAN)"),
+     "vlan 5 is not configured on p0 (bridge vlan add)"),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 self",
      '"p0" keeps no FDB of its own: use "master" for its bridge\'s'),
     ("bridge fdb add 02:00:00:00:00:01 dev p0 static dynamic",
@@ -229,3 +229,85 @@ def test_link_set_type_bridge_changes_options_at_once_and_the_config_keeps_them(
         'Error: "p0" is a pair link, not bridge\n'
     shell.ok("link set br0 type bridge stp_state 0")
     assert [row["state"] for row in shell.stack.api.bridge_link_show()] == ["forwarding"] * 2
+
+
+# --- bridge vlan ---------------------------------------------------------------------------
+
+def test_bridge_vlan_show_text_and_json_as_bridge_8():
+    shell = bridge_shell()
+    shell.ok("bridge vlan add dev p0 vid 10-12", "bridge vlan add dev p1 vid 20 pvid untagged",
+             "bridge vlan add dev br0 vid 10 self")
+    status, out, err = shell.line("bridge vlan show")
+    assert (status, err) == (0, "")
+    assert out == ("port              vlan-id  \n"
+                   "br0               1 PVID Egress Untagged\n"
+                   "                  10\n"
+                   "p0                1 PVID Egress Untagged\n"
+                   "                  10\n"
+                   "                  11\n"
+                   "                  12\n"
+                   "p1                1 Egress Untagged\n"
+                   "                  20 PVID Egress Untagged\n")
+    assert json.loads(shell.line("-j bridge vlan show dev p1")[1]) == [
+        {"ifname": "p1", "vlans": [{"vlan": 1, "flags": ["Egress Untagged"]},
+                                   {"vlan": 20, "flags": ["PVID", "Egress Untagged"]}]}]
+    assert shell.line("bridge vlan show vid 10")[1] == (
+        "port              vlan-id  \nbr0               10\np0                10\n")
+    shell.ok("bridge vlan del dev p0 vid 11-12", "bridge vlan del dev br0 vid 1 self")
+    assert json.loads(shell.line("-j bridge vlan show dev br0")[1]) == [
+        {"ifname": "br0", "vlans": [{"vlan": 10}]}]
+    assert json.loads(shell.line("-j bridge vlan show vid 30")[1]) == []
+
+
+def test_bridge_fdb_takes_a_vlan_of_the_port_and_shows_by_vlan():
+    shell = bridge_shell()
+    shell.ok("bridge vlan add dev p0 vid 5", "bridge fdb add 02:00:00:00:00:01 dev p0 vlan 5 static")
+    assert shell.line("bridge fdb show vlan 5")[1] == \
+        "02:00:00:00:00:01 dev p0 vlan 5 master br0 static\n"
+    assert shell.line("bridge fdb show vlan 6")[1] == ""
+
+
+@pytest.mark.parametrize("line, message", [
+    ("bridge vlan add dev p0 vid 4095", 'invalid VID[-VID] "4095": invalid VLAN id "4095": 1..4094'),
+    ("bridge vlan add dev p0 vid 10-20 pvid", "pvid cannot be configured for a vlan range"),
+    ("bridge vlan add dev br0 vid 10", '"br0" is a bridge: its own VLANs take "self"'),
+    ("bridge vlan add dev p0 vid 10 self",
+     '"p0" keeps no VLANs of its own: use "master" for its bridge port\'s'),
+    ("bridge vlan add dev h0 vid 10", '"h0" is not a bridge port'),
+])
+def test_bridge_vlan_errors_are_one_line_and_change_nothing(line, message):
+    shell = bridge_shell()
+    before = shell.running(), shell.stack.api.bridge_vlan_show()
+    status, out, err = shell.line(line)
+    assert (status, out) == (1, "")
+    assert err == f"Error: {message}\n"
+    assert (shell.running(), shell.stack.api.bridge_vlan_show()) == before
+
+
+def test_bridge_vlan_completion_offers_the_vlans_in_use():
+    shell = bridge_shell()
+    shell.ok("bridge vlan add dev p0 vid 42")
+    executor = shell.executor
+    words = [c.text if hasattr(c, "text") else c for c in
+             complete(executor.grammar, ["bridge", "vlan", "del", "dev", "p0", "vid"], "",
+                      executor.live)]
+    assert {"1", "42"} <= set(words)
+
+
+def test_running_config_rebuilds_bridge_vlans():
+    shell = bridge_shell()
+    shell.ok("link set br0 type bridge vlan_filtering 1",
+             "bridge vlan add dev p0 vid 10-11", "bridge vlan add dev p1 vid 20 pvid untagged",
+             "bridge vlan del dev br0 vid 1 self", "bridge vlan add dev br0 vid 20 pvid self",
+             "bridge fdb add 02:00:00:00:00:01 dev p1 vlan 20 static")
+    text = shell.running()
+    assert ("bridge vlan add dev p0 vid 10\nbridge vlan add dev p0 vid 11\n"
+            "bridge vlan del dev p1 vid 1\nbridge vlan add dev p1 vid 1 untagged\n"
+            "bridge vlan add dev p1 vid 20 pvid untagged\n") in text
+    assert "bridge vlan del dev br0 vid 1 self\nbridge vlan add dev br0 vid 20 pvid self\n" in text
+    assert text.index("bridge vlan add dev p1 vid 20") < text.index("bridge fdb add 02:00:00:00:00:01")
+    fresh = Shell()
+    for line in text.splitlines()[1:]:
+        fresh.ok(line)
+    assert fresh.running() == text
+    assert fresh.line("bridge vlan show") == shell.line("bridge vlan show")

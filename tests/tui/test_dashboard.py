@@ -383,3 +383,38 @@ def test_a_new_capture_replaces_the_rows_and_detail_of_the_old_one(executor):
         assert await settle(pilot, app, lambda: packets.rows.get(1, {}).get("protocol") == "ARP")
         assert await settle(pilot, app, lambda: app.detail and "ARP" in str(app.detail["layers"]))
     run(app, body)
+
+
+BRIDGE_SETUP = ("link add br0 type bridge vlan_filtering 1", "link add p0 type pair peer q0",
+                "link add p1 type pair peer q1", "link set p0 master br0", "link set p1 master br0",
+                "link set p0 up", "link set p1 up", "link set q0 up", "link set q1 up",
+                "link set br0 up", "bridge vlan add dev p1 vid 10 pvid untagged",
+                "bridge fdb add 02:00:00:00:00:77 dev p0 dynamic")
+
+
+def test_the_bridges_tab_shows_ports_fdb_with_ages_and_vlans_and_keeps_the_cursor(executor):
+    for line in BRIDGE_SETUP:
+        assert executor.run_line(line) == 0, line
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from textual.widgets import DataTable
+        await pilot.press("6")
+        ports = app.query_one("#br-ports", DataTable)
+        fdb = app.query_one("#br-fdb", DataTable)
+        vlans = app.query_one("#br-vlans", DataTable)
+        assert await settle(pilot, app, lambda: ports.row_count == 2 and vlans.row_count == 4)
+        assert [str(c) for c in ports.get_row_at(0)] == ["br0", "p0", "forwarding", "designated",
+                                                          "100", "32"]
+        rows = [[str(c) for c in fdb.get_row_at(i)] for i in range(fdb.row_count)]
+        learned = [r for r in rows if r[0] == "02:00:00:00:00:77"]
+        assert learned and learned[0][2:5] == ["p0", "br0", "dynamic"] and learned[0][5].isdigit()
+        assert ["p1", "10", "PVID Egress Untagged"] in [
+            [str(c) for c in vlans.get_row_at(i)] for i in range(vlans.row_count)]
+        assert app.focused is ports
+        await pilot.press("down")
+        assert ports.cursor_row == 1
+        executor.run_line("bridge vlan add dev p0 vid 20")
+        assert await settle(pilot, app, lambda: vlans.row_count == 5)
+        assert ports.cursor_row == 1                        # kept in place by the refreshes
+    run(app, body)

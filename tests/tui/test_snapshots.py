@@ -83,3 +83,18 @@ def test_command_line_with_output_and_completions(snap_compare, executor, size):
         await quiet(pilot, 0.3)
 
     assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=size, run_before=use_the_command_line)
+
+
+def test_bridges_at_80x24(snap_compare, executor):
+    for line in ("link add br0 type bridge vlan_filtering 1", "link set br0 address 02:00:00:00:0b:00",
+                 "link add p0 type pair peer q0", "link set p0 address 02:00:00:00:0b:01",
+                 "link set q0 address 02:00:00:00:0c:01", "link set p0 master br0", "link set p0 up",
+                 "link set q0 up", "link set br0 up", "bridge vlan add dev p0 vid 10-11",
+                 "bridge fdb add 02:00:00:00:00:09 dev p0 vlan 10 static"):
+        assert executor.run_line(line) == 0, line
+
+    async def open_bridges(pilot):
+        await pilot.press("6")
+        await quiet(pilot)
+
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=(80, 24), run_before=open_bridges)
