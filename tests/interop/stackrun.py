@@ -10,13 +10,17 @@ from stack.wire.ipv4 import addr_from_str
 
 
 @contextlib.contextmanager
-def stack_on(peer, address: str = "192.0.2.1", prefixlen: int = 24, lladdr: str | None = None):
-    """A running stack attached to peer.stack_dev with `address`; yields (proxy, runtime)."""
+def stack_on(peer, address: str = "192.0.2.1", prefixlen: int = 24, lladdr: str | None = None,
+             ipv6: bool = True):
+    """A running stack attached to peer.stack_dev with `address`; yields (proxy, runtime).
+    `ipv6=False`: a quiet wire, no DAD, MLD or router solicitations from the link."""
     runtime = Runtime(netns=peer.stack_ns).start()
     try:
         proxy = StackProxy(runtime)
         proxy.link_attach(peer.stack_dev, name=peer.stack_dev,
                           address=mac_from_str(lladdr) if lladdr else None)
+        if not ipv6:
+            proxy.inet6_conf(peer.stack_dev, disable_ipv6=True)
         proxy.link_set(peer.stack_dev, up=True)
         if address:
             proxy.addr_add(peer.stack_dev, addr_from_str(address), prefixlen)

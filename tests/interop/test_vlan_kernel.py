@@ -55,6 +55,7 @@ def make_chain(proxy, parent: str, chain: list) -> str:
     lower = parent
     for name, options in chain:
         proxy.link_add(name, "vlan", {"link": lower, **options})
+        proxy.inet6_conf(name, disable_ipv6=True)      # a quiet wire: only the frames a test sends
         proxy.link_set(name, up=True)
         lower = name
     proxy.addr_add(lower, OUR_IP, 24)
@@ -74,7 +75,7 @@ def test_linux_arps_and_pings_our_vlan_link_and_tshark_sees_what_we_sent(veth_pe
     peer = veth_peer
     their_mac = mac_from_str(peer.peer_mac)
     pcap = tmp_path / "peer.pcap"
-    with stack_on(peer, address=None) as (proxy, _runtime):
+    with stack_on(peer, address=None, ipv6=False) as (proxy, _runtime):
         proxy.capture_start(dev=peer.stack_dev)
         dump = start_tshark(peer, pcap)
         top = make_chain(proxy, peer.stack_dev, chain)
@@ -121,7 +122,7 @@ def test_linux_arps_and_pings_our_vlan_link_and_tshark_sees_what_we_sent(veth_pe
 def test_frames_of_a_vlan_we_have_no_link_for_are_counted_as_dropped(veth_peer):
     peer = veth_peer
     their_mac = mac_from_str(peer.peer_mac)
-    with stack_on(peer, address=None) as (proxy, _runtime):
+    with stack_on(peer, address=None, ipv6=False) as (proxy, _runtime):
         make_chain(proxy, peer.stack_dev, DOT1Q)
         unknown = [tagged(BROADCAST, their_mac, t, ETH_P_ARP, arp(1, their_mac, THEIR_IP, bytes(6), OUR_IP))
                    for t in ([(0x8100, 99)], [(0x88A8, 10)], [(0x8100, 4095)])]
