@@ -1,17 +1,35 @@
 """``address``: IPv4 addresses on the stack's links (ip address)."""
 from __future__ import annotations
 
-from netsh.argtypes import ANY_PREFIX, LINK, PREFIX
-from netsh.commands.link import brief_prefix, header_line, link_json_row, lladdr_line
-from netsh.grammar import Node, leaf, opt, pos
+import ipaddress
+
+from netsh.argtypes import ADDR, ANY_PREFIX, LINK, PREFIX, Choice, IPv4Prefix, Word
+from netsh.commands.link import brief_json_row, brief_prefix, header_line, link_json_row, lladdr_line
+from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_lines
 
 WORDS = ("address",)
+SCOPE = Choice(("global", "site", "link", "host"), "SCOPE", "the address's scope")
+LABEL = Word("LABEL", "a name for the address, DEV or DEV:TEXT")
+TO_PREFIX = IPv4Prefix(default_len=32)
+
+
+class Broadcast(ArgType):
+    """``brd ADDR``, or ``+`` for the subnet's broadcast (``-`` clears: none set)."""
+
+    metavar = "ADDR"
+    help = "a broadcast address, or + for the subnet's"
+
+    def parse(self, token: str):
+        return token if token in ("+", "-") else ADDR.parse(token).packed
 
 
 def add(ctx, args):
     prefix = args["prefix"]
-    ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen)
+    options = {key: args[key] for key in ("scope", "label") if args[key] is not None}
+    if args["brd"] not in (None, "-"):
+        options["brd"] = args["brd"]
+    ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen, **options)
 
 
 def delete(ctx, args):
@@ -20,7 +38,18 @@ def delete(ctx, args):
 
 
 def show(ctx, args):
-    return Result("addr", ctx.stack.addr_list(args["dev"]))
+    """ip address show [dev DEV] [to PREFIX] [up]: a link is shown when it has a matching
+    address (with `to`, only those), or when nothing filters addresses."""
+    rows = ctx.stack.addr_list(args["dev"])
+    if args["up"]:
+        rows = [row for row in rows if "UP" in row.get("flags", ())]
+    if args["to"] is not None:
+        net = ipaddress.IPv4Network(f"{args['to'].address}/{args['to'].prefixlen}", strict=False)
+        rows = [{**row, "addr_info": [ifa for ifa in row.get("addr_info", ())
+                                      if ipaddress.IPv4Address(ifa["local"]) in net]}
+                for row in rows]
+        rows = [{**row, "address_only": True} for row in rows if row["addr_info"]]
+    return Result("addr", rows)
 
 
 def flush(ctx, args):
@@ -31,11 +60,18 @@ def register(root: Node) -> None:
     node = root.add(Node("address", "IPv4 addresses of the links", synonyms=("addr",),
                          default="show"))
     dev = opt("dev", "dev", LINK, optional=False, help="the link")
-    leaf(node, WORDS + ("add",), [pos("prefix", PREFIX), dev],
+    leaf(node, WORDS + ("add",),
+         [pos("prefix", PREFIX, intro="local"), dev,
+          opt("brd", "brd", Broadcast(), help="the broadcast address (+: the subnet's)"),
+          opt("scope", "scope", SCOPE, help="global, site, link or host"),
+          opt("label", "label", LABEL, help="a label (DEV or DEV:TEXT)")],
          "add an address (no /LEN: a /32 host address)", add)
     leaf(node, WORDS + ("delete",), [pos("prefix", ANY_PREFIX), dev],
          "remove an address (no /LEN: whatever its length)", delete, synonyms=("del",))
-    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev")],
+    leaf(node, WORDS + ("show",),
+         [pos("dev", LINK, optional=True, intro="dev"),
+          opt("to", "to", TO_PREFIX, help="only addresses in PREFIX"),
+          flag("up", "up", True, help="only links that are up")],
          "show links with their addresses", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("flush",), [dev], "remove every address of a link", flush)
 
@@ -50,6 +86,8 @@ def inet_lines(ifa: dict, view: View) -> list[str]:
     if ifa.get("broadcast"):
         text += "brd " + paint.inet(ifa["broadcast"] + " ", family)
     text += f"scope {ifa.get('scope', 'global')} "
+    if ifa.get("secondary"):
+        text += "secondary "
     if family == "inet" and ifa.get("label"):
         text += ifa["label"]
     return [text, f"       valid_lft {lifetime(ifa, 'valid_life_time')} "
@@ -65,7 +103,10 @@ def lifetime(ifa: dict, key: str) -> str:
 def addr_text(rows: list[dict], view: View) -> str:
     lines = []
     for row in rows:
-        lines += [header_line(row, view, mode=False), lladdr_line(row, view)]
+        if row.get("address_only"):      # ip address show to: the header and the address lines
+            lines.append(header_line(row, view, mode=False))
+        else:
+            lines += [header_line(row, view, mode=False), lladdr_line(row, view)]
         for ifa in row.get("addr_info", []):
             lines += inet_lines(ifa, view)
         if view.options.stats and "stats64" in row:
@@ -86,4 +127,9 @@ def addr_brief(rows: list[dict], view: View) -> str:
 
 @renderer("addr", "json")
 def addr_json(rows: list[dict], view: View) -> list[dict]:
-    return [link_json_row(row, view.options.stats, addresses=True) for row in rows]
+    if view.options.brief:
+        return [{**brief_json_row(row), "addr_info": [{"local": ifa["local"], "prefixlen": ifa["prefixlen"]}
+                                                      for ifa in row.get("addr_info", ())]}
+                for row in rows]
+    rows = [link_json_row(row, view.options.stats, addresses=True) for row in rows]
+    return [{k: v for k, v in row.items() if k not in ("linkmode", "address_only")} for row in rows]

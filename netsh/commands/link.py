@@ -209,6 +209,9 @@ DETAIL_KEYS = ("min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iprout
 def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:
     hidden = ("stats64", "addr_info") if details else ("stats64", "addr_info") + DETAIL_KEYS
     out = {k: v for k, v in row.items() if k not in hidden}
+    if not details and "link_kind" in out:     # the kind and what it says of itself: -d, as ip
+        keys = list(out)
+        out = {k: out[k] for k in keys[:keys.index("link_kind")]}
     if details and not level and "linkinfo" in out and "info_xstats" in out["linkinfo"]:
         out["linkinfo"] = {k: v for k, v in out["linkinfo"].items() if k != "info_xstats"}
     if addresses and "addr_info" in row:
@@ -218,8 +221,19 @@ def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = Fal
     return out
 
 
+def brief_json_row(row: dict) -> dict:
+    """What ip -br -j prints of a link: its name, state and (link) address and flags."""
+    out = {"ifname": row["ifname"], "operstate": row.get("operstate", "UNKNOWN")}
+    if "link" in row:
+        out["link"] = row["link"]
+    return out
+
+
 @renderer("link", "json")
 def link_json(rows: list[dict], view: View) -> list[dict]:
+    if view.options.brief:
+        return [{**brief_json_row(row), "address": row.get("address"), "flags": row.get("flags", [])}
+                for row in rows]
     return [link_json_row(row, view.options.stats, addresses=False, details=view.options.details)
             for row in rows]
 

@@ -21,11 +21,21 @@ def show(ctx, args):
         rows = [r for r in rows if ipaddress.IPv4Address(r["dst"]) in net]
     if args["nud"] not in (None, "all"):
         rows = [r for r in rows if args["nud"].upper() in r["state"]]
+    if args["dev"] is not None:         # ip leaves out what the filter already says
+        rows = [{k: v for k, v in r.items() if k != "dev"} for r in rows]
     return Result("neigh", rows)
 
 
 def add(ctx, args):
     ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"])
+
+
+def replace(ctx, args):
+    ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"], mode="replace")
+
+
+def change(ctx, args):
+    ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"], mode="change")
 
 
 def delete(ctx, args):
@@ -45,9 +55,11 @@ def register(root: Node) -> None:
           opt("dev", "dev", LINK, help="only this link"),
           opt("nud", "nud", NUD, help="only entries in this state")],
          "show neighbour entries", show, synonyms=("list", "lst"))
-    leaf(node, WORDS + ("add",),
-         [pos("address", ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],
-         "add a permanent entry", add)
+    entry = [pos("address", ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev]
+    leaf(node, WORDS + ("add",), entry, "add a permanent entry (refused if there is one)", add)
+    leaf(node, WORDS + ("replace",), entry, "add a permanent entry, or make one permanent",
+         replace)
+    leaf(node, WORDS + ("change",), entry, "change an entry there is", change)
     leaf(node, WORDS + ("delete",), [pos("address", ADDR), dev], "remove an entry",
          delete, synonyms=("del",))
     leaf(node, WORDS + ("flush",), [dev], "remove the entries of a link (not permanent ones)", flush)
@@ -59,7 +71,9 @@ def neigh_text(rows: list[dict], view: View) -> str:
     paint = view.paint
     lines = []
     for row in rows:
-        text = paint.inet(row["dst"] + " ") + "dev " + paint.ifname(row["dev"] + " ")
+        text = paint.inet(row["dst"] + " ")
+        if "dev" in row:
+            text += "dev " + paint.ifname(row["dev"] + " ")
         if row.get("lladdr"):
             text += "lladdr " + paint.mac(row["lladdr"] + " ")
         text += "".join(f"{state} " for state in row.get("state", []))
@@ -70,5 +84,5 @@ def neigh_text(rows: list[dict], view: View) -> str:
 @renderer("neigh", "brief")
 def neigh_brief(rows: list[dict], view: View) -> str:
     paint = view.paint
-    return "\n".join(paint.inet(f"{row['dst']:<39} ") + paint.ifname(f"{row['dev']:<16} ")
+    return "\n".join(paint.inet(f"{row['dst']:<39} ") + paint.ifname(f"{row.get('dev', ''):<16} ")
                      + paint.mac(row.get("lladdr", "")) for row in rows)

@@ -8,12 +8,16 @@ from .registry import call
 
 
 @call
-def addr_add(stack, dev: str, address: bytes, prefixlen: int, family: str | None = None) -> None:
+def addr_add(stack, dev: str, address: bytes, prefixlen: int, family: str | None = None,
+             brd: bytes | str | None = None, scope: str | None = None,
+             label: str | None = None) -> None:
+    """`brd` ADDR or "+" (the subnet's), `scope` and `label` as ip address add takes them."""
     link = find_link(stack, dev)
     fam = family_of(address, family)
     if not 0 <= prefixlen <= fam.max_prefixlen:
         raise StackError(f"prefix length {prefixlen} out of range 0..{fam.max_prefixlen}")
-    fam.addr_add(stack, link, address, prefixlen)
+    options = {k: v for k, v in (("brd", brd), ("scope", scope), ("label", label)) if v is not None}
+    fam.addr_add(stack, link, address, prefixlen, **options)
 
 
 @call

@@ -26,7 +26,8 @@ class Family:
         """The link's address entries (each with .address, .prefixlen, .to_dict())."""
         raise NotImplementedError
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, **options) -> None:
+        """`options`: brd (bytes or "+"), scope, label, as the family takes them."""
         raise NotImplementedError
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:

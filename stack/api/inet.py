@@ -30,8 +30,8 @@ class Inet(Family):
     def addresses(self, link) -> list:
         return link.ipv4_addrs
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int) -> None:
-        stack.ipv4.addr_add(link, address, prefixlen)
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, **options) -> None:
+        stack.ipv4.addr_add(link, address, prefixlen, **options)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
         stack.ipv4.addr_del(link, address, prefixlen)

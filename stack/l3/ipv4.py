@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
-from ..errors import StackError
+from ..errors import NetlinkError, StackError
 from ..link.notifier import NETDEV_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP
 from ..packet import Packet
 from ..trace import handler_name
@@ -33,6 +33,9 @@ class IfAddr:
     broadcast: bytes
     link: object
     label: str
+    brd: bytes | None = None        # the broadcast the user gave (brd ADDR|+); shown only if set
+    scope: str = "global"
+    secondary: bool = False         # in the subnet of an earlier address (IFA_F_SECONDARY)
 
     @property
     def network(self) -> int:
@@ -44,9 +47,11 @@ class IfAddr:
     def to_dict(self) -> dict:
         row = {"family": "inet", "local": wire.addr_to_str(self.address),
                "prefixlen": self.prefixlen}
-        if self.prefixlen < 31:
-            row["broadcast"] = wire.addr_to_str(self.broadcast)
-        row["scope"] = "host" if self.address[0] == 127 else "global"
+        if self.brd is not None:
+            row["broadcast"] = wire.addr_to_str(self.brd)
+        row["scope"] = self.scope
+        if self.secondary:
+            row["secondary"] = True
         row["label"] = self.label
         row["valid_life_time"] = 4294967295
         row["preferred_life_time"] = 4294967295
@@ -331,16 +336,28 @@ class IPv4:
                 return ifa.address
         return None
 
-    def addr_add(self, link, address: bytes, prefixlen: int) -> IfAddr:
+    def addr_add(self, link, address: bytes, prefixlen: int, brd: bytes | str | None = None,
+                 scope: str | None = None, label: str | None = None) -> IfAddr:
+        """As __inet_insert_ifa: an address in the subnet of one already there is its
+        secondary, listed after every primary; `brd` "+" is the subnet's broadcast."""
         if address in self.local:
             owner = self.local[address]
             if owner.link is link and owner.prefixlen == prefixlen:
-                raise StackError("Address already assigned.")   # iproute2: RTNETLINK answers: File exists
+                raise NetlinkError("Address already assigned.")   # ip: Error: ipv4: ...
             raise StackError(f"{wire.addr_to_str(address)} is already on {owner.link.name}")
         host_bits = 32 - prefixlen
         bcast = wire.from_int(wire.to_int(address) | ((1 << host_bits) - 1)) if host_bits else address
-        ifa = IfAddr(address, prefixlen, bcast, link, link.name)
-        link.ipv4_addrs.append(ifa)
+        if brd == "+":
+            brd = bcast
+        ifa = IfAddr(address, prefixlen, bcast, link, label or link.name, brd=brd,
+                     scope=scope or ("host" if address[0] == 127 else "global"))
+        ifa.secondary = any(other.prefixlen == prefixlen and other.covers(address)
+                            for other in link.ipv4_addrs)
+        if ifa.secondary:
+            link.ipv4_addrs.append(ifa)
+        else:
+            primaries = sum(1 for other in link.ipv4_addrs if not other.secondary)
+            link.ipv4_addrs.insert(primaries, ifa)
         self.local[address] = ifa
         self._rebuild_broadcasts()
         for route in kernel_routes(ifa):
@@ -354,7 +371,7 @@ class IPv4:
             if ifa.address == address and (prefixlen is None or ifa.prefixlen == prefixlen):
                 break
         else:
-            raise StackError("Cannot assign requested address")     # RTNETLINK's EADDRNOTAVAIL
+            raise NetlinkError("Address not found.")            # ip: Error: ipv4: ...
         link.ipv4_addrs.remove(ifa)
         del self.local[address]
         self._rebuild_broadcasts()
@@ -365,6 +382,8 @@ class IPv4:
         for ifa in self.local.values():
             if ifa.prefixlen < 31:
                 self.broadcasts.add(ifa.broadcast)
+            if ifa.brd is not None:
+                self.broadcasts.add(ifa.brd)
 
     def remove_link(self, link) -> None:
         for ifa in list(link.ipv4_addrs):
