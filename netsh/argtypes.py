@@ -87,6 +87,7 @@ class PortName(LiveArg):
 
 class IPv4Addr(ArgType):
     metavar = "ADDR"
+    invalid_status = 1                  # ip: get_addr's "any valid address is expected", exit 1
     help = "an IPv4 address, A.B.C.D"
 
     def parse(self, token: str) -> ipaddress.IPv4Address:
@@ -109,6 +110,7 @@ class IPv4Prefix(ArgType):
 
     metavar = "PREFIX"
     help = "an IPv4 address with prefix length, A.B.C.D/LEN"
+    invalid_status = 1                  # ip: get_prefix's "any valid prefix is expected", exit 1
 
     def __init__(self, default_len: int | None = 32):
         self.default_len = default_len
@@ -125,6 +127,7 @@ class IPv4Prefix(ArgType):
 
 class LLAddr(ArgType):
     metavar = "LLADDR"
+    invalid_status = 1                  # ip: '"zz" is invalid lladdr.', exit 1
     help = "a MAC address, aa:bb:cc:dd:ee:ff"
     _MAC = re.compile(r"[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}")
 
@@ -237,6 +240,7 @@ class InetAddr(ArgType):
 
     metavar = "ADDR"
     help = "an address, A.B.C.D (or an IPv6 address)"
+    invalid_status = 1
 
     def parse(self, token: str):
         try:
@@ -248,6 +252,8 @@ class InetAddr(ArgType):
 class RoutePrefix(ArgType):
     """``A.B.C.D[/LEN]`` of either family, or `any_word` (``default``, ``all``: 0.0.0.0/0).
     No length: the whole address (a host route)."""
+
+    invalid_status = 1
 
     def __init__(self, any_word: str = "default", metavar: str = "PREFIX"):
         self.any_word = any_word

@@ -14,8 +14,12 @@ WORDS = ("link",)
 
 def show(ctx, args):
     if args["master"] is not None:
-        return Result("link", ctx.stack.link_list(args["dev"], master=args["master"]))
-    return Result("link", ctx.stack.link_list(args["dev"]))
+        rows = ctx.stack.link_list(args["dev"], master=args["master"])
+    else:
+        rows = ctx.stack.link_list(args["dev"])
+    if args["up"]:
+        rows = [row for row in rows if "UP" in row.get("flags", ())]
+    return Result("link", rows)
 
 
 def host(ctx, args):
@@ -54,7 +58,8 @@ def delete(ctx, args):
 def register(root: Node) -> None:
     node = root.add(Node("link", "network devices of the stack", default="show"))
     leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev"),
-                                   opt("master", "master", BRIDGE, help="only its ports")],
+                                   opt("master", "master", BRIDGE, help="only its ports"),
+                                   flag("up", "up", True, help="only links that are up")],
          "show links (all, or DEV, or a bridge's ports)", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("host",), [], "host NICs pcap can open; attached ones say as what", host)
     leaf(node, WORDS + ("attach",),

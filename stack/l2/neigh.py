@@ -91,8 +91,9 @@ class NeighTable:
                                (NETDEV_DOWN, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
 
     def _netdev_event(self, event: str, link) -> None:
-        """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds."""
-        self.flush(link, include_permanent=event == NETDEV_UNREGISTER)
+        """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds, and
+        the kernel takes the permanent entries too."""
+        self.flush(link, include_permanent=True)
         if event == NETDEV_CHANGEADDR:          # entries kept carry the old source MAC
             for entry in self.entries.values():
                 if entry.link is link and entry.lladdr is not None:

@@ -113,17 +113,24 @@ class IPv4:
     def netdev_event(self, event: str, link) -> None:
         """Link events: a new link takes the default settings; a removed link takes its
         addresses and routes; down takes the routes through it (fib_sync_down_dev); up
-        announces; the route cache holds links, so every event empties it."""
+        announces; the route cache holds links, so every event empties it.
+
+        As fib_disable_ip and fib_add_ifaddr: down takes every route through the link but its
+        own addresses' `local` ones (of host scope), connected and broadcast routes included;
+        up brings back what its addresses make; a user's routes stay gone."""
         if event == NETDEV_REGISTER:
             self.devconf[link] = dict(self.conf_default)
         elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
             self.devconf.pop(link, None)
         elif event == NETDEV_DOWN:
-            self.fib.remove(lambda r: r.protocol != "kernel" and _through(r, link)
+            self.fib.remove(lambda r: r.type != LOCAL and _through(r, link)
                             and all(not leg.link.admin_up for leg in (r.legs or (r,))))
         elif event == NETDEV_UP:
+            self.fib.remove(lambda r: r.protocol == "kernel" and r.link is link)
             for ifa in link.ipv4_addrs:
+                for route in kernel_routes(ifa):
+                    self.fib.add(route)
                 self.stack.arp.announce(link, ifa.address)
         self.fib.flush_cache()
 
@@ -376,6 +383,11 @@ class IPv4:
         del self.local[address]
         self._rebuild_broadcasts()
         self.fib.remove(lambda r: r.link is link and r.prefsrc == address)
+        if not link.ipv4_addrs and not link.iff_loopback:
+            # fib_inetaddr_event: the last address gone disables IP on the link
+            # (fib_disable_ip, forced): every route through it, and its neighbours.
+            self.fib.remove(lambda r: _through(r, link))
+            self.stack.arp.table.flush(link, include_permanent=True)
 
     def _rebuild_broadcasts(self) -> None:
         self.broadcasts = {wire.LIMITED_BROADCAST}
@@ -634,6 +646,8 @@ def kernel_routes(ifa: IfAddr) -> list[Route]:
     link, address = ifa.link, ifa.address
     routes = [Route(wire.to_int(address), 32, link, prefsrc=address, scope="host", type=LOCAL,
                     table=RT_TABLE_LOCAL)]
+    if ifa.secondary:                   # its primary brought the subnet's routes already
+        return routes
     if ifa.prefixlen < 32:
         if link.iff_loopback:
             routes.append(Route(ifa.network, ifa.prefixlen, link, prefsrc=address, scope="host",
