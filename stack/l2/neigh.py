@@ -94,10 +94,6 @@ class NeighTable:
         """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds, and
         the kernel takes the permanent entries too."""
         self.flush(link, include_permanent=True)
-        if event == NETDEV_CHANGEADDR:          # entries kept carry the old source MAC
-            for entry in self.entries.values():
-                if entry.link is link and entry.lladdr is not None:
-                    entry.set_lladdr(entry.lladdr)
 
     # --- time --------------------------------------------------------
     def _random_reachable(self) -> float:

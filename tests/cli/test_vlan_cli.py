@@ -8,7 +8,7 @@ import pytest
 
 from netsh.app import GRAMMAR
 from netsh.complete import complete
-from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+from tests.cli.fakes import debug, syntax_status  # noqa: F401  (debug: autouse, NETSH_DEBUG=1)
 from tests.cli.test_running_config import Shell
 
 QINQ = ("link add e0 type pair peer e1",
@@ -94,7 +94,7 @@ def test_errors_are_one_line_and_change_nothing(line, message):
     shell.ok(*QINQ)
     before = shell.running()
     status, out, err = shell.line(line)
-    assert (status, out, err) == (1, "", f"Error: {message}\n")
+    assert (status, out, err) == (syntax_status(message), "", f"Error: {message}\n")
     assert shell.running() == before
 
 
