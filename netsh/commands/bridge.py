@@ -8,7 +8,7 @@ stack/api/bridge.py; the running config's port and FDB lines are written here.
 """
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, Choice, Integer
+from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, ON_OFF, Integer
 from netsh.commands.config import WRITERS, positional, word
 from netsh.commands.link import display_name
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
@@ -35,7 +35,6 @@ class PortState(ArgType):
 
 
 VID = Integer(0, 4094, "VID", "a VLAN id, 0..4094")
-ON_OFF = Choice(("on", "off"), "on|off", "on or off")
 COST = Integer(1, 65535, "COST", "path cost, 1..65535")
 PRIORITY = Integer(0, 63, "PRIO", "port priority, 0..63")
 PORT_FLAGS = (("learning", "learn source MACs"), ("flood", "flood unknown unicast to it"),

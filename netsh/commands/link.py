@@ -1,13 +1,14 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK
+from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, ON_OFF, Integer
 from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
 
 WORDS = ("link",)
+TXQLEN = Integer(0, 2 ** 32 - 1, "PACKETS", "a queue length in packets")
 
 
 # --- handlers ----------------------------------------------------------------------
@@ -40,6 +41,11 @@ def set_(ctx, args):
         extra = {"master": args["master"], "nomaster": bool(args["nomaster"])}
     if args["type"] is not None:
         extra.update(kind=args["type"], options=kind_option_values(args["type"], args))
+    for dest, key in (("name", "new_name"), ("txqlen", "txqlen")):
+        if args[dest] is not None:            # only then: older served stacks
+            extra[key] = args[dest]
+    if args["promisc"] is not None:
+        extra["promisc"] = args["promisc"] == "on"
     ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
                        **extra)
 
@@ -76,10 +82,14 @@ def register(root: Node) -> None:
           opt("address", "address", LLADDR, help="change the MAC address"),
           opt("master", "master", BRIDGE, help="make it a port of this bridge"),
           flag("nomaster", "nomaster", True, help="release it from its bridge"),
+          opt("name", "name", NEW_LINK, help="rename it"),
+          opt("txqlen", "txqlen", TXQLEN, help="the transmit queue's length"),
+          opt("promisc", "promisc", ON_OFF, help="promiscuous mode on or off"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True)],
          "change a link's state, MTU, MAC address, bridge or kind's options", set_,
-         require_one_of=("up", "mtu", "address", "master", "nomaster", "type"),
+         require_one_of=("up", "mtu", "address", "master", "nomaster", "type", "name", "txqlen",
+                         "promisc"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),
@@ -179,7 +189,7 @@ def detail_text(value) -> str:
 def link_stanza(row: dict, view: View) -> list[str]:
     lines = [header_line(row, view, mode=True), lladdr_line(row, view)]
     if view.options.details:
-        lines[-1] += f" promiscuity 0  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
+        lines[-1] += f" promiscuity {row.get('promiscuity', 0)}  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
         lines += details_lines(row, view)
     if view.options.stats and "stats64" in row:
         lines += stats64_lines(row["stats64"], view.options.stats)
@@ -208,7 +218,7 @@ def link_brief(rows: list[dict], view: View) -> str:
     return "\n".join(lines)
 
 
-DETAIL_KEYS = ("min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
+DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
 
 
 def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:

@@ -77,6 +77,7 @@ class Link:
         self.stats = LinkStats()
         self.txq: deque[bytes] = deque()
         self.txqlen = DEFAULT_TXQLEN
+        self.promisc = False            # ip link set DEV promisc on: shown as PROMISC
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
         # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
         # rx_tap(frame) -> true when a trace wants this frame (Ethernet receive then hands
@@ -105,6 +106,8 @@ class Link:
 
     def flags(self) -> list[str]:
         flags = list(self.flags_static)
+        if self.promisc:
+            flags.append("PROMISC")
         if self.admin_up:
             flags.append(IFF_UP)
             flags.append(IFF_LOWER_UP if self.has_carrier() else IFF_NO_CARRIER)
@@ -333,6 +336,8 @@ class Link:
             "link_type": self.link_type,
             "address": mac_to_str(self.mac),
             "broadcast": "ff:ff:ff:ff:ff:ff" if self.link_type == "ether" else "00:00:00:00:00:00",
+            "promiscuity": int(self.promisc),
+            "allmulti": 0,
             "min_mtu": self.min_mtu,
             "max_mtu": self.max_mtu,
             "link_kind": self.kind,

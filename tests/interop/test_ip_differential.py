@@ -53,9 +53,10 @@ def _no_peer(match: re.Match) -> str:
 ACCEPTED = (
     Accepted("veth peer",
              "Linux's links are veths, whose far end is in another namespace (`eth0@if2`, "
-             "`link-netns NS`, link_index/link_netnsid); ours are host NICs seen through pcap",
-             text=lambda t: re.sub(r" link-netns \S+", "", re.sub(r"(eth\d)(@if\d+)(:?)", _no_peer, t)),
-             json=_drop_keys("link_index", "link_netnsid")),
+             "`link-netns NS`, link_index/link_netnsid); ours are host NICs seen through pcap "
+             "(`wan0@eth1` once renamed: the NIC it is)",
+             text=lambda t: re.sub(r" link-netns \S+", "", re.sub(r"(\w+)(@if\d+|@eth\d)(:?)", _no_peer, t)),
+             json=_drop_keys("link_index", "link_netnsid", "link")),
     Accepted("qdisc",
              "a veth has no queue (noop, noqueue); our pcap link queues as a NIC does (pfifo_fast)",
              text=lambda t: re.sub(r"qdisc (noop|noqueue|pfifo_fast)", "qdisc Q", t),
