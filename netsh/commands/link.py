@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, ON_OFF, Integer
-from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
+from netsh.commands.link_kinds import kind_of, kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
@@ -51,10 +51,11 @@ def set_(ctx, args):
 
 
 def add(ctx, args):
-    options = kind_option_values(args["type"], args)
+    kind = kind_of(args["type"])
+    options = kind_option_values(kind, args)
     if args["link"] is not None:        # before `type` (ip's place); the kind says if it takes one
         options["link"] = args["link"]
-    ctx.stack.link_add(args["name"], args["type"], options)
+    ctx.stack.link_add(args["name"], kind, options)
 
 
 def delete(ctx, args):

@@ -91,6 +91,7 @@ def link_attach(stack, hostdev: str, name: str | None = None, address: bytes | N
     link = PcapLink(name, hostdev, address)
     link.open()
     stack.add_link(link)
+    link.watch_carrier()
     return link_dict(link)
 
 

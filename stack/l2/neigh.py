@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER
+from ..link.notifier import NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER
 from ..wire.ethernet import mac_to_str
 
 NONE = "NONE"
@@ -88,11 +88,15 @@ class NeighTable:
         self._last_rand = stack.now()
         self.on_failed = None             # callback(packet) for each packet lost on FAILED
         stack.netdev.subscribe(f"neigh-{name}", self._netdev_event,
-                               (NETDEV_DOWN, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
+                               (NETDEV_DOWN, NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
 
     def _netdev_event(self, event: str, link) -> None:
         """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds, and
-        the kernel takes the permanent entries too."""
+        the kernel takes the permanent entries too; neigh_carrier_down keeps those."""
+        if event == NETDEV_CHANGE:
+            if not link.has_carrier():
+                self.flush(link, include_permanent=False)
+            return
         self.flush(link, include_permanent=True)
 
     # --- time --------------------------------------------------------

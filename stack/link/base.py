@@ -102,15 +102,24 @@ class Link:
     def operstate(self) -> str:
         if not self.admin_up:
             return "DOWN"
-        return "UP" if self.has_carrier() else "LOWERLAYERDOWN"
+        return "UP" if self.has_carrier() else self.carrier_down_state()
+
+    def carrier_down_state(self) -> str:
+        """The operstate without carrier: a link on another (a pair's peer, a VLAN's DEV)
+        says its lower layer is down, as the kernel's default_operstate does."""
+        return "LOWERLAYERDOWN"
 
     def flags(self) -> list[str]:
-        flags = list(self.flags_static)
+        """In ip's order: NO-CARRIER leads (print_link_flags), LOWER_UP ends."""
+        carrier = self.has_carrier()
+        flags = [IFF_NO_CARRIER] if self.admin_up and not carrier else []
+        flags += self.flags_static
         if self.promisc:
             flags.append("PROMISC")
         if self.admin_up:
             flags.append(IFF_UP)
-            flags.append(IFF_LOWER_UP if self.has_carrier() else IFF_NO_CARRIER)
+            if carrier:
+                flags.append(IFF_LOWER_UP)
         return flags
 
     def _notify(self, event: str) -> None:

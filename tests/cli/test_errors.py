@@ -21,7 +21,7 @@ from tests.cli.fakes import FakeStack, Run, debug, run, syntax_status  # noqa: F
     ("link set a address 02:00:00:00:00", 'Error: invalid LLADDR "02:00:00:00:00": '
                                           'expected 6 hex bytes like aa:bb:cc:dd:ee:ff'),
     ("link set a", 'Error: "link set" needs something to do: up | down | mtu MTU | address LLADDR'
-                    ' | master BR | nomaster | type ETYPE'),
+                    ' | master BR | nomaster | name NAME | txqlen PACKETS | promisc on|off | type ETYPE'),
     ("link set a up mtu 1400 mtu 1500", 'Error: duplicate "mtu"'),
     ("link show a b", 'Error: unexpected "b" for "link show"'),
     ("ping -c 0 192.0.2.2", 'Error: invalid COUNT "0": must be 1..2147483648'),
@@ -35,7 +35,7 @@ from tests.cli.fakes import FakeStack, Run, debug, run, syntax_status  # noqa: F
     ("completion tcsh", 'Error: invalid SHELL "tcsh": one of: bash, zsh, fish'),
     ("stats 1x", 'Error: invalid LAYER "1x": one of: Ip, IpExt, Icmp, IcmpMsg, ArpStats, Bridge, Link, '
                  'Drop, Trace'),
-    ("link add x type veth peer y", 'Error: invalid TYPE "veth": one of: pair, impair, bridge, vlan'),
+    ("link add x type dummy", 'Error: invalid TYPE "dummy": one of: pair, impair, bridge, vlan, veth'),
     ('link set "a b" up', 'Error: invalid DEV "a b": not a valid link name'),
     ("link set abcdefghijklmnop up", 'Error: invalid DEV "abcdefghijklmnop": '
                                      'a link name has 1..15 characters'),

@@ -49,7 +49,7 @@ def test_help(argv, capsys):
 def test_object_help_lines_are_scrapable(capsys):
     assert main(["link", "help"]) == 0
     out = capsys.readouterr().out
-    assert "       TYPE := { pair | impair | bridge | vlan }\n" in out
+    assert "       TYPE := { pair | impair | bridge | vlan | veth }\n" in out
     assert main(["help", "completion"]) == 0
     assert "where  SHELL := { bash | zsh | fish }\n" in capsys.readouterr().out
 

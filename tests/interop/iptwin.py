@@ -82,14 +82,34 @@ class Twin:
             self._settle()
         return done.returncode, done.stdout, done.stderr
 
+    def far(self, line: str, timeout: float = 3.0):
+        """`ip LINE` on the far ends of both worlds (``link set p0 down``: carrier goes), then
+        wait until Linux's links and ours tell the same carrier: the kernel's linkwatch
+        tells it up to a second late, our stack polls the host NIC every half second."""
+        for ns in (self.linux_ns + "F", self.stack_ns + "F"):
+            run_in_ns(ns, "ip", *shlex.split(line))
+        self._settle(timeout)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self._carriers(json.loads(self.ours("-j link show")[1])) \
+                != self._carriers(self._linux_links()):
+            time.sleep(0.05)
+
+    @staticmethod
+    def _carriers(links) -> dict:
+        return {link["ifname"]: "NO-CARRIER" in link["flags"] for link in links}
+
+    def _linux_links(self) -> list[dict]:
+        return json.loads(run_in_ns(self.linux_ns, "ip", "-j", "link", "show").stdout)
+
     def _settle(self, timeout: float = 3.0):
-        """Wait until an up veth shows its carrier: the kernel's linkwatch tells it up to a
-        second late, where our stack shows carrier at once."""
+        """Wait until each up veth's flags and state agree (carrier, or none): the kernel's
+        linkwatch tells a change up to a second late, where our stack tells it at once."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            links = json.loads(run_in_ns(self.linux_ns, "ip", "-j", "link", "show").stdout)
-            if all(link["operstate"] == "UP" for link in links
-                   if link["ifname"] in DEVICES and "UP" in link["flags"]):
+            if all(("LOWER_UP" in link["flags"]) != ("NO-CARRIER" in link["flags"])
+                   and ("LOWER_UP" in link["flags"]) == (link["operstate"] == "UP")
+                   for link in self._linux_links()
+                   if link["ifname"] != "lo" and "UP" in link["flags"]):
                 return
             time.sleep(0.05)
 
