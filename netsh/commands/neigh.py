@@ -65,9 +65,20 @@ def register(root: Node) -> None:
     leaf(node, WORDS + ("flush",), [dev], "remove the entries of a link (not permanent ones)", flush)
 
 
+STATS_KEYS = ("used", "confirmed", "updated", "probes")       # shown with -s, as ip does
+
+
+@renderer("neigh", "json")
+def neigh_json(rows: list[dict], view: View) -> list[dict]:
+    if view.options.stats:
+        return rows
+    return [{k: v for k, v in row.items() if k not in STATS_KEYS} for row in rows]
+
+
 @renderer("neigh")
 def neigh_text(rows: list[dict], view: View) -> str:
-    """``192.0.2.2 dev v0 lladdr 02:00:00:00:00:02 REACHABLE `` (iproute2 6 spacing)."""
+    """``192.0.2.2 dev v0 lladdr 02:00:00:00:00:02 REACHABLE `` (iproute2 6 spacing); with
+    -s `` used 2/64/1probes 6 `` before the state, spaces as ip prints them."""
     paint = view.paint
     lines = []
     for row in rows:
@@ -76,6 +87,8 @@ def neigh_text(rows: list[dict], view: View) -> str:
             text += "dev " + paint.ifname(row["dev"] + " ")
         if row.get("lladdr"):
             text += "lladdr " + paint.mac(row["lladdr"] + " ")
+        if view.options.stats and "used" in row:
+            text += f" used {row['used']}/{row['confirmed']}/{row['updated']}probes {row['probes']} "
         text += "".join(f"{state} " for state in row.get("state", []))
         lines.append(text)
     return "\n".join(lines)

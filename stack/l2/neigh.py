@@ -324,7 +324,7 @@ class NeighTable:
         self._disarm(entry)
         entry.set_lladdr(lladdr)
         entry.state = PERMANENT
-        entry.updated = self.stack.now()
+        entry.updated = entry.confirmed = self.stack.now()     # NUD_CONNECTED: confirmed now
         self._flush_queue(entry)
         return entry
 
@@ -372,13 +372,18 @@ class NeighTable:
 
     # --- views for the faces ------------------------------------------------
     def to_dicts(self, link=None) -> list[dict]:
+        """ip -j neigh's rows, with its -s keys: seconds since used, confirmed and updated,
+        and the probes sent."""
         out = []
+        now = self.stack.now()
         for entry in self.entries.values():
             if link is not None and entry.link is not link:
                 continue
             row = {"dst": self.addr_to_str(entry.addr), "dev": entry.link.name}
             if entry.lladdr is not None and entry.state is not INCOMPLETE:
                 row["lladdr"] = mac_to_str(entry.lladdr)
+            row.update(used=int(now - entry.used), confirmed=int(now - entry.confirmed),
+                       updated=int(now - entry.updated), probes=entry.probes)
             row["state"] = [entry.state]
             out.append(row)
         return out

@@ -63,6 +63,11 @@ ACCEPTED = (
              json=_set_key("qdisc", "Q")),
     Accepted("message",
              "an error is said in our words (with the caret in the shell); the exit status is ip's"),
+    Accepted("neighbour times",
+             "-s neigh's seconds since an entry was used, confirmed, updated depend on when "
+             "each side ran the line",
+             text=lambda t: re.sub(r" used \d+/\d+/\d+", " used T/T/T", t),
+             json=lambda d: _drop_keys("used", "confirmed", "updated")(d)),
     Accepted("neighbour order",
              "the kernel lists neighbours in its hash table's order; we list them as made",
              text=lambda t: "".join(sorted(t.splitlines(keepends=True))) if _neigh_lines(t) else t,
