@@ -126,6 +126,13 @@ class View:
 
 # --- rendering ----------------------------------------------------------------------
 
+def records(stanzas: Iterable[list[str]], view: View) -> str:
+    """Records of several lines each; with -o each on one line, "\\" where a break was
+    (iproute2's _SL_)."""
+    joiner = "\\" if view.options.oneline else "\n"
+    return "\n".join(joiner.join(lines) for lines in stanzas)
+
+
 def face_of(options: Options) -> str:
     if options.json:
         return "json"

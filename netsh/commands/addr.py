@@ -6,7 +6,7 @@ import ipaddress
 from netsh.argtypes import ADDR, ANY_PREFIX, LINK, PREFIX, Choice, IPv4Prefix, Word
 from netsh.commands.link import brief_json_row, brief_prefix, header_line, link_json_row, lladdr_line
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
-from netsh.render import Result, View, renderer, stats64_lines
+from netsh.render import Result, View, records, renderer, stats64_lines
 
 WORDS = ("address",)
 SCOPE = Choice(("global", "site", "link", "host"), "SCOPE", "the address's scope")
@@ -101,6 +101,10 @@ def lifetime(ifa: dict, key: str) -> str:
 
 @renderer("addr")
 def addr_text(rows: list[dict], view: View) -> str:
+    if view.options.oneline:        # ip -o address: one line an address, after "N: DEV"
+        return records(([f"{row['ifindex']}: {row['ifname']}" + inet_lines(ifa, view)[0],
+                         inet_lines(ifa, view)[1]]
+                        for row in rows for ifa in row.get("addr_info", [])), view)
     lines = []
     for row in rows:
         if row.get("address_only"):      # ip address show to: the header and the address lines

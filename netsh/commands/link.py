@@ -4,7 +4,7 @@ from __future__ import annotations
 from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, ON_OFF, Integer
 from netsh.commands.link_kinds import kind_of, kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
-from netsh.render import Result, View, renderer, stats64_json, stats64_lines
+from netsh.render import Result, View, records, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
 
 WORDS = ("link",)
@@ -199,7 +199,7 @@ def link_stanza(row: dict, view: View) -> list[str]:
 
 @renderer("link")
 def link_text(rows: list[dict], view: View) -> str:
-    return "\n".join(line for row in rows for line in link_stanza(row, view))
+    return records((link_stanza(row, view) for row in rows), view)
 
 
 def brief_prefix(row: dict, view: View) -> str:
