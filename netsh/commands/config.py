@@ -104,6 +104,10 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
         changes.append(f"mtu {obj['mtu']}")
     if "up" in obj:
         changes.append("up" if obj["up"] else "down")
+    if "txqlen" in obj:
+        changes.append(f"txqlen {obj['txqlen']}")
+    if obj.get("promisc"):
+        changes.append("promisc on")
     if changes:
         lines.append(f"link set {positional(name, 'dev', SET_KEYWORDS)} " + " ".join(changes))
     return lines
@@ -111,7 +115,11 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
 
 def address_lines(obj: dict, made: set[str]) -> list[str]:
     verb = "delete" if obj.get("absent") else "add"
-    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}"]
+    text = f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}"
+    for key, keyword in (("broadcast", "brd"), ("scope", "scope"), ("label", "label")):
+        if key in obj:
+            text += f" {keyword} {word(obj[key])}"
+    return [text]
 
 
 def neighbour_lines(obj: dict, made: set[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable, Iterator
 
+from ..link.base import DEFAULT_TXQLEN
 from ..wire.ethernet import mac_to_str
 from .family import families
 from .link import links_in_order
@@ -52,6 +53,10 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["mtu"] = link.mtu
         if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
+        if link.txqlen != DEFAULT_TXQLEN:
+            obj["txqlen"] = link.txqlen
+        if link.promisc:
+            obj["promisc"] = True
         yield obj
 
 
@@ -60,6 +65,8 @@ def _addresses(stack, links: list) -> Iterator[dict]:
     for link in links:
         for fam in families():
             addrs = [(ifa.address, ifa.prefixlen) for ifa in fam.addresses(link)]
+            given = {(ifa.address, ifa.prefixlen): _address_options(ifa, link)
+                     for ifa in fam.addresses(link)}
             for address, prefixlen in fam.fixed_addresses(link):
                 if (address, prefixlen) in addrs:
                     addrs.remove((address, prefixlen))
@@ -68,7 +75,21 @@ def _addresses(stack, links: list) -> Iterator[dict]:
                            "prefixlen": prefixlen, "absent": True}
             for address, prefixlen in addrs:
                 yield {"dev": link.name, "family": fam.name, "local": fam.addr_to_str(address),
-                       "prefixlen": prefixlen}
+                       "prefixlen": prefixlen, **given[address, prefixlen]}
+
+
+def _address_options(ifa, link) -> dict:
+    """What `address add` was given beyond the prefix: brd, a scope not the address's own,
+    a label not the link's name."""
+    row = ifa.to_dict()
+    options = {}
+    if "broadcast" in row:
+        options["broadcast"] = row["broadcast"]
+    if not getattr(ifa, "scope_is_default", True):
+        options["scope"] = ifa.scope
+    if row.get("label", link.name) != link.name:
+        options["label"] = row["label"]
+    return options
 
 
 @section("neighbour")

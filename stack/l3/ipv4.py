@@ -41,6 +41,14 @@ class IfAddr:
     def network(self) -> int:
         return wire.to_int(self.address) & wire.mask(self.prefixlen)
 
+    @staticmethod
+    def default_scope(address: bytes) -> str:
+        return "host" if address[0] == 127 else "global"
+
+    @property
+    def scope_is_default(self) -> bool:
+        return self.scope == self.default_scope(self.address)
+
     def covers(self, addr: bytes) -> bool:
         return wire.to_int(addr) & wire.mask(self.prefixlen) == self.network
 
@@ -357,7 +365,7 @@ class IPv4:
         if brd == "+":
             brd = bcast
         ifa = IfAddr(address, prefixlen, bcast, link, label or link.name, brd=brd,
-                     scope=scope or ("host" if address[0] == 127 else "global"))
+                     scope=scope or IfAddr.default_scope(address))
         ifa.secondary = any(other.prefixlen == prefixlen and other.covers(address)
                             for other in link.ipv4_addrs)
         if ifa.secondary:
