@@ -91,12 +91,15 @@ class Executor:
 
     def parse(self, tokens: Sequence[str]) -> tuple[Options, Parsed]:
         """Leading options (``-s link``) apply to this line only; ParseError indexes count them.
-        A leading ``ip`` is ip's own name, pasted with its options (``ip -br a``)."""
-        pasted = int(bool(tokens) and tokens[0] == "ip")
+        A leading ``ip`` is ip's own name, pasted with its options (``ip -br a``); options
+        after ``bridge`` are bridge(8)'s (``bridge -j fdb show``)."""
+        pasted = int(bool(tokens) and tokens[0] in PASTED_TOOLS)
         try:
             options, rest = parse_options(tokens[pasted:], self.options, LINE_OPTIONS)
         except OptionError as exc:
             raise ParseError(str(exc), None if exc.index is None else exc.index + pasted) from None
+        if pasted and tokens[0] != "ip":
+            rest = [tokens[0], *rest]          # the tool's name is our command object's
         skipped = len(tokens) - len(rest)
         try:
             parsed = self.grammar.parse(rest)
@@ -162,6 +165,9 @@ class Executor:
             if debugging():
                 raise
             return []          # completion never takes the shell down
+
+
+PASTED_TOOLS = ("ip", "bridge")      # whose options may follow their name on a pasted line
 
 
 def failure(exc: BaseException, tokens: Sequence[str]) -> tuple[str, int, int | None] | None:

@@ -304,6 +304,11 @@ def differences_section() -> list[str]:
         ".IP \\(bu 2",
         "Neighbours are listed in the order they were made, not the kernel's hash order.",
         ".IP \\(bu 2",
+        "\\fBbridge\\fR commands fail with \\fBip\\fR's statuses (1, 2, 255) where",
+        "\\fBbridge\\fR(8) exits 255 on any failure; a port's default cost is 100, not one",
+        "derived from the NIC's speed; \\fBbridge fdb\\fR lists no \\fBself\\fR entries for",
+        "the devices' own multicast addresses.",
+        ".IP \\(bu 2",
         "A multipath route's leg through a link that went down is not marked \\fBdead\\fR.",
     ]
 

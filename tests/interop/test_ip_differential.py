@@ -68,6 +68,18 @@ ACCEPTED = (
              "each side ran the line",
              text=lambda t: re.sub(r" used \d+/\d+/\d+", " used T/T/T", t),
              json=lambda d: _drop_keys("used", "confirmed", "updated")(d)),
+    Accepted("bridge port cost",
+             "the kernel derives a port's cost from its speed (a veth says 10 Gb/s: 2); we do "
+             "not read a host NIC's speed and give 100, 802.1D's for 10 Mb/s",
+             text=lambda t: re.sub(r" cost \d+ ", " cost C ", t),
+             json=_set_key("cost", "C")),
+    Accepted("bridge fdb self entries",
+             "the kernel lists each device's own multicast addresses (`self permanent`); we "
+             "keep no multicast lists; and it lists by device, we by address",
+             text=lambda t: "".join(sorted(line for line in t.splitlines(keepends=True)
+                                           if " self " not in line)) if " master " in t else t,
+             json=lambda d: sorted((row for row in d if "self" not in row.get("flags", ())),
+                                   key=json.dumps) if _fdb_rows(d) else d),
     Accepted("neighbour order",
              "the kernel lists neighbours in its hash table's order; we list them as made",
              text=lambda t: "".join(sorted(t.splitlines(keepends=True))) if _neigh_lines(t) else t,
@@ -80,7 +92,15 @@ STATUS_ACCEPTED = {
     "link set eth0 mtu 99999999": "the MTU's range is checked by the grammar",
     "addr add dev eth0": "an address is required by the grammar",
     "neigh add 192.0.2.8 dev eth0": "lladdr is required by the grammar",
+    "bridge fdb show dev eth9": "bridge(8) exits 255 on any failure; we keep ip's 1 and 2",
+    "bridge fdb del 02:00:00:00:00:aa dev eth0 master":
+        "bridge(8) exits 255 on any failure; we keep ip's 1 and 2",
 }
+
+
+def _fdb_rows(doc) -> bool:
+    return isinstance(doc, list) and bool(doc) and all(isinstance(r, dict) and "mac" in r
+                                                      for r in doc)
 
 
 def _neigh_lines(text: str) -> bool:
@@ -102,7 +122,8 @@ def script() -> list[str]:
 
 
 def _is_json(line: str) -> bool:
-    for word in line.split():
+    words = line.split()
+    for word in words[1:] if words[0] in ("ip", "bridge") else words:
         if not word.startswith("-"):
             return False
         if word in ("-j", "-json") or (word.startswith("-") and "j" in word[1:] and len(word) <= 4
