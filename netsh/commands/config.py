@@ -108,6 +108,8 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
         changes.append(f"txqlen {obj['txqlen']}")
     if obj.get("promisc"):
         changes.append("promisc on")
+    if obj.get("arp") is False:
+        changes.append("arp off")
     if changes:
         lines.append(f"link set {positional(name, 'dev', SET_KEYWORDS)} " + " ".join(changes))
     return lines

@@ -44,8 +44,9 @@ def set_(ctx, args):
     for dest, key in (("name", "new_name"), ("txqlen", "txqlen")):
         if args[dest] is not None:            # only then: older served stacks
             extra[key] = args[dest]
-    if args["promisc"] is not None:
-        extra["promisc"] = args["promisc"] == "on"
+    for dest in ("promisc", "arp"):
+        if args[dest] is not None:
+            extra[dest] = args[dest] == "on"
     ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
                        **extra)
 
@@ -86,11 +87,12 @@ def register(root: Node) -> None:
           opt("name", "name", NEW_LINK, help="rename it"),
           opt("txqlen", "txqlen", TXQLEN, help="the transmit queue's length"),
           opt("promisc", "promisc", ON_OFF, help="promiscuous mode on or off"),
+          opt("arp", "arp", ON_OFF, help="off: no ARP on the link (NOARP)"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True)],
          "change a link's state, MTU, MAC address, bridge or kind's options", set_,
          require_one_of=("up", "mtu", "address", "master", "nomaster", "type", "name", "txqlen",
-                         "promisc"),
+                         "promisc", "arp"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),

@@ -57,6 +57,8 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["txqlen"] = link.txqlen
         if link.promisc:
             obj["promisc"] = True
+        if link.noarp and not link.iff_loopback:
+            obj["arp"] = False
         yield obj
 
 

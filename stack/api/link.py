@@ -136,12 +136,14 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
              address: bytes | None = None, master: str | None = None,
              nomaster: bool = False, kind: str | None = None,
              options: dict | None = None, new_name: str | None = None,
-             txqlen: int | None = None, promisc: bool | None = None) -> None:
+             txqlen: int | None = None, promisc: bool | None = None,
+             arp: bool | None = None) -> None:
     """All or nothing: every value is checked before anything changes; what each change
     means to the layers goes out on the netdevice notifier chain.  `master`: make the link
     a port of that bridge (moved from another); `nomaster`: release it from its master;
     `kind` and `options`: change the options of its kind (ip link set br0 type bridge ...);
-    `new_name`: rename it (up or down, as this kernel allows), `txqlen`, `promisc`."""
+    `new_name`: rename it (up or down, as this kernel allows), `txqlen`, `promisc`, `arp`
+    (off: IFF_NOARP; a change flushes the link's neighbours, as neigh_changeaddr)."""
     link = find_link(stack, name)
     if new_name is not None and new_name != name:
         check_name(new_name)
@@ -170,6 +172,9 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
         link.txqlen = txqlen
     if promisc is not None:
         link.promisc = promisc
+    if arp is not None and arp == link.noarp:
+        link.noarp = not arp
+        stack.arp.table.flush(link, include_permanent=True)
     if mtu is not None:
         link.set_mtu(mtu)
     if address is not None:

@@ -132,6 +132,9 @@ class NeighTable:
             self.stats.table_fulls += 1
             return None
         entry = Neighbour(link, addr, self.ethertype, self.stack.now())
+        if link.noarp:                  # arp_constructor: NOARP, to the link's own address
+            entry.set_lladdr(link.mac)
+            entry.state = NOARP
         self.entries[entry.key] = entry
         self.stats.allocs += 1
         return entry

@@ -78,6 +78,7 @@ class Link:
         self.txq: deque[bytes] = deque()
         self.txqlen = DEFAULT_TXQLEN
         self.promisc = False            # ip link set DEV promisc on: shown as PROMISC
+        self.noarp = False              # ip link set DEV arp off: IFF_NOARP
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
         # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
         # rx_tap(frame) -> true when a trace wants this frame (Ethernet receive then hands
@@ -114,6 +115,8 @@ class Link:
         carrier = self.has_carrier()
         flags = [IFF_NO_CARRIER] if self.admin_up and not carrier else []
         flags += self.flags_static
+        if self.noarp:
+            flags.append("NOARP")
         if self.promisc:
             flags.append("PROMISC")
         if self.admin_up:

@@ -132,7 +132,7 @@ def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
     assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
                                    "[ master BR ] [ nomaster ] [ name NAME ] [ txqlen PACKETS ] "
-                                   "[ promisc on|off ] [ type ETYPE [ ARGS ] ]")
+                                   "[ promisc on|off ] [ arp on|off ] [ type ETYPE [ ARGS ] ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 

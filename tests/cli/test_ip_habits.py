@@ -104,3 +104,16 @@ def test_a_pipe_on_standard_input_is_a_batch():
     assert done.stdout.startswith("1: lo: <LOOPBACK,UP,LOWER_UP>")
     assert done.returncode == 1 and done.stderr.endswith("Command failed -:2\n")
     assert "\x1b" not in done.stdout + done.stderr
+
+
+def test_arp_off_sends_no_arp_and_resolves_to_the_links_own_address():
+    shell = shell_with_a_pair()
+    shell.ok("addr add 192.0.2.1/24 dev v0", "neigh add 192.0.2.5 lladdr 02:00:00:00:00:05 dev v0",
+             "link set v0 arp off")
+    assert "<BROADCAST,MULTICAST,NOARP,UP,LOWER_UP>" in shell.line("link show v0")[1]
+    assert shell.line("neigh show")[1] == ""                       # neigh_changeaddr
+    mac = json.loads(shell.line("-j link show v0")[1])[0]["address"]
+    shell.line("ping -c 1 -W 0.1 192.0.2.7")
+    assert shell.line("neigh show dev v0")[1] == f"192.0.2.7 lladdr {mac} NOARP \n"
+    assert shell.stack.arp.stats.OutRequests == 0 and shell.stack.arp.stats.OutGratuitous == 1
+    assert " arp off" in shell.running()
