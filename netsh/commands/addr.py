@@ -15,10 +15,10 @@ TO_PREFIX = IPv4Prefix(default_len=32)
 
 
 class Broadcast(ArgType):
-    """``brd ADDR``, or ``+`` for the subnet's broadcast (``-`` clears: none set)."""
+    """``brd ADDR``, or ``+`` (``-``): the prefix with its host bits set (reset)."""
 
     metavar = "ADDR"
-    help = "a broadcast address, or + for the subnet's"
+    help = "a broadcast address, or + (-): the prefix with host bits set (reset)"
 
     def parse(self, token: str):
         return token if token in ("+", "-") else ADDR.parse(token).packed
@@ -27,7 +27,7 @@ class Broadcast(ArgType):
 def add(ctx, args):
     prefix = args["prefix"]
     options = {key: args[key] for key in ("scope", "label") if args[key] is not None}
-    if args["brd"] not in (None, "-"):
+    if args["brd"] is not None:
         options["brd"] = args["brd"]
     ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen, **options)
 

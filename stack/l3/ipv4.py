@@ -354,7 +354,8 @@ class IPv4:
     def addr_add(self, link, address: bytes, prefixlen: int, brd: bytes | str | None = None,
                  scope: str | None = None, label: str | None = None) -> IfAddr:
         """As __inet_insert_ifa: an address in the subnet of one already there is its
-        secondary, listed after every primary; `brd` "+" is the subnet's broadcast."""
+        secondary, listed after every primary; `brd` "+" ("-") is the prefix with its host
+        bits set (reset)."""
         if address in self.local:
             owner = self.local[address]
             if owner.link is link and owner.prefixlen == prefixlen:
@@ -362,12 +363,17 @@ class IPv4:
             raise StackError(f"{wire.addr_to_str(address)} is already on {owner.link.name}")
         host_bits = 32 - prefixlen
         bcast = wire.from_int(wire.to_int(address) | ((1 << host_bits) - 1)) if host_bits else address
-        if brd == "+":
+        if brd == "+":                  # ip-address(8): the prefix's host bits set
             brd = bcast
+        elif brd == "-":                # ... or reset
+            brd = wire.from_int(wire.to_int(address) & wire.mask(prefixlen))
         ifa = IfAddr(address, prefixlen, bcast, link, label or link.name, brd=brd,
                      scope=scope or IfAddr.default_scope(address))
-        ifa.secondary = any(other.prefixlen == prefixlen and other.covers(address)
-                            for other in link.ipv4_addrs)
+        primary = next((other for other in link.ipv4_addrs if not other.secondary
+                        and other.prefixlen == prefixlen and other.covers(address)), None)
+        if primary is not None and primary.scope != ifa.scope:
+            raise NetlinkError("Invalid scope value.")     # a secondary keeps its primary's scope
+        ifa.secondary = primary is not None
         if ifa.secondary:
             link.ipv4_addrs.append(ifa)
         else:

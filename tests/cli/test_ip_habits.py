@@ -55,11 +55,13 @@ def test_address_options_show_and_come_back_from_the_running_config():
     shell = shell_with_a_pair()
     shell.ok("addr add 192.0.2.1/24 dev v0",
              "addr add 198.51.100.1/24 brd + scope link label v0:lan dev v0",
-             "addr add 198.51.100.9/24 dev v0")
+             "addr add 198.51.100.9/24 scope link dev v0")
+    assert shell.line("addr add 198.51.100.10/24 dev v0")[0] == 2      # a secondary keeps its
+                                                                        # primary's scope
     lines = shell.line("addr show dev v0")[1].splitlines()
     assert lines[2] == "    inet 192.0.2.1/24 scope global v0"            # no brd never given
     assert lines[4] == "    inet 198.51.100.1/24 brd 198.51.100.255 scope link v0:lan"
-    assert lines[6] == "    inet 198.51.100.9/24 scope global secondary v0"
+    assert lines[6] == "    inet 198.51.100.9/24 scope link secondary v0"
     config = shell.running()
     assert "address add 198.51.100.1/24 dev v0 brd 198.51.100.255 scope link label v0:lan" in config
     again = Shell()
