@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 
 from netsh.argtypes import ADDR, ANY_PREFIX, LINK, PREFIX, Choice, IPv4Prefix, Word
-from netsh.commands.link import brief_json_row, brief_prefix, header_line, link_json_row, lladdr_line
+from netsh.commands.link import brief_json_row, brief_prefix, header_line, link_json_row, link_stanza
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
 from netsh.render import Result, View, records, renderer, stats64_lines
 
@@ -110,7 +110,7 @@ def addr_text(rows: list[dict], view: View) -> str:
         if row.get("address_only"):      # ip address show to: the header and the address lines
             lines.append(header_line(row, view, mode=False))
         else:
-            lines += [header_line(row, view, mode=False), lladdr_line(row, view)]
+            lines += link_stanza(row, view, mode=False, stats=False)
         for ifa in row.get("addr_info", []):
             lines += inet_lines(ifa, view)
         if view.options.stats and "stats64" in row:
@@ -135,5 +135,6 @@ def addr_json(rows: list[dict], view: View) -> list[dict]:
         return [{**brief_json_row(row), "addr_info": [{"local": ifa["local"], "prefixlen": ifa["prefixlen"]}
                                                       for ifa in row.get("addr_info", ())]}
                 for row in rows]
-    rows = [link_json_row(row, view.options.stats, addresses=True) for row in rows]
+    rows = [link_json_row(row, view.options.stats, addresses=True, details=view.options.details)
+            for row in rows]
     return [{k: v for k, v in row.items() if k not in ("linkmode", "address_only")} for row in rows]

@@ -189,12 +189,14 @@ def detail_text(value) -> str:
     return str(value)
 
 
-def link_stanza(row: dict, view: View) -> list[str]:
-    lines = [header_line(row, view, mode=True), lladdr_line(row, view)]
+def link_stanza(row: dict, view: View, *, mode: bool = True, stats: bool = True) -> list[str]:
+    """A link's lines: header, link layer, with -d its details, with -s its counters (ip link;
+    ip address, which puts the counters after the addresses)."""
+    lines = [header_line(row, view, mode=mode), lladdr_line(row, view)]
     if view.options.details:
         lines[-1] += f" promiscuity {row.get('promiscuity', 0)}  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
         lines += details_lines(row, view)
-    if view.options.stats and "stats64" in row:
+    if stats and view.options.stats and "stats64" in row:
         lines += stats64_lines(row["stats64"], view.options.stats)
     return lines
 
