@@ -87,6 +87,7 @@ class PortName(LiveArg):
 
 class IPv4Addr(ArgType):
     metavar = "ADDR"
+    invalid_status = 1                  # ip: get_addr's "any valid address is expected", exit 1
     help = "an IPv4 address, A.B.C.D"
 
     def parse(self, token: str) -> ipaddress.IPv4Address:
@@ -109,6 +110,7 @@ class IPv4Prefix(ArgType):
 
     metavar = "PREFIX"
     help = "an IPv4 address with prefix length, A.B.C.D/LEN"
+    invalid_status = 1                  # ip: get_prefix's "any valid prefix is expected", exit 1
 
     def __init__(self, default_len: int | None = 32):
         self.default_len = default_len
@@ -128,6 +130,7 @@ class IPAddr(ArgType):
 
     metavar = "ADDR"
     help = "an IPv4 (A.B.C.D) or IPv6 (2001:db8::1) address"
+    invalid_status = 1                  # ip: get_addr's "any valid address is expected", exit 1
 
     def __init__(self, scoped: bool = False):
         self.scoped = scoped
@@ -150,6 +153,7 @@ class IPPrefix(ArgType):
 
     metavar = "PREFIX"
     help = "an IPv4 or IPv6 address with prefix length, A.B.C.D/LEN or 2001:db8::1/LEN"
+    invalid_status = 1                  # ip: get_prefix's "any valid prefix is expected", exit 1
 
     def __init__(self, whole: bool = True):
         self.whole = whole
@@ -183,6 +187,7 @@ class Lifetime(ArgType):
 
 class LLAddr(ArgType):
     metavar = "LLADDR"
+    invalid_status = 1                  # ip: '"zz" is invalid lladdr.', exit 1
     help = "a MAC address, aa:bb:cc:dd:ee:ff"
     _MAC = re.compile(r"[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}")
 
@@ -295,6 +300,7 @@ class InetAddr(ArgType):
 
     metavar = "ADDR"
     help = "an address, A.B.C.D (or an IPv6 address)"
+    invalid_status = 1
 
     def parse(self, token: str):
         try:
@@ -306,6 +312,8 @@ class InetAddr(ArgType):
 class RoutePrefix(ArgType):
     """``A.B.C.D[/LEN]`` of either family, or `any_word` (``default``, ``all``: 0.0.0.0/0).
     No length: the whole address (a host route)."""
+
+    invalid_status = 1
 
     def __init__(self, any_word: str = "default", metavar: str = "PREFIX"):
         self.any_word = any_word
@@ -414,3 +422,4 @@ SHOW_TABLE = TableId(all_word=True)
 FWMARK = MarkMask()
 MARK = Number(0xFFFFFFFF, "MARK", "a firewall mark, decimal or 0xHEX")
 TOS = Number(0xFF, "TOS", "a TOS byte, decimal or 0xHEX")
+ON_OFF = Choice(("on", "off"), "on|off", "on or off")

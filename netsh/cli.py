@@ -81,13 +81,16 @@ def run(options: Options, words: list[str]) -> int:
         if needs_no_stack(words):
             return Executor(None, options, grammar=GRAMMAR).run_tokens(words)
         return with_stack(options, lambda executor: executor.run_tokens(words))
+    if not sys.stdin.isatty():          # `printf 'link show\n' | netsh`: a batch, as -b -
+        options.batch = "-"
+        return session(options, batch)
     return session(options, shell)
 
 
 def needs_no_stack(words: list[str]) -> bool:
     """True for stateless commands, and for lines the grammar refuses anyway."""
     try:
-        _, rest = parse_options(words)
+        _, rest = parse_options(words[1:] if words[:1] == ["ip"] else words)
         return GRAMMAR.parse(rest).command.stateless
     except (OptionError, ParseError):
         return True

@@ -4,6 +4,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAIL = 1          # a user error, or a command that did not succeed (ping: no reply)
 EXIT_INTERNAL = 2      # a bug, or ping's "other error"
+EXIT_REFUSED = 2       # the stack refused (exists already, no such entry): ip's "kernel said no"
+EXIT_SYNTAX = 255      # a line the grammar refuses, as iproute2's exit(-1)
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
 

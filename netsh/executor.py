@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from netsh.batch import BatchSyntaxError, Word, split_words
 from netsh.context import Context
-from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, CommandError
+from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_OK, EXIT_SYNTAX, CommandError
 from netsh.grammar import ParseError, Parsed
 from netsh.options import LINE_OPTIONS, OptionError, Options, parse_options
 from netsh.render import Painter, Result, View, dark_background, write
@@ -91,11 +91,16 @@ class Executor:
         return self.call(*self.parse(tokens))
 
     def parse(self, tokens: Sequence[str]) -> tuple[Options, Parsed]:
-        """Leading options (``-s link``) apply to this line only; ParseError indexes count them."""
+        """Leading options (``-s link``) apply to this line only; ParseError indexes count them.
+        A leading ``ip`` is ip's own name, pasted with its options (``ip -br a``); options
+        after ``bridge`` are bridge(8)'s (``bridge -j fdb show``)."""
+        pasted = int(bool(tokens) and tokens[0] in PASTED_TOOLS)
         try:
-            options, rest = parse_options(tokens, self.options, LINE_OPTIONS)
+            options, rest = parse_options(tokens[pasted:], self.options, LINE_OPTIONS)
         except OptionError as exc:
-            raise ParseError(str(exc), exc.index) from None
+            raise ParseError(str(exc), None if exc.index is None else exc.index + pasted) from None
+        if pasted and tokens[0] != "ip":
+            rest = [tokens[0], *rest]          # the tool's name is our command object's
         skipped = len(tokens) - len(rest)
         try:
             parsed = self.grammar.parse(rest)
@@ -163,10 +168,13 @@ class Executor:
             return []          # completion never takes the shell down
 
 
+PASTED_TOOLS = ("ip", "bridge")      # whose options may follow their name on a pasted line
+
+
 def failure(exc: BaseException, tokens: Sequence[str]) -> tuple[str, int, int | None] | None:
     """A user error's (message, exit status, offending token index); None for anything else."""
     if isinstance(exc, ParseError):
-        return exc.message, EXIT_FAIL, exc.index
+        return exc.message, exc.status or EXIT_SYNTAX, exc.index
     if isinstance(exc, CommandError):
         index = exc.index
         if index is None and exc.token in tokens:

@@ -43,11 +43,13 @@ class ParseError(Exception):
     """A user error in a command line; `index` is the offending token's position, `span`
     (start, length) the offending part of that token, where only a part is (an expression's)."""
 
-    def __init__(self, message: str, index: int | None = None, span: tuple[int, int] | None = None):
+    def __init__(self, message: str, index: int | None = None, span: tuple[int, int] | None = None,
+                 status: int | None = None):
         super().__init__(message)
         self.message = message
         self.index = index
         self.span = span
+        self.status = status        # None: bad syntax (255); a value type may say otherwise
 
 
 class ArgType:
@@ -61,6 +63,7 @@ class ArgType:
     metavar = "VALUE"
     kind: str | None = None
     help = ""
+    invalid_status: int | None = None   # ip's exit status for a bad value, when not 255
 
     def parse(self, token: str) -> Any:
         return token
@@ -566,4 +569,5 @@ def _convert(slot: Slot, token: str, index: int) -> Any:
         return slot.type.parse(token)
     except ValueError as exc:
         reason = str(exc) or "invalid"
-        raise ParseError(f'invalid {slot.label} "{token}": {reason}', index) from None
+        raise ParseError(f'invalid {slot.label} "{token}": {reason}', index,
+                         status=slot.type.invalid_status) from None

@@ -259,20 +259,57 @@ def abbreviations_section(grammar: Grammar) -> list[str]:
 
 
 def exit_status_section() -> list[str]:
-    from netsh.errors import EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
+    from netsh.errors import (EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED,
+                              EXIT_SYNTAX)
     return [
         ".SH EXIT STATUS",
+        "As \\fBip\\fR(8):",
         ".TP", f"\\fB{EXIT_OK}\\fR", "Success.",
         ".TP", f"\\fB{EXIT_FAIL}\\fR",
-        "A user error (an unknown or ambiguous word, a bad value, a refusal from the stack),",
-        "or a command that did not succeed, such as a \\fBping\\fR without replies.",
-        "A batch exits 1 when any of its commands failed.",
-        ".TP", f"\\fB{EXIT_INTERNAL}\\fR",
-        "An internal error. Set \\fBNETSH_DEBUG=1\\fR to see its traceback.",
+        "A command that failed: a device or entry that is not there, a malformed address,",
+        "prefix or MAC address, or a command that did not succeed, such as a \\fBping\\fR",
+        "without replies. A batch exits 1 when any of its commands failed.",
+        ".TP", f"\\fB{EXIT_REFUSED}\\fR",
+        "The stack refused the change, where the kernel answers through netlink: the entry",
+        "exists already (\\fBRTNETLINK answers: File exists\\fR), or is not there to delete",
+        "or change. Also an internal error; set \\fBNETSH_DEBUG=1\\fR to see its traceback.",
+        ".TP", f"\\fB{EXIT_SYNTAX}\\fR",
+        "Bad syntax: an unknown or ambiguous word, a missing or bad value, an unknown option.",
         ".TP", f"\\fB{EXIT_INTERRUPTED}\\fR",
         "A one\\-shot command or a batch was interrupted (\\fBCtrl\\-C\\fR).",
         ".PP",
         "The interactive shell exits 0.",
+    ]
+
+
+def differences_section() -> list[str]:
+    return [
+        ".SH DIFFERENCES FROM IPROUTE2",
+        "tests/interop/test_ip_differential.py gives a script of command lines to",
+        "\\fBip\\fR and to \\fBnetsh\\fR side by side and compares their output, JSON and",
+        "exit statuses. Where \\fBnetsh\\fR differs, it is on purpose:",
+        ".IP \\(bu 2",
+        "Errors are said in its own words, naming the offending word (and, in the shell,",
+        "with a caret under it); the exit status is \\fBip\\fR's.",
+        ".IP \\(bu 2",
+        "An abbreviation that could mean two words is refused, where \\fBip\\fR picks one.",
+        ".IP \\(bu 2",
+        "Some values are checked while the line is parsed (an MTU's range, a missing",
+        "\\fBlladdr\\fR or address): exit status 255 where \\fBip\\fR sends the request and",
+        "the kernel refuses it with 2.",
+        ".IP \\(bu 2",
+        "An attached NIC is a host device seen through pcap: no \\fB@if\\fIN\\fR or",
+        "\\fBlink\\-netns\\fR as a veth shows, and the \\fBpfifo_fast\\fR queue of a NIC.",
+        "A pair of links in the stack is \\fBtype pair\\fR, \\fBip\\fR's veth.",
+        ".IP \\(bu 2",
+        "Neighbours are listed in the order they were made, not the kernel's hash order.",
+        ".IP \\(bu 2",
+        "\\fBbridge\\fR commands fail with \\fBip\\fR's statuses (1, 2, 255) where",
+        "\\fBbridge\\fR(8) exits 255 on any failure; a port's default cost is 100, not one",
+        "derived from the NIC's speed; \\fBbridge fdb\\fR lists no \\fBself\\fR entries for",
+        "the devices' own multicast addresses.",
+        ".IP \\(bu 2",
+        "A multipath route's leg through a link that went down is not marked \\fBdead\\fR.",
     ]
 
 
@@ -404,7 +441,8 @@ def generate(grammar: Grammar, *, examples: Iterable[tuple[str, str]] = EXAMPLES
     from netsh import __version__
     lines = (header(__version__) + synopsis(grammar) + description() + options_section()
              + batch_section() + commands_section(grammar) + abbreviations_section(grammar)
-             + exit_status_section() + environment_section() + files_section()
+             + exit_status_section() + differences_section() + environment_section()
+             + files_section()
              + examples_section(grammar, examples, batch) + see_also_section())
     return "\n".join(lines) + "\n"
 

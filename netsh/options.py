@@ -22,6 +22,7 @@ class Options:
     pretty: bool = False
     stats: int = 0                 # -s levels: 1 counters, 2 error breakdowns
     brief: bool = False
+    oneline: bool = False          # -o: each record on one line, its line breaks written "\"
     details: bool = False          # -d: each link's kind and its details (ip -d link)
     family: str | None = None      # -4, -6, -f FAMILY: inet or inet6 only (None: the command's default)
     color: str = "auto"            # always | auto | never
@@ -120,6 +121,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("json", ("j",), _set("json"), help="JSON output"),
     OptionSpec("pretty", ("p",), _set("pretty"), help="indented JSON (with -j)"),
     OptionSpec("brief", ("br",), _set("brief"), help="brief tabular output"),
+    OptionSpec("oneline", ("o",), _set("oneline"),
+               help='each record on one line, its line breaks written "\\"'),
     OptionSpec("color", ("c", "colour"), _color, attached=True,
                help="colour output: always, auto (on a terminal) or never; -c alone: always"),
     OptionSpec("force", (), _set("force"), help="in batch mode, go on after a failed command"),
@@ -149,7 +152,8 @@ def find_option(word: str) -> OptionSpec:
 
 
 # Options a single command line may carry in the shell or a batch (``-s link``, ``-j addr``).
-LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color", "4", "6", "family"})
+LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color", "oneline", "4",
+                          "6", "family"})
 
 
 def parse_options(argv: Sequence[str], base: Options | None = None,

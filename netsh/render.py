@@ -126,6 +126,13 @@ class View:
 
 # --- rendering ----------------------------------------------------------------------
 
+def records(stanzas: Iterable[list[str]], view: View) -> str:
+    """Records of several lines each; with -o each on one line, "\\" where a break was
+    (iproute2's _SL_)."""
+    joiner = "\\" if view.options.oneline else "\n"
+    return "\n".join(joiner.join(lines) for lines in stanzas)
+
+
 def face_of(options: Options) -> str:
     if options.json:
         return "json"
@@ -180,8 +187,7 @@ class RowWriter:
             if self.face == "json":
                 value = self.fn(row, data, view, self.count) if self.fn else row
                 if view.options.pretty:
-                    text = json.dumps(value, indent=4).replace("\n", "\n    ")
-                    out.write(("[\n    " if not self.count else ",\n    ") + text)
+                    out.write(("[ " if not self.count else ",") + ip_pretty(value, 1))
                 else:
                     out.write(("[" if not self.count else ",") +
                               json.dumps(value, separators=(",", ":")))
@@ -199,15 +205,32 @@ class RowWriter:
         self.closed = True
         if self.face == "json":
             if not self.count:
-                self.out.write("[]\n")
+                self.out.write("[ ]\n" if self.view.options.pretty else "[]\n")
             else:
-                self.out.write("\n]\n" if self.view.options.pretty else "]\n")
+                self.out.write(" ]\n" if self.view.options.pretty else "]\n")
         self.out.flush()
+
+
+def ip_pretty(value: Any, depth: int = 0) -> str:
+    """JSON as iproute2's json_writer pretty-prints it: an object's members one a line,
+    four spaces a level; arrays inline between "[ " and " ]"."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        pad = "    " * (depth + 1)
+        members = ",".join(f"\n{pad}{json.dumps(str(k), ensure_ascii=False)}: "
+                           f"{ip_pretty(v, depth + 1)}" for k, v in value.items())
+        return "{" + members + "\n" + "    " * depth + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[ ]"
+        return "[ " + ",".join(ip_pretty(item, depth + 1) for item in value) + " ]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def dump_json(data: Any, pretty: bool) -> str:
     if pretty:
-        return json.dumps(data, indent=4) + "\n"
+        return ip_pretty(data) + "\n"
     return json.dumps(data, separators=(",", ":")) + "\n"
 
 

@@ -1,21 +1,40 @@
 """``address``: IPv4 and IPv6 addresses on the stack's links (ip address)."""
 from __future__ import annotations
 
-from netsh.argtypes import ANY_IP_PREFIX, IP_PREFIX, LIFETIME, LINK
-from netsh.commands.link import brief_prefix, header_line, link_json_row, lladdr_line
-from netsh.grammar import Node, flag, leaf, opt, pos
-from netsh.render import Result, View, renderer, stats64_lines
+import ipaddress
+
+from netsh.argtypes import (ADDR, ANY_IP_PREFIX, IP_PREFIX, LIFETIME, LINK, Choice, IPv4Prefix,
+                            Word)
+from netsh.commands.link import brief_json_row, brief_prefix, header_line, link_json_row, link_stanza
+from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
+from netsh.render import Result, View, records, renderer, stats64_lines
 
 WORDS = ("address",)
 # IPv6 address flags in the order iproute2 prints them (ifa_flag_data, ip/ipaddress.c)
 FLAG_WORDS = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "dynamic",
               "mngtmpaddr")
+SCOPE = Choice(("global", "site", "link", "host"), "SCOPE", "the address's scope")
+LABEL = Word("LABEL", "a name for the address, DEV or DEV:TEXT")
+TO_PREFIX = IPv4Prefix(default_len=32)
+
+
+class Broadcast(ArgType):
+    """``brd ADDR``, or ``+`` (``-``): the prefix with its host bits set (reset)."""
+
+    metavar = "ADDR"
+    help = "a broadcast address, or + (-): the prefix with host bits set (reset)"
+
+    def parse(self, token: str):
+        return token if token in ("+", "-") else ADDR.parse(token).packed
 
 
 def add(ctx, args):
     prefix = args["prefix"]
     extra = {name: args[name] for name in ("nodad", "valid_lft", "preferred_lft") if args[name]}
     extra.update({name: args[name] for name in ("valid_lft", "preferred_lft") if args[name] == 0})
+    extra.update({key: args[key] for key in ("scope", "label") if args[key] is not None})
+    if args["brd"] is not None:
+        extra["brd"] = args["brd"]
     ctx.stack.addr_add(args["dev"], prefix.address.packed, prefix.prefixlen, **extra)
 
 
@@ -25,7 +44,19 @@ def delete(ctx, args):
 
 
 def show(ctx, args):
-    return Result("addr", of_family(ctx.stack.addr_list(args["dev"]), ctx.options.family))
+    """ip address show [dev DEV] [to PREFIX] [up]: a link is shown when it has a matching
+    address (with `to`, only those), or when nothing filters addresses; -4/-6: that family's."""
+    rows = of_family(ctx.stack.addr_list(args["dev"]), ctx.options.family)
+    if args["up"]:
+        rows = [row for row in rows if "UP" in row.get("flags", ())]
+    if args["to"] is not None:
+        net = ipaddress.ip_network(f"{args['to'].address}/{args['to'].prefixlen}", strict=False)
+        rows = [{**row, "addr_info": [ifa for ifa in row.get("addr_info", ())
+                                      if ifa.get("family") == "inet"
+                                      and ipaddress.ip_address(ifa["local"]) in net]}
+                for row in rows]
+        rows = [{**row, "address_only": True} for row in rows if row["addr_info"]]
+    return Result("addr", rows)
 
 
 def of_family(rows: list[dict], family: str | None) -> list[dict]:
@@ -52,7 +83,10 @@ def register(root: Node) -> None:
                          default="show"))
     dev = opt("dev", "dev", LINK, optional=False, help="the link")
     leaf(node, WORDS + ("add",),
-         [pos("prefix", IP_PREFIX), dev,
+         [pos("prefix", IP_PREFIX, intro="local"), dev,
+          opt("brd", "brd", Broadcast(), help="IPv4: the broadcast address (+: the subnet's)"),
+          opt("scope", "scope", SCOPE, help="IPv4: global, site, link or host"),
+          opt("label", "label", LABEL, help="IPv4: a label (DEV or DEV:TEXT)"),
           flag("nodad", help="IPv6: no duplicate address detection, usable at once"),
           opt("valid_lft", "valid_lft", LIFETIME, help="IPv6: seconds until the address goes (default forever)"),
           opt("preferred_lft", "preferred_lft", LIFETIME,
@@ -60,7 +94,10 @@ def register(root: Node) -> None:
          "add an address (no /LEN: a host address, /32 or /128)", add)
     leaf(node, WORDS + ("delete",), [pos("prefix", ANY_IP_PREFIX), dev],
          "remove an address (no /LEN: whatever its length)", delete, synonyms=("del",))
-    leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev")],
+    leaf(node, WORDS + ("show",),
+         [pos("dev", LINK, optional=True, intro="dev"),
+          opt("to", "to", TO_PREFIX, help="only addresses in PREFIX"),
+          flag("up", "up", True, help="only links that are up")],
          "show links with their addresses", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("flush",), [dev], "remove every address of a link", flush)
 
@@ -75,6 +112,8 @@ def inet_lines(ifa: dict, view: View) -> list[str]:
     if ifa.get("broadcast"):
         text += "brd " + paint.inet(ifa["broadcast"] + " ", family)
     text += f"scope {ifa.get('scope', 'global')} "
+    if ifa.get("secondary"):
+        text += "secondary "
     text += "".join(f"{word} " for word in FLAG_WORDS if ifa.get(word))
     if family == "inet" and ifa.get("label"):
         text += ifa["label"]
@@ -89,9 +128,16 @@ def lifetime(ifa: dict, key: str) -> str:
 
 @renderer("addr")
 def addr_text(rows: list[dict], view: View) -> str:
+    if view.options.oneline:        # ip -o address: one line an address, after "N: DEV"
+        return records(([f"{row['ifindex']}: {row['ifname']}" + inet_lines(ifa, view)[0],
+                         inet_lines(ifa, view)[1]]
+                        for row in rows for ifa in row.get("addr_info", [])), view)
     lines = []
     for row in rows:
-        lines += [header_line(row, view, mode=False), lladdr_line(row, view)]
+        if row.get("address_only"):      # ip address show to: the header and the address lines
+            lines.append(header_line(row, view, mode=False))
+        else:
+            lines += link_stanza(row, view, mode=False, stats=False)
         for ifa in row.get("addr_info", []):
             lines += inet_lines(ifa, view)
         if view.options.stats and "stats64" in row:
@@ -112,4 +158,10 @@ def addr_brief(rows: list[dict], view: View) -> str:
 
 @renderer("addr", "json")
 def addr_json(rows: list[dict], view: View) -> list[dict]:
-    return [link_json_row(row, view.options.stats, addresses=True) for row in rows]
+    if view.options.brief:
+        return [{**brief_json_row(row), "addr_info": [{"local": ifa["local"], "prefixlen": ifa["prefixlen"]}
+                                                      for ifa in row.get("addr_info", ())]}
+                for row in rows]
+    rows = [link_json_row(row, view.options.stats, addresses=True, details=view.options.details)
+            for row in rows]
+    return [{k: v for k, v in row.items() if k not in ("linkmode", "address_only")} for row in rows]

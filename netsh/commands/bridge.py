@@ -10,7 +10,7 @@ stack/api/bridge.py; the running config's port and FDB lines are written here.
 """
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, Choice, Integer, LiveArg
+from netsh.argtypes import BRIDGE, BRPORT as PORT, LLADDR, ON_OFF, Integer, LiveArg
 from netsh.commands.config import WRITERS, positional, word
 from netsh.commands.link import display_name
 from netsh.grammar import ArgType, Node, flag, leaf, opt, pos
@@ -53,7 +53,6 @@ class VidRange(LiveArg):
 
 
 IFNAMSIZ = 16
-ON_OFF = Choice(("on", "off"), "on|off", "on or off")
 COST = Integer(1, 65535, "COST", "path cost, 1..65535")
 PRIORITY = Integer(0, 63, "PRIO", "port priority, 0..63")
 PORT_FLAGS = (("learning", "learn source MACs"), ("flood", "flood unknown unicast to it"),

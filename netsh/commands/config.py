@@ -107,6 +107,12 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
         changes.append(f"addrgenmode {obj['addrgenmode']}")
     if "up" in obj:
         changes.append("up" if obj["up"] else "down")
+    if "txqlen" in obj:
+        changes.append(f"txqlen {obj['txqlen']}")
+    if obj.get("promisc"):
+        changes.append("promisc on")
+    if obj.get("arp") is False:
+        changes.append("arp off")
     if changes:
         lines.append(f"link set {positional(name, 'dev', SET_KEYWORDS)} " + " ".join(changes))
     return lines
@@ -114,9 +120,14 @@ def link_lines(obj: dict, made: set[str]) -> list[str]:
 
 def address_lines(obj: dict, made: set[str]) -> list[str]:
     verb = "delete" if obj.get("absent") else "add"
-    extra = " nodad" if obj.get("nodad") else ""
-    extra += "".join(f" {name} {obj[name]}" for name in ("valid_lft", "preferred_lft") if name in obj)
-    return [f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}{extra}"]
+    text = f"address {verb} {obj['local']}/{obj['prefixlen']} dev {word(obj['dev'])}"
+    for key, keyword in (("broadcast", "brd"), ("scope", "scope"), ("label", "label")):
+        if key in obj:
+            text += f" {keyword} {word(obj[key])}"
+    if obj.get("nodad"):
+        text += " nodad"
+    text += "".join(f" {name} {obj[name]}" for name in ("valid_lft", "preferred_lft") if name in obj)
+    return [text]
 
 
 def neighbour_lines(obj: dict, made: set[str]) -> list[str]:

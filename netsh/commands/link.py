@@ -1,21 +1,26 @@
 """``link``: the stack's network devices (ip link), and host NICs to attach."""
 from __future__ import annotations
 
-from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, Choice
-from netsh.commands.link_kinds import kind_option_values, kind_set_variants, kind_variants
+from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, ON_OFF, Choice, Integer
+from netsh.commands.link_kinds import kind_of, kind_option_values, kind_set_variants, kind_variants
 from netsh.grammar import Node, branch, flag, leaf, opt, pos
-from netsh.render import Result, View, renderer, stats64_json, stats64_lines
+from netsh.render import Result, View, records, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
 
 WORDS = ("link",)
+TXQLEN = Integer(0, 2 ** 32 - 1, "PACKETS", "a queue length in packets")
 
 
 # --- handlers ----------------------------------------------------------------------
 
 def show(ctx, args):
     if args["master"] is not None:
-        return Result("link", ctx.stack.link_list(args["dev"], master=args["master"]))
-    return Result("link", ctx.stack.link_list(args["dev"]))
+        rows = ctx.stack.link_list(args["dev"], master=args["master"])
+    else:
+        rows = ctx.stack.link_list(args["dev"])
+    if args["up"]:
+        rows = [row for row in rows if "UP" in row.get("flags", ())]
+    return Result("link", rows)
 
 
 def host(ctx, args):
@@ -39,22 +44,30 @@ def set_(ctx, args):
         extra = {"master": args["master"], "nomaster": bool(args["nomaster"])}
     if args["type"] is not None:
         extra.update(kind=args["type"], options=kind_option_values(args["type"], args))
+    for dest, key in (("name", "new_name"), ("txqlen", "txqlen")):
+        if args[dest] is not None:            # only then: older served stacks
+            extra[key] = args[dest]
+    for dest in ("promisc", "arp"):
+        if args[dest] is not None:
+            extra[dest] = args[dest] == "on"
     if args["addrgenmode"] is None:
         ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
                            **extra)
         return
     # the mode first, so the link comes up (if it does) without a link-local
+    dev = extra.get("new_name", args["dev"])
     ctx.stack.link_set(args["dev"], mtu=args["mtu"], address=args["address"], **extra)
-    ctx.stack.inet6_conf(args["dev"], addr_gen_mode=args["addrgenmode"])
+    ctx.stack.inet6_conf(dev, addr_gen_mode=args["addrgenmode"])
     if args["up"] is not None:
-        ctx.stack.link_set(args["dev"], up=args["up"])
+        ctx.stack.link_set(dev, up=args["up"])
 
 
 def add(ctx, args):
-    options = kind_option_values(args["type"], args)
+    kind = kind_of(args["type"])
+    options = kind_option_values(kind, args)
     if args["link"] is not None:        # before `type` (ip's place); the kind says if it takes one
         options["link"] = args["link"]
-    ctx.stack.link_add(args["name"], args["type"], options)
+    ctx.stack.link_add(args["name"], kind, options)
 
 
 def delete(ctx, args):
@@ -64,7 +77,8 @@ def delete(ctx, args):
 def register(root: Node) -> None:
     node = root.add(Node("link", "network devices of the stack", default="show"))
     leaf(node, WORDS + ("show",), [pos("dev", LINK, optional=True, intro="dev"),
-                                   opt("master", "master", BRIDGE, help="only its ports")],
+                                   opt("master", "master", BRIDGE, help="only its ports"),
+                                   flag("up", "up", True, help="only links that are up")],
          "show links (all, or DEV, or a bridge's ports)", show, synonyms=("list", "lst"))
     leaf(node, WORDS + ("host",), [], "host NICs pcap can open; attached ones say as what", host)
     leaf(node, WORDS + ("attach",),
@@ -81,12 +95,18 @@ def register(root: Node) -> None:
           opt("address", "address", LLADDR, help="change the MAC address"),
           opt("master", "master", BRIDGE, help="make it a port of this bridge"),
           flag("nomaster", "nomaster", True, help="release it from its bridge"),
+          opt("name", "name", NEW_LINK, help="rename it"),
+          opt("txqlen", "txqlen", TXQLEN, help="the transmit queue's length"),
+          opt("promisc", "promisc", ON_OFF, help="promiscuous mode on or off"),
+          opt("arp", "arp", ON_OFF, help="off: no ARP on the link (NOARP)"),
           opt("addrgenmode", "addrgenmode", ADDRGENMODE,
               help="IPv6: eui64 (a link-local from the MAC when up, the default) or none"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True)],
-         "change a link's state, MTU, MAC address, bridge, IPv6 address mode or kind's options",
-         set_, require_one_of=("up", "mtu", "address", "master", "nomaster", "addrgenmode", "type"),
+         "change a link's state, MTU, MAC address, name, queue, promisc, ARP, bridge, IPv6 "
+         "address mode or kind's options", set_,
+         require_one_of=("up", "mtu", "address", "master", "nomaster", "type", "name", "txqlen",
+                         "promisc", "arp", "addrgenmode"),
          details="Several changes at once are all made or none is.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),
@@ -183,19 +203,21 @@ def detail_text(value) -> str:
     return str(value)
 
 
-def link_stanza(row: dict, view: View) -> list[str]:
-    lines = [header_line(row, view, mode=True), lladdr_line(row, view)]
+def link_stanza(row: dict, view: View, *, mode: bool = True, stats: bool = True) -> list[str]:
+    """A link's lines: header, link layer, with -d its details, with -s its counters (ip link;
+    ip address, which puts the counters after the addresses)."""
+    lines = [header_line(row, view, mode=mode), lladdr_line(row, view)]
     if view.options.details:
-        lines[-1] += f" promiscuity 0  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
+        lines[-1] += f" promiscuity {row.get('promiscuity', 0)}  allmulti 0 minmtu {row.get('min_mtu', 0)} maxmtu {row.get('max_mtu', 0)} "
         lines += details_lines(row, view)
-    if view.options.stats and "stats64" in row:
+    if stats and view.options.stats and "stats64" in row:
         lines += stats64_lines(row["stats64"], view.options.stats)
     return lines
 
 
 @renderer("link")
 def link_text(rows: list[dict], view: View) -> str:
-    return "\n".join(line for row in rows for line in link_stanza(row, view))
+    return records((link_stanza(row, view) for row in rows), view)
 
 
 def brief_prefix(row: dict, view: View) -> str:
@@ -215,12 +237,15 @@ def link_brief(rows: list[dict], view: View) -> str:
     return "\n".join(lines)
 
 
-DETAIL_KEYS = ("min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
+DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
 
 
 def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:
     hidden = ("stats64", "addr_info") if details else ("stats64", "addr_info") + DETAIL_KEYS
     out = {k: v for k, v in row.items() if k not in hidden}
+    if not details and "link_kind" in out:     # the kind and what it says of itself: -d, as ip
+        keys = list(out)
+        out = {k: out[k] for k in keys[:keys.index("link_kind")]}
     if details and not level and "linkinfo" in out and "info_xstats" in out["linkinfo"]:
         out["linkinfo"] = {k: v for k, v in out["linkinfo"].items() if k != "info_xstats"}
     if addresses and "addr_info" in row:
@@ -230,8 +255,19 @@ def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = Fal
     return out
 
 
+def brief_json_row(row: dict) -> dict:
+    """What ip -br -j prints of a link: its name, state and (link) address and flags."""
+    out = {"ifname": row["ifname"], "operstate": row.get("operstate", "UNKNOWN")}
+    if "link" in row:
+        out["link"] = row["link"]
+    return out
+
+
 @renderer("link", "json")
 def link_json(rows: list[dict], view: View) -> list[dict]:
+    if view.options.brief:
+        return [{**brief_json_row(row), "address": row.get("address"), "flags": row.get("flags", [])}
+                for row in rows]
     return [link_json_row(row, view.options.stats, addresses=False, details=view.options.details)
             for row in rows]
 

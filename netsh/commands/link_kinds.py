@@ -5,7 +5,7 @@ brings its options to the parser, ``?``, completion and the man page by itself."
 from __future__ import annotations
 
 from netsh.argtypes import LiveArg
-from netsh.grammar import Slot, opt
+from netsh.grammar import Slot, flag, opt, pos
 from stack.link.kind import LINK_TYPES, LinkOption, creatable_kinds
 
 
@@ -32,7 +32,25 @@ def kind_slots(kind: str, changing: bool = False) -> list[Slot]:
 
 def kind_variants() -> dict:
     """{kind: (help, slots)} for every kind `link add` makes, read when the grammar needs it."""
-    return {kind: (_summary(LINK_TYPES[kind]), kind_slots(kind)) for kind in creatable_kinds()}
+    variants = {kind: (_summary(LINK_TYPES[kind]), kind_slots(kind)) for kind in creatable_kinds()}
+    if "pair" in variants:
+        variants[VETH] = veth_variant()
+    return variants
+
+
+VETH = "veth"           # ip's word for what we call a pair: link add A type veth peer name B
+
+
+def veth_variant() -> tuple[str, list[Slot]]:
+    peer = next(o for o in LINK_TYPES["pair"].options if o.name == "peer")
+    return ("a pair, in ip's words: veth peer name PEER",
+            [flag("peer", "veth_peer", True, help="the other end"),
+             pos("peer", KindOptionType(peer), intro="name", help=peer.help)])
+
+
+def kind_of(name: str) -> str:
+    """The kind a `type` word names (veth is our pair)."""
+    return "pair" if name == VETH else name
 
 
 def kind_set_variants() -> dict:

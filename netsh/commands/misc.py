@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from netsh.argtypes import DURATION, Word
-from netsh.errors import CommandError
+from netsh.errors import EXIT_SYNTAX, CommandError
 from netsh.grammar import Command, Grammar, Node, ParseError, leaf, pos
 from netsh.options import options_synopsis
 from netsh.render import Result
@@ -21,7 +21,7 @@ def help_(ctx, args):
         node, used, _ = grammar.resolve(words, follow_default=False)
     except ParseError as exc:
         bad = words[exc.index] if exc.index is not None and exc.index < len(words) else None
-        raise CommandError(exc.message, token=bad) from None
+        raise CommandError(exc.message, status=EXIT_SYNTAX, token=bad) from None
     if used < len(words):
         raise CommandError(f'no command "{" ".join(words)}"; try "help"', token=words[used])
     return Result("text", command_help(node))

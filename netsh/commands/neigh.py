@@ -23,11 +23,21 @@ def show(ctx, args):
                 and ipaddress.ip_address(r["dst"]) in net]
     if args["nud"] not in (None, "all"):
         rows = [r for r in rows if args["nud"].upper() in r["state"]]
+    if args["dev"] is not None:         # ip leaves out what the filter already says
+        rows = [{k: v for k, v in r.items() if k != "dev"} for r in rows]
     return Result("neigh", rows)
 
 
 def add(ctx, args):
     ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"])
+
+
+def replace(ctx, args):
+    ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"], mode="replace")
+
+
+def change(ctx, args):
+    ctx.stack.neigh_add(args["dev"], args["address"].packed, args["lladdr"], mode="change")
 
 
 def delete(ctx, args):
@@ -47,9 +57,11 @@ def register(root: Node) -> None:
           opt("dev", "dev", LINK, help="only this link"),
           opt("nud", "nud", NUD, help="only entries in this state")],
          "show neighbour entries", show, synonyms=("list", "lst"))
-    leaf(node, WORDS + ("add",),
-         [pos("address", IP_ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev],
-         "add a permanent entry", add)
+    entry = [pos("address", IP_ADDR), opt("lladdr", "lladdr", LLADDR, optional=False), dev]
+    leaf(node, WORDS + ("add",), entry, "add a permanent entry (refused if there is one)", add)
+    leaf(node, WORDS + ("replace",), entry, "add a permanent entry, or make one permanent",
+         replace)
+    leaf(node, WORDS + ("change",), entry, "change an entry there is", change)
     leaf(node, WORDS + ("delete",), [pos("address", IP_ADDR), dev], "remove an entry",
          delete, synonyms=("del",))
     leaf(node, WORDS + ("flush",), [dev], "remove the entries of a link (not permanent ones)", flush)
@@ -59,17 +71,32 @@ def family_of(address: str) -> str:
     return "inet6" if ":" in address else "inet"
 
 
+STATS_KEYS = ("used", "confirmed", "updated", "probes")       # shown with -s, as ip does
+
+
+@renderer("neigh", "json")
+def neigh_json(rows: list[dict], view: View) -> list[dict]:
+    if view.options.stats:
+        return rows
+    return [{k: v for k, v in row.items() if k not in STATS_KEYS} for row in rows]
+
+
 @renderer("neigh")
 def neigh_text(rows: list[dict], view: View) -> str:
-    """``192.0.2.2 dev v0 lladdr 02:00:00:00:00:02 REACHABLE `` (iproute2 6 spacing)."""
+    """``192.0.2.2 dev v0 lladdr 02:00:00:00:00:02 REACHABLE `` (iproute2 6 spacing); with
+    -s `` used 2/64/1probes 6 `` before the state, spaces as ip prints them."""
     paint = view.paint
     lines = []
     for row in rows:
-        text = paint.inet(row["dst"] + " ", family_of(row["dst"])) + "dev " + paint.ifname(row["dev"] + " ")
+        text = paint.inet(row["dst"] + " ", family_of(row["dst"]))
+        if "dev" in row:
+            text += "dev " + paint.ifname(row["dev"] + " ")
         if row.get("lladdr"):
             text += "lladdr " + paint.mac(row["lladdr"] + " ")
         if "router" in row:
             text += "router "
+        if view.options.stats and "used" in row:
+            text += f" used {row['used']}/{row['confirmed']}/{row['updated']}probes {row['probes']} "
         text += "".join(f"{state} " for state in row.get("state", []))
         lines.append(text)
     return "\n".join(lines)
@@ -78,5 +105,5 @@ def neigh_text(rows: list[dict], view: View) -> str:
 @renderer("neigh", "brief")
 def neigh_brief(rows: list[dict], view: View) -> str:
     paint = view.paint
-    return "\n".join(paint.inet(f"{row['dst']:<39} ") + paint.ifname(f"{row['dev']:<16} ")
+    return "\n".join(paint.inet(f"{row['dst']:<39} ") + paint.ifname(f"{row.get('dev', ''):<16} ")
                      + paint.mac(row.get("lladdr", "")) for row in rows)

@@ -9,14 +9,18 @@ from .registry import call
 
 @call
 def addr_add(stack, dev: str, address: bytes, prefixlen: int, family: str | None = None,
-             nodad: bool = False, valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
-    """Lifetimes in seconds (None: forever)."""
+             nodad: bool = False, valid_lft: int | None = None, preferred_lft: int | None = None,
+             brd: bytes | str | None = None, scope: str | None = None,
+             label: str | None = None) -> None:
+    """Lifetimes in seconds (None: forever; IPv6); `brd` ADDR or "+" (the subnet's), `scope`
+    and `label` as ip address add takes them (IPv4)."""
     link = find_link(stack, dev)
     fam = family_of(address, family)
     if not 0 <= prefixlen <= fam.max_prefixlen:
         raise StackError(f"prefix length {prefixlen} out of range 0..{fam.max_prefixlen}")
-    fam.addr_add(stack, link, address, prefixlen, nodad=nodad, valid_lft=valid_lft,
-                 preferred_lft=preferred_lft)
+    given = (("nodad", nodad or None), ("valid_lft", valid_lft), ("preferred_lft", preferred_lft),
+             ("brd", brd), ("scope", scope), ("label", label))
+    fam.addr_add(stack, link, address, prefixlen, **{k: v for k, v in given if v is not None})
 
 
 @call

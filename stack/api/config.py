@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable, Iterator
 
+from ..link.base import DEFAULT_TXQLEN
 from ..wire.ethernet import mac_to_str
 from .family import families
 from .link import links_in_order
@@ -54,6 +55,12 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["addrgenmode"] = "none"                 # before up: no link-local is made then
         if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
+        if link.txqlen != DEFAULT_TXQLEN:
+            obj["txqlen"] = link.txqlen
+        if link.promisc:
+            obj["promisc"] = True
+        if link.noarp and not link.iff_loopback:
+            obj["arp"] = False
         yield obj
 
 

@@ -26,10 +26,10 @@ class Family:
         """The link's address entries (each with .address, .prefixlen, .to_dict())."""
         raise NotImplementedError
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
-                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
-        """`nodad`: no duplicate address detection (IPv4 has no DAD to skip); lifetimes in
-        seconds, None for forever (IPv6 only so far)."""
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, **options) -> None:
+        """`options`, as the family takes them: IPv4's brd (bytes or "+"), scope, label;
+        IPv6's nodad (no duplicate address detection) and lifetimes in seconds (None: forever).
+        One the family does not take is refused (StackError)."""
         raise NotImplementedError
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:

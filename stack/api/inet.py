@@ -31,11 +31,12 @@ class Inet(Family):
     def addresses(self, link) -> list:
         return link.ipv4_addrs
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
-                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
-        if valid_lft is not None or preferred_lft is not None:
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, **options) -> None:
+        if "valid_lft" in options or "preferred_lft" in options:
             raise StackError("valid_lft and preferred_lft are taken for IPv6 addresses only")
-        stack.ipv4.addr_add(link, address, prefixlen)
+        if "nodad" in options:
+            raise StackError("nodad is taken for IPv6 addresses only")
+        stack.ipv4.addr_add(link, address, prefixlen, **options)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
         stack.ipv4.addr_del(link, address, prefixlen)
@@ -120,6 +121,19 @@ class Inet(Family):
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         return [LOOPBACK_ADDRESS] if link is link.stack.loopback else []
+
+    def address_options(self, ifa) -> dict:
+        """What `address add` was given beyond the prefix: brd, a scope not the address's own,
+        a label not the link's name."""
+        row = ifa.to_dict()
+        options = {}
+        if "broadcast" in row:
+            options["broadcast"] = row["broadcast"]
+        if not getattr(ifa, "scope_is_default", True):
+            options["scope"] = ifa.scope
+        if row.get("label", ifa.link.name) != ifa.link.name:
+            options["label"] = row["label"]
+        return options
 
 
 INET = register_family(Inet())

@@ -25,10 +25,10 @@ class Inet6(Inet):
     def addresses(self, link) -> list:
         return link.stack.ipv6.addresses(link) if link.stack is not None else []
 
-    def addr_add(self, stack, link, address: bytes, prefixlen: int, nodad: bool = False,
-                 valid_lft: int | None = None, preferred_lft: int | None = None) -> None:
-        stack.ipv6.addr_add(link, address, prefixlen, nodad=nodad, valid_lft=valid_lft,
-                            preferred_lft=preferred_lft)
+    def addr_add(self, stack, link, address: bytes, prefixlen: int, **options) -> None:
+        if set(options) - {"nodad", "valid_lft", "preferred_lft"}:
+            raise StackError("brd, scope and label are taken for IPv4 addresses only (so far)")
+        stack.ipv6.addr_add(link, address, prefixlen, **options)
 
     def addr_del(self, stack, link, address: bytes, prefixlen: int | None) -> None:
         stack.ipv6.addr_del(link, address, prefixlen)

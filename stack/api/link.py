@@ -1,7 +1,7 @@
 """Calls on links (ip link): list, attach a host NIC, make a pair, set, delete."""
 from __future__ import annotations
 
-from ..errors import StackError
+from ..errors import StackError, rtnetlink
 from ..link.kind import link_name_problem
 from ..wire.ethernet import mac_to_str
 from .family import families
@@ -12,6 +12,18 @@ def check_name(name: str) -> None:
     problem = link_name_problem(name)
     if problem:
         raise StackError(f'"{name}": {problem}')
+
+
+def _rename(stack, link, new: str) -> None:
+    """dev_change_name: the table keeps its order; address labels of the old name follow."""
+    old = link.name
+    entries = [(new if key == old else key, value) for key, value in stack.links.items()]
+    stack.links.clear()
+    stack.links.update(entries)
+    link.name = new
+    for ifa in getattr(link, "ipv4_addrs", ()):
+        if ifa.label == old or ifa.label.startswith(old + ":"):
+            ifa.label = new + ifa.label[len(old):]
 
 
 def find_link(stack, name: str):
@@ -79,6 +91,7 @@ def link_attach(stack, hostdev: str, name: str | None = None, address: bytes | N
     link = PcapLink(name, hostdev, address)
     link.open()
     stack.add_link(link)
+    link.watch_carrier()
     return link_dict(link)
 
 
@@ -122,12 +135,20 @@ def link_add_pair(stack, name: str, peer: str) -> None:
 def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
              address: bytes | None = None, master: str | None = None,
              nomaster: bool = False, kind: str | None = None,
-             options: dict | None = None) -> None:
+             options: dict | None = None, new_name: str | None = None,
+             txqlen: int | None = None, promisc: bool | None = None,
+             arp: bool | None = None) -> None:
     """All or nothing: every value is checked before anything changes; what each change
     means to the layers goes out on the netdevice notifier chain.  `master`: make the link
     a port of that bridge (moved from another); `nomaster`: release it from its master;
-    `kind` and `options`: change the options of its kind (ip link set br0 type bridge ...)."""
+    `kind` and `options`: change the options of its kind (ip link set br0 type bridge ...);
+    `new_name`: rename it (up or down, as this kernel allows), `txqlen`, `promisc`, `arp`
+    (off: IFF_NOARP; a change flushes the link's neighbours, as neigh_changeaddr)."""
     link = find_link(stack, name)
+    if new_name is not None and new_name != name:
+        check_name(new_name)
+        if new_name in stack.links:
+            raise rtnetlink("EEXIST")
     changes = None
     if kind is not None:
         from ..link.kind import link_type, parse_changes
@@ -145,6 +166,15 @@ def link_set(stack, name: str, up: bool | None = None, mtu: int | None = None,
         if not link.has_mac:
             raise StackError(f"the {link.kind} link has no MAC address to set")
         check_lladdr(address)
+    if new_name is not None and new_name != name:
+        _rename(stack, link, new_name)
+    if txqlen is not None:
+        link.txqlen = txqlen
+    if promisc is not None:
+        link.promisc = promisc
+    if arp is not None and arp == link.noarp:
+        link.noarp = not arp
+        stack.arp.table.flush(link, include_permanent=True)
     if mtu is not None:
         link.set_mtu(mtu)
     if address is not None:

@@ -35,6 +35,8 @@ class Arp:
 
     # --- transmit ------------------------------------------------------
     def _send(self, link, dst_mac: bytes, op: int, spa: bytes, tha: bytes, tpa: bytes) -> None:
+        if link.noarp:                  # arp_send_dst: a NOARP link sends no ARP
+            return
         pkt = Packet.of(wire.build(op, link.mac, spa, tha, tpa), MIN_PAYLOAD)
         link.hard_header(pkt, dst_mac, ETH_P_ARP)
         link.xmit(pkt)
@@ -50,7 +52,7 @@ class Arp:
 
     def announce(self, link, addr: bytes) -> None:
         """Gratuitous ARP: a request for our own new address (arp_notify style)."""
-        if not link.admin_up:
+        if not link.admin_up or link.noarp:
             return
         self.stats.OutGratuitous += 1
         self._send(link, BROADCAST, wire.OP_REQUEST, addr, ZERO, addr)
@@ -67,6 +69,8 @@ class Arp:
             return
         op, sha, spa, tha, tpa = parsed
         link = pkt.link
+        if link.noarp:                  # arp_rcv: consumed unread on a NOARP link (not a drop)
+            return
         ours = stack.ipv4.owns(link, tpa)
         decision = decide(op, sha, spa, tpa, ours)
         if decision == INVALID:

@@ -38,15 +38,9 @@ class NdiscTable(NeighTable):
         super().__init__(*args, **kwargs)
         self.routers: set[tuple] = set()
 
-    def to_dicts(self, link=None) -> list[dict]:
-        rows = super().to_dicts(link)
-        for row, entry in zip(rows, [e for e in self.entries.values()
-                                     if link is None or e.link is link]):
-            if entry.key in self.routers:
-                state = row.pop("state")
-                row["router"] = None
-                row["state"] = state
-        return rows
+    def add_flags(self, entry, row: dict) -> None:
+        if entry.key in self.routers:
+            row["router"] = None
 
     def _destroy(self, entry, reason: str = "NEIGH_DEAD") -> None:
         self.routers.discard(entry.key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER
+from ..link.notifier import NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER
 from ..wire.ethernet import mac_to_str
 
 NONE = "NONE"
@@ -88,15 +88,16 @@ class NeighTable:
         self._last_rand = stack.now()
         self.on_failed = None             # callback(packet) for each packet lost on FAILED
         stack.netdev.subscribe(f"neigh-{name}", self._netdev_event,
-                               (NETDEV_DOWN, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
+                               (NETDEV_DOWN, NETDEV_CHANGE, NETDEV_CHANGEADDR, NETDEV_UNREGISTER))
 
     def _netdev_event(self, event: str, link) -> None:
-        """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds."""
-        self.flush(link, include_permanent=event == NETDEV_UNREGISTER)
-        if event == NETDEV_CHANGEADDR:          # entries kept carry the old source MAC
-            for entry in self.entries.values():
-                if entry.link is link and entry.lladdr is not None:
-                    entry.set_lladdr(entry.lladdr)
+        """neigh_ifdown and neigh_changeaddr: what was learnt on `link` no longer holds, and
+        the kernel takes the permanent entries too; neigh_carrier_down keeps those."""
+        if event == NETDEV_CHANGE:
+            if not link.has_carrier():
+                self.flush(link, include_permanent=False)
+            return
+        self.flush(link, include_permanent=True)
 
     # --- time --------------------------------------------------------
     def _random_reachable(self) -> float:
@@ -131,6 +132,9 @@ class NeighTable:
             self.stats.table_fulls += 1
             return None
         entry = Neighbour(link, addr, self.ethertype, self.stack.now())
+        if link.noarp:                  # arp_constructor: NOARP, to the link's own address
+            entry.set_lladdr(link.mac)
+            entry.state = NOARP
         self.entries[entry.key] = entry
         self.stats.allocs += 1
         return entry
@@ -323,7 +327,7 @@ class NeighTable:
         self._disarm(entry)
         entry.set_lladdr(lladdr)
         entry.state = PERMANENT
-        entry.updated = self.stack.now()
+        entry.updated = entry.confirmed = self.stack.now()     # NUD_CONNECTED: confirmed now
         self._flush_queue(entry)
         return entry
 
@@ -370,14 +374,23 @@ class NeighTable:
         return len(self.entries) < self.params.gc_thresh3
 
     # --- views for the faces ------------------------------------------------
+    def add_flags(self, entry, row: dict) -> None:
+        """The entry's flags (ip's `router`), where ip puts them: after lladdr."""
+
     def to_dicts(self, link=None) -> list[dict]:
+        """ip -j neigh's rows, with its -s keys: seconds since used, confirmed and updated,
+        and the probes sent."""
         out = []
+        now = self.stack.now()
         for entry in self.entries.values():
             if link is not None and entry.link is not link:
                 continue
             row = {"dst": self.addr_to_str(entry.addr), "dev": entry.link.name}
             if entry.lladdr is not None and entry.state is not INCOMPLETE:
                 row["lladdr"] = mac_to_str(entry.lladdr)
+            self.add_flags(entry, row)
+            row.update(used=int(now - entry.used), confirmed=int(now - entry.confirmed),
+                       updated=int(now - entry.updated), probes=entry.probes)
             row["state"] = [entry.state]
             out.append(row)
         return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..counters import IP_MIB, IPEXT_MIB, Mib, counter_group
-from ..errors import StackError
+from ..errors import NetlinkError, StackError
 from ..link.notifier import NETDEV_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP
 from ..packet import Packet
 from ..trace import handler_name
@@ -33,10 +33,21 @@ class IfAddr:
     broadcast: bytes
     link: object
     label: str
+    brd: bytes | None = None        # the broadcast the user gave (brd ADDR|+); shown only if set
+    scope: str = "global"
+    secondary: bool = False         # in the subnet of an earlier address (IFA_F_SECONDARY)
 
     @property
     def network(self) -> int:
         return wire.to_int(self.address) & wire.mask(self.prefixlen)
+
+    @staticmethod
+    def default_scope(address: bytes) -> str:
+        return "host" if address[0] == 127 else "global"
+
+    @property
+    def scope_is_default(self) -> bool:
+        return self.scope == self.default_scope(self.address)
 
     def covers(self, addr: bytes) -> bool:
         return wire.to_int(addr) & wire.mask(self.prefixlen) == self.network
@@ -44,9 +55,11 @@ class IfAddr:
     def to_dict(self) -> dict:
         row = {"family": "inet", "local": wire.addr_to_str(self.address),
                "prefixlen": self.prefixlen}
-        if self.prefixlen < 31:
-            row["broadcast"] = wire.addr_to_str(self.broadcast)
-        row["scope"] = "host" if self.address[0] == 127 else "global"
+        if self.brd is not None:
+            row["broadcast"] = wire.addr_to_str(self.brd)
+        row["scope"] = self.scope
+        if self.secondary:
+            row["secondary"] = True
         row["label"] = self.label
         row["valid_life_time"] = 4294967295
         row["preferred_life_time"] = 4294967295
@@ -108,17 +121,24 @@ class IPv4:
     def netdev_event(self, event: str, link) -> None:
         """Link events: a new link takes the default settings; a removed link takes its
         addresses and routes; down takes the routes through it (fib_sync_down_dev); up
-        announces; the route cache holds links, so every event empties it."""
+        announces; the route cache holds links, so every event empties it.
+
+        As fib_disable_ip and fib_add_ifaddr: down takes every route through the link but its
+        own addresses' `local` ones (of host scope), connected and broadcast routes included;
+        up brings back what its addresses make; a user's routes stay gone."""
         if event == NETDEV_REGISTER:
             self.devconf[link] = dict(self.conf_default)
         elif event == NETDEV_UNREGISTER:
             self.remove_link(link)
             self.devconf.pop(link, None)
         elif event == NETDEV_DOWN:
-            self.fib.remove(lambda r: r.protocol != "kernel" and _through(r, link)
+            self.fib.remove(lambda r: r.type != LOCAL and _through(r, link)
                             and all(not leg.link.admin_up for leg in (r.legs or (r,))))
         elif event == NETDEV_UP:
+            self.fib.remove(lambda r: r.protocol == "kernel" and r.link is link)
             for ifa in link.ipv4_addrs:
+                for route in kernel_routes(ifa):
+                    self.fib.add(route)
                 self.stack.arp.announce(link, ifa.address)
         self.fib.flush_cache()
 
@@ -331,16 +351,34 @@ class IPv4:
                 return ifa.address
         return None
 
-    def addr_add(self, link, address: bytes, prefixlen: int) -> IfAddr:
+    def addr_add(self, link, address: bytes, prefixlen: int, brd: bytes | str | None = None,
+                 scope: str | None = None, label: str | None = None) -> IfAddr:
+        """As __inet_insert_ifa: an address in the subnet of one already there is its
+        secondary, listed after every primary; `brd` "+" ("-") is the prefix with its host
+        bits set (reset)."""
         if address in self.local:
             owner = self.local[address]
             if owner.link is link and owner.prefixlen == prefixlen:
-                raise StackError("Address already assigned.")   # iproute2: RTNETLINK answers: File exists
+                raise NetlinkError("Address already assigned.")   # ip: Error: ipv4: ...
             raise StackError(f"{wire.addr_to_str(address)} is already on {owner.link.name}")
         host_bits = 32 - prefixlen
         bcast = wire.from_int(wire.to_int(address) | ((1 << host_bits) - 1)) if host_bits else address
-        ifa = IfAddr(address, prefixlen, bcast, link, link.name)
-        link.ipv4_addrs.append(ifa)
+        if brd == "+":                  # ip-address(8): the prefix's host bits set
+            brd = bcast
+        elif brd == "-":                # ... or reset
+            brd = wire.from_int(wire.to_int(address) & wire.mask(prefixlen))
+        ifa = IfAddr(address, prefixlen, bcast, link, label or link.name, brd=brd,
+                     scope=scope or IfAddr.default_scope(address))
+        primary = next((other for other in link.ipv4_addrs if not other.secondary
+                        and other.prefixlen == prefixlen and other.covers(address)), None)
+        if primary is not None and primary.scope != ifa.scope:
+            raise NetlinkError("Invalid scope value.")     # a secondary keeps its primary's scope
+        ifa.secondary = primary is not None
+        if ifa.secondary:
+            link.ipv4_addrs.append(ifa)
+        else:
+            primaries = sum(1 for other in link.ipv4_addrs if not other.secondary)
+            link.ipv4_addrs.insert(primaries, ifa)
         self.local[address] = ifa
         self._rebuild_broadcasts()
         for route in kernel_routes(ifa):
@@ -354,17 +392,24 @@ class IPv4:
             if ifa.address == address and (prefixlen is None or ifa.prefixlen == prefixlen):
                 break
         else:
-            raise StackError("Cannot assign requested address")     # RTNETLINK's EADDRNOTAVAIL
+            raise NetlinkError("Address not found.")            # ip: Error: ipv4: ...
         link.ipv4_addrs.remove(ifa)
         del self.local[address]
         self._rebuild_broadcasts()
         self.fib.remove(lambda r: r.link is link and r.prefsrc == address)
+        if not link.ipv4_addrs and not link.iff_loopback:
+            # fib_inetaddr_event: the last address gone disables IP on the link
+            # (fib_disable_ip, forced): every route through it, and its neighbours.
+            self.fib.remove(lambda r: _through(r, link))
+            self.stack.arp.table.flush(link, include_permanent=True)
 
     def _rebuild_broadcasts(self) -> None:
         self.broadcasts = {wire.LIMITED_BROADCAST}
         for ifa in self.local.values():
             if ifa.prefixlen < 31:
                 self.broadcasts.add(ifa.broadcast)
+            if ifa.brd is not None:
+                self.broadcasts.add(ifa.brd)
 
     def remove_link(self, link) -> None:
         for ifa in list(link.ipv4_addrs):
@@ -615,6 +660,8 @@ def kernel_routes(ifa: IfAddr) -> list[Route]:
     link, address = ifa.link, ifa.address
     routes = [Route(wire.to_int(address), 32, link, prefsrc=address, scope="host", type=LOCAL,
                     table=RT_TABLE_LOCAL)]
+    if ifa.secondary:                   # its primary brought the subnet's routes already
+        return routes
     if ifa.prefixlen < 32:
         if link.iff_loopback:
             routes.append(Route(ifa.network, ifa.prefixlen, link, prefsrc=address, scope="host",

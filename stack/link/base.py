@@ -77,6 +77,8 @@ class Link:
         self.stats = LinkStats()
         self.txq: deque[bytes] = deque()
         self.txqlen = DEFAULT_TXQLEN
+        self.promisc = False            # ip link set DEV promisc on: shown as PROMISC
+        self.noarp = False              # ip link set DEV arp off: IFF_NOARP
         self.ipv4_addrs: list = []      # IfAddr entries, owned by the IPv4 layer
         # Taps, None unless a capture or trace covers this link (stack.refresh_taps):
         # rx_tap(frame) -> true when a trace wants this frame (Ethernet receive then hands
@@ -102,13 +104,26 @@ class Link:
     def operstate(self) -> str:
         if not self.admin_up:
             return "DOWN"
-        return "UP" if self.has_carrier() else "LOWERLAYERDOWN"
+        return "UP" if self.has_carrier() else self.carrier_down_state()
+
+    def carrier_down_state(self) -> str:
+        """The operstate without carrier: a link on another (a pair's peer, a VLAN's DEV)
+        says its lower layer is down, as the kernel's default_operstate does."""
+        return "LOWERLAYERDOWN"
 
     def flags(self) -> list[str]:
-        flags = list(self.flags_static)
+        """In ip's order: NO-CARRIER leads (print_link_flags), LOWER_UP ends."""
+        carrier = self.has_carrier()
+        flags = [IFF_NO_CARRIER] if self.admin_up and not carrier else []
+        flags += self.flags_static
+        if self.noarp:
+            flags.append("NOARP")
+        if self.promisc:
+            flags.append("PROMISC")
         if self.admin_up:
             flags.append(IFF_UP)
-            flags.append(IFF_LOWER_UP if self.has_carrier() else IFF_NO_CARRIER)
+            if carrier:
+                flags.append(IFF_LOWER_UP)
         return flags
 
     def _notify(self, event: str) -> None:
@@ -339,6 +354,8 @@ class Link:
             "link_type": self.link_type,
             "address": mac_to_str(self.mac),
             "broadcast": "ff:ff:ff:ff:ff:ff" if self.link_type == "ether" else "00:00:00:00:00:00",
+            "promiscuity": int(self.promisc),
+            "allmulti": 0,
             "min_mtu": self.min_mtu,
             "max_mtu": self.max_mtu,
             "link_kind": self.kind,

@@ -9,17 +9,34 @@ Blocking `next()` never returns on an idle link, so the runtime polls
 """
 from __future__ import annotations
 
+import fcntl
 import logging
+import socket
+import struct
 
 from ..errors import StackError
 from . import immediate
 from .base import Link, random_local_mac, register_link_type
+from .notifier import NETDEV_CHANGE
 
 log = logging.getLogger("netsh.stack")
 
 SNAPLEN = 65535
 RING_BYTES = 64 << 20
 TIMEOUT_MS = 1
+CARRIER_POLL = 0.5          # seconds between looks at the host NIC's carrier
+SIOCGIFFLAGS = 0x8913
+IFF_RUNNING = 0x40          # up with carrier, as the host's kernel says (netif_oper_up)
+
+
+def host_running(sock, hostdev: str) -> bool | None:
+    """Whether the host NIC is up with carrier in the namespace `sock` was made in; None
+    when the host cannot say (the device is gone)."""
+    try:
+        answer = fcntl.ioctl(sock, SIOCGIFFLAGS, struct.pack("16s16x", hostdev.encode()))
+    except OSError:
+        return None
+    return bool(struct.unpack_from("16sH", answer)[1] & IFF_RUNNING)
 
 
 def open_handle(hostdev: str):
@@ -55,12 +72,40 @@ class PcapLink(Link):
         self.handle = None
         self.immediate = False
         self._fd = None
+        self._flags_sock = None
+        self._carrier_timer = None
 
     def open(self) -> None:
         self.handle, self.immediate = open_handle(self.hostdev)
         self._fd = self.handle.getfd()
 
+    def watch_carrier(self) -> None:
+        """Follow the host NIC's carrier from the host's own view of it: its flags, asked
+        on a socket of the namespace the NIC lives in (the stack's thread is there), every
+        CARRIER_POLL seconds; a change goes out on the notifier chain as NETDEV_CHANGE."""
+        self._flags_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._check_carrier()
+
+    def _check_carrier(self) -> None:
+        if self.handle is None or self.stack is None:
+            return
+        running = host_running(self._flags_sock, self.hostdev)
+        if running is not None and running != self.carrier:
+            self.set_carrier(running)
+            self._notify(NETDEV_CHANGE)
+        self._carrier_timer = self.stack.timers.arm(self.stack.now() + CARRIER_POLL,
+                                                    self._check_carrier, name="pcap-carrier")
+
+    def carrier_down_state(self) -> str:
+        return "DOWN"           # a NIC of its own, no lower link: the kernel says DOWN
+
     def close(self) -> None:
+        if self._carrier_timer is not None:
+            self._carrier_timer.cancel()
+            self._carrier_timer = None
+        if self._flags_sock is not None:
+            self._flags_sock.close()
+            self._flags_sock = None
         if self.handle is not None:
             try:
                 self.handle.close()

@@ -169,3 +169,15 @@ def run(text: str, *argv: str, stack=None, caret: bool = False) -> tuple[int, st
 
 
 __all__ = ["FakeStack", "Run", "run", "reply", "debug", "link_row", "stats64", "Options"]
+
+
+def syntax_status(message: str) -> int:
+    """The exit status ip gives a refused line: 255 for bad syntax (what our grammar refuses,
+    but a malformed address, prefix or MAC, where ip says 1), else 1."""
+    import re
+    message = message.removeprefix("Error: ")
+    if re.match(r'invalid (PREFIX|ADDR|LLADDR) ', message):
+        return 1
+    grammar = (r'invalid \S+ "|"[^"]*" needs|.* conflicts with|duplicate "|unknown command|'
+               r'ambiguous "|unexpected "|Option "')
+    return 255 if re.match(grammar, message) else 1

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from netsh.complete import complete
-from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+from tests.cli.fakes import debug, syntax_status  # noqa: F401  (debug: autouse, NETSH_DEBUG=1)
 from tests.cli.test_running_config import Shell
 
 SETUP = (
@@ -152,7 +152,7 @@ def test_errors_are_one_line_and_change_nothing(line, message):
     shell = bridge_shell()
     before = shell.running(), shell.stack.api.fdb_show()
     status, out, err = shell.line(line)
-    assert (status, out, err) == (1, "", f"Error: {message}\n")
+    assert (status, out, err) == (syntax_status(message), "", f"Error: {message}\n")
     assert (shell.running(), shell.stack.api.fdb_show()) == before
 
 
@@ -223,7 +223,7 @@ def test_link_set_type_bridge_changes_options_at_once_and_the_config_keeps_them(
     assert "link add br0 type bridge ageing_time 500 stp_state 1 priority 4096 " \
            "fdb_max_learned 50\n" in shell.running()
     status, out, err = shell.line("link set br0 type bridge max_age 100 priority 1")
-    assert (status, err) == (1, 'Error: invalid CENTISECONDS "100": must be 600..4000\n')
+    assert (status, err) == (255, 'Error: invalid CENTISECONDS "100": must be 600..4000\n')
     assert shell.stack.api.link_list("br0")[0]["linkinfo"]["info_data"]["priority"] == 4096
     assert shell.line("link set p0 type bridge priority 1")[2] == \
         'Error: "p0" is a pair link, not bridge\n'
@@ -279,7 +279,7 @@ def test_bridge_vlan_errors_are_one_line_and_change_nothing(line, message):
     shell = bridge_shell()
     before = shell.running(), shell.stack.api.bridge_vlan_show()
     status, out, err = shell.line(line)
-    assert (status, out) == (1, "")
+    assert (status, out) == (syntax_status(message), "")
     assert err == f"Error: {message}\n"
     assert (shell.running(), shell.stack.api.bridge_vlan_show()) == before
 

@@ -131,7 +131,9 @@ def test_build_grammar_is_repeatable():
 def test_synopses_are_iproute2_style():
     synopses = {c.name: c.synopsis() for c in GRAMMAR.root.commands()}
     assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
-                                   "[ master BR ] [ nomaster ] [ addrgenmode MODE ] [ type ETYPE [ ARGS ] ]")
+                                   "[ master BR ] [ nomaster ] [ name NAME ] [ txqlen PACKETS ] "
+                                   "[ promisc on|off ] [ arp on|off ] [ addrgenmode MODE ] "
+                                   "[ type ETYPE [ ARGS ] ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 
@@ -173,10 +175,10 @@ def test_link_add_pair_parses_through_its_branch():
 
 
 @pytest.mark.parametrize("line, message, index", [
-    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair, bridge, vlan', 4),
+    ("link add x type q peer y", 'invalid TYPE "q": one of: pair, impair, bridge, vlan, veth', 4),
     ("link add x type impair peer y", '"peer" is not an option of type impair', 5),
     ("link add x type pair", '"link add" needs peer NAME', 5),
-    ("link add x peer y type pair", '"peer" comes after "type pair"', 3),
+    ("link add x peer y type pair", '"peer" comes after "type pair | veth"', 3),
     ("link add x type", '"type" needs a value: TYPE', 3),
 ])
 def test_link_add_errors_stay_clear(line, message, index):
@@ -190,7 +192,7 @@ def test_branch_synopsis_names_the_types_and_their_args():
     cmd = GRAMMAR.root.children["link"].children["add"].command
     assert cmd.synopsis() == "link add [ link DEV ] [ name ] NAME type TYPE [ ARGS ]"
     lines = command_help(GRAMMAR.root.children["link"].children["add"])
-    assert "       TYPE := { pair | impair | bridge | vlan }" in lines and "       pair ARGS := peer NAME" in lines
+    assert "       TYPE := { pair | impair | bridge | vlan | veth }" in lines and "       pair ARGS := peer NAME" in lines
 
 
 def test_branch_variants_come_from_a_callable_read_when_needed():

@@ -281,7 +281,7 @@ def test_checked_in_bash(grammar, real_env):
 @pytest.mark.parametrize("shell", SHELLS)
 def test_branch_and_expression_in_every_shell(real_env, shell):
     script, complete_in = ROOT / FILES[shell], globals()[f"{shell}_complete"]
-    assert sorted(complete_in(script, "netsh link add x type ", real_env)) == ["bridge", "impair", "pair", "vlan"]
+    assert sorted(complete_in(script, "netsh link add x type ", real_env)) == ["bridge", "impair", "pair", "veth", "vlan"]
     assert complete_in(script, "netsh link add x type pair ", real_env) == ["peer"]
     assert sorted(complete_in(script, "netsh link add x type vlan ", real_env)) == ["id", "link", "protocol"]
     assert complete_in(script, "netsh capture show -Y dir == ", real_env) == ["in", "out"]

@@ -52,9 +52,9 @@ def test_json_linkinfo_only_with_details_and_xstats_only_with_stats():
 def test_another_kinds_option_is_a_one_line_error():
     shell = Shell()
     status, out, err = shell.line("link add v0 type pair peer v1 loss 5")
-    assert (status, out, err) == (1, "", 'Error: "loss" is not an option of type pair\n')
+    assert (status, out, err) == (255, "", 'Error: "loss" is not an option of type pair\n')
     status, _, err = shell.line("link add imp0 type impair loss 5")
-    assert (status, err) == (1, 'Error: "link add" needs link DEV\n')
+    assert (status, err) == (255, 'Error: "link add" needs link DEV\n')
     assert shell.stack.api.link_list()[-1]["ifname"] == "lo"
 
 

@@ -49,7 +49,7 @@ def test_help(argv, capsys):
 def test_object_help_lines_are_scrapable(capsys):
     assert main(["link", "help"]) == 0
     out = capsys.readouterr().out
-    assert "       TYPE := { pair | impair | bridge | vlan }\n" in out
+    assert "       TYPE := { pair | impair | bridge | vlan | veth }\n" in out
     assert main(["help", "completion"]) == 0
     assert "where  SHELL := { bash | zsh | fish }\n" in capsys.readouterr().out
 
@@ -62,7 +62,7 @@ def test_bad_option(capsys):
 def test_bad_command_needs_no_stack(capsys, monkeypatch):
     import stack.runtime
     monkeypatch.setattr(stack.runtime, "Runtime", None)       # would fail if started
-    assert main(["link", "frob"]) == 1
+    assert main(["link", "frob"]) == 255            # bad syntax, as ip
     assert capsys.readouterr().err == 'Error: unknown command "frob" for "link"; try "help"\n'
 
 
@@ -104,6 +104,7 @@ def test_no_command_opens_the_shell(monkeypatch):
     import netsh.shell
     calls = []
     monkeypatch.setattr(netsh.shell, "run_shell", lambda executor, banner=None: calls.append(executor))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)     # a pipe would run as a batch
     assert main(["-j"]) == 0
     assert len(calls) == 1 and calls[0].options.json and calls[0].stack is not None
 

@@ -53,7 +53,7 @@ def test_structure(mini_page):
     assert text.splitlines()[1].startswith('.TH NETSH 8 ')
     sections = re.findall(r"^\.SH (.+)$", text, re.M)
     assert sections == ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "BATCH FORMAT", "COMMANDS",
-                        "ABBREVIATIONS", "EXIT STATUS", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"]
+                        "ABBREVIATIONS", "EXIT STATUS", "DIFFERENCES FROM IPROUTE2", "ENVIRONMENT", "FILES", "EXAMPLES", "SEE ALSO"]
 
 
 def test_mini_page_lints_clean(mini_page):

@@ -8,7 +8,7 @@ import pytest
 
 from netsh.app import GRAMMAR
 from netsh.complete import complete
-from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+from tests.cli.fakes import debug, syntax_status  # noqa: F401  (debug: autouse, NETSH_DEBUG=1)
 from tests.cli.test_running_config import Shell
 
 QINQ = ("link add e0 type pair peer e1",
@@ -74,7 +74,7 @@ def test_a_down_parent_takes_its_vlan_links_down_as_linux_does():
     assert (status, out) == (1, "") and err == "Error: cannot bring e0.10 up: e0 is down (Network is down)\n"
     shell.ok("link set e1 down", "link set e0 up")       # up again, but its cable's far end is not
     first = shell.line("link show c30")[1].splitlines()[0]
-    assert "<BROADCAST,MULTICAST,UP,NO-CARRIER> mtu 1400 qdisc noqueue state LOWERLAYERDOWN " in first
+    assert "<NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1400 qdisc noqueue state LOWERLAYERDOWN " in first
 
 
 @pytest.mark.parametrize("line, message", [
@@ -94,7 +94,7 @@ def test_errors_are_one_line_and_change_nothing(line, message):
     shell.ok(*QINQ)
     before = shell.running()
     status, out, err = shell.line(line)
-    assert (status, out, err) == (1, "", f"Error: {message}\n")
+    assert (status, out, err) == (syntax_status(message), "", f"Error: {message}\n")
     assert shell.running() == before
 
 
@@ -105,7 +105,7 @@ def test_completion_offers_live_links_after_link_and_the_vlan_options_after_type
     assert "e0" in [c.text for c in complete(GRAMMAR, ["link", "add", "link"], "", live)]
     offered = [c.text for c in complete(GRAMMAR, ["link", "add", "x", "link", "e0", "type", "vlan"], "", live)]
     assert {"protocol", "id"} <= set(offered) and "peer" not in offered
-    assert [c.text for c in complete(GRAMMAR, ["link", "add", "x", "type"], "v", live)] == ["vlan"]
+    assert [c.text for c in complete(GRAMMAR, ["link", "add", "x", "type"], "v", live)] == ["vlan", "veth"]
 
 
 def test_vlan_links_come_after_their_parents_in_the_running_config_and_load_rebuilds_them(tmp_path):

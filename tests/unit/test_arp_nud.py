@@ -27,7 +27,10 @@ def test_first_packet_waits_for_resolution_and_is_not_lost():
     assert state(w["b"], A_IP) == nud.DELAY
     row = a.api.neigh_list()[0]
     assert row == {"dst": "192.0.2.2", "dev": "eth0",
-                   "lladdr": mac_to_str(w["b"].links["eth0"].mac), "state": ["REACHABLE"]}
+                   "lladdr": mac_to_str(w["b"].links["eth0"].mac),
+                   "used": 0, "confirmed": 0, "updated": 0,    # -s neigh: seconds ago
+                   "probes": 4,       # as Linux: INCOMPLETE starts at ucast_probes, one sent
+                   "state": ["REACHABLE"]}
 
 
 def test_reachable_ages_to_stale_then_delay_probe_reachable():
