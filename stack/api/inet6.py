@@ -11,6 +11,7 @@ from .inet import Inet
 from .link import find_link
 from .registry import call
 from .route import decision_row
+from .sysctl import ALL, DEFAULT, Sysctl, register_sysctl
 
 
 class Inet6(Inet):
@@ -66,7 +67,7 @@ class Inet6(Inet):
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""
-        if not link.admin_up:
+        if not link.admin_up or link in link.stack.ipv6.disabled:
             return []
         if link.iff_loopback:
             return [(LOOPBACK, 128)]
@@ -110,3 +111,25 @@ def inet6_conf(stack, dev: str, disable_ipv6: bool | None = None,
         stack.ipv6.no_link_local.discard(link)
     return {"disable_ipv6": int(link in stack.ipv6.disabled),
             "addr_gen_mode": "none" if link in stack.ipv6.no_link_local else "eui64"}
+
+
+def _disable_get(stack, scope) -> int:
+    ipv6 = stack.ipv6
+    if scope == ALL:
+        return int(ipv6.all_disabled)
+    if scope == DEFAULT:
+        return int(ipv6.default_disabled)
+    return int(scope in ipv6.disabled)
+
+
+def _disable_set(stack, scope, value: int) -> None:
+    ipv6 = stack.ipv6
+    if scope == ALL:
+        ipv6.set_all_disabled(bool(value))
+    elif scope == DEFAULT:
+        ipv6.default_disabled = bool(value)
+    else:
+        ipv6.set_disabled(scope, bool(value))
+
+
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.disable_ipv6", _disable_get, _disable_set, 0, 0, 1))

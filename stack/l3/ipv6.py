@@ -12,7 +12,7 @@ from collections import Counter
 
 from ..counters import Mib, counter_group
 from ..errors import StackError
-from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_UNREGISTER, NETDEV_UP
+from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP
 from ..netfilter.hooks import NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, \
     NF_INET_PRE_ROUTING, HookPoints
 from ..packet import Packet
@@ -86,6 +86,8 @@ class IPv6:
         self.groups: dict[object, Counter] = {}        # per link: multicast groups joined
         self.forwarding = False
         self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
+        self.all_disabled = False                       # net.ipv6.conf.all.disable_ipv6
+        self.default_disabled = False                   # net.ipv6.conf.default: what new links get
         self.no_link_local: set = set()                 # links with addrgenmode none
         self.dad_transmits = 1                          # net.ipv6.conf.default.dad_transmits
         self.rtr_solicit_delay = 1.0
@@ -97,7 +99,9 @@ class IPv6:
 
     # --- link events (addrconf_notify) ----------------------------------------
     def netdev_event(self, event: str, link) -> None:
-        if event == NETDEV_UP:
+        if event == NETDEV_REGISTER and self.default_disabled:
+            self.disabled.add(link)
+        elif event == NETDEV_UP:
             self.link_up(link)
         elif event == NETDEV_DOWN:
             self.link_down(link)
@@ -124,6 +128,12 @@ class IPv6:
             if link.admin_up:
                 self.link_up(link)
         self.fib.flush_cache()
+
+    def set_all_disabled(self, disabled: bool) -> None:
+        """all.disable_ipv6: the default and every link take the value (addrconf_set_all_disable)."""
+        self.all_disabled = self.default_disabled = disabled
+        for link in list(self.stack.links.values()):
+            self.set_disabled(link, disabled)
 
     def link_up(self, link) -> None:
         """Addresses come to life: ::1 on loopback, the EUI-64 link-local on Ethernet, all-nodes

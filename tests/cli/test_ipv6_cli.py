@@ -155,3 +155,20 @@ def test_addrgenmode_none_makes_no_link_local_and_is_kept():
     fresh.ok(*[line for line in text.splitlines() if not line.startswith("#")])
     assert fresh.running() == text
     assert sh.line("link set v0 addrgenmode random")[2].startswith('Error: invalid MODE "random"')
+
+
+def test_disable_ipv6_follows_linuxs_all_and_default_and_survives_the_running_config():
+    sh = Shell()
+    sh.ok("link add a type pair peer b", "sysctl -w net.ipv6.conf.default.disable_ipv6=1",
+          "link add c type pair peer d", "link set a up", "link set c up")
+    assert sh.line("sysctl net.ipv6.conf.c.disable_ipv6")[1] == "net.ipv6.conf.c.disable_ipv6 = 1\n"
+    assert sh.line("sysctl net.ipv6.conf.a.disable_ipv6")[1] == "net.ipv6.conf.a.disable_ipv6 = 0\n"
+    out = sh.line("-6 addr show dev a")[1]
+    assert "inet6 fe80::" in out and "inet6" not in sh.line("-6 addr show dev c")[1]
+    sh.ok("sysctl -w net.ipv6.conf.all.disable_ipv6=1")           # every link, and the default
+    assert "inet6" not in sh.line("-6 addr show")[1]
+    running = sh.running()
+    assert "address delete" not in running and "net.ipv6.conf.all.disable_ipv6=1" in running
+    again = Shell()
+    again.ok(*[line for line in running.splitlines() if line and not line.startswith("#")])
+    assert again.running() == running

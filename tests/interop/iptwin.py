@@ -71,6 +71,7 @@ class Twin:
             run_in_ns(self.stack_ns, "ip", "link", "set", dev, "up")
         self.runtime = Runtime(netns=self.stack_ns).start()
         proxy = StackProxy(self.runtime)
+        proxy.sysctl_set("net.ipv6.conf.all.disable_ipv6", "1")     # as on the Linux side
         for dev in DEVICES:
             proxy.link_attach(dev, name=dev, address=mac_from_str(DEVICES[dev]))
         self.out, self.err = io.StringIO(), io.StringIO()
