@@ -24,7 +24,8 @@ class Options:
     brief: bool = False
     oneline: bool = False          # -o: each record on one line, its line breaks written "\"
     details: bool = False          # -d: each link's kind and its details (ip -d link)
-    family: str | None = None      # -4, -6, -f FAMILY: inet or inet6 only (None: the command's default)
+    family: str | None = None      # -4, -6, -0, -f FAMILY: inet, inet6 or link (None: the command's default)
+    timestamp: bool = False        # -t: ip monitor's stamps (no monitor yet: no effect)
     color: str = "auto"            # always | auto | never
     force: bool = False
     batch: str | None = None       # FILE, "-" for stdin
@@ -86,7 +87,7 @@ def _store(attr: str):
     return apply
 
 
-FAMILIES = ("inet", "inet6")
+FAMILIES = ("inet", "inet6", "link")
 
 
 def _family(opts: Options, arg: str | None) -> None:
@@ -116,8 +117,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("details", ("d",), _set("details"), help="details: each link's type and its options"),
     OptionSpec("4", (), _set("family", "inet"), help="IPv4 only (shorthand for -family inet)"),
     OptionSpec("6", (), _set("family", "inet6"), help="IPv6 only (shorthand for -family inet6)"),
+    OptionSpec("0", (), _set("family", "link"),
+               help="links only, no addresses (shorthand for -family link)"),
     OptionSpec("family", ("f",), _family, metavar="FAMILY",
-               help="the protocol family: inet or inet6"),
+               help="the protocol family: inet, inet6 or link"),
+    OptionSpec("timestamp", ("t",), _set("timestamp"),
+               help="taken as ip takes it; it stamps ip monitor's lines, and netsh has no "
+                    "monitor yet, so it changes nothing"),
     OptionSpec("json", ("j",), _set("json"), help="JSON output"),
     OptionSpec("pretty", ("p",), _set("pretty"), help="indented JSON (with -j)"),
     OptionSpec("brief", ("br",), _set("brief"), help="brief tabular output"),
@@ -153,7 +159,7 @@ def find_option(word: str) -> OptionSpec:
 
 # Options a single command line may carry in the shell or a batch (``-s link``, ``-j addr``).
 LINE_OPTIONS = frozenset({"statistics", "details", "json", "pretty", "brief", "color", "oneline", "4",
-                          "6", "family"})
+                          "6", "0", "family", "timestamp"})
 
 
 def parse_options(argv: Sequence[str], base: Options | None = None,

@@ -46,6 +46,12 @@ def delete(ctx, args):
 def show(ctx, args):
     """ip address show [dev DEV] [to PREFIX] [up]: a link is shown when it has a matching
     address (with `to`, only those), or when nothing filters addresses; -4/-6: that family's."""
+    if ctx.options.family == "link":     # ip -0 addr: the links, no addresses (-br: ip -br link's)
+        rows = ctx.stack.link_list(args["dev"]) if ctx.options.brief else [
+            {k: v for k, v in row.items() if k != "addr_info"} for row in ctx.stack.addr_list(args["dev"])]
+        if args["up"]:
+            rows = [row for row in rows if "UP" in row.get("flags", ())]
+        return Result("link" if ctx.options.brief else "addr", rows)
     rows = of_family(ctx.stack.addr_list(args["dev"]), ctx.options.family)
     if args["up"]:
         rows = [row for row in rows if "UP" in row.get("flags", ())]

@@ -120,3 +120,13 @@ def test_arp_off_sends_no_arp_and_resolves_to_the_links_own_address():
     assert shell.line("neigh show dev v0")[1] == f"192.0.2.7 lladdr {mac} NOARP \n"
     assert shell.stack.arp.stats.OutRequests == 0 and shell.stack.arp.stats.OutGratuitous == 1
     assert " arp off" in shell.running()
+
+
+def test_dash_zero_shows_links_without_addresses_and_dash_t_is_taken():
+    shell = shell_with_a_pair()
+    shell.ok("addr add 192.0.2.1/24 dev v0")
+    status, out, _ = shell.line("ip -0 addr show dev v0")
+    assert status == 0 and "link/ether" in out and "inet" not in out and "mode" not in out
+    assert "addr_info" not in json.loads(shell.line("ip -j -0 addr show dev v0")[1])[0]
+    assert shell.line("ip -0 -br addr")[1] == shell.line("ip -br link")[1]
+    assert shell.line("ip -t -br link")[1] == shell.line("ip -br link")[1]
