@@ -1,0 +1,187 @@
+"""Statistics over dissected frames, as tshark's -z computes them: conversations and
+endpoints (eth, ip, ipv6, tcp, udp), the protocol hierarchy, and frames and bytes per
+interval of time.
+
+A sans-IO accumulator fed one frame at a time, so a ring or a file of any length is
+counted in the memory its tables need:
+
+    stats = Statistics()
+    for pkt in packets:
+        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len))
+    stats.conversations("tcp"), stats.endpoints("ip"), stats.hierarchy(), stats.io(1.0)
+
+Bytes are the frames' lengths on the wire (tshark's frame.len), as tshark counts them.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
+PORTED = ("tcp", "udp")
+NETWORK = ("ip", "ipv6")
+
+
+def _mac(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw)
+
+
+def _ip(raw: bytes) -> str:
+    return str(ipaddress.ip_address(bytes(raw)))
+
+
+class _Conversation:
+    __slots__ = ("a", "b", "a_frames", "a_bytes", "b_frames", "b_bytes", "first", "last")
+
+    def __init__(self, a, b, ts: float):
+        self.a, self.b = a, b
+        self.a_frames = self.a_bytes = self.b_frames = self.b_bytes = 0
+        self.first = self.last = ts
+
+
+class _Endpoint:
+    __slots__ = ("address", "tx_frames", "tx_bytes", "rx_frames", "rx_bytes")
+
+    def __init__(self, address):
+        self.address = address
+        self.tx_frames = self.tx_bytes = self.rx_frames = self.rx_bytes = 0
+
+
+class _Protocol:
+    __slots__ = ("frames", "bytes", "children")
+
+    def __init__(self):
+        self.frames = self.bytes = 0
+        self.children: dict[str, _Protocol] = {}
+
+
+class Statistics:
+    """Every table at once: one dissection of each frame feeds them all."""
+
+    def __init__(self):
+        self.frames = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+        self._conversations = {kind: {} for kind in TYPES}
+        self._endpoints = {kind: {} for kind in TYPES}
+        self._root = _Protocol()
+        self._times: list[tuple[float, int]] = []
+
+    def add(self, ts: float, length: int, dissection) -> None:
+        self.frames += 1
+        if self.first_ts is None:
+            self.first_ts = ts
+        self.last_ts = ts
+        self._times.append((ts, length))
+        node = self._root
+        network = None
+        for layer in dissection.layers:
+            name = layer.name
+            node = node.children.get(name) or node.children.setdefault(name, _Protocol())
+            node.frames += 1
+            node.bytes += length
+            if name == "eth" or name in NETWORK:
+                pair = self._addresses(layer, name)
+                if pair is not None:
+                    self._count(name, pair[0], pair[1], ts, length)
+                    if name in NETWORK:
+                        network = pair
+            elif name in PORTED and network is not None:
+                ports = self._ports(layer, name)
+                if ports is not None:
+                    self._count(name, (network[0], ports[0]), (network[1], ports[1]), ts, length)
+
+    @staticmethod
+    def _addresses(layer, name: str):
+        src, dst = layer.find(name + ".src"), layer.find(name + ".dst")
+        if src is None or dst is None or src.value is None or dst.value is None:
+            return None
+        text = _mac if name == "eth" else _ip
+        try:
+            return text(src.value), text(dst.value)
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _ports(layer, name: str):
+        src, dst = layer.find(name + ".srcport"), layer.find(name + ".dstport")
+        if src is None or dst is None or src.value is None or dst.value is None:
+            return None
+        return src.value, dst.value
+
+    def _count(self, kind: str, src, dst, ts: float, length: int) -> None:
+        table = self._conversations[kind]
+        conv = table.get((src, dst)) or table.get((dst, src))
+        if conv is None:
+            conv = table[(src, dst)] = _Conversation(src, dst, ts)
+        if conv.a == src:
+            conv.a_frames += 1
+            conv.a_bytes += length
+        else:
+            conv.b_frames += 1
+            conv.b_bytes += length
+        conv.last = ts
+        ends = self._endpoints[kind]
+        sender = ends.get(src) or ends.setdefault(src, _Endpoint(src))
+        sender.tx_frames += 1
+        sender.tx_bytes += length
+        receiver = ends.get(dst) or ends.setdefault(dst, _Endpoint(dst))
+        receiver.rx_frames += 1
+        receiver.rx_bytes += length
+
+    # --- the tables, as plain rows --------------------------------------------------------
+
+    def conversations(self, kind: str) -> list[dict]:
+        """tshark's order: most frames first, then first seen."""
+        first = self.first_ts or 0.0
+        rows = []
+        for conv in self._conversations[kind].values():
+            row = {}
+            for side, address in (("a", conv.a), ("b", conv.b)):
+                if kind in PORTED:
+                    row[f"address_{side}"], row[f"port_{side}"] = address
+                else:
+                    row[f"address_{side}"] = address
+            row.update({"frames_a_to_b": conv.a_frames, "bytes_a_to_b": conv.a_bytes,
+                        "frames_b_to_a": conv.b_frames, "bytes_b_to_a": conv.b_bytes,
+                        "frames": conv.a_frames + conv.b_frames,
+                        "bytes": conv.a_bytes + conv.b_bytes,
+                        "rel_start": conv.first - first, "duration": conv.last - conv.first})
+            rows.append(row)
+        rows.sort(key=lambda row: -row["frames"])
+        return rows
+
+    def endpoints(self, kind: str) -> list[dict]:
+        rows = []
+        for end in self._endpoints[kind].values():
+            row = ({"address": end.address[0], "port": end.address[1]} if kind in PORTED
+                   else {"address": end.address})
+            row.update({"frames": end.tx_frames + end.rx_frames, "bytes": end.tx_bytes + end.rx_bytes,
+                        "tx_frames": end.tx_frames, "tx_bytes": end.tx_bytes,
+                        "rx_frames": end.rx_frames, "rx_bytes": end.rx_bytes})
+            rows.append(row)
+        rows.sort(key=lambda row: -row["frames"])
+        return rows
+
+    def hierarchy(self) -> list[dict]:
+        """The protocol tree: [{"protocol", "frames", "bytes", "children": [...]}]."""
+        def walk(node: _Protocol) -> list[dict]:
+            return [{"protocol": name, "frames": child.frames, "bytes": child.bytes,
+                     "children": walk(child)} for name, child in node.children.items()]
+        return walk(self._root)
+
+    def io(self, interval: float) -> dict:
+        """Frames and bytes in each `interval` seconds from the first frame, as -z io,stat."""
+        if interval <= 0:
+            raise ValueError("interval must be positive")
+        duration = (self.last_ts - self.first_ts) if self.frames else 0.0
+        count = int(duration // interval) + 1 if self.frames else 0
+        frames = [0] * count
+        sizes = [0] * count
+        for ts, length in self._times:
+            slot = min(int((ts - self.first_ts) // interval), count - 1)
+            frames[slot] += 1
+            sizes[slot] += length
+        rows = [{"start": i * interval, "end": min((i + 1) * interval, duration) if i == count - 1
+                 else (i + 1) * interval, "frames": frames[i], "bytes": sizes[i]}
+                for i in range(count)]
+        return {"duration": duration, "interval": interval, "intervals": rows}
