@@ -145,7 +145,8 @@ class Statistics:
                         "frames_b_to_a": conv.b_frames, "bytes_b_to_a": conv.b_bytes,
                         "frames": conv.a_frames + conv.b_frames,
                         "bytes": conv.a_bytes + conv.b_bytes,
-                        "rel_start": conv.first - first, "duration": conv.last - conv.first})
+                        # to the microsecond: float timestamps carry noise below it
+                        "rel_start": round(conv.first - first, 6), "duration": conv.last - conv.first})
             rows.append(row)
         rows.sort(key=lambda row: -row["frames"])
         return rows
