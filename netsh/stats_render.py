@@ -51,7 +51,7 @@ def endpoints_text(data: dict, view: View) -> str:
            " " * 23 + port_head + "|  Packets  | |  Bytes  | | Tx Packets | | Tx Bytes |"
            " | Rx Packets | | Rx Bytes |"]
     for row in data["endpoints"]:
-        port = f"      {row['port']:5}" if ported else ""
+        port = f"      {row['port']:5}" if ported else " "
         out.append(f"{row['address']:<20}{port}     {row['frames']:6}     {row['bytes']:9}"
                    f"  {row['tx_frames']:9}     {row['tx_bytes']:11}  {row['rx_frames']:10}"
                    f"     {row['rx_bytes']:11}   ")

@@ -19,6 +19,7 @@ import ipaddress
 TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
 PORTED = ("tcp", "udp")
 NETWORK = ("ip", "ipv6")
+QUOTING = ("icmp", "icmpv6")      # their errors carry the packet that caused them
 
 
 def _mac(raw: bytes) -> str:
@@ -74,11 +75,15 @@ class Statistics:
         self._times.append((ts, length))
         node = self._root
         network = None
+        quoted = False
         for layer in dissection.layers:
             name = layer.name
+            if quoted:              # a packet quoted in an ICMP error: tshark counts none of it
+                break
             node = node.children.get(name) or node.children.setdefault(name, _Protocol())
             node.frames += 1
             node.bytes += length
+            quoted = name in QUOTING
             if name == "eth" or name in NETWORK:
                 pair = self._addresses(layer, name)
                 if pair is not None:
