@@ -81,21 +81,25 @@ def _seconds(value: float, decimals: int) -> str:
 @renderer("capture-io")
 def io_text(data: dict, view: View) -> str:
     interval, duration = data["interval"], data["duration"]
-    whole = float(interval).is_integer()
+    if interval > duration:         # tshark shrinks the interval to the capture's duration
+        interval = duration
+    whole = float(interval).is_integer() and interval > 0
     decimals = 0 if whole else 6 if interval < 0.001 else 3
     digits = len(_seconds(duration, decimals))
-    w = max(digits, 2) if whole else digits
+    w = digits
     rows = data["intervals"]
     bytes_w = max([5] + [len(str(r["bytes"])) for r in rows])
     frames_w = max([6] + [len(str(r["frames"])) for r in rows])
-    spans = []
+    spans = []          # tshark pads a one-digit span by a space each side
     for i, r in enumerate(rows):
         start = _seconds(r["start"], decimals)
-        if i == len(rows) - 1 and whole and r["end"] < (i + 1) * interval:
-            spans.append(f"{start:>{w}} <> Dur" + " " * max(0, w - 3))
+        last = i == len(rows) - 1 and whole and r["end"] < (i + 1) * interval
+        if digits == 1:
+            spans.append(f" {start} <> Dur" if last else f" {start} <> {_seconds(r['end'], decimals)} ")
         else:
-            spans.append(f"{start:>{w}} <> {_seconds(r['end'], decimals):<{w}}")
-    span_w = max([len("Interval")] + [2 * w + 4])
+            end = "Dur" if last else _seconds(r["end"], decimals)
+            spans.append(f"{start:>{w}} <> {end:<{w}}" if last else f"{start:>{w}} <> {end:>{w}}")
+    span_w = max(len("Interval"), 2 * w + 4)
     cells = f"| {'Interval':<{span_w}} | {'Frames':>{frames_w}} | {'Bytes':>{bytes_w}} |"
     width = len(cells)
     inner = width - 2
