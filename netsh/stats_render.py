@@ -74,6 +74,14 @@ def hierarchy_text(data: dict, view: View) -> str:
     return "\n".join(out)
 
 
+def _decimals(interval: float) -> int:
+    """The decimals an interval was given with (0.01: 2), as tshark prints its times."""
+    for places in range(1, 6):
+        if abs(round(interval, places) - interval) < 1e-9:
+            return places
+    return 6
+
+
 def _seconds(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
@@ -84,7 +92,8 @@ def io_text(data: dict, view: View) -> str:
     if interval > duration:         # tshark shrinks the interval to the capture's duration
         interval = duration
     whole = float(interval).is_integer() and interval > 0
-    decimals = 0 if whole else 6 if interval < 0.001 else 3
+    shrunk = interval != data["interval"]
+    decimals = 0 if whole else 3 if shrunk else _decimals(interval)
     digits = len(_seconds(duration, decimals))
     w = digits
     rows = data["intervals"]
@@ -103,7 +112,7 @@ def io_text(data: dict, view: View) -> str:
     cells = f"| {'Interval':<{span_w}} | {'Frames':>{frames_w}} | {'Bytes':>{bytes_w}} |"
     width = len(cells)
     inner = width - 2
-    interval_text = f"{int(interval):>{digits}}" if whole else _seconds(interval, decimals)
+    interval_text = f"{_seconds(interval, decimals):>{digits}}"
     box = lambda text: f"|{text:<{inner}}|"  # noqa: E731
     out = ["=" * width, box(" IO Statistics"), box(""),
            box(f" Duration: {duration:.6f} secs" if whole else f" Duration: {_seconds(duration, decimals)} secs"),
