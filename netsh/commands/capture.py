@@ -248,7 +248,10 @@ def stats_phs(ctx, args):
 
 
 def stats_io(ctx, args):
-    return Result("capture-io", ring_statistics(ctx).io(args["interval"]))
+    try:
+        return Result("capture-io", ring_statistics(ctx).io(args["interval"]))
+    except ValueError as exc:
+        raise CommandError(str(exc), token=str(args["interval"])) from None
 
 
 # --- grammar -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import ipaddress
 TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
 PORTED = ("tcp", "udp")
 NETWORK = ("ip", "ipv6")
+MAX_INTERVALS = 1_000_000
 QUOTING = ("icmp", "icmpv6")      # their errors carry the packet that caused them
 
 
@@ -61,7 +62,7 @@ class Statistics:
     def __init__(self):
         self.frames = 0
         self.first_ts: float | None = None
-        self.last_ts: float | None = None
+        self.latest_ts: float | None = None
         self._conversations = {kind: {} for kind in TYPES}
         self._endpoints = {kind: {} for kind in TYPES}
         self._root = _Protocol()
@@ -71,7 +72,8 @@ class Statistics:
         self.frames += 1
         if self.first_ts is None:
             self.first_ts = ts
-        self.last_ts = ts
+        if self.latest_ts is None or ts > self.latest_ts:
+            self.latest_ts = ts
         self._times.append((ts, length))
         node = self._root
         network = None
@@ -179,12 +181,15 @@ class Statistics:
         """Frames and bytes in each `interval` seconds from the first frame, as -z io,stat."""
         if interval <= 0:
             raise ValueError("interval must be positive")
-        duration = (self.last_ts - self.first_ts) if self.frames else 0.0
+        duration = max(0.0, self.latest_ts - self.first_ts) if self.frames else 0.0
         count = int(duration // interval) + 1 if self.frames else 0
+        if count > MAX_INTERVALS:
+            raise ValueError(f"{count} intervals of {interval:g} s in {duration:.3f} s: at most "
+                             f"{MAX_INTERVALS}, take a longer interval")
         frames = [0] * count
         sizes = [0] * count
         for ts, length in self._times:
-            slot = min(int((ts - self.first_ts) // interval), count - 1)
+            slot = min(max(0, int((ts - self.first_ts) // interval)), count - 1)   # files out of order
             frames[slot] += 1
             sizes[slot] += length
         rows = [{"start": i * interval, "end": min((i + 1) * interval, duration) if i == count - 1
