@@ -227,7 +227,7 @@ def ring_statistics(ctx):
     from stack.wire.stats import Statistics
     stats = Statistics()
     for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
-        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len))
+        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()
     return stats

@@ -7,7 +7,7 @@ counted in the memory its tables need:
 
     stats = Statistics()
     for pkt in packets:
-        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len))
+        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
     stats.conversations("tcp"), stats.endpoints("ip"), stats.hierarchy(), stats.io(1.0)
 
 Bytes are the frames' lengths on the wire (tshark's frame.len), as tshark counts them.
@@ -19,6 +19,7 @@ import ipaddress
 TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
 PORTED = ("tcp", "udp")
 NETWORK = ("ip", "ipv6")
+ADDRESSES = {"eth": (0, 6), "ip": (12, 4), "ipv6": (8, 16)}   # name -> (offset, size) of the pair
 MAX_INTERVALS = 1_000_000
 QUOTING = ("icmp", "icmpv6")      # their errors carry the packet that caused them
 
@@ -27,8 +28,8 @@ def _mac(raw: bytes) -> str:
     return ":".join(f"{b:02x}" for b in raw)
 
 
-def _ip(raw: bytes) -> str:
-    return str(ipaddress.ip_address(bytes(raw)))
+def _text(raw: bytes) -> str:
+    return _mac(raw) if len(raw) == 6 else str(ipaddress.ip_address(bytes(raw)))
 
 
 class _Conversation:
@@ -62,7 +63,7 @@ class Statistics:
     def __init__(self):
         self.frames = 0
         self.first_ts: float | None = None
-        self.latest_ts: float | None = None
+        self.last_ts: float | None = None      # tshark's duration ends at the last frame, not the latest
         self._conversations = {kind: {} for kind in TYPES}
         self._endpoints = {kind: {} for kind in TYPES}
         self._root = _Protocol()
@@ -72,8 +73,7 @@ class Statistics:
         self.frames += 1
         if self.first_ts is None:
             self.first_ts = ts
-        if self.latest_ts is None or ts > self.latest_ts:
-            self.latest_ts = ts
+        self.last_ts = ts
         self._times.append((ts, length))
         node = self._root
         network = None
@@ -87,33 +87,34 @@ class Statistics:
             node.bytes += length
             quoted = name in QUOTING
             if name == "eth" or name in NETWORK:
-                pair = self._addresses(layer, name)
+                pair = self._addresses(dissection.buf, layer, name)
                 if pair is not None:
                     self._count(name, pair[0], pair[1], ts, length)
                     if name in NETWORK:
                         network = pair
             elif name in PORTED and network is not None:
-                ports = self._ports(layer, name)
+                ports = self._ports(dissection.buf, layer)
                 if ports is not None:
                     self._count(name, (network[0], ports[0]), (network[1], ports[1]), ts, length)
 
     @staticmethod
-    def _addresses(layer, name: str):
-        src, dst = layer.find(name + ".src"), layer.find(name + ".dst")
-        if src is None or dst is None or src.value is None or dst.value is None:
+    def _addresses(buf, layer, name: str):
+        """(source, destination) as bytes, read at the header's offsets: a dissection with
+        no tree (the fast one) is enough; made text only for the tables."""
+        at, size = ADDRESSES[name]
+        start = layer.offset + at
+        if len(buf) < start + 2 * size:
             return None
-        text = _mac if name == "eth" else _ip
-        try:
-            return text(src.value), text(dst.value)
-        except ValueError:
-            return None
+        if name == "eth":                   # destination first
+            return buf[start + size:start + 2 * size], buf[start:start + size]
+        return buf[start:start + size], buf[start + size:start + 2 * size]
 
     @staticmethod
-    def _ports(layer, name: str):
-        src, dst = layer.find(name + ".srcport"), layer.find(name + ".dstport")
-        if src is None or dst is None or src.value is None or dst.value is None:
+    def _ports(buf, layer):
+        start = layer.offset
+        if len(buf) < start + 4:
             return None
-        return src.value, dst.value
+        return int.from_bytes(buf[start:start + 2], "big"), int.from_bytes(buf[start + 2:start + 4], "big")
 
     def _count(self, kind: str, src, dst, ts: float, length: int) -> None:
         table = self._conversations[kind]
@@ -145,9 +146,9 @@ class Statistics:
             row = {}
             for side, address in (("a", conv.a), ("b", conv.b)):
                 if kind in PORTED:
-                    row[f"address_{side}"], row[f"port_{side}"] = address
+                    row[f"address_{side}"], row[f"port_{side}"] = _text(address[0]), address[1]
                 else:
-                    row[f"address_{side}"] = address
+                    row[f"address_{side}"] = _text(address)
             row.update({"frames_a_to_b": conv.a_frames, "bytes_a_to_b": conv.a_bytes,
                         "frames_b_to_a": conv.b_frames, "bytes_b_to_a": conv.b_bytes,
                         "frames": conv.a_frames + conv.b_frames,
@@ -161,8 +162,8 @@ class Statistics:
     def endpoints(self, kind: str) -> list[dict]:
         rows = []
         for end in self._endpoints[kind].values():
-            row = ({"address": end.address[0], "port": end.address[1]} if kind in PORTED
-                   else {"address": end.address})
+            row = ({"address": _text(end.address[0]), "port": end.address[1]} if kind in PORTED
+                   else {"address": _text(end.address)})
             row.update({"frames": end.tx_frames + end.rx_frames, "bytes": end.tx_bytes + end.rx_bytes,
                         "tx_frames": end.tx_frames, "tx_bytes": end.tx_bytes,
                         "rx_frames": end.rx_frames, "rx_bytes": end.rx_bytes})
@@ -181,7 +182,7 @@ class Statistics:
         """Frames and bytes in each `interval` seconds from the first frame, as -z io,stat."""
         if interval <= 0:
             raise ValueError("interval must be positive")
-        duration = max(0.0, self.latest_ts - self.first_ts) if self.frames else 0.0
+        duration = max(0.0, self.last_ts - self.first_ts) if self.frames else 0.0
         count = int(duration // interval) + 1 if self.frames else 0
         if count > MAX_INTERVALS:
             raise ValueError(f"{count} intervals of {interval:g} s in {duration:.3f} s: at most "
@@ -189,7 +190,7 @@ class Statistics:
         frames = [0] * count
         sizes = [0] * count
         for ts, length in self._times:
-            slot = min(max(0, int((ts - self.first_ts) // interval)), count - 1)   # files out of order
+            slot = min(max(0, int((ts - self.first_ts) // interval)), count - 1)   # out of time order
             frames[slot] += 1
             sizes[slot] += length
         rows = [{"start": i * interval, "end": min((i + 1) * interval, duration) if i == count - 1
