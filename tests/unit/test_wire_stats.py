@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from netsh.stats_render import size
+from netsh.render import View
+from netsh.stats_render import conversations_text, endpoints_text, hierarchy_text, io_text, size
 from stack.capfile import read
 from stack.wire import protocols  # noqa: F401
 from stack.wire.dissect import dissect
@@ -123,8 +124,9 @@ def test_every_file_through_every_table():
     for path in files:
         stats = statistics(path)
         for kind in TYPES:
-            stats.conversations(kind)
-            stats.endpoints(kind)
-        stats.hierarchy()
-        stats.io(max(0.5, (stats.last_ts - stats.first_ts) / 1000) if stats.frames else 1.0)
+            assert conversations_text({"type": kind, "conversations": stats.conversations(kind)}, View())
+            assert endpoints_text({"type": kind, "endpoints": stats.endpoints(kind)}, View())
+        assert hierarchy_text({"protocols": stats.hierarchy()}, View())
+        span = max(0.0, stats.last_ts - stats.first_ts) if stats.frames else 0.0
+        assert io_text(stats.io(max(0.5, span / 1000)), View())
     assert time.monotonic() - began < 120
