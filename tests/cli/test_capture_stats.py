@@ -31,7 +31,10 @@ def ours_text(tmp_path, capsys, path, command: str) -> list[str]:
     (MPTCP, "conv tcp", "conv,tcp"), (MPTCP, "conv ip", "conv,ip"), (DHCP, "conv eth", "conv,eth"),
     (DHCP, "conv udp", "conv,udp"), (MPTCP, "endpoints tcp", "endpoints,tcp"),
     (DHCP, "endpoints ip", "endpoints,ip"), (DHCP, "endpoints eth", "endpoints,eth"),
-    (DATA / "icmpv6.pcap", "phs", "io,phs"), (DATA / "dns_udp.pcap", "phs", "io,phs"), (DHCP, "io 10", "io,stat,10"), (MPTCP, "io 0.5", "io,stat,0.5"),
+    (DATA / "icmpv6.pcap", "phs", "io,phs"), (DATA / "dns_udp.pcap", "phs", "io,phs"),
+    (DATA / "mptcp-v1.pcap", "conv ip", "conv,ip"), (DATA / "icmpv6.pcap", "conv ipv6", "conv,ipv6"),
+    (DATA / "icmpv6.pcap", "endpoints ipv6", "endpoints,ipv6"),
+    (DHCP, "io 10", "io,stat,10"), (MPTCP, "io 0.5", "io,stat,0.5"),
     (DATA / "tfo-5c1fa7f9ae91.pcap", "io 0.01", "io,stat,0.01"),
     (DATA / "dns_udp.pcap", "io 1", "io,stat,1")])
 def test_text_is_tsharks_line_for_line(tmp_path, capsys, path, command, table):
@@ -54,7 +57,8 @@ def test_json_rows_and_their_keys(tmp_path, capsys):
     first = conv["conversations"][0]
     assert set(first) == {"address_a", "port_a", "address_b", "port_b", "frames_a_to_b", "bytes_a_to_b",
                           "frames_b_to_a", "bytes_b_to_a", "frames", "bytes", "rel_start", "duration"}
-    assert (first["address_a"], first["port_a"], first["port_b"], first["frames"]) == ("10.2.1.2", 35961, 22, 190)
+    assert (first["address_a"], first["port_a"], first["port_b"], first["frames"]) == \
+        ("10.2.1.2", 35961, 22, 190)
     assert [(e["address"], e["frames"], e["bytes"]) for e in ends["endpoints"]] == [
         ("10.2.1.2", 264, 35146), ("10.1.1.2", 190, 24478), ("10.1.2.2", 74, 10668)]
     assert phs["protocols"][0]["protocol"] == "eth" and phs["protocols"][0]["frames"] == 264
