@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 
-from netsh.argtypes import FILE, LINK, Integer
+from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
+from netsh.argtypes import FILE, LINK, Choice, Integer
 from netsh.dfilter import DISPLAY_FILTER
 from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
@@ -199,6 +200,60 @@ def replay(ctx, args):
     return Result("text", f"{sent} frames replayed into {dev}{note}")
 
 
+STAT_TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
+STAT_TYPE = Choice(STAT_TYPES, "TYPE", "eth, ip, ipv6, tcp or udp")
+
+
+class Seconds(ArgType):
+    """A length of time in seconds, fractions allowed (0.001 for a millisecond)."""
+
+    metavar = "INTERVAL"
+    help = "seconds, e.g. 1 or 0.1"
+
+    def parse(self, token: str) -> float:
+        try:
+            value = float(token)
+        except ValueError:
+            raise ValueError(f'"{token}" is not a number of seconds') from None
+        if not 0.000001 <= value <= 10 ** 9:
+            raise ValueError(f'"{token}": an interval is 0.000001..1000000000 seconds')
+        return value
+
+
+def ring_statistics(ctx):
+    """Every table over the packets of the ring, each packet dissected once."""
+    from stack.wire import protocols  # noqa: F401   (registers the dissectors)
+    from stack.wire.dissect import dissect
+    from stack.wire.stats import Statistics
+    stats = Statistics()
+    for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
+        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
+        if not index % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    return stats
+
+
+def stats_conv(ctx, args):
+    kind = args["type"]
+    return Result("capture-conv", {"type": kind, "conversations": ring_statistics(ctx).conversations(kind)})
+
+
+def stats_endpoints(ctx, args):
+    kind = args["type"]
+    return Result("capture-endpoints", {"type": kind, "endpoints": ring_statistics(ctx).endpoints(kind)})
+
+
+def stats_phs(ctx, args):
+    return Result("capture-phs", {"protocols": ring_statistics(ctx).hierarchy()})
+
+
+def stats_io(ctx, args):
+    try:
+        return Result("capture-io", ring_statistics(ctx).io(args["interval"]))
+    except ValueError as exc:
+        raise CommandError(str(exc), token=str(args["interval"])) from None
+
+
 # --- grammar -----------------------------------------------------------------------------
 
 DISPLAY_FILTER_DETAILS = (
@@ -248,6 +303,16 @@ def register(root: Node) -> None:
          "load a pcap/pcapng file (gzip too) into the ring", read,
          details="With -Y (or filter) EXPR only the packets the display filter keeps are loaded; "
                  "the filter sees the file's frame numbers (frame.number).")
+    stats = WORDS + ("stats",)
+    stats_node = node.add(Node("stats", "tshark's statistics over the ring: conv, endpoints, phs, io"))
+    leaf(stats_node, stats + ("conv",), [pos("type", STAT_TYPE)],
+         "conversations in the ring, as tshark -z conv,TYPE", stats_conv)
+    leaf(stats_node, stats + ("endpoints",), [pos("type", STAT_TYPE)],
+         "endpoints in the ring, as tshark -z endpoints,TYPE", stats_endpoints)
+    leaf(stats_node, stats + ("phs",), [], "the protocol hierarchy of the ring, as tshark -z io,phs",
+         stats_phs)
+    leaf(stats_node, stats + ("io",), [pos("interval", Seconds())],
+         "frames and bytes per INTERVAL seconds, as tshark -z io,stat,INTERVAL", stats_io)
     leaf(root, ("replay",),
          [pos("file", FILE), opt("dev", "dev", LINK, optional=False),
           opt("rate", "rate", RATE)],
