@@ -83,7 +83,7 @@ def test_bad_ipv6_input_is_one_line_naming_what_was_wrong():
         "addr add 2001:db8::1/64 dev v0": "Error: Address already assigned.\n",
         "addr add ff02::1/64 dev v0": "Error: ff02::1 cannot be a link's address\n",
         "ping -c 1 fe80::1": "Error: connect: Invalid argument (a link-local address needs -I DEV)\n",
-        "-f inet7 addr": 'Error: invalid protocol family "inet7": one of inet, inet6\n',
+        "-f inet7 addr": 'Error: invalid protocol family "inet7": one of inet, inet6, link\n',
     }
     for line, message in cases.items():
         status, out, err = sh.line(line)
