@@ -22,7 +22,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SEED ?= 1
 PYTEST_ARGS ?=
 DEBS    := iproute2 ethtool iputils-ping arping tshark tcpdump groff man-db \
-           bash zsh fish procps python3-venv shellcheck tmux traceroute socat iputils-tracepath
+           bash zsh fish procps python3-venv shellcheck tmux traceroute socat iputils-tracepath \
+           radvd ipv6toolkit
 BENCH_DEBS := termshark
 
 .NOTPARALLEL:
