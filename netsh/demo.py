@@ -28,8 +28,10 @@ def banner(lab) -> str:
             f"trace add count 2   trace show\n"
             f"      route show   route get {lab.hosts[-1].address}   traceroute -n {first}   "
             f"sysctl net.ipv4.ip_forward\n"
-            f"      the hosts reach each other through the stack: "
+            f"      the hosts reach each other through the stack, IPv4 and IPv6: "
             f"ip netns exec {lab.hosts[0].ns} traceroute -n {lab.hosts[-1].address}\n"
+            f"      ping -6 -c 2 {lab.hosts[-1].address6}   "
+            f"ip netns exec {lab.hosts[0].ns} traceroute -6 -n {lab.hosts[-1].address6}\n"
             f"      tui   (the dashboard: counters, packets, a command line; q comes back here)\n"
             f"\"exit\" or Ctrl-D stops the stack and removes the lab.")
 

@@ -2,14 +2,15 @@
 
 A face helper (imports nothing from `stack`). A `Lab` builds, per process::
 
-    nshlab-<pid>-h1   eth0 192.0.2.11/24, default via 192.0.2.1      (Linux host)
+    nshlab-<pid>-h1   eth0 192.0.2.11/24 2001:db8:1::11/64, default via 192.0.2.1 / 2001:db8:1::1
           | veth
     nshlab-<pid>-stack  veth-h1, veth-h2   (UP, no IPv4, IPv6 disabled: the stack's NICs)
           | veth
-    nshlab-<pid>-h2   eth0 198.51.100.12/24, default via 198.51.100.1 (Linux host)
+    nshlab-<pid>-h2   eth0 198.51.100.12/24 2001:db8:2::12/64, default via 198.51.100.1 / 2001:db8:2::1
 
 The stack, bound to ``veth-hI`` in the ``-stack`` namespace, takes the hosts'
-gateway addresses (192.0.2.1/24 on veth-h1, 198.51.100.1/24 on veth-h2).
+gateway addresses (192.0.2.1/24 and 2001:db8:1::1/64 on veth-h1, 198.51.100.1/24 and
+2001:db8:2::1/64 on veth-h2) and forwards between them.
 Offloads are off on both ends, so what pcap sees is what went on the wire.
 
 Namespaces go away on `down()`, on leaving the `with` block, at interpreter
@@ -48,11 +49,12 @@ __all__ = [
 DEFAULT_TIMEOUT = 30.0
 OFFLOADS = ("rx", "tx", "tso", "gso", "gro")
 
-# (host address, stack address, prefixlen) per host, h1 first. Documentation ranges only.
+# (host address, stack address, prefixlen, IPv6 host address, IPv6 stack address) per host,
+# h1 first; the IPv6 prefixes are /64s. Documentation ranges only.
 HOST_PLAN = (
-    ("192.0.2.11", "192.0.2.1", 24),
-    ("198.51.100.12", "198.51.100.1", 24),
-    ("203.0.113.13", "203.0.113.1", 24),
+    ("192.0.2.11", "192.0.2.1", 24, "2001:db8:1::11", "2001:db8:1::1"),
+    ("198.51.100.12", "198.51.100.1", 24, "2001:db8:2::12", "2001:db8:2::1"),
+    ("203.0.113.13", "203.0.113.1", 24, "2001:db8:3::13", "2001:db8:3::1"),
 )
 
 
@@ -276,6 +278,8 @@ class LabHost:
     prefixlen: int       # 24
     stack_dev: str       # "veth-h1" (inside the stack namespace)
     stack_address: str   # "192.0.2.1": the stack's address on stack_dev, the host's gateway
+    address6: str = ""   # "2001:db8:1::11" (a /64)
+    stack_address6: str = ""   # "2001:db8:1::1": the stack's, the host's IPv6 gateway
     mac: str | None = None
     stack_mac: str | None = None
 
@@ -295,6 +299,7 @@ class LabHost:
             "name": self.name, "ns": self.ns, "dev": self.dev, "address": self.address,
             "prefixlen": self.prefixlen, "mac": self.mac, "stack_dev": self.stack_dev,
             "stack_address": self.stack_address, "stack_mac": self.stack_mac,
+            "address6": self.address6, "stack_address6": self.stack_address6,
         }
 
 
@@ -364,10 +369,10 @@ class Lab:
         self.prefix = prefix
         self.stack_ns = f"{base}-stack"
         self.hosts = []
-        for i, (addr, gw, plen) in enumerate(HOST_PLAN[:hosts], start=1):
+        for i, (addr, gw, plen, addr6, gw6) in enumerate(HOST_PLAN[:hosts], start=1):
             self.hosts.append(LabHost(
                 name=f"h{i}", ns=f"{base}-h{i}", dev="eth0", address=addr, prefixlen=plen,
-                stack_dev=f"veth-h{i}", stack_address=gw))
+                stack_dev=f"veth-h{i}", stack_address=gw, address6=addr6, stack_address6=gw6))
         self._made = []          # namespaces created, in creation order
         self._procs = []         # background Popen objects
         self.is_up = False
@@ -434,6 +439,8 @@ class Lab:
             _ip_n(h.ns, "addr", "add", h.cidr, "dev", h.dev)
             _ip_n(h.ns, "link", "set", h.dev, "up")
             _ip_n(h.ns, "route", "add", "default", "via", h.stack_address, "dev", h.dev, "onlink")
+            _ip_n(h.ns, "-6", "addr", "add", f"{h.address6}/64", "dev", h.dev, "nodad")
+            _ip_n(h.ns, "-6", "route", "add", "default", "via", h.stack_address6, "dev", h.dev)
             h.mac = link_mac(h.ns, h.dev)
             h.stack_mac = link_mac(s, h.stack_dev)
 
@@ -479,8 +486,10 @@ class Lab:
         for host in self.hosts:
             lines += [f"link attach {host.stack_dev}",
                       f"link set {host.stack_dev} up",
-                      f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}"]
-        lines.append("sysctl -q -w net.ipv4.ip_forward=1")   # the hosts reach each other through us
+                      f"address add {host.stack_address}/{host.prefixlen} dev {host.stack_dev}",
+                      f"address add {host.stack_address6}/64 dev {host.stack_dev} nodad"]
+        # the hosts reach each other through us, over both families
+        lines += ["sysctl -q -w net.ipv4.ip_forward=1", "sysctl -q -w net.ipv6.conf.all.forwarding=1"]
         return lines + ["capture start"]     # so the packet views have something from the start
 
     def ping_stack(self, interval=1.0):

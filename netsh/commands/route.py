@@ -128,6 +128,9 @@ def show(ctx, args):
 
 
 def flush(ctx, args):
+    if args.get("cache"):
+        ctx.stack.route_cache_flush(family=ctx.options.family or "inet")
+        return None
     ctx.stack.route_flush(**_selectors(args, ctx.options.family))
 
 
@@ -181,9 +184,12 @@ def register(root: Node) -> None:
     leaf(node, WORDS + ("show",), _select_slots(),
          "show routes (the main table, or TABLE), those the selectors keep", show,
          synonyms=("list", "lst"))
-    leaf(node, WORDS + ("flush",), _select_slots(),
+    leaf(node, WORDS + ("flush",),
+         [flag("cache", help="forget the path MTUs learned (the kernel's cached exceptions)"),
+          *_select_slots()],
          "remove the routes the selectors keep", flush,
-         require_one_of=("table", "dev", "proto", "type", "scope", "root", "match", "exact", "prefix"))
+         require_one_of=("cache", "table", "dev", "proto", "type", "scope", "root", "match",
+                         "exact", "prefix"))
     leaf(node, WORDS + ("get",),
          [pos("address", INET_ADDR, intro="to", help="the destination"),
           opt("from", "from", INET_ADDR, help="the source"),
@@ -278,6 +284,8 @@ def route_get_text(rows: list[dict], view: View) -> str:
         cache = "    cache "
         if row.get("cache"):
             cache += "<" + ",".join(row["cache"]) + "> "
+        if "expires" in row:
+            cache += f"expires {row['expires']}sec "
         for metrics in row.get("metrics", []):
             cache += "".join(f"{key} {value} " for key, value in metrics.items())
         if row.get("iif"):

@@ -10,7 +10,7 @@ from .family import register_family
 from .inet import Inet
 from .link import find_link
 from .registry import call
-from .route import decision_row
+from .route import decision_row, with_pmtu
 from .sysctl import ALL, DEFAULT, Sysctl, register_sysctl
 
 
@@ -62,8 +62,9 @@ class Inet6(Inet):
         if src is None:
             link = stack.loopback if route.type == LOCAL else route.link
             prefsrc = route.prefsrc or stack.ipv6.source_for(link, dst)
-        return decision_row(self, route, dst, src, prefsrc, self._dev(stack, route), route.type,
-                            None, mark, self._table(fib, route))
+        row = decision_row(self, route, dst, src, prefsrc, self._dev(stack, route), route.type,
+                           None, mark, self._table(fib, route))
+        return with_pmtu(row, stack.ipv6.pmtu.remaining(dst))
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""
@@ -133,3 +134,31 @@ def _disable_set(stack, scope, value: int) -> None:
 
 
 register_sysctl(Sysctl("net.ipv6.conf.{dev}.disable_ipv6", _disable_get, _disable_set, 0, 0, 1))
+
+
+def _forwarding_get(stack, scope) -> int:
+    ipv6 = stack.ipv6
+    if scope == ALL:
+        return ipv6.conf_all["forwarding"]
+    if scope == DEFAULT:
+        return ipv6.conf_default["forwarding"]
+    return ipv6.conf(scope)["forwarding"]
+
+
+def _forwarding_set(stack, scope, value: int) -> None:
+    ipv6 = stack.ipv6
+    if scope == ALL:
+        ipv6.forwarding = value                 # all, default and every link (as Linux)
+    elif scope == DEFAULT:
+        ipv6.conf_default["forwarding"] = int(value)
+    else:
+        ipv6.set_link_forwarding(scope, int(value))
+    ipv6.fib.flush_cache()
+
+
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.forwarding", _forwarding_get, _forwarding_set, 0, 0, 1,
+                       cascades=True))
+register_sysctl(Sysctl("net.ipv6.route.mtu_expires",
+                       lambda stack, scope: int(stack.ipv6.pmtu.expires),
+                       lambda stack, scope, value: setattr(stack.ipv6.pmtu, "expires", int(value)),
+                       600))

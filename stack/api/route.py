@@ -254,6 +254,15 @@ def route_flush(stack, family: str | None = "inet", table: str = "main", dev: st
 
 
 @call
+def route_cache_flush(stack, family: str | None = "inet") -> int:
+    """ip route flush cache: forget the path MTUs learned; returns how many went."""
+    count = 0
+    for fam in families(family):
+        count += (stack.ipv4 if fam.address_length == 4 else stack.ipv6).pmtu.flush()
+    return count
+
+
+@call
 def route_get(stack, dst: bytes, src: bytes | None = None, iif: str | None = None,
               oif: str | None = None, mark: int = 0, family: str | None = None) -> dict:
     """ip route get: the decision the data path makes for this flow, as `ip -j route get`
@@ -264,6 +273,18 @@ def route_get(stack, dst: bytes, src: bytes | None = None, iif: str | None = Non
     in_link = find_link(stack, iif) if iif else None
     out_link = find_link(stack, oif) if oif else None
     return fam.route_get(stack, dst, src, in_link, out_link, mark)
+
+
+def with_pmtu(row: dict, cached: tuple[int, int] | None) -> dict:
+    """A learned path MTU in a `route get` row as the kernel's exception shows it:
+    `expires 599sec mtu 1400` (the keys `expires` and `metrics`)."""
+    if cached is None:
+        return row
+    mtu, left = cached
+    row.pop("metrics", None)
+    row["expires"] = left
+    row["metrics"] = [{"mtu": mtu}]
+    return row
 
 
 def decision_row(fam, route, dst: bytes, src, prefsrc, dev: str, route_type: str, iif, mark: int,

@@ -181,3 +181,5 @@ register_sysctl(Sysctl("net.ipv4.icmp_msgs_burst", *_attr("icmp.limiter.burst"),
 register_sysctl(Sysctl("net.ipv4.icmp_echo_ignore_broadcasts",
                        *_attr("icmp.echo_ignore_broadcasts", bool), 1, 0, 1))
 register_sysctl(Sysctl("net.ipv4.ip_default_ttl", *_attr("ipv4.default_ttl"), 64, 1, 255))
+register_sysctl(Sysctl("net.ipv4.route.mtu_expires", *_attr("ipv4.pmtu.expires"), 600))
+register_sysctl(Sysctl("net.ipv4.route.min_pmtu", *_attr("ipv4.pmtu.floor"), 552, 68, 65536))

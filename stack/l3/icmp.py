@@ -189,12 +189,26 @@ class Icmp:
             self.mib.InErrors += 1
             self.stack.drop("PKT_TOO_SMALL")
             return
+        if kind == wire.DEST_UNREACH and buf[off + 1] == wire.FRAG_NEEDED:
+            self.learn_pmtu(buf, inner, (buf[off + 6] << 8) | buf[off + 7])
         proto = buf[inner + 9]
         handler = self.err_handlers.get(proto)
         if handler is None:
             self.stack.drop("NO_SOCKET")
             return
         handler(pkt, kind, buf[off + 1], inner)
+
+    def learn_pmtu(self, buf, inner: int, mtu: int) -> int | None:
+        """Fragmentation needed quoting a packet of ours: the path to its destination is
+        narrower (ipv4_update_pmtu); returns the MTU now in force, None if nothing changed."""
+        ipv4 = self.stack.ipv4
+        src, dst = bytes(buf[inner + 12:inner + 16]), bytes(buf[inner + 16:inner + 20])
+        if src not in ipv4.local:
+            return None
+        route = ipv4.route_output(dst)
+        if route is None or route.link is None:
+            return None
+        return ipv4.pmtu.learn(dst, mtu, route.mtu or route.link.mtu)
 
     # --- send errors ----------------------------------------------------------
     def send_unreach(self, pkt: Packet, code: int, mtu: int = 0) -> None:

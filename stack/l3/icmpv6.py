@@ -198,11 +198,25 @@ class Icmp6:
             self.mib.InErrors += 1
             self.stack.drop("PKT_TOO_SMALL")
             return
+        if buf[off] == wire.PACKET_TOO_BIG:
+            self.learn_pmtu(buf, inner, int.from_bytes(buf[off + 4:off + 8], "big"))
         handler = self.err_handlers.get(buf[inner + 6])
         if handler is None:
             self.stack.drop("NO_SOCKET")
             return
         handler(pkt, buf[off], buf[off + 1], inner)
+
+    def learn_pmtu(self, buf, inner: int, mtu: int) -> int | None:
+        """Packet too big quoting a packet of ours: the path to its destination is narrower
+        (ip6_update_pmtu); returns the MTU now in force, None if nothing changed."""
+        ipv6 = self.stack.ipv6
+        src, dst = bytes(buf[inner + 8:inner + 24]), bytes(buf[inner + 24:inner + 40])
+        if src not in ipv6.local or is_multicast(dst):
+            return None
+        route = ipv6.route_output(dst)
+        if route is None or route.link is None:
+            return None
+        return ipv6.pmtu.learn(dst, min(mtu, 0xFFFFFFFF), route.mtu or route.link.mtu)
 
     # --- send errors (icmp6_send) -------------------------------------------------
     def refusal(self, pkt: Packet, kind: int, code: int, take: bool = False) -> str | None:

@@ -19,6 +19,7 @@ from ..netfilter.hooks import (NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_
                                NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints)
 from ..wire.icmp import FRAG_NEEDED, TIME_EXCEEDED
 from .reassembly import COMPLETE as REASM_COMPLETE, QUEUED as REASM_QUEUED
+from .pmtu import PmtuCache
 from .route import (BLACKHOLE, BROADCAST as RTN_BROADCAST, LOCAL, PROHIBIT, RT_TABLE_LOCAL,
                     UNICAST, UNREACHABLE, Fib, Route)
 from .rule import RuleList, rule_text
@@ -85,6 +86,7 @@ TYPE_REFUSALS = {UNREACHABLE: "ROUTE_UNREACHABLE", PROHIBIT: "ROUTE_PROHIBIT",
 
 # Per-link settings under net.ipv4.conf.{all,default,DEV} (stack/api/sysctl.py names them).
 DEVCONF_DEFAULTS = {"forwarding": 0, "send_redirects": 0}
+MIN_PMTU = 552          # net.ipv4.route.min_pmtu: a smaller reported MTU is raised to it
 
 
 class IPv4:
@@ -115,6 +117,7 @@ class IPv4:
         self.conf_all = dict(DEVCONF_DEFAULTS)           # net.ipv4.conf.all (ip_forward is its forwarding)
         self.conf_default = dict(DEVCONF_DEFAULTS)       # what a new link starts with
         self.devconf: dict[object, dict] = {}            # net.ipv4.conf.DEV, by link
+        self.pmtu = PmtuCache(stack, MIN_PMTU)           # path MTUs learned (stack/l3/pmtu.py)
         stack.ethernet.register(ETH_P_IP, self.receive)
         stack.netdev.subscribe("ipv4", self.netdev_event)
 
@@ -311,9 +314,8 @@ class IPv4:
             if refused == "IP_INHDR":
                 stack.icmp.send_error(pkt, TIME_EXCEEDED, 0)
                 self.mib.InHdrErrors += 1
-            elif refused == "PKT_TOO_BIG":
-                if (pkt.buf[off + 6] << 8 | pkt.buf[off + 7]) & wire.FLAG_DF:
-                    stack.icmp.send_unreach(pkt, FRAG_NEEDED, route.mtu_out())
+            elif refused == "PKT_TOO_BIG":           # DF set: ip_forward's "frag needed"
+                stack.icmp.send_unreach(pkt, FRAG_NEEDED, route.mtu_out())
                 self.mib.FragFails += 1
             stack.drop(refused)
             return
@@ -329,7 +331,8 @@ class IPv4:
         self.mib.ForwDatagrams += 1
         pkt.data = off
         dst = bytes(buf[off + 16:off + 20])
-        self.finish_output(pkt, link, route.gateway or dst, False, pkt.link)
+        # longer than the MTU without DF: finish_output sends it in fragments (ip_fragment)
+        self.finish_output(pkt, link, route.gateway or dst, False, pkt.link, route.mtu_out())
 
     # --- addresses ----------------------------------------------------------
     def owns(self, link, addr: bytes) -> bool:
@@ -445,7 +448,7 @@ class IPv4:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.MIN_LEN            # pkt.push, inline: the header goes in front
         total = pkt.tail - start
-        mtu = route.mtu or link.mtu
+        mtu = self.pmtu.path_mtu(dst, route.mtu or link.mtu)
         if total > mtu and df:                  # without DF it goes out in fragments (finish_output)
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
@@ -593,19 +596,24 @@ class IPv4:
             return " (after every rule)"
         return f" (rule {rule.priority}: {rule_text(rule.to_dict())})"
 
-    @staticmethod
-    def _explain_forward(step, pkt: Packet, route) -> str | None:
+    def _explain_forward(self, step, pkt: Packet, route) -> str | None:
         buf, off = pkt.buf, pkt.data
         total = (buf[off + 2] << 8) | buf[off + 3]
         refused = forward_refusal(buf, off, total, pkt.broadcast, route)
         ttl = buf[off + 8]
+        mtu = route.mtu_out()
         words = {"OTHERHOST": "it came as a link-layer broadcast: not forwarded",
                  "IP_INHDR": f"ttl {ttl}: it would run out here; time exceeded sent back",
-                 "PKT_TOO_BIG": f"length {total} > mtu {route.mtu_out()} of {route.link.name}"
-                                + ("" if not total else ": fragmentation needed sent back if DF,"
-                                   " else dropped (fragmenting is not implemented)")}
-        step(words[refused] if refused else f"ttl {ttl} → {ttl - 1}, out of {route.link.name}")
-        return refused
+                 "PKT_TOO_BIG": f"length {total} > mtu {mtu} of {route.link.name} with DF set: "
+                                f"fragmentation needed (mtu {mtu}) sent back"}
+        if refused:
+            step(words[refused])
+            return refused
+        step(f"ttl {ttl} → {ttl - 1}, out of {route.link.name}")
+        if total > mtu:
+            ihl = (buf[off] & 15) * 4
+            return self.stack.ipfrag.explain_fragment(step, total, ihl, mtu, route.link.name, False)
+        return None
 
     def _source_kind(self, src: bytes) -> str:
         if src[0] == 0:
@@ -648,6 +656,10 @@ class IPv4:
             step(f"source {wire.addr_to_str(src)}: set by the protocol sending it")
         total = len(pkt) + wire.MIN_LEN
         mtu = route.mtu or link.mtu
+        learned = self.pmtu.path_mtu(dst, mtu)
+        if learned < mtu:
+            step(f"path MTU to {text}: {learned}, learned from an ICMP error (route mtu {mtu})")
+            mtu = learned
         if total > mtu:                         # stack/l3/ipv4_frag.py
             return self.stack.ipfrag.explain_fragment(step, total, wire.MIN_LEN, mtu, link.name, df)
         step(f"length {total} ≤ mtu {mtu}")
@@ -680,8 +692,8 @@ def forward_refusal(buf, off: int, total: int, broadcast: bool, route: Route) ->
         return "OTHERHOST"
     if buf[off + 8] <= 1:
         return "IP_INHDR"                   # its TTL runs out here: time exceeded
-    if total > route.mtu_out():
-        return "PKT_TOO_BIG"                # fragmenting is not implemented
+    if total > route.mtu_out() and buf[off + 6] & 0x40:
+        return "PKT_TOO_BIG"                # DF set; without it, it goes on in fragments
     return None
 
 

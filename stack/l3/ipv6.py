@@ -13,17 +13,18 @@ from collections import Counter
 from ..counters import Mib, counter_group
 from ..errors import StackError
 from ..link.notifier import NETDEV_CHANGEADDR, NETDEV_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP
-from ..netfilter.hooks import NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, NF_INET_POST_ROUTING, \
-    NF_INET_PRE_ROUTING, HookPoints
+from ..netfilter.hooks import NF_INET_FORWARD, NF_INET_LOCAL_IN, NF_INET_LOCAL_OUT, \
+    NF_INET_POST_ROUTING, NF_INET_PRE_ROUTING, HookPoints
 from ..packet import Packet
 from ..trace import handler_name
 from ..wire import ipv6 as wire
 from ..wire.ethernet import ETH_P_IPV6
-from .addrconf import (ALL_NODES, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, insert_in_order,
+from .addrconf import (ALL_NODES, ALL_ROUTERS, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, insert_in_order,
                        is_link_local, is_multicast, link_local_address, local_route,
                        multicast_mac, multicast_route, prefix_route, solicited_node)
 from .exthdrs import EXTENSION_HEADERS, walk
-from .route import LOCAL, Fib
+from .pmtu import PmtuCache
+from .route import BLACKHOLE, LOCAL, PROHIBIT, UNICAST, UNREACHABLE, Fib
 from .rule import RuleList
 
 DEFAULT_HOP_LIMIT = 64
@@ -45,6 +46,22 @@ WALKED = EXTENSION_HEADERS | {wire.NEXTHDR_NONE}     # next headers local delive
 # What route input decides for a received packet (besides a drop reason).
 DELIVER_LOCAL = "local"
 DELIVER_MULTICAST = "multicast"
+FORWARD = "forward"
+
+# Route input's refusals (ip6_pkt_discard, ip6_pkt_prohibit, dst_discard): the destination
+# unreachable code each answers with (None: silent).  All but blackhole count InNoRoutes.
+ICMPV6_NOROUTE, ICMPV6_ADM_PROHIBITED, ICMPV6_NOT_NEIGHBOUR = 0, 1, 2
+ROUTE_REFUSALS = {
+    "IP_INNOROUTES": ICMPV6_NOROUTE,            # no route (sent only while forwarding)
+    "ROUTE_UNREACHABLE": ICMPV6_NOROUTE,        # an unreachable route or rule
+    "ROUTE_PROHIBIT": ICMPV6_ADM_PROHIBITED,    # a prohibit route or rule
+    "ROUTE_BLACKHOLE": None,                    # a blackhole route or rule: silent, uncounted
+}
+TYPE_REFUSALS = {UNREACHABLE: "ROUTE_UNREACHABLE", PROHIBIT: "ROUTE_PROHIBIT",
+                 BLACKHOLE: "ROUTE_BLACKHOLE"}
+
+# Per-link settings under net.ipv6.conf.{all,default,DEV} (stack/api/inet6.py names them).
+DEVCONF_DEFAULTS = {"forwarding": 0}
 
 
 def validate(buf, off: int, end: int):
@@ -70,8 +87,10 @@ class IPv6:
     output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> neighbour
               (or loopback, or a multicast MAC)
 
-    Forwarding and fragment reassembly are not implemented: a packet for another
-    host is counted InAddrErrors, a fragment ReasmFails.
+                                                     -> FORWARD -> POST_ROUTING -> neighbour
+
+    Forwarding follows net.ipv6.conf.all.forwarding, as ip6_forward does; a link's own
+    setting makes it a router on that link (all-routers joined, NA's router flag).
     """
 
     def __init__(self, stack):
@@ -84,7 +103,10 @@ class IPv6:
         self.local: dict[bytes, Inet6Addr] = {}        # every address of ours, tentative too
         self.addrs: dict[object, list[Inet6Addr]] = {}  # per link, in `ip -6 addr` order
         self.groups: dict[object, Counter] = {}        # per link: multicast groups joined
-        self.forwarding = False
+        self.conf_all = dict(DEVCONF_DEFAULTS)          # net.ipv6.conf.all
+        self.conf_default = dict(DEVCONF_DEFAULTS)      # what a new link starts with
+        self.devconf: dict[object, dict] = {}           # net.ipv6.conf.DEV, by link
+        self.pmtu = PmtuCache(stack, MIN_MTU)           # path MTUs learned (stack/l3/pmtu.py)
         self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
         self.all_disabled = False                       # net.ipv6.conf.all.disable_ipv6
         self.default_disabled = False                   # net.ipv6.conf.default: what new links get
@@ -97,10 +119,48 @@ class IPv6:
     def register(self, nxt: int, handler) -> None:
         self.protos[nxt] = handler
 
+    # --- forwarding settings (addrconf_fixup_forwarding) ---------------------------------
+    def conf(self, link) -> dict:
+        """The link's net.ipv6.conf.DEV settings."""
+        found = self.devconf.get(link)
+        if found is None:
+            found = self.devconf[link] = dict(self.conf_default)
+        return found
+
+    @property
+    def forwarding(self) -> bool:
+        """net.ipv6.conf.all.forwarding: whether packets for other hosts are forwarded."""
+        return bool(self.conf_all["forwarding"])
+
+    @forwarding.setter
+    def forwarding(self, value) -> None:
+        """Writing conf.all.forwarding sets default and every link too."""
+        value = int(value)
+        self.conf_all["forwarding"] = self.conf_default["forwarding"] = value
+        for link in list(self.stack.links.values()):
+            self.set_link_forwarding(link, value)
+        self.fib.flush_cache()
+
+    def set_link_forwarding(self, link, value: int) -> None:
+        """A link's forwarding: a router there joins all-routers (dev_forward_change)."""
+        conf = self.conf(link)
+        if bool(conf["forwarding"]) == bool(value):
+            conf["forwarding"] = int(value)
+            return
+        conf["forwarding"] = int(value)
+        if link.iff_loopback or link in self.disabled or not link.admin_up:
+            return
+        if value:
+            self.join(link, ALL_ROUTERS)
+        elif self.joined(link, ALL_ROUTERS):
+            self.leave(link, ALL_ROUTERS)
+
     # --- link events (addrconf_notify) ----------------------------------------
     def netdev_event(self, event: str, link) -> None:
-        if event == NETDEV_REGISTER and self.default_disabled:
-            self.disabled.add(link)
+        if event == NETDEV_REGISTER:
+            self.devconf[link] = dict(self.conf_default)
+            if self.default_disabled:
+                self.disabled.add(link)
         elif event == NETDEV_UP:
             self.link_up(link)
         elif event == NETDEV_DOWN:
@@ -110,6 +170,7 @@ class IPv6:
             self.remove_link(link)
             self.disabled.discard(link)
             self.no_link_local.discard(link)
+            self.devconf.pop(link, None)
         elif event == NETDEV_CHANGEADDR:
             pass                                        # Linux keeps the link-local it made
         self.fib.flush_cache()
@@ -147,6 +208,8 @@ class IPv6:
                 self._dad_start(ifa)
             return
         self.join(link, ALL_NODES)
+        if self.conf(link)["forwarding"]:
+            self.join(link, ALL_ROUTERS)
         self.fib.add(multicast_route(link))
         self.stack.mld.link_up(link)
         if link.has_mac and link not in self.no_link_local:
@@ -396,7 +459,13 @@ class IPv6:
             mib.InMcastPkts += 1
             mib.InMcastOctets += total
             pkt.broadcast = True
+        elif decision is FORWARD:
+            self.forward(pkt, route)
+            return
         elif decision is not DELIVER_LOCAL:
+            if decision in ROUTE_REFUSALS:
+                self.refuse(pkt, decision)
+                return
             if decision == "IPV6_INADDRERRORS":
                 mib.InAddrErrors += 1
             elif decision == "IPV6_INVALID_SOURCE":
@@ -438,7 +507,58 @@ class IPv6:
         route = self.fib.lookup(dst, src=src, iif=link)
         if route is not None and route.type == LOCAL:
             return DELIVER_LOCAL, route
-        return "IPV6_INADDRERRORS", route                # not ours, and no forwarding
+        if route is None:
+            return "IP_INNOROUTES", None
+        if route.type in TYPE_REFUSALS:
+            return TYPE_REFUSALS[route.type], route
+        if not self.forwarding or dst in self.local or is_link_local(dst) \
+                or route.type != UNICAST:
+            return "IPV6_INADDRERRORS", route            # not ours, not to forward
+        return FORWARD, route
+
+    def refuse(self, pkt: Packet, reason: str) -> None:
+        """ip6_pkt_discard / ip6_pkt_prohibit: a packet the route lookup refused; answer as
+        the refusal says (no route: only while forwarding, as Linux's host does not)."""
+        code = ROUTE_REFUSALS[reason]
+        if reason != "ROUTE_BLACKHOLE":
+            self.mib.InNoRoutes += 1
+        if code is not None and (reason != "IP_INNOROUTES" or self.forwarding):
+            self.stack.icmp6.send_error(pkt, 1, code)
+        self.stack.drop(reason)
+
+    # --- forwarding (ip6_forward) -------------------------------------------------------
+    def forward(self, pkt: Packet, route) -> None:
+        """A packet for another host, routed out of `route.link` (forwarding on)."""
+        stack, mib = self.stack, self.mib
+        off = pkt.network
+        mtu = max(route.mtu_out(), MIN_MTU)
+        refused = forward_refusal(pkt.buf, off, pkt.tail - off, pkt.broadcast, route, pkt.link, mtu)
+        if refused is not None:
+            if refused == "IP_INHDR":
+                stack.icmp6.send_error(pkt, 3, 0)                 # hop limit exceeded in transit
+                mib.InHdrErrors += 1
+            elif refused == "PKT_TOO_BIG":
+                stack.icmp6.send_error(pkt, 2, 0, mtu)
+                mib.InTooBigErrors += 1
+                mib.FragFails += 1
+            elif refused == "IPV6_BEYOND_SCOPE":
+                stack.icmp6.send_error(pkt, 1, ICMPV6_NOT_NEIGHBOUR)
+                mib.InAddrErrors += 1
+            elif refused == "IPV6_INADDRERRORS":
+                mib.InAddrErrors += 1
+            stack.drop(refused)
+            return
+        link = route.link
+        buf = pkt.buf = bytearray(pkt.buf)       # ours to change now (skb_cow)
+        buf[off + 7] -= 1
+        if self.nf_chain[NF_INET_FORWARD] is not None and not self.hooks.run(
+                NF_INET_FORWARD, pkt, pkt.link, link):
+            return
+        mib.OutForwDatagrams += 1
+        mib.OutOctets += pkt.tail - off
+        pkt.data = off
+        dst = bytes(buf[off + 24:off + 40])
+        self.finish_output(pkt, link, route.gateway or dst, dst, pkt.link)
 
     # --- local delivery (ip6_input_finish) --------------------------------------------
     def local_deliver(self, pkt: Packet) -> None:
@@ -507,7 +627,7 @@ class IPv6:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.HEADER_LEN
         total = pkt.tail - start
-        if total > link.mtu:
+        if total > self.pmtu.path_mtu(dst, route.mtu or link.mtu):
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
@@ -520,10 +640,11 @@ class IPv6:
             return "NETFILTER_DROP"
         return self.finish_output(pkt, link, nexthop, dst)
 
-    def finish_output(self, pkt: Packet, link, nexthop: bytes, dst: bytes) -> str | None:
+    def finish_output(self, pkt: Packet, link, nexthop: bytes, dst: bytes,
+                      in_link=None) -> str | None:
         """POST_ROUTING, then onto the link: a multicast MAC, loopback, or through the neighbour."""
         if self.nf_chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
-                NF_INET_POST_ROUTING, pkt, None, link):
+                NF_INET_POST_ROUTING, pkt, in_link, link):
             return "NETFILTER_DROP"
         self.mib.OutTransmits += 1
         if link.iff_loopback:
@@ -563,12 +684,14 @@ class IPv6:
             step(f"destination {target}: a group joined on {pkt.link.name}: deliver here (InMcastPkts)")
         elif decision is DELIVER_LOCAL:
             step(f"destination {target} is local (route local {target} dev {route.link.name}): deliver here")
+        elif decision is FORWARD:
+            row = route.to_dict()
+            via = f" via {row['gateway']}" if row.get("gateway") else ""
+            step(f"destination {target} is another host's: forward by route {row['dst']}{via} "
+                 f"dev {route.link.name}")
+            return self._explain_forward(step, pkt, route)
         else:
-            words = {"IPV6_INVALID_SOURCE": "::1 arriving from outside loopback: refused (InHdrErrors)",
-                     "IPV6_MCAST_NOT_JOINED": f"destination {target}: a group not joined on {pkt.link.name}",
-                     "IPV6_INADDRERRORS": f"destination {target} is not ours (or still tentative) and "
-                                          "this stack does not forward (InAddrErrors)"}
-            step(words[decision])
+            step(self._refusal_words(decision, target, pkt.link, route))
             return decision
         if self.nf_chain[NF_INET_LOCAL_IN] is not None:
             step("input: netfilter hooks run")
@@ -587,6 +710,43 @@ class IPv6:
         step(f"next header {wire.show_nxt(chain.nxt)} → {handler_name(handler)}")
         return None
 
+    def _refusal_words(self, decision: str, target: str, link, route) -> str:
+        kind = route.type if route is not None else ""
+        forwarding = "net.ipv6.conf.all.forwarding = 1" if self.forwarding else \
+            "forwarding off (net.ipv6.conf.all.forwarding = 0)"
+        words = {
+            "IPV6_INVALID_SOURCE": "::1 arriving from outside loopback: refused (InHdrErrors)",
+            "IPV6_MCAST_NOT_JOINED": f"destination {target}: a group not joined on {link.name}",
+            "IP_INNOROUTES": f"no route to {target} (InNoRoutes)"
+                             + ("; destination unreachable (no route) sent back" if self.forwarding
+                                else "; nothing sent back: this host does not forward"),
+            "ROUTE_UNREACHABLE": f"route {kind} refuses {target}: destination unreachable (no route) "
+                                 "sent back (InNoRoutes)",
+            "ROUTE_PROHIBIT": f"route {kind} refuses {target}: destination unreachable "
+                              "(administratively prohibited) sent back (InNoRoutes)",
+            "ROUTE_BLACKHOLE": f"route blackhole swallows {target}, silently",
+            "IPV6_INADDRERRORS": f"destination {target} is not ours (or still tentative), "
+                                 f"{forwarding}: not forwarded (InAddrErrors)"}
+        return words[decision]
+
+    def _explain_forward(self, step, pkt: Packet, route) -> str | None:
+        buf, off = pkt.buf, pkt.data
+        total = wire.HEADER_LEN + ((buf[off + 4] << 8) | buf[off + 5])
+        mtu = max(route.mtu_out(), MIN_MTU)
+        refused = forward_refusal(buf, off, total, pkt.broadcast, route, pkt.link, mtu)
+        hlim = buf[off + 7]
+        src = wire.addr_to_str(bytes(buf[off + 8:off + 24]))
+        words = {"OTHERHOST": "it came to a link-layer multicast or broadcast: not forwarded",
+                 "IP_INHDR": f"hop limit {hlim}: it would run out here; time exceeded sent back "
+                             "(InHdrErrors)",
+                 "PKT_TOO_BIG": f"length {total} > mtu {mtu} of {route.link.name}: packet too big "
+                                f"(mtu {mtu}) sent back (InTooBigErrors)",
+                 "IPV6_BEYOND_SCOPE": f"source {src} is link-local and would leave its link: "
+                                      "destination unreachable (beyond scope) sent back",
+                 "IPV6_INADDRERRORS": f"source {src} may not be forwarded (InAddrErrors)"}
+        step(words[refused] if refused else f"hop limit {hlim} → {hlim - 1}, out of {route.link.name}")
+        return refused
+
     def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
         def step(text):
             rec.step("ipv6", text)
@@ -604,10 +764,32 @@ class IPv6:
         step(f"source {wire.addr_to_str(chosen)}"
              + (": set by the protocol sending it" if src is not None else ": chosen for the destination"))
         total = len(pkt) + wire.HEADER_LEN
-        if total > link.mtu:
-            step(f"length {total} > mtu {link.mtu} of {link.name}, and fragmenting is not implemented")
+        mtu = route.mtu or link.mtu
+        learned = self.pmtu.path_mtu(dst, mtu)
+        if learned < mtu:
+            step(f"path MTU to {text}: {learned}, learned from a packet too big (route mtu {mtu})")
+        if total > learned:
+            step(f"length {total} > mtu {learned} of {link.name}, and fragmenting is not implemented")
             return "PKT_TOO_BIG"
         return None
+
+
+def forward_refusal(buf, off: int, total: int, broadcast: bool, route, in_link,
+                    mtu: int) -> str | None:
+    """Why ip6_forward will not send the packet at buf[off:] on (a drop reason), or None."""
+    if broadcast:                           # not sent to our MAC: not ours to forward
+        return "OTHERHOST"
+    if buf[off + 7] <= 1:
+        return "IP_INHDR"                   # its hop limit runs out here: time exceeded
+    if route.link is not in_link:           # leaving its link (the same link: Linux redirects)
+        src = bytes(buf[off + 8:off + 24])
+        if src == UNSPECIFIED or src == LOOPBACK or is_multicast(src):
+            return "IPV6_INADDRERRORS"
+        if is_link_local(src):
+            return "IPV6_BEYOND_SCOPE"
+    if total > mtu:
+        return "PKT_TOO_BIG"                # routers never fragment IPv6
+    return None
 
 
 def output_path(route, dst: bytes, loopback) -> tuple:

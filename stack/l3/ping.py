@@ -141,11 +141,14 @@ class Pings:
         return True
 
     def mtu(self, session: PingSession) -> int:
-        """The MTU of the link the session's packets leave by (65535 with no route)."""
-        route = self.stack.ipv4.route_output(session.dst, session.link)
-        if route is None:
+        """The path MTU the session's packets are held to: the route's, else its link's, or
+        less if learned (65535 with no route)."""
+        ipv4 = self.stack.ipv4
+        route = ipv4.route_output(session.dst, session.link)
+        if route is None or route.link is None:
             return 65535
-        return output_path(route, session.dst, self.stack.loopback)[0].mtu
+        link = output_path(route, session.dst, self.stack.loopback)[0]
+        return ipv4.pmtu.path_mtu(session.dst, route.mtu or link.mtu)
 
     def on_reply(self, pkt: Packet) -> None:
         buf = pkt.buf
@@ -196,8 +199,9 @@ class Pings:
                              oif=session.link)
         if reason == "PKT_TOO_BIG":
             route = ipv6.route_output(session.dst, session.link)
+            mtu = ipv6.pmtu.path_mtu(session.dst, route.mtu or route.link.mtu)
             session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, "
-                                                                    f"mtu={route.link.mtu}"))
+                                                                    f"mtu={mtu}"))
             return False
         if reason is not None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
