@@ -19,7 +19,7 @@ class Inet6(Inet):
     address_length = 16
     max_prefixlen = 128
     kernel_name = "ipv6"
-    invalid_prefsrc = "Invalid source address"
+    invalid_prefsrc = "Invalid source address."
 
     def addr_to_str(self, address: bytes) -> str:
         return addr_to_str(address)
@@ -72,32 +72,32 @@ class Inet6(Inet):
         our own address is no gateway; the link must be up."""
         link = find_link(stack, dev) if dev else None
         if onlink and link is None:
-            raise NetlinkError("Nexthop device required for onlink")
+            raise NetlinkError("Nexthop device required for onlink.")
         if gateway is not None:
             if len(gateway) != 16:
                 raise StackError("the gateway is not of the route's family")
             if is_multicast(gateway) or gateway == UNSPECIFIED:
-                raise NetlinkError("Invalid gateway address")
+                raise NetlinkError("Invalid gateway address.")
             if link is not None and gateway in stack.ipv6.local:
-                raise NetlinkError("Gateway can not be a local address")
+                raise NetlinkError("Gateway can not be a local address.")
             if onlink:
                 found = fib.tables[table].lookup(int.from_bytes(gateway, "big"), None) \
                     if table in fib.tables else None
                 if found is not None and found.type not in ERRORS and found.prefixlen \
                         and (found.type != UNICAST or found.link is not link):
-                    raise NetlinkError("Nexthop has invalid gateway or device mismatch")
+                    raise NetlinkError("Nexthop has invalid gateway or device mismatch.")
             elif not is_link_local(gateway):
                 link = self._gateway_link(stack, fib, gateway, link, table)
             if link is None:
-                raise NetlinkError("Egress device not specified")
+                raise NetlinkError("Egress device not specified.")
             if link.iff_loopback:
-                raise NetlinkError("Egress device can not be loopback device for this route")
+                raise NetlinkError("Egress device can not be loopback device for this route.")
             if gateway in stack.ipv6.local:
-                raise NetlinkError("Gateway can not be a local address")
+                raise NetlinkError("Gateway can not be a local address.")
         if link is None:
             raise rtnetlink("ENODEV")
         if not link.admin_up:
-            raise NetlinkError("Nexthop device is not up")
+            raise NetlinkError("Nexthop device is not up.")
         return Nexthop(link, gateway, weight, onlink=onlink and gateway is not None)
 
     @staticmethod

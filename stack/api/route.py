@@ -138,6 +138,8 @@ def _insert(fib, route: Route, mode: str) -> None:
     if mode == "add" and same:
         raise rtnetlink("EEXIST")
     if mode == "change" and not same:
+        if fib.bits == 128:                         # ip6_route_replace's own words
+            raise NetlinkError("Can not replace route - no match found.")
         raise rtnetlink("ENOENT")
     if mode in ("append", "prepend") and any(r.to_dict(True) == route.to_dict(True) for r in same):
         raise rtnetlink("EEXIST")

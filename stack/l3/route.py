@@ -287,6 +287,8 @@ class Decision:
         """The errno a refusal answers with (`ip route get`'s RTNETLINK answer), or None."""
         if self.route is None:
             return NO_ROUTE
+        if self.rule is not None and self.rule.action == UNREACHABLE:
+            return NO_ROUTE                 # fib_rule's FR_ACT_UNREACHABLE: -ENETUNREACH
         return ERRORS.get(self.route.type)
 
 
