@@ -152,7 +152,8 @@ def _selectors(ctx, args) -> dict:
     if len(chosen) > 1:
         raise CommandError("give one of root, match, exact or a prefix, not several")
     selected = {"table": args["table"], "dev": args["dev"], "protocol": args["proto"],
-                "type": args["type"], "scope": args["scope"], "family": family}
+                "type": args["type"], "scope": args["scope"],
+                "family": None if family == "inet" else family}     # inet: the calls' default
     if chosen:
         how, prefix = chosen[0]
         selected.update(prefix=(prefix.address.packed, prefix.prefixlen), how=how)
