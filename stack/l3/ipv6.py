@@ -332,9 +332,9 @@ class IPv6:
         ifa = self.local.get(addr)
         return ifa if ifa is not None and ifa.link is link else None
 
-    def select_source(self, dst: bytes, oif=None) -> bytes | None:
+    def select_source(self, dst: bytes, oif=None, mark: int = 0) -> bytes | None:
         """The source a packet we send to `dst` takes (ip6_route_output, then the address)."""
-        route = self.route_output(dst, oif)
+        route = self.fib.lookup(dst, oif, None, None, mark)
         if route is None:
             return None
         if route.type == LOCAL:
@@ -486,11 +486,14 @@ class IPv6:
         return self.fib.lookup(dst, oif)
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, nxt: int,
-               hlim: int = DEFAULT_HOP_LIMIT, oif=None) -> str | None:
-        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None."""
+               hlim: int = DEFAULT_HOP_LIMIT, oif=None, mark: int = 0,
+               flow_src: bytes | None = None) -> str | None:
+        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None.
+        The route is the flow's: `mark`, and `flow_src`, a source the sender is bound to (the
+        rules see it; a source chosen for the route is not the flow's)."""
         mib = self.mib
         mib.OutRequests += 1
-        route = self.fib.lookup(dst, oif)
+        route = self.fib.lookup(dst, oif, flow_src, None, mark)
         rec = self.stack.trace_rec
         if rec is not None:
             rec.explain(self.explain_output, pkt, src, dst, oif, route)
