@@ -332,9 +332,9 @@ class IPv6:
         ifa = self.local.get(addr)
         return ifa if ifa is not None and ifa.link is link else None
 
-    def select_source(self, dst: bytes, oif=None, mark: int = 0) -> bytes | None:
+    def select_source(self, dst: bytes, oif=None, mark: int = 0, proto: int = 0) -> bytes | None:
         """The source a packet we send to `dst` takes (ip6_route_output, then the address)."""
-        route = self.fib.lookup(dst, oif, None, None, mark)
+        route = self.fib.lookup(dst, oif, None, None, mark, 0, proto)
         if route is None:
             return None
         if route.type == LOCAL:
@@ -493,7 +493,7 @@ class IPv6:
         rules see it; a source chosen for the route is not the flow's)."""
         mib = self.mib
         mib.OutRequests += 1
-        route = self.fib.lookup(dst, oif, flow_src, None, mark)
+        route = self.fib.lookup(dst, oif, flow_src, None, mark, 0, nxt)
         rec = self.stack.trace_rec
         if rec is not None:
             rec.explain(self.explain_output, pkt, src, dst, oif, route)

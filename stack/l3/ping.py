@@ -191,7 +191,8 @@ class Pings:
     # --- IPv6 (ping -6) -------------------------------------------------------------
     def send6(self, session: PingSession, seq: int, ttl: int | None = None) -> bool:
         ipv6 = self.stack.ipv6
-        src = session.src or ipv6.select_source(session.dst, session.link, session.mark)
+        src = session.src or ipv6.select_source(session.dst, session.link, session.mark,
+                                                ip6wire.NEXTHDR_ICMP)
         pkt = self._echo_request(session, seq, wire6.ECHO_REQUEST)
         if src is None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))

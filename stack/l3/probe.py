@@ -70,7 +70,7 @@ class Probes:
             buf[off + udpwire.HEADER_LEN + i] = 0x40 + (i & 0x3F)      # traceroute's filler
         if len(session.dst) == 16:
             ipv6 = self.stack.ipv6
-            src = ipv6.select_source(session.dst)
+            src = ipv6.select_source(session.dst, None, 0, ip6wire.NEXTHDR_UDP)
             if src is not None:
                 udpwire.fill_checksum(buf, off, length, src, session.dst)
             return ipv6.output(pkt, src, session.dst, ip6wire.NEXTHDR_UDP, hlim=ttl)
