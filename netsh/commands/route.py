@@ -187,7 +187,8 @@ def _type_flags() -> list:
 def _route_slots() -> list:
     """`[TYPE] PREFIX` and the route's keys (add, del, replace, change, append, prepend)."""
     return _type_flags() + [
-        pos("prefix", ROUTE_PREFIX, help="the destination: A.B.C.D/LEN or default", intro="to"),
+        pos("prefix", ROUTE_PREFIX, help="the destination: A.B.C.D/LEN, 2001:db8::/LEN or default "
+                                         "(IPv6 with -6, or an IPv6 gateway)", intro="to"),
         opt("via", "via", INET_ADDR, help="the gateway"),
         opt("dev", "dev", LINK, help="the link"),
         flag("onlink", "onlink", help="the gateway is on the link, whatever its prefixes"),
@@ -245,8 +246,9 @@ def register(root: Node) -> None:
     for mode, text in modes:
         leaf(node, WORDS + (mode,), _route_slots(), text, modify(mode),
              details="A gateway must be on a connected network (or onlink with dev); the "
-                     "link must be up.  TYPE: unicast (default), local, broadcast, blackhole, "
-                     "unreachable, prohibit, throw.")
+                     "link must be up; an IPv6 link-local gateway needs dev.  TYPE: unicast "
+                     "(default), local, broadcast, blackhole, unreachable, prohibit, throw.  "
+                     "The family is -6's or the first address's, as ip route's.")
     leaf(node, WORDS + ("delete",), _route_slots(), "remove the first route matching what is given",
          delete, synonyms=("del",))
 

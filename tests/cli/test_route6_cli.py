@@ -168,3 +168,11 @@ def test_running_config_rebuilds_ipv6_routes_and_rules(sh, tmp_path):
     assert fresh.running() == text
     for line in ("-6 route show table all", "-6 rule show"):
         assert fresh.line(line) == sh.line(line)
+
+
+def test_traceroute_6_refuses_what_traceroute_refuses(sh):
+    assert sh.line("traceroute -6 192.0.2.1")[0] == 1
+    assert "Address family for hostname not supported" in sh.line("traceroute -6 192.0.2.1")[2]
+    status, out, err = sh.line("traceroute -n 2001:db8:99::1")          # -6 taken from the address
+    assert (status, out) == (2, "")
+    assert "Network is unreachable" in err and len(err.splitlines()) == 1
