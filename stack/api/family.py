@@ -77,6 +77,18 @@ class Family:
         """A route of this family from `Route`'s fields (IPv6: `Route6`, metric 0 meaning 1024)."""
         return Route(**fields)
 
+    # IPv6's way (fib6_add_rt2node): `append` joins a gateway route to one of the same
+    # prefix and metric as another next hop, and `del ... via` takes one next hop away.
+    joins_nexthops = False
+
+    def joined(self, old, new):
+        """`old` with `new`'s next hops after its own, or None when they do not join."""
+        return None
+
+    def without_nexthop(self, route, gateway: bytes, link):
+        """`route` without its next hop through `gateway` (and `link`, if given)."""
+        return route
+
     # A family's own next-hop check, (stack, fib, gateway, dev, onlink, scope, table, weight)
     # -> Nexthop, or None for fib_check_nh's (stack/api/route.py).
     check_nexthop = None

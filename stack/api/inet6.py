@@ -2,6 +2,8 @@
 table, the IPv6 FIB (the same tables as IPv4's: local, main, default)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..l3.addrconf import (LOOPBACK, UNSPECIFIED, USER_ROUTE_METRIC, Route6, is_link_local,
                            is_multicast, link_local_address, trie_order)
 from ..wire.ipv6 import addr_to_str
@@ -64,6 +66,44 @@ class Inet6(Inet):
         """ip6_route_info_create: a metric of 0 is IP6_RT_PRIO_USER (1024)."""
         fields["metric"] = fields.get("metric") or USER_ROUTE_METRIC
         return Route6(**fields)
+
+    joins_nexthops = True
+
+    @staticmethod
+    def _hops(route) -> tuple:
+        return route.nexthops or (Nexthop(route.link, route.gateway, 1, onlink=route.onlink),)
+
+    @staticmethod
+    def _ecmp(route) -> bool:
+        """rt6_qualify_for_ecmp: a unicast route through a gateway, not one a router gave."""
+        return route.type == UNICAST and route.protocol != "ra" and all(
+            nh.gateway is not None for nh in Inet6._hops(route))
+
+    def joined(self, old, new):
+        if not (self._ecmp(old) and self._ecmp(new)):
+            return None
+        hops = self._hops(old)
+        added = self._hops(new)
+        if any((h.gateway, h.link) == (a.gateway, a.link) for h in hops for a in added):
+            raise rtnetlink("EEXIST")                     # rt6_duplicate_nexthop
+        return self._with_hops(old, hops + added)
+
+    def without_nexthop(self, route, gateway: bytes, link):
+        hops = tuple(nh for nh in route.nexthops
+                     if not (nh.gateway == gateway and (link is None or nh.link is link)))
+        if len(hops) == len(route.nexthops):
+            raise rtnetlink("ESRCH")
+        return self._with_hops(route, hops)
+
+    @staticmethod
+    def _with_hops(route, hops: tuple):
+        """The route with these next hops: one is a plain route again."""
+        if len(hops) == 1:
+            hop = hops[0]
+            return replace(route, link=hop.link, gateway=hop.gateway, onlink=hop.onlink, nexthops=(),
+                           legs=(), parent=None, upper_bound=0)
+        return replace(route, link=None, gateway=None, onlink=False, nexthops=hops, legs=(),
+                       parent=None, upper_bound=0)
 
     def check_nexthop(self, stack, fib, gateway: bytes | None, dev: str | None, onlink: bool,
                       scope: str, table: int, weight: int = 1) -> Nexthop:

@@ -125,10 +125,10 @@ def route_add(stack, dst: bytes, prefixlen: int, dev: str | None = None,
                           protocol=protocol, scope=scope, metric=metric, type=type,
                           table=table_id, mtu=mtu, onlink=onlink and not legs, tos=tos,
                           nexthops=legs, bits=fib.bits)
-    _insert(fib, route, mode)
+    _insert(fam, fib, route, mode)
 
 
-def _insert(fib, route: Route, mode: str) -> None:
+def _insert(fam, fib, route: Route, mode: str) -> None:
     """fib_table_insert: `add` refuses a route of the same prefix, TOS and metric; `replace`
     takes its place (or adds); `change` only takes its place; `append` and `prepend` add
     beside it unless the very same route is there."""
@@ -143,6 +143,12 @@ def _insert(fib, route: Route, mode: str) -> None:
         raise rtnetlink("ENOENT")
     if mode in ("append", "prepend") and any(r.to_dict(True) == route.to_dict(True) for r in same):
         raise rtnetlink("EEXIST")
+    if mode in ("append", "prepend") and fam.joins_nexthops:
+        for old in same:
+            joined = fam.joined(old, route)
+            if joined is not None:
+                fib.replace(old, joined)
+                return
     if mode in ("replace", "change") and same:
         fib.replace(same[0], route)
         return
@@ -190,6 +196,10 @@ def route_del(stack, dst: bytes, prefixlen: int, dev: str | None = None,
         if gateway is not None and route.gateway != gateway \
                 and not any(nh.gateway == gateway for nh in route.nexthops):
             continue
+        if gateway is not None and route.nexthops and fam.joins_nexthops \
+                and _selected(route, None, protocol, type, scope):
+            fib.replace(route, fam.without_nexthop(route, gateway, link))
+            return
         if _selected(route, link, protocol, type, scope):
             fib.remove(lambda r: r is route)
             return

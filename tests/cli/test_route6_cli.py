@@ -176,3 +176,22 @@ def test_traceroute_6_refuses_what_traceroute_refuses(sh):
     status, out, err = sh.line("traceroute -n 2001:db8:99::1")          # -6 taken from the address
     assert (status, out) == (2, "")
     assert "Network is unreachable" in err and len(err.splitlines()) == 1
+
+
+def test_append_joins_gateway_routes_into_one_multipath_route_as_fib6_does(sh):
+    sh.ok("-6 route add 2001:db8:10::/64 via 2001:db8::2",
+          "-6 route append 2001:db8:10::/64 via 2001:db8:1::2",
+          "-6 route prepend 2001:db8:10::/64 via 2001:db8::3",           # joins at the end too
+          "-6 route append 2001:db8:10::/64 dev v1")                     # no gateway: a route of its own
+    assert sh.line("-6 route append 2001:db8:10::/64 via 2001:db8::3") == \
+        (2, "", "Error: RTNETLINK answers: File exists\n")
+    assert sh.line("-6 route show 2001:db8:10::/64")[1].splitlines() == [
+        "2001:db8:10::/64 metric 1024 pref medium",
+        "\tnexthop via 2001:db8::2 dev v0 weight 1 ",
+        "\tnexthop via 2001:db8:1::2 dev v1 weight 1 ",
+        "\tnexthop via 2001:db8::3 dev v0 weight 1 ",
+        "2001:db8:10::/64 dev v1 metric 1024 pref medium"]
+    sh.ok("-6 route del 2001:db8:10::/64 via 2001:db8:1::2", "-6 route del 2001:db8:10::/64 via 2001:db8::2")
+    assert sh.line("-6 route show 2001:db8:10::/64")[1].splitlines() == [
+        "2001:db8:10::/64 via 2001:db8::3 dev v0 metric 1024 pref medium",      # one left: plain again
+        "2001:db8:10::/64 dev v1 metric 1024 pref medium"]
