@@ -24,7 +24,7 @@ from .addrconf import (ALL_NODES, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, i
                        multicast_mac, multicast_route, prefix_route, solicited_node)
 from .exthdrs import EXTENSION_HEADERS, walk
 from .route import LOCAL, Fib
-from .rule import RuleList
+from .rule import RuleList, rule_text
 
 DEFAULT_HOP_LIMIT = 64
 MIN_MTU = 1280
@@ -496,8 +496,8 @@ class IPv6:
         route = self.fib.lookup(dst, oif, flow_src, None, mark, 0, nxt)
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route)
-        if route is None:
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark, flow_src, nxt)
+        if route is None or route.link is None:           # no route, or a refusing one
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
@@ -590,16 +590,22 @@ class IPv6:
         step(f"next header {wire.show_nxt(chain.nxt)} → {handler_name(handler)}")
         return None
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0,
+                       flow_src=None, nxt: int = 0) -> str | None:
         def step(text):
             rec.step("ipv6", text)
         text = wire.addr_to_str(dst)
         if route is None:
             step(f"output to {text}: no route" + (f" via {oif.name}" if oif is not None else ""))
             return "IP_OUTNOROUTES"
+        rule = self.fib.decide(dst, oif, flow_src, None, mark, 0, nxt).rule   # the lookup output made
+        by_rule = f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""
+        if route.link is None:
+            step(f"output to {text}: a {route.type} route refuses it{by_rule}")
+            return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
-        step(f"output to {text}: route {route.type} {route.to_dict()['dst']} dev {route.link.name}; "
-             f"out of {link.name}, next hop {wire.addr_to_str(nexthop)}")
+        step(f"output to {text}: route {route.type} {route.to_dict()['dst']} dev {route.link.name}"
+             f"{by_rule}; out of {link.name}, next hop {wire.addr_to_str(nexthop)}")
         chosen = src if src is not None else self.source_for(link, dst)
         if chosen is None:
             step(f"no usable source address for {text} on {link.name}")

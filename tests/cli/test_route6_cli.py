@@ -195,3 +195,17 @@ def test_append_joins_gateway_routes_into_one_multipath_route_as_fib6_does(sh):
     assert sh.line("-6 route show 2001:db8:10::/64")[1].splitlines() == [
         "2001:db8:10::/64 via 2001:db8::3 dev v0 metric 1024 pref medium",      # one left: plain again
         "2001:db8:10::/64 dev v1 metric 1024 pref medium"]
+
+
+
+def test_what_we_send_to_a_refused_destination_is_counted_not_a_crash(sh):
+    """IPv6 output through a refusing route or rule (no link to leave by): OutNoRoutes and
+    the IP_OUTNOROUTES drop, as IPv4's output answers them."""
+    from stack.packet import Packet
+    from stack.wire.ipv6 import NEXTHDR_ICMP, addr_from_str
+    sh.ok("-6 route add prohibit 2001:db8:66::/64", "-6 rule add to 2001:db8:77::/64 blackhole")
+    stack = sh.stack
+    before = stack.api.stats("Ip6")["Ip6"]["OutNoRoutes"]
+    for dst in ("2001:db8:66::1", "2001:db8:77::1"):
+        assert stack.ipv6.output(Packet.alloc(8), None, addr_from_str(dst), NEXTHDR_ICMP) == "IP_OUTNOROUTES"
+    assert stack.api.stats("Ip6")["Ip6"]["OutNoRoutes"] == before + 2
