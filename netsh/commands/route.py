@@ -89,11 +89,15 @@ def _is_default(prefix) -> bool:
     return prefix is not None and prefix.prefixlen == 0 and prefix.address == ANY["inet"]
 
 
-def route_family(ctx, args) -> str:
+def route_family(ctx, args, infer: bool = True) -> str:
     """The family of a route line as iproute2 finds it: -4/-6/-f, else the first address
-    given (the prefix, unless default, then via, a next hop's via, src), else IPv4."""
+    given (the prefix, unless default, then via, a next hop's via, src), else IPv4.  Without
+    `infer` (show, flush: ip dumps IPv4 unless told) it is -6's or IPv4, and a prefix of the
+    other family selects nothing."""
     if ctx.options.family in FAMILY_OF_VERSION.values():
         family = ctx.options.family
+    elif not infer:
+        family = "inet"
     else:
         given = [args.get(key) for key in ("prefix", "root", "match", "exact")]
         given = [p.address for p in given if p is not None and not _is_default(p)]
@@ -111,7 +115,7 @@ def route_family(ctx, args) -> str:
             continue
         if _is_default(prefix):
             args[key] = Prefix(ANY[family], 0)
-        elif FAMILY_OF_VERSION[prefix.address.version] != family:
+        elif FAMILY_OF_VERSION[prefix.address.version] != family and (infer or ctx.options.family):
             raise CommandError(f'{family} prefix is expected rather than "{prefix}"')
     return family
 
@@ -144,8 +148,8 @@ def delete(ctx, args):
 
 
 def _selectors(ctx, args) -> dict:
-    """What show and flush keep; IPv4's routes unless -6 (or -f), or a prefix of IPv6."""
-    family = route_family(ctx, args)
+    """What show and flush keep: IPv4's routes unless -6 (or -f), as ip route's dump."""
+    family = route_family(ctx, args, infer=False)
     chosen = [(how, args[how]) for how in ("root", "match", "exact") if args[how] is not None]
     if args["prefix"] is not None:
         chosen.append(("exact", args["prefix"]))

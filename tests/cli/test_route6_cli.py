@@ -51,6 +51,9 @@ def test_routes_are_added_and_shown_as_ip_6_shows_them(sh):
         "unreachable 2001:db8:18::/64 dev lo metric 1024 pref medium",
         "default via 2001:db8:1::2 dev v1 metric 1024 pref medium"]
     assert sh.line("route") == (0, "", "")                  # IPv4's, as ip route: none
+    assert sh.line("route show 2001:db8:10::/64") == (0, "", "")       # ip's dump is IPv4's
+    assert sh.line("-6 route show 2001:db8:10::/64")[1] == \
+        "2001:db8:10::/64 via 2001:db8::2 dev v0 metric 1024 pref medium\n"
     rows = json.loads(sh.line("-j -6 route show 2001:db8:17::/64")[1])
     assert rows == [{"dst": "2001:db8:17::/64", "metric": 1024, "flags": [], "pref": "medium",
                      "nexthops": [{"gateway": "2001:db8::2", "dev": "v0", "weight": 2, "flags": []},
