@@ -27,7 +27,7 @@ from netsh.tui.command_line import CommandLine
 from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
 from netsh.tui.literal import literal
 from netsh.tui.model import (ROUTE_TABLES, Rates, flat_stats, human_rate, link_addresses, link_counters,
-                             route_rows, rule_rows, sparkline, take_snapshot)
+                             route_count, route_rows, rule_rows, sparkline, take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
 from stack.l3.rule import rule_text
@@ -36,6 +36,7 @@ REFRESH_SECONDS = 0.33
 HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
         "trace": "#trace-list", "bridges": "#br-ports", "routes": "#route-list"}        # what a tab's key focuses, and where the focus goes back to
 FDB_ROWS = 500               # FDB entries the Bridges tab lists (a flood may learn thousands)
+ROUTE_ROWS = 1000            # routes the Routes tab lists (a table may hold 100,000)
 NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
@@ -325,9 +326,11 @@ class Dashboard(App):
 
     def _show_routes(self, snap) -> None:
         routes = self.query_one("#route-list", DataTable)
-        sync_rows(routes, route_rows(snap))
+        sync_rows(routes, route_rows(snap, ROUTE_ROWS))
         other = ROUTE_TABLES[1 - ROUTE_TABLES.index(self.route_table)]
-        routes.border_title = literal(f"Routes: table {self.route_table} (t: table {other})")
+        total = route_count(snap)
+        shown = f", the first {ROUTE_ROWS} of {total}" if total > ROUTE_ROWS else ""
+        routes.border_title = literal(f"Routes: table {self.route_table}{shown} (t: table {other})")
         rules = self.query_one("#rule-list", DataTable)
         sync_rows(rules, rule_rows(snap, rule_text))
         rules.border_title = literal("Rules (ip rule), in the order a lookup walks them")

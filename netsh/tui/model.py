@@ -142,13 +142,19 @@ def link_addresses(row: dict) -> str:
     return " ".join(f"{a['local']}/{a['prefixlen']}" for a in row.get("addr_info", ()))
 
 
-def route_rows(snap: Snapshot) -> dict:
+def route_count(snap: Snapshot) -> int:
+    return sum(len(snap.results.get(f"routes_{family}") or []) for family, _ in FAMILIES)
+
+
+def route_rows(snap: Snapshot, limit: int | None = None) -> dict:
     """The Routes tab's route table: {key: (family, table, type, destination, gateway, dev,
-    metric, proto, src, flags)}, IPv4's then IPv6's, in `ip route`'s order.  A multipath
-    route lists its next hops' gateways and links, joined."""
+    metric, proto, src, flags)}, IPv4's then IPv6's, in `ip route`'s order, the first `limit`.
+    A multipath route lists its next hops' gateways and links, joined."""
     rows = {}
     for family, _ in FAMILIES:
         for row in snap.results.get(f"routes_{family}") or []:
+            if limit is not None and len(rows) >= limit:
+                return rows
             hops = row.get("nexthops") or []
             gateway = row.get("gateway") or ",".join(hop.get("gateway", "") for hop in hops)
             dev = row.get("dev") or ",".join(hop.get("dev", "") for hop in hops)

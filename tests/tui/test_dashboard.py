@@ -468,3 +468,13 @@ def test_the_routes_tab_lists_both_families_and_rules_and_t_shows_every_table(ex
         await pilot.press("t")
         assert await settle(pilot, app, lambda: not any(r[1] == "local" for r in cells(routes)))
     run(app, body)
+
+
+def test_route_rows_are_bounded_and_say_so():
+    from netsh.tui.model import Snapshot, route_count, route_rows
+    snap = Snapshot(0.0, {"routes_inet": [{"dst": f"10.{n >> 8}.{n & 255}.0/24", "dev": "a"} for n in range(1500)],
+                          "routes_inet6": [{"dst": "2001:db8::/64", "dev": "a", "metric": 256}]})
+    rows = route_rows(snap, 1000)
+    assert len(rows) == 1000 and route_count(snap) == 1501
+    assert len(route_rows(snap)) == 1501
+    assert list(route_rows(snap).values())[-1][:4] == ("inet6", "main", "unicast", "2001:db8::/64")
