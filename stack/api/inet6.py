@@ -143,16 +143,16 @@ class Inet6(Inet):
     @staticmethod
     def _gateway_link(stack, fib, gateway: bytes, link, table: int):
         """ip6_route_check_nh: the route's own table first, then the rules; the route found
-        must be neither a refusal nor through a gateway (No route to host otherwise)."""
-        value = int.from_bytes(gateway, "big")
-        found = fib.tables[table].lookup(value, link) if table in fib.tables else None
-        if found is None or found.type in ERRORS or found.gateway is not None \
-                or found.link is None or (link is not None and found.link is not link):
+        must be neither a refusal nor through a gateway, and through `link` if one is given
+        (No route to host otherwise)."""
+        def direct(found) -> bool:
+            return (found is not None and found.type not in ERRORS and found.gateway is None
+                    and found.link is not None and (link is None or found.link is link))
+        found = fib.tables[table].lookup(int.from_bytes(gateway, "big"), link) \
+            if table in fib.tables else None
+        if not direct(found):
             found = fib.decide(gateway, link).route
-            if found is not None and found.nexthops:
-                found = None
-        if found is None or found.type in ERRORS or found.gateway is not None \
-                or found.link is None or (link is not None and found.link is not link):
+        if not direct(found):
             raise rtnetlink("EHOSTUNREACH")
         return found.link
 
