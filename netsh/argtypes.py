@@ -318,7 +318,7 @@ class RoutePrefix(ArgType):
     def __init__(self, any_word: str = "default", metavar: str = "PREFIX"):
         self.any_word = any_word
         self.metavar = metavar
-        self.help = f"A.B.C.D/LEN, or {any_word}"
+        self.help = f"A.B.C.D/LEN, 2001:db8::/LEN, or {any_word}"
 
     def parse(self, token: str) -> Prefix:
         if token == self.any_word or (self.any_word == "default" and token == "all"):

@@ -38,6 +38,7 @@ from netsh.options import LINE_OPTIONS, OptionError, parse_options
 from netsh.render import Result, View, renderer, write
 from stack.api.route import default_scope
 from stack.errors import StackError
+from stack.l3.route import LINKLESS
 from stack.l3.rule import rule_text
 from stack.link.kind import LINK_TYPES, creatable_kinds
 
@@ -138,23 +139,29 @@ def sysctl_lines(obj: dict, made: set[str]) -> list[str]:
     return [f"sysctl -q -w {obj['name']}={obj['value']}"]
 
 
+def _family_option(obj: dict) -> str:
+    """``-6 `` before an IPv6 line (`route add default`, `rule` take IPv4 without it)."""
+    return "-6 " if obj.get("family") == "inet6" else ""
+
+
 def rule_lines(obj: dict, made: set[str]) -> list[str]:
     if obj.get("absent"):
-        return [f"rule delete priority {obj['priority']} table {obj['table']}"]
-    return [f"rule add {rule_text(obj)} priority {obj['priority']}"]
+        return [f"{_family_option(obj)}rule delete priority {obj['priority']} table {obj['table']}"]
+    return [f"{_family_option(obj)}rule add {rule_text(obj)} priority {obj['priority']}"]
 
 
 def route_lines(obj: dict, made: set[str]) -> list[str]:
     """``route add [TYPE] DST [via GW] [dev DEV] ...`` with only what differs from what
     route add gives by itself."""
     kind = obj.get("type", "unicast")
-    same = f"\0route {obj.get('table')} {obj['dst']} {obj.get('metric', 0)}"   # add once, then append
-    verb = "append" if same in made else "add"
+    inet6 = obj.get("family") == "inet6"
+    same = f"\0route {obj.get('family')} {obj.get('table')} {obj['dst']} {obj.get('metric', 0)}"
+    verb = "append" if same in made else "add"      # add once, then append
     made.add(same)
-    words = [f"route {verb}"] + ([kind] if kind != "unicast" else []) + [obj["dst"]]
+    words = [f"{_family_option(obj)}route {verb}"] + ([kind] if kind != "unicast" else []) + [obj["dst"]]
     if "gateway" in obj:
         words += ["via", obj["gateway"]]
-    if "dev" in obj:
+    if "dev" in obj and kind not in LINKLESS:     # IPv6 shows a verdict's `dev lo`
         words += ["dev", word(obj["dev"])]
     if "onlink" in obj.get("flags", ()):
         words.append("onlink")
@@ -162,7 +169,7 @@ def route_lines(obj: dict, made: set[str]) -> list[str]:
         words += ["table", obj["table"]]
     if obj.get("protocol", "boot") != "boot":
         words += ["proto", word(obj["protocol"])]
-    if obj.get("scope") and obj["scope"] != default_scope(kind, "gateway" in obj or "nexthops" in obj):
+    if obj.get("scope") and not inet6 and obj["scope"] != default_scope(kind, "gateway" in obj or "nexthops" in obj):
         words += ["scope", obj["scope"]]
     if "prefsrc" in obj:
         words += ["src", obj["prefsrc"]]

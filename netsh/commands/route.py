@@ -2,8 +2,10 @@
 prepend, flush, in iproute2's words and text layout."""
 from __future__ import annotations
 
+import ipaddress
+
 from netsh.argtypes import (INET_ADDR, LINK, MARK, MTU, ROUTE_PREFIX, SHOW_TABLE, TABLE_ID, TOS,
-                            Choice, Integer, Word)
+                            Choice, Integer, Prefix, Word)
 from netsh.errors import CommandError
 from netsh.grammar import Node, ParseError, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
@@ -78,17 +80,58 @@ def _packed(address):
     return address.packed if address is not None else None
 
 
-def _route_args(args) -> dict:
+FAMILY_OF_VERSION = {4: "inet", 6: "inet6"}
+ANY = {"inet": ipaddress.IPv4Address(0), "inet6": ipaddress.IPv6Address(0)}
+
+
+def _is_default(prefix) -> bool:
+    """`default` (or 0.0.0.0/0): the family is the line's, not the prefix's."""
+    return prefix is not None and prefix.prefixlen == 0 and prefix.address == ANY["inet"]
+
+
+def route_family(ctx, args, infer: bool = True) -> str:
+    """The family of a route line as iproute2 finds it: -4/-6/-f, else the first address
+    given (the prefix, unless default, then via, a next hop's via, src), else IPv4.  Without
+    `infer` (show, flush: ip dumps IPv4 unless told) it is -6's or IPv4, and a prefix of the
+    other family selects nothing."""
+    if ctx.options.family in FAMILY_OF_VERSION.values():
+        family = ctx.options.family
+    elif not infer:
+        family = "inet"
+    else:
+        given = [args.get(key) for key in ("prefix", "root", "match", "exact")]
+        given = [p.address for p in given if p is not None and not _is_default(p)]
+        given += [args.get(key) for key in ("via", "src", "address", "from")]
+        given += [hop.get("gateway") for hop in args.get("nexthop") or []]
+        found = [address for address in given if address is not None]
+        family = FAMILY_OF_VERSION[found[0].version] if found else "inet"
+    for key in ("via", "src", "from"):
+        address = args.get(key)
+        if address is not None and FAMILY_OF_VERSION[address.version] != family:
+            raise CommandError(f'{family} address is expected rather than "{address}"')
+    for key in ("prefix", "root", "match", "exact"):
+        prefix = args.get(key)
+        if prefix is None:
+            continue
+        if _is_default(prefix):
+            args[key] = Prefix(ANY[family], 0)
+        elif FAMILY_OF_VERSION[prefix.address.version] != family and (infer or ctx.options.family):
+            raise CommandError(f'{family} prefix is expected rather than "{prefix}"')
+    return family
+
+
+def _route_args(ctx, args) -> dict:
+    family = route_family(ctx, args)
     prefix = args["prefix"]
     kwargs = {"dst": prefix.address.packed, "prefixlen": prefix.prefixlen,
               "dev": args["dev"], "gateway": _packed(args["via"]),
-              "table": args["table"], "tos": args["tos"] or 0}
+              "table": args["table"], "tos": args["tos"] or 0, "family": family}
     return kwargs
 
 
 def modify(mode: str):
     def handler(ctx, args):
-        kwargs = _route_args(args)
+        kwargs = _route_args(ctx, args)
         hops = args["nexthop"]
         if hops:
             hops = [dict(hop, gateway=_packed(hop.get("gateway"))) for hop in hops]
@@ -101,19 +144,20 @@ def modify(mode: str):
 
 def delete(ctx, args):
     ctx.stack.route_del(type=args["type"], metric=args["metric"], protocol=args["proto"],
-                        scope=args["scope"], **_route_args(args))
+                        scope=args["scope"], **_route_args(ctx, args))
 
 
-def _selectors(args, family: str | None = None) -> dict:
+def _selectors(ctx, args) -> dict:
+    """What show and flush keep: IPv4's routes unless -6 (or -f), as ip route's dump."""
+    family = route_family(ctx, args, infer=False)
     chosen = [(how, args[how]) for how in ("root", "match", "exact") if args[how] is not None]
     if args["prefix"] is not None:
         chosen.append(("exact", args["prefix"]))
     if len(chosen) > 1:
         raise CommandError("give one of root, match, exact or a prefix, not several")
     selected = {"table": args["table"], "dev": args["dev"], "protocol": args["proto"],
-                "type": args["type"], "scope": args["scope"]}
-    if family is not None:                          # ip route: IPv4 unless -6 (or -f)
-        selected["family"] = family
+                "type": args["type"], "scope": args["scope"],
+                "family": None if family == "inet" else family}     # inet: the calls' default
     if chosen:
         how, prefix = chosen[0]
         selected.update(prefix=(prefix.address.packed, prefix.prefixlen), how=how)
@@ -121,7 +165,7 @@ def _selectors(args, family: str | None = None) -> dict:
 
 
 def show(ctx, args):
-    selected = _selectors(args, ctx.options.family)
+    selected = _selectors(ctx, args)
     if ctx.options.details:
         selected["details"] = True
     return Result("route", ctx.stack.route_list(**selected))
@@ -131,13 +175,16 @@ def flush(ctx, args):
     if args.get("cache"):
         ctx.stack.route_cache_flush(family=ctx.options.family or "inet")
         return None
-    ctx.stack.route_flush(**_selectors(args, ctx.options.family))
+    ctx.stack.route_flush(**_selectors(ctx, args))
 
 
 def get(ctx, args):
+    family = route_family(ctx, args)
+    if FAMILY_OF_VERSION[args["address"].version] != family:
+        raise CommandError(f'{family} address is expected rather than "{args["address"]}"')
     return Result("route-get", [ctx.stack.route_get(
         args["address"].packed, src=_packed(args["from"]), iif=args["iif"], oif=args["oif"],
-        mark=args["mark"] or 0)])
+        mark=args["mark"] or 0, family=family)])
 
 
 def _type_flags() -> list:
@@ -147,7 +194,8 @@ def _type_flags() -> list:
 def _route_slots() -> list:
     """`[TYPE] PREFIX` and the route's keys (add, del, replace, change, append, prepend)."""
     return _type_flags() + [
-        pos("prefix", ROUTE_PREFIX, help="the destination: A.B.C.D/LEN or default", intro="to"),
+        pos("prefix", ROUTE_PREFIX, help="the destination: A.B.C.D/LEN, 2001:db8::/LEN or default "
+                                         "(IPv6 with -6, or an IPv6 gateway)", intro="to"),
         opt("via", "via", INET_ADDR, help="the gateway"),
         opt("dev", "dev", LINK, help="the link"),
         flag("onlink", "onlink", help="the gateway is on the link, whatever its prefixes"),
@@ -208,8 +256,9 @@ def register(root: Node) -> None:
     for mode, text in modes:
         leaf(node, WORDS + (mode,), _route_slots(), text, modify(mode),
              details="A gateway must be on a connected network (or onlink with dev); the "
-                     "link must be up.  TYPE: unicast (default), local, broadcast, blackhole, "
-                     "unreachable, prohibit, throw.")
+                     "link must be up; an IPv6 link-local gateway needs dev.  TYPE: unicast "
+                     "(default), local, broadcast, blackhole, unreachable, prohibit, throw.  "
+                     "The family is -6's or the first address's, as ip route's.")
     leaf(node, WORDS + ("delete",), _route_slots(), "remove the first route matching what is given",
          delete, synonyms=("del",))
 
@@ -262,7 +311,9 @@ def route_text(rows: list[dict], view: View) -> str:
 
 @renderer("route-get")
 def route_get_text(rows: list[dict], view: View) -> str:
-    """``203.0.113.9 via 192.0.2.3 dev v0 src 192.0.2.1 uid 0 `` and its ``    cache `` line."""
+    """iproute2's print_route for a decision: ``203.0.113.9 via 192.0.2.3 dev v0 src 192.0.2.1
+    uid 0 `` and IPv4's ``    cache `` line; IPv6's ``2001:db8:1::5 from :: via 2001:db8::2 dev
+    v0 src 2001:db8::1 metric 1024 pref medium`` (no cache line unless the row has one)."""
     paint = view.paint
     lines = []
     for row in rows:
@@ -275,20 +326,29 @@ def route_get_text(rows: list[dict], view: View) -> str:
         text += "dev " + paint.ifname(row["dev"] + " ")
         if row.get("table"):
             text += f"table {row['table']} "
+        if row.get("protocol"):
+            text += f"proto {row['protocol']} "
         if row.get("prefsrc"):
             text += "src " + paint.inet(row["prefsrc"] + " ")
+        if "metric" in row:
+            text += f"metric {row['metric']} "
+        text += _flags(row.get("flags", []))
         if row.get("mark"):
             text += f"mark {row['mark']} "
         if "uid" in row:
             text += f"uid {row['uid']} "
-        cache = "    cache "
-        if row.get("cache"):
-            cache += "<" + ",".join(row["cache"]) + "> "
+        if "cache" in row:
+            lines.append(text)
+            text = "    cache "
+            if row["cache"]:
+                text += "<" + ",".join(row["cache"]) + "> "
         if "expires" in row:
-            cache += f"expires {row['expires']}sec "
+            text += f"expires {row['expires']}sec "
         for metrics in row.get("metrics", []):
-            cache += "".join(f"{key} {value} " for key, value in metrics.items())
+            text += "".join(f"{key} {value} " for key, value in metrics.items())
         if row.get("iif"):
-            cache += f"iif {row['iif']} "
-        lines += [text, cache]
+            text += f"iif {row['iif']} "
+        if row.get("pref"):
+            text += f"pref {row['pref']}"
+        lines.append(text)
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from netsh.argtypes import FWMARK, LINK, RULE_PREFIX, TABLE_ID, TOS, Integer
+from netsh.errors import CommandError
 from netsh.grammar import Node, flag, leaf, opt
 from netsh.render import Result, View, renderer
 from stack.l3.rule import rule_text
@@ -38,28 +39,43 @@ def _packed(prefix):
     return (prefix.address.packed, prefix.prefixlen) if prefix is not None and prefix.prefixlen else None
 
 
-def _args(args) -> dict:
+FAMILY_OF_VERSION = {4: "inet", 6: "inet6"}
+
+
+def rule_family(ctx, args) -> str:
+    """ip rule's family: -4/-6/-f, else IPv4 (iproute2 does not infer it from a prefix: an
+    IPv6 one then reaches the kernel as IPv4's and is refused there)."""
+    family = ctx.options.family if ctx.options.family in FAMILY_OF_VERSION.values() else None
+    for key in ("from", "to"):
+        prefix = args.get(key)
+        if family is not None and prefix is not None and prefix.prefixlen \
+                and FAMILY_OF_VERSION[prefix.address.version] != family:
+            raise CommandError(f'{family} prefix is expected rather than "{prefix}"')
+    return family or "inet"
+
+
+def _args(ctx, args) -> dict:
     fwmark, fwmask = args["fwmark"] if args["fwmark"] is not None else (None, None)
-    return {"invert": bool(args["invert"]), "src": _packed(args["from"]), "dst": _packed(args["to"]),
+    return {"family": rule_family(ctx, args),"invert": bool(args["invert"]), "src": _packed(args["from"]), "dst": _packed(args["to"]),
             "iif": args["iif"], "oif": args["oif"], "fwmark": fwmark, "fwmask": fwmask,
             "tos": args["tos"], "table": args["table"], "priority": args["priority"]}
 
 
 def add(ctx, args):
     ctx.stack.rule_add(action=args["action"] or "lookup", suppress_prefixlength=args["suppress"],
-                       **_args(args))
+                       **_args(ctx, args))
 
 
 def delete(ctx, args):
-    ctx.stack.rule_del(action=args["action"], **_args(args))
+    ctx.stack.rule_del(action=args["action"], **_args(ctx, args))
 
 
 def show(ctx, args):
-    return Result("rule", ctx.stack.rule_list(table=args["table"]))
+    return Result("rule", ctx.stack.rule_list(table=args["table"], family=rule_family(ctx, args)))
 
 
 def flush(ctx, args):
-    ctx.stack.rule_flush()
+    ctx.stack.rule_flush(family=rule_family(ctx, args))
 
 
 def register(root: Node) -> None:

@@ -1,22 +1,33 @@
 """``traceroute``: the hops to a host, as traceroute(8) prints them: UDP probes to ports from
-33434 up (the default, -U), or ICMP echo requests (-I), each hop's probes with one more TTL."""
+33434 up (the default, -U), or ICMP echo requests (-I), each hop's probes with one more TTL
+(hop limit, over IPv6: `-6`, or an IPv6 address)."""
 from __future__ import annotations
 
 import queue
 import time
 
-from netsh.argtypes import ADDR, Integer, Seconds
+from netsh.argtypes import IP_ADDR, Integer, Seconds
 from netsh.errors import EXIT_INTERNAL, EXIT_OK, CommandError
 from netsh.grammar import Node, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer
 from stack.errors import StackError
 
-PACKET_LEN = 60                   # traceroute's default for IPv4: the IP header, 8 and 32 more
-HEADERS = 28                      # IPv4 and the UDP or ICMP header
-TIME_EXCEEDED, DEST_UNREACH, ECHO_REPLY, PORT_UNREACH = 11, 3, 0, 3
-# traceroute's marks for destination unreachable codes (port unreachable from the host is the end)
-UNREACH_MARKS = {0: "!N", 1: "!H", 2: "!P", 4: "!F", 5: "!S", 6: "!N", 7: "!H", 9: "!N", 10: "!H",
-                 13: "!X", 14: "!V", 15: "!C"}
+DATA_LEN = 32                     # traceroute's default: 60 byte packets (IPv4), 80 (IPv6)
+HEADERS = {4: 28, 6: 48}          # the IP header and the UDP or ICMP header
+
+
+class Icmp:
+    """One family's ICMP: the types and codes traceroute reads, and its marks for destination
+    unreachable codes (port unreachable from the host is the end)."""
+
+    def __init__(self, time_exceeded: int, dest_unreach: int, port_unreach: int, marks: dict):
+        self.time_exceeded, self.dest_unreach, self.port_unreach = time_exceeded, dest_unreach, port_unreach
+        self.marks = marks
+
+
+ICMP = {4: Icmp(11, 3, 3, {0: "!N", 1: "!H", 2: "!P", 4: "!F", 5: "!S", 6: "!N", 7: "!H", 9: "!N",
+                           10: "!H", 13: "!X", 14: "!V", 15: "!C"}),
+        6: Icmp(3, 1, 4, {0: "!N", 1: "!X", 2: "!S", 3: "!H", 5: "!X", 6: "!X"})}   # traceroute.c's
 
 MAX_TTL = Integer(1, 255, "MAX_TTL", "the largest TTL probed, 1..255 (default 30)")
 FIRST_TTL = Integer(1, 255, "FIRST_TTL", "the TTL probed first (default 1)")
@@ -30,7 +41,7 @@ class Probing:
 
     def __init__(self, stack, dst, icmp: bool, port: int):
         self.stack, self.icmp = stack, icmp
-        data = PACKET_LEN - HEADERS
+        data = DATA_LEN
         self.session = stack.ping_open(dst.packed, data) if icmp else stack.probe_open(
             dst.packed, data, port)
 
@@ -48,12 +59,13 @@ def answer(event, dst: str, icmp: bool) -> tuple[str, bool]:
     """(the mark traceroute prints after the time, whether the trace ends at this hop)."""
     if event.kind == "reply":
         return "", True                                   # an echo reply: the host itself
-    if event.type == TIME_EXCEEDED:
+    family = ICMP[6 if ":" in dst else 4]
+    if event.type == family.time_exceeded:
         return "", False
-    if event.type == DEST_UNREACH:
-        if event.code == PORT_UNREACH and event.src == dst:
+    if event.type == family.dest_unreach:
+        if event.code == family.port_unreach and event.src == dst:
             return ("!P" if icmp else ""), True
-        return UNREACH_MARKS.get(event.code, f"!<{event.code}>"), True
+        return family.marks.get(event.code, f"!<{event.code}>"), True
     return "", False
 
 
@@ -86,6 +98,9 @@ def hop(probing: Probing, dst: str, ttl: int, first_seq: int, queries: int, wait
 
 def traceroute(ctx, args):
     dst = args["address"]
+    wanted = args["family"]
+    if wanted is not None and wanted != dst.version:
+        raise CommandError(f"{dst}: Address family for hostname not supported", token=str(dst))
     max_ttl, first = args["max_ttl"] or 30, args["first_ttl"] or 1
     if first > max_ttl:
         raise CommandError(f"first hop out of range (max {max_ttl})", token=str(first))
@@ -95,7 +110,8 @@ def traceroute(ctx, args):
         probing = Probing(ctx.stack, dst, icmp, args["port"] or 33434)
     except StackError as exc:
         raise CommandError(str(exc), EXIT_INTERNAL) from None
-    ctx.emit(Result("traceroute-start", {"dst": str(dst), "max_ttl": max_ttl, "size": PACKET_LEN}))
+    ctx.emit(Result("traceroute-start", {"dst": str(dst), "max_ttl": max_ttl,
+                                         "size": HEADERS[dst.version] + DATA_LEN}))
     hops = []
     try:
         seq = 1
@@ -115,7 +131,9 @@ def traceroute(ctx, args):
 
 def register(root: Node) -> None:
     leaf(root, ("traceroute",),
-         [flag("-I", "icmp", True, help="probe with ICMP echo requests"),
+         [flag("-4", "family", 4, help="IPv4 only"),
+          flag("-6", "family", 6, help="IPv6 only (an IPv6 address implies it)"),
+          flag("-I", "icmp", True, help="probe with ICMP echo requests"),
           flag("-U", "icmp", False, help="probe with UDP datagrams (the default)"),
           flag("-n", "numeric", help="print addresses only (no name is ever looked up)"),
           opt("-q", "queries", QUERIES, help="probes per hop (default 3)"),
@@ -123,10 +141,11 @@ def register(root: Node) -> None:
           opt("-m", "max_ttl", MAX_TTL, help="the largest TTL (default 30)"),
           opt("-f", "first_ttl", FIRST_TTL, help="the first TTL (default 1)"),
           opt("-p", "port", PORT, help="the first UDP port (default 33434)"),
-          pos("address", ADDR)],
+          pos("address", IP_ADDR)],
          "the routers on the way to ADDRESS, as traceroute(8)", traceroute,
          details="Each hop's probes go out together with one more TTL; a hop answers with "
-                 "time exceeded, the host with port unreachable (UDP) or an echo reply (-I). "
+                 "time exceeded, the host with port unreachable (UDP) or an echo reply (-I); "
+                 "over IPv6 the same with ICMPv6 and a hop limit. "
                  "Marks after a time: !H !N !P !X as traceroute(8).")
 
 

@@ -26,15 +26,17 @@ from netsh.render import write
 from netsh.tui.command_line import CommandLine
 from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
 from netsh.tui.literal import literal
-from netsh.tui.model import (Rates, flat_stats, human_rate, link_addresses, link_counters, sparkline,
-                             take_snapshot)
+from netsh.tui.model import (ROUTE_TABLES, Rates, flat_stats, human_rate, link_addresses, link_counters,
+                             route_count, route_rows, rule_rows, sparkline, take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
+from stack.l3.rule import rule_text
 
 REFRESH_SECONDS = 0.33
 HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
-        "trace": "#trace-list", "bridges": "#br-ports"}        # what a tab's key focuses, and where the focus goes back to
+        "trace": "#trace-list", "bridges": "#br-ports", "routes": "#route-list"}        # what a tab's key focuses, and where the focus goes back to
 FDB_ROWS = 500               # FDB entries the Bridges tab lists (a flood may learn thousands)
+ROUTE_ROWS = 1000            # routes the Routes tab lists (a table may hold 100,000)
 NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
@@ -60,6 +62,8 @@ Input { border: none; height: 1; padding: 0 1; }
 #br-ports { height: auto; max-height: 8; }
 #br-fdb { height: 2fr; min-height: 4; border-top: solid $primary; }
 #br-vlans { height: 1fr; min-height: 3; border-top: solid $primary; }
+#route-list { height: 2fr; min-height: 4; border-top: solid $primary; }
+#rule-list { height: 1fr; min-height: 3; border-top: solid $primary; }
 #output { display: none; height: 40%; min-height: 5; border-top: solid $primary; }
 Screen.-commanding #output { display: block; }
 #command { background: $boost; }
@@ -83,6 +87,8 @@ class Dashboard(App):
         Binding("4", "tab('addresses')", "Addresses", show=False),
         Binding("5", "tab('trace')", "Trace", show=False),
         Binding("6", "tab('bridges')", "Bridges", show=False),
+        Binding("7", "tab('routes')", "Routes", show=False),
+        Binding("t", "route_table", "Routes: the main tables or every table", show=False),
         Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
         Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
     ]
@@ -109,6 +115,7 @@ class Dashboard(App):
         self._completer = None
         self._command_lock = threading.Lock()
         self._poll_lock = threading.Lock()
+        self.route_table = ROUTE_TABLES[0]  # the Routes tab's tables: main, or all (`t`)
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -141,6 +148,9 @@ class Dashboard(App):
                 yield DataTable(id="br-ports", cursor_type="row")
                 yield DataTable(id="br-fdb", cursor_type="row")
                 yield DataTable(id="br-vlans", cursor_type="row")
+            with TabPane("Routes", id="routes"):
+                yield DataTable(id="route-list", cursor_type="row")
+                yield DataTable(id="rule-list", cursor_type="row")
         yield RichLog(id="output", max_lines=2000, wrap=True, markup=False)
         yield CommandLine(self._candidates, id="command",
                           placeholder=": a command, as in the shell (Tab completes, ↑ ↓ history, Esc leaves)")
@@ -161,6 +171,9 @@ class Dashboard(App):
         vlans = self.query_one("#br-vlans", DataTable)
         vlans.add_columns("port", "vlan")
         vlans.add_column("flags", width=len("PVID Egress Untagged"))    # its widest, always
+        self.query_one("#route-list", DataTable).add_columns(
+            "family", "table", "type", "destination", "gateway", "dev", "metric", "proto", "src", "flags")
+        self.query_one("#rule-list", DataTable).add_columns("family", "priority", "rule")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)
@@ -178,7 +191,7 @@ class Dashboard(App):
         if not self._poll_lock.acquire(blocking=False):
             return                       # the last poll is still out: skip this beat
         try:
-            snap = take_snapshot(self.reader.execute)
+            snap = take_snapshot(self.reader.execute, route_table=self.route_table)
             # everything the screen will need is read here, then applied in one call: each
             # call_from_thread can cost a frame, and a frame of this screen costs ~25 ms
             status = snap.results.get("capture") or {}
@@ -237,6 +250,7 @@ class Dashboard(App):
         self._show_capture(snap)
         self._show_trace(snap)
         self._show_bridges(snap)
+        self._show_routes(snap)
 
     def _show_links(self, snap) -> None:
         per_link = {row["ifname"]: link_counters(row) for row in snap.links}
@@ -309,6 +323,23 @@ class Dashboard(App):
         table = self.query_one("#br-vlans", DataTable)
         sync_rows(table, vlans)
         table.border_title = literal("VLANs (bridge vlan show)")
+
+    def _show_routes(self, snap) -> None:
+        routes = self.query_one("#route-list", DataTable)
+        sync_rows(routes, route_rows(snap, ROUTE_ROWS))
+        other = ROUTE_TABLES[1 - ROUTE_TABLES.index(self.route_table)]
+        total = route_count(snap)
+        shown = f", the first {ROUTE_ROWS} of {total}" if total > ROUTE_ROWS else ""
+        routes.border_title = literal(f"Routes: table {self.route_table}{shown} (t: table {other})")
+        rules = self.query_one("#rule-list", DataTable)
+        sync_rows(rules, rule_rows(snap, rule_text))
+        rules.border_title = literal("Rules (ip rule), in the order a lookup walks them")
+
+    def action_route_table(self) -> None:
+        """`t`: the Routes tab shows the main tables or every table (route show table all)."""
+        self.route_table = ROUTE_TABLES[1 - ROUTE_TABLES.index(self.route_table)]
+        self.action_tab("routes")
+        self.poll()
 
     def _show_link_choice(self, snap) -> None:
         names = [row["ifname"] for row in snap.links]

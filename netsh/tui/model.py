@@ -26,6 +26,17 @@ QUERIES = {
     "fdb": ("bridge", "fdb", "show"),
     "bridge_vlans": ("bridge", "vlan", "show"),
 }
+ROUTE_TABLES = ("main", "all")       # what the Routes tab shows: the main tables, or every table
+FAMILIES = (("inet", "-4"), ("inet6", "-6"))
+
+
+def route_queries(table: str = "main") -> dict:
+    """The Routes tab's queries: `route show table TABLE` and `rule show`, for each family."""
+    queries = {}
+    for family, option in FAMILIES:
+        queries[f"routes_{family}"] = (option, "route", "show", "table", table)
+        queries[f"rules_{family}"] = (option, "rule", "show")
+    return queries
 
 
 @dataclass
@@ -45,12 +56,14 @@ class Snapshot:
         return self.results.get("stats") or {}
 
 
-def take_snapshot(execute, wanted=tuple(QUERIES), clock=time.monotonic) -> Snapshot:
-    """Ask for each wanted result; a failing query is noted, never raised (the pane says why)."""
+def take_snapshot(execute, wanted=None, clock=time.monotonic, route_table: str = "main") -> Snapshot:
+    """Ask for each wanted result (all by default); a failing query is noted, never raised
+    (the pane says why).  `route_table` is the Routes tab's choice (main or all)."""
+    queries = {**QUERIES, **route_queries(route_table)}
     snap = Snapshot(clock())
-    for name in wanted:
+    for name in wanted if wanted is not None else queries:
         try:
-            snap.results[name] = execute(list(QUERIES[name])).data
+            snap.results[name] = execute(list(queries[name])).data
         except Exception as exc:        # noqa: BLE001 - one pane's trouble must not stop the others
             snap.errors[name] = str(exc) or type(exc).__name__
     return snap
@@ -127,3 +140,40 @@ def human_rate(value: float, unit: str = "") -> str:
 
 def link_addresses(row: dict) -> str:
     return " ".join(f"{a['local']}/{a['prefixlen']}" for a in row.get("addr_info", ()))
+
+
+def route_count(snap: Snapshot) -> int:
+    return sum(len(snap.results.get(f"routes_{family}") or []) for family, _ in FAMILIES)
+
+
+def route_rows(snap: Snapshot, limit: int | None = None) -> dict:
+    """The Routes tab's route table: {key: (family, table, type, destination, gateway, dev,
+    metric, proto, src, flags)}, IPv4's then IPv6's, in `ip route`'s order, the first `limit`.
+    A multipath route lists its next hops' gateways and links, joined."""
+    rows = {}
+    for family, _ in FAMILIES:
+        for row in snap.results.get(f"routes_{family}") or []:
+            if limit is not None and len(rows) >= limit:
+                return rows
+            hops = row.get("nexthops") or []
+            gateway = row.get("gateway") or ",".join(hop.get("gateway", "") for hop in hops)
+            dev = row.get("dev") or ",".join(hop.get("dev", "") for hop in hops)
+            cells = (family, row.get("table", "main"), row.get("type", "unicast"), row.get("dst", ""),
+                     gateway, dev, str(row.get("metric", "")), row.get("protocol", ""),
+                     row.get("prefsrc", ""), " ".join(row.get("flags", ())))
+            key = " ".join(cells[:6] + cells[6:7])
+            n = 1
+            while f"{key} {n}" in rows:
+                n += 1
+            rows[f"{key} {n}"] = cells
+    return rows
+
+
+def rule_rows(snap: Snapshot, text) -> dict:
+    """The Routes tab's rule table: {key: (family, priority, rule)}, `text(row)` saying the
+    rule as `ip rule` does after its priority."""
+    rows = {}
+    for family, _ in FAMILIES:
+        for n, row in enumerate(snap.results.get(f"rules_{family}") or []):
+            rows[f"{family} {n}"] = (family, str(row.get("priority", "")), text(row))
+    return rows

@@ -113,14 +113,15 @@ def _rules(stack, links: list) -> Iterator[dict]:
 
 @section("route")
 def _routes(stack, links: list) -> Iterator[dict]:
-    """Routes a user made (not those addresses bring), table by table, through kept links."""
+    """Routes a user made (not those addresses or routers bring), table by table, through
+    kept links."""
     kept = {id(link) for link in links}
     for fam in families():
         fib = fam.fib(stack)
         for table_id in sorted(fib.tables):
             for route in fib.routes(table_id):
                 through = [route.link] if route.link is not None else [nh.link for nh in route.nexthops]
-                if route.protocol == "kernel" or any(id(link) not in kept for link in through):
+                if route.protocol in ("kernel", "ra") or any(id(link) not in kept for link in through):
                     continue
                 row = route.to_dict(details=True)
                 row["table"] = fam.table_name(table_id)

@@ -8,6 +8,7 @@ registers itself with `register_family`, and nothing else in stack/api/.
 from __future__ import annotations
 
 from ..errors import StackError
+from ..l3.route import Route
 
 FAMILIES: dict[str, "Family"] = {}
 
@@ -18,6 +19,7 @@ class Family:
     name = ""                 # iproute2's word: inet, inet6
     address_length = 0        # bytes in an address
     max_prefixlen = 0
+    invalid_prefsrc = "Invalid prefsrc address."     # the kernel's words for a `src` not ours
 
     def addr_to_str(self, address: bytes) -> str:
         raise NotImplementedError
@@ -70,6 +72,26 @@ class Family:
         """The data path's decision for a flow, as `ip -j route get` prints it; a refusal
         raises the kernel's answer (stack.errors.rtnetlink)."""
         raise NotImplementedError
+
+    def new_route(self, **fields):
+        """A route of this family from `Route`'s fields (IPv6: `Route6`, metric 0 meaning 1024)."""
+        return Route(**fields)
+
+    # IPv6's way (fib6_add_rt2node): `append` joins a gateway route to one of the same
+    # prefix and metric as another next hop, and `del ... via` takes one next hop away.
+    joins_nexthops = False
+
+    def joined(self, old, new):
+        """`old` with `new`'s next hops after its own, or None when they do not join."""
+        return None
+
+    def without_nexthop(self, route, gateway: bytes, link):
+        """`route` without its next hop through `gateway` (and `link`, if given)."""
+        return route
+
+    # A family's own next-hop check, (stack, fib, gateway, dev, onlink, scope, table, weight)
+    # -> Nexthop, or None for fib_check_nh's (stack/api/route.py).
+    check_nexthop = None
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """Addresses a fresh stack gives `link` by itself (lo's 127.0.0.1/8)."""

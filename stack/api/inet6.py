@@ -2,15 +2,18 @@
 table, the IPv6 FIB (the same tables as IPv4's: local, main, default)."""
 from __future__ import annotations
 
-from ..l3.addrconf import LOOPBACK, link_local_address, trie_order
+from dataclasses import replace
+
+from ..l3.addrconf import (LOOPBACK, UNSPECIFIED, USER_ROUTE_METRIC, Route6, is_link_local,
+                           is_multicast, link_local_address, trie_order)
 from ..wire.ipv6 import addr_to_str
-from ..errors import StackError, rtnetlink
-from ..l3.route import LOCAL, UNICAST
+from ..errors import NetlinkError, StackError, rtnetlink
+from ..l3.route import ERRORS, LOCAL, NO_ROUTE, RT_TABLE_DEFAULT, RT_TABLE_MAIN, UNICAST, Nexthop, table_text
 from .family import register_family
 from .inet import Inet
 from .link import find_link
 from .registry import call
-from .route import decision_row, with_pmtu
+from .route import with_pmtu
 from .sysctl import ALL, DEFAULT, Sysctl, register_sysctl
 
 
@@ -19,6 +22,7 @@ class Inet6(Inet):
     address_length = 16
     max_prefixlen = 128
     kernel_name = "ipv6"
+    invalid_prefsrc = "Invalid source address."
 
     def addr_to_str(self, address: bytes) -> str:
         return addr_to_str(address)
@@ -49,22 +53,130 @@ class Inet6(Inet):
     def address_type(self, stack, address: bytes) -> str:
         return LOCAL if address in stack.ipv6.local else UNICAST
 
-    def route_get(self, stack, dst: bytes, src, iif, oif, mark: int) -> dict:
-        """The decision route output makes for a flow, as `ip -6 -j route get` words it."""
-        if iif is not None:
-            raise StackError("route get iif is not supported for IPv6 yet")
+    def table_ids(self, stack, table: str) -> list[int]:
+        """`table all` in the kernel's fib6 dump order: by the table hash (id & 0xFF)."""
         fib = stack.ipv6.fib
-        decided = fib.decide(dst, oif, src, None, mark, 0)
-        if decided.error is not None:
-            raise rtnetlink(decided.error)
-        route = decided.route
+        present = [t for t in fib.tables if t != RT_TABLE_DEFAULT or fib.tables[t].size]
+        if table == "all":
+            return sorted(present, key=lambda t: (t & 0xFF, t))
+        if self.table_id(table) not in present:      # no default table unless routes made one
+            raise NetlinkError(f"{self.kernel_name}: FIB table does not exist.")
+        return super().table_ids(stack, table)
+
+    def new_route(self, **fields) -> Route6:
+        """ip6_route_info_create: a metric of 0 is IP6_RT_PRIO_USER (1024)."""
+        fields["metric"] = fields.get("metric") or USER_ROUTE_METRIC
+        return Route6(**fields)
+
+    joins_nexthops = True
+
+    @staticmethod
+    def _hops(route) -> tuple:
+        return route.nexthops or (Nexthop(route.link, route.gateway, 1, onlink=route.onlink),)
+
+    @staticmethod
+    def _ecmp(route) -> bool:
+        """rt6_qualify_for_ecmp: a unicast route through a gateway, not one a router gave."""
+        return route.type == UNICAST and route.protocol != "ra" and all(
+            nh.gateway is not None for nh in Inet6._hops(route))
+
+    def joined(self, old, new):
+        if not (self._ecmp(old) and self._ecmp(new)):
+            return None
+        hops = self._hops(old)
+        added = self._hops(new)
+        if any((h.gateway, h.link) == (a.gateway, a.link) for h in hops for a in added):
+            raise rtnetlink("EEXIST")                     # rt6_duplicate_nexthop
+        return self._with_hops(old, hops + added)
+
+    def without_nexthop(self, route, gateway: bytes, link):
+        hops = tuple(nh for nh in route.nexthops
+                     if not (nh.gateway == gateway and (link is None or nh.link is link)))
+        if len(hops) == len(route.nexthops):
+            raise rtnetlink("ESRCH")
+        return self._with_hops(route, hops)
+
+    @staticmethod
+    def _with_hops(route, hops: tuple):
+        """The route with these next hops: one is a plain route again."""
+        if len(hops) == 1:
+            hop = hops[0]
+            return replace(route, link=hop.link, gateway=hop.gateway, onlink=hop.onlink, nexthops=(),
+                           legs=(), parent=None, upper_bound=0)
+        return replace(route, link=None, gateway=None, onlink=False, nexthops=hops, legs=(),
+                       parent=None, upper_bound=0)
+
+    def check_nexthop(self, stack, fib, gateway: bytes | None, dev: str | None, onlink: bool,
+                      scope: str, table: int, weight: int = 1) -> Nexthop:
+        """fib6_nh_init and ip6_validate_gw: a link-local gateway needs `dev`; another must
+        be reached by a route with no gateway (through `dev` if given), unless `onlink`;
+        our own address is no gateway; the link must be up."""
+        link = find_link(stack, dev) if dev else None
+        if onlink and link is None:
+            raise NetlinkError("Nexthop device required for onlink.")
+        if gateway is not None:
+            if len(gateway) != 16:
+                raise StackError("the gateway is not of the route's family")
+            if is_multicast(gateway) or gateway == UNSPECIFIED:
+                raise NetlinkError("Invalid gateway address.")
+            if link is not None and gateway in stack.ipv6.local:
+                raise NetlinkError("Gateway can not be a local address.")
+            if onlink:
+                found = fib.tables[table].lookup(int.from_bytes(gateway, "big"), None) \
+                    if table in fib.tables else None
+                if found is not None and found.type not in ERRORS and found.prefixlen \
+                        and (found.type != UNICAST or found.link is not link):
+                    raise NetlinkError("Nexthop has invalid gateway or device mismatch.")
+            elif not is_link_local(gateway):
+                link = self._gateway_link(stack, fib, gateway, link, table)
+            if link is None:
+                raise NetlinkError("Egress device not specified.")
+            if link.iff_loopback:
+                raise NetlinkError("Egress device can not be loopback device for this route.")
+            if gateway in stack.ipv6.local:
+                raise NetlinkError("Gateway can not be a local address.")
+        if link is None:
+            raise rtnetlink("ENODEV")
+        if not link.admin_up:
+            raise NetlinkError("Nexthop device is not up.")
+        return Nexthop(link, gateway, weight, onlink=onlink and gateway is not None)
+
+    @staticmethod
+    def _gateway_link(stack, fib, gateway: bytes, link, table: int):
+        """ip6_route_check_nh: the route's own table first, then the rules; the route found
+        must be neither a refusal nor through a gateway, and through `link` if one is given
+        (No route to host otherwise)."""
+        def direct(found) -> bool:
+            return (found is not None and found.type not in ERRORS and found.gateway is None
+                    and found.link is not None and (link is None or found.link is link))
+        found = fib.tables[table].lookup(int.from_bytes(gateway, "big"), link) \
+            if table in fib.tables else None
+        if not direct(found):
+            found = fib.decide(gateway, link).route
+        if not direct(found):
+            raise rtnetlink("EHOSTUNREACH")
+        return found.link
+
+    def route_get(self, stack, dst: bytes, src, iif, oif, mark: int) -> dict:
+        """The decision route output (or, with `iif`, route input: the function the data
+        path calls) makes for a flow, as `ip -6 -j route get` words it."""
+        fib = stack.ipv6.fib
+        if iif is not None:
+            _decision, route = stack.ipv6.route_input(src or UNSPECIFIED, dst, iif)
+            if route is None:
+                raise rtnetlink(NO_ROUTE)
+        else:
+            decided = fib.decide(dst, oif, src, None, mark, 0)
+            if decided.error is not None:
+                raise rtnetlink(decided.error)
+            route = decided.route
+        if route.type in ERRORS:
+            raise rtnetlink(ERRORS[route.type])
         prefsrc = None
-        if src is None:
+        if iif is None:
             link = stack.loopback if route.type == LOCAL else route.link
-            prefsrc = route.prefsrc or stack.ipv6.source_for(link, dst)
-        row = decision_row(self, route, dst, src, prefsrc, self._dev(stack, route), route.type,
-                           None, mark, self._table(fib, route))
-        return with_pmtu(row, stack.ipv6.pmtu.remaining(dst))
+            prefsrc = src or route.prefsrc or stack.ipv6.source_for(link, dst)
+        return with_pmtu(decision_row6(route, dst, src, prefsrc, iif), stack.ipv6.pmtu.remaining(dst))
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""
@@ -91,6 +203,32 @@ class Inet6(Inet):
 
 
 INET6 = register_family(Inet6())
+
+
+def decision_row6(route, dst: bytes, src, prefsrc, iif) -> dict:
+    """`ip -6 -j route get`'s row, key for key: `from ::` unless given, the route's own keys
+    (a multipath route's leg: its gateway and link), `iif` for an input decision."""
+    whole = route.whole
+    row = {"type": route.type} if route.type != UNICAST else {}
+    row["dst"] = addr_to_str(dst)
+    row["from"] = addr_to_str(src or UNSPECIFIED)
+    if route.gateway is not None:
+        row["gateway"] = addr_to_str(route.gateway)
+    row["dev"] = "lo" if route.type == LOCAL or route.link is None else route.link.name
+    if route.table != RT_TABLE_MAIN:
+        row["table"] = table_text(route.table)
+    if whole.protocol != "boot":
+        row["protocol"] = whole.protocol
+    if prefsrc is not None:
+        row["prefsrc"] = addr_to_str(prefsrc)
+    row["metric"] = whole.metric
+    row["flags"] = []
+    if whole.mtu:
+        row["metrics"] = [{"mtu": whole.mtu}]
+    if iif is not None:
+        row["iif"] = iif.name
+    row["pref"] = getattr(whole, "pref", "medium")
+    return row
 
 
 ADDR_GEN_MODES = ("eui64", "none")         # addr_gen_mode 0 and 1 (`ip link set DEV addrgenmode`)

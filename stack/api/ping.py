@@ -7,8 +7,10 @@ from .registry import call
 
 @call
 def ping_open(stack, dst: bytes, size: int, dev: str | None = None, ttl: int = 64, mark: int = 0,
-              pmtudisc: str = "want"):
-    return stack.pings.open(dst, size, find_link(stack, dev) if dev else None, ttl, mark, pmtudisc)
+              pmtudisc: str = "want", src: bytes | None = None):
+    """A ping session; `src` binds its source (IPv6), which policy rules by source then see."""
+    return stack.pings.open(dst, size, find_link(stack, dev) if dev else None, ttl, mark, pmtudisc,
+                            src)
 
 
 @call

@@ -36,7 +36,7 @@ def _table(fam, table: str | int | None, route_type: str = UNICAST) -> int:
     return fam.table_id(table)
 
 
-def _nexthop(stack, fam, fib, gateway: bytes | None, dev: str | None, onlink: bool, scope: str,
+def _nexthop(stack, fib, gateway: bytes | None, dev: str | None, onlink: bool, scope: str,
              table: int, weight: int = 1) -> Nexthop:
     """One next hop, checked as fib_check_nh does; its link found through the connected
     routes when only a gateway is given."""
@@ -49,8 +49,8 @@ def _nexthop(stack, fam, fib, gateway: bytes | None, dev: str | None, onlink: bo
         if not link.admin_up:
             raise NetlinkError("Device for nexthop is not up.")
         return Nexthop(link, None, weight)
-    if len(gateway) != fam.address_length:
-        raise StackError(f"gateway is not {fam.name}")
+    if len(gateway) != fib.width:
+        raise StackError("the gateway is not of the route's family")
     if onlink:
         if SCOPES[scope] >= SCOPES["link"]:
             raise NetlinkError("Nexthop has invalid scope")
@@ -58,7 +58,7 @@ def _nexthop(stack, fam, fib, gateway: bytes | None, dev: str | None, onlink: bo
             raise NetlinkError("Nexthop device required for onlink")
         if not link.admin_up:
             raise NetlinkError("Nexthop device is not up.")
-        if fam.address_type(stack, gateway) != UNICAST:
+        if family_of(gateway).address_type(stack, gateway) != UNICAST:
             raise NetlinkError("Nexthop has invalid gateway.")
         return Nexthop(link, gateway, weight, onlink=True)
     connected = fib.connected(gateway, table, link, max(SCOPES[scope] + 1, SCOPES["link"]))
@@ -80,6 +80,8 @@ def route_add(stack, dst: bytes, prefixlen: int, dev: str | None = None,
     {"gateway", "dev", "weight", "onlink"} for a multipath route."""
     fam = family_of(dst, family)
     fib = fam.fib(stack)
+    if gateway is not None and len(gateway) != len(dst):
+        raise StackError("the gateway is not of the route's family")
     if mode not in ADD_MODES:
         raise StackError(f'unknown mode "{mode}"; one of: {", ".join(ADD_MODES)}')
     if type not in ROUTE_TYPES:
@@ -107,23 +109,26 @@ def route_add(stack, dst: bytes, prefixlen: int, dev: str | None = None,
             raise StackError(f"at most {MAX_NEXTHOPS} next hops")
         if not all(1 <= int(nh.get("weight", 1)) <= 256 for nh in nexthops):
             raise StackError("a next hop's weight is 1..256")
-        legs = tuple(_nexthop(stack, fam, fib, nh.get("gateway"), nh.get("dev"),
+        check = fam.check_nexthop or _nexthop
+        legs = tuple(check(stack, fib, nh.get("gateway"), nh.get("dev"),
                               bool(nh.get("onlink")), scope, table_id, int(nh.get("weight", 1)))
                      for nh in nexthops)
         if len(legs) == 1:
             link, gateway, onlink, legs = legs[0].link, legs[0].gateway, legs[0].onlink, ()
     else:
-        hop = _nexthop(stack, fam, fib, gateway, dev, onlink, scope, table_id)
+        hop = (fam.check_nexthop or _nexthop)(stack, fib, gateway, dev, onlink, scope, table_id)
         link = hop.link
     if prefsrc is not None and type != LOCAL and not fam.is_local(stack, prefsrc):
-        raise NetlinkError("Invalid prefsrc address.")
-    route = Route(int.from_bytes(dst, "big"), prefixlen, None if legs else link, gateway,
-                  prefsrc, protocol, scope, metric, type, table_id, mtu, onlink and not legs,
-                  tos, legs, fib.bits)
-    _insert(fib, route, mode)
+        raise NetlinkError(fam.invalid_prefsrc)
+    route = fam.new_route(network=int.from_bytes(dst, "big"), prefixlen=prefixlen,
+                          link=None if legs else link, gateway=gateway, prefsrc=prefsrc,
+                          protocol=protocol, scope=scope, metric=metric, type=type,
+                          table=table_id, mtu=mtu, onlink=onlink and not legs, tos=tos,
+                          nexthops=legs, bits=fib.bits)
+    _insert(fam, fib, route, mode)
 
 
-def _insert(fib, route: Route, mode: str) -> None:
+def _insert(fam, fib, route: Route, mode: str) -> None:
     """fib_table_insert: `add` refuses a route of the same prefix, TOS and metric; `replace`
     takes its place (or adds); `change` only takes its place; `append` and `prepend` add
     beside it unless the very same route is there."""
@@ -133,9 +138,17 @@ def _insert(fib, route: Route, mode: str) -> None:
     if mode == "add" and same:
         raise rtnetlink("EEXIST")
     if mode == "change" and not same:
+        if fib.bits == 128:                         # ip6_route_replace's own words
+            raise NetlinkError("Can not replace route - no match found.")
         raise rtnetlink("ENOENT")
     if mode in ("append", "prepend") and any(r.to_dict(True) == route.to_dict(True) for r in same):
         raise rtnetlink("EEXIST")
+    if mode in ("append", "prepend") and fam.joins_nexthops:
+        for old in same:
+            joined = fam.joined(old, route)
+            if joined is not None:
+                fib.replace(old, joined)
+                return
     if mode in ("replace", "change") and same:
         fib.replace(same[0], route)
         return
@@ -183,6 +196,10 @@ def route_del(stack, dst: bytes, prefixlen: int, dev: str | None = None,
         if gateway is not None and route.gateway != gateway \
                 and not any(nh.gateway == gateway for nh in route.nexthops):
             continue
+        if gateway is not None and route.nexthops and fam.joins_nexthops \
+                and _selected(route, None, protocol, type, scope):
+            fib.replace(route, fam.without_nexthop(route, gateway, link))
+            return
         if _selected(route, link, protocol, type, scope):
             fib.remove(lambda r: r is route)
             return
@@ -282,8 +299,10 @@ def with_pmtu(row: dict, cached: tuple[int, int] | None) -> dict:
         return row
     mtu, left = cached
     row.pop("metrics", None)
+    after = {key: row.pop(key) for key in ("iif", "pref") if key in row}
     row["expires"] = left
     row["metrics"] = [{"mtu": mtu}]
+    row.update(after)
     return row
 
 

@@ -5,7 +5,7 @@ Adding and deleting answer as the kernel does (`RTNETLINK answers: File exists`,
 """
 from __future__ import annotations
 
-from ..errors import StackError, rtnetlink
+from ..errors import NetlinkError, StackError, rtnetlink
 from ..l3.route import prefix_mask
 from ..l3.rule import LOOKUP, MAX_RULES, RULE_ACTIONS, Rule
 from .family import families, family_named
@@ -14,13 +14,14 @@ from .registry import call
 DEFAULT_FAMILY = "inet"
 
 
-def _prefix(fam, prefix: tuple | None) -> tuple[int, int]:
-    """(network as an int, length) of a selector, checked against the family."""
+def _prefix(fam, prefix: tuple | None, which: str = "source") -> tuple[int, int]:
+    """(network as an int, length) of a selector, checked against the family (the kernel's
+    words for an address of the other family: iproute2 sends it as given)."""
     if prefix is None:
         return 0, 0
     address, plen = prefix
     if len(address) != fam.address_length:
-        raise StackError(f"address is not {fam.name}")
+        raise NetlinkError(f"Invalid {which} address.")
     if not 0 <= plen <= fam.max_prefixlen:
         raise StackError(f"prefix length {plen} out of range 0..{fam.max_prefixlen}")
     return int.from_bytes(address, "big") & prefix_mask(plen, fam.max_prefixlen), plen
@@ -31,7 +32,7 @@ def _rule(fam, priority, action, table, invert, src, dst, iif, oif, fwmark, fwma
     if action not in RULE_ACTIONS:
         raise StackError(f'unknown rule action "{action}"; one of: {", ".join(RULE_ACTIONS)}')
     src_value, srclen = _prefix(fam, src)
-    dst_value, dstlen = _prefix(fam, dst)
+    dst_value, dstlen = _prefix(fam, dst, "destination")
     if fwmask is None:
         fwmask = 0xFFFFFFFF if fwmark else 0
     return Rule(priority, fam.table_id(table) if action == LOOKUP and table is not None else 0,
@@ -71,7 +72,7 @@ def rule_del(stack, table: str | None = None, action: str | None = None, priorit
     rules = fam.fib(stack).rules
     table_id = fam.table_id(table) if table is not None else None
     src_value, srclen = _prefix(fam, src)
-    dst_value, dstlen = _prefix(fam, dst)
+    dst_value, dstlen = _prefix(fam, dst, "destination")
     for rule in rules.rules:
         if (priority is not None and rule.priority != priority) \
                 or (action is not None and rule.action != action) \

@@ -15,7 +15,7 @@ from itertools import count
 
 from ..wire.ipv6 import addr_to_str
 from .fibfamily import INET6_FIB
-from .route import LOCAL, RT_TABLE_LOCAL, UNICAST, Route
+from .route import LOCAL, RT_TABLE_LOCAL, RT_TABLE_MAIN, UNICAST, Route, table_text
 
 INFINITY_LIFE_TIME = 0xFFFFFFFF
 LOOPBACK = bytes(15) + b"\x01"
@@ -26,6 +26,7 @@ LINK_LOCAL_PREFIX = bytes.fromhex("fe80000000000000")
 SOLICITED_NODE_PREFIX = bytes.fromhex("ff0200000000000000000001ff")
 MULTICAST = "multicast"                 # the route type of ff00::/8 in the local table
 PREFIX_ROUTE_METRIC = 256               # IP6_RT_PRIO_ADDRCONF
+USER_ROUTE_METRIC = 1024                # IP6_RT_PRIO_USER: a route added with metric 0
 # The order iproute2 prints an address's flags in (ifa_flag_data in ip/ipaddress.c)
 FLAG_ORDER = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "dynamic",
               "mngtmpaddr")
@@ -152,21 +153,41 @@ class Route6(Route):
     clock: object = None
 
     def to_dict(self, details: bool = False) -> dict:
-        row = {"type": self.type} if self.type != UNICAST else {}
-        row["dst"] = INET6_FIB.prefix_text(self.network, self.prefixlen)
-        if self.gateway is not None:
-            row["gateway"] = addr_to_str(self.gateway)
-        row["dev"] = self.link.name
-        row["protocol"] = self.protocol
-        if self.prefsrc is not None:
-            row["prefsrc"] = addr_to_str(self.prefsrc)
-        row["metric"] = self.metric
-        row["flags"] = [] if self.type in (LOCAL, MULTICAST) or self.link.running else ["linkdown"]
-        if self.expires_at is not None:
-            row["expires"] = max(0, int(self.expires_at - self.clock()))
-        if self.hoplimit:
-            row["metrics"] = [{"hoplimit": self.hoplimit}]
-        row["pref"] = self.pref
+        """`ip -6 -j route`'s keys in its order: a verdict (unreachable, prohibit, blackhole,
+        throw) is `dev lo`; a multipath route names its next hops after `pref`."""
+        route = self.whole
+        row = {"type": route.type} if route.type != UNICAST or details else {}
+        row["dst"] = INET6_FIB.prefix_text(route.network, route.prefixlen)
+        if route.gateway is not None and not route.nexthops:
+            row["gateway"] = addr_to_str(route.gateway)
+        if not route.nexthops:
+            row["dev"] = route.link.name if route.link is not None else "lo"
+        if details and route.table != RT_TABLE_MAIN:
+            row["table"] = table_text(route.table)
+        if route.protocol != "boot" or details:
+            row["protocol"] = route.protocol
+        if details:
+            row["scope"] = "global"
+        if route.prefsrc is not None:
+            row["prefsrc"] = addr_to_str(route.prefsrc)
+        row["metric"] = route.metric
+        flags = ["onlink"] if route.onlink and not route.nexthops else []
+        if route.link is not None and route.type not in (LOCAL, MULTICAST) \
+                and not route.link.running and not route.nexthops:
+            flags.append("linkdown")
+        row["flags"] = flags
+        if route.expires_at is not None:
+            row["expires"] = max(0, int(route.expires_at - route.clock()))
+        metrics = {}
+        if route.mtu:
+            metrics["mtu"] = route.mtu
+        if route.hoplimit:
+            metrics["hoplimit"] = route.hoplimit
+        if metrics:
+            row["metrics"] = [metrics]
+        row["pref"] = route.pref
+        if route.nexthops:
+            row["nexthops"] = [nh.to_dict() for nh in route.nexthops]
         return row
 
 

@@ -25,7 +25,7 @@ from .addrconf import (ALL_NODES, ALL_ROUTERS, LOOPBACK, MULTICAST, UNSPECIFIED,
 from .exthdrs import EXTENSION_HEADERS, walk
 from .pmtu import PmtuCache
 from .route import BLACKHOLE, LOCAL, PROHIBIT, UNICAST, UNREACHABLE, Fib
-from .rule import RuleList
+from .rule import RuleList, rule_text
 
 DEFAULT_HOP_LIMIT = 64
 MIN_MTU = 1280
@@ -395,9 +395,9 @@ class IPv6:
         ifa = self.local.get(addr)
         return ifa if ifa is not None and ifa.link is link else None
 
-    def select_source(self, dst: bytes, oif=None) -> bytes | None:
+    def select_source(self, dst: bytes, oif=None, mark: int = 0, proto: int = 0) -> bytes | None:
         """The source a packet we send to `dst` takes (ip6_route_output, then the address)."""
-        route = self.route_output(dst, oif)
+        route = self.fib.lookup(dst, oif, None, None, mark, 0, proto)
         if route is None:
             return None
         if route.type == LOCAL:
@@ -606,15 +606,18 @@ class IPv6:
         return self.fib.lookup(dst, oif)
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, nxt: int,
-               hlim: int = DEFAULT_HOP_LIMIT, oif=None) -> str | None:
-        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None."""
+               hlim: int = DEFAULT_HOP_LIMIT, oif=None, mark: int = 0,
+               flow_src: bytes | None = None) -> str | None:
+        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None.
+        The route is the flow's: `mark`, and `flow_src`, a source the sender is bound to (the
+        rules see it; a source chosen for the route is not the flow's)."""
         mib = self.mib
         mib.OutRequests += 1
-        route = self.fib.lookup(dst, oif)
+        route = self.fib.lookup(dst, oif, flow_src, None, mark, 0, nxt)
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route)
-        if route is None:
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark, flow_src, nxt)
+        if route is None or route.link is None:           # no route, or a refusing one
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
@@ -747,16 +750,22 @@ class IPv6:
         step(words[refused] if refused else f"hop limit {hlim} → {hlim - 1}, out of {route.link.name}")
         return refused
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0,
+                       flow_src=None, nxt: int = 0) -> str | None:
         def step(text):
             rec.step("ipv6", text)
         text = wire.addr_to_str(dst)
         if route is None:
             step(f"output to {text}: no route" + (f" via {oif.name}" if oif is not None else ""))
             return "IP_OUTNOROUTES"
+        rule = self.fib.decide(dst, oif, flow_src, None, mark, 0, nxt).rule   # the lookup output made
+        by_rule = f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""
+        if route.link is None:
+            step(f"output to {text}: a {route.type} route refuses it{by_rule}")
+            return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
-        step(f"output to {text}: route {route.type} {route.to_dict()['dst']} dev {route.link.name}; "
-             f"out of {link.name}, next hop {wire.addr_to_str(nexthop)}")
+        step(f"output to {text}: route {route.type} {route.to_dict()['dst']} dev {route.link.name}"
+             f"{by_rule}; out of {link.name}, next hop {wire.addr_to_str(nexthop)}")
         chosen = src if src is not None else self.source_for(link, dst)
         if chosen is None:
             step(f"no usable source address for {text} on {link.name}")

@@ -44,8 +44,9 @@ class PingEvent:
 
 class PingSession:
     def __init__(self, ident: int, dst: bytes, size: int, link, ttl: int, mark: int = 0,
-                 pmtudisc: str = "want"):
+                 pmtudisc: str = "want", src: bytes | None = None):
         self.ident = ident
+        self.src = src                    # a bound source (ping -I ADDR): policy rules by source see it
         self.mark = mark                  # SO_MARK: the flow's firewall mark (policy rules read it)
         self.pmtudisc = pmtudisc
         self.dst = dst
@@ -68,7 +69,7 @@ class Pings:
         stack.icmp6.err_handlers[ip6wire.NEXTHDR_ICMP] = self.on_error6
 
     def open(self, dst: bytes, size: int, link=None, ttl: int = 64, mark: int = 0,
-             pmtudisc: str = "want") -> PingSession:
+             pmtudisc: str = "want", src: bytes | None = None) -> PingSession:
         if pmtudisc not in PMTUDISC:
             raise StackError(f"invalid -M argument: {pmtudisc}")
         if len(self.sessions) >= MAX_SESSIONS:
@@ -80,13 +81,18 @@ class Pings:
         if len(dst) == 16:
             if link is None and (is_link_local(dst) or is_multicast(dst)):
                 raise StackError("connect: Invalid argument (a link-local address needs -I DEV)")
-            if self.stack.ipv6.route_output(dst, link) is None:
+            if src is not None and (len(src) != 16 or src not in self.stack.ipv6.local):
+                raise StackError("bind: Cannot assign requested address")
+            route = self.stack.ipv6.fib.lookup(dst, link, src, None, mark)
+            if route is None or route.link is None:
                 raise StackError("connect: Network is unreachable")
         else:
+            if src is not None:
+                raise StackError("a bound source is taken for IPv6 pings only (so far)")
             route = self.stack.ipv4.fib.lookup(dst, link, None, None, mark)
             if route is None or route.link is None:
                 raise StackError("connect: Network is unreachable")
-        session = PingSession(ident, dst, size, link, ttl, mark, pmtudisc)
+        session = PingSession(ident, dst, size, link, ttl, mark, pmtudisc, src)
         self.sessions[ident] = session
         return session
 
@@ -188,7 +194,8 @@ class Pings:
     # --- IPv6 (ping -6) -------------------------------------------------------------
     def send6(self, session: PingSession, seq: int, ttl: int | None = None) -> bool:
         ipv6 = self.stack.ipv6
-        src = ipv6.select_source(session.dst, session.link)
+        src = session.src or ipv6.select_source(session.dst, session.link, session.mark,
+                                                ip6wire.NEXTHDR_ICMP)
         pkt = self._echo_request(session, seq, wire6.ECHO_REQUEST)
         if src is None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
@@ -196,9 +203,9 @@ class Pings:
         fill_checksum(pkt.buf, pkt.data, pkt.tail, src, session.dst)
         self.stack.icmp6.count_out(wire6.ECHO_REQUEST)
         reason = ipv6.output(pkt, src, session.dst, ip6wire.NEXTHDR_ICMP, hlim=ttl or session.ttl,
-                             oif=session.link)
+                             oif=session.link, mark=session.mark, flow_src=session.src)
         if reason == "PKT_TOO_BIG":
-            route = ipv6.route_output(session.dst, session.link)
+            route = ipv6.fib.lookup(session.dst, session.link, session.src, None, session.mark)
             mtu = ipv6.pmtu.path_mtu(session.dst, route.mtu or route.link.mtu)
             session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, "
                                                                     f"mtu={mtu}"))

@@ -170,18 +170,23 @@ class Route:
         return (self.table, self.network, self.prefixlen, self.tos, self.metric)
 
 
-def flow_hash(src: bytes | None, dst: bytes) -> int:
-    """The multipath hash of a flow: its addresses (fib_multipath_hash_policy 0), 31 bits."""
-    return zlib.crc32((src or b"") + b"|" + dst) >> 1
+def flow_hash(src: bytes | None, dst: bytes, proto: int = 0, flowlabel: int = 0) -> int:
+    """The multipath hash of a flow (policy 0), 31 bits: IPv4's over its addresses
+    (fib_multipath_hash), IPv6's over its addresses, flow label and next header
+    (rt6_multipath_hash)."""
+    if not (proto or flowlabel):
+        return zlib.crc32((src or b"") + b"|" + dst) >> 1
+    return zlib.crc32((src or b"") + b"|" + dst + (flowlabel << 8 | proto).to_bytes(4, "big")) >> 1
 
 
-def select_leg(route: Route, src: bytes | None, dst: bytes, oif) -> Route | None:
+def select_leg(route: Route, src: bytes | None, dst: bytes, oif, proto: int = 0,
+               flowlabel: int = 0) -> Route | None:
     """The next hop a flow takes (fib_select_multipath): the first leg whose share of the hash
     space holds the flow's hash, among the legs that are usable (and leave by `oif`)."""
     legs = [leg for leg in route.legs if leg.usable() and (oif is None or leg.link is oif)]
     if not legs:
         return None
-    value = flow_hash(src, dst)
+    value = flow_hash(src, dst, proto, flowlabel)
     for leg in legs:
         if value <= leg.upper_bound:
             return leg
@@ -287,6 +292,8 @@ class Decision:
         """The errno a refusal answers with (`ip route get`'s RTNETLINK answer), or None."""
         if self.route is None:
             return NO_ROUTE
+        if self.rule is not None and self.rule.action == UNREACHABLE:
+            return NO_ROUTE                 # fib_rule's FR_ACT_UNREACHABLE: -ENETUNREACH
         return ERRORS.get(self.route.type)
 
 
@@ -335,20 +342,21 @@ class Fib:
         return removed
 
     def lookup(self, dst: bytes, oif=None, src: bytes | None = None, iif=None,
-               mark: int = 0, tos: int = 0) -> Route | None:
-        """The route for a flow (fib_lookup, then the multipath choice); cached per flow."""
-        key = (dst, src, iif, oif, mark, tos)
+               mark: int = 0, tos: int = 0, proto: int = 0, flowlabel: int = 0) -> Route | None:
+        """The route for a flow (fib_lookup, then the multipath choice); cached per flow.
+        `proto` and `flowlabel` (IPv6) only weigh in the multipath hash."""
+        key = (dst, src, iif, oif, mark, tos, proto, flowlabel)
         cached = self.cache.get(key)
         if cached is None:
-            cached = self.decide(dst, oif, src, iif, mark, tos)
+            cached = self.decide(dst, oif, src, iif, mark, tos, proto, flowlabel)
         return cached.route
 
     def decide(self, dst: bytes, oif=None, src: bytes | None = None, iif=None,
-               mark: int = 0, tos: int = 0) -> Decision:
+               mark: int = 0, tos: int = 0, proto: int = 0, flowlabel: int = 0) -> Decision:
         """The rule and route for a flow: the rules in priority order, each naming a table to
         look in (a `throw` route, or no route there, goes on to the next rule) or refusing;
         a multipath route gives the leg the flow hashes to.  Cached per flow."""
-        key = (dst, src, iif, oif, mark, tos)
+        key = (dst, src, iif, oif, mark, tos, proto, flowlabel)
         cached = self.cache.get(key)
         if cached is not None:
             return cached
@@ -370,7 +378,7 @@ class Fib:
             if rule.suppress_prefixlength >= 0 and found.prefixlen <= rule.suppress_prefixlength:
                 continue
             if found.nexthops:
-                found = select_leg(found, src, dst, oif)
+                found = select_leg(found, src, dst, oif, proto, flowlabel)
             decided = Decision(rule, found)
             break
         if len(self.cache) >= CACHE_MAX:

@@ -16,6 +16,7 @@ from .route import RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_TABLE_MAIN, addr_text, p
 LOOKUP = "lookup"
 RULE_ACTIONS = (LOOKUP, "unreachable", "prohibit", "blackhole")
 DEFAULT_RULES = ((0, RT_TABLE_LOCAL), (32766, RT_TABLE_MAIN), (32767, RT_TABLE_DEFAULT))
+DEFAULT_RULES6 = ((0, RT_TABLE_LOCAL), (32766, RT_TABLE_MAIN))   # fib6_rules_net_init: no default
 MAX_RULES = 10000            # a bound on what a user can add
 
 
@@ -101,7 +102,8 @@ class RuleList:
 
     def __init__(self, bits: int = 32):
         self.bits = bits
-        self.rules: list[Rule] = [Rule(pref, table, bits=bits) for pref, table in DEFAULT_RULES]
+        self.defaults = DEFAULT_RULES if bits == 32 else DEFAULT_RULES6
+        self.rules: list[Rule] = [Rule(pref, table, bits=bits) for pref, table in self.defaults]
         self.on_change = lambda: None        # the FIB empties its cache
         self.customised = False              # fib_has_custom_rules: set by any change, for good
 
@@ -143,10 +145,10 @@ class RuleList:
     def defaults_missing(self) -> list[tuple[int, int]]:
         """The default rules (priority, table) no longer in the list."""
         have = {(r.priority, r.table) for r in self.rules if r.action == LOOKUP and r.is_plain()}
-        return [pair for pair in DEFAULT_RULES if pair not in have]
+        return [pair for pair in self.defaults if pair not in have]
 
     def is_default(self, rule: Rule) -> bool:
-        return rule.is_plain() and rule.action == LOOKUP and (rule.priority, rule.table) in DEFAULT_RULES
+        return rule.is_plain() and rule.action == LOOKUP and (rule.priority, rule.table) in self.defaults
 
 
 def rule_text(row: dict) -> str:

@@ -53,7 +53,9 @@ class Shell:
                  | {"addr": [(a["local"], a["prefixlen"]) for a in row["addr_info"]]}
                  for row in self.stack.api.link_list()]
         neigh = [n for n in self.stack.api.neigh_list() if n["state"] == ["PERMANENT"]]
-        return {"links": links, "neigh": neigh, "routes": self.stack.api.route_list()}
+        api = self.stack.api
+        return {"links": links, "neigh": neigh, "routes": api.route_list(),
+                "routes6": api.route_list(family="inet6", table="all"), "rules": api.rule_list(family=None)}
 
 
 CONFIGURE = (
@@ -400,3 +402,29 @@ def test_words_come_back_as_they_went(name, written):
 def test_a_name_with_both_quotes_after_one_is_refused(name):
     with pytest.raises(config_cmd.CommandError, match="both quotes"):
         config_cmd.word(name)
+
+
+def test_ipv6_routes_and_rules_a_user_made_are_kept_and_made_again(tmp_path):
+    sh = Shell()
+    sh.ok("link add v0 type pair peer v1", "link set v0 addrgenmode none", "link set v0 up",
+          "addr add 2001:db8::1/64 dev v0 nodad",
+          "route add default via 2001:db8::2",                    # IPv6, from the gateway
+          "-6 route add 2001:db8:10::/64 via 2001:db8::2",
+          "-6 route append 2001:db8:10::/64 via 2001:db8::3",     # joined: one multipath route
+          "-6 route add prohibit 2001:db8:66::/64 metric 7 table 30",
+          "-6 rule add fwmark 0x30/0xff lookup 30 priority 300",
+          "-6 rule del priority 32766")
+    lines = sh.running().splitlines()
+    assert lines[-5:] == [
+        "-6 rule delete priority 32766 table main",
+        "-6 rule add from all fwmark 0x30/0xff lookup 30 priority 300",
+        "-6 route add prohibit 2001:db8:66::/64 table 30 metric 7",
+        "-6 route add default via 2001:db8::2 dev v0 metric 1024",
+        "-6 route add 2001:db8:10::/64 metric 1024 nexthop via 2001:db8::2 dev v0 weight 1 "
+        "nexthop via 2001:db8::3 dev v0 weight 1"]
+    path = tmp_path / "rc"
+    sh.ok(f"save {path}")
+    fresh = Shell()
+    assert fresh.line(f"load {path}") == (0, "", "")
+    assert fresh.running() == sh.running()
+    assert fresh.state() == sh.state()

@@ -70,7 +70,7 @@ class Twin:
         for dev in DEVICES:
             run_in_ns(self.stack_ns, "ip", "link", "set", dev, "up")
         self.runtime = Runtime(netns=self.stack_ns).start()
-        proxy = StackProxy(self.runtime)
+        proxy = self.proxy = StackProxy(self.runtime)
         proxy.sysctl_set("net.ipv6.conf.all.disable_ipv6", "1")     # as on the Linux side
         for dev in DEVICES:
             proxy.link_attach(dev, name=dev, address=mac_from_str(DEVICES[dev]))
@@ -94,6 +94,12 @@ class Twin:
         while time.monotonic() < end and self._carriers(json.loads(self.ours("-j link show")[1])) \
                 != self._carriers(self._linux_links()):
             time.sleep(0.05)
+
+    def sysctl(self, assignment: str):
+        """``NAME=VALUE`` on both worlds' near side (not compared: sysctl is not ip's)."""
+        name, _, value = assignment.partition("=")
+        sysctl(self.linux_ns, assignment)
+        self.proxy.sysctl_set(name, value)
 
     @staticmethod
     def _carriers(links) -> dict:

@@ -116,7 +116,8 @@ def _neigh_rows(doc) -> bool:
 
 
 def script() -> list[str]:
-    """The lines to compare, and `far LINE` lines: `ip LINE` on both worlds' far ends."""
+    """The lines to compare, `far LINE` lines (`ip LINE` on both worlds' far ends) and
+    `sysctl NAME=VALUE` lines (set on both worlds: Linux's sysctl(8), our sysctl call)."""
     return [line.strip() for line in SCRIPT.read_text().splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
 
@@ -168,7 +169,7 @@ def compare(twin: Twin, line: str) -> tuple[str, str]:
 
 def test_netsh_answers_as_ip_does_line_by_line():
     require_netns()
-    lines = [line for line in script() if not line.startswith("far ")]
+    lines = [line for line in script() if not line.startswith(("far ", "sysctl "))]
     assert len(lines) >= 150
     verdicts = {"equal": 0, "accepted": 0, "diff": 0}
     differing = []
@@ -176,6 +177,9 @@ def test_netsh_answers_as_ip_does_line_by_line():
         for line in script():
             if line.startswith("far "):
                 twin.far(line.removeprefix("far "))
+                continue
+            if line.startswith("sysctl "):
+                twin.sysctl(line.removeprefix("sysctl "))
                 continue
             verdict, detail = compare(twin, line)
             verdicts[verdict] += 1

@@ -418,3 +418,63 @@ def test_the_bridges_tab_shows_ports_fdb_with_ages_and_vlans_and_keeps_the_curso
         assert await settle(pilot, app, lambda: vlans.row_count == 5)
         assert ports.cursor_row == 1                        # kept in place by the refreshes
     run(app, body)
+
+
+ROUTES_SETUP = ("link set a addrgenmode none", "addr add 2001:db8::1/64 dev a nodad",
+                "route add 203.0.113.0/24 via 192.0.2.2 metric 10",
+                "-6 route add 2001:db8:10::/64 via 2001:db8::2",
+                "-6 route add unreachable 2001:db8:18::/64 table 100",
+                "-6 rule add from 2001:db8:1::/64 lookup 100 priority 100")
+
+
+def ipv6_on(executor, dev="a"):
+    executor.runtime.call(lambda stack, name: stack.api.inet6_conf(name, disable_ipv6=False), dev)
+
+
+def test_the_routes_tab_lists_both_families_and_rules_and_t_shows_every_table(executor):
+    for line in ROUTES_SETUP[:1]:
+        assert executor.run_line(line) == 0, line
+    ipv6_on(executor)
+    for line in ROUTES_SETUP[1:]:
+        assert executor.run_line(line) == 0, line
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        from textual.widgets import DataTable
+        await pilot.press("7")
+        routes = app.query_one("#route-list", DataTable)
+        rules = app.query_one("#rule-list", DataTable)
+        cells = lambda table: [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]  # noqa: E731
+        assert await settle(pilot, app, lambda: routes.row_count == 4 and rules.row_count == 6)
+        assert app.focused is routes
+        assert ["inet", "main", "unicast", "203.0.113.0/24", "192.0.2.2", "a", "10", "", "", ""] in cells(routes)
+        assert ["inet6", "main", "unicast", "2001:db8:10::/64", "2001:db8::2", "a", "1024", "", "", ""] \
+            in cells(routes)
+        assert not any(row[3] == "2001:db8:18::/64" for row in cells(routes))      # table 100: not main
+        assert cells(rules)[3:] == [["inet6", "0", "from all lookup local"],
+                                    ["inet6", "100", "from 2001:db8:1::/64 lookup 100"],
+                                    ["inet6", "32766", "from all lookup main"]]
+        assert "table main" in str(routes.border_title)
+        await pilot.press("t")
+        assert await settle(pilot, app, lambda: any(r[3] == "2001:db8:18::/64" for r in cells(routes)))
+        assert ["inet6", "100", "unreachable", "2001:db8:18::/64", "", "lo", "1024", "", "", ""] in cells(routes)
+        assert any(r[1] == "local" and r[2] == "local" for r in cells(routes))
+        assert "table all" in str(routes.border_title)
+        await pilot.press("down")
+        row = routes.cursor_row
+        executor.run_line("-6 route add 2001:db8:ffff::/64 dev a")       # listed last: the cursor stays
+        assert await settle(pilot, app, lambda: any(r[3] == "2001:db8:ffff::/64" for r in cells(routes)))
+        assert routes.cursor_row == row
+        await pilot.press("t")
+        assert await settle(pilot, app, lambda: not any(r[1] == "local" for r in cells(routes)))
+    run(app, body)
+
+
+def test_route_rows_are_bounded_and_say_so():
+    from netsh.tui.model import Snapshot, route_count, route_rows
+    snap = Snapshot(0.0, {"routes_inet": [{"dst": f"10.{n >> 8}.{n & 255}.0/24", "dev": "a"} for n in range(1500)],
+                          "routes_inet6": [{"dst": "2001:db8::/64", "dev": "a", "metric": 256}]})
+    rows = route_rows(snap, 1000)
+    assert len(rows) == 1000 and route_count(snap) == 1501
+    assert len(route_rows(snap)) == 1501
+    assert list(route_rows(snap).values())[-1][:4] == ("inet6", "main", "unicast", "2001:db8::/64")

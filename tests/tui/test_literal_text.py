@@ -113,6 +113,11 @@ def test_markup_and_emoji_codes_show_literally_in_every_table_and_pane(executor,
         assert_literal(screen_text(app), f"received on {LINK_A}", f"source 192.0.2.2 is our own address (on {LINK_B})")
         assert LINK_A in table_cells(records)
 
+        await pilot.press("7")                       # the Routes tab: link names in the dev column
+        routes = app.query_one("#route-list", DataTable)
+        assert await settle(pilot, lambda: LINK_A in table_cells(routes) and LINK_B in table_cells(routes))
+        assert_literal(screen_text(app), LINK_A, LINK_B, "192.0.2.0/24")
+
         # a file whose path holds [bold], :ab: and [/], opened with `o`: its DNS name and MACs too
         await pilot.press("o")
         await type_text(pilot, str(pcap))

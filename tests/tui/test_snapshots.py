@@ -98,3 +98,21 @@ def test_bridges_at_80x24(snap_compare, executor):
         await quiet(pilot)
 
     assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=(80, 24), run_before=open_bridges)
+
+
+def test_routes_at_120x40(snap_compare, executor):
+    executor.runtime.call(lambda stack: stack.api.inet6_conf("a", addr_gen_mode="none"))
+    executor.runtime.call(lambda stack: stack.api.inet6_conf("a", disable_ipv6=False))
+    for line in ("addr add 2001:db8::1/64 dev a nodad", "route add 203.0.113.0/24 via 192.0.2.2 metric 10",
+                 "route add 10.7.0.0/16 nexthop via 192.0.2.5 nexthop via 198.51.100.5 weight 3",
+                 "-6 route add 2001:db8:10::/64 via 2001:db8::2",
+                 "-6 route add unreachable 2001:db8:18::/64 table 100",
+                 "-6 rule add from 2001:db8:1::/64 lookup 100 priority 100",
+                 "rule add fwmark 0x7 prohibit priority 300"):
+        assert executor.run_line(line) == 0, line
+
+    async def open_routes(pilot):
+        await pilot.press("7")
+        await quiet(pilot)
+
+    assert snap_compare(Dashboard(executor, refresh=0.05), terminal_size=(120, 40), run_before=open_routes)

@@ -120,14 +120,9 @@ def test_a_link_local_source_is_not_forwarded_beyond_its_link():
     w = routed6()
     a = w["a"]
     link_local = next(i.address for i in a.ipv6.addresses(a.links["eth0"]) if i.address[0] == 0xFE)
-    session = a.api.ping_open(B6, 8)
-    pkt_src = a.ipv6.select_source
-    a.ipv6.select_source = lambda dst, oif=None: link_local     # as a misconfigured host would
-    try:
-        a.api.ping_send(session, 1)
-        w.settle()
-    finally:
-        a.ipv6.select_source = pkt_src
+    session = a.api.ping_open(B6, 8, src=link_local)     # bound, as a misconfigured host would
+    a.api.ping_send(session, 1)
+    w.settle()
     assert w["r"].drop["IPV6_BEYOND_SCOPE"] == 1
     assert [e.message for e in drain(session)] == ["Destination unreachable: Beyond scope of source address"]
 
