@@ -23,6 +23,8 @@ from .addrconf import (ALL_NODES, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, i
                        is_link_local, is_multicast, link_local_address, local_route,
                        multicast_mac, multicast_route, prefix_route, solicited_node)
 from .exthdrs import EXTENSION_HEADERS, walk
+from .reassembly import COMPLETE as REASM_COMPLETE
+from .reassembly import QUEUED as REASM_QUEUED
 from .route import LOCAL, Fib
 from .rule import RuleList
 
@@ -70,8 +72,9 @@ class IPv6:
     output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> neighbour
               (or loopback, or a multicast MAC)
 
-    Forwarding and fragment reassembly are not implemented: a packet for another
-    host is counted InAddrErrors, a fragment ReasmFails.
+    Forwarding is not implemented: a packet for another host is counted InAddrErrors.
+    Fragments are reassembled where the extension-header walk meets them and our own
+    packets longer than the MTU go out in fragments (stack/l3/ipv6_frag.py).
     """
 
     def __init__(self, stack):
@@ -456,10 +459,17 @@ class IPv6:
                 handler(pkt)
                 return
         chain = walk(buf, net, pkt.tail, pkt.broadcast)
+        if chain.frag:                          # ipv6_frag_rcv (stack/l3/ipv6_frag.py)
+            pkt = self.stack.ip6frag.defrag(pkt, chain.frag, chain.nhoff)
+            if pkt is None:
+                return                          # held for the rest, or dropped and counted
+            buf, net = pkt.buf, pkt.network
+            chain = walk(buf, net, pkt.tail, pkt.broadcast, reassembled=True)
+        elif chain.atomic:
+            mib.ReasmReqds += 1
+            mib.ReasmOKs += 1
         if chain.reason is not None:
             counter = chain.counter
-            if counter == "ReasmFails":
-                mib.ReasmReqds += 1
             setattr(mib, counter, getattr(mib, counter) + 1)
             if chain.icmp is not None:
                 kind, code, pointer = chain.icmp
@@ -486,14 +496,15 @@ class IPv6:
         return self.fib.lookup(dst, oif)
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, nxt: int,
-               hlim: int = DEFAULT_HOP_LIMIT, oif=None) -> str | None:
-        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None."""
+               hlim: int = DEFAULT_HOP_LIMIT, oif=None, dontfrag: bool = False) -> str | None:
+        """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None.
+        Longer than the MTU it goes out in fragments, unless `dontfrag` (IPV6_PMTUDISC_DO)."""
         mib = self.mib
         mib.OutRequests += 1
         route = self.fib.lookup(dst, oif)
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route)
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, dontfrag)
         if route is None:
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
@@ -507,7 +518,8 @@ class IPv6:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.HEADER_LEN
         total = pkt.tail - start
-        if total > link.mtu:
+        mtu = route.mtu or link.mtu
+        if total > mtu and dontfrag:
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
@@ -518,13 +530,23 @@ class IPv6:
         if self.nf_chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
                 NF_INET_LOCAL_OUT, pkt, None, link):
             return "NETFILTER_DROP"
-        return self.finish_output(pkt, link, nexthop, dst)
+        return self.finish_output(pkt, link, nexthop, dst, mtu)
 
-    def finish_output(self, pkt: Packet, link, nexthop: bytes, dst: bytes) -> str | None:
-        """POST_ROUTING, then onto the link: a multicast MAC, loopback, or through the neighbour."""
+    def finish_output(self, pkt: Packet, link, nexthop: bytes, dst: bytes,
+                      mtu: int | None = None) -> str | None:
+        """POST_ROUTING, then onto the link (ip6_finish_output: in fragments when longer than
+        `mtu`, else the link's)."""
         if self.nf_chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
                 NF_INET_POST_ROUTING, pkt, None, link):
             return "NETFILTER_DROP"
+        mtu = mtu or link.mtu
+        if pkt.tail - pkt.data > mtu:               # ip6_fragment (stack/l3/ipv6_frag.py)
+            return self.stack.ip6frag.fragment(pkt, mtu, lambda frag: self.xmit(frag, link, nexthop, dst))
+        self.xmit(pkt, link, nexthop, dst)
+        return None
+
+    def xmit(self, pkt: Packet, link, nexthop: bytes, dst: bytes) -> None:
+        """Onto the link: a multicast MAC, loopback, or through the neighbour."""
         self.mib.OutTransmits += 1
         if link.iff_loopback:
             link.hard_header(pkt, link.mac, ETH_P_IPV6)
@@ -536,7 +558,6 @@ class IPv6:
             link.xmit(pkt)
         else:
             self.stack.ndp.table.output(link, nexthop, pkt)
-        return None
 
     # --- trace: the checks above, one step each (only for a traced packet) ---------------
     def explain_receive(self, rec, pkt: Packet) -> str | None:
@@ -575,6 +596,14 @@ class IPv6:
         chain = walk(buf, off, off + total, decision is DELIVER_MULTICAST)
         for text in chain.steps:
             step(text)
+        if chain.frag:                                                  # stack/l3/ipv6_frag.py
+            verdict, whole = self.stack.ip6frag.explain_defrag(step, buf, off, off + total, chain.frag,
+                                                               chain.nhoff, pkt.link, decision is DELIVER_MULTICAST)
+            if verdict is not REASM_COMPLETE:
+                return None if verdict is REASM_QUEUED else verdict
+            chain = walk(whole.buf, whole.network, whole.tail, whole.broadcast, reassembled=True)
+            for text in chain.steps:
+                step(text)
         if chain.reason is not None:
             return chain.reason
         if chain.nxt == wire.NEXTHDR_NONE:
@@ -587,7 +616,8 @@ class IPv6:
         step(f"next header {wire.show_nxt(chain.nxt)} → {handler_name(handler)}")
         return None
 
-    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route) -> str | None:
+    def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route,
+                       dontfrag: bool = False) -> str | None:
         def step(text):
             rec.step("ipv6", text)
         text = wire.addr_to_str(dst)
@@ -604,9 +634,9 @@ class IPv6:
         step(f"source {wire.addr_to_str(chosen)}"
              + (": set by the protocol sending it" if src is not None else ": chosen for the destination"))
         total = len(pkt) + wire.HEADER_LEN
-        if total > link.mtu:
-            step(f"length {total} > mtu {link.mtu} of {link.name}, and fragmenting is not implemented")
-            return "PKT_TOO_BIG"
+        mtu = route.mtu or link.mtu
+        if total > mtu:                                                 # stack/l3/ipv6_frag.py
+            return self.stack.ip6frag.explain_fragment(step, total, mtu, link.name, dontfrag)
         return None
 
 

@@ -192,12 +192,15 @@ class Pings:
             return False
         fill_checksum(pkt.buf, pkt.data, pkt.tail, src, session.dst)
         self.stack.icmp6.count_out(wire6.ECHO_REQUEST)
+        # IPV6_MTU_DISCOVER: do and probe refuse what is longer than the MTU (EMSGSIZE), want
+        # and dont let the stack fragment it (IPv6 routers never do)
         reason = ipv6.output(pkt, src, session.dst, ip6wire.NEXTHDR_ICMP, hlim=ttl or session.ttl,
-                             oif=session.link)
+                             oif=session.link, dontfrag=session.pmtudisc in ("do", "probe"))
         if reason == "PKT_TOO_BIG":
             route = ipv6.route_output(session.dst, session.link)
+            mtu = route.mtu or output_path(route, session.dst, self.stack.loopback)[0].mtu
             session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, "
-                                                                    f"mtu={route.link.mtu}"))
+                                                                    f"mtu={mtu}"))
             return False
         if reason is not None:
             session.replies.put(PingEvent("error", seq, "", message="sendmsg: Network is unreachable"))
