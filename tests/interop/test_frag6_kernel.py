@@ -22,6 +22,7 @@ from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields
 
 from .stackrun import stack_on, wait_for
+from .test_cli_kernel import netsh
 
 pytestmark = pytest.mark.veth_ipv6
 
@@ -278,3 +279,20 @@ def test_the_kernel_and_we_judge_the_same_trains_alike(veth_peer, pair):
                     "overlap at the tail": (2, 0, 1, 0, 0), "two ends": (2, 0, 1, 0, 0),
                     "not 8-byte blocks": (1, 0, 0, 1, 0), "tiny first": (1, 0, 0, 1, 0),
                     "past 65535": (1, 0, 0, 1, 0)}, seen
+
+
+def test_the_netsh_program_pings_linux_over_ipv6_with_9000_bytes_and_counts_the_fragments(veth_peer, tmp_path):
+    """`ping -6 -s 9000` as a person types it, `-M do` refused as iputils refuses it, `stats Ip6`."""
+    dev = veth_peer.stack_dev
+    batch = (f"link attach {dev} name {dev}\nlink set {dev} up\naddr add {STACK_IP6}/64 dev {dev} nodad\n"
+             f"ping -6 -c 2 -i 0.3 -s 9000 {veth_peer.peer_ip6}\n"
+             f"ping -6 -c 1 -M do -s 3000 {veth_peer.peer_ip6}\nstats Ip6\n")
+    run = netsh(veth_peer, "-force", batch=batch, tmp_path=tmp_path)
+    out = run.stdout
+    assert f"PING {veth_peer.peer_ip6}({veth_peer.peer_ip6}) 9000 data bytes" in out, out + run.stderr
+    assert out.count(f"9008 bytes from {veth_peer.peer_ip6}: icmp_seq=") == 2, out
+    assert "ping: local error: message too long, mtu=1500" in out
+    stats = dict(line.split() for line in out.splitlines() if line.startswith("Ip6") and len(line.split()) == 2)
+    assert (stats["Ip6FragOKs"], stats["Ip6FragCreates"], stats["Ip6ReasmOKs"], stats["Ip6FragFails"]) == \
+        ("2", "14", "2", "1"), stats
+    assert "Traceback" not in out + run.stderr
