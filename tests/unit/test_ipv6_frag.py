@@ -16,7 +16,6 @@ from .lab import World, drain
 
 A6, B6 = a6("2001:db8::1"), a6("2001:db8::2")
 PEER_MAC = b"\x02\x00\x00\x00\x00\x0a"
-REASM = ("ReasmReqds", "ReasmOKs", "ReasmFails", "ReasmTimeout", "InHdrErrors")
 
 
 def quiet_hosts() -> World:
@@ -254,6 +253,23 @@ def test_the_unfragmentable_part_stays_in_front():
     expect_counters(b, before, Ip6={"ReasmOKs": 1}, Icmp6={"OutEchoReplies": 1})
 
 
+def test_a_datagram_longer_than_65535_with_its_unfragmentable_part_fails():
+    """Each fragment ends inside 65535, but the hop-by-hop header in front makes the whole
+    longer (ip6_frag_reasm's out_oversize): ReasmFails, not ReasmOKs."""
+    world = quiet_hosts()
+    b = world["b"]
+    before = counters(b, "Ip6")
+    hop = bytes((58, 0, 1, 4, 0, 0, 0, 0))
+    packet = ipv6_packet(A6, B6, 0, hop + bytes(65520)) + bytes(15)     # 65535 fragmentable bytes
+    pieces = [ipv6_fragment(packet, 0, 32768, unfragmentable=48),
+              ipv6_fragment(packet, 32768, more=False, unfragmentable=48)]
+    b.api.trace_add(count=10)
+    deliver(world, b, pieces)
+    expect_counters(b, before, Ip6={"ReasmReqds": 2, "ReasmOKs": 0, "ReasmFails": 1})
+    assert b.drop.snapshot() == {"FRAG_OVERSIZE": 1} and b.ip6frag.reasm.queues == {}
+    assert trace_counters(b).Disagreements == 0
+
+
 # --- fragmentation -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [3000, 9000])
@@ -348,3 +364,4 @@ def test_fragment_trains_are_explained_as_they_are_handled():
     steps = [text for rec in b.tracer.records for _, text in rec.steps]
     assert any("reassembled, 3008 bytes from 3 fragments" in text for text in steps)
     assert any("FRAG_TINY" in text and "RFC 7112" in text for text in steps)
+    assert any("sent in 3 fragments of 1448, 1448, 112 data bytes" in text for text in steps)   # the reply
