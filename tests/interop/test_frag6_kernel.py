@@ -17,7 +17,7 @@ from stack.wire.dissect import dissect
 from stack.wire.ethernet import ETH_P_IPV6, mac_from_str
 from stack.wire.ipv6 import addr_from_str as a6
 from tests.checker import ethernet, ipv6_fragment
-from tests.netns import send_raw
+from tests.netns import VethPeer, send_raw, sysctl
 from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields
 
@@ -296,3 +296,35 @@ def test_the_netsh_program_pings_linux_over_ipv6_with_9000_bytes_and_counts_the_
     assert (stats["Ip6FragOKs"], stats["Ip6FragCreates"], stats["Ip6ReasmOKs"], stats["Ip6FragFails"]) == \
         ("2", "14", "2", "1"), stats
     assert "Traceback" not in out + run.stderr
+
+
+def frag6_policy(peer, ns: str, dev: str, src: str, dst: str, dst_mac: str) -> list[str]:
+    """ipv6toolkit's `frag6 -p` (five trains of overlapping fragments, each with an echo
+    request inside) against `dst`: its verdict line for each train."""
+    need("frag6")
+    run = peer.popen("timeout", "110", "frag6", "-i", dev, "-s", src, "-d", dst, "-D", dst_mac, "-p", ns=ns)
+    out, err = run.communicate(timeout=120)
+    verdicts = [line.strip() for line in out.splitlines() if line.startswith("Test #")]
+    assert len(verdicts) == 5, out + err
+    return verdicts
+
+
+@pytest.mark.timeout(300)
+def test_frag6_finds_our_reassembly_policy_to_be_the_kernels(veth_peer, pair):
+    """frag6's overlapping trains sent to us from Linux's side, and the same to a Linux host
+    from another Linux (a pair of namespaces of its own): the same verdicts (RFC 5722:
+    discarded, no answer), and here every train counted."""
+    proxy, _ = pair
+    ours = proxy.link_list(veth_peer.stack_dev)[0]["address"]
+    before = proxy.stats("Ip6")["Ip6"]
+    on_us = frag6_policy(veth_peer, veth_peer.peer_ns, veth_peer.peer_dev, veth_peer.peer_ip6, STACK_IP6, ours)
+    ip6 = proxy.stats("Ip6")["Ip6"]
+    assert ip6["ReasmOKs"] == before["ReasmOKs"] and ip6["ReasmFails"] > before["ReasmFails"]
+    assert frag_drops(proxy).get("FRAG_OVERLAP", 0) > 0
+    with VethPeer(ipv6=True) as kernels:            # Linux on both ends: the kernel as frag6 finds it
+        sysctl(kernels.stack_ns, "net.ipv6.conf.all.disable_ipv6=0", f"net.ipv6.conf.{kernels.stack_dev}.disable_ipv6=0")
+        kernels.ip_stack("-6", "addr", "add", f"{STACK_IP6}/64", "dev", kernels.stack_dev, "nodad")
+        time.sleep(2.5)                             # the link-locals pass DAD
+        on_linux = frag6_policy(kernels, kernels.stack_ns, kernels.stack_dev, STACK_IP6, kernels.peer_ip6,
+                                kernels.peer_mac)
+    assert on_us == on_linux, (on_us, on_linux)
