@@ -69,8 +69,8 @@ class IPv6:
     """IPv6 in the kernel's stages, each with its netfilter hook point:
 
     receive:  validate -> PRE_ROUTING -> route input -> LOCAL_IN -> extension headers -> deliver
-    output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> neighbour
-              (or loopback, or a multicast MAC)
+    output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> fragments when
+              longer than the MTU -> neighbour (or loopback, or a multicast MAC)
 
     Forwarding is not implemented: a packet for another host is counted InAddrErrors.
     Fragments are reassembled where the extension-header walk meets them and our own

@@ -4,7 +4,7 @@ memory bound) and fragmentation of our own packets, with the Ip6 counters pinned
 trace telling each fragment's fate as the fast path meets it."""
 import pytest
 
-from stack.l3.ipv6_frag import header_chain_truncated, unfragmentable
+from stack.l3.ipv6_frag import Fragment, header_chain_truncated, unfragmentable
 from stack.l3.reassembly import FRAG_OVERHEAD, HIGH_THRESH, QUEUE_OVERHEAD
 from stack.link.pair import PairLink
 from stack.trace import trace_counters
@@ -324,6 +324,16 @@ def test_the_unfragmentable_part_is_linuxs():
     assert unfragmentable(packet, 0, len(packet)) == (48, 40)   # and before one: not (ip6_find_1stfragopt)
     packet = ipv6_packet(A6, B6, 58, bytes(16))
     assert unfragmentable(packet, 0, len(packet)) == (40, 6)
+
+
+def test_the_key_holds_the_input_link_only_for_link_local_and_multicast_destinations():
+    """fq_find: (src, dst, identification), and the interface when the destination's scope
+    needs it."""
+    link = object()
+    for dst, keyed in ((B6, False), (a6("fe80::2"), True), (a6("ff02::1"), True)):
+        fragment = ipv6_fragment(ipv6_packet(A6, dst, 58, bytes(64)), 0, 16, ident=7)
+        key = Fragment(fragment, 0, len(fragment), 40, 6, link).key
+        assert key == (A6, dst, 7, link if keyed else None)
 
 
 def test_header_chain_truncated_is_linuxs():
