@@ -11,7 +11,7 @@ from .inet import Inet
 from .link import find_link
 from .registry import call
 from .route import decision_row
-from .sysctl import ALL, DEFAULT, Sysctl, register_sysctl
+from .sysctl import ALL, DEFAULT, Sysctl, _attr, register_sysctl
 
 
 class Inet6(Inet):
@@ -133,3 +133,7 @@ def _disable_set(stack, scope, value: int) -> None:
 
 
 register_sysctl(Sysctl("net.ipv6.conf.{dev}.disable_ipv6", _disable_get, _disable_set, 0, 0, 1))
+
+# IPv6 reassembly (stack/l3/ipv6_frag.py): a queue's life in seconds, and the memory bound
+register_sysctl(Sysctl("net.ipv6.ip6frag_time", *_attr("ip6frag.reasm.timeout", float), 60))
+register_sysctl(Sysctl("net.ipv6.ip6frag_high_thresh", *_attr("ip6frag.reasm.high_thresh"), 4 * 1024 * 1024))

@@ -187,6 +187,20 @@ def test_a_datagram_not_completed_in_60_seconds_times_out():
     assert b.ip6frag.reasm.queues == {} and b.ip6frag.reasm.mem == 0
 
 
+def test_ip6frag_time_and_high_thresh_are_sysctls():
+    world = quiet_hosts()
+    b = world["b"]
+    values = {row["name"]: row["value"] for row in b.api.sysctl_list()}
+    assert (values["net.ipv6.ip6frag_time"], values["net.ipv6.ip6frag_high_thresh"]) == (60, 4194304)
+    b.api.sysctl_set("net.ipv6.ip6frag_time", "5")
+    b.api.sysctl_set("net.ipv6.ip6frag_high_thresh", "0")
+    first, second, _ = in_three(echo6())
+    deliver(world, b, [first, second])                           # the first is taken, then none
+    assert b.drop.snapshot() == {"FRAG_MEM_LIMIT": 1}
+    world.run(5.1)
+    assert b.ipv6.mib.ReasmTimeout == 1
+
+
 def test_without_its_first_fragment_a_datagram_times_out_silently():
     world = quiet_hosts()
     b = world["b"]
