@@ -16,6 +16,7 @@ from .l3.icmpv6 import Icmp6
 from .l3.ipv4 import IPv4
 from .l3.ipv4_frag import IPv4Fragments
 from .l3.ipv6 import IPv6
+from .l3.ipv6_frag import IPv6Fragments
 from .l3.mld import Mld
 from .l3.ping import Pings
 from .l3.probe import Probes
@@ -32,6 +33,7 @@ PROTOCOLS = (
     ("icmp", Icmp),
     ("ipv6", IPv6),
     ("icmp6", Icmp6),
+    ("ip6frag", IPv6Fragments),
     ("ndp", Ndp),
     ("ra", RouterDiscovery),
     ("mld", Mld),

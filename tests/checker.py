@@ -96,6 +96,25 @@ def ipv4_fragment(packet: bytes, offset: int, length: int | None = None, more: b
     return fix_csum(fragment)
 
 
+def ipv6_fragment(packet: bytes, offset: int, length: int | None = None, more: bool = True,
+                  ident: int = 0x1234abcd, unfragmentable: int = 40) -> bytearray:
+    """Bytes [offset, offset + length) of IPv6 `packet`'s fragmentable part (after its first
+    `unfragmentable` bytes) behind a Fragment header, as RFC 8200 4.5 cuts it: the
+    unfragmentable part repeated, its last next header naming the Fragment header."""
+    head = bytearray(packet[:unfragmentable])
+    nhoff = 6
+    pos = 40
+    while pos < unfragmentable:                 # the last next header of the unfragmentable part
+        nhoff, pos = pos, pos + (packet[pos + 1] + 1) * 8
+    nxt = head[nhoff]
+    head[nhoff] = 44
+    rest = packet[unfragmentable:]
+    piece = rest[offset:] if length is None else rest[offset:offset + length]
+    fragment = head + bytes((nxt, 0)) + (offset | more).to_bytes(2, "big") + ident.to_bytes(4, "big") + piece
+    fragment[4:6] = (len(fragment) - 40).to_bytes(2, "big")
+    return fragment
+
+
 def frame_to(stack, ip_packet: bytes, link: str = "eth0", src_mac: bytes = PEER_MAC) -> bytes:
     """`ip_packet` in an Ethernet frame addressed to `stack`'s `link`."""
     return ethernet(stack.links[link].mac, src_mac, ETH_P_IP, ip_packet)

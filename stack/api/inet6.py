@@ -14,7 +14,7 @@ from .inet import Inet
 from .link import find_link
 from .registry import call
 from .route import with_pmtu
-from .sysctl import ALL, DEFAULT, Sysctl, register_sysctl
+from .sysctl import ALL, DEFAULT, Sysctl, _attr, register_sysctl
 
 
 class Inet6(Inet):
@@ -300,3 +300,7 @@ register_sysctl(Sysctl("net.ipv6.route.mtu_expires",
                        lambda stack, scope: int(stack.ipv6.pmtu.expires),
                        lambda stack, scope, value: setattr(stack.ipv6.pmtu, "expires", int(value)),
                        600))
+
+# IPv6 reassembly (stack/l3/ipv6_frag.py): a queue's life in seconds, and the memory bound
+register_sysctl(Sysctl("net.ipv6.ip6frag_time", *_attr("ip6frag.reasm.timeout", float), 60))
+register_sysctl(Sysctl("net.ipv6.ip6frag_high_thresh", *_attr("ip6frag.reasm.high_thresh"), 4 * 1024 * 1024))

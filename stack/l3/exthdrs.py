@@ -6,8 +6,10 @@ to the upper-layer header, and what it decides.
 must come first; options are handled by their type's two high bits (skip,
 discard, discard and answer with a parameter problem, the same unless the
 destination was multicast); a routing header with segments left would need
-forwarding and is refused as RFC 8200 4.4 says for an unknown type; fragments
-other than atomic ones are refused (reassembly is not implemented) and counted.
+forwarding and is refused as RFC 8200 4.4 says for an unknown type; a fragment other
+than an atomic one ends the walk with `frag` set, for reassembly (stack/l3/ipv6_frag.py),
+and a second Fragment header (or one in a reassembled datagram) is refused as Linux's
+ipv6_frag_rcv refuses it.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ class Chain:
     """What walking the headers found: the upper layer (nxt, where it starts, the offset of the
     field that named it), or a drop with its counter and the ICMPv6 error owed, if any."""
 
-    __slots__ = ("nxt", "pos", "nhoff", "reason", "counter", "icmp", "steps")
+    __slots__ = ("nxt", "pos", "nhoff", "reason", "counter", "icmp", "steps", "frag", "atomic")
 
     def __init__(self):
         self.nxt = -1
@@ -41,6 +43,8 @@ class Chain:
         self.counter: str | None = None
         self.icmp: tuple | None = None      # (type, code, pointer) for a parameter problem
         self.steps: list[str] = []
+        self.frag = 0               # where a Fragment header to reassemble starts (0: none)
+        self.atomic = False         # an atomic fragment was walked (ReasmReqds and ReasmOKs)
 
     def refuse(self, reason: str, counter: str, text: str, icmp: tuple | None = None) -> "Chain":
         self.reason, self.counter, self.icmp = reason, counter, icmp
@@ -48,9 +52,11 @@ class Chain:
         return self
 
 
-def walk(buf, net: int, end: int, multicast: bool) -> Chain:
-    """Walk the extension headers of the IPv6 packet at buf[net:end] (its payload length checked)."""
+def walk(buf, net: int, end: int, multicast: bool, reassembled: bool = False) -> Chain:
+    """Walk the extension headers of the IPv6 packet at buf[net:end] (its payload length checked);
+    `reassembled`: it is a datagram made of fragments (no Fragment header may follow)."""
     chain = Chain()
+    fragmented = reassembled
     pos = net + HEADER_LEN
     nxt = buf[net + 6]
     nhoff = 6
@@ -89,11 +95,19 @@ def walk(buf, net: int, end: int, multicast: bool) -> Chain:
             chain.steps.append(f"routing header type {kind}, no segments left: skipped")
         else:
             offset_more = (buf[pos + 2] << 8) | buf[pos + 3]
+            if fragmented:
+                return chain.refuse("IPV6_BAD_EXTHDR", "InHdrErrors",
+                                    f"a fragment header at {pos - net} in a packet already reassembled "
+                                    f"or atomic (parameter problem, pointer {pos - net})",
+                                    (PARAM_PROBLEM, ERRONEOUS_FIELD, pos - net))
             if offset_more & 0xFFF9:
-                return chain.refuse("IPV6_FRAG_UNSUPPORTED", "ReasmFails",
-                                    f"a fragment (offset {offset_more & 0xFFF8}, more "
-                                    f"{offset_more & 1}): reassembly is not implemented")
-            chain.steps.append("an atomic fragment (offset 0, no more): processed as a whole packet")
+                chain.nxt, chain.pos, chain.nhoff, chain.frag = nxt, pos, nhoff, pos
+                chain.steps.append(f"a fragment (offset {offset_more & 0xFFF8}, "
+                                   f"{'more follow' if offset_more & 1 else 'the last'}): to reassembly")
+                return chain
+            chain.atomic = fragmented = True
+            chain.steps.append("an atomic fragment (offset 0, no more): processed as a whole packet "
+                               "(ReasmReqds, ReasmOKs)")
         nhoff = pos - net
         nxt = buf[pos]
         pos += length

@@ -24,6 +24,8 @@ from .addrconf import (ALL_NODES, ALL_ROUTERS, LOOPBACK, MULTICAST, UNSPECIFIED,
                        multicast_mac, multicast_route, prefix_route, solicited_node)
 from .exthdrs import EXTENSION_HEADERS, walk
 from .pmtu import PmtuCache
+from .reassembly import COMPLETE as REASM_COMPLETE
+from .reassembly import QUEUED as REASM_QUEUED
 from .route import BLACKHOLE, LOCAL, PROHIBIT, UNICAST, UNREACHABLE, Fib
 from .rule import RuleList, rule_text
 
@@ -84,13 +86,15 @@ class IPv6:
     """IPv6 in the kernel's stages, each with its netfilter hook point:
 
     receive:  validate -> PRE_ROUTING -> route input -> LOCAL_IN -> extension headers -> deliver
-    output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> neighbour
-              (or loopback, or a multicast MAC)
+    output:   route output -> source -> header -> LOCAL_OUT -> POST_ROUTING -> fragments when
+              longer than the MTU -> neighbour (or loopback, or a multicast MAC)
 
                                                      -> FORWARD -> POST_ROUTING -> neighbour
 
     Forwarding follows net.ipv6.conf.all.forwarding, as ip6_forward does; a link's own
     setting makes it a router on that link (all-routers joined, NA's router flag).
+    Fragments are reassembled where the extension-header walk meets them and our own
+    packets longer than the path MTU go out in fragments (stack/l3/ipv6_frag.py).
     """
 
     def __init__(self, stack):
@@ -558,7 +562,7 @@ class IPv6:
         mib.OutOctets += pkt.tail - off
         pkt.data = off
         dst = bytes(buf[off + 24:off + 40])
-        self.finish_output(pkt, link, route.gateway or dst, dst, pkt.link)
+        self.finish_output(pkt, link, route.gateway or dst, dst, in_link=pkt.link)
 
     # --- local delivery (ip6_input_finish) --------------------------------------------
     def local_deliver(self, pkt: Packet) -> None:
@@ -576,10 +580,17 @@ class IPv6:
                 handler(pkt)
                 return
         chain = walk(buf, net, pkt.tail, pkt.broadcast)
+        if chain.frag:                          # ipv6_frag_rcv (stack/l3/ipv6_frag.py)
+            pkt = self.stack.ip6frag.defrag(pkt, chain.frag, chain.nhoff)
+            if pkt is None:
+                return                          # held for the rest, or dropped and counted
+            buf, net = pkt.buf, pkt.network
+            chain = walk(buf, net, pkt.tail, pkt.broadcast, reassembled=True)
+        elif chain.atomic:
+            mib.ReasmReqds += 1
+            mib.ReasmOKs += 1
         if chain.reason is not None:
             counter = chain.counter
-            if counter == "ReasmFails":
-                mib.ReasmReqds += 1
             setattr(mib, counter, getattr(mib, counter) + 1)
             if chain.icmp is not None:
                 kind, code, pointer = chain.icmp
@@ -607,16 +618,18 @@ class IPv6:
 
     def output(self, pkt: Packet, src: bytes | None, dst: bytes, nxt: int,
                hlim: int = DEFAULT_HOP_LIMIT, oif=None, mark: int = 0,
-               flow_src: bytes | None = None) -> str | None:
+               flow_src: bytes | None = None, dontfrag: bool = False) -> str | None:
         """Add the IPv6 header in front of pkt.data and send; returns a drop reason or None.
         The route is the flow's: `mark`, and `flow_src`, a source the sender is bound to (the
-        rules see it; a source chosen for the route is not the flow's)."""
+        rules see it; a source chosen for the route is not the flow's).  Longer than the path
+        MTU it goes out in fragments, unless `dontfrag` (IPV6_PMTUDISC_DO)."""
         mib = self.mib
         mib.OutRequests += 1
         route = self.fib.lookup(dst, oif, flow_src, None, mark, 0, nxt)
         rec = self.stack.trace_rec
         if rec is not None:
-            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark, flow_src, nxt)
+            rec.explain(self.explain_output, pkt, src, dst, oif, route, mark, flow_src, nxt,
+                        dontfrag)
         if route is None or route.link is None:           # no route, or a refusing one
             mib.OutNoRoutes += 1
             self.stack.drop("IP_OUTNOROUTES")
@@ -630,7 +643,8 @@ class IPv6:
                 return "IP_OUTNOROUTES"
         start = pkt.data - wire.HEADER_LEN
         total = pkt.tail - start
-        if total > self.pmtu.path_mtu(dst, route.mtu or link.mtu):
+        mtu = self.pmtu.path_mtu(dst, route.mtu or link.mtu)
+        if total > mtu and dontfrag:
             mib.FragFails += 1
             self.stack.drop("PKT_TOO_BIG")
             return "PKT_TOO_BIG"
@@ -641,14 +655,23 @@ class IPv6:
         if self.nf_chain[NF_INET_LOCAL_OUT] is not None and not self.hooks.run(
                 NF_INET_LOCAL_OUT, pkt, None, link):
             return "NETFILTER_DROP"
-        return self.finish_output(pkt, link, nexthop, dst)
+        return self.finish_output(pkt, link, nexthop, dst, mtu)
 
     def finish_output(self, pkt: Packet, link, nexthop: bytes, dst: bytes,
-                      in_link=None) -> str | None:
-        """POST_ROUTING, then onto the link: a multicast MAC, loopback, or through the neighbour."""
+                      mtu: int | None = None, in_link=None) -> str | None:
+        """POST_ROUTING, then onto the link (ip6_finish_output: in fragments when longer than
+        `mtu`, else the link's: only our own packets, as forwarding refused longer ones)."""
         if self.nf_chain[NF_INET_POST_ROUTING] is not None and not self.hooks.run(
                 NF_INET_POST_ROUTING, pkt, in_link, link):
             return "NETFILTER_DROP"
+        mtu = mtu or link.mtu
+        if pkt.tail - pkt.data > mtu:               # ip6_fragment (stack/l3/ipv6_frag.py)
+            return self.stack.ip6frag.fragment(pkt, mtu, lambda frag: self.xmit(frag, link, nexthop, dst))
+        self.xmit(pkt, link, nexthop, dst)
+        return None
+
+    def xmit(self, pkt: Packet, link, nexthop: bytes, dst: bytes) -> None:
+        """Onto the link: a multicast MAC, loopback, or through the neighbour."""
         self.mib.OutTransmits += 1
         if link.iff_loopback:
             link.hard_header(pkt, link.mac, ETH_P_IPV6)
@@ -660,7 +683,6 @@ class IPv6:
             link.xmit(pkt)
         else:
             self.stack.ndp.table.output(link, nexthop, pkt)
-        return None
 
     # --- trace: the checks above, one step each (only for a traced packet) ---------------
     def explain_receive(self, rec, pkt: Packet) -> str | None:
@@ -701,6 +723,14 @@ class IPv6:
         chain = walk(buf, off, off + total, decision is DELIVER_MULTICAST)
         for text in chain.steps:
             step(text)
+        if chain.frag:                                                  # stack/l3/ipv6_frag.py
+            verdict, whole = self.stack.ip6frag.explain_defrag(step, buf, off, off + total, chain.frag,
+                                                               chain.nhoff, pkt.link, decision is DELIVER_MULTICAST)
+            if verdict is not REASM_COMPLETE:
+                return None if verdict is REASM_QUEUED else verdict
+            chain = walk(whole.buf, whole.network, whole.tail, whole.broadcast, reassembled=True)
+            for text in chain.steps:
+                step(text)
         if chain.reason is not None:
             return chain.reason
         if chain.nxt == wire.NEXTHDR_NONE:
@@ -751,7 +781,7 @@ class IPv6:
         return refused
 
     def explain_output(self, rec, pkt: Packet, src, dst: bytes, oif, route, mark: int = 0,
-                       flow_src=None, nxt: int = 0) -> str | None:
+                       flow_src=None, nxt: int = 0, dontfrag: bool = False) -> str | None:
         def step(text):
             rec.step("ipv6", text)
         text = wire.addr_to_str(dst)
@@ -777,9 +807,9 @@ class IPv6:
         learned = self.pmtu.path_mtu(dst, mtu)
         if learned < mtu:
             step(f"path MTU to {text}: {learned}, learned from a packet too big (route mtu {mtu})")
-        if total > learned:
-            step(f"length {total} > mtu {learned} of {link.name}, and fragmenting is not implemented")
-            return "PKT_TOO_BIG"
+            mtu = learned
+        if total > mtu:                                                 # stack/l3/ipv6_frag.py
+            return self.stack.ip6frag.explain_fragment(step, total, mtu, link.name, dontfrag)
         return None
 
 

@@ -202,11 +202,15 @@ class Pings:
             return False
         fill_checksum(pkt.buf, pkt.data, pkt.tail, src, session.dst)
         self.stack.icmp6.count_out(wire6.ECHO_REQUEST)
+        # IPV6_MTU_DISCOVER: do and probe refuse what is longer than the MTU (EMSGSIZE), want
+        # and dont let the stack fragment it (IPv6 routers never do)
         reason = ipv6.output(pkt, src, session.dst, ip6wire.NEXTHDR_ICMP, hlim=ttl or session.ttl,
-                             oif=session.link, mark=session.mark, flow_src=session.src)
+                             oif=session.link, mark=session.mark, flow_src=session.src,
+                             dontfrag=session.pmtudisc in ("do", "probe"))
         if reason == "PKT_TOO_BIG":
             route = ipv6.fib.lookup(session.dst, session.link, session.src, None, session.mark)
-            mtu = ipv6.pmtu.path_mtu(session.dst, route.mtu or route.link.mtu)
+            mtu = ipv6.pmtu.path_mtu(session.dst, route.mtu or output_path(
+                route, session.dst, self.stack.loopback)[0].mtu)
             session.replies.put(PingEvent("error", seq, "", message=f"local error: message too long, "
                                                                     f"mtu={mtu}"))
             return False

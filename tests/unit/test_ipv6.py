@@ -352,7 +352,7 @@ def test_extension_headers_are_walked_to_the_echo(headers, answered):
     ([(60, bytes((0, 0x85, 2, 0, 0, 1, 0)))], 58, "IPV6_UNKNOWN_OPTION", (4, 2, 42)),   # action 10
     ([(60, bytes((0, 0x45, 2, 0, 0, 1, 0)))], 58, "IPV6_UNKNOWN_OPTION", None),         # action 01
     ([(43, bytes((0, 0, 1)) + bytes(4))], 58, "IPV6_RTHDR", (4, 0, 42)),    # segments left
-    ([(44, bytes((0, 0, 1)) + bytes(4))], 58, "IPV6_FRAG_UNSUPPORTED", None),   # a first fragment
+    ([(44, bytes(7)), (44, bytes(7))], 58, "IPV6_BAD_EXTHDR", (4, 0, 48)),  # a second fragment header
     ([(60, bytes((0, 1, 5, 0, 0, 0, 0)))], 58, "IPV6_BAD_EXTHDR", None),    # PadN past its header
     ([(60, bytes((0, 1, 4, 0, 0, 9, 0)))], 58, "IPV6_BAD_EXTHDR", None),    # PadN not zero
 ])
