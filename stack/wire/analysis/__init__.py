@@ -1,0 +1,250 @@
+"""The analysis pass: conversation state over frames fed in capture order, as tshark's.
+
+    analyser = Analyser()
+    for number, ts, d in frames:            # d: a Dissection (a summary-only one will do)
+        notes = analyser.feed(number, ts, d)
+
+`Notes` are what tshark's first pass adds to a frame: TCP stream index, relative
+sequence and ACK numbers, scaled window, SEQ/ACK analysis (stack/wire/analysis/tcp.py),
+UDP stream index, and request/response links for ICMP, ICMPv6 and DNS
+(stack/wire/analysis/links.py).  Each is a field named as tshark names it, so a
+display filter reads it like any other (`notes.fields`).
+
+A link from a request forward to its response needs the response first: `annotate`
+runs the pass twice over the frames, as `tshark -2` does, the first time only to
+learn those forward links.  Memory is per stream, not per frame: streams are kept in
+LRU order up to `MAX_STREAMS` each kind.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from ..dissect import dissect
+from ..tcp import ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_WSCALE, SYN, head_text
+from . import links
+from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
+
+MAX_STREAMS = 65536
+NETWORK = ("ip", "ipv6")
+ADDRESSES = {"ip": (12, 4), "ipv6": (8, 16)}
+QUOTING = ("icmp", "icmpv6")         # a TCP/UDP header inside an ICMP error is not part of a stream
+
+
+class Notes:
+    """What the analysis adds to one frame.
+
+    `fields`: generated fields by tshark's names (one value each, or a list for a frame that
+    carries several messages); `prefix`/`suffix`: words tshark adds before/after the Info
+    text; `tcp`: (raw head, relative head) of the TCP Info text, to replace one by the other;
+    `tcp_label`: relative (seq, ack) for the TCP layer's label.
+    """
+
+    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label")
+
+    def __init__(self):
+        self.fields: dict = {}
+        self.prefix = ""
+        self.suffix = ""
+        self.tcp = None
+        self.tcp_label = None
+
+    def info(self, protocol: str, info: str) -> str:
+        """The Info column with the analysis applied."""
+        if self.tcp is not None and protocol == "TCP" and info.startswith(self.tcp[0]):
+            info = self.tcp[1] + info[len(self.tcp[0]):]
+        return self.prefix + info + self.suffix
+
+    def __bool__(self):
+        return bool(self.fields)
+
+
+def _wscale_option(buf, pos: int, stop: int):
+    """The shift of a window scale option in buf[pos:stop], or None."""
+    while pos < stop:
+        kind = buf[pos]
+        if kind == OPT_EOL:
+            return None
+        if kind == OPT_NOP:
+            pos += 1
+            continue
+        if pos + 1 >= stop or buf[pos + 1] < 2:
+            return None
+        if kind == OPT_WSCALE and buf[pos + 1] == 3 and pos + 2 < stop:
+            return buf[pos + 2]
+        pos += buf[pos + 1]
+    return None
+
+
+def _lru_get(table: OrderedDict, key):
+    hit = table.get(key)
+    if hit is not None:
+        table.move_to_end(key)
+    return hit
+
+
+def _lru_put(table: OrderedDict, key, value) -> None:
+    table[key] = value
+    if len(table) > MAX_STREAMS:
+        table.popitem(last=False)
+
+
+class Analyser:
+    """Conversation state, fed frames in capture order."""
+
+    def __init__(self, forward: dict | None = None, record: bool = False):
+        self.tcp_streams: OrderedDict = OrderedDict()
+        self.udp_streams: OrderedDict = OrderedDict()
+        self.next_tcp = 0
+        self.next_udp = 0
+        self.links = links.Links()
+        self.forward = forward if forward is not None else {}   # frame -> {field: value} learnt ahead
+        self.record = record                                      # learn forward links (the first pass)
+        self.tcp_last_ts: dict = {}
+
+    def feed(self, number: int, ts: float, d) -> Notes:
+        notes = Notes()
+        network = None
+        net_index = None
+        quoted = False
+        for index, layer in enumerate(d.layers):
+            name = layer.name
+            if name in NETWORK and not quoted:
+                network, net_index = layer, index
+            elif name in QUOTING:
+                if network is not None:
+                    self.links.icmp(self, number, ts, d, layer, network, notes)
+                quoted = True
+            elif name == "tcp" and not quoted and network is not None:
+                self._tcp(number, ts, d, layer, network, net_index, index, notes)
+            elif name == "udp" and not quoted and network is not None:
+                self._udp(d, layer, network, notes)
+            elif name in ("dns", "mdns", "llmnr") and not quoted and network is not None:
+                self.links.dns(self, number, ts, d, layer, network, notes)
+        ahead = self.forward.get(number)
+        if ahead:
+            for key, value in ahead.items():
+                if key == "suffix":
+                    notes.suffix = value
+                else:
+                    notes.fields[key] = value
+        return notes
+
+    def learn(self, frame: int, field: str, value) -> None:
+        """A forward link found now for an earlier frame (kept only in the first pass)."""
+        if self.record:
+            self.forward.setdefault(frame, {})[field] = value
+
+    @staticmethod
+    def _ends(d, layer, network):
+        start, size = ADDRESSES[network.name]
+        buf = d.buf
+        src = bytes(buf[network.offset + start:network.offset + start + size])
+        dst = bytes(buf[network.offset + start + size:network.offset + start + 2 * size])
+        return src, dst
+
+    def _udp(self, d, layer, network, notes: Notes) -> None:
+        if layer.length < 8:
+            return
+        buf, off = d.buf, layer.offset
+        src, dst = self._ends(d, layer, network)
+        a = (src, int.from_bytes(buf[off:off + 2], "big"))
+        b = (dst, int.from_bytes(buf[off + 2:off + 4], "big"))
+        key = (a, b) if a <= b else (b, a)
+        index = _lru_get(self.udp_streams, key)
+        if index is None:
+            index = self.next_udp
+            self.next_udp += 1
+            _lru_put(self.udp_streams, key, index)
+        notes.fields["udp.stream"] = index
+
+    def _tcp(self, number, ts, d, layer, network, net_index, index, notes: Notes) -> None:
+        buf, off = d.buf, layer.offset
+        if len(buf) - off < HEADER_LEN:
+            return
+        sport, dport, seq, ack, off_flags, window, _, _ = HEADER.unpack_from(buf, off)
+        hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
+        if hdr_len < HEADER_LEN:
+            return
+        end = d.reported_ends.get(net_index, d.claimed if d.claimed is not None else len(buf))
+        seglen = max(0, end - off - hdr_len)
+        src, dst = self._ends(d, layer, network)
+        a, b = (src, sport), (dst, dport)
+        key = (a, b) if a <= b else (b, a)
+        stream = _lru_get(self.tcp_streams, key)
+        reused = False
+        if stream is not None and flags & (SYN | ACK) == SYN:
+            base = stream.flows[a].base_seq
+            if base is not None and base != seq:
+                stream, reused = None, True          # tshark: the same ports, a new session
+        if stream is None:
+            stream = TcpStream(self.next_tcp, a, b)
+            self.next_tcp += 1
+            _lru_put(self.tcp_streams, key, stream)
+        fwd, rev = stream.flows[a], stream.flows[b]
+        wscale = _wscale_option(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) if flags & SYN else None
+        seg = Segment(number, ts, seq, ack, flags, window, seglen, wscale)
+        set_scaling(seg, fwd, rev)
+        if fwd.base_seq is None:
+            fwd.base_seq = seq if flags & SYN else (seq - 1) & 0xFFFFFFFF
+        if flags & ACK and rev.base_seq is None:
+            rev.base_seq = (ack - 1) & 0xFFFFFFFF
+        if flags & SYN and not flags & ACK:
+            stream.syn_time, stream.syn_frame = ts, number
+        if stream.first_ts is None:
+            stream.first_ts = ts
+        win = real_window(seg, fwd)
+        rel_seq = (seq - fwd.base_seq) & 0xFFFFFFFF
+        rel_ack = (ack - rev.base_seq) & 0xFFFFFFFF if flags & ACK else 0
+        analysis = analyse_segment(seg, fwd, rev, stream.first_rtt)
+        self._handshake_rtt(stream, a, seg)
+        fields = notes.fields
+        fields["tcp.stream"] = stream.index
+        fields["tcp.seq"] = rel_seq
+        fields["tcp.nxtseq"] = (rel_seq + seglen + (1 if flags & (SYN | FIN) else 0)) & 0xFFFFFFFF
+        fields["tcp.ack"] = rel_ack if flags & ACK else ack
+        fields["tcp.window_size"] = win
+        if not flags & SYN:
+            fields["tcp.window_size_scalefactor"] = fwd.win_scale if fwd.win_scale < 0 else 1 << fwd.win_scale
+        last = self.tcp_last_ts.get(stream.index)
+        fields["tcp.time_relative"] = ts - stream.first_ts
+        fields["tcp.time_delta"] = ts - last if last is not None else 0.0
+        self.tcp_last_ts[stream.index] = ts
+        if len(self.tcp_last_ts) > MAX_STREAMS:
+            self.tcp_last_ts.pop(next(iter(self.tcp_last_ts)))
+        if stream.first_rtt is not None:
+            fields["tcp.analysis.initial_rtt"] = stream.first_rtt
+        if reused:
+            analysis["reused_ports"] = True
+        flagged = False
+        for name, value in analysis.items():
+            fields["tcp.analysis." + name] = value
+            if value is True:
+                flagged = True
+        if flagged:
+            fields["tcp.analysis.flags"] = True
+        notes.prefix = info_prefix(analysis)
+        notes.tcp = (head_text(sport, dport, flags, seq, ack, window),
+                     head_text(sport, dport, flags, rel_seq, rel_ack, win))
+        notes.tcp_label = (rel_seq, rel_ack)
+
+    @staticmethod
+    def _handshake_rtt(stream, a, seg) -> None:
+        """tshark's iRTT: from the SYN to the ACK that completes the handshake."""
+        if (stream.first_rtt is None and stream.syn_frame is not None and seg.flags & (SYN | ACK) == ACK
+                and seg.frame != stream.syn_frame):
+            flow = stream.flows[a]
+            if flow.base_seq is not None and seg.seq == (flow.base_seq + 1) & 0xFFFFFFFF:
+                stream.first_rtt = seg.ts - stream.syn_time
+
+
+def annotate(frames):
+    """(frame, notes) for each frame of `frames` (a sequence, walked twice: the first time to
+    learn the forward links, as tshark -2), each frame dissected without a tree.  A frame
+    needs `number`, `ts`, `data`, `linktype` and `orig_len` (a stack.capture.Captured)."""
+    first = Analyser(record=True)
+    for pkt in frames:
+        first.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
+    second = Analyser(forward=first.forward)
+    for pkt in frames:
+        yield pkt, second.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False,
+                                                            orig_len=pkt.orig_len))
