@@ -62,12 +62,23 @@ def status(ctx, args):
 def show(ctx, args):
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
-    packets = displayed(ctx, ctx.stack.capture_packets(args["number"], args["last"], args["start"],
-                                                        args["count"]), args["display"])
+    chosen = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
+    packets = displayed(ctx, annotated(ctx, ctx.stack.capture_packets(), {pkt.number for pkt in chosen}),
+                        args["display"])
     first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
                   rows=packet_rows(packets, first, detail))
+
+
+def annotated(ctx, frames_in_order, wanted=None) -> list:
+    """The frames (those numbered in `wanted`, or all) with the conversation analysis of every
+    frame before them applied (stack/wire/analysis): what listings and display filters read.
+    `frames_in_order` is walked twice (the first time for links forward, as tshark -2)."""
+    from stack.wire.analysis import annotated as analyse
+    if not frames_in_order:
+        return []
+    return analyse(frames_in_order, wanted)
 
 
 def displayed(ctx, packets, display):
@@ -98,7 +109,9 @@ def save(ctx, args):
     from stack.capfile import PcapngWriter, PcapWriter
     from stack.capture import to_record
     path = args["file"]
-    packets = displayed(ctx, ctx.stack.capture_packets(), args["display"])
+    packets = ctx.stack.capture_packets()
+    if args["display"] is not None:
+        packets = [annotated_pkt.pkt for annotated_pkt in displayed(ctx, annotated(ctx, packets), args["display"])]
     if path.endswith((".pcap", ".cap")):
         linktypes = {p.linktype for p in packets} or {1}
         if len(linktypes) > 1:

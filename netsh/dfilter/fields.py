@@ -92,6 +92,22 @@ _TYPED = {
         frame.number frame.len frame.cap_len""",
 }
 
+# Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
+# read with no tree), by tshark's names and types
+ANALYSIS_FLAGS = """retransmission fast_retransmission spurious_retransmission out_of_order lost_segment
+    ack_lost_segment keep_alive window_update window_full keep_alive_ack duplicate_ack zero_window_probe
+    zero_window zero_window_probe_ack reused_ports""".split()
+ANALYSIS = {
+    **{name: UINT for name in """tcp.stream tcp.seq tcp.ack tcp.nxtseq tcp.window_size
+        tcp.window_size_scalefactor udp.stream icmp.resp_in icmp.resp_to icmpv6.resp_in icmpv6.resp_to
+        dns.response_in dns.response_to tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
+        tcp.analysis.push_bytes_sent tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame
+        http.request_in http.response_in""".split()},
+    **{name: TIME for name in """tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative
+        tcp.time_delta dns.time icmp.resptime icmpv6.resptime http.time""".split()},
+    **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},
+}
+
 # Fields made here from others, as tshark generates them: name -> the fields it gathers
 GENERATED = {
     "eth.addr": ("eth.src", "eth.dst"), "ip.addr": ("ip.src", "ip.dst"),
@@ -153,6 +169,7 @@ def _header_fields() -> dict[str, str]:
 
 def _registry() -> dict[str, Field]:
     types = _header_fields()
+    types.update(ANALYSIS)
     for kind, names in _TYPED.items():
         for name in names.split():
             types[name] = kind

@@ -12,7 +12,7 @@ from collections import defaultdict
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
 
-from .fields import FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
+from .fields import ANALYSIS, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
 
 
 class Plan:
@@ -39,7 +39,7 @@ class Plan:
 
     def done(self) -> "Plan":
         """Everything wanted is known: read the tree only if a field is not read from its header."""
-        self.tree = not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
+        self.tree = not all(name in FAST or name in ANALYSIS or set(GENERATED.get(name, (None,))) <= FAST.keys()
                             for name in self.tree_names)
         self.fast = {}
         for name in sorted(self.tree_names & FAST.keys()):
@@ -98,6 +98,11 @@ class Frame:
                     for name, f, need in fast.get(layer.name, ()):
                         if layer.length >= need:
                             raw[name].append(_read(f, buf, layer.offset))
+            notes = getattr(self.pkt, "notes", None)
+            if notes:
+                for name, value in notes.fields.items():
+                    if name in plan.tree_names:
+                        raw[name].append(b"" if value is True else value)
         return self._raw
 
     def values(self, name: str, kind: str) -> list:

@@ -17,6 +17,7 @@ LRU order up to `MAX_STREAMS` each kind.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 from ..dissect import dissect
@@ -25,6 +26,7 @@ from . import links
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
+SACK_EDGE = re.compile(r"\b(SLE|SRE)=(\d+)")
 NETWORK = ("ip", "ipv6")
 ADDRESSES = {"ip": (12, 4), "ipv6": (8, 16)}
 QUOTING = ("icmp", "icmpv6")         # a TCP/UDP header inside an ICMP error is not part of a stream
@@ -39,7 +41,7 @@ class Notes:
     `tcp_label`: relative (seq, ack) for the TCP layer's label.
     """
 
-    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label")
+    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label", "sack_base")
 
     def __init__(self):
         self.fields: dict = {}
@@ -47,11 +49,15 @@ class Notes:
         self.suffix = ""
         self.tcp = None
         self.tcp_label = None
+        self.sack_base = None        # SACK edges in the Info text are relative to this (the peer's ISN)
 
     def info(self, protocol: str, info: str) -> str:
         """The Info column with the analysis applied."""
         if self.tcp is not None and protocol == "TCP" and info.startswith(self.tcp[0]):
             info = self.tcp[1] + info[len(self.tcp[0]):]
+            if self.sack_base is not None and " SLE=" in info:
+                base = self.sack_base
+                info = SACK_EDGE.sub(lambda m: f"{m[1]}={(int(m[2]) - base) & 0xFFFFFFFF}", info)
         return self.prefix + info + self.suffix
 
     def __bool__(self):
@@ -226,6 +232,7 @@ class Analyser:
         notes.tcp = (head_text(sport, dport, flags, seq, ack, window),
                      head_text(sport, dport, flags, rel_seq, rel_ack, win))
         notes.tcp_label = (rel_seq, rel_ack)
+        notes.sack_base = rev.base_seq
 
     @staticmethod
     def _handshake_rtt(stream, a, seg) -> None:
@@ -248,3 +255,22 @@ def annotate(frames):
     for pkt in frames:
         yield pkt, second.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False,
                                                             orig_len=pkt.orig_len))
+
+
+class Annotated:
+    """A captured frame with its analysis notes: what `capture show` lists and a display
+    filter reads (`notes.fields` beside the dissection's own fields)."""
+
+    __slots__ = ("pkt", "notes", "number", "ts", "data", "orig_len", "link", "ifindex", "direction", "linktype")
+
+    def __init__(self, pkt, notes: Notes):
+        self.pkt = pkt
+        self.notes = notes
+        self.number, self.ts, self.data, self.orig_len = pkt.number, pkt.ts, pkt.data, pkt.orig_len
+        self.link, self.ifindex, self.direction, self.linktype = pkt.link, pkt.ifindex, pkt.direction, pkt.linktype
+
+
+def annotated(frames, wanted=None) -> list:
+    """The frames of `frames` (all, or those whose numbers are in `wanted`) as `Annotated`,
+    the analysis run over all of them in order."""
+    return [Annotated(pkt, notes) for pkt, notes in annotate(frames) if wanted is None or pkt.number in wanted]
