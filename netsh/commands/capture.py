@@ -213,6 +213,68 @@ def replay(ctx, args):
     return Result("text", f"{sent} frames replayed into {dev}{note}")
 
 
+FOLLOW_PROTOS = Choice(("tcp", "udp"), "PROTO", "tcp or udp")
+FOLLOW_MODES = Choice(("ascii", "hex", "raw"), "MODE", "ascii (default), hex or raw, as tshark -z follow")
+MODES = ("ascii", "hex", "raw")
+
+
+class StreamOrMode(ArgType):
+    """A stream index, or (when a filter chooses the stream) the output mode."""
+
+    metavar = "STREAM"
+    help = "a stream index (tcp.stream, udp.stream), or ascii/hex/raw when -Y chooses the stream"
+
+    def parse(self, token: str):
+        if token.isdigit():
+            return Integer(0, 2 ** 31 - 1).parse(token)
+        try:
+            return FOLLOW_MODES.parse(token)
+        except ValueError:
+            raise ValueError(f'"{token}" is neither a stream number nor one of: {", ".join(MODES)}') from None
+
+    def choices(self) -> list[str]:
+        return list(MODES)
+
+
+def follow(ctx, args):
+    """One TCP or UDP stream's bytes in order, by index or as the first packet a display filter
+    keeps (tshark -z follow,PROTO,MODE,N)."""
+    from stack.wire.analysis.follow import Follower
+    from stack.wire.dissect import dissect
+    proto, index, display, mode = args["proto"], args["stream"], args["display"], args["mode"]
+    if isinstance(index, str):              # capture follow tcp hex -Y ...: the mode, no stream
+        index, mode = None, index
+    if (index is None) == (display is None):
+        raise CommandError(f"capture follow {proto} takes a stream number or a display filter "
+                           f"(-Y EXPR), one of them", token=proto)
+    frames = annotated(ctx, ctx.stack.capture_packets())
+    if index is None:
+        key = f"{proto}.stream"
+        index = next((pkt.notes.fields[key] for pkt in frames
+                      if key in pkt.notes.fields and display(pkt)), None)
+        if index is None:
+            raise CommandError(f"no {proto.upper()} packet in the ring matches the filter", token="-Y")
+    follower = Follower(proto, index)
+    for number, pkt in enumerate(frames, 1):
+        follower.feed(pkt.number, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len), pkt.notes)
+        if not number % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    data = follower.to_dict()
+    data["mode"] = mode or "ascii"
+    data["text"] = follower.text(data["mode"])
+    return Result("capture-follow", data)
+
+
+@renderer("capture-follow")
+def follow_text(data: dict, view: View) -> str:
+    return data["text"]
+
+
+@renderer("capture-follow", "json")
+def follow_json(data: dict, view: View):
+    return {key: value for key, value in data.items() if key != "text"}
+
+
 STAT_TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
 STAT_TYPE = Choice(STAT_TYPES, "TYPE", "eth, ip, ipv6, tcp or udp")
 
@@ -316,6 +378,16 @@ def register(root: Node) -> None:
          "load a pcap/pcapng file (gzip too) into the ring", read,
          details="With -Y (or filter) EXPR only the packets the display filter keeps are loaded; "
                  "the filter sees the file's frame numbers (frame.number).")
+    leaf(node, WORDS + ("follow",),
+         [pos("proto", FOLLOW_PROTOS), pos("stream", StreamOrMode(), optional=True),
+          pos("mode", FOLLOW_MODES, optional=True)] + display_filter_slots(),
+         "one TCP or UDP stream's bytes, both directions in order, as tshark -z follow", follow,
+         details="Give the stream index (tcp.stream, udp.stream, as capture show -V tells) or a display "
+                 "filter, whose first packet's stream is followed: capture follow tcp 0 hex, "
+                 "capture follow tcp -Y tcp.port == 8080. ascii prints each chunk's length then its "
+                 "bytes, hex a dump with offsets per direction, raw one hex line a chunk; the second "
+                 "node's chunks are indented by a tab. -j gives the nodes and the chunks (node, frame, "
+                 "data in hex).")
     stats = WORDS + ("stats",)
     stats_node = node.add(Node("stats", "tshark's statistics over the ring: conv, endpoints, phs, io"))
     leaf(stats_node, stats + ("conv",), [pos("type", STAT_TYPE)],
