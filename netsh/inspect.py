@@ -26,7 +26,7 @@ def summary_row(pkt, first_ts: float) -> dict:
     source, destination, protocol, info = columns(pkt.data, pkt.linktype, pkt.orig_len)
     notes = getattr(pkt, "notes", None)
     if notes:
-        info = notes.info(protocol, info)
+        protocol, info = notes.columns(protocol, info)
     return _row(pkt, first_ts, source, destination, protocol, info)
 
 
@@ -36,11 +36,11 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
         return summary_row(pkt, first_ts)
     d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
     notes = getattr(pkt, "notes", None)
-    info = d.info
+    protocol, info = d.protocol, d.info
     if notes:
-        info = notes.info(d.protocol, info)
-        attach(d, notes)
-    row = _row(pkt, first_ts, d.source, d.destination, d.protocol, info)
+        protocol, info = notes.columns(protocol, info)
+        attach(d, notes, pkt.number)
+    row = _row(pkt, first_ts, d.source, d.destination, protocol, info)
     if d.problems:
         row["problems"] = d.problems
     row["layers"] = [layer.to_dict() for layer in d.layers]

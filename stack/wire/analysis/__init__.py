@@ -21,8 +21,10 @@ import re
 from collections import OrderedDict
 
 from ..dissect import dissect
-from ..tcp import ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_WSCALE, SYN, head_text
+from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_WSCALE, SYN, _skim_option_words,
+                   head_text, info_text)
 from . import links
+from .reassembly import Assembler, app_for, dissect_pdu
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
@@ -41,7 +43,8 @@ class Notes:
     `tcp_label`: relative (seq, ack) for the TCP layer's label.
     """
 
-    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label", "sack_base")
+    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label", "sack_base", "tcp_info", "pdus",
+                 "pdu_segment", "protocols")
 
     def __init__(self):
         self.fields: dict = {}
@@ -50,6 +53,20 @@ class Notes:
         self.tcp = None
         self.tcp_label = None
         self.sack_base = None        # SACK edges in the Info text are relative to this (the peer's ISN)
+        self.tcp_info = ""           # the TCP Info text, relative (what a segment of a PDU shows)
+        self.pdus: list = []         # reassembled messages this frame ended (reassembly.Pdu)
+        self.pdu_segment = False     # it carries part of a message not yet ended
+        self.protocols: set = set()  # the layers of those messages (for protocol names in filters)
+
+    def columns(self, protocol: str, info: str) -> tuple[str, str]:
+        """The Protocol and Info columns with the analysis applied: a frame that ends a
+        reassembled message shows it; one that carries part of one says so."""
+        if self.pdus:
+            d = dissect_pdu(self.pdus[-1], tree=False)
+            return d.protocol or protocol, self.prefix + d.info + self.suffix
+        if self.pdu_segment and self.tcp_info:
+            return "TCP", self.prefix + self.tcp_info + " [TCP segment of a reassembled PDU]"
+        return protocol, self.info(protocol, info)
 
     def info(self, protocol: str, info: str) -> str:
         """The Info column with the analysis applied."""
@@ -138,7 +155,12 @@ class Analyser:
     def learn(self, frame: int, field: str, value) -> None:
         """A forward link found now for an earlier frame (kept only in the first pass)."""
         if self.record:
-            self.forward.setdefault(frame, {})[field] = value
+            known = self.forward.setdefault(frame, {})
+            if field in known and field != "suffix":     # a frame of several messages: one link each
+                old = known[field]
+                known[field] = (old if old.__class__ is list else [old]) + [value]
+            else:
+                known[field] = value
 
     @staticmethod
     def _ends(d, layer, network):
@@ -203,6 +225,8 @@ class Analyser:
         rel_ack = (ack - rev.base_seq) & 0xFFFFFFFF if flags & ACK else 0
         analysis = analyse_segment(seg, fwd, rev, stream.first_rtt)
         self._handshake_rtt(stream, a, seg)
+        if self.record and stream.first_rtt is not None:
+            self.forward.setdefault("irtt", {})[stream.index] = stream.first_rtt
         fields = notes.fields
         fields["tcp.stream"] = stream.index
         fields["tcp.seq"] = rel_seq
@@ -217,8 +241,9 @@ class Analyser:
         self.tcp_last_ts[stream.index] = ts
         if len(self.tcp_last_ts) > MAX_STREAMS:
             self.tcp_last_ts.pop(next(iter(self.tcp_last_ts)))
-        if stream.first_rtt is not None:
-            fields["tcp.analysis.initial_rtt"] = stream.first_rtt
+        irtt = self.forward.get("irtt", {}).get(stream.index, stream.first_rtt)
+        if irtt is not None and analysis:       # tshark shows it where a frame has SEQ/ACK analysis
+            fields["tcp.analysis.initial_rtt"] = irtt
         if reused:
             analysis["reused_ports"] = True
         flagged = False
@@ -233,15 +258,44 @@ class Analyser:
                      head_text(sport, dport, flags, rel_seq, rel_ack, win))
         notes.tcp_label = (rel_seq, rel_ack)
         notes.sack_base = rev.base_seq
+        words = _skim_option_words(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) or []
+        notes.tcp_info = notes.info("TCP", " ".join(
+            [info_text(notes.tcp[0], False, flags, HEADER.unpack_from(buf, off)[7], seglen)] + words))[len(notes.prefix):]
+        app = app_for(sport, dport)
+        if app is not None:
+            self._reassemble(number, ts, d, stream, a, app, seq, flags, off + hdr_len, end, notes,
+                             (src, sport, dst, dport))
+
+    def _reassemble(self, number, ts, d, stream, a, app, seq, flags, start, end, notes, ends) -> None:
+        assembler = stream.assemblers.get(a)
+        if assembler is None:
+            assembler = stream.assemblers[a] = Assembler(app)
+        payload = bytes(d.buf[start:min(end, len(d.buf))])
+        done, pending = assembler.feed(number, seq, payload, bool(flags & SYN), bool(flags & FIN))
+        notes.pdu_segment = pending and not done
+        for pdu in done:
+            notes.pdus.append(pdu)
+            if len(pdu.pieces) > 1 or pdu.pieces[0][0] != number:
+                notes.fields.setdefault("tcp.segment", []).extend(frame for frame, _ in pdu.pieces)
+                notes.fields["tcp.reassembled.length"] = len(pdu.data)
+                for frame, _ in pdu.pieces:
+                    if frame != number:
+                        self.learn(frame, "tcp.reassembled_in", number)
+            message = dissect_pdu(pdu)
+            for layer in message.layers:
+                notes.protocols.add(layer.name)
+                for node in layer.walk():
+                    if node is not layer and node.name:
+                        notes.fields.setdefault(node.name, []).append(node.value)
+            self.links.message(self, number, ts, stream, pdu, ends, notes)
 
     @staticmethod
     def _handshake_rtt(stream, a, seg) -> None:
-        """tshark's iRTT: from the SYN to the ACK that completes the handshake."""
+        """tshark's iRTT: from the SYN to the first ACK after it (the one that completes the
+        handshake, or whatever ACK comes first when the SYN+ACK was not seen)."""
         if (stream.first_rtt is None and stream.syn_frame is not None and seg.flags & (SYN | ACK) == ACK
                 and seg.frame != stream.syn_frame):
-            flow = stream.flows[a]
-            if flow.base_seq is not None and seg.seq == (flow.base_seq + 1) & 0xFFFFFFFF:
-                stream.first_rtt = seg.ts - stream.syn_time
+            stream.first_rtt = seg.ts - stream.syn_time
 
 
 def annotate(frames):

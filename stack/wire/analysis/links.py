@@ -67,6 +67,32 @@ class Links:
         if hit is None:
             return
         frame, then = hit
-        notes.fields["dns.response_to"] = frame
-        notes.fields["dns.time"] = ts - then
         analyser.learn(frame, "dns.response_in", number)
+        if not layer.problem:           # tshark stops at a broken response before linking it back
+            notes.fields["dns.response_to"] = frame
+            notes.fields["dns.time"] = ts - then
+
+    def message(self, analyser, number: int, ts: float, stream, pdu, ends, notes) -> None:
+        """A reassembled message: DNS over TCP by its ID, HTTP responses to requests in order."""
+        src, sport, dst, dport = ends
+        data = pdu.data
+        if pdu.app == "dns" and len(data) >= 6:
+            ident, response = data[2:4], data[4] & 0x80
+            if not response:
+                self._remember(("dns", src, sport, dst, dport, ident), number, ts)
+                return
+            hit = self.pending.pop(("dns", dst, dport, src, sport, ident), None)
+            if hit is not None:
+                notes.fields["dns.response_to"] = hit[0]
+                notes.fields["dns.time"] = ts - hit[1]
+                analyser.learn(hit[0], "dns.response_in", number)
+        elif pdu.app == "http":
+            if not data.startswith(b"HTTP/"):
+                if len(stream.requests) < 1024:
+                    stream.requests.append((number, ts))
+                return
+            if stream.requests:
+                frame, then = stream.requests.pop(0)
+                notes.fields["http.request_in"] = frame
+                notes.fields["http.time"] = ts - then
+                analyser.learn(frame, "http.response_in", number)

@@ -107,7 +107,7 @@ class TcpFlow:
 class TcpStream:
     """A TCP conversation: its index and its two directions, keyed by the sender's end."""
 
-    __slots__ = ("index", "flows", "first_rtt", "syn_time", "syn_frame", "first_ts")
+    __slots__ = ("index", "flows", "first_rtt", "syn_time", "syn_frame", "first_ts", "assemblers", "requests")
 
     def __init__(self, index: int, end_a, end_b):
         self.index = index
@@ -116,6 +116,8 @@ class TcpStream:
         self.syn_time = None
         self.syn_frame = None
         self.first_ts = None
+        self.assemblers: dict = {}       # sender's end -> reassembly.Assembler (known ports only)
+        self.requests: list = []         # HTTP requests awaiting their response: (frame, ts)
 
 
 class Segment:
@@ -171,13 +173,8 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
 
     # an ACK for data we never saw sent
     if flags & ACK and rev.maxseqtobeacked and gt(ack, rev.maxseqtobeacked):
-        if gt(rev.maxseqtobeacked, rev.nextseq):
-            rev.maxseqtobeacked = rev.nextseq
-            flag(ACK_LOST_SEGMENT)
-        else:
-            if rev.dupacknum == 0:
-                flag(ACK_LOST_SEGMENT)
-            rev.dupacknum = -1
+        flag(ACK_LOST_SEGMENT)
+        rev.maxseqtobeacked = rev.nextseq         # so the same loss is not told twice
 
     if (seglen > 0 or flags & (SYN | FIN)) and KEEP_ALIVE not in notes:
         _retransmission_kind(seg, fwd, rev, first_rtt, flag)

@@ -9,7 +9,8 @@ dissector made.
 """
 from __future__ import annotations
 
-from ..dissect import Node
+from ..dissect import Layer, Node
+from .reassembly import dissect_pdu, segments_label
 from .tcp import EXPERT, INFO_WORDS
 
 RELATIVE_SEQ = "    (relative sequence number)"
@@ -122,11 +123,16 @@ LINKS = {
 }
 
 
-def _links(layer, fields: dict) -> None:
+def _links(layer, fields: dict, nth: int = 0) -> None:
+    """The links of the `nth` message of its protocol in this frame (a list holds one a message)."""
     nodes = []
     for name, label, form in LINKS[layer.name if layer.name in LINKS else "dns"]:
         if name in fields:
             value = fields[name]
+            if value.__class__ is list:
+                if nth >= len(value):
+                    continue
+                value = value[nth]
             nodes.append(_node(name, label, value, form.format(value) if form else None))
     if nodes:
         kids = layer.children
@@ -135,12 +141,38 @@ def _links(layer, fields: dict) -> None:
         kids[at:at] = nodes
 
 
-def attach(d, notes) -> None:
-    """Add the analysis `notes` of this frame to its dissection `d` (made with a tree)."""
+def _messages(d, notes, number: int) -> None:
+    """The messages this frame ended replace what its own bytes dissected to after TCP: each
+    behind a [N Reassembled TCP Segments] layer when it came in more than this frame."""
+    at = next((i for i, layer in enumerate(d.layers) if layer.name == "tcp"), None)
+    if at is None:
+        return
+    del d.layers[at + 1:]
+    for pdu in notes.pdus:
+        if len(pdu.pieces) > 1 or pdu.pieces[0][0] != number:
+            layer = Layer("tcp.segments", segments_label(pdu), 0, len(pdu.data))
+            start = 0
+            for frame, size in pdu.pieces:
+                layer.add(_node("tcp.segment", "Frame", frame,
+                                f"{frame}, payload: {start}-{start + size - 1} ({size} bytes)"))
+                start += size
+            layer.add(_node("tcp.segment.count", "Segment count", len(pdu.pieces)))
+            layer.add(_node("tcp.reassembled.length", "Reassembled TCP length", len(pdu.data)))
+            d.layers.append(layer)
+        message = dissect_pdu(pdu)
+        d.layers += message.layers
+        d.problems += message.problems
+
+
+def attach(d, notes, number: int = 0) -> None:
+    """Add the analysis `notes` of frame `number` to its dissection `d` (made with a tree)."""
     if not notes or not d.tree:
         return
+    if notes.pdus:
+        _messages(d, notes, number)
     fields = notes.fields
     seen_tcp = seen_udp = False
+    nth: dict = {}
     for layer in d.layers:
         name = layer.name
         if name == "tcp" and not seen_tcp and "tcp.stream" in fields:
@@ -150,4 +182,16 @@ def attach(d, notes) -> None:
             seen_udp = True
             _insert_before(layer, "udp.payload", [_node("udp.stream", "Stream index", fields["udp.stream"])])
         elif name in LINKS or name in ("mdns", "llmnr"):
-            _links(layer, fields)
+            _links(layer, fields, nth.get(name, 0))
+            nth[name] = nth.get(name, 0) + 1
+        elif name == "http":
+            _http_links(layer, fields)
+
+
+def _http_links(layer, fields: dict) -> None:
+    for name, label, form in (("http.response_in", "Response in frame", None),
+                              ("http.time", "Time since request", "{:.9f} seconds"),
+                              ("http.request_in", "Request in frame", None)):
+        value = fields.get(name)
+        if value is not None and value.__class__ is not list:
+            layer.children.append(_node(name, label, value, form.format(value) if form else None))
