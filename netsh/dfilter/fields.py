@@ -47,7 +47,7 @@ _TYPED = {
         dhcp.option.requested_ip_address dhcp.option.router dhcp.option.static_route.ip
         dhcp.option.static_route.router dhcp.option.subnet_mask dhcp.option.tftp_server_address
         dns.a ip.dst ip.src ip.addr""",
-    IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
+    IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.nd.na.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
         ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src ipv6.addr""",
     STRING: """http.request.method http.request.uri http.request.version http.response.version
         http.response.phrase http.host http.user_agent http.accept http.accept_encoding
@@ -55,14 +55,14 @@ _TYPED = {
         http.content_length_header http.connection http.referer http.cookie http.set_cookie
         http.location http.cache_control http.transfer_encoding http.content_encoding
         http.authorization http.upgrade http.request.line http.response.line http.file_data
-        http.request.full_uri dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
+        http.request.full_uri http.first_line dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
         dhcp.option.mudurl dhcp.option.tz_tcode dhcp.server dns.ns dns.qry.name dns.resp.name
         dns.soa.mname dns.soa.rname tcp.flags.str ip.host ip.src_host ip.dst_host ipv6.host
         ipv6.src_host ipv6.dst_host frame.interface_name frame.direction frame.protocols""",
     BYTES: """arp.dst.hw arp.dst.proto arp.src.hw arp.src.proto data.data dhcp.hw.addr
         dhcp.hw.addr_padding dhcp.option.padding dhcp.option.value dhcp.vendor_specific_options
         dns.data dns.opt.cookie.client dns.opt.cookie.server dns.opt.data eth.padding
-        icmpv6.opt.linkaddr icmpv6.opt.src_linkaddr icmpv6.reserved ipv6.opt.padn ipv6.opt.unknown
+        icmpv6.opt.linkaddr icmpv6.opt.src_linkaddr icmpv6.opt.target_linkaddr icmpv6.reserved ipv6.opt.padn ipv6.opt.unknown
         ipv6.routing.src.reserved ipv6.routing.srh.tag sll.unused tcp.options tcp.options.tfo.cookie
         tcp.options.unknown.payload tcp.payload udp.payload icmpv6.mld.raw icmpv6.opt.data
         icmpv6.raw ipv6.routing.srh.tlvs tcp.options.eol tcp.options.experimental tcp.options.mss

@@ -109,7 +109,7 @@ def dissect_http(d, off: int, end: int):
     first = lines[0]
     response = first.startswith(b"HTTP/")
     parts = first.split(b" ", 2)
-    line = layer.add(Node("", _text(first) + "\\r\\n", "", off, len(first) + 2, text=""))
+    line = layer.add(Node("http.first_line", _text(first) + "\\r\\n", "", off, len(first) + 2, text=""))
     if response:
         layer.add(Node("http.response", "Response", True, off, 0, text="True"))
         line.add(Node("http.response.version", "Response Version", _text(parts[0]), off, len(parts[0])))
