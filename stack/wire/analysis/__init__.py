@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 
+from .. import protocols  # noqa: F401   (every dissector: the pass dissects frames itself)
 from ..dissect import dissect
 from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
