@@ -81,6 +81,19 @@ def annotated(ctx, frames_in_order, wanted=None) -> list:
     return analyse(frames_in_order, wanted)
 
 
+def annotator():
+    """One pass of the analysis over a stream of frames, for a filter that reads them as they
+    come (a file being read): what tshark's single pass gives, links forward excepted."""
+    from stack.wire.analysis import Analyser, Annotated
+    from stack.wire.dissect import dissect
+    analyser = Analyser()
+
+    def annotate_one(pkt):
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d))
+    return annotate_one
+
+
 def displayed(ctx, packets, display):
     """The packets a display filter keeps (all of them with none)."""
     if display is None:
@@ -169,10 +182,11 @@ def read(ctx, args):
     kept = Ring()           # what the stack's ring can hold, so memory follows it, not the file
     display = args["display"]
     number = 0
+    analyser = annotator() if display is not None else None
     for rec in read_records(ctx, args["file"]):
         number += 1
         pkt = from_record(rec, number)          # the filter sees the file's frame numbers
-        if display is None or display(pkt):
+        if display is None or display(analyser(pkt)):
             kept.add(pkt)
     count = ctx.stack.capture_load(kept.all())
     older = f" (the newest; {kept.overflow} older did not fit the ring)" if kept.overflow else ""
