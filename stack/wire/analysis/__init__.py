@@ -10,10 +10,11 @@ UDP stream index, and request/response links for ICMP, ICMPv6 and DNS
 (stack/wire/analysis/links.py).  Each is a field named as tshark names it, so a
 display filter reads it like any other (`notes.fields`).
 
-A link from a request forward to its response needs the response first: `annotate`
-runs the pass twice over the frames, as `tshark -2` does, the first time only to
-learn those forward links.  Memory is per stream, not per frame: streams are kept in
-LRU order up to `MAX_STREAMS` each kind.
+A link from a request forward to its response is known only when the response comes:
+the pass then writes it into the request's notes (`Analyser.learn`), as tshark's second
+pass shows it (`tshark -2`), for requests among the last `MAX_RECENT` frames.  Memory is
+per stream and per recent frame, not per file: streams are kept in LRU order up to
+`MAX_STREAMS` each kind.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from .reassembly import Assembler, app_for, dissect_pdu
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
+MAX_RECENT = 65536           # frames whose notes a later frame may still add a link to
 SACK_EDGE = re.compile(r"\b(SLE|SRE)=(\d+)")
 NETWORK = ("ip", "ipv6")
 ADDRESSES = {"ip": (12, 4), "ipv6": (8, 16)}
@@ -115,14 +117,13 @@ def _lru_put(table: OrderedDict, key, value) -> None:
 class Analyser:
     """Conversation state, fed frames in capture order."""
 
-    def __init__(self, forward: dict | None = None, record: bool = False):
+    def __init__(self):
         self.tcp_streams: OrderedDict = OrderedDict()
         self.udp_streams: OrderedDict = OrderedDict()
         self.next_tcp = 0
         self.next_udp = 0
         self.links = links.Links()
-        self.forward = forward if forward is not None else {}   # frame -> {field: value} learnt ahead
-        self.record = record                                      # learn forward links (the first pass)
+        self.recent: OrderedDict = OrderedDict()     # frame number -> its Notes, the latest MAX_RECENT
         self.tcp_last_ts: dict = {}
 
     def feed(self, number: int, ts: float, d) -> Notes:
@@ -144,24 +145,26 @@ class Analyser:
                 self._udp(d, layer, network, notes)
             elif name in ("dns", "mdns", "llmnr") and not quoted and network is not None:
                 self.links.dns(self, number, ts, d, layer, network, notes)
-        ahead = self.forward.get(number)
-        if ahead:
-            for key, value in ahead.items():
-                if key == "suffix":
-                    notes.suffix = value
-                else:
-                    notes.fields[key] = value
+        recent = self.recent
+        recent[number] = notes
+        if len(recent) > MAX_RECENT:
+            recent.popitem(last=False)
         return notes
 
     def learn(self, frame: int, field: str, value) -> None:
-        """A forward link found now for an earlier frame (kept only in the first pass)."""
-        if self.record:
-            known = self.forward.setdefault(frame, {})
-            if field in known and field != "suffix":     # a frame of several messages: one link each
-                old = known[field]
-                known[field] = (old if old.__class__ is list else [old]) + [value]
-            else:
-                known[field] = value
+        """A link forward found now for an earlier frame: written into its notes."""
+        notes = self.recent.get(frame)
+        if notes is None:
+            return
+        if field == "suffix":
+            notes.suffix = value
+            return
+        known = notes.fields
+        if field in known:               # a frame of several messages: one link each
+            old = known[field]
+            known[field] = (old if old.__class__ is list else [old]) + [value]
+        else:
+            known[field] = value
 
     @staticmethod
     def _ends(d, layer, network):
@@ -226,8 +229,6 @@ class Analyser:
         rel_ack = (ack - rev.base_seq) & 0xFFFFFFFF if flags & ACK else 0
         analysis = analyse_segment(seg, fwd, rev, stream.first_rtt)
         self._handshake_rtt(stream, a, seg)
-        if self.record and stream.first_rtt is not None:
-            self.forward.setdefault("irtt", {})[stream.index] = stream.first_rtt
         fields = notes.fields
         fields["tcp.stream"] = stream.index
         fields["tcp.seq"] = rel_seq
@@ -242,9 +243,11 @@ class Analyser:
         self.tcp_last_ts[stream.index] = ts
         if len(self.tcp_last_ts) > MAX_STREAMS:
             self.tcp_last_ts.pop(next(iter(self.tcp_last_ts)))
-        irtt = self.forward.get("irtt", {}).get(stream.index, stream.first_rtt)
-        if irtt is not None and analysis:       # tshark shows it where a frame has SEQ/ACK analysis
-            fields["tcp.analysis.initial_rtt"] = irtt
+        if analysis:                       # tshark shows the iRTT where a frame has SEQ/ACK analysis
+            if stream.first_rtt is not None:
+                fields["tcp.analysis.initial_rtt"] = stream.first_rtt
+            elif len(stream.early) < 8:
+                stream.early.append(notes)     # the handshake's frames: told once the iRTT is known
         if reused:
             analysis["reused_ports"] = True
         flagged = False
@@ -297,19 +300,19 @@ class Analyser:
         if (stream.first_rtt is None and stream.syn_frame is not None and seg.flags & (SYN | ACK) == ACK
                 and seg.frame != stream.syn_frame):
             stream.first_rtt = seg.ts - stream.syn_time
+            for notes in stream.early:
+                notes.fields["tcp.analysis.initial_rtt"] = stream.first_rtt
+            stream.early = []
 
 
-def annotate(frames):
-    """(frame, notes) for each frame of `frames` (a sequence, walked twice: the first time to
-    learn the forward links, as tshark -2), each frame dissected without a tree.  A frame
-    needs `number`, `ts`, `data`, `linktype` and `orig_len` (a stack.capture.Captured)."""
-    first = Analyser(record=True)
-    for pkt in frames:
-        first.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
-    second = Analyser(forward=first.forward)
-    for pkt in frames:
-        yield pkt, second.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False,
-                                                            orig_len=pkt.orig_len))
+def annotate(frames) -> list:
+    """[(frame, notes)] for the frames of `frames` in order, each dissected without a tree; the
+    links forward are in the notes once the list is made.  A frame needs `number`, `ts`, `data`,
+    `linktype` and `orig_len` (a stack.capture.Captured)."""
+    analyser = Analyser()
+    return [(pkt, analyser.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False,
+                                                            orig_len=pkt.orig_len)))
+            for pkt in frames]
 
 
 class Annotated:

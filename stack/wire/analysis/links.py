@@ -4,7 +4,7 @@ ICMP and ICMPv6 echoes are matched by addresses, identifier and sequence number;
 DNS messages by their conversation (addresses, ports) and transaction ID.  A
 response points back at its request (`icmp.resp_to`, `dns.response_to`) with the
 time between them; the request points forward (`icmp.resp_in`, `dns.response_in`),
-which the first of the two passes learns (`Analyser.learn`).  Requests waiting for
+written into the request's notes when the response comes (`Analyser.learn`).  Requests waiting for
 an answer are kept in LRU order up to `MAX_PENDING`.
 """
 from __future__ import annotations
@@ -38,8 +38,8 @@ class Links:
         ident, seq = buf[off + 4:off + 6], buf[off + 6:off + 8]
         if kind == request:
             self._remember((proto, src, dst, ident, seq), number, ts)
-            if number not in analyser.forward and not analyser.record:
-                notes.suffix = " (no response found!)" if proto == "icmp" else notes.suffix
+            if proto == "icmp":
+                notes.suffix = " (no response found!)"       # until a reply says otherwise
             return
         hit = self.pending.pop((proto, dst, src, ident, seq), None)
         if hit is None:

@@ -107,7 +107,8 @@ class TcpFlow:
 class TcpStream:
     """A TCP conversation: its index and its two directions, keyed by the sender's end."""
 
-    __slots__ = ("index", "flows", "first_rtt", "syn_time", "syn_frame", "first_ts", "assemblers", "requests")
+    __slots__ = ("index", "flows", "first_rtt", "syn_time", "syn_frame", "first_ts", "assemblers", "requests",
+                 "early")
 
     def __init__(self, index: int, end_a, end_b):
         self.index = index
@@ -118,6 +119,7 @@ class TcpStream:
         self.first_ts = None
         self.assemblers: dict = {}       # sender's end -> reassembly.Assembler (known ports only)
         self.requests: list = []         # HTTP requests awaiting their response: (frame, ts)
+        self.early: list = []            # notes of analysed frames before the iRTT was known
 
 
 class Segment:
