@@ -46,17 +46,17 @@ class Notes:
     `tcp_label`: relative (seq, ack) for the TCP layer's label.
     """
 
-    __slots__ = ("fields", "prefix", "suffix", "tcp", "tcp_label", "sack_base", "tcp_info", "pdus",
+    __slots__ = ("fields", "prefix", "suffix", "_tcp", "tcp_label", "sack_base", "_tcp_info", "pdus",
                  "pdu_segment", "protocols")
 
     def __init__(self):
         self.fields: dict = {}
         self.prefix = ""
         self.suffix = ""
-        self.tcp = None
+        self._tcp = None             # the numbers of both heads, made into text when shown
         self.tcp_label = None
         self.sack_base = None        # SACK edges in the Info text are relative to this (the peer's ISN)
-        self.tcp_info = ""           # the TCP Info text, relative (what a segment of a PDU shows)
+        self._tcp_info = None        # what the TCP Info text is made of (see `tcp_info`)
         self.pdus: list = []         # reassembled messages this frame ended (reassembly.Pdu)
         self.pdu_segment = False     # it carries part of a message not yet ended
         self.protocols: set = set()  # the layers of those messages (for protocol names in filters)
@@ -71,14 +71,40 @@ class Notes:
             return "TCP", self.prefix + self.tcp_info + " [TCP segment of a reassembled PDU]"
         return protocol, self.info(protocol, info)
 
+    @property
+    def tcp(self):
+        """(raw head, relative head) of the TCP Info text: "80 → 1234 [ACK] Seq=.. Ack=.. Win=.."."""
+        if self._tcp is None:
+            return None
+        sport, dport, flags, seq, ack, window, rel_seq, rel_ack, win = self._tcp
+        return (head_text(sport, dport, flags, seq, ack, window), head_text(sport, dport, flags, rel_seq, rel_ack, win))
+
+    @property
+    def tcp_info(self) -> str:
+        """The TCP Info text, relative (what a segment of a reassembled message shows)."""
+        if self._tcp_info is None:
+            return ""
+        buf, off, hdr_len, seglen = self._tcp_info
+        words = _skim_option_words(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) or []
+        text = " ".join([info_text(self.tcp[0], False, self._tcp[2], HEADER.unpack_from(buf, off)[7], seglen)]
+                        + words)
+        return self._relative(text)
+
     def info(self, protocol: str, info: str) -> str:
         """The Info column with the analysis applied."""
-        if self.tcp is not None and protocol == "TCP" and info.startswith(self.tcp[0]):
-            info = self.tcp[1] + info[len(self.tcp[0]):]
+        if protocol == "TCP":
+            info = self._relative(info)
+        return self.prefix + info + self.suffix
+
+    def _relative(self, info: str) -> str:
+        """A TCP Info text with its numbers made relative and its window scaled."""
+        heads = self.tcp
+        if heads is not None and info.startswith(heads[0]):
+            info = heads[1] + info[len(heads[0]):]
             if self.sack_base is not None and " SLE=" in info:
                 base = self.sack_base
                 info = SACK_EDGE.sub(lambda m: f"{m[1]}={(int(m[2]) - base) & 0xFFFFFFFF}", info)
-        return self.prefix + info + self.suffix
+        return info
 
     def __bool__(self):
         return bool(self.fields)
@@ -258,13 +284,10 @@ class Analyser:
         if flagged:
             fields["tcp.analysis.flags"] = True
         notes.prefix = info_prefix(analysis)
-        notes.tcp = (head_text(sport, dport, flags, seq, ack, window),
-                     head_text(sport, dport, flags, rel_seq, rel_ack, win))
+        notes._tcp = (sport, dport, flags, seq, ack, window, rel_seq, rel_ack, win)
+        notes._tcp_info = (buf, off, hdr_len, seglen)
         notes.tcp_label = (rel_seq, rel_ack)
         notes.sack_base = rev.base_seq
-        words = _skim_option_words(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) or []
-        notes.tcp_info = notes.info("TCP", " ".join(
-            [info_text(notes.tcp[0], False, flags, HEADER.unpack_from(buf, off)[7], seglen)] + words))[len(notes.prefix):]
         app = app_for(sport, dport)
         if app is not None:
             self._reassemble(number, ts, d, stream, a, app, seq, flags, off + hdr_len, end, notes,
