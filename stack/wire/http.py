@@ -109,12 +109,14 @@ def dissect_http(d, off: int, end: int):
     first = lines[0]
     response = first.startswith(b"HTTP/")
     parts = first.split(b" ", 2)
-    line = layer.add(Node("http.first_line", _text(first) + "\\r\\n", "", off, len(first) + 2, text=""))
+    line = layer.add(Node("http.first_line", _text(first) + "\\r\\n", "", off, min(len(first) + 2, end - off),
+                          text=""))
     if response:
         layer.add(Node("http.response", "Response", True, off, 0, text="True"))
         line.add(Node("http.response.version", "Response Version", _text(parts[0]), off, len(parts[0])))
         if len(parts) > 1 and parts[1].isdigit():
-            line.add(Node("http.response.code", "Status Code", int(parts[1]), off + len(parts[0]) + 1, 3))
+            line.add(Node("http.response.code", "Status Code", int(parts[1]), off + len(parts[0]) + 1,
+                          len(parts[1])))
         if len(parts) > 2:
             line.add(Node("http.response.phrase", "Response Phrase", _text(parts[2]),
                           off + len(parts[0]) + len(parts[1]) + 2, len(parts[2])))
@@ -132,12 +134,13 @@ def dissect_http(d, off: int, end: int):
         name, sep, value = raw.partition(b":")
         key = name.strip().lower().decode("latin-1")
         field = HEADER_FIELDS.get(key) if sep else None
+        span = min(len(raw) + 2, end - at)     # the CR LF may be past the frame's end
         if field is None:       # a header tshark names no field for: the line itself
-            node = layer.add(Node(kind, "Header", _text(raw) + "\r\n", at, len(raw) + 2, text=_text(raw) + "\\r\\n"))
+            node = layer.add(Node(kind, "Header", _text(raw) + "\r\n", at, span, text=_text(raw) + "\\r\\n"))
         else:
-            node = layer.add(Node(field, _text(name.strip()), _text(value.strip()), at, len(raw) + 2))
+            node = layer.add(Node(field, _text(name.strip()), _text(value.strip()), at, span))
         if key == "content-length" and value.strip().isdigit():
-            node.add(Node("http.content_length", "Content length", int(value.strip()), at, len(raw)))
+            node.add(Node("http.content_length", "Content length", int(value.strip()), at, span))
         at += len(raw) + 2
     ctype = fields.get("content-type")
     body = data[head_end + 4:] if head_end >= 0 else b""
