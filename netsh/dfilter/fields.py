@@ -108,8 +108,8 @@ ANALYSIS = {
         tcp.window_size_scalefactor udp.stream icmp.resp_in icmp.resp_to icmpv6.resp_in icmpv6.resp_to
         dns.response_in dns.response_to tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
         tcp.analysis.push_bytes_sent tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame
-        http.request_in http.response_in""".split()},
-    **{name: TIME for name in """tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative
+        http.request_in http.response_in tcp.analysis.rto_frame""".split()},
+    **{name: TIME for name in """tcp.analysis.rto tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative
         tcp.time_delta dns.time icmp.resptime icmpv6.resptime http.time""".split()},
     **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},
     # reassembly (stack/wire/analysis/reassembly.py): what a reassembled message adds

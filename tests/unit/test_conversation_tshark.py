@@ -34,11 +34,11 @@ NUMBERS = """tcp.stream tcp.seq tcp.ack tcp.nxtseq tcp.window_size tcp.window_si
     icmp.resp_in icmp.resp_to icmpv6.resp_in icmpv6.resp_to dns.response_in dns.response_to
     http.request_in http.response_in tcp.reassembled_in tcp.reassembled.length
     tcp.analysis.acks_frame tcp.analysis.bytes_in_flight tcp.analysis.push_bytes_sent
-    tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame""".split()
+    tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame tcp.analysis.rto_frame""".split()
 FLAGS = ["tcp.analysis." + name for name in """flags retransmission fast_retransmission
     spurious_retransmission out_of_order lost_segment ack_lost_segment keep_alive keep_alive_ack
     window_update window_full duplicate_ack zero_window zero_window_probe zero_window_probe_ack""".split()]
-SECONDS = "tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative tcp.time_delta dns.time http.time".split()
+SECONDS = "tcp.analysis.rto tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative tcp.time_delta dns.time http.time".split()
 MILLISECONDS = "icmp.resptime icmpv6.resptime".split()
 APP = """http.request.method http.request.uri http.request.version http.response.code
     http.response.phrase http.host http.user_agent http.content_type http.content_length_header

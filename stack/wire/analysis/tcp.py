@@ -82,7 +82,7 @@ def le(a: int, b: int) -> bool:
 class TcpFlow:
     """One direction of a stream: what it sent and what it last acknowledged."""
 
-    __slots__ = ("base_seq", "nextseq", "nextseqtime", "maxseqtobeacked", "lastack", "lastacktime",
+    __slots__ = ("base_seq", "nextseq", "nextseqtime", "nextseqframe", "maxseqtobeacked", "lastack", "lastacktime",
                  "window", "win_scale", "lastnondupack", "dupacknum", "lastsegmentflags", "segments",
                  "valid_bif", "push_bytes_sent", "push_set_last")
 
@@ -90,6 +90,7 @@ class TcpFlow:
         self.base_seq = None
         self.nextseq = 0                 # 0: nothing sent yet (as tshark, which tests it for zero)
         self.nextseqtime = 0.0
+        self.nextseqframe = 0
         self.maxseqtobeacked = 0
         self.lastack = 0
         self.lastacktime = 0.0
@@ -180,6 +181,13 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
 
     if (seglen > 0 or flags & (SYN | FIN)) and KEEP_ALIVE not in notes:
         _retransmission_kind(seg, fwd, rev, first_rtt, flag)
+        if RETRANSMISSION in notes:
+            # the RTO: from the eldest segment still unacknowledged (the one likely resent)
+            frame, then = (fwd.segments[0][0], fwd.segments[0][3]) if fwd.segments else \
+                (fwd.nextseqframe, fwd.nextseqtime)
+            if ts != then:
+                notes["rto"] = ts - then
+                notes["rto_frame"] = frame
 
     nextseq = (seq + seglen) & MASK
     if seglen or flags & (SYN | FIN):
@@ -190,6 +198,7 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
     if (not fwd.nextseq or gt(nextseq, fwd.nextseq)) and ZERO_WINDOW_PROBE not in notes:
         fwd.nextseq = nextseq
         fwd.nextseqtime = ts
+        fwd.nextseqframe = seg.frame
     if (not fwd.maxseqtobeacked or seq == fwd.maxseqtobeacked) and ZERO_WINDOW_PROBE not in notes:
         fwd.maxseqtobeacked = fwd.nextseq
 

@@ -103,6 +103,11 @@ def _analysis(fields: dict) -> list:
     if flagged:
         num = get("tcp.analysis.duplicate_ack_num")
         kids = [_node("tcp.analysis." + name, EXPERT[name].format(num=num), "", "") for name in flagged]
+        if "tcp.analysis.rto" in fields:
+            kids.append(_node("tcp.analysis.rto", "The RTO for this segment was", get("tcp.analysis.rto"),
+                              _seconds(get("tcp.analysis.rto"))))
+            kids.append(_node("tcp.analysis.rto_frame", "RTO based on delta from frame",
+                              get("tcp.analysis.rto_frame")))
         flags = _group("TCP Analysis Flags", kids)
         flags.name = "tcp.analysis.flags"
         out.append(flags)
