@@ -24,8 +24,9 @@ from tests.frames import DATA, capture_files, records_of
 from tests.tools import need
 
 KERNEL = DATA / "kernel_tcp_http_dns.pcap"
+LOSS = DATA / "kernel_tcp_loss.pcap"      # segments dropped before the wire: dup ACKs, SACK, fast retransmits
 CORPUS = Path("/work/shared/corpus/tcpdump/tests")     # the shared public corpus, where this machine has it
-TCP_FILES = [KERNEL, DATA / "mptcp-v0.pcap", DATA / "mptcp-v1.pcap", DATA / "mptcp-aa-v1.pcap",
+TCP_FILES = [KERNEL, LOSS, DATA / "mptcp-v0.pcap", DATA / "mptcp-v1.pcap", DATA / "mptcp-aa-v1.pcap",
              DATA / "tcp-handshake-nano.pcap", DATA / "tfo-5c1fa7f9ae91.pcap", DATA / "ipv4_tcp_http_xml.pcap",
              DATA / "accecn_handshake.pcap", DATA / "tcp_rst_diag_payload.pcap", DATA / "print-flags.pcap",
              DATA / "dns_udp.pcap", DATA / "dns_udp_2.pcap", DATA / "icmpv6.pcap", DATA / "bgp-role.pcapng",
@@ -112,6 +113,28 @@ def test_the_kernel_capture_exercises_the_analysis():
         assert name in seen, name
 
 
+def test_the_loss_capture_exercises_recovery():
+    frames = annotated(frames_of(LOSS))
+    seen = {name for pkt in frames for name in pkt.notes.fields}
+    for name in ("tcp.analysis.lost_segment", "tcp.analysis.duplicate_ack", "tcp.analysis.duplicate_ack_num",
+                 "tcp.analysis.fast_retransmission", "tcp.analysis.retransmission", "tcp.analysis.rto",
+                 "tcp.analysis.window_update", "tcp.analysis.bytes_in_flight"):
+        assert name in seen, name
+
+
+@pytest.mark.parametrize("path", [KERNEL, LOSS], ids=lambda p: p.name)
+def test_info_column_is_tsharks(path):
+    """Every frame's Info as tshark -2 shows it: relative numbers, scaled windows, analysis
+    words, (reply in N), reassembled messages on the frame that ends them.  (tshark pads
+    "reply" to the width of "request" in ICMP echo replies: the ICMP dissector's own
+    difference, not this pass's.)"""
+    theirs = [row[0] for row in tshark_columns(path, ["_ws.col.Info"])]
+    diffs = [f"frame {pkt.number}: ours {summary_row(pkt, 0.0)['info']!r} tshark {info!r}"
+             for pkt, info in zip(annotated(frames_of(path)), theirs)
+             if summary_row(pkt, 0.0)["info"].rstrip() != info.rstrip().replace("reply    id", "reply  id")]
+    assert not diffs, "\n".join(diffs[:20])
+
+
 def test_reassembled_messages_agree_with_tshark():
     rows = tshark_columns(KERNEL, APP + ["tcp.segment"], "-E", "occurrence=a", "-E", "aggregator=,")
     frames = annotated(frames_of(KERNEL))
@@ -132,20 +155,6 @@ def test_reassembled_messages_agree_with_tshark():
     assert not diffs, "\n".join(diffs)
 
 
-def test_info_column_is_tsharks():
-    """Every frame's Info as tshark -2 shows it: relative numbers, scaled windows, analysis
-    words, (reply in N), reassembled messages on the frame that ends them."""
-    theirs = [row[0] for row in tshark_columns(KERNEL, ["_ws.col.Info"])]
-    diffs = []
-    for pkt, info in zip(annotated(frames_of(KERNEL)), theirs):
-        mine = summary_row(pkt, 0.0)["info"]
-        # tshark pads "reply" to the width of "request" in ICMP echo replies: the ICMP dissector's
-        # own difference, not this pass's
-        if mine.rstrip() != info.rstrip().replace("reply    id", "reply  id"):
-            diffs.append(f"frame {pkt.number}: ours {mine!r} tshark {info!r}")
-    assert not diffs, "\n".join(diffs)
-
-
 FILTERS = ["tcp.analysis.flags", "tcp.analysis.window_full", "tcp.analysis.retransmission",
            "tcp.analysis.zero_window || tcp.analysis.keep_alive", "tcp.stream == 4 && tcp.len > 0",
            "tcp.seq == 1", "tcp.ack > 40000", "tcp.window_size > 65000", "tcp.window_size_scalefactor == 1024",
@@ -153,6 +162,9 @@ FILTERS = ["tcp.analysis.flags", "tcp.analysis.window_full", "tcp.analysis.retra
            "http", "http.request.method == \"GET\"", "http.response.code == 404", "http.host contains \"192.0.2\"",
            "tcp.reassembled_in == 32", "tcp.analysis.ack_rtt > 0.0001", "tcp.analysis.bytes_in_flight >= 2000",
            "dns && tcp", "http.content_type matches \"^text/\"", "tcp.nxtseq == 4518"]
+LOSS_FILTERS = ["tcp.analysis.duplicate_ack_num >= 2", "tcp.analysis.fast_retransmission",
+                "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission", "tcp.analysis.lost_segment",
+                "tcp.analysis.bytes_in_flight > 5000", "tcp.analysis.rto_frame", "tcp.analysis.window_update"]
 
 
 @pytest.mark.parametrize("expression", FILTERS)
@@ -162,6 +174,14 @@ def test_display_filters_on_analysis_fields_select_what_tshark_selects(expressio
     theirs = [int(row[0]) for row in tshark_columns(KERNEL, ["frame.number"], "-Y", expression)]
     assert mine == theirs
     assert theirs or expression in ("tcp.analysis.ack_rtt > 0.0001",)
+
+
+@pytest.mark.parametrize("expression", LOSS_FILTERS)
+def test_display_filters_on_loss_recovery(expression):
+    program = compile_filter(expression)
+    mine = [pkt.number for pkt in annotated(frames_of(LOSS)) if program(pkt)]
+    theirs = [int(row[0]) for row in tshark_columns(LOSS, ["frame.number"], "-Y", expression)]
+    assert mine == theirs and theirs
 
 
 def corpus_files():

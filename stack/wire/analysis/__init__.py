@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 from .. import protocols  # noqa: F401   (every dissector: the pass dissects frames itself)
 from ..dissect import dissect
-from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_WSCALE, SYN, _skim_option_words,
+from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
 from . import links
 from .reassembly import Assembler, app_for, dissect_pdu
@@ -124,6 +124,25 @@ def _wscale_option(buf, pos: int, stop: int):
         if kind == OPT_WSCALE and buf[pos + 1] == 3 and pos + 2 < stop:
             return buf[pos + 2]
         pos += buf[pos + 1]
+    return None
+
+
+def _sack_bytes(buf, pos: int, stop: int):
+    """The bytes the SACK blocks in buf[pos:stop] cover, or None without a SACK option."""
+    while pos < stop:
+        kind = buf[pos]
+        if kind == OPT_EOL:
+            return None
+        if kind == OPT_NOP:
+            pos += 1
+            continue
+        if pos + 1 >= stop or buf[pos + 1] < 2:
+            return None
+        length = buf[pos + 1]
+        if kind == OPT_SACK and pos + length <= stop:
+            return sum((int.from_bytes(buf[at + 4:at + 8], "big") - int.from_bytes(buf[at:at + 4], "big"))
+                       & 0xFFFFFFFF for at in range(pos + 2, pos + length - 7, 8))
+        pos += length
     return None
 
 
@@ -240,7 +259,8 @@ class Analyser:
             _lru_put(self.tcp_streams, key, stream)
         fwd, rev = stream.flows[a], stream.flows[b]
         wscale = _wscale_option(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) if flags & SYN else None
-        seg = Segment(number, ts, seq, ack, flags, window, seglen, wscale)
+        sacked = _sack_bytes(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) if hdr_len > 20 else None
+        seg = Segment(number, ts, seq, ack, flags, window, seglen, wscale, sacked)
         set_scaling(seg, fwd, rev)
         if fwd.base_seq is None:
             fwd.base_seq = seq if flags & SYN else (seq - 1) & 0xFFFFFFFF
@@ -283,6 +303,8 @@ class Analyser:
                 flagged = True
         if flagged:
             fields["tcp.analysis.flags"] = True
+        if "fast_retransmission" in analysis or "spurious_retransmission" in analysis:
+            fields["tcp.analysis.retransmission"] = True     # tshark adds both experts
         notes.prefix = info_prefix(analysis)
         notes._tcp = (sport, dport, flags, seq, ack, window, rel_seq, rel_ack, win)
         notes._tcp_info = (buf, off, hdr_len, seglen)

@@ -84,7 +84,7 @@ class TcpFlow:
 
     __slots__ = ("base_seq", "nextseq", "nextseqtime", "nextseqframe", "maxseqtobeacked", "lastack", "lastacktime",
                  "window", "win_scale", "lastnondupack", "dupacknum", "lastsegmentflags", "segments",
-                 "valid_bif", "push_bytes_sent", "push_set_last")
+                 "valid_bif", "push_bytes_sent", "push_set_last", "sacked")
 
     def __init__(self):
         self.base_seq = None
@@ -103,6 +103,7 @@ class TcpFlow:
         self.valid_bif = True
         self.push_bytes_sent = 0
         self.push_set_last = False       # the last segment counted had PSH set
+        self.sacked = 0                  # bytes its last segment's SACK blocks say arrived
 
 
 class TcpStream:
@@ -126,12 +127,13 @@ class TcpStream:
 class Segment:
     """What the analysis needs of one segment (read from its header by the caller)."""
 
-    __slots__ = ("frame", "ts", "seq", "ack", "flags", "window", "seglen", "wscale")
+    __slots__ = ("frame", "ts", "seq", "ack", "flags", "window", "seglen", "wscale", "sacked")
 
     def __init__(self, frame: int, ts: float, seq: int, ack: int, flags: int, window: int, seglen: int,
-                 wscale: int | None):
+                 wscale: int | None, sacked: int | None = None):
         self.frame, self.ts, self.seq, self.ack, self.flags = frame, ts, seq, ack, flags
         self.window, self.seglen, self.wscale = window, seglen, wscale
+        self.sacked = sacked             # bytes in its SACK blocks, None without the option
 
 
 def set_scaling(seg: Segment, fwd: TcpFlow, rev: TcpFlow) -> None:
@@ -166,6 +168,7 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
 
     if flags & ACK:
         rev.valid_bif = True
+    fwd.sacked = seg.sacked or 0          # its latest segment's blocks only, as tshark keeps them
     if seglen == 1 and seq == fwd.nextseq and rev.window == 0:
         flag(ZERO_WINDOW_PROBE)            # one byte at the edge of a closed window
     else:
@@ -215,7 +218,7 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
             base = fwd.base_seq or 0
             first = min(first, (useq - base) & MASK)
             last = max(last, (unext - base) & MASK)
-        in_flight = (last - first) & MASK
+        in_flight = (last - first - rev.sacked) & MASK        # what the peer SACKed has arrived
         if 0 < in_flight < 2_000_000_000:
             notes["bytes_in_flight"] = in_flight - (1 if flags & (SYN | FIN) else 0)
         # bytes sent since the last PSH, this segment's included
@@ -285,7 +288,10 @@ def _acknowledge(seg, rev: TcpFlow, notes: dict) -> None:
     for entry in reversed(rev.segments):          # newest first, as tshark walks its list
         if ack == entry[2]:
             notes["acks_frame"] = entry[0]
-            notes["ack_rtt"] = seg.ts - entry[3]
+            if seg.ts != entry[3]:                # tshark leaves out an RTT of zero
+                notes["ack_rtt"] = seg.ts - entry[3]
+            else:
+                notes.pop("ack_rtt", None)
         elif gt(ack, entry[1]) and le(ack, entry[2]):
             entry[1] = ack
             kept.append(entry)

@@ -89,8 +89,9 @@ def _analysis(fields: dict) -> list:
     if "tcp.analysis.acks_frame" in fields:
         out.append(_node("tcp.analysis.acks_frame", "This is an ACK to the segment in frame",
                          get("tcp.analysis.acks_frame")))
-        out.append(_node("tcp.analysis.ack_rtt", "The RTT to ACK the segment was", get("tcp.analysis.ack_rtt"),
-                         _seconds(get("tcp.analysis.ack_rtt"))))
+        if "tcp.analysis.ack_rtt" in fields:
+            out.append(_node("tcp.analysis.ack_rtt", "The RTT to ACK the segment was", get("tcp.analysis.ack_rtt"),
+                             _seconds(get("tcp.analysis.ack_rtt"))))
     if "tcp.analysis.initial_rtt" in fields:
         out.append(_node("tcp.analysis.initial_rtt", "iRTT", get("tcp.analysis.initial_rtt"),
                          _seconds(get("tcp.analysis.initial_rtt"))))
