@@ -1,7 +1,7 @@
 #!/bin/bash
 # Kernel TCP/UDP/ICMP traffic between two namespaces, captured with tcpdump in one of them.
 set -u
-OUT=${1:-/tmp/convo/conv.pcap}
+OUT=${1:?usage: $0 OUT.pcap}
 S=$$-$RANDOM
 A=nshconv-$S-a; B=nshconv-$S-b
 cleanup() { kill $SRV $DNSS $SOC 2>/dev/null; kill $TD 2>/dev/null; sleep 0.3; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
@@ -22,11 +22,9 @@ ip netns exec $A ping -6 -c 2 -i 0.2 2001:db8::20 >/dev/null
 ip netns exec $A curl -s -o /dev/null -A netsh-test/1.0 http://192.0.2.20:8080/serve.md
 ip netns exec $A curl -s -o /dev/null http://192.0.2.20:8080/nope http://192.0.2.20:8080/
 ip netns exec $A python3 "$(dirname "$0")"/dnsclient.py 192.0.2.20
-# a bulk transfer through a lossy, slow-reading path: retransmissions, dup acks, window full
-ip netns exec $B tc qdisc add dev vb root netem loss 3% delay 2ms
+# a bulk transfer into a slow reader (small receive buffer, a late start): window full, zero window, keep-alives
 ip netns exec $B socat -u TCP-LISTEN:9000,bind=192.0.2.20,rcvbuf=4096 SYSTEM:'sleep 1; cat >/dev/null' & SOC=$!
 sleep 0.5
 head -c 80000 /dev/urandom | ip netns exec $A socat -u STDIN TCP:192.0.2.20:9000,sndbuf=65536
 sleep 1.5
-ip netns exec $B tc qdisc del dev vb root
 sleep 0.5

@@ -3,7 +3,7 @@
 # with a two-packet queue: segments dropped before the wire, the receiver's duplicate
 # ACKs with SACK, fast retransmissions; captured at the receiver.
 set -u
-OUT=${1:-/tmp/convo/loss.pcap}
+OUT=${1:?usage: $0 OUT.pcap}
 S=$$-$RANDOM
 A=nshconv-$S-a; B=nshconv-$S-b
 cleanup() { kill $SOC 2>/dev/null; kill $TD 2>/dev/null; sleep 0.3; ip netns del $A 2>/dev/null; ip netns del $B 2>/dev/null; }
