@@ -4,7 +4,7 @@ Conversation fields (stream indexes, relative sequence and ACK numbers, scaled w
 SEQ/ACK analysis flags and numbers, request/response links), reassembled DNS and HTTP
 messages, the Info column, follow stream output, and display filters on the new fields.
 tests/data/kernel_tcp_http_dns.pcap is Linux talking to Linux in two namespaces
-(tests/data/gen/kernel_tcp_http_dns.sh): ping, ping6, three HTTP exchanges with curl,
+(tests/capgen/kernel_tcp_http_dns.sh): ping, ping6, three HTTP exchanges with curl,
 DNS over UDP and over TCP (a query cut in two segments, two queries in one), and a bulk
 transfer into a slow reader (window full, zero window, keep-alives, a retransmission).
 """

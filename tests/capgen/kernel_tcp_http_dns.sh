@@ -14,7 +14,7 @@ ip -n $A link set va up; ip -n $B link set vb up; ip -n $A link set lo up; ip -n
 for n in $A $B; do ip netns exec $n ethtool -K $( [ $n = $A ] && echo va || echo vb ) tx off rx off tso off gso off gro off >/dev/null 2>&1; done
 ip netns exec $A tcpdump -i va -w $OUT -U -s 0 2>/dev/null & TD=$!
 sleep 1
-ip netns exec $B python3 -m http.server 8080 --bind 192.0.2.20 --directory "$(dirname "$0")"/../../../docs >/dev/null 2>&1 & SRV=$!
+ip netns exec $B python3 -m http.server 8080 --bind 192.0.2.20 --directory "$(dirname "$0")"/../../docs >/dev/null 2>&1 & SRV=$!
 ip netns exec $B python3 "$(dirname "$0")"/dnsserver.py 192.0.2.20 >/dev/null 2>&1 & DNSS=$!
 sleep 1
 ip netns exec $A ping -c 2 -i 0.2 192.0.2.20 >/dev/null
