@@ -142,6 +142,10 @@ def dissect_http(d, off: int, end: int):
         if key == "content-length" and value.strip().isdigit():
             node.add(Node("http.content_length", "Content length", int(value.strip()), at, span))
         at += len(raw) + 2
+    if not response and len(parts) > 1 and "host" in fields:
+        uri = _text(parts[1])
+        layer.add(Node("http.request.full_uri", "Full request URI",
+                       uri if "://" in uri else f"http://{fields['host']}{uri}", off, 0))
     ctype = fields.get("content-type")
     body = data[head_end + 4:] if head_end >= 0 else b""
     if body:

@@ -41,7 +41,7 @@ FLAGS = ["tcp.analysis." + name for name in """flags retransmission fast_retrans
     window_update window_full duplicate_ack zero_window zero_window_probe zero_window_probe_ack""".split()]
 SECONDS = "tcp.analysis.rto tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative tcp.time_delta dns.time http.time".split()
 MILLISECONDS = "icmp.resptime icmpv6.resptime".split()
-APP = """http.request.method http.request.uri http.request.version http.response.code
+APP = """http.request.method http.request.uri http.request.version http.response.code http.request.full_uri
     http.response.phrase http.host http.user_agent http.content_type http.content_length_header
     http.server dns.qry.name dns.a dns.length""".split()
 # Where we knowingly differ from tshark 4.0.17, and why.
