@@ -26,7 +26,7 @@ from ..dissect import dissect
 from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
 from . import links
-from .reassembly import Assembler, app_for, dissect_pdu
+from .reassembly import Assembler, Budget, app_for, dissect_pdu
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
@@ -156,7 +156,9 @@ def _lru_get(table: OrderedDict, key):
 def _lru_put(table: OrderedDict, key, value) -> None:
     table[key] = value
     if len(table) > MAX_STREAMS:
-        table.popitem(last=False)
+        _, oldest = table.popitem(last=False)
+        for assembler in getattr(oldest, "assemblers", {}).values():
+            assembler.release()
 
 
 class Analyser:
@@ -169,6 +171,7 @@ class Analyser:
         self.next_udp = 0
         self.links = links.Links()
         self.recent: OrderedDict = OrderedDict()     # frame number -> its Notes, the latest MAX_RECENT
+        self.budget = Budget()                       # what reassembly holds, all streams together
         self.tcp_last_ts: dict = {}
 
     def feed(self, number: int, ts: float, d) -> Notes:
@@ -318,7 +321,7 @@ class Analyser:
     def _reassemble(self, number, ts, d, stream, a, app, seq, flags, start, end, notes, ends) -> None:
         assembler = stream.assemblers.get(a)
         if assembler is None:
-            assembler = stream.assemblers[a] = Assembler(app)
+            assembler = stream.assemblers[a] = Assembler(app, self.budget)
         payload = bytes(d.buf[start:min(end, len(d.buf))])
         done, pending = assembler.feed(number, seq, payload, bool(flags & SYN), bool(flags & FIN))
         notes.pdu_segment = pending and not done

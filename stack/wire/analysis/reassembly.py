@@ -6,7 +6,9 @@ until the gap fills, at most `MAX_WAITING`), cuts the byte stream into messages 
 two-byte length, then the message; HTTP: the header block, then Content-Length bytes or
 chunks), and says for each segment which messages it ended and whether it left one
 unfinished.  A message is kept only while it is being put together, up to `MAX_PDU`
-bytes; a longer one is given up (its frames stay plain TCP).
+bytes; a longer one is given up (its frames stay plain TCP).  All the directions of one
+analysis share a `Budget` of `MAX_HELD` bytes (messages being put together and segments
+waiting for a gap): a direction that would overdraw it gives up instead.
 
 `dissect_pdu` dissects a finished message by itself, as tshark dissects the reassembled
 tvb: the layers it gives go on the frame that ended the message.
@@ -20,6 +22,15 @@ from .tcp import MASK, gt
 
 MAX_PDU = 1 << 20
 MAX_WAITING = 256
+MAX_HELD = 64 << 20
+
+
+class Budget:
+    """The bytes every assembler of one analysis holds, against one limit."""
+
+    def __init__(self, limit: int = MAX_HELD):
+        self.limit = limit
+        self.used = 0
 DNS_PORT = 53
 
 
@@ -46,16 +57,36 @@ class Pdu:
 class Assembler:
     """One direction's byte stream, cut into messages."""
 
-    def __init__(self, app: str):
+    def __init__(self, app: str, budget: Budget | None = None):
         self.app = app
+        self.budget = budget if budget is not None else Budget()
         self.expected = None
         self.waiting: dict[int, tuple[int, bytes, bool]] = {}
-        self.buffer = b""
+        self.buffer = bytearray()
         self.pieces: list = []           # (frame, bytes) of what is in the buffer
         self.broken = False              # past a message we could not follow: stop cutting
 
+    def held(self) -> int:
+        return len(self.buffer) + sum(len(item[1]) for item in self.waiting.values())
+
+    def release(self) -> None:
+        """Give back what this direction holds (its stream is forgotten)."""
+        self.budget.used -= self.held()
+        self.buffer, self.waiting, self.pieces = bytearray(), {}, []
+
     def feed(self, frame: int, seq: int, payload: bytes, syn: bool, fin: bool) -> tuple[list, bool]:
         """(the messages this segment finished, whether it left one unfinished)."""
+        before = self.held()
+        result = self._feed(frame, seq, payload, syn, fin)
+        budget = self.budget
+        budget.used += self.held() - before
+        if budget.used > budget.limit:
+            self.release()
+            self.broken = True
+            return result[0], False
+        return result
+
+    def _feed(self, frame: int, seq: int, payload: bytes, syn: bool, fin: bool) -> tuple[list, bool]:
         if syn:
             self.expected = (seq + 1) & MASK
             seq = (seq + 1) & MASK
@@ -95,13 +126,13 @@ class Assembler:
             length = self._length(closing)
             if length is None:
                 if len(self.buffer) > MAX_PDU:
-                    self.broken, self.buffer, self.pieces = True, b"", []
+                    self.broken, self.buffer, self.pieces = True, bytearray(), []
                 break
             if length <= 0:
-                self.broken, self.buffer, self.pieces = True, b"", []
+                self.broken, self.buffer, self.pieces = True, bytearray(), []
                 break
-            out.append(Pdu(self.app, self.buffer[:length], self._split(length)))
-            self.buffer = self.buffer[length:]
+            out.append(Pdu(self.app, bytes(self.buffer[:length]), self._split(length)))
+            del self.buffer[:length]
         return out
 
     def _length(self, closing: bool) -> int | None:
@@ -111,9 +142,9 @@ class Assembler:
                 return None
             need = 2 + int.from_bytes(buf[:2], "big")
             return need if len(buf) >= need else None
-        if not http.starts_message(buf[:16]) and len(buf) >= 16:
+        if not http.starts_message(bytes(buf[:16])) and len(buf) >= 16:
             return -1
-        return http.message_length(buf, closing)
+        return http.message_length(bytes(buf), closing)
 
     def _split(self, length: int) -> list:
         """The (frame, bytes) pieces of the first `length` bytes of the buffer, taken out."""
