@@ -53,9 +53,10 @@ class Follower:
         if notes is None or notes.fields.get(f"{self.proto}.stream") != self.index:
             return
         network = layer = None
-        for candidate in d.layers:
+        net_index = None
+        for index, candidate in enumerate(d.layers):
             if candidate.name in ("ip", "ipv6") and layer is None:
-                network = candidate
+                network, net_index = candidate, index
             elif candidate.name == self.proto:
                 layer = candidate
                 break
@@ -65,7 +66,7 @@ class Follower:
         start, size = (12, 4) if network.name == "ip" else (8, 16)
         src = bytes(buf[network.offset + start:network.offset + start + size])
         sport = int.from_bytes(buf[off:off + 2], "big")
-        end = d.claimed if d.claimed is not None else len(buf)
+        end = d.reported_ends.get(net_index, d.claimed if d.claimed is not None else len(buf))
         if not self.nodes:
             dst = bytes(buf[network.offset + start + size:network.offset + start + 2 * size])
             self.nodes = [(src, sport), (dst, int.from_bytes(buf[off + 2:off + 4], "big"))]
@@ -78,36 +79,40 @@ class Follower:
         seq, _, off_flags = HEADER.unpack_from(buf, off)[2:5]
         hdr_len, flags = (off_flags >> 12) * 4, off_flags & 0xFFF
         payload = bytes(buf[off + hdr_len:min(end, len(buf))])
+        length = max(end - off - hdr_len, len(payload))   # on the wire: a cut capture holds less
         way = self._dirs.setdefault(node, _Direction())
         if flags & SYN:
             way.expected = (seq + 1) & MASK
             seq = (seq + 1) & MASK
-        if not payload:
+        if not length:
             return
         if way.expected is None:
             way.expected = seq
-        self._take(way, node, number, seq, payload)
+        self._take(way, node, number, seq, payload, length)
 
-    def _take(self, way: _Direction, node: int, number: int, seq: int, payload: bytes) -> None:
+    def _take(self, way: _Direction, node: int, number: int, seq: int, payload: bytes, length: int) -> None:
+        """The new part of a segment of `length` bytes (of which `payload` was captured)."""
         if gt(seq, way.expected):
             if len(way.waiting) < MAX_WAITING:
-                way.waiting[seq] = (number, payload)
+                way.waiting[seq] = (number, payload, length)
             return
         skip = (way.expected - seq) & MASK
-        if skip >= len(payload):
+        if skip >= length:
             return                          # all of it seen already (a retransmission)
-        self.chunks.append(Chunk(node, number, payload[skip:]))
-        way.expected = (seq + len(payload)) & MASK
+        if payload[skip:]:
+            self.chunks.append(Chunk(node, number, payload[skip:]))
+        way.expected = (seq + length) & MASK
         while way.waiting:                  # the segments the gap held back
             ready = [s for s in way.waiting if not gt(s, way.expected)]
             if not ready:
                 break
             first = ready[0]
-            frame, data = way.waiting.pop(first)
+            frame, data, size = way.waiting.pop(first)
             skip = (way.expected - first) & MASK
-            if skip < len(data):
-                self.chunks.append(Chunk(node, frame, data[skip:]))
-                way.expected = (first + len(data)) & MASK
+            if skip < size:
+                if data[skip:]:
+                    self.chunks.append(Chunk(node, frame, data[skip:]))
+                way.expected = (first + size) & MASK
 
     # --- output ---------------------------------------------------------------------
 
