@@ -116,6 +116,8 @@ ANALYSIS = {
     **{name: UINT for name in "tcp.segment tcp.reassembled_in tcp.reassembled.length".split()},
 }
 
+SIGNED = {"tcp.window_size_scalefactor"}        # integers that may be negative (-1 unknown, -2 none)
+
 # Fields made here from others, as tshark generates them: name -> the fields it gathers
 GENERATED = {
     "eth.addr": ("eth.src", "eth.dst"), "ip.addr": ("ip.src", "ip.dst"),
