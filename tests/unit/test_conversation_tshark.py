@@ -186,12 +186,13 @@ def test_display_filters_on_loss_recovery(expression):
 
 @pytest.mark.parametrize("path, expression", [
     (DATA / "tfo-5c1fa7f9ae91.pcap", "tcp.window_size_scalefactor == -2"),
-    (DATA / "mptcp-v0.pcap", "tcp.window_size_scalefactor == -1"),
+    (DATA / "bgp-role.pcapng", "tcp.window_size_scalefactor == -1"),      # no SYN seen: unknown
     (LOSS, "tcp.window_size_scalefactor == 1024 && tcp.analysis.duplicate_ack")])
 def test_signed_scale_factors_filter_as_tsharks(path, expression):
     program = compile_filter(expression)
     mine = [pkt.number for pkt in annotated(frames_of(path)) if program(pkt)]
-    assert mine == [int(row[0]) for row in tshark_columns(path, ["frame.number"], "-Y", expression)]
+    theirs = [int(row[0]) for row in tshark_columns(path, ["frame.number"], "-Y", expression)]
+    assert mine == theirs and theirs
 
 
 def corpus_files():
