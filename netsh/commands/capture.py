@@ -71,14 +71,64 @@ def show(ctx, args):
                   rows=packet_rows(packets, first, detail))
 
 
+class _Analysed:
+    """The analysis of the ring so far, kept between commands: a listing paged through (the
+    dashboard fetches a screen at a time) or a ring that moved on (a running capture) is
+    analysed only for the frames it has not seen, as long as the last frame it saw is still
+    there.  One is kept; a ring replaced (a file read, a new capture) is analysed anew."""
+
+    def __init__(self, key):
+        from stack.wire.analysis import Analyser
+        self.key = key
+        self.analyser = Analyser()
+        self.notes: dict = {}
+        self.last = None            # (number, ts) of the last frame fed
+
+    def fits(self, key, frames) -> bool:
+        """Is `frames` the ring this analysis saw, perhaps grown since?"""
+        if key != self.key:
+            return False
+        if self.last is None:
+            return True
+        number, ts = self.last
+        at = self.seen_index(frames)
+        return at is not None and frames[at].number == number and frames[at].ts == ts
+
+    def seen_index(self, frames):
+        """Where the last frame fed is in `frames` (numbers run on by one in the ring)."""
+        at = self.last[0] - frames[0].number
+        return at if 0 <= at < len(frames) else None
+
+
+_ANALYSED: list = []
+
+
 def annotated(ctx, frames_in_order, wanted=None) -> list:
     """The frames (those numbered in `wanted`, or all) with the conversation analysis of every
     frame before them applied (stack/wire/analysis): what listings and display filters read.
-    `frames_in_order` is walked twice (the first time for links forward, as tshark -2)."""
-    from stack.wire.analysis import annotated as analyse
-    if not frames_in_order:
+    The analysis of the ring is kept and carried on from the last frame it saw."""
+    from stack.wire.analysis import Annotated
+    from stack.wire.dissect import dissect
+    frames = frames_in_order
+    if not frames:
         return []
-    return analyse(frames_in_order, wanted)
+    head = frames[0]
+    key = id(ctx.stack)
+    state = _ANALYSED[0] if _ANALYSED else None
+    if state is None or not state.fits(key, frames):
+        state = _Analysed(key)
+        _ANALYSED[:] = [state]
+    elif state.notes and min(state.notes) < head.number:      # the ring let its oldest go
+        state.notes = {number: notes for number, notes in state.notes.items() if number >= head.number}
+    start = 0 if state.last is None else state.seen_index(frames) + 1
+    for index, pkt in enumerate(frames[start:], 1):
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        state.notes[pkt.number] = state.analyser.feed(pkt.number, pkt.ts, d)
+        state.last = (pkt.number, pkt.ts)
+        if not index % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    notes = state.notes
+    return [Annotated(pkt, notes[pkt.number]) for pkt in frames if wanted is None or pkt.number in wanted]
 
 
 def annotator():

@@ -223,3 +223,33 @@ def test_analysis_follow_and_reassembly_never_raise(path):
         for mode in ("ascii", "hex", "raw"):
             follower.text(mode)
         follower.to_dict()
+
+
+class _Ring:
+    """What netsh.commands.capture.annotated asks of a context: the stack's ring, and a checkpoint."""
+
+    def __init__(self, frames):
+        self.frames = frames
+        self.stack = self
+
+    def capture_packets(self):
+        return list(self.frames)
+
+    def checkpoint(self):
+        pass
+
+
+def test_the_kept_analysis_carries_on_as_the_ring_grows_and_wraps():
+    """Paged, grown and wrapped, the notes are those of one pass over everything the ring held."""
+    from netsh.commands.capture import annotated as ring_annotated
+    frames = frames_of(LOSS)
+    whole = {pkt.number: pkt.notes.fields for pkt in annotated(frames)}
+    ctx = _Ring(frames[:100])
+    first = ring_annotated(ctx, ctx.capture_packets())
+    assert [pkt.notes.fields for pkt in first] == [whole[n] for n in range(1, 101)]
+    ctx.frames = frames[50:300]                   # grown, and the oldest 50 let go
+    grown = ring_annotated(ctx, ctx.capture_packets(), {299})
+    assert [pkt.number for pkt in grown] == [299] and grown[0].notes.fields == whole[299]
+    ctx.frames = frames_of(KERNEL)                # another file read into the ring
+    replaced = ring_annotated(ctx, ctx.capture_packets())
+    assert [pkt.notes.fields for pkt in replaced] == [pkt.notes.fields for pkt in annotated(frames_of(KERNEL))]
