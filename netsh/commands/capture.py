@@ -6,6 +6,7 @@ FILE``, which the stack streams as packets arrive.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
@@ -101,17 +102,23 @@ class _Analysed:
 
 
 _ANALYSED: list = []
+_ANALYSED_LOCK = threading.Lock()      # a served stack's faces may list at the same time
 
 
 def annotated(ctx, frames_in_order, wanted=None) -> list:
     """The frames (those numbered in `wanted`, or all) with the conversation analysis of every
     frame before them applied (stack/wire/analysis): what listings and display filters read.
     The analysis of the ring is kept and carried on from the last frame it saw."""
-    from stack.wire.analysis import Annotated
-    from stack.wire.dissect import dissect
     frames = frames_in_order
     if not frames:
         return []
+    with _ANALYSED_LOCK:
+        return _annotated(ctx, frames, wanted)
+
+
+def _annotated(ctx, frames, wanted) -> list:
+    from stack.wire.analysis import Annotated
+    from stack.wire.dissect import dissect
     head = frames[0]
     key = id(ctx.stack)
     state = _ANALYSED[0] if _ANALYSED else None
