@@ -8,6 +8,7 @@ that the text renderers below and -j share.
 from __future__ import annotations
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.analysis.tree import attach
 from stack.wire.dissect import dissect
 from stack.wire.skim import columns
 
@@ -20,8 +21,13 @@ def _row(pkt, first_ts: float, source: str, destination: str, protocol: str, inf
 
 
 def summary_row(pkt, first_ts: float) -> dict:
-    """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems."""
-    return _row(pkt, first_ts, *columns(pkt.data, pkt.linktype, pkt.orig_len))
+    """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems;
+    with the conversation analysis applied when the packet carries it (stack/wire/analysis)."""
+    source, destination, protocol, info = columns(pkt.data, pkt.linktype, pkt.orig_len)
+    notes = getattr(pkt, "notes", None)
+    if notes:
+        protocol, info = notes.columns(protocol, info)
+    return _row(pkt, first_ts, source, destination, protocol, info)
 
 
 def packet_view(pkt, first_ts: float, tree: bool) -> dict:
@@ -29,7 +35,12 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
     if not tree:
         return summary_row(pkt, first_ts)
     d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
-    row = _row(pkt, first_ts, d.source, d.destination, d.protocol, d.info)
+    notes = getattr(pkt, "notes", None)
+    protocol, info = d.protocol, d.info
+    if notes:
+        protocol, info = notes.columns(protocol, info)
+        attach(d, notes, pkt.number)
+    row = _row(pkt, first_ts, d.source, d.destination, protocol, info)
     if d.problems:
         row["problems"] = d.problems
     row["layers"] = [layer.to_dict() for layer in d.layers]
@@ -74,7 +85,7 @@ def frame_header(row: dict) -> str:
 
 def tree_lines(node: dict, depth: int = 0) -> list[str]:
     indent = "    " * depth
-    if depth == 0:
+    if depth == 0 or node["value"] == "":       # a layer, or a group with no value of its own
         text = node["label"]
     else:
         text = f"{node['label']}: {node['value']}"

@@ -6,6 +6,7 @@ FILE``, which the stack streams as packets arrive.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
@@ -62,12 +63,92 @@ def status(ctx, args):
 def show(ctx, args):
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
-    packets = displayed(ctx, ctx.stack.capture_packets(args["number"], args["last"], args["start"],
-                                                        args["count"]), args["display"])
+    chosen = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
+    packets = displayed(ctx, annotated(ctx, ctx.stack.capture_packets(), {pkt.number for pkt in chosen}),
+                        args["display"])
     first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
                   rows=packet_rows(packets, first, detail))
+
+
+class _Analysed:
+    """The analysis of the ring so far, kept between commands: a listing paged through (the
+    dashboard fetches a screen at a time) or a ring that moved on (a running capture) is
+    analysed only for the frames it has not seen, as long as the last frame it saw is still
+    there.  One is kept; a ring replaced (a file read, a new capture) is analysed anew."""
+
+    def __init__(self, key):
+        from stack.wire.analysis import Analyser
+        self.key = key
+        self.analyser = Analyser()
+        self.notes: dict = {}
+        self.last = None            # (number, ts) of the last frame fed
+
+    def fits(self, key, frames) -> bool:
+        """Is `frames` the ring this analysis saw, perhaps grown since?"""
+        if key != self.key:
+            return False
+        if self.last is None:
+            return True
+        number, ts = self.last
+        at = self.seen_index(frames)
+        return at is not None and frames[at].number == number and frames[at].ts == ts
+
+    def seen_index(self, frames):
+        """Where the last frame fed is in `frames` (numbers run on by one in the ring)."""
+        at = self.last[0] - frames[0].number
+        return at if 0 <= at < len(frames) else None
+
+
+_ANALYSED: list = []
+_ANALYSED_LOCK = threading.Lock()      # a served stack's faces may list at the same time
+
+
+def annotated(ctx, frames_in_order, wanted=None) -> list:
+    """The frames (those numbered in `wanted`, or all) with the conversation analysis of every
+    frame before them applied (stack/wire/analysis): what listings and display filters read.
+    The analysis of the ring is kept and carried on from the last frame it saw."""
+    frames = frames_in_order
+    if not frames:
+        return []
+    with _ANALYSED_LOCK:
+        return _annotated(ctx, frames, wanted)
+
+
+def _annotated(ctx, frames, wanted) -> list:
+    from stack.wire.analysis import Annotated
+    from stack.wire.dissect import dissect
+    head = frames[0]
+    key = id(ctx.stack)
+    state = _ANALYSED[0] if _ANALYSED else None
+    if state is None or not state.fits(key, frames):
+        state = _Analysed(key)
+        _ANALYSED[:] = [state]
+    elif state.notes and min(state.notes) < head.number:      # the ring let its oldest go
+        state.notes = {number: notes for number, notes in state.notes.items() if number >= head.number}
+    start = 0 if state.last is None else state.seen_index(frames) + 1
+    for index, pkt in enumerate(frames[start:], 1):
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        state.notes[pkt.number] = state.analyser.feed(pkt.number, pkt.ts, d)
+        state.last = (pkt.number, pkt.ts)
+        if not index % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    notes = state.notes
+    return [Annotated(pkt, notes[pkt.number]) for pkt in frames if wanted is None or pkt.number in wanted]
+
+
+def annotator():
+    """One pass of the analysis over a stream of frames, for a filter that reads them as they
+    come (a file being read): what tshark's single pass gives, links forward excepted."""
+    from stack.wire.analysis import Analyser, Annotated
+    from stack.wire.dissect import dissect
+    analyser = Analyser()
+
+    def annotate_one(pkt):
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d))
+    return annotate_one
 
 
 def displayed(ctx, packets, display):
@@ -98,7 +179,9 @@ def save(ctx, args):
     from stack.capfile import PcapngWriter, PcapWriter
     from stack.capture import to_record
     path = args["file"]
-    packets = displayed(ctx, ctx.stack.capture_packets(), args["display"])
+    packets = ctx.stack.capture_packets()
+    if args["display"] is not None:
+        packets = [annotated_pkt.pkt for annotated_pkt in displayed(ctx, annotated(ctx, packets), args["display"])]
     if path.endswith((".pcap", ".cap")):
         linktypes = {p.linktype for p in packets} or {1}
         if len(linktypes) > 1:
@@ -156,10 +239,11 @@ def read(ctx, args):
     kept = Ring()           # what the stack's ring can hold, so memory follows it, not the file
     display = args["display"]
     number = 0
+    analyser = annotator() if display is not None else None
     for rec in read_records(ctx, args["file"]):
         number += 1
         pkt = from_record(rec, number)          # the filter sees the file's frame numbers
-        if display is None or display(pkt):
+        if display is None or display(analyser(pkt)):
             kept.add(pkt)
     count = ctx.stack.capture_load(kept.all())
     older = f" (the newest; {kept.overflow} older did not fit the ring)" if kept.overflow else ""
@@ -198,6 +282,68 @@ def replay(ctx, args):
         sent += push()
     note = f" ({skipped} skipped: not convertible to Ethernet)" if skipped else ""
     return Result("text", f"{sent} frames replayed into {dev}{note}")
+
+
+FOLLOW_PROTOS = Choice(("tcp", "udp"), "PROTO", "tcp or udp")
+FOLLOW_MODES = Choice(("ascii", "hex", "raw"), "MODE", "ascii (default), hex or raw, as tshark -z follow")
+MODES = ("ascii", "hex", "raw")
+
+
+class StreamOrMode(ArgType):
+    """A stream index, or (when a filter chooses the stream) the output mode."""
+
+    metavar = "STREAM"
+    help = "a stream index (tcp.stream, udp.stream), or ascii/hex/raw when -Y chooses the stream"
+
+    def parse(self, token: str):
+        if token.isdigit():
+            return Integer(0, 2 ** 31 - 1).parse(token)
+        try:
+            return FOLLOW_MODES.parse(token)
+        except ValueError:
+            raise ValueError(f'"{token}" is neither a stream number nor one of: {", ".join(MODES)}') from None
+
+    def choices(self) -> list[str]:
+        return list(MODES)
+
+
+def follow(ctx, args):
+    """One TCP or UDP stream's bytes in order, by index or as the first packet a display filter
+    keeps (tshark -z follow,PROTO,MODE,N)."""
+    from stack.wire.analysis.follow import Follower
+    from stack.wire.dissect import dissect
+    proto, index, display, mode = args["proto"], args["stream"], args["display"], args["mode"]
+    if isinstance(index, str):              # capture follow tcp hex -Y ...: the mode, no stream
+        index, mode = None, index
+    if (index is None) == (display is None):
+        raise CommandError(f"capture follow {proto} takes a stream number or a display filter "
+                           f"(-Y EXPR), one of them", token=proto)
+    frames = annotated(ctx, ctx.stack.capture_packets())
+    if index is None:
+        key = f"{proto}.stream"
+        index = next((pkt.notes.fields[key] for pkt in frames
+                      if key in pkt.notes.fields and display(pkt)), None)
+        if index is None:
+            raise CommandError(f"no {proto.upper()} packet in the ring matches the filter", token="-Y")
+    follower = Follower(proto, index)
+    for number, pkt in enumerate(frames, 1):
+        follower.feed(pkt.number, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len), pkt.notes)
+        if not number % INTERRUPT_CHECK:
+            ctx.checkpoint()
+    data = follower.to_dict()
+    data["mode"] = mode or "ascii"
+    data["text"] = follower.text(data["mode"])
+    return Result("capture-follow", data)
+
+
+@renderer("capture-follow")
+def follow_text(data: dict, view: View) -> str:
+    return data["text"]
+
+
+@renderer("capture-follow", "json")
+def follow_json(data: dict, view: View):
+    return {key: value for key, value in data.items() if key != "text"}
 
 
 STAT_TYPES = ("eth", "ip", "ipv6", "tcp", "udp")
@@ -303,6 +449,16 @@ def register(root: Node) -> None:
          "load a pcap/pcapng file (gzip too) into the ring", read,
          details="With -Y (or filter) EXPR only the packets the display filter keeps are loaded; "
                  "the filter sees the file's frame numbers (frame.number).")
+    leaf(node, WORDS + ("follow",),
+         [pos("proto", FOLLOW_PROTOS), pos("stream", StreamOrMode(), optional=True),
+          pos("mode", FOLLOW_MODES, optional=True)] + display_filter_slots(),
+         "one TCP or UDP stream's bytes, both directions in order, as tshark -z follow", follow,
+         details="Give the stream index (tcp.stream, udp.stream, as capture show -V tells) or a display "
+                 "filter, whose first packet's stream is followed: capture follow tcp 0 hex, "
+                 "capture follow tcp -Y tcp.port == 8080. ascii prints each chunk's length then its "
+                 "bytes, hex a dump with offsets per direction, raw one hex line a chunk; the second "
+                 "node's chunks are indented by a tab. -j gives the nodes and the chunks (node, frame, "
+                 "data in hex).")
     stats = WORDS + ("stats",)
     stats_node = node.add(Node("stats", "tshark's statistics over the ring: conv, endpoints, phs, io"))
     leaf(stats_node, stats + ("conv",), [pos("type", STAT_TYPE)],

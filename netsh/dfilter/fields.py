@@ -33,7 +33,7 @@ SLICEABLE = (IPV4, IPV6, ETHER, BYTES, STRING, PROTOCOL, NONE)
 ORDERED = (UINT, BOOL, IPV4, IPV6, ETHER, BYTES, STRING, TIME)
 
 _TYPED = {
-    BOOL: """dhcp.bootp dhcp.flags.bc dns.flags.authenticated dns.flags.authoritative
+    BOOL: """http.request http.response dhcp.bootp dhcp.flags.bc dns.flags.authenticated dns.flags.authoritative
         dns.flags.checkdisable dns.flags.recavail dns.flags.recdesired dns.flags.response
         dns.flags.truncated dns.flags.z dns.resp.z.do icmpv6.nd.ra.flag.h icmpv6.nd.ra.flag.m
         icmpv6.nd.ra.flag.o icmpv6.nd.ra.flag.p icmpv6.opt.prefix.flag.a icmpv6.opt.prefix.flag.l
@@ -47,16 +47,22 @@ _TYPED = {
         dhcp.option.requested_ip_address dhcp.option.router dhcp.option.static_route.ip
         dhcp.option.static_route.router dhcp.option.subnet_mask dhcp.option.tftp_server_address
         dns.a ip.dst ip.src ip.addr""",
-    IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
+    IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.nd.na.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
         ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src ipv6.addr""",
-    STRING: """dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
+    STRING: """http.request.method http.request.uri http.request.version http.response.version
+        http.response.phrase http.host http.user_agent http.accept http.accept_encoding
+        http.accept_language http.server http.date http.last_modified http.content_type
+        http.content_length_header http.connection http.referer http.cookie http.set_cookie
+        http.location http.cache_control http.transfer_encoding http.content_encoding
+        http.authorization http.upgrade http.request.line http.response.line http.file_data
+        http.request.full_uri http.first_line dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
         dhcp.option.mudurl dhcp.option.tz_tcode dhcp.server dns.ns dns.qry.name dns.resp.name
         dns.soa.mname dns.soa.rname tcp.flags.str ip.host ip.src_host ip.dst_host ipv6.host
         ipv6.src_host ipv6.dst_host frame.interface_name frame.direction frame.protocols""",
     BYTES: """arp.dst.hw arp.dst.proto arp.src.hw arp.src.proto data.data dhcp.hw.addr
         dhcp.hw.addr_padding dhcp.option.padding dhcp.option.value dhcp.vendor_specific_options
         dns.data dns.opt.cookie.client dns.opt.cookie.server dns.opt.data eth.padding
-        icmpv6.opt.linkaddr icmpv6.opt.src_linkaddr icmpv6.reserved ipv6.opt.padn ipv6.opt.unknown
+        icmpv6.opt.linkaddr icmpv6.opt.src_linkaddr icmpv6.opt.target_linkaddr icmpv6.reserved ipv6.opt.padn ipv6.opt.unknown
         ipv6.routing.src.reserved ipv6.routing.srh.tag sll.unused tcp.options tcp.options.tfo.cookie
         tcp.options.unknown.payload tcp.payload udp.payload icmpv6.mld.raw icmpv6.opt.data
         icmpv6.raw ipv6.routing.srh.tlvs tcp.options.eol tcp.options.experimental tcp.options.mss
@@ -89,8 +95,28 @@ _TYPED = {
         icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv ipv6.dstopts.len ipv6.dstopts.len_oct
         ipv6.dstopts.nxt ipv6.hopopts.len ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.routing.len
         ipv6.routing.len_oct ipv6.routing.nxt null.family sll.etype ieee8021ad.dei
-        frame.number frame.len frame.cap_len""",
+        frame.number frame.len frame.cap_len http.response.code http.content_length dns.length""",
 }
+
+# Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
+# read with no tree), by tshark's names and types
+ANALYSIS_FLAGS = """retransmission fast_retransmission spurious_retransmission out_of_order lost_segment
+    ack_lost_segment keep_alive window_update window_full keep_alive_ack duplicate_ack zero_window_probe
+    zero_window zero_window_probe_ack reused_ports""".split()
+ANALYSIS = {
+    **{name: UINT for name in """tcp.stream tcp.seq tcp.ack tcp.nxtseq tcp.window_size
+        tcp.window_size_scalefactor udp.stream icmp.resp_in icmp.resp_to icmpv6.resp_in icmpv6.resp_to
+        dns.response_in dns.response_to tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
+        tcp.analysis.push_bytes_sent tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame
+        http.request_in http.response_in tcp.analysis.rto_frame""".split()},
+    **{name: TIME for name in """tcp.analysis.rto tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative
+        tcp.time_delta dns.time icmp.resptime icmpv6.resptime http.time""".split()},
+    **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},
+    # reassembly (stack/wire/analysis/reassembly.py): what a reassembled message adds
+    **{name: UINT for name in "tcp.segment tcp.reassembled_in tcp.reassembled.length".split()},
+}
+
+SIGNED = {"tcp.window_size_scalefactor"}        # integers that may be negative (-1 unknown, -2 none)
 
 # Fields made here from others, as tshark generates them: name -> the fields it gathers
 GENERATED = {
@@ -124,7 +150,7 @@ PROTOCOL_LABELS = {
     "raw": "raw IP", "llc": "Logical-Link Control", "vlan": "802.1Q VLAN", "ieee8021ad": "802.1ad QinQ",
     "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "tcp": "TCP",
     "udp": "UDP", "dns": "DNS", "mdns": "multicast DNS", "llmnr": "link-local multicast name resolution",
-    "dhcp": "DHCP", "data": "payload no dissector took", "_ws.malformed": "a malformed packet",
+    "dhcp": "DHCP", "http": "HTTP/1.x", "data": "payload no dissector took", "_ws.malformed": "a malformed packet",
 }
 # Layers that hold fields of another protocol's prefix (tshark's tree nests them so too)
 EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr")}
@@ -153,6 +179,7 @@ def _header_fields() -> dict[str, str]:
 
 def _registry() -> dict[str, Field]:
     types = _header_fields()
+    types.update(ANALYSIS)
     for kind, names in _TYPED.items():
         for name in names.split():
             types[name] = kind

@@ -12,7 +12,7 @@ from collections import defaultdict
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
 
-from .fields import FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
+from .fields import ANALYSIS, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
 
 
 class Plan:
@@ -39,7 +39,7 @@ class Plan:
 
     def done(self) -> "Plan":
         """Everything wanted is known: read the tree only if a field is not read from its header."""
-        self.tree = not all(name in FAST or set(GENERATED.get(name, (None,))) <= FAST.keys()
+        self.tree = not all(name in FAST or name in ANALYSIS or set(GENERATED.get(name, (None,))) <= FAST.keys()
                             for name in self.tree_names)
         self.fast = {}
         for name in sorted(self.tree_names & FAST.keys()):
@@ -75,13 +75,25 @@ class Frame:
             self._dissection = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len)
         return self._dissection
 
+    def layers(self) -> list:
+        """The dissection's layers; a frame whose payload the analysis put into a reassembled
+        message (stack/wire/analysis) keeps only those up to TCP: the message is in its notes."""
+        layers = self.dissection.layers
+        notes = getattr(self.pkt, "notes", None)
+        if notes is not None and (notes.pdus or notes.pdu_segment):
+            for i, layer in enumerate(layers):
+                if layer.name == "tcp":
+                    return layers[:i + 1]
+        return layers
+
     def has(self, protocol: str) -> bool:
         if protocol == "frame":
             return True
-        for layer in self.dissection.layers:
+        for layer in self.layers():
             if layer.name == protocol:
                 return True
-        return False
+        notes = getattr(self.pkt, "notes", None)
+        return notes is not None and protocol in notes.protocols
 
     def raw(self) -> dict:
         if self._raw is None:
@@ -89,15 +101,23 @@ class Frame:
             raw = self._raw = defaultdict(list)
             d = self.dissection
             if d.tree:
-                for layer in d.layers:
+                for layer in self.layers():
                     if layer.name in plan.homes:
                         layer.collect(plan.tree_names, raw)
             else:
                 buf, fast = d.buf, plan.fast
-                for layer in d.layers:
+                for layer in self.layers():
                     for name, f, need in fast.get(layer.name, ()):
                         if layer.length >= need:
                             raw[name].append(_read(f, buf, layer.offset))
+            notes = getattr(self.pkt, "notes", None)
+            if notes:
+                for name, value in notes.fields.items():
+                    if name in plan.tree_names:
+                        if value.__class__ is list:
+                            raw[name] += value
+                        else:
+                            raw[name].append(b"" if value is True else value)
         return self._raw
 
     def values(self, name: str, kind: str) -> list:
@@ -115,7 +135,7 @@ class Frame:
                 return [bytes(self.pkt.data)]
             buf = self.dissection.buf
             return [buf[layer.offset:layer.offset + layer.length]
-                    for layer in self.dissection.layers if layer.name == name]
+                    for layer in self.layers() if layer.name == name]
         raw = self.raw()
         if name in GENERATED and not raw.get(name):
             parts = GENERATED[name]

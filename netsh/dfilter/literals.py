@@ -9,7 +9,8 @@ import re
 import socket
 from typing import NamedTuple
 
-from .fields import (BOOL, BYTES, ETHER, IPV4, IPV6, NONE, PROTOCOL, STRING, TIME, TYPE_NAMES, UINT)
+from .fields import (BOOL, BYTES, ETHER, IPV4, IPV6, NONE, PROTOCOL, SIGNED, STRING, TIME, TYPE_NAMES,
+                     UINT)
 from .lexer import STRING as STRING_TOKEN, Token, error
 
 HEX_BYTES = re.compile(r"[0-9A-Fa-f]{1,2}(?:[:.\-][0-9A-Fa-f]{1,2})*")
@@ -31,7 +32,7 @@ def read(token: Token, kind: str, field: str = ""):
             raise error(f'{TYPE_NAMES[kind]} cannot be converted from a string ("{text}")', token)
         if kind == BOOL and text in BOOLEANS:
             return BOOLEANS[text]
-        return _integer(text, token)
+        return _integer(text, token, signed=field in SIGNED)
     if kind == TIME:
         try:
             return float(text)
@@ -60,7 +61,7 @@ def read(token: Token, kind: str, field: str = ""):
     raise error(f'"{text}" cannot be compared with {field or TYPE_NAMES[kind]}', token)
 
 
-def _integer(text: str, token: Token) -> int:
+def _integer(text: str, token: Token, signed: bool = False) -> int:
     try:
         if re.fullmatch(r"0[0-7]+", text):
             value = int(text, 8)
@@ -68,7 +69,7 @@ def _integer(text: str, token: Token) -> int:
             value = int(text, 0)
     except ValueError:
         raise error(f'"{text}" is not a valid number', token) from None
-    if value < 0:
+    if value < 0 and not signed:
         raise error(f'"{text}" is negative: these fields are unsigned', token)
     return value
 

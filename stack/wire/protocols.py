@@ -5,7 +5,7 @@ dissection (netsh/inspect.py, the dissection tests) imports this module once; a 
 module is added to the list here, and a broken one fails the import instead of turning its
 frames into "Data" rows.
 """
-from stack.wire import (arp, dhcp, dns, ethernet, icmp, icmpv6, ipv4, ipv6, linklayers,  # noqa: F401
+from stack.wire import (arp, dhcp, dns, ethernet, http, icmp, icmpv6, ipv4, ipv6, linklayers,  # noqa: F401
                         tcp, udp, vlan)
 
-MODULES = (ethernet, linklayers, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, dns, dhcp)
+MODULES = (ethernet, linklayers, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, dns, dhcp, http)

@@ -1,0 +1,203 @@
+"""The analysis in a frame's tree, where tshark's -V puts it.
+
+`attach(d, notes)` adds the generated fields of `notes` to the layers of a dissection
+made with a tree: the TCP stream index after the ports, relative sequence and ACK numbers
+beside the raw ones, the scaled window after the window field, [Timestamps] and
+[SEQ/ACK analysis] at the end of the header; UDP's stream index; the request/response
+links at the end of ICMP, ICMPv6 and DNS.  It adds and relabels, and moves nothing the
+dissector made.
+"""
+from __future__ import annotations
+
+from ..dissect import Layer, Node
+from .reassembly import dissect_pdu, segments_label
+from .tcp import EXPERT, INFO_WORDS
+
+RELATIVE_SEQ = "    (relative sequence number)"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.9f} seconds"
+
+
+def _node(name: str, label: str, value, text: str | None = None) -> Node:
+    return Node(name, label, value, 0, 0, text=str(value) if text is None else text)
+
+
+def _group(label: str, kids: list) -> Node:
+    node = Node("", label, "", 0, 0, text="")
+    for kid in kids:
+        node.add(kid)
+    return node
+
+
+def _insert_after(layer, names: tuple, nodes: list) -> None:
+    """Put `nodes` after the last child named one of `names` (at the end if none is there)."""
+    kids = layer.children
+    at = len(kids)
+    for i, kid in enumerate(kids):
+        if kid.name in names:
+            at = i + 1
+    kids[at:at] = nodes
+
+
+def _insert_before(layer, name: str, nodes: list) -> None:
+    kids = layer.children
+    at = next((i for i, kid in enumerate(kids) if kid.name == name), len(kids))
+    kids[at:at] = nodes
+
+
+def _tcp(layer, fields: dict, notes) -> None:
+    get = fields.get
+    _insert_after(layer, ("tcp.dstport",), [_node("tcp.stream", "Stream index", get("tcp.stream"))])
+    _insert_before(layer, "tcp.seq_raw", [_node("tcp.seq", "Sequence Number", get("tcp.seq"),
+                                                f"{get('tcp.seq')}{RELATIVE_SEQ}")])
+    _insert_after(layer, ("tcp.seq_raw",), [_node("tcp.nxtseq", "Next Sequence Number", get("tcp.nxtseq"),
+                                                  f"{get('tcp.nxtseq')}{RELATIVE_SEQ}")])
+    if "tcp.ack" in fields:
+        ack = get("tcp.ack")
+        relative = "Ack=" in notes.tcp[1]
+        _insert_before(layer, "tcp.ack_raw", [_node("tcp.ack", "Acknowledgment Number", ack,
+                                                    f"{ack}    (relative ack number)" if relative else str(ack))])
+    window = [_node("tcp.window_size", "Calculated window size", get("tcp.window_size"))]
+    if "tcp.window_size_scalefactor" in fields:
+        factor = get("tcp.window_size_scalefactor")
+        text = {-1: "-1 (unknown)", -2: "-2 (no window scaling used)"}.get(factor, str(factor))
+        window.append(_node("tcp.window_size_scalefactor", "Window size scaling factor", factor, text))
+    _insert_after(layer, ("tcp.window_size_value",), window)
+    tail = [_group("Timestamps", [
+        _node("tcp.time_relative", "Time since first frame in this TCP stream", get("tcp.time_relative"),
+              _seconds(get("tcp.time_relative"))),
+        _node("tcp.time_delta", "Time since previous frame in this TCP stream", get("tcp.time_delta"),
+              _seconds(get("tcp.time_delta")))])]
+    analysis = _analysis(fields)
+    if analysis:
+        tail.append(_group("SEQ/ACK analysis", analysis))
+    _insert_before(layer, "tcp.payload", tail)
+    seq, ack = notes.tcp_label
+    label = layer.label
+    head, _, rest = label.partition(", Seq: ")
+    if rest:
+        length = rest.rpartition(", Len: ")[2]
+        layer.label = (f"{head}, Seq: {seq}" + (f", Ack: {ack}" if ", Ack: " in rest else "")
+                       + f", Len: {length}")
+
+
+def _analysis(fields: dict) -> list:
+    get = fields.get
+    out = []
+    if "tcp.analysis.acks_frame" in fields:
+        out.append(_node("tcp.analysis.acks_frame", "This is an ACK to the segment in frame",
+                         get("tcp.analysis.acks_frame")))
+        if "tcp.analysis.ack_rtt" in fields:
+            out.append(_node("tcp.analysis.ack_rtt", "The RTT to ACK the segment was", get("tcp.analysis.ack_rtt"),
+                             _seconds(get("tcp.analysis.ack_rtt"))))
+    if "tcp.analysis.initial_rtt" in fields:
+        out.append(_node("tcp.analysis.initial_rtt", "iRTT", get("tcp.analysis.initial_rtt"),
+                         _seconds(get("tcp.analysis.initial_rtt"))))
+    if "tcp.analysis.bytes_in_flight" in fields:
+        out.append(_node("tcp.analysis.bytes_in_flight", "Bytes in flight", get("tcp.analysis.bytes_in_flight")))
+    if "tcp.analysis.push_bytes_sent" in fields:
+        out.append(_node("tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag",
+                         get("tcp.analysis.push_bytes_sent")))
+    flagged = [name for name in INFO_WORDS if fields.get("tcp.analysis." + name) is True]
+    if flagged:
+        num = get("tcp.analysis.duplicate_ack_num")
+        kids = [_node("tcp.analysis." + name, EXPERT[name].format(num=num), "", "") for name in flagged]
+        if "tcp.analysis.rto" in fields:
+            kids.append(_node("tcp.analysis.rto", "The RTO for this segment was", get("tcp.analysis.rto"),
+                              _seconds(get("tcp.analysis.rto"))))
+            kids.append(_node("tcp.analysis.rto_frame", "RTO based on delta from frame",
+                              get("tcp.analysis.rto_frame")))
+        flags = _group("TCP Analysis Flags", kids)
+        flags.name = "tcp.analysis.flags"
+        out.append(flags)
+    if "tcp.analysis.duplicate_ack_num" in fields:
+        out.append(_node("tcp.analysis.duplicate_ack_num", "Duplicate ACK #", get("tcp.analysis.duplicate_ack_num")))
+        out.append(_node("tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame",
+                         get("tcp.analysis.duplicate_ack_frame")))
+    return out
+
+
+LINKS = {
+    "icmp": (("icmp.resp_in", "Response frame", None), ("icmp.resp_to", "Request frame", None),
+             ("icmp.resptime", "Response time", "{:.3f} ms")),
+    "icmpv6": (("icmpv6.resp_in", "Response In", None), ("icmpv6.resp_to", "Response To", None),
+               ("icmpv6.resptime", "Response Time", "{:.3f} ms")),
+    "dns": (("dns.response_in", "Response In", None), ("dns.response_to", "Request In", None),
+            ("dns.time", "Time", "{:.9f} seconds")),
+}
+
+
+def _links(layer, fields: dict, nth: int = 0) -> None:
+    """The links of the `nth` message of its protocol in this frame (a list holds one a message)."""
+    nodes = []
+    for name, label, form in LINKS[layer.name if layer.name in LINKS else "dns"]:
+        if name in fields:
+            value = fields[name]
+            if value.__class__ is list:
+                if nth >= len(value):
+                    continue
+                value = value[nth]
+            nodes.append(_node(name, label, value, form.format(value) if form else None))
+    if nodes:
+        kids = layer.children
+        at = next((i for i, kid in enumerate(kids) if kid.name in ("data", "data.data", "icmp.data_time")),
+                  len(kids))
+        kids[at:at] = nodes
+
+
+def _messages(d, notes, number: int) -> None:
+    """The messages this frame ended replace what its own bytes dissected to after TCP: each
+    behind a [N Reassembled TCP Segments] layer when it came in more than this frame."""
+    at = next((i for i, layer in enumerate(d.layers) if layer.name == "tcp"), None)
+    if at is None:
+        return
+    del d.layers[at + 1:]
+    for pdu in notes.pdus:
+        if len(pdu.pieces) > 1 or pdu.pieces[0][0] != number:
+            layer = Layer("tcp.segments", segments_label(pdu), 0, len(pdu.data))
+            start = 0
+            for frame, size in pdu.pieces:
+                layer.add(_node("tcp.segment", "Frame", frame,
+                                f"{frame}, payload: {start}-{start + size - 1} ({size} bytes)"))
+                start += size
+            layer.add(_node("tcp.segment.count", "Segment count", len(pdu.pieces)))
+            layer.add(_node("tcp.reassembled.length", "Reassembled TCP length", len(pdu.data)))
+            d.layers.append(layer)
+        message = dissect_pdu(pdu)
+        d.layers += message.layers
+        d.problems += message.problems
+
+
+def attach(d, notes, number: int = 0) -> None:
+    """Add the analysis `notes` of frame `number` to its dissection `d` (made with a tree)."""
+    if not notes or not d.tree:
+        return
+    if notes.pdus:
+        _messages(d, notes, number)
+    fields = notes.fields
+    seen_tcp = seen_udp = False
+    nth: dict = {}
+    for layer in d.layers:
+        name = layer.name
+        if name == "tcp" and not seen_tcp and "tcp.stream" in fields:
+            seen_tcp = True
+            _tcp(layer, fields, notes)
+        elif name == "udp" and not seen_udp and "udp.stream" in fields:
+            seen_udp = True
+            _insert_before(layer, "udp.payload", [_node("udp.stream", "Stream index", fields["udp.stream"])])
+        elif name in LINKS or name in ("mdns", "llmnr"):
+            _links(layer, fields, nth.get(name, 0))
+            nth[name] = nth.get(name, 0) + 1
+        elif name == "http":
+            _http_links(layer, fields)
+
+
+def _http_links(layer, fields: dict) -> None:
+    for name, label, form in (("http.response_in", "Response in frame", None),
+                              ("http.time", "Time since request", "{:.9f} seconds"),
+                              ("http.request_in", "Request in frame", None)):
+        value = fields.get(name)
+        if value is not None and value.__class__ is not list:
+            layer.children.append(_node(name, label, value, form.format(value) if form else None))
