@@ -95,8 +95,13 @@ _TYPED = {
         icmpv6.nd.ra.flag.prf icmpv6.nd.ra.flag.rsv ipv6.dstopts.len ipv6.dstopts.len_oct
         ipv6.dstopts.nxt ipv6.hopopts.len ipv6.hopopts.len_oct ipv6.hopopts.nxt ipv6.routing.len
         ipv6.routing.len_oct ipv6.routing.nxt null.family sll.etype ieee8021ad.dei
-        frame.number frame.len frame.cap_len http.response.code http.content_length dns.length""",
+        frame.number frame.len frame.cap_len http.response.code http.content_length dns.length
+        erspan.truncated gtp.flags.payload gtp.flags.reserved mpls.bottom""",
 }
+_TYPED[BOOL] += " geneve.flags.reserved"
+_TYPED[NONE] += " udpencap.non_esp_marker"
+_TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.unknown_data"
+_TYPED[NONE] += " gtp.ext_hdr"
 
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types
@@ -151,9 +156,13 @@ PROTOCOL_LABELS = {
     "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "tcp": "TCP",
     "udp": "UDP", "dns": "DNS", "mdns": "multicast DNS", "llmnr": "link-local multicast name resolution",
     "dhcp": "DHCP", "http": "HTTP/1.x", "data": "payload no dissector took", "_ws.malformed": "a malformed packet",
+    "gre": "GRE", "erspan": "ERSPAN", "vxlan": "VXLAN", "geneve": "Geneve", "mpls": "MPLS",
+    "ah": "IPsec AH", "esp": "IPsec ESP", "udpencap": "UDP-encapsulated IPsec", "gtp": "GTP-U",
+    "pppoed": "PPPoE discovery", "pppoes": "PPPoE session", "ppp": "PPP",
 }
 # Layers that hold fields of another protocol's prefix (tshark's tree nests them so too)
-EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr")}
+EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr"),
+               "pppoe": ("pppoes", "pppoed")}
 
 
 @dataclass(frozen=True)

@@ -392,13 +392,27 @@ def _is_mdns(d) -> bool:
     return d.udp_ports is not None and MDNS_PORT in d.udp_ports
 
 
-@dissector("udp.port", PORT, MDNS_PORT)
+LLMNR_PORT = 5355
+# (Protocol column, layer name, label) of DNS's kin that tshark names apart
+KIN = {MDNS_PORT: ("MDNS", "mdns", "Multicast Domain Name System"),
+       LLMNR_PORT: ("LLMNR", "llmnr", "Link-local Multicast Name Resolution")}
+PLAIN = ("DNS", "dns", "Domain Name System")
+
+
+def _kin(d) -> tuple:
+    ports = d.udp_ports or ()
+    for port in (MDNS_PORT, LLMNR_PORT):
+        if port in ports:
+            return KIN[port]
+    return PLAIN
+
+
+@dissector("udp.port", PORT, MDNS_PORT, LLMNR_PORT)
 def dissect_dns(d, off: int, end: int):
     buf = d.buf
     mdns = _is_mdns(d)
-    proto = "MDNS" if mdns else "DNS"
-    layer = d.layer(proto.lower(), "Multicast Domain Name System" if mdns else "Domain Name System",
-                    off, end - off)
+    proto, name, label = _kin(d)
+    layer = d.layer(name, label, off, end - off)
     d.summarise(proto, "")
     if d.short(layer, HEADER_LEN, end - off, "DNS header"):
         return None

@@ -174,6 +174,7 @@ def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
 
 
 @dissector("ethertype", 0x0800)
+@dissector("ip.proto", 4)               # IPv4 in IPv4 (RFC 2003)
 def dissect_ipv4(d, off: int, end: int):
     buf = d.buf
     layer = d.layer("ip", "Internet Protocol Version 4", off, min(MIN_LEN, end - off))
