@@ -16,6 +16,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
 from textual.markup import escape
 from textual.widgets import DataTable, Header, Input, RichLog, Select, Static, TabbedContent, TabPane
 
@@ -29,14 +30,18 @@ from netsh.tui.literal import literal
 from netsh.tui.model import (ROUTE_TABLES, Rates, flat_stats, human_rate, link_addresses, link_counters,
                              route_count, route_rows, rule_rows, sparkline, take_snapshot)
 from netsh.tui.packets import HexView, LayerTree, PacketList
+from netsh.tui.statistics import (CONVERSATION_TYPES, conversation_rows, follow_text, hierarchy_rows,
+                                  io_graph, stats_queries, stream_of)
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
 from stack.l3.rule import rule_text
 
 REFRESH_SECONDS = 0.33
 HOME = {"overview": "#links", "packets-tab": "#packets", "neighbours": "#neigh", "addresses": "#addrs",
-        "trace": "#trace-list", "bridges": "#br-ports", "routes": "#route-list"}        # what a tab's key focuses, and where the focus goes back to
+        "trace": "#trace-list", "bridges": "#br-ports", "routes": "#route-list",
+        "statistics": "#conv"}        # what a tab's key focuses, and where the focus goes back to
 FDB_ROWS = 500               # FDB entries the Bridges tab lists (a flood may learn thousands)
 ROUTE_ROWS = 1000            # routes the Routes tab lists (a table may hold 100,000)
+STATS_SECONDS = 2.0          # the Statistics tab's refresh while it is shown (each reads the whole ring)
 NOTE_LINES = 6               # of a command's output, shown as a notification while the output pane is closed
 EVERY_LINK = "every link"
 NOT_HERE = {"tui": "the dashboard is already open", "demo": "leave the dashboard to run a demo"}
@@ -64,6 +69,9 @@ Input { border: none; height: 1; padding: 0 1; }
 #br-vlans { height: 1fr; min-height: 3; border-top: solid $primary; }
 #route-list { height: 2fr; min-height: 4; border-top: solid $primary; }
 #rule-list { height: 1fr; min-height: 3; border-top: solid $primary; }
+#io-graph { height: auto; max-height: 9; padding: 0 1; }
+#conv { height: 2fr; min-height: 4; border-top: solid $primary; }
+#phs { height: 2fr; min-height: 4; border-top: solid $primary; }
 #output { display: none; height: 40%; min-height: 5; border-top: solid $primary; }
 Screen.-commanding #output { display: block; }
 #command { background: $boost; }
@@ -88,6 +96,9 @@ class Dashboard(App):
         Binding("5", "tab('trace')", "Trace", show=False),
         Binding("6", "tab('bridges')", "Bridges", show=False),
         Binding("7", "tab('routes')", "Routes", show=False),
+        Binding("8", "tab('statistics')", "Statistics", show=False),
+        Binding("c", "conversation_type", "Statistics: the next conversation type", show=False),
+        Binding("f", "follow", "Packets: follow the selected packet's TCP/UDP stream", show=False),
         Binding("t", "route_table", "Routes: the main tables or every table", show=False),
         Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
         Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
@@ -116,6 +127,8 @@ class Dashboard(App):
         self._command_lock = threading.Lock()
         self._poll_lock = threading.Lock()
         self.route_table = ROUTE_TABLES[0]  # the Routes tab's tables: main, or all (`t`)
+        self.conv_type = CONVERSATION_TYPES[0]   # the Statistics tab's conversations (`c`)
+        self._stats_lock = threading.Lock()
 
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -151,6 +164,10 @@ class Dashboard(App):
             with TabPane("Routes", id="routes"):
                 yield DataTable(id="route-list", cursor_type="row")
                 yield DataTable(id="rule-list", cursor_type="row")
+            with TabPane("Statistics", id="statistics"):
+                yield Static("", id="io-graph")
+                yield DataTable(id="conv", cursor_type="row")
+                yield DataTable(id="phs", cursor_type="row")
         yield RichLog(id="output", max_lines=2000, wrap=True, markup=False)
         yield CommandLine(self._candidates, id="command",
                           placeholder=": a command, as in the shell (Tab completes, ↑ ↓ history, Esc leaves)")
@@ -174,10 +191,15 @@ class Dashboard(App):
         self.query_one("#route-list", DataTable).add_columns(
             "family", "table", "type", "destination", "gateway", "dev", "metric", "proto", "src", "flags")
         self.query_one("#rule-list", DataTable).add_columns("family", "priority", "rule")
+        self.query_one("#conv", DataTable).add_columns(
+            "address A", "address B", "frames A→B", "bytes A→B", "frames B→A", "bytes B→A", "frames",
+            "bytes", "rel start", "duration")
+        self.query_one("#phs", DataTable).add_columns("protocol", "frames", "% frames", "bytes")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
         self.output = self.query_one("#output", RichLog)
         self.set_interval(self.refresh_seconds, self.poll)
+        self.set_interval(STATS_SECONDS, self.poll_statistics)
         self.poll()
 
     def on_unmount(self) -> None:
@@ -334,6 +356,65 @@ class Dashboard(App):
         rules = self.query_one("#rule-list", DataTable)
         sync_rows(rules, rule_rows(snap, rule_text))
         rules.border_title = literal("Rules (ip rule), in the order a lookup walks them")
+
+    # --- statistics (tshark's -z conv, io,phs, io,stat over the ring) ------------------------------
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "statistics":
+            self.poll_statistics()
+
+    @work(thread=True, group="statistics")
+    def poll_statistics(self) -> None:
+        """While the tab shows, read the statistics (they walk the whole ring: not each beat)."""
+        if self._ask(lambda: self.query_one("#tabs", TabbedContent).active) != "statistics":
+            return
+        if not self._stats_lock.acquire(blocking=False):
+            return
+        try:
+            results = {}
+            for name, words in stats_queries(self.conv_type).items():
+                try:
+                    results[name] = self.reader.execute(list(words)).data
+                except Exception as exc:      # noqa: BLE001 - an empty ring, a stack gone: said
+                    results[name] = {"error": str(exc) or type(exc).__name__}
+            self._post(self.apply_statistics, results)
+        finally:
+            self._stats_lock.release()
+
+    def apply_statistics(self, results: dict) -> None:
+        graph = self.query_one("#io-graph", Static)
+        width = max(20, self.size.width - 4)
+        graph.update(io_graph(results.get("io") or {}, width))
+        conv = self.query_one("#conv", DataTable)
+        sync_rows(conv, conversation_rows(results.get("conv") or {}))
+        conv.border_title = literal(f"Conversations: {self.conv_type} (c: the next type) "
+                                    f"as tshark -z conv,{self.conv_type}")
+        phs = self.query_one("#phs", DataTable)
+        sync_rows(phs, hierarchy_rows(results.get("phs") or {}))
+        phs.border_title = literal("Protocol hierarchy, as tshark -z io,phs")
+
+    def action_conversation_type(self) -> None:
+        index = CONVERSATION_TYPES.index(self.conv_type)
+        self.conv_type = CONVERSATION_TYPES[(index + 1) % len(CONVERSATION_TYPES)]
+        self.action_tab("statistics")
+        self.poll_statistics()
+
+    # --- follow stream ------------------------------------------------------------------------
+    def action_follow(self) -> None:
+        """`f`: the selected packet's TCP or UDP stream, both directions in two colours."""
+        found = stream_of(self.detail)
+        if found is None:
+            self.notify("select a TCP or UDP packet to follow its stream", markup=False)
+            return
+        self._load_follow(*found)
+
+    @work(thread=True, exclusive=True, group="follow")
+    def _load_follow(self, proto: str, stream: int) -> None:
+        try:
+            data = self.viewer.execute(["capture", "follow", proto, str(stream), "raw"]).data
+        except Exception as exc:      # noqa: BLE001 - the packets left the ring
+            self._post(self.notify, f"follow {proto} {stream}: {exc}", markup=False)
+            return
+        self._post(self.push_screen, FollowView(f"Follow {proto.upper()} stream {stream}", follow_text(data)))
 
     def action_route_table(self) -> None:
         """`t`: the Routes tab shows the main tables or every table (route show table all)."""
@@ -608,6 +689,26 @@ class Dashboard(App):
         if text:
             command.prefill(text)
         command.focus()
+
+
+class FollowView(ModalScreen):
+    """A followed stream over the dashboard: node 0 red, node 1 blue; esc or q closes."""
+
+    DEFAULT_CSS = """
+    FollowView { align: center middle; }
+    FollowView > VerticalScroll { width: 95%; height: 90%; border: round $primary;
+                                  background: $panel; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,q,f", "dismiss", "Close")]
+
+    def __init__(self, title: str, text: Text):
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="follow") as scroll:
+            scroll.border_title = literal(self.title_text)
+            yield Static(self.text, id="follow-text")
 
 
 def sync_rows(table: DataTable, rows: dict) -> None:
