@@ -205,14 +205,13 @@ def dissect_reassembled(buf: bytes, linktype: int, ip_off: int, payload_off: int
     del d.layers[index + 1:]
     name = "ip" if version == 4 else "ipv6"
     label = _fragments_label(version, pieces, len(whole))
-    tree = layer.add(Node(f"{name}.fragments", label, label, payload_off, len(buf) - payload_off, text=label))
+    tree = layer.add(Node(f"{name}.fragments", label, "", payload_off, len(buf) - payload_off, text=""))
     for frame, off, length in pieces:
-        text = f"Frame: {frame}, payload: {off}-{off + length - 1} ({length} bytes)"
-        tree.add(Node(f"{name}.fragment", f"IPv{version} Fragment", frame, payload_off, 0, text=text))
-    tree.add(Node(f"{name}.fragment.count", "Fragment count", len(pieces), payload_off, 0,
-                  text=f"Fragment count: {len(pieces)}"))
+        tree.add(Node(f"{name}.fragment", "Frame", frame, payload_off, 0,
+                      text=f"{frame}, payload: {off}-{off + length - 1} ({length} bytes)"))
+    tree.add(Node(f"{name}.fragment.count", "Fragment count", len(pieces), payload_off, 0, text=str(len(pieces))))
     tree.add(Node(f"{name}.reassembled.length", f"Reassembled IPv{version} length", len(whole), payload_off, 0,
-                  text=f"Reassembled IPv{version} length: {len(whole)}"))
+                  text=str(len(whole))))
     d.buf = buf[:payload_off] + whole
     d.length = len(d.buf)
     d.claimed = None
@@ -223,14 +222,43 @@ def dissect_reassembled(buf: bytes, linktype: int, ip_off: int, payload_off: int
     return d
 
 
+def attach(d: Dissection, view: FragmentView | None) -> Dissection:
+    """The dissection to show for a frame (made with a tree) once the pass has seen it: the
+    reassembled one for the frame that completed a datagram; for an earlier fragment its
+    headers, the link forward (`Reassembled IPv4 in frame: N`) and its payload as Data, as
+    tshark shows a fragment it reassembles."""
+    if view is None:
+        return d
+    if view.dissection is not None:
+        return view.dissection
+    name = "ip" if view.version == 4 else "ipv6"
+    index = next((i for i, layer in enumerate(d.layers) if layer.name == name), None)
+    if index is None:
+        return d
+    layer = d.layers[index]
+    found = _ipv4(d.buf, layer.offset) if view.version == 4 else _ipv6(d.buf, layer.offset)
+    if found is None:
+        return d
+    start, stop = found[5], found[6]
+    del d.layers[index + 1:]
+    linked = "ip.reassembled_in" if view.version == 4 else "ipv6.reassembled.in"
+    if linked in view.fields:
+        frame = view.fields[linked]
+        layer.add(Node(linked, f"Reassembled IPv{view.version} in frame", frame, start, 0, text=str(frame)))
+    d.protocol, d.info = view.protocol, view.info + view.suffix
+    if start < stop:
+        data = d.layer("data", f"Data ({stop - start} bytes)", start, stop - start)
+        data.add(Node("data.data", "Data", d.buf[start:stop], start, stop - start, text=d.buf[start:stop].hex()))
+    return d
+
+
 def _walk(d: Dissection, table: str, key: int, off: int, end: int) -> None:
     """dissect()'s walk from one step on: the reassembled payload's layers."""
     for _ in range(MAX_LAYERS):
         fn = DISSECTORS.get((table, key))
         if fn is None:
             if off < end:
-                layer = d.layer("data", "Data", off, end - off)
-                layer.label = f"Data ({end - off} bytes)"
+                layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
                 layer.add(Node("data.data", "Data", d.buf[off:end], off, end - off, text=d.buf[off:end].hex()))
                 if not d.protocol:
                     d.protocol = "DATA"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stack.wire.defrag_view import DefragView
+from stack.wire.defrag_view import DefragView, attach
+from stack.wire.dissect import dissect
 from tests.frames import capture_files, records_of
 from tests.tools import need
 from tests.tshark import write_pcap
@@ -103,8 +104,8 @@ def test_reassembled_frame_dissects_the_whole_datagram():
     d = last.dissection
     assert [layer.name for layer in d.layers] == ["eth", "ip", "icmp"]
     frags = d.layers[1].find("ip.fragments")
-    assert frags.display() == "[3 IPv4 Fragments (3008 bytes): #1(1480), #2(1480), #3(48)]"
-    assert [c.display() for c in frags.children][:1] == ["Frame: 1, payload: 0-1479 (1480 bytes)"]
+    assert frags.label == "[3 IPv4 Fragments (3008 bytes): #1(1480), #2(1480), #3(48)]"
+    assert [(c.label, c.display) for c in frags.children][:1] == [("Frame", "1, payload: 0-1479 (1480 bytes)")]
     assert d.layers[2].length == 3008 and not d.problems
 
 
@@ -141,3 +142,14 @@ def test_every_capture_through_the_pass_never_raises(path):
             for layer in seen.dissection.layers:
                 for node in layer.walk():
                     node.display
+
+
+def test_earlier_fragment_shows_its_payload_as_data_and_the_link_forward():
+    frames = v4_fragments(echo4(3000), 0x1234)
+    view = DefragView()
+    seen = [view.feed(n, f) for n, f in enumerate(frames, 1)]
+    d = attach(dissect(frames[0]), seen[0])
+    assert [layer.name for layer in d.layers] == ["eth", "ip", "data"]
+    assert d.layers[1].find("ip.reassembled_in").value == 3
+    assert d.layers[2].label == "Data (1480 bytes)"
+    assert d.info == "Fragmented IP protocol (proto=ICMP 1, off=0, ID=1234) [Reassembled in #3]"
