@@ -14,8 +14,9 @@ suffix, written into the view kept for it (`recent`, as tshark's second pass sho
 IPv6 the same with `ipv6.` names (tshark adds no suffix to an IPv6 fragment's Info).
 
 Memory is bounded: at most `MAX_DATAGRAMS` datagrams being put together (the oldest given
-up first), `MAX_HELD` bytes held across them, and views kept for the last `MAX_RECENT`
-frames.  Independent of the TCP analysis pass (stack/wire/analysis): the two compose by
+up first), `MAX_HELD` bytes held across them, and the views of earlier fragments kept for
+the last `MAX_RECENT` frames (a completing frame's view, which holds the datagram, is the
+caller's to keep or drop).  Independent of the TCP analysis pass (stack/wire/analysis): the two compose by
 feeding the same frames.
 """
 from __future__ import annotations
@@ -41,20 +42,41 @@ def ipv4_fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
 
 
 class FragmentView:
-    """What reassembly changes about one frame: replacement `dissection` (the frame that
-    completed a datagram), or `protocol`/`info` columns and generated `fields`."""
+    """What reassembly changes about one frame: for the frame that completed a datagram, the
+    reassembled dissection (`dissect`, made when asked); for an earlier fragment, tshark's
+    `protocol`/`info` columns; for both, generated `fields` by tshark's names."""
 
-    __slots__ = ("fields", "protocol", "info", "dissection", "version", "suffix")
+    __slots__ = ("fields", "protocol", "info", "version", "suffix", "reassembled", "_quiet")
 
     def __init__(self, version: int, protocol: str, info: str):
         self.version = version
         self.fields: dict = {}
         self.protocol, self.info, self.suffix = protocol, info, ""
-        self.dissection: Dissection | None = None
+        self.reassembled = None         # dissect_reassembled's arguments, on the completing frame
+        self._quiet = None
+
+    @property
+    def completes(self) -> bool:
+        return self.reassembled is not None
+
+    def dissect(self, tree: bool = True) -> Dissection | None:
+        """The completing frame's reassembled dissection (None on an earlier fragment)."""
+        if self.reassembled is None:
+            return None
+        if not tree:
+            if self._quiet is None:
+                self._quiet = dissect_reassembled(*self.reassembled, tree=False)
+            return self._quiet
+        return dissect_reassembled(*self.reassembled)
+
+    @property
+    def dissection(self) -> Dissection | None:
+        return self.dissect(tree=True)
 
     def columns(self) -> tuple[str, str]:
-        if self.dissection is not None:
-            return self.dissection.protocol, self.dissection.info
+        if self.reassembled is not None:
+            d = self.dissect(tree=False)
+            return d.protocol, d.info
         return self.protocol, self.info + self.suffix
 
 
@@ -148,7 +170,8 @@ class DefragView:
         del self.datagrams[key]
         self.held -= gram.held
         pieces = [(frame, off, len(piece)) for off, (frame, piece) in sorted(gram.pieces.items())]
-        view.dissection = dissect_reassembled(buf, linktype, ip_off, start, version, proto, whole, pieces)
+        view.reassembled = (buf, linktype, ip_off, start, version, proto, whole, pieces)
+        self.recent.pop(number, None)       # only an earlier fragment is written to later
         name = "ip" if version == 4 else "ipv6"
         view.fields = {f"{name}.fragment": [frame for frame, _, _ in pieces],
                        f"{name}.fragment.count": len(pieces), f"{name}.reassembled.length": len(whole)}
@@ -158,7 +181,7 @@ class DefragView:
                 earlier.fields["ip.reassembled_in" if version == 4 else "ipv6.reassembled.in"] = number
                 if version == 4:
                     earlier.suffix = f" [Reassembled in #{number}]"
-        return self._remember(number, view)
+        return view
 
     def _remember(self, number: int, view: FragmentView) -> FragmentView:
         self.recent[number] = view
@@ -195,11 +218,11 @@ def _fragments_label(version: int, pieces: list, size: int) -> str:
 
 
 def dissect_reassembled(buf: bytes, linktype: int, ip_off: int, payload_off: int, version: int, proto: int,
-                        whole: bytes, pieces: list) -> Dissection:
+                        whole: bytes, pieces: list, tree: bool = True) -> Dissection:
     """The completing frame dissected as tshark shows it: its headers up to the IP layer
     that fragmented, the fragments subtree, then the reassembled payload dissected whole
     (its byte offsets are into `d.buf`: the frame's headers followed by the payload)."""
-    d = dissect(buf, linktype)
+    d = dissect(buf, linktype, tree=tree)
     index = next(i for i, layer in enumerate(d.layers) if layer.offset == ip_off and layer.name in ("ip", "ipv6"))
     layer = d.layers[index]
     del d.layers[index + 1:]
@@ -229,8 +252,8 @@ def attach(d: Dissection, view: FragmentView | None) -> Dissection:
     tshark shows a fragment it reassembles."""
     if view is None:
         return d
-    if view.dissection is not None:
-        return view.dissection
+    if view.completes:
+        return view.dissect(d.tree)
     name = "ip" if view.version == 4 else "ipv6"
     index = next((i for i, layer in enumerate(d.layers) if layer.name == name), None)
     if index is None:
