@@ -36,9 +36,16 @@ MAX_DATAGRAM = 65535 + 8        # no IPv4 or (non-jumbo) IPv6 datagram is longer
 IPV6_EXTENSIONS = (0, 43, 60)   # hop-by-hop, routing, destination options: walked to a fragment header
 
 
+# tshark's names for protocols ipv4.PROTO_NAMES does not name, as its fragment text gives them
+MORE_NAMES = {4: "IPIP", 33: "DCCP", 46: "RSVP", 88: "EIGRP", 89: "OSPF", 103: "PIM", 112: "VRRP", 115: "L2TP",
+              132: "SCTP", 136: "UDPLite"}
+CUT = "[Packet size limited during capture]"
+
+
 def ipv4_fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
     """tshark's Info for an IPv4 fragment while reassembling ("proto=ICMP 1", no parentheses)."""
-    return f"Fragmented IP protocol (proto={PROTO_NAMES.get(proto, 'Unknown')} {proto}, off={offset_bytes}, ID={ident:04x})"
+    name = PROTO_NAMES.get(proto) or MORE_NAMES.get(proto, "Unknown")
+    return f"Fragmented IP protocol (proto={name} {proto}, off={offset_bytes}, ID={ident:04x})"
 
 
 class FragmentView:
@@ -139,7 +146,9 @@ class DefragView:
         self.held = 0
         self.recent: OrderedDict[int, FragmentView] = OrderedDict()
 
-    def feed(self, number: int, buf: bytes, linktype: int = 1) -> FragmentView | None:
+    def feed(self, number: int, buf: bytes, linktype: int = 1, orig_len: int | None = None) -> FragmentView | None:
+        """The frame's view, when it is an IP fragment (a frame the capture cut short is shown
+        as a fragment and not reassembled, as tshark does)."""
         buf = bytes(buf)
         found = _fragment_of(buf, linktype)
         if found is None:
@@ -149,6 +158,9 @@ class DefragView:
             view = FragmentView(4, "IPv4", ipv4_fragment_info(proto, offset, ident))
         else:
             view = FragmentView(6, "IPv6", ipv6_fragment_info(offset, more, ident, proto))
+        if orig_len is not None and orig_len > len(buf):
+            view.suffix = CUT
+            return view
         gram = self.datagrams.get(key)
         if gram is None:
             gram = self.datagrams[key] = _Datagram()
