@@ -384,11 +384,15 @@ class Seconds(ArgType):
 def ring_statistics(ctx):
     """Every table over the packets of the ring, each packet dissected once."""
     from stack.wire import protocols  # noqa: F401   (registers the dissectors)
+    from stack.wire.defrag_view import DefragView, attach as defrag_attach
     from stack.wire.dissect import dissect
     from stack.wire.stats import Statistics
     stats = Statistics()
+    defrag = DefragView()           # tshark counts a reassembled datagram's layers on its last frame
     for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
-        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len)
+        stats.add(pkt.ts, pkt.orig_len, d if view is None else defrag_attach(d, view))
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()
     return stats

@@ -106,8 +106,8 @@ class Notes:
                 info = SACK_EDGE.sub(lambda m: f"{m[1]}={(int(m[2]) - base) & 0xFFFFFFFF}", info)
         return info
 
-    def __bool__(self):
-        return bool(self.fields)
+    def __bool__(self):     # an echo request with no reply has only its Info suffix
+        return bool(self.fields or self.suffix or self.prefix or self.pdus or self.pdu_segment)
 
 
 def _wscale_option(buf, pos: int, stop: int):
