@@ -154,3 +154,28 @@ def test_earlier_fragment_shows_its_payload_as_data_and_the_link_forward():
     assert d.layers[1].find("ip.reassembled_in").value == 3
     assert d.layers[2].label == "Data (1480 bytes)"
     assert d.info == "Fragmented IP protocol (proto=ICMP 1, off=0, ID=1234) [Reassembled in #3]"
+
+
+KERNEL = Path(__file__).parent.parent / "data" / "kernel_ping_fragments.pcap"   # tests/capgen/kernel_ping_fragments.sh
+
+
+def test_kernel_ping_s_3000_every_frame_as_tshark():
+    """Linux's own fragments (ping -s 3000, IPv4 and IPv6, both ways) through the whole
+    listing path: the analysis pass sees the reassembled echoes and links them."""
+    from netsh.inspect import summary_row
+    from stack.capture import from_record
+    from stack.wire.analysis import annotated
+    frames = annotated([from_record(rec, number) for number, rec in enumerate(records_of(KERNEL), 1)])
+    theirs = _tshark(KERNEL)
+    assert len(frames) == len(theirs) > 30
+    reassembled = 0
+    for pkt, tshark in zip(frames, theirs):
+        row = summary_row(pkt, 0)
+        view = pkt.defrag
+        fields = view.fields if view is not None else {}
+        mine = [row["protocol"], row["info"]] + [",".join(map(str, v)) if isinstance(v := fields.get(f, ""), list)
+                                                 else str(v) for f in FIELDS]
+        tshark[1] = tshark[1].replace("reply    id", "reply  id")     # as test_conversation_tshark.py
+        assert mine == tshark, f"frame {pkt.number}"
+        reassembled += view is not None and view.completes
+    assert reassembled == 8
