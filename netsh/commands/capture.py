@@ -135,7 +135,7 @@ def _annotated(ctx, frames, wanted) -> list:
     start = 0 if state.last is None else state.seen_index(frames) + 1
     for index, pkt in enumerate(frames[start:], 1):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
-        view = state.defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len)
+        view = state.defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if view is not None:
             state.views[pkt.number] = view
             d = defrag_attach(d, view)
@@ -159,7 +159,7 @@ def annotator():
 
     def annotate_one(pkt):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
-        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if view is not None:
             d = defrag_attach(d, view)
         return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d), view)
@@ -391,7 +391,7 @@ def ring_statistics(ctx):
     defrag = DefragView()           # tshark counts a reassembled datagram's layers on its last frame
     for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
-        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         stats.add(pkt.ts, pkt.orig_len, d if view is None else defrag_attach(d, view))
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()

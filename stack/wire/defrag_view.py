@@ -97,10 +97,11 @@ class _Datagram:
         self.first = None                                   # (frame buf, linktype, ip offset, header end) of offset 0
 
 
-def _fragment_of(buf: bytes, linktype: int):
+def _fragment_of(buf: bytes, linktype: int, d: Dissection | None):
     """(version, layer offset, key, offset, more, payload start, payload end, proto, ident)
     for the outermost IP layer of a frame when it is a fragment, else None."""
-    d = dissect(buf, linktype, tree=False)
+    if d is None:
+        d = dissect(buf, linktype, tree=False)
     for layer in d.layers:
         if layer.name == "ip":
             return _ipv4(buf, layer.offset)
@@ -146,11 +147,13 @@ class DefragView:
         self.held = 0
         self.recent: OrderedDict[int, FragmentView] = OrderedDict()
 
-    def feed(self, number: int, buf: bytes, linktype: int = 1, orig_len: int | None = None) -> FragmentView | None:
+    def feed(self, number: int, buf: bytes, linktype: int = 1, orig_len: int | None = None,
+             d: Dissection | None = None) -> FragmentView | None:
         """The frame's view, when it is an IP fragment (a frame the capture cut short is shown
-        as a fragment and not reassembled, as tshark does)."""
+        as a fragment and not reassembled, as tshark does).  `d`: the frame's dissection,
+        when the caller has one (a quiet one will do), to save dissecting it again."""
         buf = bytes(buf)
-        found = _fragment_of(buf, linktype)
+        found = _fragment_of(buf, linktype, d)
         if found is None:
             return None
         version, ip_off, key, offset, more, start, stop, proto, ident = found

@@ -137,12 +137,14 @@ CAPTURES = capture_files() + (sorted(p for p in CORPUS.iterdir() if p.suffix in 
 def test_every_capture_through_the_pass_never_raises(path):
     view = DefragView()
     for number, rec in enumerate(records_of(path), 1):
-        seen = view.feed(number, rec.data, rec.linktype)
-        if seen is not None and seen.completes:
-            assert seen.columns()
-            for layer in seen.dissection.layers:
-                for node in layer.walk():
-                    node.display
+        seen = view.feed(number, rec.data, rec.linktype, rec.orig_len)
+        if seen is not None:
+            assert all(seen.columns())
+            for tree in (True, False):
+                d = attach(dissect(rec.data, rec.linktype, tree=tree, orig_len=rec.orig_len), seen)
+                for layer in d.layers:
+                    for node in layer.walk():
+                        node.display
 
 
 def test_earlier_fragment_shows_its_payload_as_data_and_the_link_forward():
@@ -179,3 +181,23 @@ def test_kernel_ping_s_3000_every_frame_as_tshark():
         assert mine == tshark, f"frame {pkt.number}"
         reassembled += view is not None and view.completes
     assert reassembled == 8
+
+
+def test_mutated_fragments_never_raise():
+    """Overlaps, holes, bad lengths, offsets past 64 KiB, cut headers: shown, never raised."""
+    import random
+    rng = random.Random(16)
+    base = v4_fragments(echo4(3000), 7) + v6_fragments(echo6(3000), 9)
+    view = DefragView(max_datagrams=16)
+    for number in range(1, 3001):
+        frame = bytearray(rng.choice(base))
+        for _ in range(rng.randint(1, 4)):
+            frame[rng.randrange(14, 62)] = rng.randrange(256)
+        frame = bytes(frame[:rng.choice((len(frame), rng.randrange(14, len(frame))))])
+        seen = view.feed(number, frame, 1, len(frame))
+        if seen is not None:
+            seen.columns()
+            for layer in attach(dissect(frame), seen).layers:
+                for node in layer.walk():
+                    node.display
+    assert view.held == sum(gram.held for gram in view.datagrams.values())

@@ -386,7 +386,7 @@ def annotated(frames, wanted=None) -> list:
     out = []
     for pkt in frames:
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
-        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if view is not None:
             d = defrag_attach(d, view)
         notes = analyser.feed(pkt.number, pkt.ts, d)
