@@ -33,7 +33,8 @@ MAX_DATAGRAMS = 4096
 MAX_HELD = 64 << 20
 MAX_RECENT = 65536
 MAX_DATAGRAM = 65535 + 8        # no IPv4 or (non-jumbo) IPv6 datagram is longer
-IPV6_EXTENSIONS = (0, 43, 60)   # hop-by-hop, routing, destination options: walked to a fragment header
+IPV6_EXTENSIONS = (0, 43, 60)
+QUOTING = ("icmp", "icmpv6")     # a packet quoted in an ICMP error is not reassembled   # hop-by-hop, routing, destination options: walked to a fragment header
 
 
 # tshark's names for protocols ipv4.PROTO_NAMES does not name, as its fragment text gives them
@@ -53,10 +54,10 @@ class FragmentView:
     reassembled dissection (`dissect`, made when asked); for an earlier fragment, tshark's
     `protocol`/`info` columns; for both, generated `fields` by tshark's names."""
 
-    __slots__ = ("fields", "protocol", "info", "version", "suffix", "reassembled", "_quiet")
+    __slots__ = ("fields", "protocol", "info", "version", "suffix", "reassembled", "_quiet", "ip_offset")
 
-    def __init__(self, version: int, protocol: str, info: str):
-        self.version = version
+    def __init__(self, version: int, protocol: str, info: str, ip_offset: int = 0):
+        self.version, self.ip_offset = version, ip_offset
         self.fields: dict = {}
         self.protocol, self.info, self.suffix = protocol, info, ""
         self.reassembled = None         # dissect_reassembled's arguments, on the completing frame
@@ -99,14 +100,21 @@ class _Datagram:
 
 def _fragment_of(buf: bytes, linktype: int, d: Dissection | None):
     """(version, layer offset, key, offset, more, payload start, payload end, proto, ident)
-    for the outermost IP layer of a frame when it is a fragment, else None."""
+    for the first IP layer of a frame that is a fragment, else None."""
     if d is None:
         d = dissect(buf, linktype, tree=False)
-    for layer in d.layers:
-        if layer.name == "ip":
-            return _ipv4(buf, layer.offset)
-        if layer.name == "ipv6":
-            return _ipv6(buf, layer.offset)
+    for layer in d.layers:          # the outermost IP layer that is a fragment (a tunnel's inner one too)
+        name = layer.name
+        if name == "ip":
+            found = _ipv4(buf, layer.offset)
+        elif name == "ipv6":
+            found = _ipv6(buf, layer.offset)
+        elif name in QUOTING:
+            return None
+        else:
+            continue
+        if found is not None:
+            return found
     return None
 
 
@@ -158,9 +166,9 @@ class DefragView:
             return None
         version, ip_off, key, offset, more, start, stop, proto, ident = found
         if version == 4:
-            view = FragmentView(4, "IPv4", ipv4_fragment_info(proto, offset, ident))
+            view = FragmentView(4, "IPv4", ipv4_fragment_info(proto, offset, ident), ip_off)
         else:
-            view = FragmentView(6, "IPv6", ipv6_fragment_info(offset, more, ident, proto))
+            view = FragmentView(6, "IPv6", ipv6_fragment_info(offset, more, ident, proto), ip_off)
         if orig_len is not None and orig_len > len(buf):
             view.suffix = CUT
             return view
@@ -270,7 +278,8 @@ def attach(d: Dissection, view: FragmentView | None) -> Dissection:
     if view.completes:
         return view.dissect(d.tree)
     name = "ip" if view.version == 4 else "ipv6"
-    index = next((i for i, layer in enumerate(d.layers) if layer.name == name), None)
+    index = next((i for i, layer in enumerate(d.layers) if layer.name == name and layer.offset == view.ip_offset),
+                 None)
     if index is None:
         return d
     layer = d.layers[index]

@@ -62,6 +62,17 @@ def echo6(size: int) -> bytes:
     return body[:2] + struct.pack("!H", _csum(pseudo + body)) + body[4:]
 
 
+def in_gre(frames: list[bytes]) -> list[bytes]:
+    """Each Ethernet/IPv4 frame's IPv4 packet carried in GRE (0x0800) from 198.51.100.1 to .2."""
+    out = []
+    for frame in frames:
+        inner = b"\0\0\x08\0" + frame[14:]
+        h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(inner), 0x4242, 0x4000, 64, 47, 0,
+                        bytes([198, 51, 100, 1]), bytes([198, 51, 100, 2]))
+        out.append(_eth(0x0800) + h[:10] + struct.pack("!H", _csum(h)) + h[12:] + inner)
+    return out
+
+
 FIELDS = ("ip.fragment", "ip.fragment.count", "ip.reassembled.length", "ip.reassembled_in",
           "ipv6.fragment", "ipv6.fragment.count", "ipv6.reassembled.length", "ipv6.reassembled.in")
 
@@ -95,6 +106,14 @@ def test_ping_3000_ipv4_and_ipv6_as_tshark(tmp_path):
         # tshark's -2 Info adds ICMP's response link, another pass's business (stack/wire/analysis)
         tshark[1] = tshark[1].replace(" (no response found!)", "")
         assert mine == tshark, f"frame {number}"
+
+
+def test_fragments_inside_a_tunnel_as_tshark(tmp_path):
+    frames = in_gre(v4_fragments(echo4(2000), 0x77, size=1000))
+    path = tmp_path / "gre.pcap"
+    write_pcap(path, frames)
+    theirs = [[row[0], row[1].replace(" (no response found!)", ""), *row[2:]] for row in _tshark(path)]
+    assert _ours(frames) == theirs
 
 
 def test_reassembled_frame_dissects_the_whole_datagram():
