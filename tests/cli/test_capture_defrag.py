@@ -37,7 +37,8 @@ def test_phs_counts_the_reassembled_layers(tmp_path, capsys, fragments):
 
 @pytest.mark.parametrize("expr", ["icmp", "ip.reassembled_in == 3", "ip.fragment == 2", "ipv6.reassembled.in",
                                   "ip.fragment.count == 3", "ipv6.reassembled.length > 3000",
-                                  "ip.addr == 192.0.2.2 && icmp.type == 8", "icmpv6 && ipv6.fragment == 4"])
+                                  "ip.addr == 192.0.2.2 && icmp.type == 8", "icmpv6 && ipv6.fragment == 4", "ip.fragments", "ipv6.fragments",
+                                  "ip.fragment == 1 && ip.ttl == 64", "frame.number == 1 && !icmp"])
 def test_filters_select_what_tshark_selects(tmp_path, capsys, fragments, expr):
     lines = ours(tmp_path, capsys, f"capture read {fragments}\ncapture show -Y {expr}\n")
     numbers = [int(line.split()[0]) for line in lines]
@@ -53,3 +54,12 @@ def test_listing_is_tsharks_second_pass(tmp_path, capsys, fragments):
     theirs = [line.replace(" (no response found!)", "") if "ICMPv6" in line else line
               for line in tshark(fragments, "-2")]
     assert [line.split()[2:] for line in mine] == [line.split()[2:] for line in theirs]
+
+
+def test_a_file_read_through_a_filter_reassembles_as_it_goes(tmp_path, capsys, fragments):
+    """`capture read FILE -Y` filters in one pass, as tshark without -2: the link forward
+    from an earlier fragment is not known yet, the reassembled frame's fields are."""
+    lines = ours(tmp_path, capsys, f"capture read {fragments} -Y ip.fragment.count == 3 || ipv6.fragment == 4\n"
+                                   "capture show\n")
+    assert [line.split()[5] for line in lines] == ["IPv4", "IPv6"]    # the last fragments kept, alone now
+    assert "off=2960" in lines[0] and "off=2464" in lines[1]
