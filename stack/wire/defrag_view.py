@@ -33,8 +33,8 @@ MAX_DATAGRAMS = 4096
 MAX_HELD = 64 << 20
 MAX_RECENT = 65536
 MAX_DATAGRAM = 65535 + 8        # no IPv4 or (non-jumbo) IPv6 datagram is longer
-IPV6_EXTENSIONS = (0, 43, 60)
-QUOTING = ("icmp", "icmpv6")     # a packet quoted in an ICMP error is not reassembled   # hop-by-hop, routing, destination options: walked to a fragment header
+IPV6_EXTENSIONS = (0, 43, 60)   # hop-by-hop, routing, destination options: walked to a fragment header
+QUOTING = ("icmp", "icmpv6")     # a packet quoted in an ICMP error is not reassembled
 
 
 # tshark's names for protocols ipv4.PROTO_NAMES does not name, as its fragment text gives them

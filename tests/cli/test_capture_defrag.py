@@ -37,7 +37,8 @@ def test_phs_counts_the_reassembled_layers(tmp_path, capsys, fragments):
 
 @pytest.mark.parametrize("expr", ["icmp", "ip.reassembled_in == 3", "ip.fragment == 2", "ipv6.reassembled.in",
                                   "ip.fragment.count == 3", "ipv6.reassembled.length > 3000",
-                                  "ip.addr == 192.0.2.2 && icmp.type == 8", "icmpv6 && ipv6.fragment == 4", "ip.fragments", "ipv6.fragments",
+                                  "ip.addr == 192.0.2.2 && icmp.type == 8", "icmpv6 && ipv6.fragment == 4",
+                                  "ip.fragments", "ipv6.fragments",
                                   "ip.fragment == 1 && ip.ttl == 64", "frame.number == 1 && !icmp"])
 def test_filters_select_what_tshark_selects(tmp_path, capsys, fragments, expr):
     lines = ours(tmp_path, capsys, f"capture read {fragments}\ncapture show -Y {expr}\n")

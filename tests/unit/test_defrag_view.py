@@ -149,7 +149,8 @@ def test_not_a_fragment_is_left_alone():
     assert DefragView().feed(1, _eth(0x0800) + v4_fragments(echo4(10), 1)[0][14:]) is None
 
 
-CAPTURES = capture_files() + (sorted(p for p in CORPUS.iterdir() if p.suffix in (".pcap", ".pcapng", ".cap")) if CORPUS.is_dir() else [])
+CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".pcap", ".pcapng")) if CORPUS.is_dir() else []
+CAPTURES = capture_files() + CORPUS_FILES
 
 
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda p: p.name)
