@@ -89,13 +89,12 @@ class FragmentView:
 
 
 class _Datagram:
-    __slots__ = ("pieces", "total", "held", "first")
+    __slots__ = ("pieces", "total", "held")
 
     def __init__(self):
         self.pieces: dict[int, tuple[int, bytes]] = {}      # offset -> (frame, bytes)
         self.total = None                                   # known once the last fragment came
         self.held = 0
-        self.first = None                                   # (frame buf, linktype, ip offset, header end) of offset 0
 
 
 def _fragment_of(buf: bytes, linktype: int, d: Dissection | None):
@@ -103,7 +102,7 @@ def _fragment_of(buf: bytes, linktype: int, d: Dissection | None):
     for the first IP layer of a frame that is a fragment, else None."""
     if d is None:
         d = dissect(buf, linktype, tree=False)
-    for layer in d.layers:          # the outermost IP layer that is a fragment (a tunnel's inner one too)
+    for layer in d.layers:          # a tunnel's inner IP layer too, when the outer is whole
         name = layer.name
         if name == "ip":
             found = _ipv4(buf, layer.offset)
