@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.analysis.tree import attach
+from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 from stack.wire.skim import columns
 
@@ -24,6 +25,9 @@ def summary_row(pkt, first_ts: float) -> dict:
     """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems;
     with the conversation analysis applied when the packet carries it (stack/wire/analysis)."""
     source, destination, protocol, info = columns(pkt.data, pkt.linktype, pkt.orig_len)
+    view = getattr(pkt, "defrag", None)
+    if view is not None:                # IP reassembly (stack/wire/defrag_view.py)
+        protocol, info = view.columns()
     notes = getattr(pkt, "notes", None)
     if notes:
         protocol, info = notes.columns(protocol, info)
@@ -35,6 +39,9 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
     if not tree:
         return summary_row(pkt, first_ts)
     d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
+    view = getattr(pkt, "defrag", None)
+    if view is not None:                # IP reassembly (stack/wire/defrag_view.py)
+        d = defrag_attach(d, view)
     notes = getattr(pkt, "notes", None)
     protocol, info = d.protocol, d.info
     if notes:
@@ -45,6 +52,8 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
         row["problems"] = d.problems
     row["layers"] = [layer.to_dict() for layer in d.layers]
     row["bytes"] = pkt.data.hex()
+    if d.buf != pkt.data:               # a reassembled datagram: tshark's second data source
+        row["reassembled"] = d.buf.hex()
     return row
 
 

@@ -80,9 +80,12 @@ class _Analysed:
 
     def __init__(self, key):
         from stack.wire.analysis import Analyser
+        from stack.wire.defrag_view import DefragView
         self.key = key
         self.analyser = Analyser()
+        self.defrag = DefragView()
         self.notes: dict = {}
+        self.views: dict = {}           # frame number -> its IP reassembly view, for fragments
         self.last = None            # (number, ts) of the last frame fed
 
     def fits(self, key, frames) -> bool:
@@ -118,6 +121,7 @@ def annotated(ctx, frames_in_order, wanted=None) -> list:
 
 def _annotated(ctx, frames, wanted) -> list:
     from stack.wire.analysis import Annotated
+    from stack.wire.defrag_view import attach as defrag_attach
     from stack.wire.dissect import dissect
     head = frames[0]
     key = id(ctx.stack)
@@ -127,27 +131,38 @@ def _annotated(ctx, frames, wanted) -> list:
         _ANALYSED[:] = [state]
     elif state.notes and min(state.notes) < head.number:      # the ring let its oldest go
         state.notes = {number: notes for number, notes in state.notes.items() if number >= head.number}
+        state.views = {number: view for number, view in state.views.items() if number >= head.number}
     start = 0 if state.last is None else state.seen_index(frames) + 1
     for index, pkt in enumerate(frames[start:], 1):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        view = state.defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
+        if view is not None:
+            state.views[pkt.number] = view
+            d = defrag_attach(d, view)
         state.notes[pkt.number] = state.analyser.feed(pkt.number, pkt.ts, d)
         state.last = (pkt.number, pkt.ts)
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()
-    notes = state.notes
-    return [Annotated(pkt, notes[pkt.number]) for pkt in frames if wanted is None or pkt.number in wanted]
+    notes, views = state.notes, state.views
+    return [Annotated(pkt, notes[pkt.number], views.get(pkt.number)) for pkt in frames
+            if wanted is None or pkt.number in wanted]
 
 
 def annotator():
     """One pass of the analysis over a stream of frames, for a filter that reads them as they
     come (a file being read): what tshark's single pass gives, links forward excepted."""
     from stack.wire.analysis import Analyser, Annotated
+    from stack.wire.defrag_view import DefragView, attach as defrag_attach
     from stack.wire.dissect import dissect
     analyser = Analyser()
+    defrag = DefragView()
 
     def annotate_one(pkt):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
-        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d))
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
+        if view is not None:
+            d = defrag_attach(d, view)
+        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d), view)
     return annotate_one
 
 
@@ -369,11 +384,15 @@ class Seconds(ArgType):
 def ring_statistics(ctx):
     """Every table over the packets of the ring, each packet dissected once."""
     from stack.wire import protocols  # noqa: F401   (registers the dissectors)
+    from stack.wire.defrag_view import DefragView, attach as defrag_attach
     from stack.wire.dissect import dissect
     from stack.wire.stats import Statistics
     stats = Statistics()
+    defrag = DefragView()           # tshark counts a reassembled datagram's layers on its last frame
     for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
-        stats.add(pkt.ts, pkt.orig_len, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len))
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
+        stats.add(pkt.ts, pkt.orig_len, d if view is None else defrag_attach(d, view))
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()
     return stats

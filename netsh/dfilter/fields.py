@@ -102,6 +102,8 @@ _TYPED[BOOL] += " geneve.flags.reserved"
 _TYPED[NONE] += " udpencap.non_esp_marker"
 _TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.unknown_data"
 _TYPED[NONE] += " gtp.ext_hdr"
+_TYPED[BYTES] += " ip.fragments"
+_TYPED[NONE] += " ipv6.fragments"
 
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types
@@ -119,6 +121,9 @@ ANALYSIS = {
     **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},
     # reassembly (stack/wire/analysis/reassembly.py): what a reassembled message adds
     **{name: UINT for name in "tcp.segment tcp.reassembled_in tcp.reassembled.length".split()},
+    # IP reassembly for display (stack/wire/defrag_view.py)
+    **{name: UINT for name in """ip.fragment ip.fragment.count ip.reassembled_in ip.reassembled.length
+        ipv6.fragment ipv6.fragment.count ipv6.reassembled.in ipv6.reassembled.length""".split()},
 }
 
 SIGNED = {"tcp.window_size_scalefactor"}        # integers that may be negative (-1 unknown, -2 none)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 
 from .fields import ANALYSIS, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
@@ -72,7 +73,10 @@ class Frame:
     def dissection(self):
         if self._dissection is None:
             pkt = self.pkt
-            self._dissection = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len)
+            self._dissection = d = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len)
+            view = getattr(pkt, "defrag", None)
+            if view is not None:            # IP reassembly (stack/wire/defrag_view.py)
+                self._dissection = defrag_attach(d, view)
         return self._dissection
 
     def layers(self) -> list:
@@ -110,6 +114,11 @@ class Frame:
                     for name, f, need in fast.get(layer.name, ()):
                         if layer.length >= need:
                             raw[name].append(_read(f, buf, layer.offset))
+            view = getattr(self.pkt, "defrag", None)
+            if view is not None and not d.tree:     # with a tree, its nodes hold these
+                for name, value in view.fields.items():
+                    if name in plan.tree_names:
+                        raw[name] += value if value.__class__ is list else [value]
             notes = getattr(self.pkt, "notes", None)
             if notes:
                 for name, value in notes.fields.items():

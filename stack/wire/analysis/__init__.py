@@ -106,8 +106,8 @@ class Notes:
                 info = SACK_EDGE.sub(lambda m: f"{m[1]}={(int(m[2]) - base) & 0xFFFFFFFF}", info)
         return info
 
-    def __bool__(self):
-        return bool(self.fields)
+    def __bool__(self):     # an echo request with no reply has only its Info suffix
+        return bool(self.fields or self.suffix or self.prefix or self.pdus or self.pdu_segment)
 
 
 def _wscale_option(buf, pos: int, stop: int):
@@ -367,11 +367,13 @@ class Annotated:
     """A captured frame with its analysis notes: what `capture show` lists and a display
     filter reads (`notes.fields` beside the dissection's own fields)."""
 
-    __slots__ = ("pkt", "notes", "number", "ts", "data", "orig_len", "link", "ifindex", "direction", "linktype")
+    __slots__ = ("pkt", "notes", "number", "ts", "data", "orig_len", "link", "ifindex", "direction", "linktype",
+                 "defrag")
 
-    def __init__(self, pkt, notes: Notes):
+    def __init__(self, pkt, notes: Notes, defrag=None):
         self.pkt = pkt
         self.notes = notes
+        self.defrag = defrag         # IP reassembly's view of the frame (stack/wire/defrag_view.py)
         self.number, self.ts, self.data, self.orig_len = pkt.number, pkt.ts, pkt.data, pkt.orig_len
         self.link, self.ifindex, self.direction, self.linktype = pkt.link, pkt.ifindex, pkt.direction, pkt.linktype
 
@@ -379,4 +381,15 @@ class Annotated:
 def annotated(frames, wanted=None) -> list:
     """The frames of `frames` (all, or those whose numbers are in `wanted`) as `Annotated`,
     the analysis run over all of them in order."""
-    return [Annotated(pkt, notes) for pkt, notes in annotate(frames) if wanted is None or pkt.number in wanted]
+    from ..defrag_view import DefragView, attach as defrag_attach     # IP reassembly, a pass of its own
+    analyser, defrag = Analyser(), DefragView()
+    out = []
+    for pkt in frames:
+        d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
+        view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
+        if view is not None:
+            d = defrag_attach(d, view)
+        notes = analyser.feed(pkt.number, pkt.ts, d)
+        if wanted is None or pkt.number in wanted:
+            out.append(Annotated(pkt, notes, view))
+    return out
