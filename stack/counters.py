@@ -156,7 +156,6 @@ DROP_REASONS = {
     "IPV6_NDISC_TENTATIVE": "neighbour solicitation for an address of ours still under DAD",
     "IPV6_NDISC_OUR_ADDRESS": "neighbour advertisement of an address that is ours",
     "IPV6_NDISC_RA_SOURCE": "router advertisement from a source that is not link-local",
-    "IPV6_NDISC_RS_NOT_ROUTER": "router solicitation on a link that sends no advertisements",
     "IPV6_NDISC_RA_IGNORED": "router advertisement while this stack forwards (accept_ra 1)",
     "IPV6_MLD_INVALID": "MLD query with a hop limit other than 1 or a source not link-local",
 }

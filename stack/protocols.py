@@ -21,7 +21,6 @@ from .l3.mld import Mld
 from .l3.ping import Pings
 from .l3.probe import Probes
 from .l3.ra import RouterDiscovery
-from .l3.ra_send import RouterAdvertiser
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -37,7 +36,6 @@ PROTOCOLS = (
     ("ip6frag", IPv6Fragments),
     ("ndp", Ndp),
     ("ra", RouterDiscovery),
-    ("ra_send", RouterAdvertiser),
     ("mld", Mld),
     ("pings", Pings),
     ("probes", Probes),

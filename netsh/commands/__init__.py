@@ -10,12 +10,12 @@ would not give (``l`` is also ``lab``).
 """
 from __future__ import annotations
 
-from netsh.commands import (addr, bridge, capture, config, link, misc, neigh, ping, ra, route,
-                            rule, stats, sysctl, trace, traceroute)
+from netsh.commands import (addr, bridge, capture, config, link, misc, neigh, ping, route, rule,
+                            stats, sysctl, trace, traceroute)
 from netsh.grammar import Grammar, Node
 
-OBJECTS = (link, addr, neigh, route, rule, ra, bridge, sysctl, ping, traceroute, stats, capture,
-           trace, config)
+OBJECTS = (link, addr, neigh, route, rule, bridge, sysctl, ping, traceroute, stats, capture, trace,
+           config)
 
 ALIASES = {"a": "address", "l": "link", "li": "link", "r": "route", "ro": "route", "n": "neighbour",
            "sh": "show"}      # `list` and `shutdown` must not take `li` and `sh` from them

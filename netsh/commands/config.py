@@ -188,27 +188,6 @@ def route_lines(obj: dict, made: set[str]) -> list[str]:
     return [" ".join(words)]
 
 
-def ra_lines(obj: dict, made: set[str]) -> list[str]:
-    """``ra set DEV on [prefix P ...] [interval ...]``: one line a prefix."""
-    words = ["ra", "set", word(obj["dev"]), "on"]
-    if "prefix" in obj:
-        words += ["prefix", obj["prefix"]]
-        for key, keyword in (("on_link", "onlink"), ("autonomous", "autonomous")):
-            if key in obj:
-                words += [keyword, "on" if obj[key] else "off"]
-        for key in ("valid", "preferred"):
-            if key in obj:
-                words += [key, str(obj[key])]
-    for key, keyword in (("max_interval", "interval"), ("min_interval", "min-interval"),
-                         ("lifetime", "lifetime"), ("hoplimit", "hoplimit"), ("mtu", "mtu")):
-        if key in obj:
-            words += [keyword, f"{obj[key]:g}" if isinstance(obj[key], float) else str(obj[key])]
-    for key in ("managed", "other"):
-        if key in obj:
-            words += [key, "on" if obj[key] else "off"]
-    return [" ".join(words)]
-
-
 # object kind -> writer(obj, made) -> batch lines; `made` names the links made so far
 WRITERS = {
     "link": link_lines,
@@ -217,7 +196,6 @@ WRITERS = {
     "sysctl": sysctl_lines,
     "rule": rule_lines,
     "route": route_lines,
-    "ra": ra_lines,
 }
 
 

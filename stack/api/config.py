@@ -126,35 +126,3 @@ def _routes(stack, links: list) -> Iterator[dict]:
                 row = route.to_dict(details=True)
                 row["table"] = fam.table_name(table_id)
                 yield {"family": fam.name, **row}
-
-
-def ipv6_text(address: bytes) -> str:
-    from ..wire.ipv6 import addr_to_str
-    return addr_to_str(address)
-
-
-@section("ra")
-def _router_advertisements(stack, links: list) -> Iterator[dict]:
-    """Links sending router advertisements: what differs from the defaults, a prefix a row
-    (the first row turns them on; after the forwarding sysctl and the addresses)."""
-    from ..l3.ra_send import AdvertConfig, Prefix
-    defaults, prefix_defaults = AdvertConfig(), Prefix(bytes(16))
-    for link in links:
-        state = stack.ra_send.links.get(link)
-        if state is None:
-            continue
-        config = state.config
-        row = {"dev": link.name}
-        for key, attr in (("max_interval", "max_interval"), ("min_interval", "min_interval"),
-                          ("lifetime", "lifetime"), ("hoplimit", "hop_limit"), ("managed", "managed"),
-                          ("other", "other"), ("mtu", "mtu")):
-            if getattr(config, attr) != getattr(defaults, attr):
-                row[key] = getattr(config, attr)
-        if not config.prefixes:
-            yield row
-        for prefix in config.prefixes:
-            entry = dict(row, prefix=f"{ipv6_text(prefix.network)}/{prefix.length}")
-            for key in ("on_link", "autonomous", "valid", "preferred"):
-                if getattr(prefix, key) != getattr(prefix_defaults, key):
-                    entry[key] = getattr(prefix, key)
-            yield entry
