@@ -41,7 +41,7 @@ def test_help(argv, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert out.startswith("Usage: netsh [ OPTIONS ] OBJECT { COMMAND | help }\n")
-    assert ("where  OBJECT := { link | address | neighbour | route | rule | ra | bridge | sysctl | ping | "
+    assert ("where  OBJECT := { link | address | neighbour | route | rule | bridge | sysctl | ping | "
             "traceroute | stats") in out
     assert "OPTIONS := { -V[ersion] |" in out
 
