@@ -35,7 +35,8 @@ def detach(ctx, args):
     ctx.stack.link_detach(args["name"])
 
 
-ADDRGENMODE = Choice(("eui64", "none"), "MODE", "eui64 or none")
+ADDRGENMODE = Choice(("eui64", "none", "stable_secret", "random"), "MODE",
+                     "eui64, none, stable_secret or random")
 
 
 def set_(ctx, args):
@@ -100,7 +101,8 @@ def register(root: Node) -> None:
           opt("promisc", "promisc", ON_OFF, help="promiscuous mode on or off"),
           opt("arp", "arp", ON_OFF, help="off: no ARP on the link (NOARP)"),
           opt("addrgenmode", "addrgenmode", ADDRGENMODE,
-              help="IPv6: eui64 (a link-local from the MAC when up, the default) or none"),
+              help="IPv6 interface ids: eui64 (from the MAC, the default), none (no link-local), "
+                   "stable_secret or random (RFC 7217)"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True)],
          "change a link's state, MTU, MAC address, name, queue, promisc, ARP, bridge, IPv6 "

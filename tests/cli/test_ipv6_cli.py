@@ -154,7 +154,7 @@ def test_addrgenmode_none_makes_no_link_local_and_is_kept():
     fresh = Shell()
     fresh.ok(*[line for line in text.splitlines() if not line.startswith("#")])
     assert fresh.running() == text
-    assert sh.line("link set v0 addrgenmode random")[2].startswith('Error: invalid MODE "random"')
+    assert sh.line("link set v0 addrgenmode bogus")[2].startswith('Error: invalid MODE "bogus"')
 
 
 def test_disable_ipv6_follows_linuxs_all_and_default_and_survives_the_running_config():
