@@ -171,6 +171,8 @@ def details_lines(row: dict, view: View) -> list[str]:
             text += f" <{','.join(value)}>"
         else:
             text += f" {text_key(key)} {kind_value_text(kind, key, value)}"
+    if "inet6_addr_gen_mode" in row:    # IPv6's af_spec, after the kind as iproute2 prints it
+        text += f" addrgenmode {row['inet6_addr_gen_mode']}"
     lines = [text + " "]
     slave = info.get("info_slave_kind")
     if slave:
@@ -239,7 +241,7 @@ def link_brief(rows: list[dict], view: View) -> str:
     return "\n".join(lines)
 
 
-DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
+DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo", "inet6_addr_gen_mode")      # shown with -d, as iproute2 does
 
 
 def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:

@@ -198,6 +198,9 @@ register_sysctl(Sysctl("net.ipv4.conf.{dev}.forwarding", _forwarding_get, _forwa
                        cascades=True))
 # Redirects are never sent: the setting reads 0 and cannot be turned on.
 register_sysctl(Sysctl("net.ipv4.conf.{dev}.send_redirects", *_devconf("send_redirects"), 0, 0, 0))
+# Redirects received (not acted on yet): Linux's host defaults
+register_sysctl(Sysctl("net.ipv4.conf.{dev}.accept_redirects", *_devconf("accept_redirects"), 1, 0, 1))
+register_sysctl(Sysctl("net.ipv4.conf.{dev}.secure_redirects", *_devconf("secure_redirects"), 1, 0, 1))
 register_sysctl(Sysctl("net.ipv4.icmp_ratelimit", *_attr("icmp.ratelimit"), 1000))
 register_sysctl(Sysctl("net.ipv4.icmp_ratemask", *_attr("icmp.ratemask"), 0x1818))
 register_sysctl(Sysctl("net.ipv4.icmp_msgs_per_sec", *_attr("icmp.limiter.rate", float), 1000))
