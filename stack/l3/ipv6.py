@@ -175,6 +175,7 @@ class IPv6:
             self.link_down(link)
             self.stack.ra.link_down(link)
         elif event == NETDEV_UNREGISTER:
+            self.stack.radv.link_gone(link)
             self.remove_link(link)
             self.disabled.discard(link)
             self.devconf.pop(link, None)
