@@ -116,7 +116,7 @@ def register(root: Node) -> None:
                    "stable_secret or random (RFC 7217)"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
                  metavar="ETYPE", optional=True),
-          expr("ra", "ra", RaParser(), metavar="on|off ...",
+          expr("ra", "ra", RaParser(), metavar="on|off|ARGS",
                help="send IPv6 router advertisements (as radvd; IPv6 forwarding on first): "
                     "ra on [prefix P/L [onlink on|off] [autonomous on|off] [valid S] [preferred S]]... "
                     "[interval MIN MAX] [lifetime S] [mtu N] [managed on|off] [other on|off] "
