@@ -204,5 +204,5 @@ def test_stable_secret_through_sysctl_and_addrgenmode_under_d_link():
     assert "Input/output error" in sh.line("sysctl net.ipv6.conf.v0.stable_secret")[2]
     sh.ok("sysctl -w net.ipv6.conf.v0.stable_secret=2001:db8::1234", "link set v0 down", "link set v0 up")
     assert "addrgenmode stable_secret" in sh.line("-d link show v0")[1]
-    assert "stable-privacy" in sh.line("-6 addr show dev v0 scope link")[1]
+    assert "scope link tentative stable-privacy" in sh.line("-6 addr show dev v0")[1]
     assert sh.line("sysctl net.ipv6.conf.v0.addr_gen_mode")[1] == "net.ipv6.conf.v0.addr_gen_mode = 2\n"
