@@ -123,7 +123,7 @@ def register(root: Node) -> None:
                     "[hoplimit N], or ra off (a last advert with router lifetime 0); the last word "
                     "of the line")],
          "change a link's state, MTU, MAC address, name, queue, promisc, ARP, bridge, IPv6 "
-         "address mode, router advertisements or kind's options", set_,
+         "address mode or kind's options", set_,
          require_one_of=("up", "mtu", "address", "master", "nomaster", "type", "name", "txqlen",
                          "promisc", "arp", "addrgenmode", "ra"),
          details="Several changes at once are all made or none is. Without prefixes, ra "
