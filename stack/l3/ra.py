@@ -1,6 +1,6 @@
 """Router Advertisements (RFC 4861 6.3.4) and stateless address autoconfiguration (RFC 4862
-5.5.3): a default route through each advertising router, on-link prefixes, and an EUI-64
-address in each autonomous /64 prefix, all with the lifetimes the router gave.
+5.5.3): a default route through each advertising router, on-link prefixes, and an
+address (EUI-64 or RFC 7217, stack/l3/addrgen.py) in each autonomous /64 prefix, all with the lifetimes the router gave.
 
 A link takes them as net.ipv6.conf.DEV.accept_ra says (`accepts_ra`); `check` is the decision the
 receive path and the trace explainer share.  After its link-local address passes DAD, a
