@@ -21,6 +21,7 @@ from .l3.mld import Mld
 from .l3.ping import Pings
 from .l3.probe import Probes
 from .l3.ra import RouterDiscovery
+from .l3.radv import RouterAdvertiser
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -36,6 +37,7 @@ PROTOCOLS = (
     ("ip6frag", IPv6Fragments),
     ("ndp", Ndp),
     ("ra", RouterDiscovery),
+    ("radv", RouterAdvertiser),
     ("mld", Mld),
     ("pings", Pings),
     ("probes", Probes),

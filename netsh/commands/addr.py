@@ -12,7 +12,7 @@ from netsh.render import Result, View, records, renderer, stats64_lines
 WORDS = ("address",)
 # IPv6 address flags in the order iproute2 prints them (ifa_flag_data, ip/ipaddress.c)
 FLAG_WORDS = ("nodad", "optimistic", "dadfailed", "home", "deprecated", "tentative", "dynamic",
-              "mngtmpaddr")
+              "mngtmpaddr", "stable-privacy")
 SCOPE = Choice(("global", "site", "link", "host"), "SCOPE", "the address's scope")
 LABEL = Word("LABEL", "a name for the address, DEV or DEV:TEXT")
 TO_PREFIX = IPv4Prefix(default_len=32)

@@ -139,6 +139,11 @@ def sysctl_lines(obj: dict, made: set[str]) -> list[str]:
     return [f"sysctl -q -w {obj['name']}={obj['value']}"]
 
 
+def ra_lines(obj: dict, made: set[str]) -> list[str]:
+    from netsh.commands.link import ra_text
+    return [f"link set {word(obj['dev'])} {ra_text(obj)}"]
+
+
 def _family_option(obj: dict) -> str:
     """``-6 `` before an IPv6 line (`route add default`, `rule` take IPv4 without it)."""
     return "-6 " if obj.get("family") == "inet6" else ""
@@ -196,6 +201,7 @@ WRITERS = {
     "sysctl": sysctl_lines,
     "rule": rule_lines,
     "route": route_lines,
+    "ra": ra_lines,
 }
 
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from netsh.argtypes import BRIDGE, HOSTDEV, LINK, LLADDR, MTU, NEW_LINK, ON_OFF, Choice, Integer
+from netsh.commands.link_ra import RaParser
 from netsh.commands.link_kinds import kind_of, kind_option_values, kind_set_variants, kind_variants
-from netsh.grammar import Node, branch, flag, leaf, opt, pos
+from netsh.grammar import Node, branch, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, records, renderer, stats64_json, stats64_lines
 from stack.link.kind import LINK_TYPES, format_value
 
@@ -35,7 +36,8 @@ def detach(ctx, args):
     ctx.stack.link_detach(args["name"])
 
 
-ADDRGENMODE = Choice(("eui64", "none"), "MODE", "eui64 or none")
+ADDRGENMODE = Choice(("eui64", "none", "stable_secret", "random"), "MODE",
+                     "eui64, none, stable_secret or random")
 
 
 def set_(ctx, args):
@@ -50,6 +52,10 @@ def set_(ctx, args):
     for dest in ("promisc", "arp"):
         if args[dest] is not None:
             extra[dest] = args[dest] == "on"
+    if args["ra"] is not None:
+        set_ra(ctx, extra.get("new_name", args["dev"]), args)
+        if not any(args[k] is not None for k in ("up", "mtu", "address", "addrgenmode")) and not extra:
+            return
     if args["addrgenmode"] is None:
         ctx.stack.link_set(args["dev"], up=args["up"], mtu=args["mtu"], address=args["address"],
                            **extra)
@@ -60,6 +66,12 @@ def set_(ctx, args):
     ctx.stack.inet6_conf(dev, addr_gen_mode=args["addrgenmode"])
     if args["up"] is not None:
         ctx.stack.link_set(dev, up=args["up"])
+
+
+def set_ra(ctx, dev: str, args) -> None:
+    words = dict(args["ra"])
+    on = words.pop("on")
+    ctx.stack.link_ra(dev, on=on, options=words if on else None)
 
 
 def add(ctx, args):
@@ -100,14 +112,24 @@ def register(root: Node) -> None:
           opt("promisc", "promisc", ON_OFF, help="promiscuous mode on or off"),
           opt("arp", "arp", ON_OFF, help="off: no ARP on the link (NOARP)"),
           opt("addrgenmode", "addrgenmode", ADDRGENMODE,
-              help="IPv6: eui64 (a link-local from the MAC when up, the default) or none"),
+              help="IPv6 interface ids: eui64 (from the MAC, the default), none (no link-local), "
+                   "stable_secret or random (RFC 7217)"),
           branch("type", "type", kind_set_variants, help="change options of its kind",
-                 metavar="ETYPE", optional=True)],
+                 metavar="ETYPE", optional=True),
+          expr("ra", "ra", RaParser(), metavar="on|off|ARGS",
+               help="send IPv6 router advertisements (as radvd; IPv6 forwarding on first): "
+                    "ra on [prefix P/L [onlink on|off] [autonomous on|off] [valid S] [preferred S]]... "
+                    "[interval MIN MAX] [lifetime S] [mtu N] [managed on|off] [other on|off] "
+                    "[hoplimit N], or ra off (a last advert with router lifetime 0); the last word "
+                    "of the line")],
          "change a link's state, MTU, MAC address, name, queue, promisc, ARP, bridge, IPv6 "
          "address mode or kind's options", set_,
          require_one_of=("up", "mtu", "address", "master", "nomaster", "type", "name", "txqlen",
-                         "promisc", "arp", "addrgenmode"),
-         details="Several changes at once are all made or none is.")
+                         "promisc", "arp", "addrgenmode", "ra"),
+         details="Several changes at once are all made or none is. Without prefixes, ra "
+                 "advertises the /64 of each global address of the link (radvd's prefix ::/64); "
+                 "defaults are radvd's: interval 200 600, lifetime 3 x max, valid 86400, "
+                 "preferred 14400, onlink and autonomous on, hoplimit 64.")
     leaf(node, WORDS + ("add",),
          [opt("link", "link", LINK, help="the link it sits on (vlan, impair)"),
           pos("name", NEW_LINK, intro="name"),
@@ -169,7 +191,11 @@ def details_lines(row: dict, view: View) -> list[str]:
             text += f" <{','.join(value)}>"
         else:
             text += f" {text_key(key)} {kind_value_text(kind, key, value)}"
+    if "inet6_addr_gen_mode" in row:    # IPv6's af_spec, after the kind as iproute2 prints it
+        text += f" addrgenmode {row['inet6_addr_gen_mode']}"
     lines = [text + " "]
+    if row.get("ra"):
+        lines.append("    " + ra_text(row["ra"]))
     slave = info.get("info_slave_kind")
     if slave:
         port_key = getattr(LINK_TYPES.get(slave), "port_text_key", str)
@@ -184,6 +210,21 @@ def details_lines(row: dict, view: View) -> list[str]:
                 lines.append(f"    {direction} " + " ".join(f"{k} {v}" for k, v in counts.items())
                              + f" queued {xstats.get(direction + '_queued', 0)}")
     return lines
+
+
+def ra_text(ra: dict) -> str:
+    """The advertising a link does, in `link set DEV ra on`'s words."""
+    def onoff(value: bool) -> str:
+        return "on" if value else "off"
+    text = "ra on"
+    for p in ra.get("prefixes", []):
+        text += (f" prefix {p['prefix']} onlink {onoff(p['onlink'])} autonomous {onoff(p['autonomous'])}"
+                 f" valid {p['valid']} preferred {p['preferred']}")
+    lo, hi = ra["interval"]
+    text += f" interval {lo:g} {hi:g} lifetime {ra['lifetime']}"
+    if ra.get("mtu"):
+        text += f" mtu {ra['mtu']}"
+    return text + f" managed {onoff(ra['managed'])} other {onoff(ra['other'])} hoplimit {ra['hoplimit']}"
 
 
 def kind_value_text(kind: str | None, key: str, value) -> str:
@@ -237,7 +278,7 @@ def link_brief(rows: list[dict], view: View) -> str:
     return "\n".join(lines)
 
 
-DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo")      # shown with -d, as iproute2 does
+DETAIL_KEYS = ("promiscuity", "allmulti", "min_mtu", "max_mtu", "linkinfo", "inet6_addr_gen_mode", "ra")      # shown with -d, as iproute2 does
 
 
 def link_json_row(row: dict, level: int, *, addresses: bool, details: bool = False) -> dict:

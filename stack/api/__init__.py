@@ -11,7 +11,7 @@ through the adapters of stack/api/family.py.  Keys follow iproute2's JSON
 """
 from __future__ import annotations
 
-from . import (addr, bridge, capture, config, inet, inet6, link, neigh, ping, route,  # noqa: F401
+from . import (addr, bridge, capture, config, inet, inet6, link, neigh, ping, radv, route,  # noqa: F401
                rule, stats, sysctl, trace)                                       # (they register)
 from .link import link_name_problem
 from .registry import CALLS, Calls, UnknownCall, lookup

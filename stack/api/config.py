@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable, Iterator
 
+from ..l3 import addrgen
 from ..link.base import DEFAULT_TXQLEN
 from ..wire.ethernet import mac_to_str
 from .family import families
@@ -51,8 +52,9 @@ def _links(stack, links: list) -> Iterator[dict]:
             obj["address"] = mac_to_str(link.mac)    # random when made: always part of it
         if link.mtu != _fresh_mtu(link):
             obj["mtu"] = link.mtu
-        if link in stack.ipv6.no_link_local:
-            obj["addrgenmode"] = "none"                 # before up: no link-local is made then
+        mode = stack.ipv6.conf(link)["addr_gen_mode"]
+        if mode in (addrgen.NONE, addrgen.RANDOM):      # stable_secret: its sysctl sets the mode
+            obj["addrgenmode"] = addrgen.MODES[mode]    # before up: the link-local is made then
         if link.admin_up != link.starts_up:
             obj["up"] = link.admin_up
         if link.txqlen != DEFAULT_TXQLEN:

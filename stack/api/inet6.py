@@ -14,6 +14,8 @@ from .inet import Inet
 from .link import find_link
 from .registry import call
 from .route import with_pmtu
+from ..l3 import addrgen
+from ..l3.addrconf import LINK_LOCAL_PREFIX
 from .sysctl import ALL, DEFAULT, Sysctl, _attr, register_sysctl
 
 
@@ -184,9 +186,8 @@ class Inet6(Inet):
             return []
         if link.iff_loopback:
             return [(LOOPBACK, 128)]
-        if not link.has_mac or link in link.stack.ipv6.no_link_local:
-            return []
-        return [(link_local_address(link.mac), 64)]
+        made = addrgen.interface_id(link.stack.ipv6, link, LINK_LOCAL_PREFIX)
+        return [] if made is None else [(LINK_LOCAL_PREFIX + made[0], 64)]
 
     def addresses_in_creation_order(self, link) -> list:
         """Those configured (not what SLAAC made), in the order they were added."""
@@ -231,25 +232,28 @@ def decision_row6(route, dst: bytes, src, prefsrc, iif) -> dict:
     return row
 
 
-ADDR_GEN_MODES = ("eui64", "none")         # addr_gen_mode 0 and 1 (`ip link set DEV addrgenmode`)
+ADDR_GEN_MODES = addrgen.MODES          # addr_gen_mode 0..3 (`ip link set DEV addrgenmode`)
 
 
 @call
 def inet6_conf(stack, dev: str, disable_ipv6: bool | None = None,
                addr_gen_mode: str | None = None) -> dict:
     """Per-link IPv6 settings as net.ipv6.conf.DEV.* names them (set what is given); returns them.
-    addr_gen_mode none: no link-local is made when the link comes up (one made stays, as in Linux)."""
+    addr_gen_mode says how the link-local is made when the link comes up (one made stays, as in
+    Linux); stable_secret needs net.ipv6.conf.{DEV,default}.stable_secret set first."""
     link = find_link(stack, dev)
     if addr_gen_mode is not None and addr_gen_mode not in ADDR_GEN_MODES:
         raise StackError(f'addrgenmode "{addr_gen_mode}": one of {", ".join(ADDR_GEN_MODES)}')
     if disable_ipv6 is not None:
         stack.ipv6.set_disabled(link, bool(disable_ipv6))
-    if addr_gen_mode == "none":
-        stack.ipv6.no_link_local.add(link)
-    elif addr_gen_mode == "eui64":
-        stack.ipv6.no_link_local.discard(link)
+    if addr_gen_mode is not None:
+        mode = ADDR_GEN_MODES.index(addr_gen_mode)
+        if mode == addrgen.STABLE_SECRET and addrgen.secret_of(stack.ipv6, link) is None:
+            raise StackError("addrgenmode stable_secret: set net.ipv6.conf.DEV.stable_secret "
+                             "(or .default.) first: Invalid argument")
+        stack.ipv6.conf(link)["addr_gen_mode"] = mode
     return {"disable_ipv6": int(link in stack.ipv6.disabled),
-            "addr_gen_mode": "none" if link in stack.ipv6.no_link_local else "eui64"}
+            "addr_gen_mode": ADDR_GEN_MODES[stack.ipv6.conf(link)["addr_gen_mode"]]}
 
 
 def _disable_get(stack, scope) -> int:
@@ -304,3 +308,55 @@ register_sysctl(Sysctl("net.ipv6.route.mtu_expires",
 # IPv6 reassembly (stack/l3/ipv6_frag.py): a queue's life in seconds, and the memory bound
 register_sysctl(Sysctl("net.ipv6.ip6frag_time", *_attr("ip6frag.reasm.timeout", float), 60))
 register_sysctl(Sysctl("net.ipv6.ip6frag_high_thresh", *_attr("ip6frag.reasm.high_thresh"), 4 * 1024 * 1024))
+
+
+# --- net.ipv6.conf.DEV.* kept in IPv6's devconf dicts --------------------------------
+
+def _conf_row(key: str):
+    def get(stack, scope):
+        ipv6 = stack.ipv6
+        return (ipv6.conf_all if scope == ALL else ipv6.conf_default if scope == DEFAULT
+                else ipv6.conf(scope))[key]
+
+    def set(stack, scope, value):
+        ipv6 = stack.ipv6
+        (ipv6.conf_all if scope == ALL else ipv6.conf_default if scope == DEFAULT
+         else ipv6.conf(scope))[key] = value
+    return get, set
+
+
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.accept_ra", *_conf_row("accept_ra"), 1, 0, 2))
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.autoconf", *_conf_row("autoconf"), 1, 0, 1))
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.accept_redirects", *_conf_row("accept_redirects"), 1, 0, 1))
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.addr_gen_mode", *_conf_row("addr_gen_mode"), 0, 0, 3))
+
+
+def _secret_get(stack, scope):
+    secret = _conf_row("stable_secret")[0](stack, scope)
+    if secret is None:                          # Linux: reading an unset secret is EIO
+        raise StackError("sysctl: reading key: Input/output error")
+    return addr_to_str(secret)
+
+
+def _secret_set(stack, scope, value: bytes) -> None:
+    """addrconf_sysctl_stable_secret: writing it turns the link (default: every link) to
+    addr_gen_mode stable_secret; `all` has none."""
+    ipv6 = stack.ipv6
+    if scope == ALL:
+        raise StackError("sysctl: setting key \"net.ipv6.conf.all.stable_secret\": Input/output error")
+    _conf_row("stable_secret")[1](stack, scope, value)
+    if scope == DEFAULT:
+        ipv6.conf_default["addr_gen_mode"] = addrgen.STABLE_SECRET
+        for conf in ipv6.devconf.values():
+            conf["addr_gen_mode"] = addrgen.STABLE_SECRET
+    else:
+        ipv6.conf(scope)["addr_gen_mode"] = addrgen.STABLE_SECRET
+
+
+def _parse_secret(text: str) -> bytes:
+    from ..wire.ipv6 import addr_from_str
+    return addr_from_str(text.strip())
+
+
+register_sysctl(Sysctl("net.ipv6.conf.{dev}.stable_secret", _secret_get, _secret_set, None,
+                       parse=_parse_secret))

@@ -30,6 +30,7 @@ class Sysctl:
     hi: int = INT_MAX
     cascades: bool = False             # writing `all` writes `default` and every link (forwarding)
     same_as: str = ""                  # another row's name for the same setting (ip_forward)
+    parse: Callable | None = None      # text -> value for a row that is not an integer (stable_secret)
 
 
 SYSCTLS: list[Sysctl] = []
@@ -75,19 +76,35 @@ def _row(name: str, value: int) -> dict:
 @call
 def sysctl_list(stack) -> list[dict]:
     """sysctl -a: every setting, by name."""
-    return [_row(full, row.get(stack, scope)) for full, row, scope in entries(stack)]
+    out = []
+    for full, row, scope in entries(stack):
+        try:
+            out.append(_row(full, row.get(stack, scope)))
+        except StackError:
+            continue                    # unreadable now (an unset stable_secret), as sysctl -a skips it
+    return out
 
 
 @call
 def sysctl_get(stack, name: str) -> dict:
     row, scope = _find(stack, name)
-    return _row(name, row.get(stack, scope))
+    try:
+        return _row(name, row.get(stack, scope))
+    except StackError:
+        raise StackError(f'sysctl: reading key "{name}": Input/output error') from None
 
 
 @call
 def sysctl_set(stack, name: str, value: str) -> dict:
     """sysctl -w NAME=VALUE: the value as an integer within the row's range."""
     row, scope = _find(stack, name)
+    if row.parse is not None:
+        try:
+            parsed = row.parse(str(value))
+        except (ValueError, StackError):
+            raise StackError(f'sysctl: setting key "{name}": Invalid argument') from None
+        row.set(stack, scope, parsed)
+        return _row(name, row.get(stack, scope))
     try:
         number = int(str(value).strip())
     except ValueError:
@@ -96,6 +113,13 @@ def sysctl_set(stack, name: str, value: str) -> dict:
         raise StackError(f'sysctl: setting key "{name}": Invalid argument')
     row.set(stack, scope, number)
     return _row(name, row.get(stack, scope))
+
+
+def _value(row: Sysctl, stack, scope):
+    try:
+        return row.get(stack, scope)
+    except StackError:
+        return row.default
 
 
 def changed(stack) -> list[dict]:
@@ -107,22 +131,22 @@ def changed(stack) -> list[dict]:
         if row.same_as:
             continue
         if PER_LINK not in row.name:
-            value = row.get(stack, None)
+            value = _value(row, stack, None)
             if value != row.default:
                 out.append(_row(row.name, value))
             continue
         base = row.default
-        all_value = row.get(stack, ALL)
+        all_value = _value(row, stack, ALL)
         if all_value != row.default:
             out.append(_row(row.name.replace(PER_LINK, ALL), all_value))
             if row.cascades:
                 base = all_value
-        default_value = row.get(stack, DEFAULT)
+        default_value = _value(row, stack, DEFAULT)
         if default_value != base:
             out.append(_row(row.name.replace(PER_LINK, DEFAULT), default_value))
         for link in links_in_order(stack):
-            if link.in_config() and row.get(stack, link) != base:
-                out.append(_row(row.name.replace(PER_LINK, dev_word(link.name)), row.get(stack, link)))
+            if link.in_config() and _value(row, stack, link) != base:
+                out.append(_row(row.name.replace(PER_LINK, dev_word(link.name)), _value(row, stack, link)))
     return out
 
 
@@ -174,6 +198,9 @@ register_sysctl(Sysctl("net.ipv4.conf.{dev}.forwarding", _forwarding_get, _forwa
                        cascades=True))
 # Redirects are never sent: the setting reads 0 and cannot be turned on.
 register_sysctl(Sysctl("net.ipv4.conf.{dev}.send_redirects", *_devconf("send_redirects"), 0, 0, 0))
+# Redirects received (not acted on yet): Linux's host defaults
+register_sysctl(Sysctl("net.ipv4.conf.{dev}.accept_redirects", *_devconf("accept_redirects"), 1, 0, 1))
+register_sysctl(Sysctl("net.ipv4.conf.{dev}.secure_redirects", *_devconf("secure_redirects"), 1, 0, 1))
 register_sysctl(Sysctl("net.ipv4.icmp_ratelimit", *_attr("icmp.ratelimit"), 1000))
 register_sysctl(Sysctl("net.ipv4.icmp_ratemask", *_attr("icmp.ratemask"), 0x1818))
 register_sysctl(Sysctl("net.ipv4.icmp_msgs_per_sec", *_attr("icmp.limiter.rate", float), 1000))

@@ -85,6 +85,8 @@ class Inet6Addr:
         self.dad_probes = 0
         self.auto = False           # made by the stack (a link-local, ::1), not by `addr add`
         self.slaac = False          # made from a router's prefix (not part of the running config)
+        self.stable_privacy = False     # its interface id is RFC 7217's (stack/l3/addrgen.py)
+        self.dad_count = 0              # the RFC 7217 DAD counter it was made with
         self.mngtmpaddr = False     # Linux marks SLAAC addresses so (the base of temporary ones)
         self.valid_until: float | None = None       # None: forever
         self.preferred_until: float | None = None
@@ -114,7 +116,10 @@ class Inet6Addr:
         return self.preferred_until is not None and self.clock() >= self.preferred_until
 
     def flags(self) -> list[str]:
-        return [name for name in FLAG_ORDER if getattr(self, name, False)]
+        names = [name for name in FLAG_ORDER if getattr(self, name, False)]
+        if self.stable_privacy:                 # RFC 7217 (IFA_F_STABLE_PRIVACY), iproute2's last
+            names.append("stable-privacy")
+        return names
 
     def remaining(self, until: float | None) -> int:
         """A lifetime as `ip addr` shows it: whole seconds left, or 0xffffffff for forever."""

@@ -85,7 +85,7 @@ TYPE_REFUSALS = {UNREACHABLE: "ROUTE_UNREACHABLE", PROHIBIT: "ROUTE_PROHIBIT",
                  BLACKHOLE: "ROUTE_BLACKHOLE"}
 
 # Per-link settings under net.ipv4.conf.{all,default,DEV} (stack/api/sysctl.py names them).
-DEVCONF_DEFAULTS = {"forwarding": 0, "send_redirects": 0}
+DEVCONF_DEFAULTS = {"forwarding": 0, "send_redirects": 0, "accept_redirects": 1, "secure_redirects": 1}
 MIN_PMTU = 552          # net.ipv4.route.min_pmtu: a smaller reported MTU is raised to it
 
 

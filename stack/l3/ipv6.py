@@ -20,8 +20,10 @@ from ..trace import handler_name
 from ..wire import ipv6 as wire
 from ..wire.ethernet import ETH_P_IPV6
 from .addrconf import (ALL_NODES, ALL_ROUTERS, LOOPBACK, MULTICAST, UNSPECIFIED, Inet6Addr, insert_in_order,
-                       is_link_local, is_multicast, link_local_address, local_route,
+                       is_link_local, is_multicast, local_route,
                        multicast_mac, multicast_route, prefix_route, solicited_node)
+from . import addrgen
+from .addrconf import LINK_LOCAL_PREFIX
 from .exthdrs import EXTENSION_HEADERS, walk
 from .pmtu import PmtuCache
 from .reassembly import COMPLETE as REASM_COMPLETE
@@ -63,7 +65,10 @@ TYPE_REFUSALS = {UNREACHABLE: "ROUTE_UNREACHABLE", PROHIBIT: "ROUTE_PROHIBIT",
                  BLACKHOLE: "ROUTE_BLACKHOLE"}
 
 # Per-link settings under net.ipv6.conf.{all,default,DEV} (stack/api/inet6.py names them).
-DEVCONF_DEFAULTS = {"forwarding": 0}
+# net.ipv6.conf.DEV.*: addr_gen_mode (stack/l3/addrgen.py), accept_ra and autoconf (ra.py),
+# accept_redirects; stable_secret None while unset
+DEVCONF_DEFAULTS = {"forwarding": 0, "addr_gen_mode": 0, "stable_secret": None, "accept_ra": 1,
+                    "autoconf": 1, "accept_redirects": 1}
 
 
 def validate(buf, off: int, end: int):
@@ -114,7 +119,6 @@ class IPv6:
         self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
         self.all_disabled = False                       # net.ipv6.conf.all.disable_ipv6
         self.default_disabled = False                   # net.ipv6.conf.default: what new links get
-        self.no_link_local: set = set()                 # links with addrgenmode none
         self.dad_transmits = 1                          # net.ipv6.conf.default.dad_transmits
         self.rtr_solicit_delay = 1.0
         stack.ethernet.register(ETH_P_IPV6, self.receive)
@@ -171,9 +175,9 @@ class IPv6:
             self.link_down(link)
             self.stack.ra.link_down(link)
         elif event == NETDEV_UNREGISTER:
+            self.stack.radv.link_gone(link)
             self.remove_link(link)
             self.disabled.discard(link)
-            self.no_link_local.discard(link)
             self.devconf.pop(link, None)
         elif event == NETDEV_CHANGEADDR:
             pass                                        # Linux keeps the link-local it made
@@ -216,12 +220,20 @@ class IPv6:
             self.join(link, ALL_ROUTERS)
         self.fib.add(multicast_route(link))
         self.stack.mld.link_up(link)
-        if link.has_mac and link not in self.no_link_local:
-            address = link_local_address(link.mac)
-            if address not in self.local:
-                self.addr_add(link, address, 64).auto = True
+        self._add_link_local(link, 0)
         for ifa in self.addrs.get(link, []):
             self._dad_start(ifa)
+
+    def _add_link_local(self, link, dad_count: int) -> None:
+        made = addrgen.interface_id(self, link, LINK_LOCAL_PREFIX, dad_count)
+        if made is None:
+            return
+        address = LINK_LOCAL_PREFIX + made[0]
+        if address not in self.local:
+            ifa = self.addr_add(link, address, 64)
+            ifa.auto = True
+            ifa.stable_privacy = self.conf(link)["addr_gen_mode"] >= addrgen.STABLE_SECRET
+            ifa.dad_count = made[1]
 
     def link_down(self, link) -> None:
         """The link-local goes with the link; other addresses stay (keep_addr_on_down) but are
@@ -377,6 +389,8 @@ class IPv6:
         self._cancel_dad(ifa)
         ifa.dadfailed = True
         ifa.tentative = True
+        if ifa.stable_privacy and ifa.auto and ifa.scope == "link":
+            self._add_link_local(ifa.link, ifa.dad_count + 1)      # RFC 7217: the next counter
 
     def _cancel_dad(self, ifa: Inet6Addr) -> None:
         if ifa.dad_timer is not None:

@@ -1,12 +1,12 @@
 """Router Advertisements (RFC 4861 6.3.4) and stateless address autoconfiguration (RFC 4862
-5.5.3): a default route through each advertising router, on-link prefixes, and an EUI-64
-address in each autonomous /64 prefix, all with the lifetimes the router gave.
+5.5.3): a default route through each advertising router, on-link prefixes, and an
+address (EUI-64 or RFC 7217, stack/l3/addrgen.py) in each autonomous /64 prefix, all with the lifetimes the router gave.
 
-A host (`stack.ipv6.forwarding` off, accept_ra 1) takes them; `check` is the decision the
+A link takes them as net.ipv6.conf.DEV.accept_ra says (`accepts_ra`); `check` is the decision the
 receive path and the trace explainer share.  After its link-local address passes DAD, a
 link sends up to `router_solicitations` Router Solicitations, `rtr_solicit_interval` apart,
-until an advertisement comes.  Not yet: the MTU option, route information options,
-RFC 7217 interface ids, temporary addresses, redirects.
+until an advertisement comes.  Interface ids as addr_gen_mode says (stack/l3/addrgen.py).
+Not yet: the MTU option, route information options, temporary addresses, sending RAs.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ..packet import Packet
 from ..wire import icmpv6 as wire
 from ..wire import ipv6 as ipwire
 from ..l2.ndp import common_check, lladdr_option, options
-from .addrconf import PREFIX_ROUTE_METRIC, Route6, eui64_interface_id, is_link_local
+from . import addrgen
+from .addrconf import PREFIX_ROUTE_METRIC, Route6, is_link_local
 from .fibfamily import INET6_FIB
 from .route import RT_TABLE_MAIN
 
@@ -28,8 +29,16 @@ FLAG_ON_LINK = 0x80
 FLAG_AUTONOMOUS = 0x40
 
 
-def check(pkt: Packet, forwarding: bool):
-    """RFC 4861 6.1.2 for a Router Advertisement: a drop reason, or its options."""
+def accepts_ra(ipv6, link) -> bool:
+    """ipv6_accept_ra: accept_ra 1 while not forwarding, 2 even while forwarding, 0 never."""
+    accept_ra = ipv6.conf(link)["accept_ra"]
+    forwarding = ipv6.forwarding or ipv6.conf(link)["forwarding"]
+    return accept_ra == 2 if forwarding else accept_ra > 0
+
+
+def check(pkt: Packet, ignore: bool):
+    """RFC 4861 6.1.2 for a Router Advertisement: a drop reason, or its options (`ignore`:
+    accept_ra says no)."""
     buf, off, net = pkt.buf, pkt.data, pkt.network
     reason = common_check(pkt, RA_HEADER_LEN)
     if reason is not None:
@@ -39,8 +48,8 @@ def check(pkt: Packet, forwarding: bool):
     found = options(buf, off + RA_HEADER_LEN, pkt.tail)
     if type(found) is str:
         return found
-    if forwarding:
-        return "IPV6_NDISC_RA_IGNORED"          # accept_ra 1: a router does not listen to others
+    if ignore:
+        return "IPV6_NDISC_RA_IGNORED"          # accept_ra 0, or 1 on a router
     return found
 
 
@@ -62,7 +71,7 @@ class RouterDiscovery:
     # --- router solicitation ------------------------------------------------------
     def start_soliciting(self, link, src: bytes) -> None:
         """The link-local passed DAD (addrconf_dad_completed): ask for routers."""
-        if link.iff_loopback or link in self.advertised or self.stack.ipv6.forwarding:
+        if link.iff_loopback or link in self.advertised or not accepts_ra(self.stack.ipv6, link):
             return
         self._solicit(link, src, self.router_solicitations)
 
@@ -76,7 +85,7 @@ class RouterDiscovery:
     # --- receive (ndisc_router_discovery) ---------------------------------------------
     def receive(self, pkt: Packet) -> None:
         stack = self.stack
-        found = check(pkt, stack.ipv6.forwarding)
+        found = check(pkt, not accepts_ra(stack.ipv6, pkt.link))
         if type(found) is str:
             stack.drop(found)
             return
@@ -143,8 +152,11 @@ class RouterDiscovery:
             return
         if flags & FLAG_ON_LINK:
             self._on_link(link, prefix, prefixlen, valid, now)
-        if flags & FLAG_AUTONOMOUS and self.autoconf and prefixlen == 64 and link.has_mac:
-            self._autoconfigure(link, prefix[:8] + eui64_interface_id(link.mac), valid, preferred, now)
+        if flags & FLAG_AUTONOMOUS and self.autoconf and self.stack.ipv6.conf(link)["autoconf"] \
+                and prefixlen == 64 and link.has_mac:
+            made = addrgen.interface_id(self.stack.ipv6, link, prefix)
+            if made is not None:
+                self._autoconfigure(link, prefix[:8] + made[0], valid, preferred, now, made[1])
 
     def _on_link(self, link, prefix: bytes, prefixlen: int, valid: int, now: float) -> None:
         network = int.from_bytes(prefix, "big")
@@ -161,7 +173,8 @@ class RouterDiscovery:
             self._install(route)
         self._expire_at(route, _lifetime(now, valid))
 
-    def _autoconfigure(self, link, address: bytes, valid: int, preferred: int, now: float) -> None:
+    def _autoconfigure(self, link, address: bytes, valid: int, preferred: int, now: float,
+                       dad_count: int = 0) -> None:
         ipv6 = self.stack.ipv6
         ifa = ipv6.local.get(address)
         if ifa is None:
@@ -169,6 +182,8 @@ class RouterDiscovery:
                 return
             ifa = ipv6.addr_add(link, address, 64, with_prefix_route=False)
             ifa.slaac = ifa.mngtmpaddr = True
+            ifa.stable_privacy = ipv6.conf(link)["addr_gen_mode"] >= addrgen.STABLE_SECRET
+            ifa.dad_count = dad_count
             valid_until = _lifetime(now, valid)
         elif not ifa.slaac:
             return                              # configured by hand: a router does not change it
@@ -211,7 +226,7 @@ class RouterDiscovery:
 
     # --- trace ------------------------------------------------------------------------
     def explain_receive(self, rec, pkt: Packet, what: str) -> str | None:
-        found = check(pkt, self.stack.ipv6.forwarding)
+        found = check(pkt, not accepts_ra(self.stack.ipv6, pkt.link))
         buf, off = pkt.buf, pkt.data
         if type(found) is str:
             words = {"IPV6_NDISC_HOP_LIMIT": f"hop limit {buf[pkt.network + 7]}, not 255",
@@ -219,7 +234,7 @@ class RouterDiscovery:
                      "PKT_TOO_SMALL": f"{pkt.tail - off} bytes: shorter than {RA_HEADER_LEN}",
                      "IPV6_NDISC_RA_SOURCE": "its source is not a link-local address",
                      "IPV6_NDISC_BAD_OPTIONS": "an option with length 0 or past the message",
-                     "IPV6_NDISC_RA_IGNORED": "this stack forwards: it takes no router's advertisement"}
+                     "IPV6_NDISC_RA_IGNORED": "accept_ra says no (0, or 1 while forwarding)"}
             rec.step("ndisc", f"{what}: {words[found]}")
             return found
         lifetime = (buf[off + 6] << 8) | buf[off + 7]

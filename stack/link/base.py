@@ -363,6 +363,12 @@ class Link:
         info = self.linkinfo()
         if info is not None:
             row["linkinfo"] = info
+        mode = self.stack.ipv6.conf(self)["addr_gen_mode"] if self.stack is not None else None
+        if mode is not None and self not in self.stack.ipv6.disabled:
+            row["inet6_addr_gen_mode"] = ("eui64", "none", "stable_secret", "random")[mode]
+        advertising = self.stack.radv.config(self) if self.stack is not None else None
+        if advertising is not None:
+            row["ra"] = advertising.to_dict()           # router advertisements sent (radv.py)
         row.update({
             **self.describe(),
             "stats64": self.stats64(),

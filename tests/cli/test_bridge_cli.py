@@ -47,7 +47,7 @@ def test_bridge_details_are_ip_d_links():
     status, out, _ = shell.line("link show p0")
     lines = out.splitlines()
     assert " master br0 state UP " in lines[0]
-    assert lines[2] == "    pair "
+    assert lines[2] == "    pair addrgenmode eui64 "
     assert lines[3].startswith("    bridge_slave state forwarding priority 32 cost 100 hairpin off "
                                "guard off root_block off fastleave off learning on flood on "
                                "port_id 0x8001 port_no 0x1 designated_port 32769 ")

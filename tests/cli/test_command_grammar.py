@@ -133,7 +133,7 @@ def test_synopses_are_iproute2_style():
     assert synopses["link set"] == ("link set [ dev ] DEV [ up | down ] [ mtu MTU ] [ address LLADDR ] "
                                    "[ master BR ] [ nomaster ] [ name NAME ] [ txqlen PACKETS ] "
                                    "[ promisc on|off ] [ arp on|off ] [ addrgenmode MODE ] "
-                                   "[ type ETYPE [ ARGS ] ]")
+                                   "[ type ETYPE [ ARGS ] ] [ ra on|off|ARGS... ]")
     assert synopses["help"] == "help [ COMMAND... ]"
     assert synopses["ping"].startswith("ping [ -c COUNT ]") and synopses["ping"].endswith("ADDR")
 

@@ -22,7 +22,7 @@ from tests.cli.fakes import FakeStack, Run, debug, run, syntax_status  # noqa: F
                                           'expected 6 hex bytes like aa:bb:cc:dd:ee:ff'),
     ("link set a", 'Error: "link set" needs something to do: up | down | mtu MTU | address LLADDR'
                     ' | master BR | nomaster | name NAME | txqlen PACKETS | promisc on|off | arp on|off'
-                    ' | addrgenmode MODE | type ETYPE'),
+                    ' | addrgenmode MODE | type ETYPE | ra on|off|ARGS'),
     ("link set a up mtu 1400 mtu 1500", 'Error: duplicate "mtu"'),
     ("link show a b", 'Error: unexpected "b" for "link show"'),
     ("ping -c 0 192.0.2.2", 'Error: invalid COUNT "0": must be 1..2147483648'),

@@ -154,7 +154,7 @@ def test_addrgenmode_none_makes_no_link_local_and_is_kept():
     fresh = Shell()
     fresh.ok(*[line for line in text.splitlines() if not line.startswith("#")])
     assert fresh.running() == text
-    assert sh.line("link set v0 addrgenmode random")[2].startswith('Error: invalid MODE "random"')
+    assert sh.line("link set v0 addrgenmode bogus")[2].startswith('Error: invalid MODE "bogus"')
 
 
 def test_disable_ipv6_follows_linuxs_all_and_default_and_survives_the_running_config():
@@ -172,3 +172,37 @@ def test_disable_ipv6_follows_linuxs_all_and_default_and_survives_the_running_co
     again = Shell()
     again.ok(*[line for line in running.splitlines() if line and not line.startswith("#")])
     assert again.running() == running
+
+
+def test_link_set_ra_shows_under_d_link_and_survives_the_running_config():
+    sh = lab()
+    settle(sh)
+    status, _, err = sh.line("link set v0 ra on")
+    assert status == 1 and "net.ipv6.conf.all.forwarding" in err and len(err.splitlines()) == 1
+    sh.ok("sysctl -w net.ipv6.conf.all.forwarding=1",
+          "link set v0 ra on prefix 2001:db8:7::/64 onlink off valid 600 preferred 300 interval 10 30 "
+          "mtu 1400 managed on")
+    lines = sh.line("-d link show v0")[1].splitlines()
+    assert lines[3] == ("    ra on prefix 2001:db8:7::/64 onlink off autonomous on valid 600 preferred 300 "
+                        "interval 10 30 lifetime 90 mtu 1400 managed on other off hoplimit 64")
+    row = json.loads(sh.line("-j -d link show v0")[1])[0]
+    assert row["ra"]["prefixes"] == [{"prefix": "2001:db8:7::/64", "onlink": False, "autonomous": True,
+                                      "valid": 600, "preferred": 300}]
+    assert "ra" not in json.loads(sh.line("-j link show v0")[1])[0]
+    text = sh.running()
+    fresh = Shell()
+    fresh.ok(*[line for line in text.splitlines() if not line.startswith("#")])
+    assert fresh.running() == text
+    assert sh.line("link set v0 ra on interval 2 3")[2].startswith('Error: invalid interval "2"')
+    assert sh.line("link set v0 ra on valid 5")[2].startswith('Error: "valid" belongs after a prefix')
+    sh.ok("link set v0 ra off")
+    assert "ra on" not in sh.line("-d link show v0")[1] and "link set v0 ra" not in sh.running()
+
+
+def test_stable_secret_through_sysctl_and_addrgenmode_under_d_link():
+    sh = lab()
+    assert "Input/output error" in sh.line("sysctl net.ipv6.conf.v0.stable_secret")[2]
+    sh.ok("sysctl -w net.ipv6.conf.v0.stable_secret=2001:db8::1234", "link set v0 down", "link set v0 up")
+    assert "addrgenmode stable_secret" in sh.line("-d link show v0")[1]
+    assert "scope link tentative stable-privacy" in sh.line("-6 addr show dev v0")[1]
+    assert sh.line("sysctl net.ipv6.conf.v0.addr_gen_mode")[1] == "net.ipv6.conf.v0.addr_gen_mode = 2\n"

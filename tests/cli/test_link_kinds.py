@@ -29,9 +29,9 @@ def test_link_show_details_like_ip_d_link():
     assert (status, err) == (0, "")
     assert lines[0].startswith("4: imp0@v0: <BROADCAST,MULTICAST> mtu 1500 qdisc noqueue state DOWN")
     assert lines[1].endswith(" promiscuity 0  allmulti 0 minmtu 68 maxmtu 65535 ")
-    assert lines[2] == "    impair loss 50% delay 10ms jitter 2ms rate 1000kbit seed 1 "
+    assert lines[2] == "    impair loss 50% delay 10ms jitter 2ms rate 1000kbit seed 1 addrgenmode eui64 "
     status, out, _ = shell.line("link show v0")
-    assert out.splitlines()[0].startswith("2: v0@v1: ") and out.splitlines()[2] == "    pair "
+    assert out.splitlines()[0].startswith("2: v0@v1: ") and out.splitlines()[2] == "    pair addrgenmode eui64 "
 
 
 def test_json_linkinfo_only_with_details_and_xstats_only_with_stats():

@@ -230,5 +230,5 @@ def test_sysctl_names_complete_offline_and_live(sh):
     assert "net.ipv4.conf.all.forwarding" in offline and "net.ipv4.ip_forward" in offline
     assert not any("{" in name for name in offline)
     found = [c.text for c in value_candidates(pos("names", NAME), "net.ipv4.conf.v", sh.executor.live)]
-    assert found == ["net.ipv4.conf.v0.forwarding", "net.ipv4.conf.v0.send_redirects",
-                     "net.ipv4.conf.v1.forwarding", "net.ipv4.conf.v1.send_redirects"]
+    assert found == [f"net.ipv4.conf.{dev}.{key}" for dev in ("v0", "v1")
+                     for key in ("accept_redirects", "forwarding", "secure_redirects", "send_redirects")]

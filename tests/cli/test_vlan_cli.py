@@ -46,11 +46,11 @@ def test_link_show_d_writes_a_vlan_as_ip_d_link_does():
     assert lines[0].startswith("4: e0.10@e0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue "
                                "state UP mode DEFAULT group default qlen 1000")
     assert lines[1].endswith(" promiscuity 0  allmulti 0 minmtu 0 maxmtu 65535 ")
-    assert lines[2] == "    vlan protocol 802.1Q id 10 <REORDER_HDR> "
+    assert lines[2] == "    vlan protocol 802.1Q id 10 <REORDER_HDR> addrgenmode eui64 "
     out = shell.line("link show c30")[1].splitlines()
     assert out[0].startswith("6: c30@s20: ") and " mtu 1400 " in out[0]
-    assert out[2] == "    vlan protocol 802.1Q id 30 <REORDER_HDR> "
-    assert shell.line("link show s20")[1].splitlines()[2] == "    vlan protocol 802.1ad id 20 <REORDER_HDR> "
+    assert out[2] == "    vlan protocol 802.1Q id 30 <REORDER_HDR> addrgenmode eui64 "
+    assert shell.line("link show s20")[1].splitlines()[2] == "    vlan protocol 802.1ad id 20 <REORDER_HDR> addrgenmode eui64 "
 
 
 def test_json_d_has_iproute2s_linkinfo_keys():
