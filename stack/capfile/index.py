@@ -13,7 +13,6 @@ not indexed yet (its interface blocks would have to be kept beside the index).
 """
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 from array import array
@@ -22,6 +21,7 @@ from typing import Callable, Iterator
 from . import pcap
 from .record import MAX_RECORD, NS_PER_S, CaptureFileError, Record
 
+SCAN_CHUNK = 1 << 20            # bytes of the file read at a time while indexing
 INTERRUPT_EVERY = 1 << 16       # records between two calls of `interrupted` while indexing
 
 
@@ -93,21 +93,27 @@ def index_file(path: str, interrupted: Callable[[], bool] | None = None) -> Capt
         record = layout.modified if is_modified else layout.record
         idx = CaptureIndex(path, network & pcap.LINKTYPE_MASK, ns_per_unit)
         if size > pcap.FILE_HEADER_LEN:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                _scan(idx, mm, size, record, ns_per_unit, interrupted)
+            _scan(idx, f, size, record, ns_per_unit, interrupted)
     return idx
 
 
-def _scan(idx: CaptureIndex, mm, size: int, record, ns_per_unit: int, interrupted) -> None:
+def _scan(idx: CaptureIndex, f, size: int, record, ns_per_unit: int, interrupted) -> None:
+    """Read only the record headers, a chunk at a time (a mapping of the file would count the
+    whole file in the process's resident memory); a record's data is never read."""
     unpack_from, hlen = record.unpack_from, record.size
     offsets, ts_ns, caplen, orig_len = idx.offsets, idx.ts_ns, idx.caplen, idx.orig_len
-    pos, n = pcap.FILE_HEADER_LEN, 0
+    pos, n = pcap.FILE_HEADER_LEN, 0     # file offset of the next record
+    base, buf = pos, b""                 # buf holds the file's bytes from offset base on
     while pos < size:
-        if pos + hlen > size:
-            idx.damage = (f"{idx.path}: truncated record header ({size - pos} of {hlen} bytes) "
-                          f"at offset {pos}")
-            return
-        sec, frac, incl, orig = unpack_from(mm, pos)[:4]
+        at = pos - base
+        if at + hlen > len(buf):
+            f.seek(pos)
+            base, buf, at = pos, f.read(SCAN_CHUNK), 0
+            if len(buf) < hlen:
+                idx.damage = (f"{idx.path}: truncated record header ({size - pos} of {hlen} "
+                              f"bytes) at offset {pos}")
+                return
+        sec, frac, incl, orig = unpack_from(buf, at)[:4]
         if incl > MAX_RECORD:
             idx.damage = f"{idx.path}: record of {incl} bytes exceeds the limit at offset {pos}"
             return

@@ -75,3 +75,17 @@ def test_gzip_and_fifos_stay_on_the_stream_path(tmp_path):
     os.mkfifo(fifo)
     assert index_file(str(fifo)) is None
     assert index_file("-") is None
+
+
+def test_records_longer_than_a_read_chunk_are_indexed_and_read_whole(tmp_path):
+    import struct
+    from stack.capfile.index import SCAN_CHUNK
+    path = tmp_path / "long.pcap"
+    write_udp_pcap(path, 1)
+    big = bytes(range(256)) * (SCAN_CHUNK // 256 * 2 + 3)
+    with open(path, "ab") as f:
+        f.write(struct.pack("<IIII", 1_700_000_002, 0, len(big), len(big)) + big)
+        f.write(struct.pack("<IIII", 1_700_000_003, 0, 60, 60) + ETH_IP_UDP)
+    idx = index_file(str(path))
+    assert len(idx) == 3 and idx.damage is None
+    assert idx.data(2) == big and idx.data(3) == ETH_IP_UDP
