@@ -7,18 +7,21 @@ compact arrays, so a file of any size is paged through, not copied into memory.
 
 Per packet the index holds 8 (offset) + 8 (ts_ns) + 4 (caplen) + 4 (orig_len) bytes:
 a million packets cost 24 MB, whatever the file's size. Only classic pcap files that
-are regular and uncompressed are indexed: a gzip stream cannot be seeked cheaply and a
-FIFO not at all, so those stay on the streaming (ring) path of reader.read. pcapng is
+are regular are indexed: a gzip stream cannot be seeked cheaply and a
+FIFO not at all, so those stay on the streaming (ring) path of reader.read, unless the
+caller gives a spool directory for the inflated gzip stream. pcapng is
 not indexed yet (its interface blocks would have to be kept beside the index).
 """
 from __future__ import annotations
 
 import os
 import stat
+import zlib
 from array import array
 from typing import Callable, Iterator
 
 from . import pcap
+from .reader import GZIP_MAGIC
 from .record import MAX_RECORD, NS_PER_S, CaptureFileError, Record
 
 SCAN_CHUNK = 1 << 20            # bytes of the file read at a time while indexing
@@ -72,15 +75,19 @@ class CaptureIndex:
         return number - 1
 
 
-def index_file(path: str, interrupted: Callable[[], bool] | None = None) -> CaptureIndex | None:
-    """Index a regular, uncompressed pcap file; None for anything else (gzip, pcapng, FIFO,
-    standard input), which the caller reads as a stream. A damaged tail ends the index at
+def index_file(path: str, interrupted: Callable[[], bool] | None = None,
+               spool_dir: str | None = None) -> CaptureIndex | None:
+    """Index a regular pcap file; None for anything else (pcapng, FIFO, standard input), which
+    the caller reads as a stream. A gzipped file is None too, unless `spool_dir` is given:
+    then it is inflated (with reader's bomb guard) into an unlinked file there, and indexed. A damaged tail ends the index at
     the last whole record and is kept in `damage`; a damaged file header raises
     CaptureFileError. OSError as open() raises it."""
     if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
         return None
     with open(path, "rb") as f:
         head = f.read(pcap.FILE_HEADER_LEN)
+        if head[:2] == GZIP_MAGIC:
+            return _index_gzip(path, f, spool_dir, interrupted) if spool_dir is not None else None
         size = os.fstat(f.fileno()).st_size
         layout = pcap.layout_of(head[:4]) if len(head) >= 4 else None
         if layout is None:
@@ -95,6 +102,34 @@ def index_file(path: str, interrupted: Callable[[], bool] | None = None) -> Capt
         if size > pcap.FILE_HEADER_LEN:
             _scan(idx, f, size, record, ns_per_unit, interrupted)
     return idx
+
+
+def _index_gzip(path: str, f, spool_dir: str, interrupted) -> CaptureIndex | None:
+    import gzip
+    import tempfile
+    from .reader import _Bounded, _Prefixed
+    f.seek(0)
+    compressed = _Prefixed(b"", f)
+    fd, spool = tempfile.mkstemp(prefix="netsh-", suffix=".pcap", dir=spool_dir)
+    try:
+        with os.fdopen(fd, "wb") as out, gzip.GzipFile(fileobj=compressed, mode="rb") as unzipped:
+            bounded = _Bounded(unzipped, compressed, path)
+            while True:
+                try:
+                    chunk = bounded.read(SCAN_CHUNK)
+                except (OSError, EOFError, zlib.error) as exc:
+                    raise CaptureFileError(f"{path}: read failed ({exc})") from None
+                if not chunk:
+                    break
+                out.write(chunk)
+                if interrupted is not None and interrupted():
+                    raise KeyboardInterrupt
+        idx = index_file(spool, interrupted)
+        if idx is not None:
+            idx.path = path
+        return idx
+    finally:
+        os.unlink(spool)        # an index keeps its file open: the spool lives until it closes
 
 
 def _scan(idx: CaptureIndex, f, size: int, record, ns_per_unit: int, interrupted) -> None:

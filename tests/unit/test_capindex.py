@@ -89,3 +89,23 @@ def test_records_longer_than_a_read_chunk_are_indexed_and_read_whole(tmp_path):
     idx = index_file(str(path))
     assert len(idx) == 3 and idx.damage is None
     assert idx.data(2) == big and idx.data(3) == ETH_IP_UDP
+
+
+def test_gzip_is_indexed_through_a_spool_the_bomb_guard_still_watches(tmp_path, monkeypatch):
+    plain = tmp_path / "a.pcap"
+    write_udp_pcap(plain, 1000)
+    zipped = tmp_path / "a.pcap.gz"
+    zipped.write_bytes(gzip.compress(plain.read_bytes()))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    idx = index_file(str(zipped), spool_dir=str(spool))
+    assert len(idx) == 1000 and idx.record(1000).data == ETH_IP_UDP
+    assert list(spool.iterdir()) == []          # unlinked at once; open until idx.close()
+    idx.close()
+    from stack.capfile import reader
+    monkeypatch.setattr(reader, "INFLATION_FLOOR", 1000)
+    bomb = tmp_path / "bomb.pcap.gz"
+    bomb.write_bytes(gzip.compress(plain.read_bytes()[:24] + bytes(10_000_000)))
+    with pytest.raises(CaptureFileError, match="inflated"):
+        index_file(str(bomb), spool_dir=str(spool))
+    assert list(spool.iterdir()) == []
