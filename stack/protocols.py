@@ -22,6 +22,7 @@ from .l3.ping import Pings
 from .l3.probe import Probes
 from .l3.ra import RouterDiscovery
 from .l3.radv import RouterAdvertiser
+from .l3.redirect import Redirects
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -32,6 +33,7 @@ PROTOCOLS = (
     ("arp", Arp),
     ("bridges", Bridges),
     ("icmp", Icmp),
+    ("redirects", Redirects),
     ("ipv6", IPv6),
     ("icmp6", Icmp6),
     ("ip6frag", IPv6Fragments),
