@@ -11,13 +11,24 @@ As Linux, the exception is made only while the new gateway's neighbour entry is 
 resolution starts and the redirect is forgotten (the router repeats it).  An entry lasts
 ip_rt_gc_timeout (300 s); `route get` shows it as `cache <redirected> expires Nsec`.
 
-`check4` is the decision the receive path and the trace explainer share.
+IPv6 takes an NDP Redirect as ndisc_redirect_rcv and rt6_do_redirect do: RFC 4861 8.1's
+checks (link-local source, hop limit 255, code 0, 40 bytes, a destination not multicast, a
+target link-local or equal to the destination, valid options), from the router our route
+uses for the destination, on a link that does not forward and whose
+net.ipv6.conf.DEV.accept_redirects is 1; the target's link-layer option updates its
+neighbour entry (STALE), and the destination's next hop becomes the target.
+
+`check4` and `check6` are the decisions the receive paths and the trace explainers share.
 """
 from __future__ import annotations
 
 from ..l2.neigh import VALID
 from ..packet import Packet
+from ..l2.ndp import common_check, lladdr_option, options
 from ..wire import icmp as wire
+from ..wire import icmpv6 as wire6
+from ..wire import ipv6 as ip6wire
+from .addrconf import is_link_local, is_multicast
 from ..wire import ipv4 as ipwire
 from .route import RT_TABLE_LOCAL
 
@@ -107,6 +118,47 @@ def check4(stack, pkt: Packet):
                                      f"{show(old_gw)} -> {show(new_gw)} on {link.name}")
 
 
+REDIRECT6_LEN = 40
+
+
+def check6(stack, pkt: Packet):
+    """RFC 4861 8.1 and rt6_do_redirect: (reason, words) to refuse, or (None, (dst, link,
+    target, lladdr, words))."""
+    buf, off, net = pkt.buf, pkt.data, pkt.network
+    reason = common_check(pkt, REDIRECT6_LEN)
+    if reason is not None:
+        return reason, {"IPV6_NDISC_HOP_LIMIT": f"hop limit {buf[net + 7]}, not 255",
+                        "IPV6_NDISC_BAD_CODE": f"code {buf[off + 1]}, not 0",
+                        "PKT_TOO_SMALL": f"shorter than {REDIRECT6_LEN} bytes"}[reason]
+    show = ip6wire.addr_to_str
+    router = bytes(buf[net + 8:net + 24])
+    target, dst = bytes(buf[off + 8:off + 24]), bytes(buf[off + 24:off + 40])
+    if not is_link_local(router):
+        return "IPV6_NDISC_REDIRECT", f"its source {show(router)} is not link-local"
+    if is_multicast(dst):
+        return "IPV6_NDISC_REDIRECT", f"destination {show(dst)} is multicast"
+    if target != dst and not is_link_local(target):
+        return "IPV6_NDISC_REDIRECT", f"target {show(target)} is neither link-local nor the destination"
+    found = options(buf, off + REDIRECT6_LEN, pkt.tail)
+    if type(found) is str:
+        return found, "an option with length 0 or past the message"
+    link, ipv6 = pkt.link, stack.ipv6
+    conf = ipv6.conf(link)
+    if conf["forwarding"] or not conf["accept_redirects"]:
+        return "IPV6_NDISC_REDIRECT", (f"{link.name} forwards" if conf["forwarding"] else
+                                       f"net.ipv6.conf.{link.name}.accept_redirects is 0")
+    route = ipv6.fib.lookup(dst, None, None, None, 0)
+    current = None
+    if route is not None and route.link is link:
+        current = ipv6.redirects.gateway(dst, link) or route.gateway
+    if current != router:
+        return "IPV6_NDISC_REDIRECT", f"from {show(router)}, not our first hop for {show(dst)} on {link.name}"
+    lladdr = lladdr_option(buf, found, wire6.ND_OPT_TARGET_LL_ADDR)
+    return None, (dst, link, target, lladdr,
+                  f"redirect for {show(dst)}: next hop {show(router)} -> {show(target)}"
+                  + (" (the destination is on-link)" if target == dst else ""))
+
+
 class Redirects:
     """The receive side: registered on ICMP type 5."""
 
@@ -115,6 +167,38 @@ class Redirects:
         stack.ipv4.redirects = NexthopCache(stack)
         stack.icmp.handlers[REDIRECT] = self.receive4
         stack.icmp.explainers[REDIRECT] = self.explain4
+        stack.ipv6.redirects = NexthopCache(stack)
+        stack.icmp6.handlers[wire6.REDIRECT] = self.receive6
+        stack.icmp6.explainers[wire6.REDIRECT] = self.explain6
+
+    def receive6(self, pkt: Packet) -> None:
+        stack = self.stack
+        reason, found = check6(stack, pkt)
+        if reason is not None:
+            stack.drop(reason)
+            return
+        dst, link, target, lladdr, _ = found
+        if lladdr is not None:
+            rec = stack.trace_rec
+            if rec is not None:
+                rec.sending_begin()
+            try:
+                entry = stack.ndp.table.confirm(link, target, lladdr, reachable=False, create=True)
+                if entry is not None and target != dst:
+                    stack.ndp.table.routers.add(entry.key)
+            finally:
+                if rec is not None:
+                    rec.sending_end()
+        stack.ipv6.redirects.learn(dst, link, target)
+        stack.ipv6.fib.flush_cache()
+
+    def explain6(self, rec, pkt: Packet, what: str) -> str | None:
+        reason, found = check6(self.stack, pkt)
+        if reason is not None:
+            rec.step("ndisc", f"{what}: refused, {found}")
+            return reason
+        rec.step("ndisc", f"{what}: {found[-1]}; accepted for {GC_TIMEOUT} s")
+        return None
 
     def receive4(self, pkt: Packet) -> None:
         stack = self.stack

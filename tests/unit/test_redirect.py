@@ -106,3 +106,61 @@ def test_an_unresolved_new_gateway_is_probed_and_the_redirect_forgotten():
     expect_counters(a, since=before, Drop={"ICMP_REDIRECT_UNRESOLVED": 1})
     assert a.arp.table.lookup(a.links["eth0"], NEW_GW) is not None
     assert a.api.route_get(a4("203.0.113.9"))["gateway"] == "192.0.2.2"
+
+
+# --- IPv6: NDP Redirect --------------------------------------------------------------
+from stack.l3.addrconf import link_local_address  # noqa: E402
+from stack.wire import icmpv6  # noqa: E402
+from stack.wire.ipv6 import addr_from_str as a6  # noqa: E402
+
+from .test_ipv6_ra import ROUTER, ROUTER_MAC, advert  # noqa: E402
+from .test_ipv6_ra import host as ra_host  # noqa: E402
+from .test_ipv6_ra import send as ra_send  # noqa: E402
+
+DST6 = a6("2001:db8:9::5")
+BETTER6 = a6("fe80::3")
+
+
+def redirect6(world, src=ROUTER, target=BETTER6, dst=DST6, hlim=255, lladdr=True) -> bytes:
+    ours = link_local_address(world["a"].links["eth0"].mac)
+    body = bytes(4) + target + dst + ((bytes((2, 1)) + NEW_MAC) if lladdr else b"")
+    msg = icmpv6.build(137, 0, body, src, ours)
+    ip = bytes((0x60, 0, 0, 0)) + len(msg).to_bytes(2, "big") + bytes((58, hlim)) + src + ours + msg
+    return world["a"].links["eth0"].mac + ROUTER_MAC + b"\x86\xdd" + ip
+
+
+def routed6():
+    world = ra_host()
+    ra_send(world, advert())
+    world.run(2.5)                              # the SLAAC address through DAD: a source to use
+    return world
+
+
+def test_an_ndp_redirect_from_our_router_changes_the_next_hop_and_the_targets_neighbour():
+    world = routed6()
+    a = world["a"]
+    ra_send(world, redirect6(world))
+    expect_counters(a, Icmp6={"InRedirects": 1})
+    entry = a.ndp.table.lookup(a.links["eth0"], BETTER6)
+    assert entry is not None and entry.lladdr == NEW_MAC
+    frames = []
+    a.links["eth0"].tx_tap = frames.append
+    a.ipv6.output(Packet.alloc(8), None, DST6, 17)
+    world.settle()
+    assert frames and frames[-1][:6] == NEW_MAC
+    world.run(301)
+    assert a.ipv6.redirects.gateway(DST6, a.links["eth0"]) is None
+
+
+def test_ndp_redirects_that_break_rfc4861_are_refused_by_name():
+    world = routed6()
+    a = world["a"]
+    before = counters(a, "Drop")
+    ra_send(world, redirect6(world, hlim=64))
+    ra_send(world, redirect6(world, src=a6("fe80::7")))             # not our first hop
+    ra_send(world, redirect6(world, target=a6("2001:db8::3")))       # neither link-local nor dst
+    ra_send(world, redirect6(world, dst=a6("ff02::1")))
+    a.api.sysctl_set("net.ipv6.conf.eth0.accept_redirects", "0")
+    ra_send(world, redirect6(world))
+    expect_counters(a, since=before, Drop={"IPV6_NDISC_HOP_LIMIT": 1, "IPV6_NDISC_REDIRECT": 4})
+    assert not a.ipv6.redirects.entries
