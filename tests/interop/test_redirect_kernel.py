@@ -10,9 +10,11 @@ import time
 from netsh.commands.route import route_get_text
 from netsh.render import View
 from stack.wire.ipv4 import addr_from_str as a4
+from stack.wire.ipv6 import addr_from_str as a6
 from tests.netns import run_in_ns
 
 from .stackrun import stack_on, wait_for
+from .test_ipv6_kernel import usable
 
 FAR = "203.0.113.9"
 
@@ -75,3 +77,44 @@ def test_with_accept_redirects_off_the_gateway_stays(veth_peer):
         assert proxy.stats("Icmp")["Icmp"]["InRedirects"] >= 1         # they came, and were refused
         row = proxy.route_get(a4(FAR))
         assert row["gateway"] == "192.0.2.2" and row["cache"] == [], row
+
+
+def test_a_linux_router_sends_us_an_ndp_redirect_to_a_better_ipv6_router(veth_peer):
+    """The same link over IPv6: our default route via the router's link-local, its route to the
+    far address via G's link-local (Linux redirects only to a link-local target); after the
+    redirect `route get` names G's link-local, as Linux's does."""
+    g = veth_peer.peer_ns + "-g"
+    veth_peer._mkns(g)
+    p = veth_peer.peer_ns
+    for ns in (p, g):
+        run_in_ns(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0")
+    veth_peer.ip("link", "add", "br0", "type", "bridge")
+    veth_peer.ip("link", "set", "br0", "address", "02:00:00:00:00:02")
+    veth_peer.ip("link", "set", veth_peer.peer_dev, "master", "br0")
+    veth_peer.ip("link", "add", "g0", "type", "veth", "peer", "name", "eth0", "netns", g)
+    veth_peer.ip("link", "set", "g0", "master", "br0")
+    for dev in ("g0", "br0"):
+        veth_peer.ip("link", "set", dev, "up")
+    veth_peer.ip("-6", "addr", "add", "2001:db8::2/64", "dev", "br0", "nodad")   # a route back to us
+    run_in_ns(p, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+    run_in_ns(g, "ip", "link", "set", "eth0", "address", "02:00:00:00:00:03")
+    run_in_ns(g, "ip", "-6", "addr", "add", "2001:db8:9::5/128", "dev", "lo")
+    run_in_ns(g, "ip", "link", "set", "lo", "up")
+    run_in_ns(g, "ip", "link", "set", "eth0", "up")
+    run_in_ns(g, "ip", "-6", "route", "add", "2001:db8::/64", "dev", "eth0")
+    veth_peer.ip("-6", "route", "add", "2001:db8:9::5", "via", "fe80::ff:fe00:3", "dev", "br0")
+    with stack_on(veth_peer, address=None) as (proxy, _):
+        proxy.addr_add("veth0", a6("2001:db8::1"), 64)
+        assert wait_for(lambda: usable(proxy, "2001:db8::1"), 5)
+        proxy.route_add(a6("::"), 0, gateway=a6("fe80::ff:fe00:2"), dev="veth0")
+        time.sleep(1.5)                               # the router's and G's DAD
+        session = proxy.ping_open(a6("2001:db8:9::5"), 56)
+        for _ in range(4):
+            proxy.ping_send(session, 1)
+            time.sleep(0.3)
+        proxy.ping_close(session)
+        assert wait_for(lambda: proxy.route_get(a6("2001:db8:9::5")).get("gateway") == "fe80::ff:fe00:3", 5), \
+            (proxy.route_get(a6("2001:db8:9::5")), proxy.stats("Drop"),
+             veth_peer.run("nstat", "-az", "Icmp6OutRedirects").stdout)
+        assert proxy.stats("Icmp6")["Icmp6"]["InRedirects"] >= 1
+        assert proxy.stats("Icmp6")["Icmp6"]["InEchoReplies"] >= 3
