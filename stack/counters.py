@@ -20,7 +20,7 @@ IPEXT_MIB = (
 )
 ICMP_MIB = (
     "InMsgs", "InErrors", "InCsumErrors", "InDestUnreachs", "InTimeExcds", "InParmProbs",
-    "InEchos", "InEchoReps", "OutMsgs", "OutErrors", "OutRateLimitGlobal", "OutRateLimitHost",
+    "InRedirects", "InEchos", "InEchoReps", "OutMsgs", "OutErrors", "OutRateLimitGlobal", "OutRateLimitHost",
     "OutDestUnreachs", "OutTimeExcds", "OutEchos", "OutEchoReps",
 )
 ARP_STATS = (
@@ -137,6 +137,10 @@ DROP_REASONS = {
     "ICMP_CSUM": "ICMP checksum wrong",
     "ICMP_BROADCAST": "ICMP echo to a broadcast address (ignored, like Linux)",
     "ICMP_UNHANDLED": "ICMP type we do not act on",
+    "IPV6_NDISC_REDIRECT": "NDP redirect refused (RFC 4861 8.1, not from our first hop, or accept_redirects)",
+    "ICMP_REDIRECT_CODE": "ICMP redirect with a code that is not one",
+    "ICMP_REDIRECT_REFUSED": "ICMP redirect refused (not from our gateway, a bad new gateway, or accept_redirects)",
+    "ICMP_REDIRECT_UNRESOLVED": "ICMP redirect to a gateway not yet resolved (resolution started, redirect forgotten)",
     "NO_SOCKET": "reply or error for no waiting ping or traceroute session",
     "IPV6DISABLED": "IPv6 packet on a link where IPv6 is disabled (disable_ipv6)",
     "IPV6_INHDR": "IPv6 header invalid (version, a jumbogram)",

@@ -22,6 +22,7 @@ from .l3.ping import Pings
 from .l3.probe import Probes
 from .l3.ra import RouterDiscovery
 from .l3.radv import RouterAdvertiser
+from .l3.redirect import Redirects
 
 # (attribute on the stack, class)
 PROTOCOLS = (
@@ -36,6 +37,7 @@ PROTOCOLS = (
     ("icmp6", Icmp6),
     ("ip6frag", IPv6Fragments),
     ("ndp", Ndp),
+    ("redirects", Redirects),
     ("ra", RouterDiscovery),
     ("radv", RouterAdvertiser),
     ("mld", Mld),

@@ -7,7 +7,7 @@ from ..l3.route import (BROADCAST, LOCAL, RT_TABLE_DEFAULT, RT_TABLE_LOCAL, RT_T
                         RT_TABLE_MAX, TABLE_NAMES, UNICAST)
 from ..wire.ipv4 import ANY, addr_to_str
 from .family import Family, register_family
-from .route import decision_row, with_pmtu
+from .route import decision_row, with_pmtu, with_redirect
 
 # What `ip route get ... iif DEV` answers for route input's refusals (the errno ip_route_input
 # returns for each).
@@ -106,6 +106,8 @@ class Inet(Family):
             prefsrc = route.prefsrc or ipv4.source_for(link, dst)
         row = decision_row(self, route, dst, src, prefsrc, self._dev(stack, route), route.type,
                            None, mark, self._table(fib, route))
+        if route.type == UNICAST:
+            row = with_redirect(row, stack.ipv4.redirects.remaining(dst, route.link), self.addr_to_str)
         return with_pmtu(row, stack.ipv4.pmtu.remaining(dst))
 
     @staticmethod

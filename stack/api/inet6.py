@@ -178,7 +178,11 @@ class Inet6(Inet):
         if iif is None:
             link = stack.loopback if route.type == LOCAL else route.link
             prefsrc = src or route.prefsrc or stack.ipv6.source_for(link, dst)
-        return with_pmtu(decision_row6(route, dst, src, prefsrc, iif), stack.ipv6.pmtu.remaining(dst))
+        row = decision_row6(route, dst, src, prefsrc, iif)
+        redirected = stack.ipv6.redirects.gateway(dst, route.link) if iif is None else None
+        if redirected is not None and "gateway" in row:
+            row["gateway"] = addr_to_str(redirected)      # Linux shows only the new gateway
+        return with_pmtu(row, stack.ipv6.pmtu.remaining(dst))
 
     def fixed_addresses(self, link) -> list[tuple[bytes, int]]:
         """What bringing a link up gives it: ::1 on loopback, the EUI-64 link-local on Ethernet."""

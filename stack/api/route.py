@@ -276,6 +276,8 @@ def route_cache_flush(stack, family: str | None = "inet") -> int:
     count = 0
     for fam in families(family):
         count += (stack.ipv4 if fam.address_length == 4 else stack.ipv6).pmtu.flush()
+        if fam.address_length == 4:
+            count += stack.ipv4.redirects.flush()          # fnhe entries go with the genid
     return count
 
 
@@ -304,6 +306,24 @@ def with_pmtu(row: dict, cached: tuple[int, int] | None) -> dict:
     row["metrics"] = [{"mtu": mtu}]
     row.update(after)
     return row
+
+
+def with_redirect(row: dict, cached, addr_to_str) -> dict:
+    """A redirected next hop in a `route get` row as the kernel's exception shows it:
+    `via NEW ... cache <redirected> expires 299sec`."""
+    if cached is None:
+        return row
+    gateway, left = cached
+    rebuilt = {}
+    for key, value in row.items():
+        if key == "dev" and "gateway" not in row:
+            rebuilt["gateway"] = addr_to_str(gateway)
+        rebuilt[key] = addr_to_str(gateway) if key == "gateway" else value
+    rebuilt["cache"] = ["redirected"]
+    after = {key: rebuilt.pop(key) for key in ("iif", "metrics") if key in rebuilt}
+    rebuilt["expires"] = left
+    rebuilt.update(after)
+    return rebuilt
 
 
 def decision_row(fam, route, dst: bytes, src, prefsrc, dev: str, route_type: str, iif, mark: int,

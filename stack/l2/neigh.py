@@ -195,6 +195,16 @@ class NeighTable:
             self._probe(entry, now)
         return True
 
+    def event_send(self, link, addr: bytes) -> Neighbour | None:
+        """neigh_event_send without a packet: resolution starts unless the entry is valid or
+        already resolving; returns the entry."""
+        entry = self.entries.get((link.index, addr)) or self.create(link, addr)
+        if entry is not None and entry.state not in VALID and entry.state is not INCOMPLETE:
+            now = self.stack.now()
+            entry.state, entry.probes, entry.updated = INCOMPLETE, self.params.ucast_probes, now
+            self._probe(entry, now)
+        return entry
+
     def _probe(self, entry: Neighbour, now: float) -> None:
         unicast = entry.lladdr if entry.state is PROBE else None
         entry.probes += 1

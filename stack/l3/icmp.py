@@ -94,6 +94,7 @@ class Icmp:
             wire.PARAMETER_PROBLEM: self._error,
         }
         self.err_handlers: dict[int, object] = {}
+        self.explainers: dict[int, object] = {}  # type -> explain(step, what, pkt), for modules' types
         self.echo_reply_handler = None        # set by the ping module
         stack.ipv4.register(ipwire.PROTO_ICMP, self.receive)
 
@@ -310,6 +311,8 @@ class Icmp:
         if handler is None:
             step(f"{what}: not a type this stack acts on")
             return "ICMP_UNHANDLED"
+        if kind in self.explainers:
+            return self.explainers[kind](step, what, pkt)
         if kind == wire.ECHO_REQUEST:
             return self._explain_echo_request(step, what, pkt)
         if kind == wire.ECHO_REPLY:

@@ -118,6 +118,7 @@ class IPv4:
         self.conf_default = dict(DEVCONF_DEFAULTS)       # what a new link starts with
         self.devconf: dict[object, dict] = {}            # net.ipv4.conf.DEV, by link
         self.pmtu = PmtuCache(stack, MIN_PMTU)           # path MTUs learned (stack/l3/pmtu.py)
+        self.redirects = None                            # next hops redirected (stack/l3/redirect.py)
         stack.ethernet.register(ETH_P_IP, self.receive)
         stack.netdev.subscribe("ipv4", self.netdev_event)
 
@@ -440,6 +441,8 @@ class IPv4:
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
+        if self.redirects.entries and route.type == UNICAST:     # stack/l3/redirect.py
+            nexthop = self.redirects.gateway(dst, link) or nexthop
         if src is None:
             src = route.prefsrc or self.source_for(link, dst)
             if src is None:
@@ -639,7 +642,9 @@ class IPv4:
                  + (f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""))
             return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
-        hop = "on link" if nexthop == dst else "gateway"
+        redirected = self.redirects.gateway(dst, link) if route.type == UNICAST else None
+        nexthop = redirected or nexthop
+        hop = "redirected" if redirected else "on link" if nexthop == dst else "gateway"
         via = f", through {link.name}" if link is not route.link else ""
         rule = self.fib.decide(dst, oif, src, None, mark, 0).rule      # the lookup output made
         by_rule = f" (rule {rule.priority}: {rule_text(rule.to_dict())})" if rule is not None else ""

@@ -116,6 +116,7 @@ class IPv6:
         self.conf_default = dict(DEVCONF_DEFAULTS)      # what a new link starts with
         self.devconf: dict[object, dict] = {}           # net.ipv6.conf.DEV, by link
         self.pmtu = PmtuCache(stack, MIN_MTU)           # path MTUs learned (stack/l3/pmtu.py)
+        self.redirects = None                           # next hops redirected (stack/l3/redirect.py)
         self.disabled: set = set()                      # links with net.ipv6.conf.DEV.disable_ipv6=1
         self.all_disabled = False                       # net.ipv6.conf.all.disable_ipv6
         self.default_disabled = False                   # net.ipv6.conf.default: what new links get
@@ -649,6 +650,8 @@ class IPv6:
             self.stack.drop("IP_OUTNOROUTES")
             return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
+        if self.redirects.entries and route.type == UNICAST:     # stack/l3/redirect.py
+            nexthop = self.redirects.gateway(dst, link) or nexthop
         if src is None:
             src = self.source_for(link, dst)
             if src is None:
@@ -808,8 +811,11 @@ class IPv6:
             step(f"output to {text}: a {route.type} route refuses it{by_rule}")
             return "IP_OUTNOROUTES"
         link, nexthop = output_path(route, dst, self.stack.loopback)
+        redirected = self.redirects.gateway(dst, link) if route.type == UNICAST else None
+        nexthop = redirected or nexthop
         step(f"output to {text}: route {route.type} {route.to_dict()['dst']} dev {route.link.name}"
-             f"{by_rule}; out of {link.name}, next hop {wire.addr_to_str(nexthop)}")
+             f"{by_rule}; out of {link.name}, next hop {wire.addr_to_str(nexthop)}"
+             + (" (redirected)" if redirected else ""))
         chosen = src if src is not None else self.source_for(link, dst)
         if chosen is None:
             step(f"no usable source address for {text} on {link.name}")
