@@ -86,9 +86,15 @@ def utc_date(epoch: float) -> str:
 
 
 def frame_header(row: dict) -> str:
+    """tshark's first frame line; the interface and direction only when the file or the live
+    capture recorded them (a pcap file records neither)."""
+    where = ""
+    if row.get("link"):
+        where += f" on interface {row['link']}"
+    if row.get("direction") in ("in", "out"):
+        where += ", inbound" if row["direction"] == "in" else ", outbound"
     return (f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
-            f"{row['captured']} bytes captured ({row['captured'] * 8} bits) on interface "
-            f"{row['link']}, {'inbound' if row['direction'] == 'in' else 'outbound'}\n"
+            f"{row['captured']} bytes captured ({row['captured'] * 8} bits){where}\n"
             f"    Arrival Time: {utc_date(row['epoch'])} UTC")
 
 

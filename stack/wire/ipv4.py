@@ -6,6 +6,7 @@ from dataclasses import replace
 from .checksum import checksum, ones_sum
 from .dissect import F, dissector, row_node
 from .skim import DECLINE, TextCache, skimmer, table
+from .dsfield import dscp_text, ecn_text
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
 MIN_LEN = 20
@@ -15,8 +16,8 @@ VERSION = F("ip.version", "Version", 0, 1, mask=0xF0)
 HDR_LEN = F("ip.hdr_len", "Header Length", 0, 1, mask=0x0F, show=lambda v: f"{v * 4} bytes ({v})")
 # tshark reports the header length in bytes, the fragment offset in 8-byte units
 DSFIELD = F("ip.dsfield", "Differentiated Services Field", 1, 1, show=lambda v: f"0x{v:02x}")
-DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC)
-ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03)
+DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC, show=dscp_text)
+ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03, show=ecn_text)
 TOTAL_LEN = F("ip.len", "Total Length", 2, 2)
 IDENT = F("ip.id", "Identification", 4, 2, show=lambda v: f"0x{v:04x} ({v})")
 FLAGS = F("ip.flags", "Flags", 6, 1, mask=0xE0, show=lambda v: f"0x{v:x}")

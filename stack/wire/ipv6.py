@@ -8,6 +8,7 @@ from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
 from .udp import pseudo_header_sum as udp_pseudo_header_sum
+from .dsfield import dscp_text, ecn_text
 
 HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
 HEADER_LEN = 40
@@ -41,8 +42,8 @@ def show_nxt(value: int) -> str:
 # The fixed header's fields, once: the fast path uses their offsets, dissection the whole definition.
 VERSION = F("ipv6.version", "Version", 0, 1, mask=0xF0)
 TCLASS = F("ipv6.tclass", "Traffic Class", 0, 2, mask=0x0FF0, show=lambda v: f"0x{v:02x}")
-DSCP = F("ipv6.tclass.dscp", "Differentiated Services Codepoint", 0, 2, mask=0x0FC0)
-ECN = F("ipv6.tclass.ecn", "Explicit Congestion Notification", 0, 2, mask=0x0030)
+DSCP = F("ipv6.tclass.dscp", "Differentiated Services Codepoint", 0, 2, mask=0x0FC0, show=dscp_text)
+ECN = F("ipv6.tclass.ecn", "Explicit Congestion Notification", 0, 2, mask=0x0030, show=ecn_text)
 FLOW = F("ipv6.flow", "Flow Label", 1, 3, mask=0x0FFFFF, show=lambda v: f"0x{v:05x}")
 PLEN = F("ipv6.plen", "Payload Length", 4, 2)
 NXT = F("ipv6.nxt", "Next Header", 6, 1, show=show_nxt)
