@@ -174,7 +174,7 @@ def test_the_netsh_program_makes_a_vlan_link_in_ips_words_and_counts_what_linux_
     lines = out.splitlines()
     assert any(line.startswith(f"3: {dev}.10@{dev}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue "
                                "state UP") for line in lines), out
-    assert "    vlan protocol 802.1Q id 10 <REORDER_HDR> " in lines
+    assert "    vlan protocol 802.1Q id 10 <REORDER_HDR> addrgenmode eui64 " in lines
     rx = lines[lines.index("    RX:  bytes packets errors dropped  missed   mcast           ") + 1].split()
     assert 1 <= int(rx[1]) <= len(attempts) and int(rx[3]) == 0     # VLAN 10's requests only
     assert any(line.startswith("DropVLAN_UNKNOWN") and line.split()[1] == "2" for line in lines), out
