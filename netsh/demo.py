@@ -18,8 +18,9 @@ from netsh.render import Result
 
 
 def banner(lab) -> str:
-    links = ", ".join(f"{h.stack_dev} ({h.stack_address}/{h.prefixlen})" for h in lab.hosts)
-    hosts = " and ".join(f"{h.name} ({h.address})" for h in lab.hosts)
+    links = ", ".join(f"{h.stack_dev} ({h.stack_address}/{h.prefixlen}, {h.stack_address6}/64)"
+                      for h in lab.hosts)
+    hosts = " and ".join(f"{h.name} ({h.address}, {h.address6})" for h in lab.hosts)
     first = lab.hosts[0].address
     return (f"netsh demo: the stack runs in namespace {lab.stack_ns} on {links};\n"
             f"Linux hosts {hosts} ping it every second.\n"
