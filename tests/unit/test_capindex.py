@@ -1,11 +1,13 @@
 """The capture-file index: every packet of a file of any size, by the file's numbering and
-times, read from disk on demand; what cannot be seeked (gzip, FIFO) is left to the stream path."""
+times, read from disk on demand; what cannot be seeked (FIFO, gzip unless spooled) is left to
+the stream path."""
 import gzip
 import os
+from pathlib import Path
 
 import pytest
 
-from stack.capfile import CaptureFileError
+from stack.capfile import CaptureFileError, read
 from stack.capfile.index import index_file
 from tests.capgen_udp import ETH_IP_UDP, timestamp, write_udp_pcap
 
@@ -109,3 +111,49 @@ def test_gzip_is_indexed_through_a_spool_the_bomb_guard_still_watches(tmp_path, 
     with pytest.raises(CaptureFileError, match="inflated"):
         index_file(str(bomb), spool_dir=str(spool))
     assert list(spool.iterdir()) == []
+
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _stream(path):
+    records, damage = [], None
+    try:
+        records.extend(read(str(path)))
+    except CaptureFileError as exc:
+        damage = str(exc)
+    return records, damage
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.pcap*")), ids=lambda p: p.name)
+def test_every_test_file_indexes_as_the_stream_reader_reads_it(path, tmp_path):
+    """pcap and pcapng (sections, interfaces, directions, obsolete and simple packet blocks,
+    damaged tails with the same one-line reason) by number and in order."""
+    records, damage = _stream(path)
+    idx = index_file(str(path), spool_dir=str(tmp_path))
+    assert idx.damage == damage
+    fields = lambda r: (r.ts_ns, r.data, r.orig_len, r.linktype, r.ifname, r.direction, r.ifindex)  # noqa: E731
+    assert [fields(idx.record(n)) for n in range(1, len(idx) + 1)] == [fields(r) for r in records]
+    assert list(idx.walk()) == [(n, r.ts_ns, r.data) for n, r in enumerate(records, 1)]
+    idx.close()
+
+
+def test_pcapng_times_beyond_64_bits_of_nanoseconds_are_kept(tmp_path):
+    import struct
+    from tests.cli.test_capture_hostile import option, pcapng_one_packet
+    path = tmp_path / "far.pcapng"
+    path.write_bytes(pcapng_one_packet(option(14, struct.pack("<q", 2 ** 63 - 1)), 0))
+    idx = index_file(str(path))
+    assert idx.time(1) == (2 ** 63 - 1) * 1_000_000_000 == idx.record(1).ts_ns
+    assert [ts for _, ts, _ in idx.walk()] == [(2 ** 63 - 1) * 1_000_000_000]
+
+
+def test_a_gzip_bomb_ends_the_spooled_index_where_it_was_found(tmp_path, monkeypatch):
+    from stack.capfile import reader
+    plain = tmp_path / "a.pcap"
+    write_udp_pcap(plain, 100_000)
+    monkeypatch.setattr(reader, "INFLATION_FLOOR", 1 << 20)
+    bomb = tmp_path / "bomb.pcap.gz"
+    bomb.write_bytes(gzip.compress(plain.read_bytes() + bytes(100_000_000), 9))
+    idx = index_file(str(bomb), spool_dir=str(tmp_path))
+    assert len(idx) > 100_000 and "over 100 times" in idx.damage      # zeros: empty records
