@@ -13,15 +13,23 @@ from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 from stack.wire.skim import columns
 
+from netsh.timefmt import NS_PER_S, fraction, seconds
 
-def _row(pkt, first_ts: float, source: str, destination: str, protocol: str, info: str) -> dict:
-    return {"number": pkt.number, "time": round(pkt.ts - first_ts, 9), "epoch": pkt.ts,
+
+def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info: str) -> dict:
+    """The columns; times from integer ns (`ts_ns`, at the packet's precision `digits`):
+    "time" and "epoch" are numbers for -j, "time_text" the text shown (tshark -t r by default;
+    `capture show -t` puts another format there)."""
+    ts_ns, digits = pkt.ts_ns, pkt.digits
+    relative = ts_ns - int(first_ns)
+    return {"number": pkt.number, "time": round(relative / NS_PER_S, digits), "epoch": ts_ns / NS_PER_S,
+            "ts_ns": ts_ns, "digits": digits, "time_text": seconds(relative, digits),
             "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
             "captured": len(pkt.data), "source": source, "destination": destination,
             "protocol": protocol, "info": info}
 
 
-def summary_row(pkt, first_ts: float) -> dict:
+def summary_row(pkt, first_ns: int) -> dict:
     """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems;
     with the conversation analysis applied when the packet carries it (stack/wire/analysis)."""
     source, destination, protocol, info = columns(pkt.data, pkt.linktype, pkt.orig_len)
@@ -31,13 +39,13 @@ def summary_row(pkt, first_ts: float) -> dict:
     notes = getattr(pkt, "notes", None)
     if notes:
         protocol, info = notes.columns(protocol, info)
-    return _row(pkt, first_ts, source, destination, protocol, info)
+    return _row(pkt, first_ns, source, destination, protocol, info)
 
 
-def packet_view(pkt, first_ts: float, tree: bool) -> dict:
+def packet_view(pkt, first_ns: int, tree: bool) -> dict:
     """Summary columns, and with `tree` the layers, problems and bytes (what -V, -x and -j show)."""
     if not tree:
-        return summary_row(pkt, first_ts)
+        return summary_row(pkt, first_ns)
     d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
     view = getattr(pkt, "defrag", None)
     if view is not None:                # IP reassembly (stack/wire/defrag_view.py)
@@ -47,7 +55,7 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
     if notes:
         protocol, info = notes.columns(protocol, info)
         attach(d, notes, pkt.number)
-    row = _row(pkt, first_ts, d.source, d.destination, protocol, info)
+    row = _row(pkt, first_ns, d.source, d.destination, protocol, info)
     if d.problems:
         row["problems"] = d.problems
     row["layers"] = [layer.to_dict() for layer in d.layers]
@@ -59,19 +67,18 @@ def packet_view(pkt, first_ts: float, tree: bool) -> dict:
 
 def summary_line(row: dict) -> str:
     """tshark's default columns: No. Time Source → Destination Protocol Length Info."""
-    return ("%5d %12.9f %s → %s %s %d %s" % (row["number"], row["time"], row["source"], row["destination"],
+    return ("%5d %12s %s → %s %s %d %s" % (row["number"], row["time_text"], row["source"], row["destination"],
                                              row["protocol"], row["length"], row["info"])).rstrip()
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def utc_date(epoch: float) -> str:
+def utc_date(ts_ns: int, digits: int = 9) -> str:
     """tshark's arrival time, "Jan 02, 2006 15:04:05.000000000", for any time a file can hold:
     the calendar is computed here (H. Hinnant's civil_from_days), not by the platform's
     gmtime, whose time_t ends short of what a pcapng timestamp and offset reach."""
-    seconds = int(epoch // 1)
-    days, rest = divmod(seconds, 86400)
+    days, rest = divmod(ts_ns // NS_PER_S, 86400)
     days += 719468                      # from 1970-01-01 to 0000-03-01
     era, doe = divmod(days, 146097)
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
@@ -81,8 +88,8 @@ def utc_date(epoch: float) -> str:
     month = mp + 3 if mp < 10 else mp - 9
     year = yoe + era * 400 + (month <= 2)
     hour, minute, second = rest // 3600, rest // 60 % 60, rest % 60
-    frac = f"{epoch % 1:.9f}"[1:]
-    return f"{MONTHS[month - 1]} {day:02d}, {year} {hour:02d}:{minute:02d}:{second:02d}{frac}"
+    return (f"{MONTHS[month - 1]} {day:02d}, {year} {hour:02d}:{minute:02d}:{second:02d}."
+            f"{fraction(ts_ns, digits)}")
 
 
 def frame_header(row: dict) -> str:
@@ -95,7 +102,14 @@ def frame_header(row: dict) -> str:
         where += ", inbound" if row["direction"] == "in" else ", outbound"
     return (f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
             f"{row['captured']} bytes captured ({row['captured'] * 8} bits){where}\n"
-            f"    Arrival Time: {utc_date(row['epoch'])} UTC")
+            f"    Arrival Time: {utc_date(*_arrival(row))} UTC")
+
+
+def _arrival(row: dict) -> tuple[int, int]:
+    """The packet's time as (ns, digits); tshark prints arrival times to 9 digits."""
+    if "ts_ns" in row:
+        return row["ts_ns"], 9
+    return round(row["epoch"] * NS_PER_S), 9
 
 
 def tree_lines(node: dict, depth: int = 0) -> list[str]:

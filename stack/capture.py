@@ -9,6 +9,7 @@ bounded by count and bytes whose overflow is counted.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
 from itertools import islice
@@ -22,16 +23,32 @@ DEFAULT_SNAPLEN = 262144
 MAX_FRAME = 65535            # no link here carries a longer frame: a snaplen this long never cuts
 
 
+NS_PER_S = 1_000_000_000
+LIVE_DIGITS = 6             # a live capture's times: microseconds (the float clock holds no more)
+
+
 @dataclass(slots=True)
 class Captured:
     number: int
-    ts: float                 # stack clock seconds (wall-clock based, for files)
+    ts_ns: int                # nanoseconds since 1970: the file's own, or the stack clock's in us
     data: bytes               # the captured bytes (cut to snaplen)
     orig_len: int
     link: str
     ifindex: int
     direction: str            # "in" or "out"
     linktype: int = DLT_EN10MB
+    digits: int = LIVE_DIGITS   # the time's precision in decimal digits (6 us, 9 ns), as tshark prints it
+
+    @property
+    def ts(self) -> float:
+        """Seconds, as a float (for arithmetic that needs no more than a microsecond)."""
+        return self.ts_ns / NS_PER_S
+
+
+def live_ns(ts) -> int:
+    """A ring entry's time as ns: a tap's float seconds kept to the microsecond, or the exact
+    ns of a packet read from a file."""
+    return ts if type(ts) is int else round(ts * 1_000_000) * 1000
 
 
 def compile_filter(expression: str, snaplen: int = DEFAULT_SNAPLEN):
@@ -47,7 +64,8 @@ class Ring:
     """Captured packets, oldest first, bounded by count and by bytes.
 
     The ring holds plain tuples, (number, ts, data, orig_len, origin) with origin
-    (link, ifindex, direction, linktype) shared by the packets of one tap, and
+    (link, ifindex, direction, linktype, digits) shared by the packets of one tap (ts
+    float seconds from a tap, int ns from a file: `live_ns`), and
     makes `Captured` objects only for the packets read out.  A tuple of numbers,
     bytes and text drops out of the garbage collector's sight after its first
     pass; 100k dataclass instances would be walked by every full collection while
@@ -62,8 +80,8 @@ class Ring:
         self.overflow = 0            # packets pushed out to make room
 
     def add(self, pkt: Captured) -> None:
-        self.packets.append((pkt.number, pkt.ts, pkt.data, pkt.orig_len,
-                             (pkt.link, pkt.ifindex, pkt.direction, pkt.linktype)))
+        self.packets.append((pkt.number, pkt.ts_ns, pkt.data, pkt.orig_len,
+                             (pkt.link, pkt.ifindex, pkt.direction, pkt.linktype, pkt.digits)))
         self.bytes += len(pkt.data)
         if len(self.packets) > self.max_packets or self.bytes > self.max_bytes:
             self.trim()
@@ -94,7 +112,8 @@ class Ring:
             entries = [packets[i] for i in range(start, stop)]
         else:
             entries = islice(packets, start, stop)
-        return [Captured(number, ts, data, orig_len, *origin) for number, ts, data, orig_len, origin in entries]
+        return [Captured(number, live_ns(ts), data, orig_len, *origin)
+                for number, ts, data, orig_len, origin in entries]
 
     def last(self, count: int) -> list[Captured]:
         if not self.packets or count <= 0:
@@ -107,9 +126,9 @@ class Ring:
     def ends(self) -> dict:
         """The oldest packet's number and time, the newest's number (what a list view pages by)."""
         if not self.packets:
-            return {"first_number": None, "first_ts": None, "last_number": None}
-        return {"first_number": self.packets[0][0], "first_ts": self.packets[0][1],
-                "last_number": self.packets[-1][0]}
+            return {"first_number": None, "first_ts": None, "first_ts_ns": None, "last_number": None}
+        return {"first_number": self.packets[0][0], "first_ts": live_ns(self.packets[0][1]) / NS_PER_S,
+                "first_ts_ns": live_ns(self.packets[0][1]), "last_number": self.packets[-1][0]}
 
 
 class Capture:
@@ -168,7 +187,7 @@ class Capture:
             return lambda frame: tap(link, frame, direction)
         ring, numbers, now, offset = self.ring, self.stack.capture_numbers, self.stack.now, self.epoch_offset
         packets, max_packets, max_bytes = ring.packets, ring.max_packets, ring.max_bytes
-        append, origin = packets.append, (link.name, link.index, direction, DLT_EN10MB)
+        append, origin = packets.append, (link.name, link.index, direction, DLT_EN10MB, LIVE_DIGITS)
 
         def tap(frame):
             self.seen += 1                      # with no filter, every frame seen is matched
@@ -184,8 +203,8 @@ class Capture:
             return
         self.matched += 1
         data = frame if len(frame) <= self.snaplen else frame[:self.snaplen]
-        pkt = Captured(self.stack.capture_numbers(), self.stack.now() + self.epoch_offset, data, len(frame),
-                       link.name, link.index, direction)
+        pkt = Captured(self.stack.capture_numbers(), live_ns(self.stack.now() + self.epoch_offset), data,
+                       len(frame), link.name, link.index, direction)
         self.ring.add(pkt)
         if self.writer is not None:
             try:
@@ -228,11 +247,127 @@ def open_writer(path: str) -> _FileWriter:
 
 def to_record(pkt: Captured):
     from .capfile import Record
-    return Record(ts_ns=int(round(pkt.ts * 1e9)), data=pkt.data, orig_len=pkt.orig_len,
+    return Record(ts_ns=pkt.ts_ns, data=pkt.data, orig_len=pkt.orig_len,
                   linktype=pkt.linktype, ifname=pkt.link, direction=pkt.direction,
                   ifindex=pkt.ifindex)
 
 
-def from_record(rec, number: int = 0) -> Captured:
-    return Captured(number, rec.ts, rec.data, rec.orig_len, rec.ifname or "", rec.ifindex,
-                    rec.direction or "", rec.linktype)
+def from_record(rec, number: int = 0, digits: int = LIVE_DIGITS) -> Captured:
+    return Captured(number, rec.ts_ns, rec.data, rec.orig_len, rec.ifname or "", rec.ifindex,
+                    rec.direction or "", rec.linktype, digits)
+
+
+class FileView:
+    """A capture file shown in the ring's place: its packets by the file's numbers, read from
+    disk when asked for (stack/capfile/index.py), never copied whole. `selection` holds the
+    frame numbers a display filter kept (None: all). Iterating gives the packets in file
+    order; a packet longer than `keep` bytes is cut to them, as the ring would keep it."""
+
+    def __init__(self, index, selection=None, keep: int = DEFAULT_SNAPLEN):
+        self.index = index
+        self.selection = selection            # an array('I') of frame numbers, ascending
+        self.keep = keep
+
+    @property
+    def path(self) -> str:
+        return self.index.path
+
+    @property
+    def digits(self) -> int:
+        return self.index.digits
+
+    def __len__(self) -> int:
+        return len(self.index) if self.selection is None else len(self.selection)
+
+    def cut(self) -> int:
+        """How many packets are longer than `keep` (cut when read)."""
+        caplen = self.index.caplen
+        if not caplen or max(caplen) <= self.keep:
+            return 0
+        return sum(1 for size in caplen if size > self.keep)
+
+    def number_at(self, position: int) -> int:
+        """The frame number of the position-th packet shown (0-based)."""
+        return position + 1 if self.selection is None else self.selection[position]
+
+    def position_of(self, number: int) -> int:
+        """Where packet `number` is among those shown, or would be (the first at or after it)."""
+        if self.selection is None:
+            return min(max(number - 1, 0), len(self))
+        return bisect_left(self.selection, number)
+
+    def time_of(self, number: int) -> int | None:
+        """The time (ns) of the file's packet `number`, shown or not."""
+        return self.index.time(number) if 1 <= number <= len(self.index) else None
+
+    def packet(self, number: int) -> Captured:
+        idx = self.index
+        ifid, iface = idx.interface(number)
+        return Captured(number, idx.time(number), idx.data(number, self.keep), idx.orig_len[number - 1],
+                        iface.name or "", ifid, idx.direction(number) or "", iface.linktype, iface.digits)
+
+    def __getitem__(self, position: int) -> Captured:
+        if not -len(self) <= position < len(self):
+            raise IndexError(position)
+        return self.packet(self.number_at(position % len(self)))
+
+    def window(self, first_number: int, count: int) -> list[Captured]:
+        """Up to `count` packets shown from number `first_number` on."""
+        start = self.position_of(first_number)
+        stop = min(start + max(count, 0), len(self))
+        if self.selection is None:
+            return list(self.frames(start + 1, stop))
+        return [self.packet(self.selection[i]) for i in range(start, stop)]
+
+    def last(self, count: int) -> list[Captured]:
+        if count <= 0 or not len(self):
+            return []
+        return self.window(self.number_at(max(len(self) - count, 0)), count)
+
+    def __iter__(self):
+        return self.frames()
+
+    def frames(self, start: int = 1, stop: int | None = None, everything: bool = False):
+        """The packets shown numbered start..stop (inclusive), in file order; with `everything`,
+        those a display filter left out too (what an analysis pass must see)."""
+        idx = self.index
+        stop = len(idx) if stop is None else min(stop, len(idx))
+        ifaces, iface, flags = idx.interfaces, idx.iface, idx.flags
+        orig_len = idx.orig_len
+        if self.selection is not None and not everything:
+            wanted = self.selection
+            at, end = bisect_left(wanted, start), bisect_left(wanted, stop + 1)
+            if (end - at) * 8 < stop - start + 1:      # sparse: a read each, not the whole file
+                for i in range(at, end):
+                    yield self.packet(wanted[i])
+                return
+            wanted = set(wanted[at:end])
+        else:
+            wanted = None
+        for number, ts, data in idx.walk(start, stop, self.keep):
+            if wanted is not None and number not in wanted:
+                continue
+            i = number - 1
+            ifid = iface[i] if iface is not None else 0
+            info = ifaces[ifid]
+            direction = _DIRECTIONS[flags[i] & 3] if flags is not None else ""
+            yield Captured(number, ts, data, orig_len[i], info.name or "", ifid, direction, info.linktype,
+                           info.digits)
+
+    def ends(self) -> dict:
+        """What a list view pages by, as the ring's; times are the file's: relative to its
+        first packet, whatever a display filter kept."""
+        if not len(self):
+            return {"first_number": None, "first_ts": None, "first_ts_ns": None, "last_number": None}
+        first_ns = self.index.time(1)
+        return {"first_number": self.number_at(0), "first_ts": first_ns / NS_PER_S, "first_ts_ns": first_ns,
+                "last_number": self.number_at(len(self) - 1)}
+
+    def status(self) -> dict:
+        return {"file": self.path, "file_packets": len(self.index), "digits": self.digits,
+                "selected": None if self.selection is None else len(self.selection),
+                "damage": self.index.damage, "ring_packets": len(self), "ring_bytes": 0,
+                "ring_overflow": 0, **self.ends()}
+
+
+_DIRECTIONS = ("", "in", "out", "")

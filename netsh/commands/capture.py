@@ -11,7 +11,9 @@ import time
 
 from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
 from netsh.argtypes import FILE, LINK, Choice, Integer
+from netsh import capsource
 from netsh.dfilter import DISPLAY_FILTER
+from netsh.timefmt import FORMAT_HELP, FORMATS, format_time
 from netsh.errors import CommandError
 from netsh.grammar import ArgType, Node, expr, flag, leaf, opt, pos
 from netsh.render import Result, View, renderer, row_renderer
@@ -61,15 +63,36 @@ def status(ctx, args):
 
 
 def show(ctx, args):
+    from stack.capture import FileView
     if args["count"] is not None and args["start"] is None:
         raise CommandError('"count" needs "from": capture show from N count M', token="count")
+    windowed = not (args["number"] is None and args["last"] is None and args["start"] is None)
     chosen = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
-    packets = displayed(ctx, annotated(ctx, ctx.stack.capture_packets(), {pkt.number for pkt in chosen}),
-                        args["display"])
-    first = ctx.stack.capture_status()["first_ts"] if packets else 0.0
+    everything = ctx.stack.capture_packets() if windowed else chosen
+    if isinstance(everything, FileView):        # a file: paged through, never copied whole
+        if windowed:
+            packets = displayed(ctx, capsource.window_annotated(ctx, everything, chosen, bool(args["quick"])),
+                                args["display"])
+        else:
+            packets = capsource.kept(ctx, capsource.stream_annotated(ctx, everything), args["display"])
+        first = everything.ends()["first_ts_ns"] or 0
+        previous = everything.time_of
+    else:
+        packets = displayed(ctx, annotated(ctx, everything, {pkt.number for pkt in chosen} if windowed else None),
+                            args["display"])
+        first = ctx.stack.capture_status()["first_ts_ns"] or 0
+        previous = _ring_time_of(ctx)
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
-                  rows=packet_rows(packets, first, detail))
+                  rows=packet_rows(packets, first, detail, args["time_format"] or "r", previous))
+
+
+def _ring_time_of(ctx):
+    """The time (ns) of ring packet `number`, None when it has left the ring."""
+    def time_of(number: int):
+        found = ctx.stack.capture_packets(start=number, count=1)
+        return found[0].ts_ns if found and found[0].number == number else None
+    return time_of
 
 
 class _Analysed:
@@ -112,7 +135,12 @@ def annotated(ctx, frames_in_order, wanted=None) -> list:
     """The frames (those numbered in `wanted`, or all) with the conversation analysis of every
     frame before them applied (stack/wire/analysis): what listings and display filters read.
     The analysis of the ring is kept and carried on from the last frame it saw."""
+    from stack.capture import FileView
     frames = frames_in_order
+    if isinstance(frames, FileView):        # a file: one pass, or the packets wanted by a cursor
+        if wanted is None:
+            return capsource.stream_annotated(ctx, frames)
+        return capsource.window_annotated(ctx, frames, [pkt for pkt in map(frames.packet, sorted(wanted))])
     if not frames:
         return []
     with _ANALYSED_LOCK:
@@ -179,11 +207,23 @@ def displayed(ctx, packets, display):
     return kept
 
 
-def packet_rows(packets, first: float, detail: bool):
-    """Each packet's view as it is rendered, so a full ring is never dissected all at once."""
+def packet_rows(packets, first_ns: int, detail: bool, time_format: str = "r", time_of=None):
+    """Each packet's view as it is rendered, so a full ring is never dissected all at once;
+    times in tshark's -t `time_format` (`time_of(number)`: a packet's ns, for the delta from a
+    previous packet that is not shown)."""
     from netsh.inspect import packet_view     # the dissectors load when packets are shown, not on Tab
+    previous = None
     for packet in packets:
-        yield packet_view(packet, first, detail)
+        row = packet_view(packet, first_ns, detail)
+        if time_format != "r":
+            if previous is not None and previous.number == packet.number - 1:
+                before = previous.ts_ns
+            else:
+                before = time_of(packet.number - 1) if time_of is not None and packet.number > 1 else None
+            row["time_text"] = format_time(time_format, packet.ts_ns, packet.digits, first_ns, before,
+                                           None if previous is None else previous.ts_ns)
+        previous = packet
+        yield row
 
 
 def clear(ctx, args):
@@ -192,19 +232,24 @@ def clear(ctx, args):
 
 def save(ctx, args):
     from stack.capfile import PcapngWriter, PcapWriter
-    from stack.capture import to_record
+    from stack.capture import FileView, to_record
     path = args["file"]
     packets = ctx.stack.capture_packets()
+    if isinstance(packets, FileView):       # a file shown: its link types are its interfaces'
+        linktypes = {iface.linktype for iface in packets.index.interfaces}
+    else:
+        linktypes = {p.linktype for p in packets}
     if args["display"] is not None:
-        packets = [annotated_pkt.pkt for annotated_pkt in displayed(ctx, annotated(ctx, packets), args["display"])]
+        packets = (annotated_pkt.pkt for annotated_pkt in capsource.kept(ctx, annotated(ctx, packets), args["display"]))
     if path.endswith((".pcap", ".cap")):
-        linktypes = {p.linktype for p in packets} or {1}
+        linktypes = linktypes or {1}
         if len(linktypes) > 1:
             raise CommandError(f'"{path}": pcap holds one link type and the ring has '
                                f'{len(linktypes)}; save as .pcapng', token=path)
         open_writer = lambda: PcapWriter(path, linktype=linktypes.pop())  # noqa: E731
     else:
         open_writer = lambda: PcapngWriter(path)  # noqa: E731
+    count = 0
     try:
         with open_writer() as writer:
             for pkt in packets:
@@ -213,9 +258,10 @@ def save(ctx, args):
                 except ValueError as exc:      # a packet the format cannot hold (its timestamp)
                     raise CommandError(f'cannot save packet {pkt.number} to "{path}": {exc}',
                                        token=path) from None
+                count += 1
     except OSError as exc:
         raise CommandError(f'cannot write "{path}": {exc.strerror or exc}', token=path) from None
-    return Result("text", f"{len(packets)} packets saved to {path}")
+    return Result("text", f"{count} packets saved to {path}")
 
 
 def read_records(ctx, path: str):
@@ -250,6 +296,33 @@ def read_records(ctx, path: str):
 
 
 def read(ctx, args):
+    view = capsource.open_view(ctx, args["file"])
+    if view is not None:
+        return read_indexed(ctx, args, view)
+    return read_streamed(ctx, args)
+
+
+def read_indexed(ctx, args, view):
+    """A regular file (gzip spooled): indexed, shown in the ring's place by the file's numbers."""
+    from stack.capture import DEFAULT_SNAPLEN
+    path, display, total = args["file"], args["display"], len(view)
+    if display is not None:
+        view = capsource.select(ctx, view, display)
+    ctx.stack.capture_open_file(view)
+    if view.index.damage:
+        ctx.err.write(f"Warning: {view.index.damage}; kept the {total} packets before it\n")
+    cut = view.cut()
+    if cut:
+        first = next(n for n, size in enumerate(view.index.caplen, 1) if size > DEFAULT_SNAPLEN)
+        ctx.err.write(f"Warning: {path}: {cut} records longer than {DEFAULT_SNAPLEN} bytes were "
+                      f"cut to their first {DEFAULT_SNAPLEN} (record {first}: "
+                      f"{view.index.caplen[first - 1]} bytes)\n")
+    matched = f" ({len(view)} of {total} matched the display filter)" if display is not None else ""
+    return Result("text", f"{len(view)} packets read from {path}{matched}")
+
+
+def read_streamed(ctx, args):
+    """A FIFO or standard input: streamed into the ring, which keeps the newest."""
     from stack.capture import Ring, from_record
     kept = Ring()           # what the stack's ring can hold, so memory follows it, not the file
     display = args["display"]
@@ -257,7 +330,7 @@ def read(ctx, args):
     analyser = annotator() if display is not None else None
     for rec in read_records(ctx, args["file"]):
         number += 1
-        pkt = from_record(rec, number)          # the filter sees the file's frame numbers
+        pkt = from_record(rec, number, digits=9)     # the filter sees the file's frame numbers
         if display is None or display(analyser(pkt)):
             kept.add(pkt)
     count = ctx.stack.capture_load(kept.all())
@@ -333,15 +406,15 @@ def follow(ctx, args):
     if (index is None) == (display is None):
         raise CommandError(f"capture follow {proto} takes a stream number or a display filter "
                            f"(-Y EXPR), one of them", token=proto)
-    frames = annotated(ctx, ctx.stack.capture_packets())
+    source = ctx.stack.capture_packets()
     if index is None:
         key = f"{proto}.stream"
-        index = next((pkt.notes.fields[key] for pkt in frames
-                      if key in pkt.notes.fields and display(pkt)), None)
+        index = next((pkt.notes.fields[key] for pkt in annotated(ctx, source)
+                      if pkt.notes and key in pkt.notes.fields and display(pkt)), None)
         if index is None:
             raise CommandError(f"no {proto.upper()} packet in the ring matches the filter", token="-Y")
     follower = Follower(proto, index)
-    for number, pkt in enumerate(frames, 1):
+    for number, pkt in enumerate(annotated(ctx, source), 1):
         follower.feed(pkt.number, dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len), pkt.notes)
         if not number % INTERRUPT_CHECK:
             ctx.checkpoint()
@@ -430,6 +503,9 @@ DISPLAY_FILTER_DETAILS = (
     "lower() upper() string(), and link == NAME, dir == in | out for the link and direction.")
 
 
+TIME_FORMAT = Choice(FORMATS, "FORMAT")
+
+
 def display_filter_slots():
     """-Y EXPR as tshark spells it, and the word form filter EXPR: one filter, either way."""
     return [expr("-Y", "display", DISPLAY_FILTER, help="only packets the display filter keeps"),
@@ -454,7 +530,11 @@ def register(root: Node) -> None:
           pos("number", PACKETS, optional=True),
           opt("last", "last", LAST),
           opt("from", "start", PACKETS, help="packets from number N on"),
-          opt("count", "count", LAST, help="at most N packets (with from)")] + display_filter_slots(),
+          opt("count", "count", LAST, help="at most N packets (with from)"),
+          opt("-t", "time_format", TIME_FORMAT, help="the time column as tshark -t: " + FORMAT_HELP),
+          flag("quick", "quick", help="of a file: packets far past the conversation analysis come "
+                                      "without it, at once, not after it (the dashboard pages so)")]
+         + display_filter_slots(),
          "captured packets: one line each, or trees and bytes", show,
          synonyms=("list", "lst"),
          details="-Y (or filter) takes the rest of the line as a Wireshark display filter, "
@@ -465,8 +545,11 @@ def register(root: Node) -> None:
          "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save,
          details="With -Y (or filter) EXPR only the packets the display filter keeps are written.")
     leaf(node, WORDS + ("read",), [pos("file", FILE)] + display_filter_slots(),
-         "load a pcap/pcapng file (gzip too) into the ring", read,
-         details="With -Y (or filter) EXPR only the packets the display filter keeps are loaded; "
+         "show a pcap/pcapng file (gzip too) in the ring's place", read,
+         details="A file of any size is indexed (a few bytes a packet), not copied: capture show, "
+                 "save, follow and stats page through it by the file's frame numbers and times. A "
+                 "FIFO or standard input (-) is read into the ring, which keeps the newest packets. "
+                 "With -Y (or filter) EXPR only the packets the display filter keeps are shown; "
                  "the filter sees the file's frame numbers (frame.number).")
     leaf(node, WORDS + ("follow",),
          [pos("proto", FOLLOW_PROTOS), pos("stream", StreamOrMode(), optional=True),
@@ -516,6 +599,12 @@ def capture_row(row: dict, data: dict, view: View, index: int) -> str:
 
 @renderer("capture-status")
 def status_text(data: dict, view: View) -> str:
+    if data.get("file"):
+        shown = data["ring_packets"]
+        text = f"capture stopped; file {data['file']}: {data['file_packets']} packets"
+        if data.get("selected") is not None:
+            text += f", {shown} shown (display filter)"
+        return text + (f"; damaged: {data['damage']}" if data.get("damage") else "")
     state = "running" if data.get("running") else "stopped"
     where = ", ".join(data["links"]) if data.get("links") else "every link"
     text = f"capture {state}"

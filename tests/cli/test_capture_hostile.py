@@ -98,14 +98,26 @@ def test_a_pcapng_block_longer_than_kept_is_cut(tmp_path):
     assert [len(r.data) for r in read(str(f))] == [len(ETH_FRAME), len(big)]
 
 
-def test_more_records_than_the_ring_holds_keep_the_newest(tmp_path, capsys, monkeypatch):
+def test_a_file_larger_than_the_ring_is_shown_whole_a_fifo_keeps_the_newest(tmp_path, capsys, monkeypatch):
+    """A regular file is indexed, not copied: every packet; a FIFO cannot be seeked, so it
+    streams into the ring, which keeps the newest and says how many older did not fit."""
     import stack.capture
     monkeypatch.setattr(stack.capture, "RING_PACKETS", 3)
     monkeypatch.setattr(stack.capture.Ring.__init__, "__defaults__", (3, stack.capture.RING_BYTES))
     f = tmp_path / "five.pcap"
     f.write_bytes(pcap([ETH_FRAME] * 5))
-    assert run_batch(tmp_path, f"capture read {f}\n") == 0
-    assert f"3 packets read from {f} (the newest; 2 older did not fit the ring)" in capsys.readouterr().out
+    assert run_batch(tmp_path, f"capture read {f}\ncapture show\n") == 0
+    out = capsys.readouterr().out
+    assert f"5 packets read from {f}\n" in out and out.count("IPv4") == 5
+    fifo = tmp_path / "five.fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(f.read_bytes(),))
+    writer.start()
+    assert run_batch(tmp_path, f"capture read {fifo}\ncapture show\n") == 0
+    writer.join()
+    out = capsys.readouterr().out
+    assert f"3 packets read from {fifo} (the newest; 2 older did not fit the ring)" in out
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["1", "2", "3"]
 
 
 def test_a_gzip_bomb_is_stopped_and_said(tmp_path, capsys, monkeypatch):

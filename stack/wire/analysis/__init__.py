@@ -367,14 +367,15 @@ class Annotated:
     """A captured frame with its analysis notes: what `capture show` lists and a display
     filter reads (`notes.fields` beside the dissection's own fields)."""
 
-    __slots__ = ("pkt", "notes", "number", "ts", "data", "orig_len", "link", "ifindex", "direction", "linktype",
-                 "defrag")
+    __slots__ = ("pkt", "notes", "number", "ts", "ts_ns", "digits", "data", "orig_len", "link", "ifindex",
+                 "direction", "linktype", "defrag")
 
     def __init__(self, pkt, notes: Notes, defrag=None):
         self.pkt = pkt
         self.notes = notes
         self.defrag = defrag         # IP reassembly's view of the frame (stack/wire/defrag_view.py)
         self.number, self.ts, self.data, self.orig_len = pkt.number, pkt.ts, pkt.data, pkt.orig_len
+        self.ts_ns, self.digits = pkt.ts_ns, pkt.digits
         self.link, self.ifindex, self.direction, self.linktype = pkt.link, pkt.ifindex, pkt.direction, pkt.linktype
 
 

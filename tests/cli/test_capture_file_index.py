@@ -1,0 +1,104 @@
+"""A file shown by `capture read` is indexed, not copied into the ring: every packet by the
+file's own numbers and times, paged through; times are integer ns to the file's precision and
+printed in tshark's -t formats, checked against tshark on the same files."""
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stack.capfile import PcapngWriter, Record, read
+from tests.cli.fakes import debug  # noqa: F401  (autouse: NETSH_DEBUG=1)
+from tests.cli.test_capture_hostile import pcap, run_batch
+from tests.tools import need
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FRAME = bytes(12) + b"\x08\x00" + bytes.fromhex("4500001c00000000401100000000000000000000") + bytes(8)
+
+
+def out_lines(capsys) -> list[str]:
+    return [line.rstrip() for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
+def time_column(line: str) -> str:
+    """The time text of a summary line: what stands between the number and the source."""
+    left = line.split(" → ")[0].split()
+    return " ".join(left[1:-1])
+
+
+def tshark_lines(path, *args) -> list[str]:
+    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return [line.rstrip() for line in proc.stdout.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["tcp-handshake-nano.pcap", "dns_udp_2.pcap", "icmpv6.pcap"])
+@pytest.mark.parametrize("fmt", ["r", "d", "e", "u", "ud", "a", "ad"])
+def test_time_formats_agree_with_tshark(tmp_path, capsys, name, fmt):
+    path = DATA / name
+    assert run_batch(tmp_path, f"capture read {path}\ncapture show -t {fmt}\n") == 0
+    mine = out_lines(capsys)[1:]
+    theirs = tshark_lines(path, "-t", fmt)
+    assert mine and [time_column(line) for line in mine] == [time_column(line) for line in theirs]
+
+
+def test_delta_displayed_follows_the_display_filter_as_tshark(tmp_path, capsys):
+    path, expression = DATA / "icmpv6.pcap", "icmpv6.type == 143"
+    assert run_batch(tmp_path, f"capture read {path}\ncapture show -t dd -Y {expression}\n"
+                               f"capture show -t d -Y {expression}\n") == 0
+    mine = out_lines(capsys)[1:]
+    theirs = tshark_lines(path, "-t", "dd", "-Y", expression) + tshark_lines(path, "-t", "d", "-Y", expression)
+    assert len(mine) == len(theirs) == 6
+    assert [time_column(line) for line in mine] == [time_column(line) for line in theirs]
+
+
+def test_nanoseconds_a_float_cannot_hold_come_through_exact(tmp_path, capsys):
+    path = tmp_path / "ns.pcapng"
+    times = [1_700_000_000_123_456_789, 1_700_000_000_123_468_790]     # 12.001 us apart
+    with PcapngWriter(str(path)) as writer:
+        for ts in times:
+            writer.write(Record(ts_ns=ts, data=FRAME, orig_len=len(FRAME), linktype=1))
+    assert run_batch(tmp_path, f"capture read {path}\ncapture show -t e\ncapture show\ncapture show 2 -V\n") == 0
+    lines = out_lines(capsys)
+    assert [time_column(line) for line in lines[1:3]] == ["1700000000.123456789", "1700000000.123468790"]
+    assert [time_column(line) for line in lines[3:5]] == ["0.000000000", "0.000012001"]
+    assert any(line.strip() == "Arrival Time: Nov 14, 2023 22:13:20.123468790 UTC" for line in lines)
+
+
+def test_a_file_longer_than_the_ring_pages_by_its_own_numbers(tmp_path, capsys, monkeypatch):
+    import stack.capture
+    monkeypatch.setattr(stack.capture, "RING_PACKETS", 10)
+    monkeypatch.setattr(stack.capture.Ring.__init__, "__defaults__", (10, stack.capture.RING_BYTES))
+    frames = [FRAME[:-1] + bytes([i]) for i in range(50)]
+    src = tmp_path / "fifty.pcap"
+    src.write_bytes(pcap(frames))
+    copy = tmp_path / "copy.pcap"
+    assert run_batch(tmp_path, f"capture read {src}\ncapture show from 45 count 3\ncapture show 50\n"
+                               f"capture show last 2\ncapture status\ncapture save {copy}\n") == 0
+    lines = out_lines(capsys)
+    assert lines[0] == f"50 packets read from {src}"
+    assert [line.split()[0] for line in lines[1:7]] == ["45", "46", "47", "50", "49", "50"]
+    assert lines[7] == f"capture stopped; file {src}: 50 packets"
+    assert lines[8] == f"50 packets saved to {copy}"
+    assert [rec.data for rec in read(str(copy))] == frames
+
+
+def test_a_filtered_file_keeps_the_file_numbers_and_saves_only_those(tmp_path, capsys):
+    path, copy = DATA / "icmpv6.pcap", tmp_path / "ns.pcapng"
+    expression = "icmpv6.type == 143"
+    assert run_batch(tmp_path, f"capture read {path} -Y {expression}\ncapture show\ncapture status\n"
+                               f"capture save {copy}\n") == 0
+    lines = out_lines(capsys)
+    theirs = tshark_lines(path, "-Y", expression)
+    count = len(theirs)
+    total = len(tshark_lines(path))
+    assert lines[0] == f"{count} packets read from {path} ({count} of {total} matched the display filter)"
+    assert [line.split()[0] for line in lines[1:1 + count]] == [line.split()[0] for line in theirs]
+    assert lines[1 + count] == f"capture stopped; file {path}: {total} packets, {count} shown (display filter)"
+    assert len(list(read(str(copy)))) == count
+
+
+def test_a_capture_start_or_clear_ends_the_file_view(tmp_path, capsys):
+    path = DATA / "dns_udp.pcap"
+    assert run_batch(tmp_path, f"capture read {path}\ncapture clear\ncapture status\n") == 0
+    lines = out_lines(capsys)
+    assert lines[-1].startswith("capture stopped") and "file" not in lines[-1]
