@@ -64,8 +64,10 @@ def status(ctx, args):
 
 def show(ctx, args):
     from stack.capture import FileView
+    if args["at"] is not None:
+        return show_displayed(ctx, args)
     if args["count"] is not None and args["start"] is None:
-        raise CommandError('"count" needs "from": capture show from N count M', token="count")
+        raise CommandError('"count" needs "from" or "at": capture show from N count M', token="count")
     windowed = not (args["number"] is None and args["last"] is None and args["start"] is None)
     chosen = ctx.stack.capture_packets(args["number"], args["last"], args["start"], args["count"])
     everything = ctx.stack.capture_packets() if windowed else chosen
@@ -85,6 +87,36 @@ def show(ctx, args):
     detail = bool(args["verbose"] or args["hex"] or ctx.options.json)
     return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"])},
                   rows=packet_rows(packets, first, detail, args["time_format"] or "r", previous))
+
+
+def show_displayed(ctx, args):
+    """`at K [count N] -Y EXPR`: the K-th packet the filter keeps (and the N-1 after it), with
+    how far the filter has come (data["displayed"]): what a filtered list pages by."""
+    from netsh import displayed as displayed_set
+    from stack.capture import FileView
+    display = args["display"]
+    if display is None:
+        raise CommandError('"at" counts the packets a display filter keeps: add -Y EXPR', token="at")
+    if args["number"] is not None or args["last"] is not None or args["start"] is not None:
+        raise CommandError('"at" pages by the filter\'s count, not by packet numbers: leave out '
+                           'N, last and from', token="at")
+    chosen = displayed_set.selection(ctx, display)
+    first, total = chosen.ordinal_range()
+    wanted = chosen.numbers_at(args["at"], args["count"] or 1)
+    source = ctx.stack.capture_packets()
+    ordinals = {number: ordinal for ordinal, number in wanted}
+    if isinstance(source, FileView):
+        packets = capsource.window_annotated(ctx, source, [source.packet(n) for _, n in wanted], quick=True)
+        first_ns, time_of = source.ends()["first_ts_ns"] or 0, source.time_of
+    else:
+        packets = annotated(ctx, source, set(ordinals)) if wanted else []
+        first_ns, time_of = ctx.stack.capture_status()["first_ts_ns"] or 0, _ring_time_of(ctx)
+    detail = bool(args["verbose"] or args["hex"])
+    rows = [dict(row, ordinal=ordinals[row["number"]])
+            for row in packet_rows(packets, first_ns, detail, args["time_format"] or "r", time_of)]
+    return Result("capture", {"verbose": bool(args["verbose"]), "hex": bool(args["hex"]),
+                              "displayed": {"first": first, "total": total, "scanned": chosen.scanned,
+                                            "done": chosen.done}}, rows=rows)
 
 
 def _ring_time_of(ctx):
@@ -530,7 +562,8 @@ def register(root: Node) -> None:
           pos("number", PACKETS, optional=True),
           opt("last", "last", LAST),
           opt("from", "start", PACKETS, help="packets from number N on"),
-          opt("count", "count", LAST, help="at most N packets (with from)"),
+          opt("at", "at", PACKETS, help="from the N-th packet the display filter keeps on (with -Y)"),
+          opt("count", "count", LAST, help="at most N packets (with from or at)"),
           opt("-t", "time_format", TIME_FORMAT, help="the time column as tshark -t: " + FORMAT_HELP),
           flag("quick", "quick", help="of a file: packets far past the conversation analysis come "
                                       "without it, at once, not after it (the dashboard pages so)")]
