@@ -29,7 +29,7 @@ from netsh.tui.help import KeysHelp, SteadyFooter, keys_text
 from netsh.tui.literal import literal
 from netsh.tui.model import (ROUTE_TABLES, Rates, flat_stats, human_rate, link_addresses, link_counters,
                              route_count, route_rows, rule_rows, sparkline, take_snapshot)
-from netsh.tui.packets import HexView, LayerTree, PacketList
+from netsh.tui.packets import TIME_FORMATS, HexView, LayerTree, PacketList
 from netsh.tui.statistics import (CONVERSATION_TYPES, conversation_rows, follow_text, hierarchy_rows,
                                   io_graph, stats_queries, stream_of)
 from netsh.tui.trace_view import empty_note, list_title, record_row, record_title, trace_path
@@ -54,6 +54,10 @@ Input { border: none; height: 1; padding: 0 1; }
 #counters { height: 1fr; }
 #filterbar { height: 1; }
 #filter { width: 1fr; }
+#display { width: 1fr; }
+#display.-invalid { background: $error 35%; }
+#display.-valid { background: $success 25%; }
+#display-note { width: auto; max-width: 40; padding: 0 1; }
 #capture-dev { width: 20; }
 #filter.-invalid { background: $error 35%; }
 #filter.-valid { background: $success 25%; }
@@ -86,6 +90,7 @@ class Dashboard(App):
         Binding("question_mark", "keys_help", "Keys", key_display="?"),
         Binding("colon", "focus_command", "Command", key_display=":"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("y", "focus_display", "Display filter (Wireshark syntax, tshark's -Y)", show=False),
         Binding("s", "toggle_capture", "Capture on/off"),
         Binding("o", "prefill('capture read ')", "Open pcap", show=False),
         Binding("w", "prefill('capture save ')", "Save pcap", show=False),
@@ -99,9 +104,10 @@ class Dashboard(App):
         Binding("8", "tab('statistics')", "Statistics", show=False),
         Binding("c", "conversation_type", "Statistics: the next conversation type", show=False),
         Binding("f", "follow", "Packets: follow the selected packet's TCP/UDP stream", show=False),
-        Binding("t", "route_table", "Routes: the main tables or every table", show=False),
+        Binding("t", "time_or_table", "Packets: the next time format (tshark -t); Routes: the main tables "
+                "or every table", show=False),
         Binding("z", "zoom", "Zoom the pane (z or esc: back)", show=False),
-        Binding("escape", "leave_input", "Filter box: back to the list", key_display="esc", show=False),
+        Binding("escape", "leave_input", "Filter boxes: back to the list", key_display="esc", show=False),
     ]
 
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
@@ -128,6 +134,9 @@ class Dashboard(App):
         self._poll_lock = threading.Lock()
         self.route_table = ROUTE_TABLES[0]  # the Routes tab's tables: main, or all (`t`)
         self.conv_type = CONVERSATION_TYPES[0]   # the Statistics tab's conversations (`c`)
+        self.display_text: str | None = None     # the display filter applied to the packet list
+        self.displayed: dict | None = None       # how far it has come: first, total, scanned, done
+        self.time_format = TIME_FORMATS[0]       # the packet list's time column (`t`)
         self._stats_lock = threading.Lock()
 
     # --- layout ------------------------------------------------------------------------
@@ -144,6 +153,9 @@ class Dashboard(App):
                     yield Input(placeholder="capture filter (tcpdump syntax), Enter starts the capture",
                                 id="filter", select_on_focus=False)
                     yield Static("", id="filter-note")
+                    yield Input(placeholder="display filter (Wireshark syntax), Enter applies",
+                                id="display", select_on_focus=False)
+                    yield Static("", id="display-note")
                 # termshark's layout: list, tree and bytes stacked, each the full width
                 yield PacketList(self._fetch_rows, id="packets")
                 yield LayerTree("no packet selected", id="tree")
@@ -217,19 +229,31 @@ class Dashboard(App):
             # everything the screen will need is read here, then applied in one call: each
             # call_from_thread can cost a frame, and a frame of this screen costs ~25 ms
             status = snap.results.get("capture") or {}
-            bounds = status.get("first_number"), status.get("ring_packets", 0)
+            text, time_format = self.display_text, self.time_format
+            displayed = self._fetch_displayed(text) if text else None
+            if text:
+                bounds = (displayed or {}).get("first"), (displayed or {}).get("total", 0)
+            else:
+                bounds = status.get("first_number"), status.get("ring_packets", 0)
             plan = self._ask(lambda: (self.packet_list.wanted(bounds), self.packet_list.view_after(*bounds)[1],
                                       self.detail and self.detail["number"]))
             if plan is None:
                 return
             wanted, selected, shown = plan
-            rows = self._fetch_rows(*wanted) if wanted else []
+            rows = self._fetch_rows(*wanted, text=text, time_format=time_format) if wanted else []
+            if text and selected is not None:      # a filtered row's number is the row's to tell
+                selected = next((row["number"] for row in rows if row.get("ordinal") == selected), None) \
+                    or self._ask(lambda: self.packet_list.number_at(selected))
             detail = self._fetch_detail(selected, self.reader) if selected is not None and selected != shown else None
-            self._post(self.apply_poll, snap, rows, detail)
+            self._post(self.apply_poll, snap, rows, detail, text, displayed)
         finally:
             self._poll_lock.release()
 
-    def apply_poll(self, snap, rows: list, detail: dict | None) -> None:
+    def apply_poll(self, snap, rows: list, detail: dict | None, text: str | None = None,
+                   displayed: dict | None = None) -> None:
+        if text != self.display_text:
+            return                  # the filter changed while this poll ran: its rows are not the list's
+        self.displayed = displayed
         self.apply_snapshot(snap)
         if rows:
             self.packet_list.add_rows(rows)
@@ -256,11 +280,23 @@ class Dashboard(App):
         except (RuntimeError, LookupError):
             return None
 
-    def _fetch_rows(self, first: int, count: int) -> list:
+    def _fetch_rows(self, first: int, count: int, text: str | None = None, time_format: str = "r") -> list:
+        """Rows `first`.. of the ring or file (by number), or of the display filter `text` (by
+        ordinal); packets of a file far past its conversation analysis come without it (quick)."""
+        words = ["capture", "show", "at" if text else "from", str(first), "count", str(count),
+                 "-t", time_format, "quick"] + (["-Y", text] if text else [])
         try:
-            return self.reader.execute(["capture", "show", "from", str(first), "count", str(count)]).data["rows"]
+            return self.reader.execute(words).data["rows"]
         except Exception:          # noqa: BLE001 - the ring moved on; the next poll asks again
             return []
+
+    def _fetch_displayed(self, text: str) -> dict | None:
+        """How far the display filter `text` has come over the ring or file (it goes on a slice
+        a poll): {first, total, scanned, done}."""
+        try:
+            return self.reader.execute(["capture", "show", "at", "1", "count", "1", "-Y", text]).data["displayed"]
+        except Exception:          # noqa: BLE001 - no packets yet, or the filter went bad
+            return None
 
     def apply_snapshot(self, snap) -> None:
         self.snapshot = snap
@@ -436,22 +472,21 @@ class Dashboard(App):
         self.capture_running = bool(status.get("running"))
         plist = self.query_one("#packets", PacketList)
         first, total = status.get("first_number") or 1, status.get("ring_packets", 0)
+        displayed = self.displayed if self.display_text else None
         # a new capture (or a cleared ring) numbers from 1 again, so the detail of the old
         # packet N is not the new packet N's: the ring's oldest packet tells them apart
         start = (first, status.get("first_ts"))
         restarted = first <= self._ring_start[0] and start != self._ring_start
         self._ring_start = start
-        plist.set_ring(first, total, restarted)
+        if self.display_text:
+            plist.set_ring((displayed or {}).get("first"), (displayed or {}).get("total", 0), restarted)
+        else:
+            plist.set_ring(first, total, restarted)
         if restarted and self.detail is not None:
             self.detail = None
             if plist.selected is not None:
                 self._load_detail(plist.selected)
-        state = "stopped"
-        if self.capture_running:
-            state = "capturing on " + (", ".join(status["links"]) if status.get("links") else EVERY_LINK)
-        self.query_one("#packets", PacketList).border_title = literal(
-            f"{state} · {status.get('ring_packets', 0)} packets in the ring"
-            + (f" · filter {status['filter']}" if status.get("filter") else ""))
+        plist.border_title = literal(packet_list_title(status, self.display_text, displayed))
 
     def _show_trace(self, snap) -> None:
         data = snap.results.get("trace") or {}
@@ -496,7 +531,7 @@ class Dashboard(App):
     def _fetch_detail(number: int, conn) -> dict | None:
         """One packet's full row (layers, bytes); None once it has left the ring."""
         try:
-            rows = conn.execute(["capture", "show", "-V", str(number)]).data["rows"]
+            rows = conn.execute(["capture", "show", "-V", str(number), "quick"]).data["rows"]
         except Exception:          # noqa: BLE001 - gone from the ring
             rows = []
         return rows[0] if rows else None
@@ -514,6 +549,9 @@ class Dashboard(App):
 
     # --- capture filter ----------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "display":
+            self._check_display(event.input, event.value)
+            return
         if event.input.id != "filter":
             return
         from stack.capture import compile_filter
@@ -532,8 +570,38 @@ class Dashboard(App):
         event.input.add_class("-valid")
         note.update(Text("ok", style="green"))
 
+    def _check_display(self, box: Input, text: str) -> None:
+        """The display filter, compiled as it is typed: the error points at its token."""
+        from netsh.dfilter import compile_filter
+        from netsh.grammar import ParseError
+        note = self.query_one("#display-note", Static)
+        box.remove_class("-valid", "-invalid")
+        if not text.strip():
+            note.update("")
+            return
+        try:
+            compile_filter(text)
+        except ParseError as exc:
+            box.add_class("-invalid")
+            note.update(Text(str(exc), style="red"))
+            return
+        box.add_class("-valid")
+        note.update(Text("ok", style="green"))
+
+    def apply_display(self, text: str) -> None:
+        """The packet list shows what the display filter `text` keeps ("" : every packet)."""
+        self.display_text = text.strip() or None
+        self.displayed = None
+        self.detail = None
+        self.packet_list.set_view(self.display_text is not None, self.time_format)
+        self.poll()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
+        if event.input.id == "display":
+            if "-invalid" not in event.input.classes:
+                self.apply_display(event.value)
+                self.query_one("#packets").focus()
+        elif event.input.id == "filter":
             if "-invalid" not in event.input.classes:
                 self.start_capture(event.value.strip())
                 self.query_one("#packets").focus()     # the tab keys are keys again, not text
@@ -566,7 +634,7 @@ class Dashboard(App):
 
     def action_leave_input(self) -> None:
         """Esc in the capture filter box: back to the list."""
-        if self.focused is not None and self.focused.id == "filter":
+        if self.focused is not None and self.focused.id in ("filter", "display"):
             self.query_one("#packets").focus()
 
     # --- command line ---------------------------------------------------------------------
@@ -655,6 +723,20 @@ class Dashboard(App):
     def action_focus_command(self) -> None:
         self._open_command("", one_shot=False)
 
+    def action_focus_display(self) -> None:
+        self.query_one("#tabs", TabbedContent).active = "packets-tab"
+        self.query_one("#display", Input).focus()
+
+    def action_time_or_table(self) -> None:
+        """`t`: on the Packets tab the next time format; elsewhere the Routes tab's tables."""
+        if self.query_one("#tabs", TabbedContent).active == "packets-tab":
+            self.time_format = TIME_FORMATS[(TIME_FORMATS.index(self.time_format) + 1) % len(TIME_FORMATS)]
+            self.packet_list.set_view(self.packet_list.filtered, self.time_format)
+            self.notify(f"time: {TIME_NAMES[self.time_format]}", timeout=2)
+            self.poll()
+        else:
+            self.action_route_table()
+
     def action_focus_filter(self) -> None:
         self.query_one("#tabs", TabbedContent).active = "packets-tab"
         self.query_one("#filter", Input).focus()
@@ -709,6 +791,31 @@ class FollowView(ModalScreen):
         with VerticalScroll(id="follow") as scroll:
             scroll.border_title = literal(self.title_text)
             yield Static(self.text, id="follow-text")
+
+
+TIME_NAMES = {"r": "seconds since the first packet", "d": "since the previous packet",
+              "dd": "since the previous packet shown", "e": "seconds since 1970", "ad": "date and time",
+              "ud": "date and time, UTC"}
+
+
+def packet_list_title(status: dict, text: str | None, displayed: dict | None) -> str:
+    """The packet list's title: what it shows (ring or file), the capture filter, the display
+    filter and how far it has come."""
+    if status.get("file"):
+        title = f"file {status['file']} · {status.get('file_packets', 0)} packets"
+    else:
+        state = "stopped"
+        if status.get("running"):
+            state = "capturing on " + (", ".join(status["links"]) if status.get("links") else EVERY_LINK)
+        title = f"{state} · {status.get('ring_packets', 0)} packets in the ring"
+        if status.get("filter"):
+            title += f" · filter {status['filter']}"
+    if text:
+        shown = (displayed or {}).get("total", 0)
+        title += f" · display {text}: {shown} shown"
+        if displayed and not displayed.get("done"):
+            title += f" (filtering, at packet {displayed.get('scanned', 0)})"
+    return title
 
 
 def sync_rows(table: DataTable, rows: dict) -> None:

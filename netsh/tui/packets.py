@@ -3,7 +3,9 @@ layer tree of the selected packet, and its bytes with the selected field lit.
 
 The list renders only the rows in view (Textual's line API): it knows how
 many packets the ring holds and asks for the rows it shows by number, so a
-ring of 100k packets scrolls as fast as one of 100.
+ring of 100k packets scrolls as fast as one of 100, and a file of a million
+as fast as the ring. With a display filter the rows are the filter's: row k is
+the k-th packet it keeps (its ordinal), whose packet number the row tells.
 """
 from __future__ import annotations
 
@@ -26,11 +28,17 @@ ROW_CACHE = 400              # summary rows kept around the viewport (ten screen
 
 WIDE = (("No.", 7), ("Time", 12), ("Source", 24), ("Destination", 24), ("Protocol", 9), ("Length", 7))
 NARROW = (("No.", 6), ("Time", 10), ("Source", 16), ("Destination", 16), ("Protocol", 8), ("Len", 5))
+# tshark -t formats the `t` key steps through, and the Time column each needs
+TIME_FORMATS = ("r", "d", "dd", "e", "ad", "ud")
+TIME_WIDTH = {"e": 21, "a": 19, "u": 19, "ad": 30, "ud": 30, "adoy": 29, "udoy": 29}
 
 
-def columns_for(width: int, last_number: int = 0) -> tuple:
-    """The list's columns for a pane `width` wide; No. widens to hold `last_number` whole."""
+def columns_for(width: int, last_number: int = 0, time_format: str = "r") -> tuple:
+    """The list's columns for a pane `width` wide; No. widens to hold `last_number` whole,
+    Time to hold a time of `time_format`."""
     base = WIDE if width >= 110 else NARROW
+    if time_format in TIME_WIDTH:
+        base = (base[0], ("Time", TIME_WIDTH[time_format])) + base[2:]
     digits = len(str(last_number)) + 1
     if digits <= base[0][1]:
         return base
@@ -46,20 +54,23 @@ def time_cell(seconds: float, size: int) -> str:
     return text
 
 
-def row_text(row: dict, width: int = 120, last_number: int = 0) -> str:
-    columns = columns_for(width, last_number)
-    cells = (str(row["number"]), time_cell(row["time"], columns[1][1]), row["source"], row["destination"],
+def row_text(row: dict, width: int = 120, last_number: int = 0, time_format: str = "r") -> str:
+    columns = columns_for(width, last_number, time_format)
+    when = time_cell(row["time"], columns[1][1]) if time_format == "r" else row.get("time_text", "")
+    cells = (str(row["number"]), when, row["source"], row["destination"],
              row["protocol"], str(row["length"]))
     text = "".join(cell[:size - 1].ljust(size) for cell, (_, size) in zip(cells, columns))
     return text + row["info"]
 
 
-def header_text(width: int = 120, last_number: int = 0) -> str:
-    return "".join(name[:size - 1].ljust(size) for name, size in columns_for(width, last_number)) + "Info"
+def header_text(width: int = 120, last_number: int = 0, time_format: str = "r") -> str:
+    return "".join(name[:size - 1].ljust(size)
+                   for name, size in columns_for(width, last_number, time_format)) + "Info"
 
 
 class PacketList(ScrollView, can_focus=True):
-    """Rows first_number..last_number of the capture ring; only the visible ones are fetched."""
+    """Rows first_number..last_number of the capture ring (or of a display filter's packets:
+    `filtered`, the numbers are its ordinals); only the visible ones are fetched."""
 
     BINDINGS = [
         Binding("up,k", "move(-1)", "Up", show=False),
@@ -84,6 +95,25 @@ class PacketList(ScrollView, can_focus=True):
         self.first_number = 1
         self.total = 0
         self.rows: dict[int, dict] = {}
+        self.filtered = False        # rows are a display filter's, by ordinal
+        self.time_format = "r"
+        self.last_packet = 0         # the highest packet number (the No. column's width)
+
+    def number_at(self, ordinal: int | None) -> int | None:
+        """The packet number of row `ordinal` (None while a filtered row is not fetched)."""
+        if ordinal is None or not self.filtered:
+            return ordinal
+        row = self.rows.get(ordinal)
+        return row["number"] if row else None
+
+    def set_view(self, filtered: bool, time_format: str) -> None:
+        """Rows of another kind (filtered or not) or times of another format: fetched again."""
+        if filtered != self.filtered:
+            self.following = True
+            self.first_number, self.total, self.selected = 1, 0, None
+        self.filtered, self.time_format = filtered, time_format
+        self.rows = {}
+        self.refresh()
 
     @property
     def visible_lines(self) -> int:
@@ -135,7 +165,10 @@ class PacketList(ScrollView, can_focus=True):
 
     def add_rows(self, rows: list) -> None:
         for row in rows:
-            self.rows[row["number"]] = row
+            self.rows[row.get("ordinal", row["number"])] = row
+            self.last_packet = max(self.last_packet, row["number"])
+        if self.filtered and self.selected is not None and any(row.get("ordinal") == self.selected for row in rows):
+            self.post_message(self.Selected(self.number_at(self.selected)))    # its number is known now
         if len(self.rows) > ROW_CACHE:
             centre = self.first_number + int(self.scroll_offset.y)
             for n in sorted(self.rows, key=lambda n: abs(n - centre))[ROW_CACHE:]:
@@ -145,23 +178,28 @@ class PacketList(ScrollView, can_focus=True):
     # --- drawing ----------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        last = self.first_number + self.total - 1
+        last = max(self.first_number + self.total - 1, self.last_packet)
         if y == 0:
-            return Strip([Segment(header_text(width, last)[:width].ljust(width), Style(bold=True, reverse=True))])
+            return Strip([Segment(header_text(width, last, self.time_format)[:width].ljust(width),
+                                  Style(bold=True, reverse=True))])
         index = int(self.scroll_offset.y) + y - 1
         if index >= self.total:
             return Strip.blank(width, Style())     # as a row's: NO_COLOR's filter needs a style
         number = self.first_number + index
         row = self.rows.get(number)
-        text = row_text(row, width, last) if row else f"{number:<{columns_for(width, last)[0][1]}}…"
+        if row:
+            text = row_text(row, width, last, self.time_format)
+        else:
+            text = f"{'' if self.filtered else number:<{columns_for(width, last)[0][1]}}…"
         style = Style(reverse=True) if number == self.selected else Style()
         if row and row.get("problems"):
             style += Style(color="red")
         return Strip([Segment(text[:width].ljust(width), style)])
 
     def watch_selected(self, old, new) -> None:
-        if new is not None:
-            self.post_message(self.Selected(new))
+        number = self.number_at(new)
+        if number is not None:
+            self.post_message(self.Selected(number))
         self.refresh()
 
     # --- keys -----------------------------------------------------------------------
