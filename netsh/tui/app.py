@@ -8,6 +8,7 @@ attached), batched into one snapshot 3 times a second, never per packet.
 from __future__ import annotations
 
 import io
+import os
 import threading
 
 from rich.cells import cell_len
@@ -110,8 +111,9 @@ class Dashboard(App):
         Binding("escape", "leave_input", "Filter boxes: back to the list", key_display="esc", show=False),
     ]
 
-    def __init__(self, executor, refresh: float = REFRESH_SECONDS, **kw):
+    def __init__(self, executor, refresh: float = REFRESH_SECONDS, initial_tab: str = "overview", **kw):
         super().__init__(**kw)
+        self.initial_tab = initial_tab
         self.executor = executor             # the command line's
         self.reader = companion(executor)    # the polls
         self.viewer = companion(executor)    # packet details: a key press must not queue behind a poll
@@ -142,7 +144,7 @@ class Dashboard(App):
     # --- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(initial="overview", id="tabs"):
+        with TabbedContent(initial=self.initial_tab, id="tabs"):
             with TabPane("Overview", id="overview"):
                 yield DataTable(id="links", cursor_type="row")
                 yield DataTable(id="counters", cursor_type="row")
@@ -209,6 +211,8 @@ class Dashboard(App):
         self.query_one("#phs", DataTable).add_columns("protocol", "frames", "% frames", "bytes")
         self.sub_title = getattr(self.executor, "stack_name", None) or "embedded stack"
         self.packet_list = self.query_one("#packets", PacketList)
+        if self.initial_tab == "packets-tab":
+            self.packet_list.focus()
         self.output = self.query_one("#output", RichLog)
         self.set_interval(self.refresh_seconds, self.poll)
         self.set_interval(STATS_SECONDS, self.poll_statistics)
@@ -478,6 +482,10 @@ class Dashboard(App):
         start = (first, status.get("first_ts"))
         restarted = first <= self._ring_start[0] and start != self._ring_start
         self._ring_start = start
+        if restarted and status.get("file"):     # a file opens at its first packet, as termshark's
+            plist.following = False
+            plist.scroll_to(y=0, animate=False)
+            plist.selected = first
         if self.display_text:
             plist.set_ring((displayed or {}).get("first"), (displayed or {}).get("total", 0), restarted)
         else:
@@ -802,7 +810,7 @@ def packet_list_title(status: dict, text: str | None, displayed: dict | None) ->
     """The packet list's title: what it shows (ring or file), the capture filter, the display
     filter and how far it has come."""
     if status.get("file"):
-        title = f"file {status['file']} · {status.get('file_packets', 0)} packets"
+        title = f"{os.path.basename(status['file'])} · {status.get('file_packets', 0)} packets"  # as Wireshark's title
     else:
         state = "stopped"
         if status.get("running"):
@@ -887,7 +895,8 @@ def run_tokens(executor, tokens: list) -> tuple[str, int]:
         executor.out, executor.err = saved
 
 
-def run(executor) -> int:
-    """Open the dashboard on this executor's stack (NO_COLOR is honoured by Textual); returns on quit."""
-    Dashboard(executor).run()
+def run(executor, packets: bool = False) -> int:
+    """Open the dashboard on this executor's stack (NO_COLOR is honoured by Textual), on the
+    Packets tab with `packets`; returns on quit."""
+    Dashboard(executor, initial_tab="packets-tab" if packets else "overview").run()
     return 0
