@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 
 from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
 from netsh.argtypes import FILE, LINK, Choice, Integer
@@ -486,15 +487,33 @@ class Seconds(ArgType):
         return value
 
 
+_FILE_STATISTICS: list = []            # [(weakref to a FileView, its Statistics)]: a file does not change
+_FILE_STATISTICS_LOCK = threading.Lock()
+
+
 def ring_statistics(ctx):
-    """Every table over the packets of the ring, each packet dissected once."""
+    """Every table over the packets of the ring, each packet dissected once; of a file shown,
+    computed once and kept while it is shown (the dashboard asks every few seconds)."""
+    from stack.capture import FileView
+    source = ctx.stack.capture_packets()
+    if not isinstance(source, FileView):
+        return _statistics(ctx, source)
+    with _FILE_STATISTICS_LOCK:
+        if _FILE_STATISTICS and _FILE_STATISTICS[0][0]() is source:
+            return _FILE_STATISTICS[0][1]
+        stats = _statistics(ctx, source)
+        _FILE_STATISTICS[:] = [(weakref.ref(source), stats)]
+        return stats
+
+
+def _statistics(ctx, packets):
     from stack.wire import protocols  # noqa: F401   (registers the dissectors)
     from stack.wire.defrag_view import DefragView, attach as defrag_attach
     from stack.wire.dissect import dissect
     from stack.wire.stats import Statistics
     stats = Statistics()
     defrag = DefragView()           # tshark counts a reassembled datagram's layers on its last frame
-    for index, pkt in enumerate(ctx.stack.capture_packets(), 1):
+    for index, pkt in enumerate(packets, 1):
         d = dissect(pkt.data, pkt.linktype, tree=False, orig_len=pkt.orig_len)
         view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         stats.add(pkt.ts, pkt.orig_len, d if view is None else defrag_attach(d, view))

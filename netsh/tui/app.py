@@ -117,6 +117,7 @@ class Dashboard(App):
         self.executor = executor             # the command line's
         self.reader = companion(executor)    # the polls
         self.viewer = companion(executor)    # packet details: a key press must not queue behind a poll
+        self.statistician = companion(executor)   # the Statistics tab: a file's first pass takes long
         self.refresh_seconds = refresh
         self.link_rates = Rates()
         self.stat_rates = Rates()
@@ -219,7 +220,7 @@ class Dashboard(App):
         self.poll()
 
     def on_unmount(self) -> None:
-        for conn in (self.reader, self.viewer):
+        for conn in (self.reader, self.viewer, self.statistician):
             if conn is not self.executor:
                 conn.close()
 
@@ -413,7 +414,7 @@ class Dashboard(App):
             results = {}
             for name, words in stats_queries(self.conv_type).items():
                 try:
-                    results[name] = self.reader.execute(list(words)).data
+                    results[name] = self.statistician.execute(list(words)).data
                 except Exception as exc:      # noqa: BLE001 - an empty ring, a stack gone: said
                     results[name] = {"error": str(exc) or type(exc).__name__}
             self._post(self.apply_statistics, results)
