@@ -26,15 +26,17 @@ from netsh.errors import CommandError
 INTERRUPT_CHECK = 4096      # frames between two looks for an interrupt
 AHEAD = 2048                # frames a window's cursor is fed past its last packet, for links forward
 QUICK_FEED = 4096           # the most frames a quick request feeds the cursor
+QUICK_AHEAD = 256           # frames a quick request feeds past its last packet (links forward)
 
 
-def open_view(ctx, path: str):
-    """The FileView of `path`, or None when it must be read as a stream (FIFO, "-")."""
+def open_view(ctx, path: str, ready_after: int | None = None):
+    """The FileView of `path`, or None when it must be read as a stream (FIFO, "-"); with
+    `ready_after`, as soon as so many packets are indexed (the rest is indexed behind)."""
     from stack.capfile import CaptureFileError
     from stack.capfile.index import index_file
     from stack.capture import FileView
     try:
-        index = index_file(path, ctx.interrupted, spool_dir=tempfile.gettempdir())
+        index = index_file(path, ctx.interrupted, spool_dir=tempfile.gettempdir(), ready_after=ready_after)
     except CaptureFileError as exc:
         raise CommandError(str(exc), token=path) from None
     except OSError as exc:
@@ -146,7 +148,7 @@ def window_annotated(ctx, view, chosen: list, quick: bool = False) -> list:
             return [Annotated(pkt, None) for pkt in chosen]
         stop = min(hi + AHEAD, len(view.index))
         if quick:
-            stop = min(stop, cursor.fed + QUICK_FEED)
+            stop = min(stop, cursor.fed + QUICK_FEED, hi + QUICK_AHEAD)
         if stop > cursor.fed:
             cursor.feed_to(ctx, view, stop)
         recent, frags = cursor.analyser.recent, cursor.frags

@@ -331,6 +331,8 @@ class FileView:
         """The packets shown numbered start..stop (inclusive), in file order; with `everything`,
         those a display filter left out too (what an analysis pass must see)."""
         idx = self.index
+        if stop is None:
+            idx.wait()                  # the whole file: wait for an index still being made
         stop = len(idx) if stop is None else min(stop, len(idx))
         ifaces, iface, flags = idx.interfaces, idx.iface, idx.flags
         orig_len = idx.orig_len
@@ -364,7 +366,8 @@ class FileView:
                 "last_number": self.number_at(len(self) - 1)}
 
     def status(self) -> dict:
-        return {"file": self.path, "file_packets": len(self.index), "digits": self.digits,
+        return {"file": self.path, "file_packets": len(self.index), "reading": not self.index.complete,
+                "digits": self.digits,
                 "selected": None if self.selection is None else len(self.selection),
                 "damage": self.index.damage, "ring_packets": len(self), "ring_bytes": 0,
                 "ring_overflow": 0, **self.ends()}

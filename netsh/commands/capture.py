@@ -328,8 +328,12 @@ def read_records(ctx, path: str):
                       f"cut to their first {DEFAULT_SNAPLEN} (record {number}: {size} bytes)\n")
 
 
+SCREENFUL = 1000            # packets indexed before `capture read FILE behind` returns
+
+
 def read(ctx, args):
-    view = capsource.open_view(ctx, args["file"])
+    behind = bool(args["behind"]) and args["display"] is None     # a filter reads the whole file anyway
+    view = capsource.open_view(ctx, args["file"], SCREENFUL if behind else None)
     if view is not None:
         return read_indexed(ctx, args, view)
     return read_streamed(ctx, args)
@@ -342,6 +346,8 @@ def read_indexed(ctx, args, view):
     if display is not None:
         view = capsource.select(ctx, view, display)
     ctx.stack.capture_open_file(view)
+    if not view.index.complete:
+        return Result("text", f"{len(view)} packets of {path} indexed so far; the rest is being indexed")
     if view.index.damage:
         ctx.err.write(f"Warning: {view.index.damage}; kept the {total} packets before it\n")
     cut = view.cut()
@@ -596,7 +602,10 @@ def register(root: Node) -> None:
     leaf(node, WORDS + ("save",), [pos("file", FILE)] + display_filter_slots(),
          "write the ring to FILE (pcap for .pcap/.cap, else pcapng)", save,
          details="With -Y (or filter) EXPR only the packets the display filter keeps are written.")
-    leaf(node, WORDS + ("read",), [pos("file", FILE)] + display_filter_slots(),
+    leaf(node, WORDS + ("read",), [pos("file", FILE),
+                                   flag("behind", "behind", help="return once the first packets are indexed; "
+                                                                 "the rest is indexed behind (the dashboard opens so)")]
+         + display_filter_slots(),
          "show a pcap/pcapng file (gzip too) in the ring's place", read,
          details="A file of any size is indexed (a few bytes a packet), not copied: capture show, "
                  "save, follow and stats page through it by the file's frame numbers and times. A "

@@ -12,7 +12,7 @@ from netsh.render import Result
 
 def tui(ctx, args):
     if args["read"] is not None:              # termshark -r FILE: the file shown, then the dashboard
-        ctx.executor.execute(["capture", "read", args["read"]])     # a bad file: its one-line error
+        ctx.executor.execute(["capture", "read", args["read"], "behind"])   # a bad file: its one-line error
     from netsh.tui.app import run            # start-up speed: Textual loads when it is asked for
     return Result("none", None, run(ctx.executor, packets=args["read"] is not None))
 

@@ -114,6 +114,7 @@ class Dashboard(App):
     def __init__(self, executor, refresh: float = REFRESH_SECONDS, initial_tab: str = "overview", **kw):
         super().__init__(**kw)
         self.initial_tab = initial_tab
+        self._first_poll_done = False
         self.executor = executor             # the command line's
         self.reader = companion(executor)    # the polls
         self.viewer = companion(executor)    # packet details: a key press must not queue behind a poll
@@ -230,10 +231,17 @@ class Dashboard(App):
         if not self._poll_lock.acquire(blocking=False):
             return                       # the last poll is still out: skip this beat
         try:
-            snap = take_snapshot(self.reader.execute, route_table=self.route_table)
+            # opened on a file: the first poll asks for the packets alone, so its first screen
+            # does not wait on the tables of the other tabs
+            first_screen = self.initial_tab == "packets-tab" and not self._first_poll_done
+            self._first_poll_done = True
+            snap = take_snapshot(self.reader.execute, wanted=["capture"] if first_screen else None,
+                                 route_table=self.route_table)
             # everything the screen will need is read here, then applied in one call: each
             # call_from_thread can cost a frame, and a frame of this screen costs ~25 ms
             status = snap.results.get("capture") or {}
+            if status.get("file") and (status.get("first_number") or 1, status.get("first_ts")) != self._ring_start:
+                self._ask(self._open_at_first)      # a file just shown: its first screen, not its end
             text, time_format = self.display_text, self.time_format
             displayed = self._fetch_displayed(text) if text else None
             if text:
@@ -254,12 +262,19 @@ class Dashboard(App):
         finally:
             self._poll_lock.release()
 
+    def _open_at_first(self) -> None:
+        self.packet_list.following = False
+        self.packet_list.scroll_to(y=0, animate=False)
+
     def apply_poll(self, snap, rows: list, detail: dict | None, text: str | None = None,
                    displayed: dict | None = None) -> None:
         if text != self.display_text:
             return                  # the filter changed while this poll ran: its rows are not the list's
         self.displayed = displayed
-        self.apply_snapshot(snap)
+        if set(snap.results) | set(snap.errors) == {"capture"}:     # the first screen's poll
+            self._show_capture(snap)
+        else:
+            self.apply_snapshot(snap)
         if rows:
             self.packet_list.add_rows(rows)
         # a key may have moved the selection since the poll read it; the list's Selected
@@ -812,6 +827,8 @@ def packet_list_title(status: dict, text: str | None, displayed: dict | None) ->
     filter and how far it has come."""
     if status.get("file"):
         title = f"{os.path.basename(status['file'])} · {status.get('file_packets', 0)} packets"  # as Wireshark's title
+        if status.get("reading"):
+            title += " (reading)"
     else:
         state = "stopped"
         if status.get("running"):

@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 import os
 import stat
+import threading
+import time
 import zlib
 from array import array
 from dataclasses import dataclass
@@ -32,6 +34,9 @@ from .record import MAX_RECORD, NS_PER_S, CaptureFileError, Record, direction_fr
 
 SCAN_CHUNK = 1 << 20            # bytes of the file read at a time while indexing or walking
 INTERRUPT_EVERY = 1 << 16       # records between two calls of `interrupted` while indexing
+INTERRUPT_MASK = INTERRUPT_EVERY - 1
+READY_POLL = 0.002              # seconds between two looks at a scan behind (ready_after)
+BEHIND_PAUSE = 0.004          # seconds a scan behind pauses before each chunk (~8 ms of work)
 HUGE = -(1 << 63)               # ts_ns slot of a time beyond 64 bits of ns (kept in `huge_ts`)
 _FITS = range(-(1 << 63) + 1, 1 << 63)
 
@@ -60,6 +65,7 @@ class CaptureIndex:
         self.huge_ts: dict[int, int] = {}   # slot -> a time that does not fit 64 bits of ns
         self.damage: str | None = None  # the CaptureFileError message of a damaged tail
         self._fd: int | None = fd
+        self._scanner: threading.Thread | None = None     # indexing the rest, behind (ready_after)
 
     # --- what the file is ----------------------------------------------------------------
     @property
@@ -72,7 +78,21 @@ class CaptureIndex:
         return max((iface.digits for iface in self.interfaces), default=6)
 
     def __len__(self) -> int:
-        return len(self.offsets)
+        # the array a record is appended to last: while the rest is indexed behind, a packet
+        # counted is one whose every field is in
+        return len(self.flags) if self.flags is not None else len(self.orig_len)
+
+    @property
+    def complete(self) -> bool:
+        """Is the whole file indexed (nothing left behind)?"""
+        scanner = self._scanner
+        return scanner is None or not scanner.is_alive()
+
+    def wait(self) -> None:
+        """Until the whole file is indexed."""
+        scanner = self._scanner
+        if scanner is not None:
+            scanner.join()
 
     def close(self) -> None:
         fd, self._fd = self._fd, None
@@ -149,13 +169,15 @@ class CaptureIndex:
 
 
 def index_file(path: str, interrupted: Callable[[], bool] | None = None,
-               spool_dir: str | None = None) -> CaptureIndex | None:
+               spool_dir: str | None = None, ready_after: int | None = None) -> CaptureIndex | None:
     """Index a regular pcap or pcapng file; None for what must be read as a stream (a FIFO,
     standard input, gzip without `spool_dir`). A gzipped file with `spool_dir` is inflated
     (with reader's bomb guard) into an unlinked file there, and indexed. A damaged tail
     ends the index at the last whole record and is kept in `damage` (a bomb stopped too); a
     file that is no capture or whose file header is damaged raises CaptureFileError.
-    OSError as open() raises it; KeyboardInterrupt when `interrupted` says so."""
+    OSError as open() raises it; KeyboardInterrupt when `interrupted` says so. With
+    `ready_after`, it returns once so many packets are in (or the file ended), and the rest
+    is indexed by a thread behind it (`complete`, `wait`): a screen of a huge file at once."""
     if path == "-" or not stat.S_ISREG(os.stat(path).st_mode):
         return None
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
@@ -163,7 +185,7 @@ def index_file(path: str, interrupted: Callable[[], bool] | None = None,
         head = os.pread(fd, 4, 0)
         if head[:2] == GZIP_MAGIC:
             return None if spool_dir is None else _index_gzip(path, fd, spool_dir, interrupted)
-        idx = _index_fd(path, fd, head, interrupted)
+        idx = _index_fd(path, fd, head, interrupted, ready_after)
         fd = None                       # the index's now
         return idx
     finally:
@@ -171,9 +193,11 @@ def index_file(path: str, interrupted: Callable[[], bool] | None = None,
             os.close(fd)
 
 
-def _index_fd(path: str, fd: int, head: bytes, interrupted) -> CaptureIndex:
+def _index_fd(path: str, fd: int, head: bytes, interrupted, ready_after: int | None = None) -> CaptureIndex:
     """Index an open regular file; the index owns `fd` once returned (not if this raises)."""
     size = os.fstat(fd).st_size
+    if ready_after is not None:
+        interrupted = None              # the scan outlives the command that asked for it
     if head == pcapng.SHB_MAGIC:
         idx = CaptureIndex(path, fd, [], per_packet_interface=True)
         scan = lambda f: _scan_pcapng(idx, f, size, interrupted)      # noqa: E731
@@ -191,12 +215,44 @@ def _index_fd(path: str, fd: int, head: bytes, interrupted) -> CaptureIndex:
         iface = Interface(network & pcap.LINKTYPE_MASK, None, 9 if ns_per_unit == 1 else 6)
         idx = CaptureIndex(path, fd, [iface], per_packet_interface=False)
         scan = lambda f: _scan_pcap(idx, f, size, record, ns_per_unit, interrupted)   # noqa: E731
+    if ready_after is not None:
+        return _index_behind(idx, scan, os.fdopen(os.dup(fd), "rb", buffering=0), ready_after)
     try:
         with os.fdopen(os.dup(fd), "rb", buffering=0) as f:
             scan(f)
     except BaseException:
         idx._fd = None                  # still the caller's
         raise
+    return idx
+
+
+class _Yielding:
+    """A file whose reads pause first: the scan behind lets the face draw between chunks
+    (a thread that never waits holds the GIL for whole switch intervals)."""
+
+    def __init__(self, f, pause: float):
+        self.f, self.pause = f, pause
+
+    def seek(self, pos: int) -> None:
+        self.f.seek(pos)
+
+    def read(self, n: int) -> bytes:
+        time.sleep(self.pause)
+        return self.f.read(n)
+
+
+def _index_behind(idx: CaptureIndex, scan, f, ready_after: int) -> CaptureIndex:
+    """Scan in a thread; return once `ready_after` packets are in or the scan has ended."""
+    def run():
+        try:
+            with f:
+                scan(_Yielding(f, BEHIND_PAUSE))
+        except Exception as exc:        # noqa: BLE001 - the file failed under the scan: its damage
+            idx.damage = idx.damage or f"{idx.path}: read failed ({exc})"
+    idx._scanner = threading.Thread(target=run, name=f"capindex {idx.path}", daemon=True)
+    idx._scanner.start()
+    while len(idx) < ready_after and idx._scanner.is_alive():
+        time.sleep(READY_POLL)
     return idx
 
 
@@ -252,15 +308,17 @@ def _scan_pcap(idx: CaptureIndex, f, size: int, record, ns_per_unit: int, interr
     """Read only the record headers, a chunk at a time (a mapping of the file would count the
     whole file in the process's resident memory); a record's data is never read."""
     unpack_from, hlen = record.unpack_from, record.size
-    offsets, ts_ns, caplen, orig_len = idx.offsets, idx.ts_ns, idx.caplen, idx.orig_len
+    add_offset, add_ts = idx.offsets.append, idx.ts_ns.append      # bound once: the loop runs per record
+    add_caplen, add_orig = idx.caplen.append, idx.orig_len.append
     pos, n = pcap.FILE_HEADER_LEN, 0     # file offset of the next record
-    base, buf = pos, b""                 # buf holds the file's bytes from offset base on
+    base, buf, end = pos, b"", 0         # buf holds the file's bytes from offset base on (end: its length)
     while pos < size:
         at = pos - base
-        if at + hlen > len(buf):
+        if at + hlen > end:
             f.seek(pos)
             base, buf, at = pos, f.read(SCAN_CHUNK), 0
-            if len(buf) < hlen:
+            end = len(buf)
+            if end < hlen:
                 idx.damage = (f"{idx.path}: truncated record header ({size - pos} of {hlen} "
                               f"bytes) at offset {pos}")
                 return
@@ -273,13 +331,13 @@ def _scan_pcap(idx: CaptureIndex, f, size: int, record, ns_per_unit: int, interr
             idx.damage = (f"{idx.path}: truncated packet data ({size - pos - hlen} of {incl} "
                           f"bytes) at offset {pos + hlen}")
             return
-        offsets.append(pos + hlen)
-        ts_ns.append(sec * NS_PER_S + frac * ns_per_unit)     # a u32 of seconds fits 64 bits of ns
-        caplen.append(incl)
-        orig_len.append(orig)
+        add_offset(pos + hlen)
+        add_ts(sec * NS_PER_S + frac * ns_per_unit)     # a u32 of seconds fits 64 bits of ns
+        add_caplen(incl)
+        add_orig(orig)
         pos += hlen + incl
         n += 1
-        if interrupted is not None and not n % INTERRUPT_EVERY and interrupted():
+        if not n & INTERRUPT_MASK and interrupted is not None and interrupted():
             raise KeyboardInterrupt
 
 

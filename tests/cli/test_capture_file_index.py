@@ -102,3 +102,17 @@ def test_a_capture_start_or_clear_ends_the_file_view(tmp_path, capsys):
     assert run_batch(tmp_path, f"capture read {path}\ncapture clear\ncapture status\n") == 0
     lines = out_lines(capsys)
     assert lines[-1].startswith("capture stopped") and "file" not in lines[-1]
+
+
+def test_read_behind_returns_with_a_screenful_and_a_whole_pass_waits_for_the_rest(tmp_path, capsys):
+    from tests.capgen_udp import write_udp_pcap
+    path = tmp_path / "big.pcap"
+    write_udp_pcap(path, 300_000)
+    assert run_batch(tmp_path, f"capture read {path} behind\ncapture show 1\n"
+                               f"capture save {tmp_path / 'copy.pcap'}\ncapture status\n") == 0
+    lines = out_lines(capsys)
+    so_far = int(lines[0].split()[0])
+    assert 1000 <= so_far < 300_000 and lines[0].endswith("indexed so far; the rest is being indexed")
+    assert lines[1].split()[0] == "1"
+    assert lines[2] == f"300000 packets saved to {tmp_path / 'copy.pcap'}"     # save walks it whole
+    assert lines[3] == f"capture stopped; file {path}: 300000 packets"

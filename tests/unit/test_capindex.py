@@ -157,3 +157,14 @@ def test_a_gzip_bomb_ends_the_spooled_index_where_it_was_found(tmp_path, monkeyp
     bomb.write_bytes(gzip.compress(plain.read_bytes() + bytes(100_000_000), 9))
     idx = index_file(str(bomb), spool_dir=str(tmp_path))
     assert len(idx) > 100_000 and "over 100 times" in idx.damage      # zeros: empty records
+
+
+def test_ready_after_returns_early_and_the_rest_is_indexed_behind(tmp_path):
+    path = tmp_path / "big.pcap"
+    write_udp_pcap(path, 200_000)
+    idx = index_file(str(path), ready_after=100)
+    assert len(idx) >= 100
+    first = idx.record(1).ts_ns
+    idx.wait()
+    assert idx.complete and len(idx) == 200_000 and idx.damage is None
+    assert idx.time(200_000) - first == 199_999 * 12_000
