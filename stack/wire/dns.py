@@ -152,14 +152,26 @@ def type_name(value: int) -> str:
 class _Msg:
     """What the record walkers share: the buffer, message bounds, the layer, the Info words."""
 
-    __slots__ = ("d", "buf", "start", "end", "mdns", "words")
+    __slots__ = ("d", "buf", "start", "end", "mdns", "words", "pointed")
 
     def __init__(self, d, start: int, end: int, mdns: bool):
         self.d, self.buf, self.start, self.end, self.mdns = d, d.buf, start, end, mdns
         self.words: list[str] = []
+        self.pointed: dict[int, Name] = {}      # a bare pointer's name, by the pointer's target
 
     def read(self, pos: int) -> Name:
-        name = read_name(self.buf, pos, self.start, self.end)
+        buf = self.buf
+        if pos + 1 < self.end and buf[pos] & 0xC0 == 0xC0:
+            # a name that is a pointer alone reads the same from wherever it stands but for
+            # where it ends: a message of 64k such questions walks each target once
+            target = ((buf[pos] & 0x3F) << 8) | buf[pos + 1]
+            name = self.pointed.get(target)
+            if name is None:
+                name = self.pointed[target] = read_name(buf, pos, self.start, self.end)
+            else:
+                name = name._replace(after=pos + 2)
+        else:
+            name = read_name(buf, pos, self.start, self.end)
         if name.fatal:
             raise _Stop(name.problem)
         return name
