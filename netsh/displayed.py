@@ -57,8 +57,7 @@ class Selection:
         if examined < budget:
             self.done, self.stream = True, None
 
-    def advance_ring(self, ctx, budget: int) -> None:
-        from netsh.commands.capture import annotated
+    def advance_ring(self, ctx, annotated, budget: int) -> None:
         ends = ctx.stack.capture_status()
         first, last = ends.get("first_number"), ends.get("last_number")
         if first is None:
@@ -88,9 +87,10 @@ _KEPT: list = []
 _LOCK = threading.Lock()        # a served stack's faces may page at the same time
 
 
-def selection(ctx, display, budget: int = SCAN_BUDGET) -> Selection:
+def selection(ctx, display, annotated, budget: int = SCAN_BUDGET) -> Selection:
     """The selection of `display` over what `capture show` shows now, advanced by `budget`
-    packets at most."""
+    packets at most; `annotated(ctx, frames, wanted)` gives the ring's packets with their
+    conversation analysis (netsh/commands/capture.py)."""
     from stack.capture import FileView
     source = ctx.stack.capture_packets() if ctx.stack.capture_status().get("file") else None
     is_file = isinstance(source, FileView)
@@ -103,7 +103,7 @@ def selection(ctx, display, budget: int = SCAN_BUDGET) -> Selection:
         if is_file:
             kept.advance_file(ctx, source, budget)
         else:
-            kept.advance_ring(ctx, budget)
+            kept.advance_ring(ctx, annotated, budget)
         return kept
 
 

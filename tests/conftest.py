@@ -115,3 +115,13 @@ def veth_peer(request):
 def veth_peer_module(request):
     """One peer/stack namespace pair shared by a module's tests."""
     yield from _veth_peer(request)
+
+
+@pytest.fixture
+def checksums_on():
+    """TCP, UDP and IPv4 header checksums verified in this test's dissections, as tshark with
+    CHECKSUM_PREFS (tests/tshark.py); netsh, as tshark, leaves them unverified by default."""
+    from stack.wire.dissect import CHECKSUMS
+    token = CHECKSUMS.set(True)
+    yield
+    CHECKSUMS.reset(token)

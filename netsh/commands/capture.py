@@ -11,7 +11,7 @@ import time
 import weakref
 
 from netsh import stats_render  # noqa: F401   (the renderers of capture stats)
-from netsh.argtypes import FILE, LINK, Choice, Integer
+from netsh.argtypes import FILE, LINK, ON_OFF, Choice, Integer
 from netsh import capsource
 from netsh.dfilter import DISPLAY_FILTER
 from netsh.timefmt import FORMAT_HELP, FORMATS, format_time
@@ -64,6 +64,36 @@ def status(ctx, args):
 
 
 def show(ctx, args):
+    """`capture show`; with `checksums on|off`, TCP/UDP/IPv4 checksums verified or not in the
+    dissections of its packets (stack/wire/dissect.py CHECKSUMS: off unless asked, as tshark)."""
+    if args["checksums"] is None:
+        return _show(ctx, args)
+    from stack.wire.dissect import CHECKSUMS
+    check = args["checksums"] == "on"
+    token = CHECKSUMS.set(check)
+    try:
+        result = _show(ctx, args)
+    finally:
+        CHECKSUMS.reset(token)
+    return Result(result.kind, result.data, result.status, _checking(result.rows, check))
+
+
+def _checking(rows, check: bool):
+    """`rows` (made as they are asked for) with checksums verified or not while each is made."""
+    from stack.wire.dissect import CHECKSUMS
+    rows = iter(rows)
+    while True:
+        token = CHECKSUMS.set(check)
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        finally:
+            CHECKSUMS.reset(token)
+        yield row
+
+
+def _show(ctx, args):
     from stack.capture import FileView
     if args["at"] is not None:
         return show_displayed(ctx, args)
@@ -101,7 +131,7 @@ def show_displayed(ctx, args):
     if args["number"] is not None or args["last"] is not None or args["start"] is not None:
         raise CommandError('"at" pages by the filter\'s count, not by packet numbers: leave out '
                            'N, last and from', token="at")
-    chosen = displayed_set.selection(ctx, display)
+    chosen = displayed_set.selection(ctx, display, annotated)
     first, total = chosen.ordinal_range()
     wanted = chosen.numbers_at(args["at"], args["count"] or 1)
     source = ctx.stack.capture_packets()
@@ -590,6 +620,8 @@ def register(root: Node) -> None:
           opt("at", "at", PACKETS, help="from the N-th packet the display filter keeps on (with -Y)"),
           opt("count", "count", LAST, help="at most N packets (with from or at)"),
           opt("-t", "time_format", TIME_FORMAT, help="the time column as tshark -t: " + FORMAT_HELP),
+          opt("checksums", "checksums", ON_OFF, help="verify TCP, UDP and IPv4 header checksums (off by "
+                                                     "default, as tshark: offload leaves them wrong)"),
           flag("quick", "quick", help="of a file: packets far past the conversation analysis come "
                                       "without it, at once, not after it (the dashboard pages so)")]
          + display_filter_slots(),

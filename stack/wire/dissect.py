@@ -15,6 +15,7 @@ layer marked with the problem, and the walk stops there.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -325,7 +326,7 @@ class Dissection:
 
     __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "_info",
                  "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete",
-                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends")
+                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends", "checksums")
 
     def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
         # dissect() sets these inline (one call fewer a frame): keep the two alike
@@ -449,6 +450,12 @@ def _data_rows(buf, off: int, end: int) -> tuple:
     return ((DATA, off, buf[off:end], (), end - off),)
 
 
+# Whether TCP, UDP and IPv4 header checksums are verified: off, as tshark's tcp/udp/ip.check_checksum
+# (a capture with checksum offload would otherwise be all "bad"); `capture show ... checksums on`
+# sets it for its packets. ICMP and ICMPv6 checksums are always verified, as tshark does.
+CHECKSUMS: ContextVar[bool] = ContextVar("checksums", default=False)
+
+
 def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None) -> Dissection:
     """Dissect one captured frame (`orig_len`: its length on the wire, if the capture
     cut it); never raises on bad bytes."""
@@ -464,6 +471,7 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
     d.locked = False
     d.payload_complete = True
     d.reported_ends = {}
+    d.checksums = CHECKSUMS.get()
     table, key, off, end = "linktype", linktype, 0, len(buf)
     for _ in range(MAX_LAYERS):
         fn = DISSECTORS.get((table, key))

@@ -158,7 +158,8 @@ FRAG_OFFSET_UNITS = replace(FRAG_OFFSET, show=lambda v: f"{v} ({v * 8} bytes)")
 PROTO_NAMED = replace(PROTO, show=_show_proto)
 SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
 DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
-CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=lambda v: "Good" if v else "Bad")
+CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=("Bad", "Good", "Unverified").__getitem__)
+CSUM_UNVERIFIED = 2
 
 
 def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
@@ -170,7 +171,8 @@ def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
             (FLAGS, off + 6, flags, ((FLAG_RB, off + 6, flags >> 2), (FLAG_DF_F, off + 6, flags >> 1 & 1),
                                      (FLAG_MF_F, off + 6, flags & 1))),
             (FRAG_OFFSET_UNITS, off + 6, frag & FRAG_MASK), (TTL, off + 8, ttl), (PROTO_NAMED, off + 9, proto),
-            (CHECKSUM, off + 10, csum, ((CSUM_STATUS, off + 10, int(good)),) if checked else ()),
+            (CHECKSUM, off + 10, csum, ((CSUM_STATUS, off + 10, CSUM_UNVERIFIED if good is None else int(good)),)
+             if checked else ()),
             (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
 
 
@@ -186,13 +188,15 @@ def dissect_ipv4(d, off: int, end: int):
     vihl, _, total, ident, frag, ttl, proto, _, src, dst = fields
     version, ihl = vihl >> 4, (vihl & 15) * 4
     checked = version == 4 and ihl >= MIN_LEN and ihl <= end - off
-    if checked:     # ones_sum(header) == 0xFFFF, inline: an even length, at most 60 bytes, needs no fold
+    if not d.checksums:
+        good = None                         # unverified, as tshark's ip.check_checksum FALSE
+    elif checked:   # ones_sum(header) == 0xFFFF, inline: an even length, at most 60 bytes, needs no fold
         whole = int.from_bytes(buf[off:off + ihl], "big")
         good = whole % 0xFFFF == 0 and whole != 0
     else:
         good = False
     bad_csum = None
-    if checked and not good:                # a node of its own, to carry the problem
+    if checked and good is False:           # a node of its own, to carry the problem
         rows = _fixed_rows(off, fields, checked, good)
         bad_csum = row_node(*rows[9])
         layer.put(rows[:9] + (bad_csum,) + rows[10:])

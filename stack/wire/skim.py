@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .dissect import dissect
+from .dissect import CHECKSUMS, dissect
 
 DECLINE = False
 TEXT_CACHE_LIMIT = 4096          # strings kept per cache; a full cache is cleared
@@ -51,6 +51,7 @@ class Skim:
 
     def __init__(self, buf: bytes):
         self.buf = buf
+        self.checksums = CHECKSUMS.get()        # stack/wire/dissect.py: tshark's check_checksum prefs
 
 
 class TextCache(dict):

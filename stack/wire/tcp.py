@@ -335,7 +335,7 @@ PAYLOAD = F("tcp.payload", "TCP payload", 0, 0)
 
 def _checksum(d, off: int, end: int, hdr_len: int, csum: int) -> tuple:
     """(status, the checksum field's row)."""
-    if d.net_src is None or not d.payload_complete or end - off < hdr_len:
+    if not d.checksums or d.net_src is None or not d.payload_complete or end - off < hdr_len:
         status, calculated = CSUM_UNVERIFIED, None
     else:
         total = segment_sum(d.buf, off, end - off, d.net_src, d.net_dst, PROTO_TCP)
@@ -468,7 +468,7 @@ def skim_tcp(s, off: int, end: int):
     words = _skim_option_words(buf, off + HEADER_LEN, off + hdr_len) if hdr_len > HEADER_LEN else []
     if words is None:
         return DECLINE
-    bad = s.complete and not verify(buf, off, end - off, s.net_src, s.net_dst, PROTO_TCP)
+    bad = s.checksums and s.complete and not verify(buf, off, end - off, s.net_src, s.net_dst, PROTO_TCP)
     s.protocol = "TCP"
     s.info = " ".join([info_text(head_text(sport, dport, flags, seq, ack, window), bad, flags, urgent,
                                  end - off - hdr_len)] + words)

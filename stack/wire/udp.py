@@ -158,7 +158,7 @@ def dissect_udp(d, off: int, end: int):
         length_row = row_node(*length_row)
         d.problem(length_row, f"malformed: length {length} > IP payload length {have}")
         note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
-    status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst)
+    status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst, d.checksums)
     csum_row = checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
     if not d.locked:                        # d.summarise_later, inline
         d.protocol, d._info = "UDP", (info_text, sport, dport, length, status, note)
@@ -175,12 +175,13 @@ def info_text(sport: int, dport: int, length: int, status: int, note: str = "") 
     return f"{sport} \u2192 {dport}{note} Len={length - HEADER_LEN}" + CSUM_INFO.get(status, "")
 
 
-def checksum_verdict(buf, off: int, csum: int, length: int, have: int, src, dst) -> tuple:
+def checksum_verdict(buf, off: int, csum: int, length: int, have: int, src, dst, check: bool = True) -> tuple:
     """The status of a datagram's checksum, given `have` bytes of IP payload from `off`,
-    and the checksum it should carry when that could be computed (else None)."""
+    and the checksum it should carry when that could be computed (else None); not
+    computed without `check` (a zero checksum is judged all the same, as tshark does)."""
     if csum == 0:           # optional over IPv4 (RFC 768), mandatory over IPv6 (RFC 8200 8.1)
         return (CSUM_NOT_PRESENT if src is None or len(src) == 4 else CSUM_ILLEGAL), None
-    if src is None or length > have or off + length > len(buf):     # not all of it captured
+    if not check or src is None or length > have or off + length > len(buf):     # not all of it captured
         return CSUM_UNVERIFIED, None
     total = segment_sum(buf, off, length, src, dst)
     return (CSUM_GOOD if total == 0xFFFF else CSUM_BAD), calculated_checksum(total, csum) or 0xFFFF
@@ -207,7 +208,7 @@ def skim_udp(s, off: int, end: int):
         return DECLINE
     if s.udp_ports is None:
         s.udp_ports = (sport, dport)
-    status = checksum_verdict(s.buf, off, csum, length, have, s.net_src, s.net_dst)[0]
+    status = checksum_verdict(s.buf, off, csum, length, have, s.net_src, s.net_dst, s.checksums)[0]
     s.protocol = "UDP"
     s.info = info_text(sport, dport, length, status)
     payload_end = end if length > have else min(end, off + length)

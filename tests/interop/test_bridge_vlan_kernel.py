@@ -30,6 +30,8 @@ from tests.interop.test_vlan_kernel import start_tshark
 from tests.netns import RawSniffer, _names, require_netns, send_raw
 from tests.tshark import tshark_fields
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 HOSTS = 4
 HOST_IP = {1: "192.0.2.1", 2: "192.0.2.2", 3: "192.0.2.3"}
 ACCESS = {1: 10, 2: 20, 3: 10}

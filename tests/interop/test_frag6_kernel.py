@@ -24,7 +24,7 @@ from tests.tshark import compare, our_fields, tshark_fields
 from .stackrun import stack_on, wait_for
 from .test_cli_kernel import netsh
 
-pytestmark = pytest.mark.veth_ipv6
+pytestmark = [pytest.mark.veth_ipv6, pytest.mark.usefixtures("checksums_on")]   # checksums verified, as tshark with CHECKSUM_PREFS
 
 STACK_IP6 = "2001:db8::1"
 BLOCK = 1448                        # the data a 1500-byte MTU's fragment holds: 1500 - 40 - 8, in 8-byte blocks

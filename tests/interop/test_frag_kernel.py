@@ -25,6 +25,8 @@ from tests.tshark import CHECKSUM_PREFS, compare, our_fields, tshark_fields
 
 from .stackrun import stack_on, wait_for
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 STACK_IP = "192.0.2.1"
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,8 @@ from stack.wire.dissect import dissect
 from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 
 # Fields where we knowingly differ from tshark 4.0, each with its reason.
 KNOWN = {

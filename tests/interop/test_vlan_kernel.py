@@ -29,6 +29,8 @@ from tests.tshark import compare, our_fields, tshark_fields
 from .stackrun import stack_on, wait_for
 from .test_cli_kernel import ROOT
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 OUR_IP, THEIR_IP = addr_from_str("198.51.100.1"), addr_from_str("198.51.100.2")
 QINQ = [("s20", {"protocol": "802.1ad", "id": "20"}), ("c30", {"id": "30"})]
 DOT1Q = [("v10", {"id": "10"})]

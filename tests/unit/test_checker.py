@@ -8,6 +8,8 @@ from tests.checker import (A_IP, B_IP, PEER_MAC, counters, echo_packet, ethernet
 
 from .lab import two_hosts
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 
 def test_expect_frame_passes_on_the_fields_the_builders_wrote():
     frame = ethernet(b"\x02" * 6, PEER_MAC, ETH_P_IP, ipv4(A_IP, B_IP, 17, udp(5000, 53, b"q", A_IP, B_IP)))

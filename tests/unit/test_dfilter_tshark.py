@@ -20,6 +20,8 @@ from tests.frames import DATA, records_of
 from tests.tools import need
 from tests.tshark import CHECKSUM_PREFS
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 FILES = ("tfo-5c1fa7f9ae91.pcap", "ipv4_tcp_http_xml.pcap", "dns_udp.pcap", "dns_udp_2.pcap", "dnssec.pcap",
          "edns-opts.pcap", "dhcp-rfc4388.pcap", "icmpv6.pcap", "802.1D_spanning_tree.pcap", "print-flags.pcap",
          "accecn_handshake.pcap", "802.1ad_QinQ.pcap", "arp-too-long-tha.pcap", "ipv6-routing-header.pcap",

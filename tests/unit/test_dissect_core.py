@@ -1,7 +1,11 @@
 """Dissection of Ethernet, ARP, IPv4 and ICMP: fields with offsets, problems instead of exceptions."""
+import pytest
+
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
 from tests.checker import arp_request, echo_packet, ethernet, expect_frame
+
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
 
 FRAME = ethernet(b"\x02" * 6, b"\x04" * 6, 0x0800, echo_packet(payload=b"abcd" * 4))
 

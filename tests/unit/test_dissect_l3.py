@@ -17,6 +17,8 @@ from stack.wire.ethernet import header
 from tests.tools import need
 from tests.tshark import CHECKSUM_PREFS, compare, our_fields, tshark_fields, write_pcap
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 A6, B6 = ipv6.addr_from_str("2001:db8::1"), ipv6.addr_from_str("2001:db8::2")

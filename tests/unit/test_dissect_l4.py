@@ -25,6 +25,8 @@ from stack.wire.ethernet import header
 from tests.checker import ethernet, ipv4 as ipv4_packet, udp as udp_packet
 from tests.tools import need
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 V4_A, V4_B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])

@@ -19,6 +19,8 @@ from tests.checker import echo_packet, ipv4, udp
 from tests.frames import DATA
 from tests.tshark import compare, our_fields, tshark_fields, write_pcap
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 A, B = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
 C, D = bytes([198, 51, 100, 1]), bytes([203, 0, 113, 9])

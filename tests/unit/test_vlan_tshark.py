@@ -14,6 +14,8 @@ from tests.tshark import compare, our_fields, tshark_fields, write_pcap
 
 from .lab import World, drain
 
+pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
+
 A_IP, B_IP = addr_from_str("192.0.2.1"), addr_from_str("192.0.2.2")
 MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 CHAINS = {
