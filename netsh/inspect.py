@@ -23,7 +23,7 @@ def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info:
     ts_ns, digits = pkt.ts_ns, pkt.digits
     relative = ts_ns - int(first_ns)
     return {"number": pkt.number, "time": round(relative / NS_PER_S, digits), "epoch": ts_ns / NS_PER_S,
-            "ts_ns": ts_ns, "digits": digits, "time_text": seconds(relative, digits),
+            "ts_ns": ts_ns, "digits": digits, "time_text": seconds(relative, digits), "linktype": pkt.linktype,
             "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
             "captured": len(pkt.data), "source": source, "destination": destination,
             "protocol": protocol, "info": info}
@@ -100,9 +100,43 @@ def frame_header(row: dict) -> str:
         where += f" on interface {row['link']}"
     if row.get("direction") in ("in", "out"):
         where += ", inbound" if row["direction"] == "in" else ", outbound"
-    return (f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
-            f"{row['captured']} bytes captured ({row['captured'] * 8} bits){where}\n"
-            f"    Arrival Time: {utc_date(*_arrival(row))} UTC")
+    lines = [f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
+             f"{row['captured']} bytes captured ({row['captured'] * 8} bits){where}"]
+    if "linktype" in row:
+        name, number = ENCAPSULATIONS.get(row["linktype"], (f"LINKTYPE {row['linktype']}", row["linktype"]))
+        lines.append(f"    Encapsulation type: {name} ({number})")
+    lines.append(f"    Arrival Time: {utc_date(*_arrival(row))} UTC")
+    if "ts_ns" in row:
+        ns, since_first = row["ts_ns"], round(row["time"] * NS_PER_S)
+        lines += [f"    Epoch Time: {seconds(ns, 9)} seconds",
+                  f"    [Time delta from previous captured frame: {seconds(row.get('delta_ns', 0), 9)} seconds]",
+                  f"    [Time delta from previous displayed frame: {seconds(row.get('delta_shown_ns', 0), 9)} "
+                  f"seconds]",
+                  f"    [Time since reference or first frame: {seconds(since_first, 9)} seconds]"]
+    lines += [f"    Frame Number: {row['number']}",
+              f"    Frame Length: {row['length']} bytes ({row['length'] * 8} bits)",
+              f"    Capture Length: {row['captured']} bytes ({row['captured'] * 8} bits)"]
+    if row.get("layers"):
+        lines.append(f"    [Protocols in frame: {protocols_in_frame(row)}]")
+    return "\n".join(lines)
+
+
+# tshark's wiretap encapsulations of the link types we read: (name, its number)
+ENCAPSULATIONS = {1: ("Ethernet", 1), 101: ("Raw IP", 7), 228: ("Raw IPv4", 129), 229: ("Raw IPv6", 130),
+                  113: ("Linux cooked-mode capture v1", 25), 276: ("Linux cooked-mode capture v2", 210),
+                  0: ("NULL/Loopback", 15)}
+
+
+def protocols_in_frame(row: dict) -> str:
+    """tshark's frame.protocols: the layers' names, with its "raw" and "ethertype" steps."""
+    names = ["raw"] if row.get("linktype") == 101 else []
+    for layer in row["layers"]:
+        names.append(layer["name"])
+        if layer["name"] in ("eth", "vlan", "sll") and any(f["name"].endswith(".type") or
+                                                            f["name"] == "vlan.etype"
+                                                            for f in layer.get("fields", ())):
+            names.append("ethertype")
+    return ":".join(names)
 
 
 def _arrival(row: dict) -> tuple[int, int]:
@@ -112,18 +146,44 @@ def _arrival(row: dict) -> tuple[int, int]:
     return round(row["epoch"] * NS_PER_S), 9
 
 
-def tree_lines(node: dict, depth: int = 0) -> list[str]:
+def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[str]:
+    """A layer's -V lines; with the frame's bytes (`data`), a bit field shows its bits as
+    tshark's do (``.1.. .... = Don't fragment: Set``)."""
     indent = "    " * depth
     if depth == 0 or node["value"] == "":       # a layer, or a group with no value of its own
         text = node["label"]
     else:
-        text = f"{node['label']}: {node['value']}"
+        value = node["value"]
+        mask = node.get("mask")
+        pattern = bit_pattern(data, node) if mask and data is not None else None
+        if pattern is None:
+            text = f"{node['label']}: {value}"
+        else:
+            if value in ("0", "1") and (mask & (mask - 1) == 0 or node["name"] in MULTIBIT_FLAGS):
+                value = "Set" if value == "1" else "Not set"
+            text = f"{pattern} = {node['label']}: {value}"
     if node.get("problem"):
         text += f"  [{node['problem']}]"
     lines = [indent + text]
     for child in node.get("fields", ()):
-        lines += tree_lines(child, depth + 1)
+        lines += tree_lines(child, depth + 1, data)
     return lines
+
+
+MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set
+PATTERN_LESS = {"tcp.flags"}           # a whole field's bits, shown by its value alone, as tshark
+FLAG_BITS = {"tcp.flags": 12}          # fields whose bits tshark counts narrower than their bytes
+
+
+def bit_pattern(data: bytes, node: dict) -> str | None:
+    """The field's bits among its bytes' as tshark writes them (``0100 ....``), from the frame."""
+    name, offset, length, mask = node["name"], node["offset"], node["length"], node["mask"]
+    if name in PATTERN_LESS or not 0 < length <= 4 or offset + length > len(data):
+        return None
+    width = FLAG_BITS.get(name.rpartition(".")[0] if name.count(".") > 1 else name, length * 8)
+    word = int.from_bytes(data[offset:offset + length], "big")
+    bits = "".join(str(word >> i & 1) if mask >> i & 1 else "." for i in range(width - 1, -1, -1))
+    return " ".join(bits[i:i + 4] for i in range(0, width, 4))
 
 
 def hex_dump(data: bytes) -> str:

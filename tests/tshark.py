@@ -91,7 +91,8 @@ def our_fields(dissection) -> dict[str, list]:
             value = node.value if node.value is not None else node.display
             if isinstance(value, (bytes, bytearray)):
                 # bytes shown as bare hex are written as tshark's JSON writes FT_BYTES: aa:bb
-                value = bytes(value).hex(":") if node.display == bytes(value).hex() else node.display
+                # (a summary line, such as a TCP option's, shows its text in the label: display "")
+                value = bytes(value).hex(":") if node.display in (bytes(value).hex(), "") else node.display
             out.setdefault(node.name, []).append(value)
     return out
 

@@ -278,13 +278,18 @@ def packet_rows(packets, first_ns: int, detail: bool, time_format: str = "r", ti
     previous = None
     for packet in packets:
         row = packet_view(packet, first_ns, detail)
-        if time_format != "r":
+        if time_format != "r" or detail:
             if previous is not None and previous.number == packet.number - 1:
                 before = previous.ts_ns
             else:
                 before = time_of(packet.number - 1) if time_of is not None and packet.number > 1 else None
-            row["time_text"] = format_time(time_format, packet.ts_ns, packet.digits, first_ns, before,
-                                           None if previous is None else previous.ts_ns)
+            shown_before = None if previous is None else previous.ts_ns
+            if time_format != "r":
+                row["time_text"] = format_time(time_format, packet.ts_ns, packet.digits, first_ns, before,
+                                               shown_before)
+            if detail:              # the frame section's deltas (-V)
+                row["delta_ns"] = packet.ts_ns - (packet.ts_ns if before is None else before)
+                row["delta_shown_ns"] = packet.ts_ns - (packet.ts_ns if shown_before is None else shown_before)
         previous = packet
         yield row
 
@@ -680,8 +685,9 @@ def capture_row(row: dict, data: dict, view: View, index: int) -> str:
     out = [""] if index else []          # a blank line between two packets' blocks
     if data["verbose"]:
         out.append(frame_header(row))
+        frame = bytes.fromhex(row["reassembled"] if "reassembled" in row else row["bytes"])
         for layer in row["layers"]:
-            out += tree_lines(layer)
+            out += tree_lines(layer, 0, frame)
     else:
         out.append(summary_line(row))
     if data["hex"]:

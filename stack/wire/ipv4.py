@@ -20,7 +20,9 @@ DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC
 ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03, show=ecn_text)
 TOTAL_LEN = F("ip.len", "Total Length", 2, 2)
 IDENT = F("ip.id", "Identification", 4, 2, show=lambda v: f"0x{v:04x} ({v})")
-FLAGS = F("ip.flags", "Flags", 6, 1, mask=0xE0, show=lambda v: f"0x{v:x}")
+FLAGS = F("ip.flags", "Flags", 6, 1, mask=0xE0,
+          show=lambda v: ", ".join([f"0x{v:x}"] + [name for bit, name in ((4, "Reserved bit"), (2, "Don't fragment"),
+                                                                          (1, "More fragments")) if v & bit]))
 FLAG_RB = F("ip.flags.rb", "Reserved bit", 6, 1, mask=0x80)
 FLAG_DF_F = F("ip.flags.df", "Don't fragment", 6, 1, mask=0x40)
 FLAG_MF_F = F("ip.flags.mf", "More fragments", 6, 1, mask=0x20)

@@ -35,7 +35,7 @@ DSTPORT = F("tcp.dstport", "Destination Port", 2, 2)
 SEQ_RAW = F("tcp.seq_raw", "Sequence Number (raw)", 4, 4)
 ACK_RAW = F("tcp.ack_raw", "Acknowledgment number (raw)", 8, 4)
 HDR_LEN = F("tcp.hdr_len", "Header Length", 12, 1, mask=0xF0, show=lambda v: f"{v * 4} bytes ({v})")
-FLAGS = F("tcp.flags", "Flags", 12, 2, mask=FLAGS_MASK, show=_hex(3))
+FLAGS = F("tcp.flags", "Flags", 12, 2, mask=FLAGS_MASK, show=lambda value: f"0x{value:03x} ({flags_text(value)})")
 FLAG_RES = F("tcp.flags.res", "Reserved", 12, 2, mask=RESERVED)   # shown as one boolean, as tshark does
 FLAG_FIELDS = (
     F("tcp.flags.ae", "Accurate ECN", 12, 2, mask=AE),
@@ -98,6 +98,39 @@ OPTION_NAMES = {OPT_EOL: ("tcp.options.eol", "End of Option List (EOL)"),
                 OPT_EXP2: ("tcp.options.experimental", "RFC3692-style Experiment 2")}
 OPTION_LENGTHS = {OPT_MSS: (4,), OPT_WSCALE: (3,), OPT_SACK_PERM: (2,), OPT_TIMESTAMP: (10,),
                   OPT_SACK: (10, 18, 26, 34)}
+# tshark's names of the option kinds (tcp.option_kind), shown as "Maximum Segment Size (2)"
+KIND_NAMES = {OPT_EOL: "End of Option List", OPT_NOP: "No-Operation", OPT_MSS: "Maximum Segment Size",
+              OPT_WSCALE: "Window Scale", OPT_SACK_PERM: "SACK Permitted", OPT_SACK: "SACK",
+              OPT_TIMESTAMP: "Time Stamp Option", 6: "Echo", 7: "Echo Reply", 19: "MD5 Signature Option",
+              28: "User Timeout", 29: "TCP Authentication Option", 30: "Multipath TCP",
+              OPT_TFO: "TCP Fast Open", OPT_ACCECN0: "Accurate ECN Order 0 (AccECN0)",
+              OPT_ACCECN1: "Accurate ECN Order 1 (AccECN1)", OPT_EXP1: "RFC3692-style Experiment 1",
+              OPT_EXP2: "RFC3692-style Experiment 2"}
+
+
+def kind_text(kind: int) -> str:
+    return f"{KIND_NAMES.get(kind, 'Unknown')} ({kind})"
+
+
+def option_label(kind: int, buf, pos: int, length: int) -> str:
+    """An option's line as tshark's -V shows it: its name, and its values where they are few."""
+    label = "TCP Option - " + OPTION_NAMES.get(kind, ("", f"Unknown (kind {kind})"))[1]
+    if kind == OPT_MSS and length == 4:
+        return f"{label}: {(buf[pos + 2] << 8) | buf[pos + 3]} bytes"
+    if kind == OPT_WSCALE and length == 3:
+        return f"{label}: {buf[pos + 2]} (multiply by {1 << min(buf[pos + 2], 14)})"
+    if kind == OPT_TIMESTAMP and length == 10:
+        tsval, tsecr = _TWO_U32.unpack_from(buf, pos + 2)
+        return f"{label}: TSval {tsval}, TSecr {tsecr}"
+    if kind == OPT_SACK and length in OPTION_LENGTHS[OPT_SACK]:
+        edges = [_TWO_U32.unpack_from(buf, at) for at in range(pos + 2, pos + length, 8)]
+        return f"{label} " + " ".join(f"{left}-{right}" for left, right in edges)
+    return label
+
+
+def options_label(size: int, names: list) -> str:
+    """The Options line: its length and its options' names, as tshark's -V."""
+    return ", ".join([f"Options: ({size} bytes)"] + names)
 
 
 _FLAGS_TEXT: dict[int, str] = {}
@@ -225,10 +258,13 @@ def _experimental(opt: Node, buf, pos: int, length: int, info: list) -> None:
                          length - 4))
 
 
-OPTION_KIND = F("tcp.option_kind", "Kind", 0, 1)
+OPTION_KIND = F("tcp.option_kind", "Kind", 0, 1, show=kind_text)
 OPTION_LEN = F("tcp.option_len", "Length", 1, 1)
-OPTIONS = F("tcp.options", "Options", 0, 0)
-OPTION_FIELDS = {kind: F(name, f"TCP Option - {label}", 0, 0) for kind, (name, label) in OPTION_NAMES.items()}
+# The option lines carry their summary in the label (tshark's -V), so their own value shows nothing;
+# the bytes are the frame's (offset, length)
+OPTIONS = F("tcp.options", "Options", 0, 0, show=lambda value: "")
+OPTION_FIELDS = {kind: F(name, f"TCP Option - {label}", 0, 0, show=lambda value: "")
+                 for kind, (name, label) in OPTION_NAMES.items()}
 MSS_VAL = F("tcp.options.mss_val", "MSS Value", 2, 2)
 WSCALE_SHIFT = F("tcp.options.wscale.shift", "Shift count", 2, 1)
 WSCALE_MULTIPLIER = F("tcp.options.wscale.multiplier", "Multiplier", 2, 1)
@@ -287,23 +323,27 @@ def _option_rows(buf, start: int, stop: int) -> tuple:
         length = buf[pos + 1]
         rows.append((OPTION_FIELDS[kind], pos, buf[pos:pos + length],
                      ((OPTION_KIND, pos, kind), (OPTION_LEN, pos + 1, length)) + OPTION_ROWS[kind](buf, pos, length),
-                     length))
+                     length, option_label(kind, buf, pos, length)))
         pos += length
-    return ((OPTIONS, start, buf[start:stop], rows, stop - start, f"Options: ({stop - start} bytes)"),)
+    names = [OPTION_NAMES[row[2][0]][1] for row in rows]
+    return ((OPTIONS, start, buf[start:stop], rows, stop - start, options_label(stop - start, names)),)
 
 
 def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: list) -> None:
     """The options in buf[start:end], of which those before `captured` are there to read."""
     stop = min(end, captured)
     opts = layer.add(Node("tcp.options", f"Options: ({end - start} bytes)", bytes(buf[start:stop]),
-                          start, stop - start))
+                          start, stop - start, text=""))
+    names: list = []
     pos = start
     while pos < stop:
         kind = buf[pos]
         name, label = OPTION_NAMES.get(kind, ("tcp.options.unknown", f"Unknown (kind {kind})"))
+        names.append(label)
+        opts.label = options_label(end - start, names)
         if kind in (OPT_EOL, OPT_NOP):
-            opt = opts.add(Node(name, f"TCP Option - {label}", bytes(buf[pos:pos + 1]), pos, 1))
-            opt.add(Node("tcp.option_kind", "Kind", kind, pos, 1))
+            opt = opts.add(Node(name, f"TCP Option - {label}", bytes(buf[pos:pos + 1]), pos, 1, text=""))
+            opt.add(Node("tcp.option_kind", "Kind", kind, pos, 1, show=kind_text))
             pos += 1
             if kind == OPT_EOL and pos < stop and buf[pos]:
                 break                   # after EOL only zero padding is read (as more EOLs, like tshark)
@@ -315,8 +355,10 @@ def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: lis
                       + (" runs past the header" if pos + length > end else " is invalid"))
             return
         have = min(pos + max(length, 1), stop)
-        opt = opts.add(Node(name, f"TCP Option - {label}", bytes(buf[pos:have]), pos, have - pos))
-        opt.add(Node("tcp.option_kind", "Kind", kind, pos, 1))
+        whole = pos + max(length, 2) <= stop
+        opt = opts.add(Node(name, option_label(kind, buf, pos, length) if whole else f"TCP Option - {label}",
+                            bytes(buf[pos:have]), pos, have - pos, text=""))
+        opt.add(Node("tcp.option_kind", "Kind", kind, pos, 1, show=kind_text))
         if pos + 1 < stop:
             opt.add(Node("tcp.option_len", "Length", length, pos + 1, 1))
         if pos + max(length, 2) > stop:
