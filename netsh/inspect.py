@@ -173,6 +173,8 @@ def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[st
 MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set
 PATTERN_LESS = {"tcp.flags"}           # a whole field's bits, shown by its value alone, as tshark
 FLAG_BITS = {"tcp.flags": 12}          # fields whose bits tshark counts narrower than their bytes
+# fields tshark draws over other bytes than their own: name -> (first byte from the field's, bytes)
+CONTAINERS = {"ipv6.tclass": (0, 4), "ipv6.tclass.dscp": (0, 4), "ipv6.tclass.ecn": (0, 4)}
 
 
 def bit_pattern(data: bytes, node: dict) -> str | None:
@@ -180,6 +182,12 @@ def bit_pattern(data: bytes, node: dict) -> str | None:
     name, offset, length, mask = node["name"], node["offset"], node["length"], node["mask"]
     if name in PATTERN_LESS or not 0 < length <= 4 or offset + length > len(data):
         return None
+    if name in CONTAINERS:
+        delta, size = CONTAINERS[name]
+        mask <<= 8 * (delta + size - length)
+        offset, length = offset + delta, size
+        if offset < 0 or offset + length > len(data):
+            return None
     width = FLAG_BITS.get(name.rpartition(".")[0] if name.count(".") > 1 else name, length * 8)
     word = int.from_bytes(data[offset:offset + length], "big")
     bits = "".join(str(word >> i & 1) if mask >> i & 1 else "." for i in range(width - 1, -1, -1))

@@ -71,8 +71,28 @@ TYPE = F("eth.type", "Type", 12, 2, show=show_ethertype)
 LEN = F("eth.len", "Length", 12, 2)
 
 
+# Under each address, as tshark's -V and filters have them: the address again (eth.addr) and its
+# LG and IG bits, drawn over the OUI's three bytes
+ADDR = F("eth.addr", "Address", 0, 6, show=mac_to_str)
+LG_TEXT = ("Globally unique address (factory default)", "Locally administered address (this is NOT the factory default)")
+IG_TEXT = ("Individual address (unicast)", "Group address (multicast/broadcast)")
+DST_LG = F("eth.dst.lg", "LG bit", 0, 3, mask=0x020000, show=LG_TEXT.__getitem__)
+DST_IG = F("eth.dst.ig", "IG bit", 0, 3, mask=0x010000, show=IG_TEXT.__getitem__)
+SRC_LG = F("eth.src.lg", "LG bit", 6, 3, mask=0x020000, show=LG_TEXT.__getitem__)
+SRC_IG = F("eth.src.ig", "IG bit", 6, 3, mask=0x010000, show=IG_TEXT.__getitem__)
+
+
+def _address_rows(at: int, mac: bytes, lg: F, ig: F) -> tuple:
+    return (ADDR, at, mac), (lg, at, mac[0] >> 1 & 1), (ig, at, mac[0] & 1)
+
+
 def _rows(off: int, dst: bytes, src: bytes, ethertype: int) -> tuple:
-    return (DST, off, dst), (SRC, off + 6, src), (TYPE, off + 12, ethertype)
+    return ((DST, off, dst, _address_rows(off, dst, DST_LG, DST_IG)),
+            (SRC, off + 6, src, _address_rows(off + 6, src, SRC_LG, SRC_IG)), (TYPE, off + 12, ethertype))
+
+
+def layer_label(src: bytes, dst: bytes) -> str:
+    return f"Ethernet II, Src: {MAC_TEXT[src]}, Dst: {MAC_TEXT[dst]}"
 
 
 @dissector("linktype", 1)
@@ -92,6 +112,7 @@ def dissect_ethernet(d, off: int, end: int):
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
     if d.tree:
         layer._kids.append((_rows, off, dst, src, value))
+    layer._text = (layer_label, src, dst)           # layer.label_from, inline
     d.protocol = ETHERTYPE_NAMES.get(value) or protocol_name(value)
     return ("ethertype", value, off + HEADER_LEN, end)
 

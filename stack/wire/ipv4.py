@@ -6,7 +6,7 @@ from dataclasses import replace
 from .checksum import checksum, ones_sum
 from .dissect import F, dissector, row_node
 from .skim import DECLINE, TextCache, skimmer, table
-from .dsfield import dscp_text, ecn_text
+from .dsfield import dscp_text, dsfield_text, ecn_text
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
 MIN_LEN = 20
@@ -15,7 +15,7 @@ MIN_LEN = 20
 VERSION = F("ip.version", "Version", 0, 1, mask=0xF0)
 HDR_LEN = F("ip.hdr_len", "Header Length", 0, 1, mask=0x0F, show=lambda v: f"{v * 4} bytes ({v})")
 # tshark reports the header length in bytes, the fragment offset in 8-byte units
-DSFIELD = F("ip.dsfield", "Differentiated Services Field", 1, 1, show=lambda v: f"0x{v:02x}")
+DSFIELD = F("ip.dsfield", "Differentiated Services Field", 1, 1, show=dsfield_text)
 DSCP = F("ip.dsfield.dscp", "Differentiated Services Codepoint", 1, 1, mask=0xFC, show=dscp_text)
 ECN = F("ip.dsfield.ecn", "Explicit Congestion Notification", 1, 1, mask=0x03, show=ecn_text)
 TOTAL_LEN = F("ip.len", "Total Length", 2, 2)
@@ -156,12 +156,17 @@ def _options(d, layer, buf, start: int, end: int) -> None:
 
 # How the tree shows what the fast path reads
 HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")      # its value in bytes, as tshark's
-FRAG_OFFSET_UNITS = replace(FRAG_OFFSET, show=lambda v: f"{v} ({v * 8} bytes)")
+FRAG_OFFSET_UNITS = replace(FRAG_OFFSET, show=lambda v: str(v * 8))      # in 8-byte units, shown in bytes
 PROTO_NAMED = replace(PROTO, show=_show_proto)
 SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
 DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=("Bad", "Good", "Unverified").__getitem__)
 CSUM_UNVERIFIED = 2
+CHECKSUM_UNCHECKED = replace(CHECKSUM, show=lambda v: f"0x{v:04x} [validation disabled]")
+
+
+def layer_label(src: bytes, dst: bytes) -> str:
+    return f"Internet Protocol Version 4, Src: {ADDR_TEXT[src]}, Dst: {ADDR_TEXT[dst]}"
 
 
 def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
@@ -173,8 +178,8 @@ def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
             (FLAGS, off + 6, flags, ((FLAG_RB, off + 6, flags >> 2), (FLAG_DF_F, off + 6, flags >> 1 & 1),
                                      (FLAG_MF_F, off + 6, flags & 1))),
             (FRAG_OFFSET_UNITS, off + 6, frag & FRAG_MASK), (TTL, off + 8, ttl), (PROTO_NAMED, off + 9, proto),
-            (CHECKSUM, off + 10, csum, ((CSUM_STATUS, off + 10, CSUM_UNVERIFIED if good is None else int(good)),)
-             if checked else ()),
+            (CHECKSUM if good is not None else CHECKSUM_UNCHECKED, off + 10, csum,
+             ((CSUM_STATUS, off + 10, CSUM_UNVERIFIED if good is None else int(good)),) if checked else ()),
             (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
 
 
@@ -210,6 +215,7 @@ def dissect_ipv4(d, off: int, end: int):
     if not d.locked:                    # a packet quoted in an ICMP error keeps the error's columns
         d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv4"
+    layer._text = (layer_label, src, dst)           # layer.label_from, inline
     if ihl != MIN_LEN:
         if version != 4 or ihl < MIN_LEN:
             d.problem(layer, f"malformed: version {version}, header length {ihl}")

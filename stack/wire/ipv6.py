@@ -8,7 +8,7 @@ from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
 from .udp import pseudo_header_sum as udp_pseudo_header_sum
-from .dsfield import dscp_text, ecn_text
+from .dsfield import dscp_text, dsfield_text, ecn_text
 
 HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
 HEADER_LEN = 40
@@ -41,7 +41,7 @@ def show_nxt(value: int) -> str:
 
 # The fixed header's fields, once: the fast path uses their offsets, dissection the whole definition.
 VERSION = F("ipv6.version", "Version", 0, 1, mask=0xF0)
-TCLASS = F("ipv6.tclass", "Traffic Class", 0, 2, mask=0x0FF0, show=lambda v: f"0x{v:02x}")
+TCLASS = F("ipv6.tclass", "Traffic Class", 0, 2, mask=0x0FF0, show=dsfield_text)
 DSCP = F("ipv6.tclass.dscp", "Differentiated Services Codepoint", 0, 2, mask=0x0FC0, show=dscp_text)
 ECN = F("ipv6.tclass.ecn", "Explicit Congestion Notification", 0, 2, mask=0x0030, show=ecn_text)
 FLOW = F("ipv6.flow", "Flow Label", 1, 3, mask=0x0FFFFF, show=lambda v: f"0x{v:05x}")
@@ -380,7 +380,12 @@ def _walk_chain(d, layer, buf, pos: int, stop: int, end: int, nxt: int, chain: _
     return nxt, pos
 
 
+def layer_label(src: bytes, dst: bytes) -> str:
+    return f"Internet Protocol Version 6, Src: {ADDR_TEXT[src]}, Dst: {ADDR_TEXT[dst]}"
+
+
 def _summarise(d, src: bytes, dst: bytes) -> None:
+    d.layers[-1]._text = (layer_label, src, dst)      # layer.label_from, inline
     if not d.locked:
         d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv6"

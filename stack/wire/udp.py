@@ -1,5 +1,6 @@
 """UDP header (RFC 768): offsets, the pseudo-header sum (IPv4 and IPv6), a builder, dissection."""
 import struct
+from dataclasses import replace
 
 from .checksum import checksum, ones_sum
 from .dissect import DISSECTORS, F, dissector, row_node
@@ -78,10 +79,15 @@ CSUM_STATUS = {CSUM_BAD: "Bad", CSUM_GOOD: "Good", CSUM_UNVERIFIED: "Unverified"
                CSUM_NOT_PRESENT: "Not present", CSUM_ILLEGAL: "Illegal"}
 
 
+_UNVERIFIED: dict = {}          # a checksum field -> the same shown "[unverified]", as tshark
+
+
 def checksum_row(d, f: F, calculated_f: F, status_f: F, start: int, csum: int, status: int, calculated) -> tuple:
     """The checksum field's row, with the calculated value (when there is one) and the status under it;
     a node when Bad or Illegal, to carry the problem."""
     status_row = (status_f, start, status)
+    if status == CSUM_UNVERIFIED:
+        f = _UNVERIFIED.get(f) or _UNVERIFIED.setdefault(f, replace(f, show=lambda v: f"0x{v:04x} [unverified]"))
     row = (f, start, csum, (status_row,) if calculated is None else ((calculated_f, start, calculated), status_row))
     if status == CSUM_BAD or status == CSUM_ILLEGAL:
         row = row_node(*row)
