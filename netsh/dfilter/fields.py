@@ -40,7 +40,7 @@ _TYPED = {
         icmpv6.opt.prefix.flag.r ip.flags.df ip.flags.mf ip.flags.rb ipv6.fraghdr.more
         ipv6.opt.type.change llc.dsap.ig llc.ssap.cr tcp.flags.ack tcp.flags.ae tcp.flags.cwr
         tcp.flags.ece tcp.flags.fin tcp.flags.push tcp.flags.res tcp.flags.reset tcp.flags.syn
-        tcp.flags.urg vlan.dei""",
+        tcp.flags.urg vlan.dei eth.dst.lg eth.dst.ig eth.src.lg eth.src.ig eth.lg eth.ig""",
     ETHER: "arp.dst.hw_mac arp.src.hw_mac dhcp.hw.mac_addr eth.dst eth.src sll.src.eth eth.addr",
     IPV4: """arp.dst.proto_ipv4 arp.src.proto_ipv4 dhcp.cookie dhcp.ip.client dhcp.ip.relay
         dhcp.ip.server dhcp.ip.your dhcp.option.dhcp_server_id dhcp.option.domain_name_server
@@ -73,7 +73,7 @@ _TYPED = {
         ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing""",
     TIME: "frame.time_epoch",
     # integers the dissectors add as text nodes, with no header definition (F) to find them by
-    UINT: """dhcp.flags dhcp.flags.reserved dhcp.hops dhcp.hw.len dhcp.hw.type dhcp.id
+    UINT: """eth.dst.oui eth.src.oui eth.addr.oui dhcp.flags dhcp.flags.reserved dhcp.hops dhcp.hw.len dhcp.hw.type dhcp.id
         dhcp.option.dhcp dhcp.option.dhcp_max_message_size dhcp.option.end
         dhcp.option.interface_mtu dhcp.option.ip_address_lease_time dhcp.option.length
         dhcp.option.rebinding_time_value dhcp.option.renewal_time_value
@@ -136,7 +136,12 @@ GENERATED = {
     "ip.host": ("ip.src", "ip.dst"), "ip.src_host": ("ip.src",), "ip.dst_host": ("ip.dst",),
     "ipv6.host": ("ipv6.src", "ipv6.dst"), "ipv6.src_host": ("ipv6.src",),
     "ipv6.dst_host": ("ipv6.dst",),
+    "eth.lg": ("eth.dst.lg", "eth.src.lg"), "eth.ig": ("eth.dst.ig", "eth.src.ig"),
 }
+# Fields made from others' values, as tshark generates them: name -> (the fields it reads, how)
+_OUI = lambda mac: int.from_bytes(mac[:3], "big")     # noqa: E731
+DERIVED = {"eth.dst.oui": (("eth.dst",), _OUI), "eth.src.oui": (("eth.src",), _OUI),
+           "eth.addr.oui": (("eth.dst", "eth.src"), _OUI)}
 FRAME_FIELDS = {
     "frame.number": "the packet's number", "frame.len": "its length on the wire",
     "frame.cap_len": "the bytes captured", "frame.interface_name": "the link it crossed",

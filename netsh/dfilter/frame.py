@@ -13,7 +13,7 @@ import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 
-from .fields import ANALYSIS, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
+from .fields import ANALYSIS, DERIVED, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
 
 
 class Plan:
@@ -34,13 +34,14 @@ class Plan:
         if kind == PROTOCOL:
             self.layers = self.layers or name != "frame"
             return
-        for part in (name,) + GENERATED.get(name, ()):
+        for part in (name,) + GENERATED.get(name, ()) + DERIVED.get(name, ((),))[0]:
             self.tree_names.add(part)
             self.homes.update(homes(part.split(".")[0]))
 
     def done(self) -> "Plan":
         """Everything wanted is known: read the tree only if a field is not read from its header."""
-        self.tree = not all(name in FAST or name in ANALYSIS or set(GENERATED.get(name, (None,))) <= FAST.keys()
+        self.tree = not all(name in FAST or name in ANALYSIS or name in DERIVED
+                            or set(GENERATED.get(name, (None,))) <= FAST.keys()
                             for name in self.tree_names)
         self.fast = {}
         for name in sorted(self.tree_names & FAST.keys()):
@@ -146,6 +147,9 @@ class Frame:
             return [buf[layer.offset:layer.offset + layer.length]
                     for layer in self.layers() if layer.name == name]
         raw = self.raw()
+        if name in DERIVED:
+            parts, make = DERIVED[name]
+            return [make(value) for part in parts for value in raw.get(part, ())]
         if name in GENERATED and not raw.get(name):
             parts = GENERATED[name]
             part_kind = FIELDS[parts[0]].type

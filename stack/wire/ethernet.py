@@ -107,7 +107,8 @@ def dissect_ethernet(d, off: int, end: int):
     if value <= 1500:                       # IEEE 802.3 length field
         layer.label = "IEEE 802.3 Ethernet"
         if d.tree:
-            layer.put(((DST, off, dst), (SRC, off + 6, src), (LEN, off + 12, value)))
+            layer.put(((DST, off, dst, _address_rows(off, dst, DST_LG, DST_IG)),
+                       (SRC, off + 6, src, _address_rows(off + 6, src, SRC_LG, SRC_IG)), (LEN, off + 12, value)))
         d.protocol = d.protocol or "LLC"
         return ("llc", 0, off + HEADER_LEN, min(end, off + HEADER_LEN + value))
     if d.tree:

@@ -57,6 +57,7 @@ dns.a == 192.139.46.66 | dns.aaaa | dns.resp.ttl > 3600 | lower(dns.qry.name) ==
 upper(dns.qry.name) contains "TCPDUMP" | len(dns.qry.name) > 15 | count(dns.qry.name) == 1
 eth.src[0:3] == 00:19:06 | eth.dst == ff:ff:ff:ff:ff:ff | eth.addr == ff:ff:ff:ff:ff:ff | eth.type == 0x0806
 eth.dst[0] & 1 | eth.src[-1] == 0x85 | eth.src == 00:19:06:ea:b8:85 | eth.addr[0] & 0x02 == 02
+eth.ig == 1 | eth.lg == 1 | eth.dst.ig == 1 | eth.src.lg == 0 | eth.src.oui == 0x001906 | eth.addr.oui == 0x00005e | eth.dst.oui != 0
 eth.src[0:2,4] == 00:19:b8 | eth.src[1-2] == 19:06
 frame[0:2] == f2:8c | frame.len > 100 | frame.len <= 60 | frame.cap_len < frame.len
 frame.number in {1, 3, 5..7, 200..210} | frame[-4:] == 00:00:00:00
