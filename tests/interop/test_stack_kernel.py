@@ -1,6 +1,8 @@
 """Our stack and the Linux kernel on one veth: ping, ARP, NUD, malformed frames."""
 import re
 
+import pytest
+
 from stack.wire.dissect import dissect
 from stack.wire.ethernet import BROADCAST, ETH_P_ARP, ETH_P_IP, mac_from_str
 from stack.wire.ipv4 import PROTO_ICMP, addr_from_str
