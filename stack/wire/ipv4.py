@@ -194,6 +194,11 @@ def dissect_ipv4(d, off: int, end: int):
     fields = HEADER.unpack_from(buf, off)
     vihl, _, total, ident, frag, ttl, proto, _, src, dst = fields
     version, ihl = vihl >> 4, (vihl & 15) * 4
+    if total == 0 and version == 4:
+        # segmentation offload (TSO, BIG TCP) hands the capture a datagram whose length is
+        # not written: its length is the frame's, as tshark presumes
+        total = end - off + (d.orig_len - d.length if end == d.length else 0)
+        fields = fields[:2] + (total,) + fields[3:]
     checked = version == 4 and ihl >= MIN_LEN and ihl <= end - off
     if not d.checksums:
         good = None                         # unverified, as tshark's ip.check_checksum FALSE
