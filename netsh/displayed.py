@@ -108,13 +108,14 @@ def selection(ctx, display, annotated, budget: int = SCAN_BUDGET) -> Selection:
 
 
 def _ring_key(ctx) -> tuple:
-    """The ring's numbering: the stack's counter of capture numbers is a new one from each
-    clear (a new capture), and holding it keeps its id from being reused."""
-    return ("ring", ctx.stack, ctx.stack.capture_numbers)
+    """The stack (held, so its id is not another's) and its numbering, which changes each
+    time packet numbers start again from 1."""
+    return ("ring", ctx.stack, ctx.stack.capture_status()["numbering"])
 
 
 def _same_source(kept: Selection, ctx, source) -> bool:
     if source is not None:
         return isinstance(kept.source_key, weakref.ref) and kept.source_key() is source
     key = kept.source_key
-    return isinstance(key, tuple) and key[1] is ctx.stack and key[2] is ctx.stack.capture_numbers
+    return (isinstance(key, tuple) and key[1] is ctx.stack
+            and key[2] == ctx.stack.capture_status()["numbering"])

@@ -41,6 +41,7 @@ class Stack:
         self.links: dict[str, object] = {}
         self.ring = Ring()
         self.capture: Capture | None = None
+        self.capture_numbering = 0        # how many times capture numbers started again (capture_status)
         self.capture_file = None          # a FileView shown in the ring's place (capture read of a file)
         self.tracer = None                  # stack.trace.Tracer, when armed
         self.trace_rec = None               # the TraceRecord of the frame being processed

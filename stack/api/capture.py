@@ -41,12 +41,17 @@ def capture_stop(stack) -> dict:
 
 @call
 def capture_status(stack) -> dict:
+    """What the capture does and the ring (or the file shown) holds; `numbering` changes each
+    time packet numbers start again from 1 (a clear, a new capture, a file shown)."""
     if stack.capture_file is not None:
-        return {"running": False, **stack.capture_file.status()}
-    if stack.capture is None:
-        return {"running": False, "ring_packets": len(stack.ring), "ring_bytes": stack.ring.bytes,
-                "ring_overflow": stack.ring.overflow, **stack.ring.ends()}
-    return stack.capture.status()
+        status = {"running": False, **stack.capture_file.status()}
+    elif stack.capture is None:
+        status = {"running": False, "ring_packets": len(stack.ring), "ring_bytes": stack.ring.bytes,
+                  "ring_overflow": stack.ring.overflow, **stack.ring.ends()}
+    else:
+        status = stack.capture.status()
+    status["numbering"] = stack.capture_numbering
+    return status
 
 
 @call
@@ -77,6 +82,7 @@ def capture_clear(stack) -> int:
     stack.ring.clear()
     stack.capture_file = None           # its index closes with the last reader done with it
     stack.capture_numbers = itertools.count(1).__next__    # 1, 2, ... again
+    stack.capture_numbering += 1
     stack.refresh_taps()                  # a running capture's taps hold the counter
     return count
 

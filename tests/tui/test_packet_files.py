@@ -76,3 +76,19 @@ def test_t_steps_the_time_column_through_tsharks_formats(executor):
         assert await settle(pilot, app, lambda: plist.rows.get(10, {}).get("time_text", "").startswith("2005-07-06 "))
         assert app.query_one("#tabs").active == "packets-tab"       # t on the Packets tab is not Routes'
     run(app, body)
+
+
+def test_the_display_filter_follows_a_running_capture(executor):
+    assert executor.run_line("capture start dev a") == 0
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        plist = app.query_one("#packets", PacketList)
+        await pilot.press("2", "y", *"tcp.flags.syn == 1", "enter")
+        executor.run_line(f"replay {DATA / 'print-flags.pcap'} dev a")
+        assert await settle(pilot, app, lambda: plist.total == 2 and len(plist.rows) == 2)
+        assert sorted(row["info"].split()[0] for row in plist.rows.values()) == ["55920", "80"]
+        executor.run_line(f"replay {DATA / 'print-flags.pcap'} dev a")      # ten more: two more SYNs
+        assert await settle(pilot, app, lambda: plist.total == 4)
+        assert "display tcp.flags.syn == 1: 4 shown" in str(plist.border_title)
+    run(app, body)
