@@ -122,7 +122,7 @@ def test_at_pages_a_filters_packets_of_the_live_ring_and_a_new_capture_starts_it
     replay = f"replay {DATA / 'print-flags.pcap'} dev a\n"
     assert run_batch(tmp_path, "link add a type pair peer b\nlink set a up\nlink set b up\ncapture start dev a\n"
                      + replay + "capture show at 2 count 5 -Y tcp.flags.syn == 1\n"
-                     "capture start dev a\n" + replay + replay +
+                     "capture stop\ncapture start dev a\n" + replay + replay +
                      "capture show at 3 count 1 -Y tcp.flags.syn == 1\n") == 0
     lines = [line for line in out_lines(capsys) if " → " in line]
     assert [line.split()[0] for line in lines] == ["2", "11"]     # the 2nd SYN; then the 3rd of the new capture
