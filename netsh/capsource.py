@@ -70,7 +70,9 @@ def stream_annotated(ctx, view):
             d = defrag_attach(d, frag)
         notes = analyser.feed(pkt.number, pkt.ts, d)
         if selection is None or pkt.number in selection:
-            held.append(Annotated(pkt, notes, frag))
+            # the dissection kept (not a fragment's, which reassembly changed): the listing
+            # reads its columns instead of skimming the frame again
+            held.append(Annotated(pkt, notes, frag, d if frag is None else None))
         while held and held[0].number <= pkt.number - MAX_RECENT:
             yield held.popleft()
         if not index % INTERRUPT_CHECK:
