@@ -163,13 +163,17 @@ DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=("Bad", "Good", "Unverified").__getitem__)
 CSUM_UNVERIFIED = 2
 CHECKSUM_UNCHECKED = replace(CHECKSUM, show=lambda v: f"0x{v:04x} [validation disabled]")
+CHECKSUM_CORRECT = replace(CHECKSUM, show=lambda v: f"0x{v:04x} [correct]")
+CALCULATED = F("ip.checksum_calculated", "Calculated Checksum", 10, 2, show=lambda v: f"0x{v:04x}")
 
 
 def layer_label(src: bytes, dst: bytes) -> str:
     return f"Internet Protocol Version 4, Src: {ADDR_TEXT[src]}, Dst: {ADDR_TEXT[dst]}"
 
 
-def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
+def _fixed_rows(off: int, fields: tuple, checked: bool, good, calculated: int | None = None) -> tuple:
+    """The fixed header's rows; the checksum's status and, when verified, the checksum it
+    should be (`calculated`) follow it, as tshark lists them."""
     vihl, tos, total, ident, frag, ttl, proto, csum, src, dst = fields
     flags = frag >> 13
     return ((VERSION, off, vihl >> 4), (HDR_LEN_BYTES, off, (vihl & 15) * 4),
@@ -178,8 +182,9 @@ def _fixed_rows(off: int, fields: tuple, checked: bool, good: bool) -> tuple:
             (FLAGS, off + 6, flags, ((FLAG_RB, off + 6, flags >> 2), (FLAG_DF_F, off + 6, flags >> 1 & 1),
                                      (FLAG_MF_F, off + 6, flags & 1))),
             (FRAG_OFFSET_UNITS, off + 6, frag & FRAG_MASK), (TTL, off + 8, ttl), (PROTO_NAMED, off + 9, proto),
-            (CHECKSUM if good is not None else CHECKSUM_UNCHECKED, off + 10, csum,
-             ((CSUM_STATUS, off + 10, CSUM_UNVERIFIED if good is None else int(good)),) if checked else ()),
+            (CHECKSUM_UNCHECKED if good is None else CHECKSUM_CORRECT if good else CHECKSUM, off + 10, csum),
+            *(((CSUM_STATUS, off + 10, CSUM_UNVERIFIED if good is None else int(good)),) if checked else ()),
+            *(((CALCULATED, off + 10, calculated),) if calculated is not None else ()),
             (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
 
 
@@ -207,13 +212,16 @@ def dissect_ipv4(d, off: int, end: int):
         good = whole % 0xFFFF == 0 and whole != 0
     else:
         good = False
-    bad_csum = None
+    bad_csum = calculated = None
+    if checked and good is not None:        # the checksum the header should carry
+        calculated = checksum(buf[off:off + 10] + b"\0\0" + buf[off + 12:off + ihl])
     if checked and good is False:           # a node of its own, to carry the problem
-        rows = _fixed_rows(off, fields, checked, good)
+        rows = _fixed_rows(off, fields, checked, good, calculated)
         bad_csum = row_node(*rows[9])
+        bad_csum._text = f"0x{fields[7]:04x} [incorrect, should be 0x{calculated:04x}]"
         layer.put(rows[:9] + (bad_csum,) + rows[10:])
     elif d.tree:
-        layer._kids.append((_fixed_rows, off, fields, checked, good))
+        layer._kids.append((_fixed_rows, off, fields, checked, good, calculated))
     if d.ip_ttl is None:
         d.ip_ttl = ttl
     d.net_src, d.net_dst = src, dst
