@@ -68,7 +68,7 @@ def stream_annotated(ctx, view):
         frag = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if frag is not None:
             d = defrag_attach(d, frag)
-        notes = analyser.feed(pkt.number, pkt.ts, d)
+        notes = analyser.feed(pkt.number, pkt.ts_ns, d)
         if selection is None or pkt.number in selection:
             # the dissection kept (not a fragment's, which reassembly changed): the listing
             # reads its columns instead of skimming the frame again
@@ -121,7 +121,7 @@ class _Cursor:
                 self.frags[pkt.number] = frag
                 if len(self.frags) > MAX_RECENT:
                     self.frags.popitem(last=False)
-            self.analyser.feed(pkt.number, pkt.ts, d)
+            self.analyser.feed(pkt.number, pkt.ts_ns, d)
             self.fed = pkt.number
             if not index % INTERRUPT_CHECK:
                 ctx.checkpoint()

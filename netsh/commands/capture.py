@@ -230,7 +230,7 @@ def _annotated(ctx, frames, wanted) -> list:
         if view is not None:
             state.views[pkt.number] = view
             d = defrag_attach(d, view)
-        state.notes[pkt.number] = state.analyser.feed(pkt.number, pkt.ts, d)
+        state.notes[pkt.number] = state.analyser.feed(pkt.number, pkt.ts_ns, d)
         state.last = (pkt.number, pkt.ts)
         if not index % INTERRUPT_CHECK:
             ctx.checkpoint()
@@ -253,7 +253,7 @@ def annotator():
         view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if view is not None:
             d = defrag_attach(d, view)
-        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts, d), view)
+        return Annotated(pkt, analyser.feed(pkt.number, pkt.ts_ns, d), view)
     return annotate_one
 
 

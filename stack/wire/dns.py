@@ -53,22 +53,45 @@ TYPE_AAAA, TYPE_OPT = 28, 41
 OPT_COOKIE = 10
 
 ID = F("dns.id", "Transaction ID", 0, 2, show=_hex(4))
-FLAGS = F("dns.flags", "Flags", 2, 2, show=_hex(4))
-RESPONSE = F("dns.flags.response", "Response", 2, 2, mask=0x8000)
+def _flags_text(flags: int) -> str:
+    """The Flags line as tshark's: "0x8180 Standard query response, No error"."""
+    opcode, rcode = (flags >> 11) & 0xF, flags & 0xF
+    text = f"0x{flags:04x} {OPCODES.get(opcode, f'Unknown operation ({opcode})')}"
+    if flags & 0x8000:
+        text += " response, " + RCODES.get(rcode, f"Unknown error ({rcode})")
+    return text
+
+
+def _says(when_clear: str, when_set: str):
+    """A flag bit shown in words, as tshark's true/false strings."""
+    return (when_clear, when_set).__getitem__
+
+
+FLAGS = F("dns.flags", "Flags", 2, 2, show=_flags_text)
+RESPONSE = F("dns.flags.response", "Response", 2, 2, mask=0x8000,
+             show=_says("Message is a query", "Message is a response"))
 OPCODE = F("dns.flags.opcode", "Opcode", 2, 2, mask=0x7800,
            show=lambda v: OPCODES.get(v, f"Unknown ({v})") + f" ({v})")
-AUTHORITATIVE = F("dns.flags.authoritative", "Authoritative", 2, 2, mask=0x0400)
-TRUNCATED = F("dns.flags.truncated", "Truncated", 2, 2, mask=0x0200)
-RECDESIRED = F("dns.flags.recdesired", "Recursion desired", 2, 2, mask=0x0100)
-RECAVAIL = F("dns.flags.recavail", "Recursion available", 2, 2, mask=0x0080)
-Z = F("dns.flags.z", "Z", 2, 2, mask=0x0040)
-AUTHENTICATED = F("dns.flags.authenticated", "Answer authenticated", 2, 2, mask=0x0020)
-CHECKDISABLE = F("dns.flags.checkdisable", "Non-authenticated data", 2, 2, mask=0x0010)
+AUTHORITATIVE = F("dns.flags.authoritative", "Authoritative", 2, 2, mask=0x0400,
+                  show=_says("Server is not an authority for domain", "Server is an authority for domain"))
+TRUNCATED = F("dns.flags.truncated", "Truncated", 2, 2, mask=0x0200,
+              show=_says("Message is not truncated", "Message is truncated"))
+RECDESIRED = F("dns.flags.recdesired", "Recursion desired", 2, 2, mask=0x0100,
+               show=_says("Don't do query recursively", "Do query recursively"))
+RECAVAIL = F("dns.flags.recavail", "Recursion available", 2, 2, mask=0x0080,
+             show=_says("Server can't do recursive queries", "Server can do recursive queries"))
+Z = F("dns.flags.z", "Z", 2, 2, mask=0x0040, show=lambda v: f"reserved ({v})")
+AUTHENTICATED = F("dns.flags.authenticated", "Answer authenticated", 2, 2, mask=0x0020,
+                  show=_says("Answer/authority portion was not authenticated by the server",
+                             "Answer/authority portion was authenticated by the server"))
+AD_BIT = F("dns.flags.authenticated", "AD bit", 2, 2, mask=0x0020)      # in a query, as tshark names it
+CHECKDISABLE = F("dns.flags.checkdisable", "Non-authenticated data", 2, 2, mask=0x0010,
+                 show=_says("Unacceptable", "Acceptable"))
 RCODE = F("dns.flags.rcode", "Reply code", 2, 2, mask=0x000F,
           show=lambda v: RCODES.get(v, f"Unknown error ({v})") + f" ({v})")
 COUNTS = (F("dns.count.queries", "Questions", 4, 2), F("dns.count.answers", "Answer RRs", 6, 2),
           F("dns.count.auth_rr", "Authority RRs", 8, 2), F("dns.count.add_rr", "Additional RRs", 10, 2))
-QUERY_FLAGS = (RESPONSE, OPCODE, TRUNCATED, RECDESIRED, Z, AUTHENTICATED, CHECKDISABLE)
+QUERY_FLAGS = (RESPONSE, OPCODE, TRUNCATED, RECDESIRED, Z, AD_BIT, CHECKDISABLE)
 RESPONSE_FLAGS = (RESPONSE, OPCODE, AUTHORITATIVE, TRUNCATED, RECDESIRED, RECAVAIL, Z, AUTHENTICATED,
                   CHECKDISABLE, RCODE)
 SECTIONS = (("dns.queries", "Queries"), ("dns.answers", "Answers"),
@@ -373,7 +396,7 @@ def _record(msg: _Msg, section: Node, pos: int) -> int:
 def _header_rows(off: int, ident: int, flags: int, counts: list) -> tuple:
     response = flags & 0x8000
     bits = tuple((f, off + 2, (flags & f.mask) >> f.shift) for f in (RESPONSE_FLAGS if response else QUERY_FLAGS)
-                 if f is not AUTHENTICATED or response or flags & f.mask)   # tshark: AD in a query only when set
+                 if f is not AD_BIT or flags & f.mask)   # tshark: AD in a query only when set
     return ((ID, off, ident), (FLAGS, off + 2, flags, bits),
             *[(f, off + f.offset, count) for f, count in zip(COUNTS, counts)])
 

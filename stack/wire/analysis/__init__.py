@@ -173,8 +173,16 @@ class Analyser:
         self.recent: OrderedDict = OrderedDict()     # frame number -> its Notes, the latest MAX_RECENT
         self.budget = Budget()                       # what reassembly holds, all streams together
         self.tcp_last_ts: dict = {}
+        self.base_ns: int | None = None              # the first frame's time, when fed in ns
 
-    def feed(self, number: int, ts: float, d) -> Notes:
+    def feed(self, number: int, ts, d) -> Notes:
+        """The frame's notes; `ts` in float seconds, or int ns since 1970 (a capture's own
+        time): those are kept relative to the first frame's, so the deltas the analysis
+        gives (dns.time, tcp.time_delta, RTTs) carry no float noise from the epoch."""
+        if ts.__class__ is int:
+            if self.base_ns is None:
+                self.base_ns = ts
+            ts = (ts - self.base_ns) / 1_000_000_000
         notes = Notes()
         network = None
         net_index = None
@@ -358,7 +366,7 @@ def annotate(frames) -> list:
     links forward are in the notes once the list is made.  A frame needs `number`, `ts`, `data`,
     `linktype` and `orig_len` (a stack.capture.Captured)."""
     analyser = Analyser()
-    return [(pkt, analyser.feed(pkt.number, pkt.ts, dissect(pkt.data, pkt.linktype, tree=False,
+    return [(pkt, analyser.feed(pkt.number, pkt.ts_ns, dissect(pkt.data, pkt.linktype, tree=False,
                                                             orig_len=pkt.orig_len)))
             for pkt in frames]
 
@@ -391,7 +399,7 @@ def annotated(frames, wanted=None) -> list:
         view = defrag.feed(pkt.number, pkt.data, pkt.linktype, pkt.orig_len, d)
         if view is not None:
             d = defrag_attach(d, view)
-        notes = analyser.feed(pkt.number, pkt.ts, d)
+        notes = analyser.feed(pkt.number, pkt.ts_ns, d)
         if wanted is None or pkt.number in wanted:
             out.append(Annotated(pkt, notes, view))
     return out
