@@ -62,6 +62,18 @@ def _flags_text(flags: int) -> str:
     return text
 
 
+def ttl_text(seconds: int) -> str:
+    """A TTL with its span in words, as tshark: "86400 (1 day)", "3661 (1 hour, 1 minute, 1 second)"."""
+    if seconds == 0:
+        return "0 (0 seconds)"
+    parts, rest = [], seconds
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return f"{seconds} ({', '.join(parts)})"
+
+
 def _says(when_clear: str, when_set: str):
     """A flag bit shown in words, as tshark's true/false strings."""
     return (when_clear, when_set).__getitem__
@@ -379,7 +391,7 @@ def _record(msg: _Msg, section: Node, pos: int) -> int:
         node.length = end - node.offset
         return end
     rclass, flush = _class_fields(msg, node, "dns.resp", pos + 2, False)
-    node.add(Node("dns.resp.ttl", "Time to live", msg.u(pos + 4, 4), pos + 4, 4))
+    node.add(Node("dns.resp.ttl", "Time to live", msg.u(pos + 4, 4), pos + 4, 4, show=ttl_text))
     rdlen = msg.u(pos + 8, 2)
     node.add(Node("dns.resp.len", "Data length", rdlen, pos + 8, 2))
     pos += 10

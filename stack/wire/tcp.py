@@ -372,7 +372,7 @@ STATUS = F("tcp.checksum.status", "Checksum Status", 16, 2, show=CSUM_STATUS.__g
 HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")       # its value in bytes, as tshark's
 SEG_LEN = F("tcp.len", "TCP Segment Len", 0, 0)
 FLAG_STR = F("tcp.flags.str", "TCP Flags", 12, 2)
-PAYLOAD = F("tcp.payload", "TCP payload", 0, 0)
+PAYLOAD = F("tcp.payload", "TCP payload", 0, 0, show=lambda value: "")   # the label says it
 
 
 def _checksum(d, off: int, end: int, hdr_len: int, csum: int) -> tuple:
@@ -407,7 +407,7 @@ def _fixed_rows(off: int, fields: tuple, hdr_len: int, seg_len: int, csum_row) -
 
 
 def _payload_rows(buf, start: int, end: int) -> tuple:
-    return ((PAYLOAD, start, buf[start:end], (), end - start),)
+    return ((PAYLOAD, start, buf[start:end], (), end - start, f"TCP payload ({end - start} bytes)"),)
 
 
 def layer_label(sport: int, dport: int, seq: int, ack: int, flags: int, seg_len: int) -> str:

@@ -124,7 +124,7 @@ def next_port(table: str, sport: int, dport: int) -> tuple:
 CSUM_INFO = {CSUM_BAD: " [UDP CHECKSUM INCORRECT]", CSUM_ILLEGAL: " [ILLEGAL CHECKSUM (0)]"}
 CALCULATED = F("udp.checksum_calculated", "Calculated Checksum", 6, 2, show=_hex4)
 STATUS = F("udp.checksum.status", "Checksum Status", 6, 2, show=CSUM_STATUS.__getitem__)
-PAYLOAD = F("udp.payload", "Payload", HEADER_LEN, 0)
+PAYLOAD = F("udp.payload", "UDP payload", HEADER_LEN, 0, show=lambda value: "")   # the label says it
 
 
 def layer_label(sport: int, dport: int) -> str:
@@ -134,7 +134,8 @@ def layer_label(sport: int, dport: int) -> str:
 def _rows(buf, off: int, sport: int, dport: int, length_row, csum_row, payload_end: int) -> tuple:
     rows = ((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row, csum_row)
     if payload_end > off + HEADER_LEN:
-        rows += ((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (), payload_end - off - HEADER_LEN),)
+        size = payload_end - off - HEADER_LEN
+        rows += ((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (), size, f"UDP payload ({size} bytes)"),)
     return rows
 
 
