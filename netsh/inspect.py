@@ -92,7 +92,7 @@ def utc_date(ts_ns: int, digits: int = 9) -> str:
     month = mp + 3 if mp < 10 else mp - 9
     year = yoe + era * 400 + (month <= 2)
     hour, minute, second = rest // 3600, rest // 60 % 60, rest % 60
-    return (f"{MONTHS[month - 1]} {day:02d}, {year} {hour:02d}:{minute:02d}:{second:02d}."
+    return (f"{MONTHS[month - 1]} {day:2d}, {year} {hour:02d}:{minute:02d}:{second:02d}."
             f"{fraction(ts_ns, digits)}")
 
 
@@ -136,9 +136,8 @@ def protocols_in_frame(row: dict) -> str:
     names = ["raw"] if row.get("linktype") == 101 else []
     for layer in row["layers"]:
         names.append(layer["name"])
-        if layer["name"] in ("eth", "vlan", "sll") and any(f["name"].endswith(".type") or
-                                                            f["name"] == "vlan.etype"
-                                                            for f in layer.get("fields", ())):
+        if layer["name"] in ("vlan", "ieee8021ad") or layer["name"] in ("eth", "sll") and any(
+                f["name"].endswith(".type") for f in layer.get("fields", ())):
             names.append("ethertype")
     return ":".join(names)
 
@@ -163,7 +162,8 @@ def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[st
         if pattern is None:
             text = f"{node['label']}: {value}"
         else:
-            if value in ("0", "1") and (mask & (mask - 1) == 0 or node["name"] in MULTIBIT_FLAGS):
+            if value in ("0", "1") and (mask & (mask - 1) == 0 or node["name"] in MULTIBIT_FLAGS) \
+                    and node["name"] not in NUMERIC_BITS:
                 value = "Set" if value == "1" else "Not set"
             text = f"{pattern} = {node['label']}: {value}"
     if node.get("problem"):
@@ -175,6 +175,7 @@ def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[st
 
 
 MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set
+NUMERIC_BITS = {"ieee8021ad.dei"}      # one bit tshark shows as its number
 PATTERN_LESS = {"tcp.flags"}           # a whole field's bits, shown by its value alone, as tshark
 FLAG_BITS = {"tcp.flags": 12}          # fields whose bits tshark counts narrower than their bytes
 # fields tshark draws over other bytes than their own: name -> (first byte from the field's, bytes)

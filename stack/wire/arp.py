@@ -26,13 +26,13 @@ def build(op: int, sha: bytes, spa: bytes, tha: bytes, tpa: bytes) -> bytes:
 # --- dissection ------------------------------------------------------------------
 
 from .dissect import F, dissector  # noqa: E402
-from .ethernet import mac_to_str  # noqa: E402
+from .ethernet import mac_to_str, show_ethertype  # noqa: E402
 
 OPCODES = {OP_REQUEST: "request", OP_REPLY: "reply", 3: "reverse request", 4: "reverse reply"}
 
 HTYPE = F("arp.hw.type", "Hardware type", 0, 2,
           show=lambda v: "Ethernet (1)" if v == 1 else str(v))
-PTYPE = F("arp.proto.type", "Protocol type", 2, 2, show=lambda v: f"0x{v:04x}")
+PTYPE = F("arp.proto.type", "Protocol type", 2, 2, show=show_ethertype)
 HLEN = F("arp.hw.size", "Hardware size", 4, 1)
 PLEN = F("arp.proto.size", "Protocol size", 5, 1)
 OPCODE = F("arp.opcode", "Opcode", 6, 2, show=lambda v: f"{OPCODES.get(v, 'unknown')} ({v})")

@@ -17,14 +17,14 @@ VID_MASK = 0x0FFF
 MAX_LENGTH_FIELD = 1500                # a "type" up to this is an 802.3 length
 
 PRIORITY = F("vlan.priority", "Priority", 0, 2, mask=0xE000)
-DEI = F("vlan.dei", "DEI", 0, 2, mask=0x1000)
+DEI = F("vlan.dei", "DEI", 0, 2, mask=0x1000, show=("Ineligible", "Eligible").__getitem__)
 ID = F("vlan.id", "ID", 0, 2, mask=VID_MASK)
 ETYPE = F("vlan.etype", "Type", 2, 2, show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Unknown')} (0x{v:04x})")
 LEN = F("vlan.len", "Length", 2, 2)
 
 # tshark names the 802.1ad tag's fields apart (and its type field ieee8021ah.etype)
 AD_PRIORITY = F("ieee8021ad.priority", "Priority", 0, 2, mask=0xE000)
-AD_DEI = F("ieee8021ad.dei", "DEI", 0, 2, mask=0x1000)
+AD_DEI = F("ieee8021ad.dei", "DEI", 0, 2, mask=0x1000, show=str)     # tshark shows its number
 AD_ID = F("ieee8021ad.id", "ID", 0, 2, mask=VID_MASK)
 AD_ETYPE = F("ieee8021ah.etype", "Type", 2, 2, show=ETYPE.show)
 

@@ -19,4 +19,4 @@ def test_live_frame_names_interface_and_direction():
 
 
 def test_arrival_time_line():
-    assert frame_header(_row("", None)).splitlines()[1] == "    Arrival Time: Jan 01, 1970 00:00:00.000000000 UTC"
+    assert frame_header(_row("", None)).splitlines()[1] == "    Arrival Time: Jan  1, 1970 00:00:00.000000000 UTC"
