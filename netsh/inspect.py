@@ -132,12 +132,12 @@ ENCAPSULATIONS = {1: ("Ethernet", 1), 101: ("Raw IP", 7), 228: ("Raw IPv4", 129)
 
 
 def protocols_in_frame(row: dict) -> str:
-    """tshark's frame.protocols: the layers' names, with its "raw" and "ethertype" steps."""
-    names = ["raw"] if row.get("linktype") == 101 else []
+    """tshark's frame.protocols: the layers' names, with its "ethertype" steps."""
+    names = []
     for layer in row["layers"]:
         names.append(layer["name"])
         if layer["name"] in ("vlan", "ieee8021ad") or layer["name"] in ("eth", "sll") and any(
-                f["name"].endswith(".type") for f in layer.get("fields", ())):
+                f["name"].endswith((".type", ".etype")) for f in layer.get("fields", ())):
             names.append("ethertype")
     return ":".join(names)
 

@@ -118,7 +118,7 @@ HATYPE_NAMES = {ARPHRD_ETHER: "Ethernet", 512: "PPP", 776: "IPv6-in-IPv4", ARPHR
                 ARPHRD_IPGRE: "GRE over IP", 65534: "None"}
 LTYPE_NAMES = {1: "Raw 802.3", 2: "AX.25", 3: "All", LINUX_SLL_P_802_2: "802.2 LLC", 0x000C: "CAN"}
 
-SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=lambda v: PKTTYPE_NAMES.get(v, f"Unknown ({v})"))
+SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=lambda v: f"{PKTTYPE_NAMES.get(v, 'Unknown')} ({v})")
 SLL_HATYPE = F("sll.hatype", "Link-layer address type", 2, 2,
                show=lambda v: f"{HATYPE_NAMES.get(v, 'Unknown')} ({v})")
 SLL_HALEN = F("sll.halen", "Link-layer address length", 4, 2)

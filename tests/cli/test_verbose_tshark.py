@@ -1,0 +1,33 @@
+"""`capture show N -V` beside `tshark -V` on the same frame: for these frames every line we
+print is one of tshark's (brackets aside: tshark brackets generated fields, we do not).
+tshark prints more (expert info, [Time shift], [Frame is marked], conversation
+completeness, its own tunnels of fields we do not dissect): those are not required."""
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from netsh.cli import main
+from tests.tools import need
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.pcap", 3),
+          ("print-flags.pcap", 5), ("802.1ad_QinQ.pcap", 1), ("802.1ad_QinQ.pcap", 2)]
+
+
+def plain(line: str) -> str:
+    return line.strip().replace("[", "").replace("]", "")
+
+
+@pytest.mark.parametrize("name,number", FRAMES, ids=[f"{n}:{i}" for n, i in FRAMES])
+def test_every_line_we_print_is_one_of_tsharks(tmp_path, capsys, name, number):
+    path = DATA / name
+    batch = tmp_path / "b"
+    batch.write_text(f"capture read {path}\ncapture show {number} -V\n")
+    assert main(["-b", str(batch)]) == 0
+    ours = capsys.readouterr().out.splitlines()[1:]
+    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), "-V", "-Y", f"frame.number == {number}"],
+                          capture_output=True, text=True, timeout=120)
+    theirs = {plain(line) for line in proc.stdout.splitlines()}
+    assert len(ours) > 30
+    assert [line for line in ours if plain(line) not in theirs] == []
