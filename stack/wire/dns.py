@@ -254,7 +254,20 @@ QRY = F("dns.qry", "", 0, 0)
 QRY_NAME = F("dns.qry.name", "Name", 0, 0)
 QRY_NAME_LEN = F("dns.qry.name.len", "Name Length", 0, 0)
 LABEL_COUNT = F("dns.count.labels", "Label Count", 0, 0)
-QRY_TYPE = F("dns.qry.type", "Type", 0, 2, show=lambda v: f"{type_name(v)} ({v})")
+# tshark's descriptions of the common types on the Type line (the Info column keeps the short
+# names); only those read from tshark's own -V are here
+TYPE_DESCRIPTIONS = {1: "Host Address", 2: "authoritative Name Server", 6: "Start Of a zone of Authority",
+                     16: "Text strings", 28: "IPv6 Address", 44: "SSH Key Fingerprint",
+                     46: "Resource Record Signature"}
+
+
+def type_line(value: int) -> str:
+    """"A (Host Address) (1)", as tshark's -V writes a record's type."""
+    described = TYPE_DESCRIPTIONS.get(value)
+    return f"{type_name(value)} ({described}) ({value})" if described else f"{type_name(value)} ({value})"
+
+
+QRY_TYPE = F("dns.qry.type", "Type", 0, 2, show=type_line)
 QRY_CLASS = F("dns.qry.class", "Class", 0, 2, show=lambda v: f"{CLASSES.get(v, 'Unknown')} (0x{v:04x})")
 
 
@@ -275,7 +288,7 @@ def _question(msg: _Msg, section: Node, pos: int) -> int:
     node = section.add(Node("dns.qry", "", None, pos, name.after + 4 - pos))
     text, pos = msg.add(node, "dns.qry.name", "Name", pos, name, counts=True), name.after
     qtype = msg.u(pos, 2)
-    node.add(Node("dns.qry.type", "Type", qtype, pos, 2, show=lambda v: f"{type_name(v)} ({v})"))
+    node.add(Node("dns.qry.type", "Type", qtype, pos, 2, show=type_line))
     qclass, qu = _class_fields(msg, node, "dns.qry", pos + 2, True)
     node.label = f"{text}: type {type_name(qtype)}, class {class_name(qclass)}"
     msg.words.append(question_word(qtype, text, msg.mdns, qu))
@@ -301,9 +314,9 @@ def _rdata(msg: _Msg, node: Node, rtype: int, pos: int, rdlen: int) -> tuple[str
         node.add(Node("dns.aaaa", "AAAA Address", text, pos, 16))
         return f"addr {text}", text
     if rtype in (TYPE_NS, TYPE_CNAME, TYPE_PTR):
-        field, word = {TYPE_NS: ("dns.ns", "ns"), TYPE_CNAME: ("dns.cname", "cname"),
-                       TYPE_PTR: ("dns.ptr.domain_name", "domain name")}[rtype]
-        name, _ = msg.name(node, field, word, pos)
+        field, word, label = {TYPE_NS: ("dns.ns", "ns", "Name Server"), TYPE_CNAME: ("dns.cname", "cname", "CNAME"),
+                              TYPE_PTR: ("dns.ptr.domain_name", "domain name", "Domain Name")}[rtype]
+        name, _ = msg.name(node, field, label, pos)
         return f"{word} {name}", name
     if rtype == TYPE_MX and rdlen >= 3:
         pref = msg.u(pos, 2)
@@ -351,7 +364,8 @@ def _opt(msg: _Msg, node: Node, pos: int, name: str) -> int:
                   show=_hex(2)))
     node.add(Node("dns.resp.edns0_version", "EDNS0 version", u(pos + 5, 1), pos + 5, 1))
     z = node.add(Node("dns.resp.z", "Z", u(pos + 6, 2), pos + 6, 2, show=_hex(4)))
-    z.add(Node("dns.resp.z.do", "DO bit", z.value >> 15, pos + 6, 2, 0x8000))
+    z.add(Node("dns.resp.z.do", "DO bit", z.value >> 15, pos + 6, 2, 0x8000,
+               show=("Cannot handle DNSSEC security RRs", "Accepts DNSSEC security RRs").__getitem__))
     z.add(Node("dns.resp.z.reserved", "Reserved", z.value & 0x7FFF, pos + 6, 2, 0x7FFF, _hex(4)))
     rdlen = u(pos + 8, 2)
     node.add(Node("dns.resp.len", "Data length", rdlen, pos + 8, 2))
@@ -385,7 +399,7 @@ def _record(msg: _Msg, section: Node, pos: int) -> int:
     node = section.add(Node("dns.rr", "", None, pos, 0))
     name, pos = msg.add(node, "dns.resp.name", "Name", pos, name), name.after
     rtype = msg.u(pos, 2)
-    node.add(Node("dns.resp.type", "Type", rtype, pos, 2, show=lambda v: f"{type_name(v)} ({v})"))
+    node.add(Node("dns.resp.type", "Type", rtype, pos, 2, show=type_line))
     if rtype == TYPE_OPT:
         end = _opt(msg, node, pos, name)
         node.length = end - node.offset

@@ -12,7 +12,8 @@ from tests.tools import need
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.pcap", 3),
-          ("print-flags.pcap", 5), ("802.1ad_QinQ.pcap", 1), ("802.1ad_QinQ.pcap", 2)]
+          ("print-flags.pcap", 5), ("802.1ad_QinQ.pcap", 1), ("802.1ad_QinQ.pcap", 2),
+          ("dns_udp.pcap", 2)]
 
 
 def plain(line: str) -> str:
