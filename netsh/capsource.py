@@ -70,9 +70,10 @@ def stream_annotated(ctx, view):
             d = defrag_attach(d, frag)
         notes = analyser.feed(pkt.number, pkt.ts_ns, d)
         if selection is None or pkt.number in selection:
-            # the dissection kept (not a fragment's, which reassembly changed): the listing
-            # reads its columns instead of skimming the frame again
-            held.append(Annotated(pkt, notes, frag, d if frag is None else None))
+            # the frame's columns kept (not a fragment's, which reassembly changed): the listing
+            # reads them instead of skimming the frame again; four strings, not the dissection
+            held.append(Annotated(pkt, notes, frag, None if frag is not None else
+                                  (d.source, d.destination, d.protocol, d.info)))
         while held and held[0].number <= pkt.number - MAX_RECENT:
             yield held.popleft()
         if not index % INTERRUPT_CHECK:

@@ -32,11 +32,9 @@ def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info:
 def summary_row(pkt, first_ns: int) -> dict:
     """A packet's summary columns (skimmed: stack/wire/skim.py), without its tree or problems;
     with the conversation analysis applied when the packet carries it (stack/wire/analysis)."""
-    made = getattr(pkt, "dissection", None)     # by the analysis pass, if it kept it
-    if made is not None:
-        source, destination, protocol, info = made.source, made.destination, made.protocol, made.info
-    else:
-        source, destination, protocol, info = columns(pkt.data, pkt.linktype, pkt.orig_len)
+    made = getattr(pkt, "columns", None)        # by the analysis pass, if it kept them
+    source, destination, protocol, info = made if made is not None else columns(pkt.data, pkt.linktype,
+                                                                                 pkt.orig_len)
     view = getattr(pkt, "defrag", None)
     if view is not None:                # IP reassembly (stack/wire/defrag_view.py)
         protocol, info = view.columns()

@@ -376,12 +376,12 @@ class Annotated:
     filter reads (`notes.fields` beside the dissection's own fields)."""
 
     __slots__ = ("pkt", "notes", "number", "ts", "ts_ns", "digits", "data", "orig_len", "link", "ifindex",
-                 "direction", "linktype", "defrag", "dissection")
+                 "direction", "linktype", "defrag", "columns")
 
-    def __init__(self, pkt, notes: Notes, defrag=None, dissection=None):
+    def __init__(self, pkt, notes: Notes, defrag=None, columns=None):
         self.pkt = pkt
         self.notes = notes
-        self.dissection = dissection    # the frame's dissection (no tree) made for the analysis, if kept
+        self.columns = columns      # (source, destination, protocol, info) of the analysis pass's dissection
         self.defrag = defrag         # IP reassembly's view of the frame (stack/wire/defrag_view.py)
         self.number, self.ts, self.data, self.orig_len = pkt.number, pkt.ts, pkt.data, pkt.orig_len
         self.ts_ns, self.digits = pkt.ts_ns, pkt.digits
