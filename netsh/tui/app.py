@@ -263,6 +263,8 @@ class Dashboard(App):
             self._poll_lock.release()
 
     def _open_at_first(self) -> None:
+        """A file just shown: its first screen, not its end (the poll plans by it before the
+        list learns of the file)."""
         self.packet_list.following = False
         self.packet_list.scroll_to(y=0, animate=False)
 
@@ -499,8 +501,7 @@ class Dashboard(App):
         restarted = first <= self._ring_start[0] and start != self._ring_start
         self._ring_start = start
         if restarted and status.get("file"):     # a file opens at its first packet, as termshark's
-            plist.following = False
-            plist.scroll_to(y=0, animate=False)
+            self._open_at_first()
             plist.selected = first
         if self.display_text:
             plist.set_ring((displayed or {}).get("first"), (displayed or {}).get("total", 0), restarted)
