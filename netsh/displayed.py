@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from array import array
 from itertools import islice
 
 SCAN_BUDGET = 20000         # packets examined by one request
@@ -25,7 +26,7 @@ class Selection:
         self.source_key = source_key
         self.text = text
         self.display = display
-        self.numbers: list[int] = []     # kept and still in the source, in order
+        self.numbers = array("I")       # kept and still in the source, in order (4 bytes each, as a FileView's)
         self.dropped = 0                 # kept, then let go by the ring
         self.scanned = 0                 # the last packet number examined
         self.done = False                # the whole source examined (a file; the ring: so far)
@@ -62,7 +63,7 @@ class Selection:
         first, last = ends.get("first_number"), ends.get("last_number")
         if first is None:
             self.dropped += len(self.numbers)
-            self.numbers = []
+            self.numbers = array("I")
             self.done = True
             return
         gone = 0
