@@ -13,6 +13,7 @@ from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 from stack.wire.skim import columns
 
+from netsh.dfilter.fields import BYTES, FIELDS
 from netsh.timefmt import NS_PER_S, fraction, seconds
 
 
@@ -129,11 +130,18 @@ ENCAPSULATIONS = {1: ("Ethernet", 1), 101: ("Raw IP", 7), 228: ("Raw IPv4", 129)
                   0: ("NULL/Loopback", 15)}
 
 
+IPV6_EXTENSION_PROTOCOLS = ("ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv6.fraghdr")
+
+
 def protocols_in_frame(row: dict) -> str:
     """tshark's frame.protocols: the layers' names, with its "ethertype" steps."""
     names = []
     for layer in row["layers"]:
         names.append(layer["name"])
+        if layer["name"] == "ipv6":
+            names += [f["name"] for f in layer.get("fields", ()) if f["name"] in IPV6_EXTENSION_PROTOCOLS]
+        if any(f["name"] == "data" for f in layer.get("fields", ())):      # an echo's payload
+            names.append("data")
         if layer["name"] in ("vlan", "ieee8021ad") or layer["name"] in ("eth", "sll") and any(
                 f["name"].endswith((".type", ".etype")) for f in layer.get("fields", ())):
             names.append("ethertype")
@@ -151,25 +159,47 @@ def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[st
     """A layer's -V lines; with the frame's bytes (`data`), a bit field shows its bits as
     tshark's do (``.1.. .... = Don't fragment: Set``)."""
     indent = "    " * depth
-    if depth == 0 or node["value"] == "":       # a layer, or a group with no value of its own
-        text = node["label"]
+    mask = node.get("mask")
+    pattern = bit_pattern(data, node) if depth and mask and data is not None else None
+    if pattern is None:
+        text = node_text(node, depth)
     else:
         value = node["value"]
-        mask = node.get("mask")
-        pattern = bit_pattern(data, node) if mask and data is not None else None
-        if pattern is None:
-            text = f"{node['label']}: {value}"
-        else:
-            if value in ("0", "1") and (mask & (mask - 1) == 0 or node["name"] in MULTIBIT_FLAGS) \
-                    and node["name"] not in NUMERIC_BITS:
-                value = "Set" if value == "1" else "Not set"
-            text = f"{pattern} = {node['label']}: {value}"
+        if value in ("0", "1") and (mask & (mask - 1) == 0 or node["name"] in MULTIBIT_FLAGS) \
+                and node["name"] not in NUMERIC_BITS:
+            value = "Set" if value == "1" else "Not set"
+        text = f"{pattern} = {node['label']}: {value}"
     if node.get("problem"):
         text += f"  [{node['problem']}]"
     lines = [indent + text]
     for child in node.get("fields", ()):
         lines += tree_lines(child, depth + 1, data)
     return lines
+
+
+def node_text(node: dict, depth: int) -> str:
+    """A tree line without bits: `Label: value`, or the label alone for a layer and for a
+    group that has no value of its own (or whose value only repeats its label)."""
+    value = node.get("value")
+    if depth and node.get("name") in BYTE_FIELDS:
+        value = shown_bytes(value, node.get("length"))
+    if depth == 0 or value in (None, "") or value == node["label"]:
+        return node["label"]
+    return f"{node['label']}: {value}"
+
+
+BYTE_FIELDS = {name for name, field in FIELDS.items() if field.type == BYTES}
+SHOWN_BYTES = 36                # tshark shows this many of a byte string's bytes, then "…"
+
+
+def shown_bytes(text: str, length) -> str:
+    """A byte string's hex as tshark shows it in a tree: cut after 36 bytes, `<MISSING>` when
+    it has no bytes (a summary line such as `UDP payload (8 bytes)` has bytes but no value)."""
+    if not text and length == 0:
+        return "<MISSING>"
+    if len(text) > 2 * SHOWN_BYTES and ":" not in text:
+        return text[:2 * SHOWN_BYTES] + "…"
+    return text
 
 
 MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set

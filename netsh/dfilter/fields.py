@@ -48,7 +48,8 @@ _TYPED = {
         dhcp.option.static_route.router dhcp.option.subnet_mask dhcp.option.tftp_server_address
         dns.a ip.dst ip.src ip.addr""",
     IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.nd.na.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
-        ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.src ipv6.addr""",
+        ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.routing.mipv6.home_address ipv6.opt.mipv6.home_address
+        ipv6.src ipv6.addr""",
     STRING: """http.request.method http.request.uri http.request.version http.response.version
         http.response.phrase http.host http.user_agent http.accept http.accept_encoding
         http.accept_language http.server http.date http.last_modified http.content_type

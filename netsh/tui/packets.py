@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Tree
 
+from netsh.inspect import node_text
 from netsh.tui.literal import literal
 
 ROW_CACHE = 400              # summary rows kept around the viewport (ten screens)
@@ -285,8 +286,7 @@ class LayerTree(Tree):
     def _entries(self, nodes, depth: int):
         """(depth, has children, label, (offset, length)) for each node, depth first."""
         for node in nodes:
-            value = node.get("value")
-            label = literal(node["label"] if depth == 0 or value in (None, "") else f"{node['label']}: {value}")
+            label = literal(node_text(node, depth))
             if node.get("problem"):
                 label.append(f"  [{node['problem']}]", style="red")
             children = node.get("fields")

@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 from . import protocols  # noqa: F401   (every dissector)
 from .dissect import DISSECTORS, MAX_LAYERS, Dissection, Node, dissect
-from .ipv4 import PROTO_NAMES
+from .ipv4 import fragment_info as ipv4_fragment_info
 from .ipv6 import fragment_info as ipv6_fragment_info
 
 MAX_DATAGRAMS = 4096
@@ -35,18 +35,7 @@ MAX_RECENT = 65536
 MAX_DATAGRAM = 65535 + 8        # no IPv4 or (non-jumbo) IPv6 datagram is longer
 IPV6_EXTENSIONS = (0, 43, 60)   # hop-by-hop, routing, destination options: walked to a fragment header
 QUOTING = ("icmp", "icmpv6")     # a packet quoted in an ICMP error is not reassembled
-
-
-# tshark's names for protocols ipv4.PROTO_NAMES does not name, as its fragment text gives them
-MORE_NAMES = {4: "IPIP", 33: "DCCP", 46: "RSVP", 88: "EIGRP", 89: "OSPF", 103: "PIM", 112: "VRRP", 115: "L2TP",
-              132: "SCTP", 136: "UDPLite"}
 CUT = "[Packet size limited during capture]"
-
-
-def ipv4_fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
-    """tshark's Info for an IPv4 fragment while reassembling ("proto=ICMP 1", no parentheses)."""
-    name = PROTO_NAMES.get(proto) or MORE_NAMES.get(proto, "Unknown")
-    return f"Fragmented IP protocol (proto={name} {proto}, off={offset_bytes}, ID={ident:04x})"
 
 
 class FragmentView:

@@ -242,6 +242,7 @@ class Layer(Node):
 
 
 DATA = F("data.data", "Data", 0, 0, show=bytes.hex)
+DATA_GROUP = F("data", "Data", 0, 0)
 
 _NO_CHILDREN: list = []          # shared, never appended to
 _new = object.__new__
@@ -326,7 +327,7 @@ class Dissection:
 
     __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "_info",
                  "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete",
-                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends", "checksums")
+                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends", "moved_ends", "checksums")
 
     def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
         # dissect() sets these inline (one call fewer a frame): keep the two alike
@@ -351,6 +352,7 @@ class Dissection:
         self.ipv6_hlim = None          # the innermost IPv6 header's hop limit
         self.udp_ports = None          # the first UDP header's (source, destination)
         self.reported_ends: dict[int, int] = {}   # layer index -> where its length field ends it
+        self.moved_ends = None         # {layer index: (src, dst)} where extension headers name others
 
     def claim(self, end: int) -> None:
         """A network layer's length field ends the packet at `end`; the rest is padding."""
@@ -450,6 +452,13 @@ def _data_rows(buf, off: int, end: int) -> tuple:
     return ((DATA, off, buf[off:end], (), end - off),)
 
 
+def data_row(buf, start: int, stop: int) -> tuple:
+    """Bytes inside a header that no dissector reads (an echo's payload), as tshark shows them:
+    `Data (N bytes)` over the bytes and their length."""
+    size = stop - start
+    return (DATA_GROUP, start, "", _data_rows(buf, start, stop), size, f"Data ({size} bytes)")
+
+
 # Whether TCP, UDP and IPv4 header checksums are verified: off, as tshark's tcp/udp/ip.check_checksum
 # (a capture with checksum offload would otherwise be all "bad"); `capture show ... checksums on`
 # sets it for its packets. ICMP and ICMPv6 checksums are always verified, as tshark does.
@@ -471,6 +480,7 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
     d.locked = False
     d.payload_complete = True
     d.reported_ends = {}
+    d.moved_ends = None
     d.checksums = CHECKSUMS.get()
     table, key, off, end = "linktype", linktype, 0, len(buf)
     for _ in range(MAX_LAYERS):

@@ -31,8 +31,9 @@ UNREACH_TEXT = {
 # --- dissection ------------------------------------------------------------------
 
 from .checksum import ones_sum  # noqa: E402
-from .dissect import F, dissector, row_node  # noqa: E402
+from .dissect import F, data_row, dissector, row_node  # noqa: E402
 from .skim import DECLINE, skimmer  # noqa: E402
+from .udp import calculated_checksum, checksum_row  # noqa: E402
 
 TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", DEST_UNREACH: "Destination unreachable",
               4: "Source quench", 5: "Redirect", ECHO_REQUEST: "Echo (ping) request",
@@ -60,15 +61,14 @@ def echo_info(kind: int, ident: int, seq: int, ttl) -> str:
 
 CSUM_STATUS = F("icmp.checksum.status", "Checksum Status", 2, 2, show=lambda v: CSUM_TEXT[v])
 CSUM_TEXT = ("Bad", "Good", "Unverified")
-DATA = F("data.data", "Data", HEADER_LEN, 0, show=bytes.hex)
+INCORRECT = "incorrect, should be 0x{:04x}"      # ICMP's wording of a bad checksum (no brackets)
 
 
 def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int) -> tuple:
     rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row,
             (IDENT, off + 4, ident), (SEQ, off + 6, seq))
     if end > off + HEADER_LEN:
-        size = end - off - HEADER_LEN
-        rows += ((DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),)
+        rows += (data_row(buf, off + HEADER_LEN, end),)
     return rows
 
 
@@ -82,11 +82,10 @@ def dissect_icmp(d, off: int, end: int):
         return None
     kind, code, csum = buf[off], buf[off + 1], (buf[off + 2] << 8) | buf[off + 3]
     verify = d.payload_complete and not d.locked            # d.can_verify(), inline
-    status = int(ones_sum(buf[off:end]) == 0xFFFF) if verify else 2
-    csum_row = (CHECKSUM, off + 2, csum, ((CSUM_STATUS, off + 2, status),))
-    if status == 0:                     # a node of its own, to carry the problem
-        csum_row = row_node(*csum_row)
-        d.problem(csum_row, "bad checksum")
+    total = ones_sum(buf[off:end]) if verify else None
+    status = 2 if total is None else int(total == 0xFFFF)
+    csum_row = checksum_row(d, CHECKSUM, None, CSUM_STATUS, off + 2, csum, status,
+                            None if status else calculated_checksum(total, csum), INCORRECT)
     if kind in ECHO_LIKE and end - off >= HEADER_LEN:
         ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
         if d.tree:

@@ -2,10 +2,12 @@
 import struct
 
 from .checksum import checksum, ones_sum
-from .dissect import F, dissector, row_node
+from .dissect import F, data_row, dissector, row_node
 from .ethernet import mac_to_str
 from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
+from .icmp import INCORRECT
+from .udp import calculated_checksum, checksum_row
 
 HEADER = struct.Struct("!BBHHH")       # type, code, checksum, id, seq (echo layout)
 HEADER_LEN = 8
@@ -150,16 +152,15 @@ CSUM_STATUS = F("icmpv6.checksum.status", "Checksum Status", 2, 2, show=("Bad", 
 def _checksum(d, layer, buf, off: int, end: int):
     """The checksum field's row (a node when Bad), verified over the pseudo-header; not for a cut
     payload or a packet quoted by an error."""
+    csum = (buf[off + 2] << 8) | buf[off + 3]
     if not d.payload_complete or d.net_src is None or d.locked:
-        status = 2
-    else:   # the pseudo-header's words, unfolded: ones_sum folds them with the rest
-        seed = int.from_bytes(d.net_src, "big") + int.from_bytes(d.net_dst, "big") + end - off + NEXTHDR_ICMP
-        status = int(ones_sum(buf[off:end], seed) == 0xFFFF)
-    row = (CHECKSUM, off + 2, (buf[off + 2] << 8) | buf[off + 3], ((CSUM_STATUS, off + 2, status),))
-    if status == 0:                         # a node of its own, to carry the problem
-        row = row_node(*row)
-        d.problem(row, "bad checksum")
-    return row
+        return checksum_row(d, CHECKSUM, None, CSUM_STATUS, off + 2, csum, 2, None)
+    # the pseudo-header's words, unfolded: ones_sum folds them with the rest
+    seed = int.from_bytes(d.net_src, "big") + int.from_bytes(d.net_dst, "big") + end - off + NEXTHDR_ICMP
+    total = ones_sum(buf[off:end], seed)
+    status = int(total == 0xFFFF)
+    return checksum_row(d, CHECKSUM, None, CSUM_STATUS, off + 2, csum, status,
+                        None if status else calculated_checksum(total, csum), INCORRECT)
 
 
 @dissector("ipv6.nxt", NEXTHDR_ICMP)
@@ -213,8 +214,7 @@ def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int) -> tuple
     rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row, (ECHO_ID, off + 4, ident),
             (ECHO_SEQ, off + 6, seq))
     if end > off + HEADER_LEN:
-        size = end - off - HEADER_LEN
-        rows += ((ECHO_DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),)
+        rows += (data_row(buf, off + HEADER_LEN, end),)
     return rows
 
 
@@ -225,13 +225,11 @@ def _echo(d, layer, buf, off: int, end: int, info: str):
     if d.tree:
         layer.put(((ECHO_ID, off + 4, ident), (ECHO_SEQ, off + 6, seq)))
         if end > off + HEADER_LEN:
-            size = end - off - HEADER_LEN
-            layer.put(((ECHO_DATA, off + HEADER_LEN, buf[off + HEADER_LEN:end], (), size, f"Data ({size} bytes)"),))
+            layer.put((data_row(buf, off + HEADER_LEN, end),))
     d.summarise("ICMPv6", echo_info(buf[off], ident, seq, d.ipv6_hlim))
     return None
 
 
-ECHO_DATA = F("data.data", "Data", HEADER_LEN, 0)
 ECHOES = (ECHO_REQUEST, ECHO_REPLY)
 
 

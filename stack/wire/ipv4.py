@@ -7,6 +7,7 @@ from .checksum import checksum, ones_sum
 from .dissect import F, dissector, row_node
 from .skim import DECLINE, TextCache, skimmer, table
 from .dsfield import dscp_text, dsfield_text, ecn_text
+from .ipproto import IP_PROTOCOL_NAMES, show_protocol
 
 HEADER = struct.Struct("!BBHHHBBH4s4s")
 MIN_LEN = 20
@@ -121,12 +122,12 @@ OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Rec
                 137: "Strict Source Route", 148: "Router Alert"}
 
 
-def _show_proto(value: int) -> str:
-    return f"{PROTO_NAMES.get(value, 'Unknown')} ({value})"
 
 
 def fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
-    return f"Fragmented IP protocol (proto={_show_proto(proto)}, off={offset_bytes}, ID={ident:04x})"
+    """tshark's Info for an IPv4 fragment it does not dissect ("proto=ICMP 1", no parentheses)."""
+    name = IP_PROTOCOL_NAMES.get(proto, "Unknown")
+    return f"Fragmented IP protocol (proto={name} {proto}, off={offset_bytes}, ID={ident:04x})"
 
 
 ADDR_TEXT = TextCache(addr_to_str)
@@ -157,7 +158,7 @@ def _options(d, layer, buf, start: int, end: int) -> None:
 # How the tree shows what the fast path reads
 HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")      # its value in bytes, as tshark's
 FRAG_OFFSET_UNITS = replace(FRAG_OFFSET, show=lambda v: str(v * 8))      # in 8-byte units, shown in bytes
-PROTO_NAMED = replace(PROTO, show=_show_proto)
+PROTO_NAMED = replace(PROTO, show=show_protocol)
 SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
 DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 CSUM_STATUS = F("ip.checksum.status", "Header checksum status", 10, 2, show=("Bad", "Good", "Unverified").__getitem__)

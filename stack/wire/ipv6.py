@@ -9,6 +9,7 @@ from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
 from .udp import pseudo_header_sum as udp_pseudo_header_sum
 from .dsfield import dscp_text, dsfield_text, ecn_text
+from .ipproto import show_protocol
 
 HEADER = struct.Struct("!IHBB16s16s")   # version/class/flow, payload length, next header, hop limit, src, dst
 HEADER_LEN = 40
@@ -27,16 +28,7 @@ NEXTHDR_NONE = 59
 NEXTHDR_DEST = 60
 NEXTHDR_ETHERNET = 143              # RFC 8986: an SRv6 End.DX2 payload
 
-NXT_NAMES = {NEXTHDR_HOP: "IPv6 Hop-by-Hop Option", NEXTHDR_IPV4: "IPv4", NEXTHDR_TCP: "TCP",
-             NEXTHDR_UDP: "UDP", NEXTHDR_IPV6: "IPv6", NEXTHDR_ROUTING: "Routing Header for IPv6",
-             NEXTHDR_FRAGMENT: "Fragment Header for IPv6", 50: "Encap Security Payload",
-             51: "Authentication Header", NEXTHDR_ICMP: "ICMPv6", NEXTHDR_NONE: "No Next Header for IPv6",
-             NEXTHDR_DEST: "Destination Options for IPv6", 135: "Mobile IPv6", 132: "SCTP",
-             NEXTHDR_ETHERNET: "Ethernet"}
-
-
-def show_nxt(value: int) -> str:
-    return f"{NXT_NAMES.get(value, 'Unknown')} ({value})"
+show_nxt = show_protocol
 
 
 # The fixed header's fields, once: the fast path uses their offsets, dissection the whole definition.
@@ -46,6 +38,7 @@ DSCP = F("ipv6.tclass.dscp", "Differentiated Services Codepoint", 0, 2, mask=0x0
 ECN = F("ipv6.tclass.ecn", "Explicit Congestion Notification", 0, 2, mask=0x0030, show=ecn_text)
 FLOW = F("ipv6.flow", "Flow Label", 1, 3, mask=0x0FFFFF, show=lambda v: f"0x{v:05x}")
 PLEN = F("ipv6.plen", "Payload Length", 4, 2)
+PLEN_JUMBO = replace(PLEN, show=lambda v: f"{v} (Jumbogram)")      # 0: a Jumbo Payload option says
 NXT = F("ipv6.nxt", "Next Header", 6, 1, show=show_nxt)
 HLIM = F("ipv6.hlim", "Hop Limit", 7, 1)
 SRC = F("ipv6.src", "Source Address", 8, 16)
@@ -66,15 +59,18 @@ FRAG_MORE = F("ipv6.fraghdr.more", "More Fragments", 2, 2, mask=0x0001)
 FRAG_IDENT = F("ipv6.fraghdr.ident", "Identification", 4, 4, show=lambda v: f"0x{v:08x}")
 
 # Routing header (RFC 8200 4.4) and Segment Routing Header (RFC 8754)
-RT_TYPE = F("ipv6.routing.type", "Type", 2, 1)
+ROUTING_TYPE_NAMES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
+                      4: "Segment Routing", 5: "CRH-16", 6: "CRH-32"}
+RT_TYPE = F("ipv6.routing.type", "Type", 2, 1, show=lambda v: f"{ROUTING_TYPE_NAMES.get(v, 'Unknown')} ({v})")
 RT_SEGLEFT = F("ipv6.routing.segleft", "Segments Left", 3, 1)
 SRH_LAST = F("ipv6.routing.srh.last_entry", "Last Entry", 4, 1)
 SRH_FLAGS = F("ipv6.routing.srh.flags", "Flags", 5, 1, show=lambda v: f"0x{v:02x}")
 
 # Options inside Hop-by-Hop and Destination Options headers (RFC 8200 4.2)
-OPT_TYPE = F("ipv6.opt.type", "Type", 0, 1, show=lambda v: f"0x{v:02x}")
-OPT_ACTION = F("ipv6.opt.type.action", "Action", 0, 1, mask=0xC0)
-OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20)
+OPT_TYPE = F("ipv6.opt.type", "Type", 0, 1, show=lambda v: f"{OPTION_NAMES.get(v, 'Unknown')} (0x{v:02x})")
+OPT_ACTIONS = ("Skip and continue", "Discard", "Discard and send ICMP", "Discard and send ICMP if not multicast")
+OPT_ACTION = F("ipv6.opt.type.action", "Action", 0, 1, mask=0xC0, show=lambda v: f"{OPT_ACTIONS[v]} ({v})")
+OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20, show=lambda v: "Yes" if v else "No")
 OPT_REST = F("ipv6.opt.type.rest", "Low-Order Bits", 0, 1, mask=0x1F, show=lambda v: f"0x{v:02x}")
 OPT_LEN = F("ipv6.opt.length", "Length", 1, 1)
 OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2)
@@ -84,9 +80,16 @@ OPT_PAD1 = 0
 OPT_PADN = 1
 OPT_JUMBO_TYPE = 0xC2
 OPT_ROUTER_ALERT_TYPE = 0x05
-OPTION_NAMES = {OPT_PAD1: "Pad1", OPT_PADN: "PadN", OPT_ROUTER_ALERT_TYPE: "Router Alert",
-                OPT_JUMBO_TYPE: "Jumbo Payload", 0x04: "Tunnel Encapsulation Limit",
-                0xC9: "Home Address", 0x26: "Quick-Start", 0x63: "RPL Option"}
+OPT_HOME_ADDRESS_TYPE = 0xC9
+# tshark's names of the option types (the experimental ones of RFC 4727 named by their value)
+OPTION_NAMES = {OPT_PAD1: "Pad1", OPT_PADN: "PadN", 0x04: "Tunnel Encapsulation Limit",
+                OPT_ROUTER_ALERT_TYPE: "Router Alert", 0x07: "CALIPSO", 0x08: "SMF_DPD",
+                0x0F: "Performance and Diagnostic Metrics", 0x26: "Quick-Start", 0x30: "Path MTU Option",
+                0x31: "IOAM Option", 0x41: "Tunnel Payload Forwarding (TPF) Information", 0x63: "RPL Option",
+                0x6D: "MPL Option", 0x8A: "Endpoint Identification", 0x8B: "ILNP Nonce",
+                0x8C: "Line-Identification Option", OPT_JUMBO_TYPE: "Jumbo Payload",
+                OPT_HOME_ADDRESS_TYPE: "Home Address", 0xEE: "IP_DFF",
+                **{kind: f"Experimental (0x{kind:02X})" for kind in (0x1E, 0x3E, 0x5E, 0x7E, 0x9E, 0xBE, 0xDE, 0xFE)}}
 
 MAX_EXT_HEADERS = 32          # a chain longer than this is shown cut, never walked further
 
@@ -130,10 +133,11 @@ def addr_from_str(text: str) -> bytes:
 class _Chain:
     """What walking the extension headers learnt that later layers need."""
 
-    __slots__ = ("final_dst", "jumbo", "frag_offset", "frag_more", "frag_ident")
+    __slots__ = ("final_dst", "home_src", "jumbo", "frag_offset", "frag_more", "frag_ident")
 
     def __init__(self):
         self.final_dst = None       # routing header: the destination the pseudo-header uses
+        self.home_src = None        # Home Address option (RFC 6275): the source the pseudo-header uses
         self.jumbo = None
         self.frag_offset = 0        # in bytes
         self.frag_more = False
@@ -154,7 +158,7 @@ def _fixed_rows(off: int, fields: tuple) -> tuple:
     vcf, plen, nxt, hlim, src, dst = fields
     tclass = (vcf >> 20) & 0xFF
     return ((VERSION, off, 6), (TCLASS, off, tclass, ((DSCP, off, tclass >> 2), (ECN, off, tclass & 3))),
-            (FLOW, off + 1, vcf & 0xFFFFF), (PLEN, off + 4, plen), (NXT, off + 6, nxt),
+            (FLOW, off + 1, vcf & 0xFFFFF), (PLEN_JUMBO if not plen and nxt == NEXTHDR_HOP else PLEN, off + 4, plen), (NXT, off + 6, nxt),
             (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst))
 
 
@@ -201,7 +205,7 @@ def _ext_common(node, prefix: str, buf, pos: int) -> int:
     units = buf[pos + 1]
     node.text(f"{prefix}.len", "Length", str(units), pos + 1, 1, value=units)
     octets = (units + 1) * 8
-    node.text(f"{prefix}.len_oct", "Length in octets", f"{octets} bytes", pos + 1, 1, value=octets)
+    node.text(f"{prefix}.len_oct", "Length", f"{octets} bytes", pos + 1, 1, value=octets)
     return octets
 
 
@@ -215,19 +219,19 @@ def _options(d, hdr, buf, pos: int, stop: int, chain: _Chain) -> None:
     """Walk the TLV options of a Hop-by-Hop or Destination Options header (every step advances)."""
     while pos < stop:
         kind = buf[pos]
-        name = OPTION_NAMES.get(kind, f"Unknown (0x{kind:02x})")
+        name = OPTION_NAMES.get(kind) or f"Unknown IPv6 Option ({kind})"
         if kind == OPT_PAD1:                # one byte, no length field
-            opt = hdr.text("ipv6.opt", name, name, pos, 1)
+            opt = hdr.text("ipv6.opt", name, "", pos, 1)
             opt.field(OPT_TYPE, buf, pos)
             opt.text("ipv6.opt.pad1", "Pad1", "", pos, 1)
             pos += 1
             continue
         if pos + 2 > stop or pos + 2 + buf[pos + 1] > stop:
-            opt = hdr.text("ipv6.opt", name, name, pos, stop - pos)
+            opt = hdr.text("ipv6.opt", name, "", pos, stop - pos)
             d.problem(opt, f"malformed: option 0x{kind:02x} runs past its header")
             return
         length = buf[pos + 1]
-        opt = hdr.text("ipv6.opt", name, name, pos, 2 + length)
+        opt = hdr.text("ipv6.opt", name, "", pos, 2 + length)
         _option_kind(opt, buf, pos)
         opt.field(OPT_LEN, buf, pos)
         _option_value(d, opt, buf, pos, kind, length, chain)
@@ -237,13 +241,15 @@ def _options(d, hdr, buf, pos: int, stop: int, chain: _Chain) -> None:
 def _option_value(d, opt, buf, pos: int, kind: int, length: int, chain: _Chain) -> None:
     data = bytes(buf[pos + 2:pos + 2 + length])
     if kind == OPT_PADN:
-        opt.text("ipv6.opt.padn", "PadN", data.hex(":"), pos + 2, length, value=data)
+        opt.text("ipv6.opt.padn", "PadN", data.hex(), pos + 2, length, value=data)
     elif kind == OPT_ROUTER_ALERT_TYPE and length == 2:
         opt.field(OPT_ROUTER_ALERT, buf, pos)
     elif kind == OPT_JUMBO_TYPE and length == 4:
         chain.jumbo = opt.field(OPT_JUMBO, buf, pos).value
+    elif kind == OPT_HOME_ADDRESS_TYPE and length == 16:
+        chain.home_src = add_address(opt, "ipv6.opt.mipv6.home_address", "MIPv6 Home Address", buf, pos + 2).value
     else:
-        opt.text("ipv6.opt.unknown", "Data", data.hex(":"), pos + 2, length, value=data)
+        opt.text("ipv6.opt.unknown", "Unknown Option Payload", data.hex(), pos + 2, length, value=data)
 
 
 def _hopopts(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
@@ -255,7 +261,7 @@ def _dstopts(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
 
 
 def _with_options(d, layer, prefix, label, buf, pos, stop, end, chain):
-    hdr = layer.text(prefix, label, label, pos, min(8, end - pos))
+    hdr = layer.text(prefix, label, "", pos, min(8, end - pos))
     if not _fits(d, hdr, pos, 2, stop, end, label):
         return None
     octets = _ext_common(hdr, prefix, buf, pos)
@@ -268,11 +274,12 @@ def _with_options(d, layer, prefix, label, buf, pos, stop, end, chain):
 
 def _routing(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
     label = "Routing Header for IPv6"
-    hdr = layer.text("ipv6.routing", label, label, pos, min(8, end - pos))
+    hdr = layer.text("ipv6.routing", label, "", pos, min(8, end - pos))
     if not _fits(d, hdr, pos, 4, stop, end, label):
         return None
     octets = _ext_common(hdr, "ipv6.routing", buf, pos)
     kind = hdr.field(RT_TYPE, buf, pos).value
+    hdr.label = f"{label} ({ROUTING_TYPE_NAMES.get(kind, 'Unknown')})"
     segleft = hdr.field(RT_SEGLEFT, buf, pos).value
     hdr.length = min(octets, end - pos)
     if not _fits(d, hdr, pos, octets, stop, end, label):
@@ -287,8 +294,8 @@ def _routing_type0(hdr, buf, pos: int, stop: int):
     """Type 0 (deprecated by RFC 5095): reserved word, then the addresses still to visit."""
     add_raw(hdr, "ipv6.routing.src.reserved", "Reserved", buf, pos + 4, pos + 8)
     final = None
-    for at in range(pos + 8, stop - 15, 16):
-        final = add_address(hdr, "ipv6.routing.src.addr", "Address", buf, at).value
+    for number, at in enumerate(range(pos + 8, stop - 15, 16), 1):
+        final = add_address(hdr, "ipv6.routing.src.addr", f"Address[{number}]", buf, at).value
     return final
 
 
@@ -296,7 +303,7 @@ def _routing_type2(hdr, buf, pos: int, stop: int):
     """Type 2 (Mobile IPv6, RFC 6275): one home address."""
     add_raw(hdr, "ipv6.routing.mipv6.reserved", "Reserved", buf, pos + 4, pos + 8)
     if pos + 24 <= stop:
-        return add_address(hdr, "ipv6.routing.mipv6.home_address", "Home Address", buf, pos + 8).value
+        return add_address(hdr, "ipv6.routing.mipv6.home_address", "Address[1]", buf, pos + 8).value
     return None
 
 
@@ -309,10 +316,10 @@ def _routing_srh(hdr, buf, pos: int, stop: int):
     hdr.field(SRH_FLAGS, buf, pos)
     add_raw(hdr, "ipv6.routing.srh.tag", "Tag", buf, pos + 6, pos + 8)
     at, final = pos + 8, None
-    for _ in range(last + 1):
+    for number in range(last + 1):
         if at + 16 > stop:
             break
-        addr = add_address(hdr, "ipv6.routing.srh.addr", "Segment", buf, at).value
+        addr = add_address(hdr, "ipv6.routing.srh.addr", f"Address[{number}]", buf, at).value
         final = addr if final is None else final
         at += 16
     if at < stop:
@@ -331,7 +338,7 @@ ROUTING_TYPES = {0: _routing_type0, 2: _routing_type2, 4: _routing_srh}
 def add_raw(node, name: str, label: str, buf, start: int, stop: int):
     """Bytes shown as they are (colon-separated hex, as tshark shows FT_BYTES)."""
     data = bytes(buf[start:stop])
-    return node.text(name, label, data.hex(":"), start, len(data), value=data)
+    return node.text(name, label, data.hex(), start, len(data), value=data)
 
 
 FRAGMENT = F("ipv6.fraghdr", "Fragment Header for IPv6", 0, FRAG_HEADER_LEN, show=lambda v: v)
@@ -347,7 +354,7 @@ def _fragment_rows(pos: int, nxt: int, reserved: int, offset_more: int, ident: i
 def _fragment(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
     label = "Fragment Header for IPv6"
     if pos + FRAG_HEADER_LEN > min(stop, end):
-        hdr = layer.text("ipv6.fraghdr", label, label, pos, min(FRAG_HEADER_LEN, end - pos))
+        hdr = layer.text("ipv6.fraghdr", label, "", pos, min(FRAG_HEADER_LEN, end - pos))
         _fits(d, hdr, pos, FRAG_HEADER_LEN, stop, end, label)
         return None
     nxt, reserved, offset_more, ident = FRAG_HEADER.unpack_from(buf, pos)
@@ -433,9 +440,12 @@ def dissect_ipv6(d, off: int, end: int):
     d.payload_complete = limit <= end and not chain.frag_more
     if limit < end:
         d.claim(limit)
-    if chain.final_dst is not None:
-        d.net_dst = chain.final_dst
-        _summarise(d, src, chain.final_dst)
+    if chain.final_dst is not None or chain.home_src is not None:
+        # the columns name the addresses the pseudo-header uses, the layer's label the header's
+        d.net_src, d.net_dst = chain.home_src or src, chain.final_dst or dst
+        d.moved_ends = {**(d.moved_ends or {}), len(d.layers) - 1: (d.net_src, d.net_dst)}
+        if not d.locked:
+            d.source, d.destination = ADDR_TEXT[d.net_src], ADDR_TEXT[d.net_dst]
     if chain.frag_offset:
         return _later_fragment(d, nxt, chain, buf, pos, payload_end)
     if nxt == NEXTHDR_NONE and not d.locked:

@@ -79,19 +79,38 @@ CSUM_STATUS = {CSUM_BAD: "Bad", CSUM_GOOD: "Good", CSUM_UNVERIFIED: "Unverified"
                CSUM_NOT_PRESENT: "Not present", CSUM_ILLEGAL: "Illegal"}
 
 
-_UNVERIFIED: dict = {}          # a checksum field -> the same shown "[unverified]", as tshark
+# how tshark follows a checksum's value with its verdict (Bad: see checksum_row)
+VERDICTS = {CSUM_GOOD: "[correct]", CSUM_UNVERIFIED: "[unverified]", CSUM_NOT_PRESENT: "[zero-value ignored]",
+            CSUM_ILLEGAL: "[zero-value illegal]"}
+_SHOWN: dict = {}               # (checksum field, status) -> the field shown with its verdict
 
 
-def checksum_row(d, f: F, calculated_f: F, status_f: F, start: int, csum: int, status: int, calculated) -> tuple:
-    """The checksum field's row, with the calculated value (when there is one) and the status under it;
-    a node when Bad or Illegal, to carry the problem."""
+def _shown(f: F, status: int) -> F:
+    key = (f, status)
+    if key not in _SHOWN:
+        verdict = VERDICTS[status]
+        _SHOWN[key] = replace(f, show=lambda v: f"0x{v:04x} {verdict}")
+    return _SHOWN[key]
+
+
+def checksum_row(d, f: F, calculated_f, status_f: F, start: int, csum: int, status: int, calculated,
+                 incorrect: str = "[incorrect, should be 0x{:04x}]") -> tuple:
+    """The checksum field's row as tshark shows it (`0x1c46 [correct]`), with the calculated
+    value (when there is one and `calculated_f` names it) and the status under it; a node when Bad
+    or Illegal, to carry the problem. ICMP words a bad one without brackets (`incorrect`)."""
     status_row = (status_f, start, status)
-    if status == CSUM_UNVERIFIED:
-        f = _UNVERIFIED.get(f) or _UNVERIFIED.setdefault(f, replace(f, show=lambda v: f"0x{v:04x} [unverified]"))
-    row = (f, start, csum, (status_row,) if calculated is None else ((calculated_f, start, calculated), status_row))
-    if status == CSUM_BAD or status == CSUM_ILLEGAL:
+    subrows = (status_row,) if calculated is None or calculated_f is None else \
+        ((calculated_f, start, calculated), status_row)
+    if status != CSUM_BAD:
+        row = (_shown(f, status), start, csum, subrows)
+        if status != CSUM_ILLEGAL:
+            return row
         row = row_node(*row)
-        d.problem(row, f"bad checksum, should be 0x{calculated:04x}" if status == CSUM_BAD else "illegal checksum 0")
+        d.problem(row, "illegal checksum 0")
+        return row
+    row = row_node(f, start, csum, subrows)
+    row._text = f"0x{csum:04x} " + incorrect.format(calculated)
+    d.problem(row, f"bad checksum, should be 0x{calculated:04x}")
     return row
 
 

@@ -107,6 +107,33 @@ def srh() -> bytes:
     return eth(0x86DD, ip6(43, ext(58, body) + echo(dst=FINAL)))
 
 
+HOME = ipv6.addr_from_str("2001:db8::77")
+
+
+def segment(proto: int, src: bytes, dst: bytes) -> bytes:
+    """A UDP datagram or TCP SYN whose checksum covers a pseudo-header of `src` and `dst`."""
+    if proto == 17:
+        seg, at = bytearray(struct.pack("!HHHH", 40000, 33434, 12, 0) + b"udp!"), 6
+    else:
+        seg, at = bytearray(struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x02, 1000, 0, 0)), 16
+    seg[at:at + 2] = checksum(bytes(seg), ipv6.pseudo_header_sum(src, dst, len(seg), proto)).to_bytes(2, "big")
+    return bytes(seg)
+
+
+def home_address(proto: int, summed_src: bytes) -> bytes:
+    """Destination Options with a Home Address option (RFC 6275): the pseudo-header's source is
+    the home address; `summed_src` is the source the checksum was computed with."""
+    dopts = ext(proto, bytes([0xC9, 16]) + HOME + bytes([1, 2, 0, 0]))
+    return eth(0x86DD, ip6(60, dopts + segment(proto, summed_src, B6)))
+
+
+def type2_routing(proto: int, summed_dst: bytes) -> bytes:
+    """A type 2 Routing header (RFC 6275), one segment left: the pseudo-header's destination is
+    the home address in it."""
+    rh2 = ext(proto, bytes([2, 1]) + bytes(4) + HOME)
+    return eth(0x86DD, ip6(43, rh2 + segment(proto, A6, summed_dst)))
+
+
 def fragment(offset: int, more: bool, payload: bytes, nxt: int = 58) -> bytes:
     frag = struct.pack("!BBHI", nxt, 0, offset | int(more), 0xABCD)
     return eth(0x86DD, ip6(44, frag + payload))
@@ -161,6 +188,12 @@ ETHERNET_FRAMES = {
     "unknown-type": eth(0x86DD, ip6(58, icmpv6.build(200, 3, b"\x01\x02\x03\x04", A6, B6))),
     "ext-chain": ext_chain(),
     "srh": srh(),
+    "home-address-udp": home_address(17, HOME),
+    "home-address-tcp": home_address(6, HOME),
+    "home-address-summed-with-outer-source": home_address(6, A6),
+    "type2-routing-udp": type2_routing(17, HOME),
+    "type2-routing-tcp": type2_routing(6, HOME),
+    "type2-routing-summed-with-outer-destination": type2_routing(17, B6),
     "fragment-first": fragment(0, True, echo(data=b"x" * 32)[:24]),
     "fragment-later": fragment(154 << 3, False, b"y" * 24),
     "no-next-header": eth(0x86DD, ip6(59, b"\x04" + bytes(7))),
@@ -384,9 +417,25 @@ def test_routing_header_final_destination_feeds_the_pseudo_header():
         assert d.find("icmpv6.checksum.status").display == "Good", name
 
 
+def test_mobile_ipv6_addresses_feed_the_pseudo_header_and_the_columns():
+    """tshark sums a Home Address option's address as the source and a type 2 routing header's
+    as the destination, and shows them in the columns (the layer's label keeps the header's)."""
+    for name, column in (("home-address-udp", "source"), ("home-address-tcp", "source"),
+                         ("type2-routing-udp", "destination"), ("type2-routing-tcp", "destination")):
+        d = dissect(ETHERNET_FRAMES[name])
+        assert d.summary()[column] == "2001:db8::77", name
+        assert d.layers[1].label == "Internet Protocol Version 6, Src: 2001:db8::1, Dst: 2001:db8::2"
+        status = d.find("udp.checksum.status") or d.find("tcp.checksum.status")
+        assert status.display == "Good", name
+    for name in ("home-address-summed-with-outer-source", "type2-routing-summed-with-outer-destination"):
+        status = dissect(ETHERNET_FRAMES[name]).find("udp.checksum.status") or \
+            dissect(ETHERNET_FRAMES[name]).find("tcp.checksum.status")
+        assert status.display == "Bad", name
+
+
 def test_extension_header_options():
     d = dissect(ETHERNET_FRAMES["ext-chain"])
-    assert [n.display for n in d.find("ipv6.hopopts").children if n.name == "ipv6.opt"] == \
+    assert [n.label for n in d.find("ipv6.hopopts").children if n.name == "ipv6.opt"] == \
         ["Router Alert", "PadN"]
     assert d.find("ipv6.opt.router_alert").value == 0
     assert d.find("ipv6.hopopts.len_oct").value == 8

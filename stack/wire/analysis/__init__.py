@@ -224,6 +224,11 @@ class Analyser:
 
     @staticmethod
     def _ends(d, layer, network):
+        """The addresses that key the conversation: those the pseudo-header uses, as tshark's."""
+        if d.moved_ends:
+            for index, ends in d.moved_ends.items():
+                if d.layers[index] is network:
+                    return ends
         start, size = ADDRESSES[network.name]
         buf = d.buf
         src = bytes(buf[network.offset + start:network.offset + start + size])
