@@ -69,9 +69,9 @@ _TYPED = {
         icmpv6.raw ipv6.routing.srh.tlvs tcp.options.eol tcp.options.experimental tcp.options.mss
         tcp.options.nop tcp.options.sack_perm tcp.options.timestamp tcp.options.unknown
         tcp.options.wscale""",
-    NONE: """dns.opt icmpv6.opt icmpv6.opt.reserved ipv6.opt ipv6.opt.pad1 tcp.options.tfo.request
+    NONE: """dns.opt icmpv6.opt icmpv6.opt.reserved ipv6.opt ipv6.opt.pad1 tcp.options.tfo.request tcp.option.past_end
         dns.additionals dns.answers dns.authorities dns.qry dns.queries dns.rr ip.options
-        ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing""",
+        ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing ip.opt""",
     TIME: "frame.time_epoch",
     # integers the dissectors add as text nodes, with no header definition (F) to find them by
     UINT: """eth.dst.oui eth.src.oui eth.addr.oui dhcp.flags dhcp.flags.reserved dhcp.hops dhcp.hw.len dhcp.hw.type dhcp.id

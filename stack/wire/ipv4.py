@@ -117,9 +117,16 @@ def from_int(value: int) -> bytes:
 
 PROTO_NAMES = {1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 41: "IPv6", 47: "GRE", 50: "ESP",
                51: "AH", 58: "ICMPv6", 89: "OSPF", 132: "SCTP"}
-OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route",
-                68: "Time Stamp", 130: "Security", 131: "Loose Source Route",
-                137: "Strict Source Route", 148: "Router Alert"}
+# tshark's names of the options (the option line) and of their numbers (the Type's low bits)
+OPTION_NAMES = {0: "End of Options List (EOL)", 1: "No-Operation (NOP)", 7: "Record Route", 11: "MTU Probe",
+                12: "MTU Reply", 25: "Quick-Start", 68: "Time Stamp", 82: "Traceroute", 130: "Security",
+                131: "Loose Source Route", 133: "Extended Security", 134: "Commercial Security", 136: "Stream ID",
+                137: "Strict Source Route", 148: "Router Alert", 149: "Selective Directed Broadcast"}
+NUMBER_NAMES = {0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Security", 3: "Loose source route",
+                4: "Time stamp", 5: "Extended security", 6: "Commercial IP security option", 7: "Record route",
+                8: "Stream identifier", 9: "Strict source route", 11: "MTU probe", 12: "MTU Reply",
+                18: "Traceroute", 20: "Router Alert", 21: "Selective Directed Broadcast", 25: "Quick-Start"}
+OPTION_MIN_LENGTHS = {7: 3, 131: 3, 137: 3, 68: 4}    # route options hold a pointer, time stamps a flag too
 
 
 
@@ -134,25 +141,65 @@ ADDR_TEXT = TextCache(addr_to_str)
 PROTO_SKIMMERS = table("ip.proto")
 
 
+OPT_TYPE = F("ip.opt.type", "Type", 0, 1)
+OPT_COPY = F("ip.opt.type.copy", "Copy on fragmentation", 0, 1, mask=0x80, show=lambda v: "Yes" if v else "No")
+OPT_CLASSES = ("Control", "Reserved for future use", "Debugging and measurement", "Reserved for future use")
+OPT_CLASS = F("ip.opt.type.class", "Class", 0, 1, mask=0x60, show=lambda v: f"{OPT_CLASSES[v]} ({v})")
+OPT_NUMBER = F("ip.opt.type.number", "Number", 0, 1, mask=0x1F,
+               show=lambda v: f"{NUMBER_NAMES.get(v, 'Unknown')} ({v})")
+OPT_LEN = F("ip.opt.len", "Length", 1, 1)
+OPT_RA = F("ip.opt.ra", "Router Alert", 2, 2,
+           show=lambda v: "Router shall examine packet (0)" if v == 0 else f"Unknown ({v})")
+
+
 def _options(d, layer, buf, start: int, end: int) -> None:
-    opts = layer.text("ip.options", "Options", f"({end - start} bytes)", start, end - start)
+    """The options as tshark lays them out: a line for each, its Type's bits, its Length; an
+    option that does not fit ends the walk with tshark's note in its place."""
+    opts = layer.text("ip.options", f"Options: ({end - start} bytes)", "", start, end - start)
+    names = []
     pos = start
     while pos < end:
         kind = buf[pos]
+        name = OPTION_NAMES.get(kind)
         if kind in (0, 1):
-            opts.text("ip.opt.type", OPTION_NAMES[kind], str(kind), pos, 1, value=kind)
+            _option_type(opts.text("ip.opt", f"IP Option - {name}", "", pos, 1), buf, pos)
             pos += 1
             if kind == 0:
                 break
             continue
-        if pos + 1 >= end or buf[pos + 1] < 2 or pos + buf[pos + 1] > end:
-            d.problem(opts, f"malformed: option {kind} runs past the header")
-            return
-        length = buf[pos + 1]
-        name = OPTION_NAMES.get(kind & 0x9F if kind & 0x80 else kind, f"Unknown ({kind})")
-        node = opts.text("ip.opt.type", name, str(kind), pos, length, value=kind)
-        node.text("ip.opt.len", "Length", str(length), pos + 1, 1, value=length)
+        name = name or f"Unknown (0x{kind:02x})"
+        length = buf[pos + 1] if pos + 1 < end else None
+        if length is None or length < 2 or pos + length > end:
+            note = ("length byte past end of options" if length is None
+                    else f"with too-short option length = {length} bytes" if length < 2
+                    else f"option length = {length} bytes says option goes past end of options")
+            d.problem(opts.text("ip.opt", f"{name} ({note})", "", pos, end - pos),
+                      f"malformed: option {kind} runs past the header")
+            break
+        if kind not in OPTION_NAMES:
+            opts.text("ip.opt", f"{name} ({length} bytes)", "", pos, length)
+            pos += length
+            continue
+        option = opts.text("ip.opt", f"IP Option - {name} ({length} bytes)", "", pos, length)
+        _option_type(option, buf, pos)
+        option.field(OPT_LEN, buf, pos)
+        if kind == 148 and length == 4:
+            alert = option.field(OPT_RA, buf, pos)
+            if d.tree:
+                option.label += f": {alert.display}"
+        if length < OPTION_MIN_LENGTHS.get(kind, 2):
+            d.problem(option, f"malformed: option {kind} length {length} is too short")
+            break
+        names.append(name)
         pos += length
+    if d.tree:
+        opts.label = ", ".join([opts.label] + names)
+
+
+def _option_type(option, buf, pos: int) -> None:
+    kind = option.field(OPT_TYPE, buf, pos)
+    for f in (OPT_COPY, OPT_CLASS, OPT_NUMBER):
+        kind.field(f, buf, pos)
 
 
 # How the tree shows what the fast path reads

@@ -91,7 +91,6 @@ OPTION_NAMES = {OPT_PAD1: "Pad1", OPT_PADN: "PadN", 0x04: "Tunnel Encapsulation 
                 OPT_HOME_ADDRESS_TYPE: "Home Address", 0xEE: "IP_DFF",
                 **{kind: f"Experimental (0x{kind:02X})" for kind in (0x1E, 0x3E, 0x5E, 0x7E, 0x9E, 0xBE, 0xDE, 0xFE)}}
 
-MAX_EXT_HEADERS = 32          # a chain longer than this is shown cut, never walked further
 
 
 def write_header(buf, off: int, payload_length: int, nxt: int, hlim: int, src: bytes, dst: bytes,
@@ -369,8 +368,11 @@ EXTENSION_HEADERS = {NEXTHDR_HOP: _hopopts, NEXTHDR_ROUTING: _routing,
 
 
 def _walk_chain(d, layer, buf, pos: int, stop: int, end: int, nxt: int, chain: _Chain):
-    """Walk the extension headers; returns (next header, offset after the chain) or None if broken."""
-    for _ in range(MAX_EXT_HEADERS):
+    """Walk the extension headers; returns (next header, offset after the chain) or None if broken.
+
+    Every header is at least 8 bytes long, so the walk ends within the packet's bytes; like
+    tshark, it sets no limit of its own on the chain's length."""
+    while True:
         walker = EXTENSION_HEADERS.get(nxt)
         if walker is None:
             return nxt, pos
@@ -381,10 +383,6 @@ def _walk_chain(d, layer, buf, pos: int, stop: int, end: int, nxt: int, chain: _
         pos += length
         if chain.frag_offset:               # after a later fragment's header comes fragment data
             return nxt, pos
-    if nxt in EXTENSION_HEADERS:
-        d.problem(layer, f"more than {MAX_EXT_HEADERS} extension headers; the rest is not shown")
-        return None
-    return nxt, pos
 
 
 def layer_label(src: bytes, dst: bytes) -> str:

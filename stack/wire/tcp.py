@@ -348,11 +348,17 @@ def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: lis
             if kind == OPT_EOL and pos < stop and buf[pos]:
                 break                   # after EOL only zero padding is read (as more EOLs, like tshark)
             continue
+        if pos + 1 == end:              # the kind is the header's last byte: tshark notes it, no option
+            _past_end(opts, start, end, stop, names, pos, f"{label} (length byte past end of options)")
+            return
         length = buf[pos + 1] if pos + 1 < stop else 0
         if pos + 1 < stop and (length < 2 or pos + length > end
                                or length not in OPTION_LENGTHS.get(kind, (length,))):
             d.problem(opts, f"malformed: option {kind} length {length}"
                       + (" runs past the header" if pos + length > end else " is invalid"))
+            if pos + length > end:
+                _past_end(opts, start, end, stop, names, pos,
+                          f"{label} (option length = {length} bytes says option goes past end of options)")
             return
         have = min(pos + max(length, 1), stop)
         whole = pos + max(length, 2) <= stop
@@ -365,6 +371,14 @@ def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: lis
             return                      # cut by the snap length: the layer says so already
         _option_fields(opt, buf, kind, pos, length, info)
         pos += length
+
+
+def _past_end(opts: Node, start: int, end: int, stop: int, names: list, pos: int, note: str) -> None:
+    """An option that does not fit the header (of which bytes up to `stop` were captured):
+    tshark's note in its place, and not among the options the Options line names."""
+    names.pop()
+    opts.label = options_label(end - start, names)
+    opts.add(Node("tcp.option.past_end", note, b"", pos, min(end, stop) - pos, text=""))
 
 
 CALCULATED = F("tcp.checksum_calculated", "Calculated Checksum", 16, 2, show=_hex(4))

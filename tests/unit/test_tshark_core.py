@@ -43,13 +43,22 @@ FRAMES = {
         "0001080006040001") + MAC_A + A + bytes(6) + B,
     "arp-reply": header(MAC_A, MAC_B, 0x0806) + bytes.fromhex("0001080006040002") + MAC_B + B + MAC_A + A,
     "ttl-1": ip_frame(icmp(8, 0, b"\x00\x01\x00\x09"), ttl=1),
+    "options-router-alert-nops": ip_frame(icmp(8, 0, b"\x00\x01\x00\x01"), options=b"\x94\x04\x00\x00\x01\x01\x01\x00"),
+    # an option that does not fit ends the list, as tshark reads it
+    "options-too-short": ip_frame(icmp(8, 0, b"\x00\x01\x00\x01"), options=b"\x07\x01\x04\x00"),
+    "options-past-end": ip_frame(icmp(8, 0, b"\x00\x01\x00\x01"), options=b"\x01\x44\x09\x05\x00\x00\x00\x00"),
+    "options-length-byte-past-end": ip_frame(icmp(8, 0, b"\x00\x01\x00\x01"), options=b"\x01\x01\x01\x07"),
+    "options-route-without-pointer": ip_frame(icmp(8, 0, b"\x00\x01\x00\x01"), options=b"\x83\x02\x01\x00"),
+    # a TCP option whose kind is the header's last byte (tshark notes it, lists no kind)
+    "tcp-option-kind-past-end": ip_frame(bytes.fromhex("9c40005000000001000000006002" "03e800000000" "0101011e"),
+                                         proto=6),
+    "tcp-option-past-end": ip_frame(bytes.fromhex("9c40005000000001000000007002" "03e800000000" "0101080a00000001"),
+                                    proto=6),
 }
 
 # Fields where we knowingly differ from tshark 4.0, and why.
 KNOWN = {
     "data.data",          # tshark splits data across layers differently for quoted packets
-    "ip.opt.type",        # tshark shows option type as a byte with copy/class/number subfields
-    "ip.opt.len",
 }
 
 
