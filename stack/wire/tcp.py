@@ -12,8 +12,8 @@ from dataclasses import replace
 from .checksum import checksum
 from .dissect import F, Node, dissector, row_node
 from .skim import DECLINE, skimmer
-from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_STATUS, CSUM_UNVERIFIED, calculated_checksum, checksum_row, next_port,
-                  pseudo_header_sum, reported_end, segment_sum, skim_next, verify)
+from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_STATUS, CSUM_UNVERIFIED, calculated_checksum, checksum_row,
+                  is_fragment, next_port, pseudo_header_sum, reported_end, segment_sum, skim_next, verify)
 
 # source port, destination port, seq, ack, data offset + flags, window, checksum, urgent pointer
 HEADER = struct.Struct("!HHIIHHHH")
@@ -389,9 +389,9 @@ FLAG_STR = F("tcp.flags.str", "TCP Flags", 12, 2)
 PAYLOAD = F("tcp.payload", "TCP payload", 0, 0, show=lambda value: "")   # the label says it
 
 
-def _checksum(d, off: int, end: int, hdr_len: int, csum: int) -> tuple:
-    """(status, the checksum field's row)."""
-    if not d.checksums or d.net_src is None or not d.payload_complete or end - off < hdr_len:
+def _checksum(d, off: int, end: int, hdr_len: int, csum: int, all_there: bool) -> tuple:
+    """(status, the checksum field's row); verified only when the whole segment is `all_there`."""
+    if not d.checksums or d.net_src is None or not all_there or end - off < hdr_len:
         status, calculated = CSUM_UNVERIFIED, None
     else:
         total = segment_sum(d.buf, off, end - off, d.net_src, d.net_dst, PROTO_TCP)
@@ -454,7 +454,10 @@ def dissect_tcp(d, off: int, end: int):
     fields = HEADER.unpack_from(buf, off)
     sport, dport, seq, ack, off_flags, window, csum, urgent = fields
     hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
-    seg_len = (end if d.payload_complete else reported_end(d, end)) - off - hdr_len   # also past a snaplen cut
+    # past a snaplen cut, up to where IP says the segment ends; never past the frame's length on
+    # the wire (an IP length that claims more than the frame held counts what there was, as tshark)
+    seg_end = end if d.payload_complete else min(reported_end(d, end), d.orig_len)
+    seg_len = seg_end - off - hdr_len
     layer._text = (layer_label, sport, dport, seq, ack, flags, seg_len)    # layer.label_from, inline
     if hdr_len < HEADER_LEN:
         hdr_node = row_node(HDR_LEN_BYTES, off + 12, hdr_len)
@@ -463,7 +466,8 @@ def dissect_tcp(d, off: int, end: int):
         d.summarise("TCP", f"{head_text(sport, dport, flags, seq, ack, window)}, bogus TCP header length "
                            f"({hdr_len}, must be at least {HEADER_LEN})")
         return None
-    status, csum_row = _checksum(d, off, end, hdr_len, csum)
+    all_there = seg_end <= end and not d.locked and not is_fragment(d, end)
+    status, csum_row = _checksum(d, off, end, hdr_len, csum, all_there)
     if d.tree:
         layer._kids.append((_fixed_rows, off, fields, hdr_len, seg_len, csum_row))
     layer.length = min(hdr_len, end - off)

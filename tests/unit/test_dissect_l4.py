@@ -172,7 +172,8 @@ def check_against_tshark(tmp_path, frames, linktype: int = 1, exceptions: dict |
     """Dissect `frames` and compare with tshark: fields always, protocol and Info if `info`."""
     path = tmp_path / "frames.pcap"
     write_pcap(path, frames, linktype)
-    ours = [dissect(frame[0] if isinstance(frame, tuple) else frame, linktype) for frame in frames]
+    ours = [dissect(frame[0], linktype, orig_len=frame[1]) if isinstance(frame, tuple) else dissect(frame, linktype)
+            for frame in frames]
     known = set().union(*(our_fields(d) for d in ours))
     failures = []
     for i, (d, theirs) in enumerate(zip(ours, tshark_packets(path))):

@@ -29,6 +29,15 @@ def ip_frame(payload: bytes, proto: int = 1, flags_frag: int = 0, ttl: int = 64,
     return header(MAC_B, MAC_A, 0x0800) + bytes(ip) + payload
 
 
+def claiming_more(frame: bytes, extra: int) -> bytes:
+    """The frame with an IPv4 total length `extra` bytes longer than the frame holds (checksum kept right)."""
+    out = bytearray(frame)
+    out[16:18] = (int.from_bytes(out[16:18], "big") + extra).to_bytes(2, "big")
+    out[24:26] = b"\0\0"
+    out[24:26] = checksum(bytes(out[14:34])).to_bytes(2, "big")
+    return bytes(out)
+
+
 FRAMES = {
     "echo": header(MAC_B, MAC_A, 0x0800) + bytes(echo_packet(payload=b"abcd" * 14)),
     "echo-df": ip_frame(icmp(8, 0, b"\x00\x07\x00\x02", b"x" * 20), flags_frag=0x4000),
@@ -52,6 +61,9 @@ FRAMES = {
     # a TCP option whose kind is the header's last byte (tshark notes it, lists no kind)
     "tcp-option-kind-past-end": ip_frame(bytes.fromhex("9c40005000000001000000006002" "03e800000000" "0101011e"),
                                          proto=6),
+    # an IPv4 total length that claims more than the frame holds: tshark counts what is there
+    "tcp-ip-length-claims-more": claiming_more(ip_frame(bytes.fromhex("9c40005000000001000000005018" "03e800000000")
+                                                        + b"hello world!", proto=6), 28),
     "tcp-option-past-end": ip_frame(bytes.fromhex("9c40005000000001000000007002" "03e800000000" "0101080a00000001"),
                                     proto=6),
 }
