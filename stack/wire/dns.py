@@ -115,13 +115,17 @@ class _Stop(ValueError):
     """The message cannot be read further (a name, a record or its data runs past the end)."""
 
 
-_PLAIN = bytes(b for b in range(0x21, 0x7F) if b != 0x5C)     # shown as they are
+_PLAIN = bytes(range(0x20, 0x7F))     # shown as they are
+C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
 
 
 def _label_text(label: bytes) -> str:
+    """A label as tshark shows it: UTF-8 (a byte that is not, as U+FFFD), control characters as
+    C escapes or three octal digits (`\\t`, `\\000`, `\\177`)."""
     if not label.translate(None, _PLAIN):
         return label.decode("ascii")
-    return "".join(chr(b) if 0x20 < b < 0x7F and b != 0x5C else f"\\{b:03d}" for b in label)
+    return "".join(c if " " <= c != "\x7f" else C_ESCAPES.get(ord(c)) or f"\\{ord(c):03o}"
+                   for c in label.decode("utf-8", "replace"))
 
 
 class Name(NamedTuple):
@@ -138,7 +142,8 @@ def _name(labels: list[bytes], after: int, problem: str | None = None, fatal: bo
     if not labels:                      # tshark counts "<Root>" as one 6-character label
         return Name(ROOT_TEXT, len(ROOT_TEXT), 1, after, problem, fatal)
     text = ".".join(_label_text(label) for label in labels)
-    return Name(text, sum(map(len, labels)) + len(labels) - 1, len(labels), after, problem, fatal)
+    # tshark counts the labels by the dots of the text, a dot inside a label too
+    return Name(text, sum(map(len, labels)) + len(labels) - 1, text.count(".") + 1, after, problem, fatal)
 
 
 def read_name(buf, pos: int, start: int, end: int) -> Name:

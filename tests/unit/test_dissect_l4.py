@@ -252,6 +252,9 @@ def dns_frames() -> list:
         dns_frame(dns_message(0xB, 0x0100, [question("exa\x01mple.com", 255)])),
         dns_frame(dns_message(0xC, 0x0100, [question("example.com", 1, 3), question("b.example", 999)])),
         dns_frame(dns_message(0xD, 0x0100, [b"\x40abc\0\0\1\0\1"])),                  # extended label type
+        # bytes a name may hold, escaped as tshark escapes them (octal, C escapes, UTF-8, U+FFFD)
+        dns_frame(dns_message(0xE, 0x0100, [b"\x03a\0b\x05a.b\\c\x03com\0\0\1\0\1",
+                                            b"\x04\x01\x7f\xff\x20\x03a\tb\x03\xc3\xa9x\0\0\1\0\1"])),
         (full[:110], len(full)),                                                      # cut by the snap length
     ]
 
