@@ -182,7 +182,7 @@ def node_text(node: dict, depth: int) -> str:
     group that has no value of its own (or whose value only repeats its label)."""
     value = node.get("value")
     if depth and node.get("name") in BYTE_FIELDS:
-        value = shown_bytes(value, node.get("length"))
+        value = shown_bytes(value, node.get("length"), node["name"])
     if depth == 0 or value in (None, "") or value == node["label"]:
         return node["label"]
     return f"{node['label']}: {value}"
@@ -192,11 +192,14 @@ BYTE_FIELDS = {name for name, field in FIELDS.items() if field.type == BYTES}
 SHOWN_BYTES = 36                # tshark shows this many of a byte string's bytes, then "…"
 
 
-def shown_bytes(text: str, length) -> str:
+EMPTY_ALLOWED = {"ipv6.opt.padn"}       # byte fields tshark shows as <none> when empty, not <MISSING>
+
+
+def shown_bytes(text: str, length, name: str = "") -> str:
     """A byte string's hex as tshark shows it in a tree: cut after 36 bytes, `<MISSING>` when
     it has no bytes (a summary line such as `UDP payload (8 bytes)` has bytes but no value)."""
     if not text and length == 0:
-        return "<MISSING>"
+        return "<none>" if name in EMPTY_ALLOWED else "<MISSING>"
     if len(text) > 2 * SHOWN_BYTES and ":" not in text:
         return text[:2 * SHOWN_BYTES] + "…"
     return text

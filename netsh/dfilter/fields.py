@@ -49,7 +49,8 @@ _TYPED = {
         dns.a ip.dst ip.src ip.addr""",
     IPV6: """dns.aaaa icmpv6.nd.ns.target_address icmpv6.nd.na.target_address icmpv6.opt.prefix icmpv6.opt.rdnss ipv6.dst
         ipv6.routing.src.addr ipv6.routing.srh.addr ipv6.routing.mipv6.home_address ipv6.opt.mipv6.home_address
-        ipv6.src ipv6.addr""",
+        ipv6.src ipv6.addr icmpv6.mld.multicast_address icmpv6.mld.source_address
+        icmpv6.mldr.mar.multicast_address icmpv6.mldr.mar.source_address""",
     STRING: """http.request.method http.request.uri http.request.version http.response.version
         http.response.phrase http.host http.user_agent http.accept http.accept_encoding
         http.accept_language http.server http.date http.last_modified http.content_type
@@ -59,7 +60,7 @@ _TYPED = {
         http.request.full_uri http.first_line dhcp.option.domain_name dhcp.option.hostname dhcp.option.vendor_class_id dhcp.file
         dhcp.option.mudurl dhcp.option.tz_tcode dhcp.server dns.ns dns.qry.name dns.resp.name
         dns.soa.mname dns.soa.rname tcp.flags.str ip.host ip.src_host ip.dst_host ipv6.host
-        ipv6.src_host ipv6.dst_host frame.interface_name frame.direction frame.protocols""",
+        ipv6.src_host ipv6.dst_host frame.interface_name frame.direction frame.protocols icmpv6.opt.dnssl""",
     BYTES: """arp.dst.hw arp.dst.proto arp.src.hw arp.src.proto data.data dhcp.hw.addr
         dhcp.hw.addr_padding dhcp.option.padding dhcp.option.value dhcp.vendor_specific_options
         dns.data dns.opt.cookie.client dns.opt.cookie.server dns.opt.data eth.padding
@@ -68,10 +69,10 @@ _TYPED = {
         tcp.options.unknown.payload tcp.payload udp.payload icmpv6.mld.raw icmpv6.opt.data
         icmpv6.raw ipv6.routing.srh.tlvs tcp.options.eol tcp.options.experimental tcp.options.mss
         tcp.options.nop tcp.options.sack_perm tcp.options.timestamp tcp.options.unknown
-        tcp.options.wscale""",
+        tcp.options.wscale icmpv6.opt.nonce icmpv6.mldr.mar.aux_data""",
     NONE: """dns.opt icmpv6.opt icmpv6.opt.reserved ipv6.opt ipv6.opt.pad1 tcp.options.tfo.request tcp.option.past_end
         dns.additionals dns.answers dns.authorities dns.qry dns.queries dns.rr ip.options
-        ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing ip.opt""",
+        ipv6.dstopts ipv6.fraghdr ipv6.hopopts ipv6.routing ip.opt icmpv6.opt.padding icmpv6.mldr.mar""",
     TIME: "frame.time_epoch",
     # integers the dissectors add as text nodes, with no header definition (F) to find them by
     UINT: """eth.dst.oui eth.src.oui eth.addr.oui dhcp.flags dhcp.flags.reserved dhcp.hops dhcp.hw.len dhcp.hw.type dhcp.id

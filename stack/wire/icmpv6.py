@@ -35,6 +35,7 @@ ND_OPT_REDIRECT_HDR = 4
 ND_OPT_MTU = 5
 ND_OPT_ROUTE_INFO = 24
 ND_OPT_RDNSS = 25
+ND_OPT_DNSSL = 31
 
 # Neighbor Advertisement flags (the first word of the message body)
 NA_ROUTER = 0x80000000
@@ -85,8 +86,9 @@ CODE_NAMES = {
 OPTION_NAMES = {ND_OPT_SOURCE_LL_ADDR: "Source link-layer address",
                 ND_OPT_TARGET_LL_ADDR: "Target link-layer address",
                 ND_OPT_PREFIX_INFO: "Prefix information", ND_OPT_REDIRECT_HDR: "Redirected header",
-                ND_OPT_MTU: "MTU", 14: "Nonce", ND_OPT_ROUTE_INFO: "Route Information",
-                ND_OPT_RDNSS: "Recursive DNS Server", 31: "DNS Search List"}
+                ND_OPT_MTU: "MTU", 7: "Advertisement Interval", 8: "Home Agent Information", 14: "Nonce",
+                ND_OPT_ROUTE_INFO: "Route Information", ND_OPT_RDNSS: "Recursive DNS Server",
+                ND_OPT_DNSSL: "DNS Search List Option"}
 
 
 def _show_type(value: int) -> str:
@@ -105,17 +107,38 @@ ECHO_SEQ = F("icmpv6.echo.sequence_number", "Sequence", 6, 2)
 MTU = F("icmpv6.mtu", "MTU", 4, 4)
 POINTER = F("icmpv6.pointer", "Pointer", 4, 4)
 RA_HOP_LIMIT = F("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", 4, 1)
-RA_FLAG = F("icmpv6.nd.ra.flag", "Flags", 5, 1, show=_hex(2))
+PREFERENCES = ("Medium", "High", "Reserved", "Low")       # RFC 4191's two bits
+
+
+def _flags_text(width: int, named: tuple):
+    """A flags field as tshark shows it: its hex, then the names of the bits set (`named`:
+    (mask, name) pairs; a mask of several bits names its value instead, always)."""
+    def show(value: int) -> str:
+        parts = [f"0x{value:0{width}x}"]
+        for mask, name in named:
+            if mask & (mask - 1):
+                parts.append(f"{name}: {PREFERENCES[(value & mask) // (mask & -mask)]}")
+            elif value & mask:
+                parts.append(name)
+        return ", ".join(parts)
+    return show
+
+
+RA_FLAG = F("icmpv6.nd.ra.flag", "Flags", 5, 1, show=_flags_text(2, (
+    (0x80, "Managed address configuration"), (0x40, "Other configuration"), (0x20, "Home Agent"),
+    (0x18, "Prf (Default Router Preference)"), (0x04, "Proxy"))))
 RA_FLAGS = (F("icmpv6.nd.ra.flag.m", "Managed address configuration", 5, 1, mask=0x80),
             F("icmpv6.nd.ra.flag.o", "Other configuration", 5, 1, mask=0x40),
             F("icmpv6.nd.ra.flag.h", "Home Agent", 5, 1, mask=0x20),
-            F("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", 5, 1, mask=0x18),
+            F("icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", 5, 1, mask=0x18,
+              show=lambda v: f"{PREFERENCES[v]} ({v})"),
             F("icmpv6.nd.ra.flag.p", "Proxy", 5, 1, mask=0x04),
             F("icmpv6.nd.ra.flag.rsv", "Reserved", 5, 1, mask=0x03))
 RA_LIFETIME = F("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", 6, 2)
 RA_REACHABLE = F("icmpv6.nd.ra.reachable_time", "Reachable time (ms)", 8, 4)
 RA_RETRANS = F("icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", 12, 4)
-NA_FLAG = F("icmpv6.nd.na.flag", "Flags", 4, 4, show=_hex(8))
+NA_FLAG = F("icmpv6.nd.na.flag", "Flags", 4, 4, show=_flags_text(8, (
+    (NA_ROUTER, "Router"), (NA_SOLICITED, "Solicited"), (NA_OVERRIDE, "Override"))))
 NA_FLAGS = (F("icmpv6.nd.na.flag.r", "Router", 4, 4, mask=NA_ROUTER),
             F("icmpv6.nd.na.flag.s", "Solicited", 4, 4, mask=NA_SOLICITED),
             F("icmpv6.nd.na.flag.o", "Override", 4, 4, mask=NA_OVERRIDE),
@@ -127,20 +150,26 @@ REDIRECT_DST_OFFSET = 24
 OPT_TYPE = F("icmpv6.opt.type", "Type", 0, 1, show=lambda v: f"{OPTION_NAMES.get(v, 'Unknown')} ({v})")
 OPT_LENGTH = F("icmpv6.opt.length", "Length", 1, 1, show=lambda v: f"{v} ({v * 8} bytes)")
 PREFIX_LENGTH = F("icmpv6.opt.prefix.length", "Prefix Length", 2, 1)
-PREFIX_FLAG = F("icmpv6.opt.prefix.flag", "Flag", 3, 1, show=_hex(2))
-PREFIX_FLAGS = (F("icmpv6.opt.prefix.flag.l", "On-link flag (L)", 3, 1, mask=0x80),
-                F("icmpv6.opt.prefix.flag.a", "Autonomous address-configuration flag (A)", 3, 1, mask=0x40),
-                F("icmpv6.opt.prefix.flag.r", "Router address flag (R)", 3, 1, mask=0x20),
+PREFIX_FLAG = F("icmpv6.opt.prefix.flag", "Flag", 3, 1, show=_flags_text(2, (
+    (0x80, "On-link flag(L)"), (0x40, "Autonomous address-configuration flag(A)"), (0x20, "Router address flag(R)"))))
+PREFIX_FLAGS = (F("icmpv6.opt.prefix.flag.l", "On-link flag(L)", 3, 1, mask=0x80),
+                F("icmpv6.opt.prefix.flag.a", "Autonomous address-configuration flag(A)", 3, 1, mask=0x40),
+                F("icmpv6.opt.prefix.flag.r", "Router address flag(R)", 3, 1, mask=0x20),
                 F("icmpv6.opt.prefix.flag.reserved", "Reserved", 3, 1, mask=0x1F))
 PREFIX_VALID = F("icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime", 4, 4)
 PREFIX_PREFERRED = F("icmpv6.opt.prefix.preferred_lifetime", "Preferred Lifetime", 8, 4)
 PREFIX_OFFSET = 16
 OPT_MTU = F("icmpv6.opt.mtu", "MTU", 4, 4)
-ROUTE_FLAG = F("icmpv6.opt.route_info.flag", "Flag", 3, 1, show=_hex(2))
-ROUTE_FLAGS = (F("icmpv6.opt.route_info.flag.route_preference", "Route Preference", 3, 1, mask=0x18),
+ROUTE_FLAG = F("icmpv6.opt.route_info.flag", "Flag", 3, 1, show=_flags_text(2, ((0x18, "Route Preference"),)))
+ROUTE_FLAGS = (F("icmpv6.opt.route_info.flag.route_preference", "Route Preference", 3, 1, mask=0x18,
+                 show=lambda v: f"{PREFERENCES[v]} ({v})"),
                F("icmpv6.opt.route_info.flag.reserved", "Reserved", 3, 1, mask=0xE7))
 ROUTE_LIFETIME = F("icmpv6.opt.route_lifetime", "Route Lifetime", 4, 4)
 RDNSS_LIFETIME = F("icmpv6.opt.rdnss.lifetime", "Lifetime", 4, 4)
+DNSSL_LIFETIME = F("icmpv6.opt.dnssl.lifetime", "Lifetime", 4, 4)
+ADVERTISEMENT_INTERVAL = F("icmpv6.opt.advertisement_interval", "Advertisement Interval", 4, 4)
+HOME_AGENT_PREFERENCE = F("icmpv6.opt.home_agent_preference", "Home Agent Preference", 4, 2)
+HOME_AGENT_LIFETIME = F("icmpv6.opt.home_agent_lifetime", "Home Agent Lifetime", 6, 2)
 
 ERRORS = (DEST_UNREACH, PACKET_TOO_BIG, TIME_EXCEEDED, PARAM_PROBLEM)
 MLD = (MLD_QUERY, MLD_REPORT, MLD_DONE, MLD2_REPORT)
@@ -242,11 +271,81 @@ def echo_info(kind: int, ident: int, seq: int, hlim) -> str:
             + (f", hop limit={hlim}" if hlim is not None else ""))
 
 
+MLD_DELAY = F("icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", 4, 2)
+MLDR_RECORDS = F("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", 6, 2)
+RECORD_TYPES = {1: "Mode is include", 2: "Mode is exclude", 3: "Changed to include", 4: "Changed to exclude",
+                5: "Allow new sources", 6: "Block old sources"}
+RECORD_TYPE = F("icmpv6.mldr.mar.record_type", "Record Type", 0, 1,
+                show=lambda v: f"{RECORD_TYPES.get(v, 'Unknown')} ({v})")
+RECORD_AUX_LEN = F("icmpv6.mldr.mar.aux_data_len", "Aux Data Len", 1, 1)
+RECORD_SOURCES = F("icmpv6.mldr.mar.nb_sources", "Number of Sources", 2, 2)
+
+
+MLD_CODE = F("icmpv6.mld.maximum_response_code", "Maximum Response Code", 4, 2)
+MLD_FLAG = F("icmpv6.mld.flag", "Flags", 24, 1, show=_hex(2))
+MLD_FLAGS = (F("icmpv6.mld.flag.s", "Suppress Router-Side Processing", 24, 1, mask=0x08,
+               show=lambda v: "True" if v else "False"),
+             F("icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)", 24, 1, mask=0x07),
+             F("icmpv6.mld.flag.reserved", "Reserved", 24, 1, mask=0xF0))
+MLD_QQIC = F("icmpv6.mld.qqi", "QQIC (Querier's Query Interval Code)", 25, 1)
+MLD_SOURCES = F("icmpv6.mld.nb_sources", "Number of Sources", 26, 2)
+
+
 def _mld(d, layer, buf, off: int, end: int, info: str):
-    """MLD (RFC 2710) and MLDv2 (RFC 3810): type and code, the body left raw."""
-    if end > off + 4:
+    """MLD (RFC 2710) query, report and done, the MLDv2 query and report (RFC 3810), the
+    report record by record."""
+    if buf[off] == MLD_QUERY and end - off >= 28:
+        _mld2_query(d, layer, buf, off, end)
+    elif buf[off] == MLD2_REPORT and end - off >= 8:
+        add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 4, off + 6)
+        count = layer.field(MLDR_RECORDS, buf, off).value
+        _mld_records(d, layer, buf, off + 8, end, count)
+    elif buf[off] != MLD2_REPORT and end - off == 24:
+        layer.field(MLD_DELAY, buf, off)
+        add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 6, off + 8)
+        add_address(layer, "icmpv6.mld.multicast_address", "Multicast Address", buf, off + 8)
+    elif end > off + 4:
         add_raw(layer, "icmpv6.mld.raw", "MLD message body", buf, off + 4, end)
     return None
+
+
+def _mld2_query(d, layer, buf, off: int, end: int) -> None:
+    layer.field(MLD_CODE, buf, off)
+    add_raw(layer, "icmpv6.reserved", "Reserved", buf, off + 6, off + 8)
+    add_address(layer, "icmpv6.mld.multicast_address", "Multicast Address", buf, off + 8)
+    flags = layer.field(MLD_FLAG, buf, off)
+    for f in MLD_FLAGS:
+        flags.field(f, buf, off)
+    layer.field(MLD_QQIC, buf, off)
+    sources = layer.field(MLD_SOURCES, buf, off).value
+    if off + 28 + 16 * sources > end:
+        d.problem(layer, "malformed: the query's sources run past the message")
+        return
+    for at in range(off + 28, off + 28 + 16 * sources, 16):
+        add_address(layer, "icmpv6.mld.source_address", "Source Address", buf, at)
+
+
+def _mld_records(d, layer, buf, pos: int, end: int, count: int) -> None:
+    for _ in range(count):
+        if pos + 20 > end:
+            d.problem(layer, "malformed: a multicast address record runs past the message")
+            return
+        kind, aux, sources = buf[pos], buf[pos + 1], int.from_bytes(buf[pos + 2:pos + 4], "big")
+        size = 20 + 16 * sources + 4 * aux
+        group = addr_to_str(buf[pos + 4:pos + 20])
+        record = layer.text("icmpv6.mldr.mar", f"Multicast Address Record {RECORD_TYPES.get(kind, 'Unknown')}: "
+                            f"{group}", "", pos, min(size, end - pos))
+        for f in (RECORD_TYPE, RECORD_AUX_LEN, RECORD_SOURCES):
+            record.field(f, buf, pos)
+        add_address(record, "icmpv6.mldr.mar.multicast_address", "Multicast Address", buf, pos + 4)
+        if pos + size > end:
+            d.problem(record, "malformed: the record's sources run past the message")
+            return
+        for at in range(pos + 20, pos + 20 + 16 * sources, 16):
+            add_address(record, "icmpv6.mldr.mar.source_address", "Source Address", buf, at)
+        if aux:
+            add_raw(record, "icmpv6.mldr.mar.aux_data", "Aux Data", buf, pos + 20 + 16 * sources, pos + size)
+        pos += size
 
 
 def _router_solicit(d, layer, buf, off: int, end: int, info: str):
@@ -327,8 +426,8 @@ def _options(d, layer, buf, pos: int, end: int):
     suffix, quoted = "", None
     while pos < end:
         kind = buf[pos]
-        name = OPTION_NAMES.get(kind, f"Unknown ({kind})")
-        opt = layer.text("icmpv6.opt", f"ICMPv6 Option ({name})", name, pos, min(8, end - pos))
+        name = OPTION_NAMES.get(kind, f"Unknown {kind}")
+        opt = layer.text("icmpv6.opt", f"ICMPv6 Option ({name})", "", pos, min(8, end - pos))
         if pos + 2 > end:
             _option_cut(d, opt, 2, end - pos)
             break
@@ -383,13 +482,13 @@ def _opt_prefix(d, opt, buf, pos: int, size: int):
         flags.field(f, buf, pos)
     opt.field(PREFIX_VALID, buf, pos)
     opt.field(PREFIX_PREFERRED, buf, pos)
-    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 12, pos + 16)
+    _reserved(opt, buf, pos + 12, pos + 16)
     prefix = add_address(opt, "icmpv6.opt.prefix", "Prefix", buf, pos + PREFIX_OFFSET)
     return f"{prefix.display}/{buf[pos + 2]}"
 
 
 def _opt_mtu(d, opt, buf, pos: int, size: int):
-    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 4)
+    _reserved(opt, buf, pos + 2, pos + 4)
     return str(opt.field(OPT_MTU, buf, pos).value)
 
 
@@ -404,27 +503,73 @@ def _opt_route_info(d, opt, buf, pos: int, size: int):
         flags.field(f, buf, pos)
     opt.field(ROUTE_LIFETIME, buf, pos)
     prefix = bytes(buf[pos + 8:pos + size]).ljust(16, b"\0")
-    text = f"{addr_to_str(prefix)}/{buf[pos + 2]}"
+    text = f"{PREFERENCES[flags.value >> 3 & 3]} {addr_to_str(prefix)}/{buf[pos + 2]}"
     opt.text("icmpv6.opt.prefix", "Prefix", addr_to_str(prefix), pos + 8, size - 8, value=prefix)
     return text
 
 
 def _opt_rdnss(d, opt, buf, pos: int, size: int):
     """Recursive DNS Server (RFC 8106): a lifetime, then the servers' addresses."""
-    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 4)
+    _reserved(opt, buf, pos + 2, pos + 4)
     opt.field(RDNSS_LIFETIME, buf, pos)
-    servers = [add_address(opt, "icmpv6.opt.rdnss", "Recursive DNS Server", buf, at).display
+    servers = [add_address(opt, "icmpv6.opt.rdnss", "Recursive DNS Servers", buf, at).display
                for at in range(pos + 8, pos + size - 15, 16)]
-    return " ".join(servers)
+    opt.label = " ".join(["ICMPv6 Option (Recursive DNS Server"] + servers) + ")"
+    return None
+
+
+def _opt_dnssl(d, opt, buf, pos: int, size: int):
+    """DNS Search List (RFC 8106): a lifetime, then domain names in DNS's label form, zero-padded."""
+    from .dns import read_name          # here: building the shell's grammar loads no DNS dissector
+    _reserved(opt, buf, pos + 2, pos + 4)
+    opt.field(DNSSL_LIFETIME, buf, pos)
+    at, stop, names = pos + 8, pos + size, []
+    while at < stop and buf[at]:
+        name = read_name(buf, at, at, stop)
+        if name.fatal or name.after <= at:
+            d.problem(opt, f"malformed: {name.problem}")
+            break
+        opt.text("icmpv6.opt.dnssl", "Domain Names", name.text, at, name.after - at)
+        names.append(name.text)
+        at = name.after
+    if at < stop:
+        opt.text("icmpv6.opt.padding", "Padding", "", at, stop - at)         # no value (FT_NONE), as tshark
+    opt.label = " ".join(["ICMPv6 Option (DNS Search List Option"] + names) + ")"
+    return None
+
+
+def _opt_advertisement_interval(d, opt, buf, pos: int, size: int):
+    """Advertisement Interval (RFC 6275): how often the router advertises, in ms."""
+    _reserved(opt, buf, pos + 2, pos + 4)
+    return str(opt.field(ADVERTISEMENT_INTERVAL, buf, pos).value)
+
+
+def _opt_home_agent(d, opt, buf, pos: int, size: int):
+    """Home Agent Information (RFC 6275); tshark 4.0 labels the lifetime "Home Agent Preference" too."""
+    _reserved(opt, buf, pos + 2, pos + 4)
+    opt.field(HOME_AGENT_PREFERENCE, buf, pos)
+    opt.field(HOME_AGENT_LIFETIME, buf, pos)
+    return None
+
+
+def _opt_nonce(d, opt, buf, pos: int, size: int):
+    """Nonce (RFC 3971, used by RFC 7527's duplicate address detection)."""
+    data = bytes(buf[pos + 2:pos + size])
+    opt.text("icmpv6.opt.nonce", "Nonce", data.hex(), pos + 2, size - 2, value=data)
+    return None
 
 
 def _opt_redirected(d, opt, buf, pos: int, size: int):
     """The packet itself is dissected as a quoted IPv6 packet after the options."""
-    add_raw(opt, "icmpv6.opt.reserved", "Reserved", buf, pos + 2, pos + 8)
+    _reserved(opt, buf, pos + 2, pos + 8)
     if size > 8:
-        opt.text("icmpv6.opt.redirected_packet", "Redirected packet", f"IPv6 packet ({size - 8} bytes)",
-                 pos + 8, size - 8)
+        opt.text("icmpv6.opt.redirected_packet", "Redirected Packet", "", pos + 8, size - 8)
     return None
+
+
+def _reserved(opt, buf, start: int, stop: int) -> None:
+    """An option's reserved bytes: tshark names them and shows no value (FT_NONE)."""
+    opt.text("icmpv6.opt.reserved", "Reserved", "", start, stop - start, value=bytes(buf[start:stop]))
 
 
 def _opt_raw(d, opt, buf, pos: int, size: int):
@@ -434,7 +579,8 @@ def _opt_raw(d, opt, buf, pos: int, size: int):
 
 OPTION_BODIES = {ND_OPT_SOURCE_LL_ADDR: _opt_linkaddr, ND_OPT_TARGET_LL_ADDR: _opt_linkaddr,
                  ND_OPT_PREFIX_INFO: _opt_prefix, ND_OPT_REDIRECT_HDR: _opt_redirected, ND_OPT_MTU: _opt_mtu,
-                 ND_OPT_ROUTE_INFO: _opt_route_info, ND_OPT_RDNSS: _opt_rdnss}
+                 ND_OPT_ROUTE_INFO: _opt_route_info, ND_OPT_RDNSS: _opt_rdnss, ND_OPT_DNSSL: _opt_dnssl,
+                 7: _opt_advertisement_interval, 8: _opt_home_agent, 14: _opt_nonce}
 
 
 @skimmer("ipv6.nxt", NEXTHDR_ICMP)

@@ -73,7 +73,8 @@ OPT_ACTION = F("ipv6.opt.type.action", "Action", 0, 1, mask=0xC0, show=lambda v:
 OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20, show=lambda v: "Yes" if v else "No")
 OPT_REST = F("ipv6.opt.type.rest", "Low-Order Bits", 0, 1, mask=0x1F, show=lambda v: f"0x{v:02x}")
 OPT_LEN = F("ipv6.opt.length", "Length", 1, 1)
-OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2)
+ALERTS = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
+OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2, show=lambda v: f"{ALERTS.get(v, 'Unknown')} ({v})")
 OPT_JUMBO = F("ipv6.opt.jumbo", "Payload Length", 2, 4)
 
 OPT_PAD1 = 0

@@ -13,7 +13,10 @@ from tests.tools import need
 DATA = Path(__file__).resolve().parents[1] / "data"
 FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.pcap", 3),
           ("print-flags.pcap", 5), ("802.1ad_QinQ.pcap", 1), ("802.1ad_QinQ.pcap", 2),
-          ("dns_udp.pcap", 2)]
+          ("dns_udp.pcap", 2),
+          # IPv6 extension headers, NDP options, MLD, checksums with tshark's verdicts
+          ("icmpv6.pcap", 2), ("icmpv6.pcap", 3), ("icmpv6_opt24.pcap", 1), ("icmpv6-ns-nonce.pcap", 1),
+          ("ipv6-routing-header.pcap", 1), ("ipv6-srh-ext-header.pcap", 1)]
 
 
 def plain(line: str) -> str:
