@@ -1,5 +1,6 @@
 """ICMP for IPv4 (RFC 792): type, code, checksum and the 4-byte rest of header."""
 import struct
+from dataclasses import replace
 
 HEADER = struct.Struct("!BBHHH")       # type, code, checksum, id, seq (echo layout)
 HEADER_LEN = 8
@@ -35,27 +36,59 @@ from .dissect import F, data_row, dissector, row_node  # noqa: E402
 from .skim import DECLINE, skimmer  # noqa: E402
 from .udp import calculated_checksum, checksum_row  # noqa: E402
 
-TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", DEST_UNREACH: "Destination unreachable",
-              4: "Source quench", 5: "Redirect", ECHO_REQUEST: "Echo (ping) request",
-              9: "Router advertisement", 10: "Router solicitation", TIME_EXCEEDED: "Time-to-live exceeded",
-              PARAMETER_PROBLEM: "Parameter problem", 13: "Timestamp request", 14: "Timestamp reply"}
+# tshark's names of the types (read from tshark 4.0)
+TYPE_NAMES = {ECHO_REPLY: "Echo (ping) reply", 1: "Reserved", 2: "Reserved", DEST_UNREACH: "Destination unreachable",
+              4: "Source quench (flow control)", 5: "Redirect", 6: "Alternate host address",
+              ECHO_REQUEST: "Echo (ping) request", 9: "Router advertisement", 10: "Router solicitation",
+              TIME_EXCEEDED: "Time-to-live exceeded", PARAMETER_PROBLEM: "Parameter problem",
+              13: "Timestamp request", 14: "Timestamp reply", 15: "Information request", 16: "Information reply",
+              17: "Address mask request", 18: "Address mask reply", 19: "Reserved (for security)",
+              30: "Traceroute", 31: "Datagram Conversion Error", 32: "Mobile Host Redirect",
+              33: "IPv6 Where-Are-You", 34: "IPv6 I-Am-Here", 35: "Mobile Registration Request",
+              36: "Mobile Registration Reply", 37: "Domain Name Request", 38: "Domain Name Reply", 39: "SKIP",
+              40: "Photuris", 41: "Experimental mobility protocols", 42: "Extended Echo request",
+              43: "Extended Echo reply"}
 UNREACH_CODES = {NET_UNREACH: "Network unreachable", HOST_UNREACH: "Host unreachable",
                  PROT_UNREACH: "Protocol unreachable", PORT_UNREACH: "Port unreachable",
-                 FRAG_NEEDED: "Fragmentation needed"}
+                 FRAG_NEEDED: "Fragmentation needed", 5: "Source route failed", 6: "Destination network unknown",
+                 7: "Destination host unknown", 8: "Source host isolated", 9: "Network administratively prohibited",
+                 10: "Host administratively prohibited", 11: "Network unreachable for TOS",
+                 12: "Host unreachable for TOS", 13: "Communication administratively filtered",
+                 14: "Host precedence violation", 15: "Precedence cutoff in effect"}
+# tshark's names of the codes of the types that name them (read from tshark 4.0)
+CODE_NAMES = {DEST_UNREACH: UNREACH_CODES,
+              6: {0: "Alternate address for host"},
+              5: {0: "Redirect for network", 1: "Redirect for host", 2: "Redirect for TOS and network",
+                  3: "Redirect for TOS and host"},
+              9: {0: "Normal router advertisement", 16: "Does not route common traffic"},
+              TIME_EXCEEDED: {0: "Time to live exceeded in transit", 1: "Fragment reassembly time exceeded"},
+              PARAMETER_PROBLEM: {0: "Pointer indicates the error", 1: "Required option missing", 2: "Bad length"},
+              40: {0: "Bad SPI", 1: "Authentication Failed", 2: "Decompression Failed", 3: "Decryption Failed",
+                   4: "Need Authentication", 5: "Need Authorization"},
+              42: {0: "No error"},
+              43: {0: "No error", 1: "Malformed Query", 2: "No Such Interface", 3: "No Such Table Entry",
+                   4: "Multiple Interfaces Satisfy Query"}}
+
+
+def code_name(kind: int, code: int) -> str:
+    return CODE_NAMES[kind].get(code) or f"Unknown code: {code}"
 ERRORS = (DEST_UNREACH, 4, 5, TIME_EXCEEDED, PARAMETER_PROBLEM)
 
-TYPE = F("icmp.type", "Type", 0, 1, show=lambda v: f"{v} ({TYPE_NAMES.get(v, 'Unknown')})")
+UNKNOWN_TYPE = "Unknown ICMP (obsolete or malformed?)"
+TYPE = F("icmp.type", "Type", 0, 1, show=lambda v: f"{v} ({TYPE_NAMES.get(v, UNKNOWN_TYPE)})")
 CODE = F("icmp.code", "Code", 1, 1)
+NAMED_CODES = {kind: replace(CODE, show=lambda code, kind=kind: f"{code} ({code_name(kind, code)})")
+               for kind in CODE_NAMES}
 CHECKSUM = F("icmp.checksum", "Checksum", 2, 2, show=lambda v: f"0x{v:04x}")
 IDENT = F("icmp.ident", "Identifier (BE)", 4, 2, show=lambda v: f"{v} (0x{v:04x})")
 SEQ = F("icmp.seq", "Sequence Number (BE)", 6, 2, show=lambda v: f"{v} (0x{v:04x})")
-ECHO_LIKE = (ECHO_REQUEST, ECHO_REPLY, 13, 14)
+ECHO_LIKE = (ECHO_REQUEST, ECHO_REPLY, 13, 14, 15, 16)     # an identifier and a sequence number
 ECHO_FIELDS = struct.Struct("!HH")
 
 
 def echo_info(kind: int, ident: int, seq: int, ttl) -> str:
     """Info of an echo (or timestamp) message; the sequence number is also shown byte-swapped, as tshark does."""
-    return (f"{TYPE_NAMES[kind]}  id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+    return (f"{TYPE_NAMES[kind]:<20} id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
             + (f", ttl={ttl}" if ttl is not None else ""))
 
 
@@ -94,13 +127,13 @@ def dissect_icmp(d, off: int, end: int):
             d.protocol, d._info = "ICMP", (echo_info, kind, ident, seq, d.ip_ttl)
         return None
     if d.tree:
-        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
+        layer.put(((TYPE, off, kind), (NAMED_CODES.get(kind, CODE), off + 1, code), csum_row))
     if kind in ECHO_LIKE:
         d.short(layer, HEADER_LEN, end - off, "ICMP echo header")
         return None
-    info = TYPE_NAMES.get(kind, f"Type {kind}")
-    if kind == DEST_UNREACH:
-        info += f" ({UNREACH_CODES.get(code, f'code {code}')})"
+    info = f"{TYPE_NAMES.get(kind, UNKNOWN_TYPE):<20}"      # tshark pads the type to 20 characters
+    if kind in CODE_NAMES:
+        info += f" ({code_name(kind, code)})"
     d.summarise("ICMP", info)
     if kind in ERRORS and end - off > HEADER_LEN:
         d.locked = True                      # the quoted packet does not own the summary

@@ -1,5 +1,6 @@
 """ICMPv6 (RFC 4443) and Neighbor Discovery (RFC 4861): offsets, a builder, dissection."""
 import struct
+from dataclasses import replace
 
 from .checksum import checksum, ones_sum
 from .dissect import F, data_row, dissector, row_node
@@ -101,6 +102,16 @@ def _hex(width: int):
 
 TYPE = F("icmpv6.type", "Type", 0, 1, show=_show_type)
 CODE = F("icmpv6.code", "Code", 1, 1)
+
+
+def code_name(kind: int, code: int) -> str:
+    unknown = "Unknown" if kind == DEST_UNREACH else f"Unknown ({code})"    # sic: tshark 4.0
+    return CODE_NAMES[kind].get(code, unknown)
+
+
+# the Code line of the types whose codes have names: "Code: 4 (Port unreachable)"
+NAMED_CODES = {kind: replace(CODE, show=lambda code, kind=kind: f"{code} ({code_name(kind, code)})")
+               for kind in CODE_NAMES}
 CHECKSUM = F("icmpv6.checksum", "Checksum", 2, 2, show=_hex(4))
 ECHO_ID = F("icmpv6.echo.identifier", "Identifier", 4, 2, show=_hex(4))
 ECHO_SEQ = F("icmpv6.echo.sequence_number", "Sequence", 6, 2)
@@ -210,11 +221,10 @@ def dissect_icmpv6(d, off: int, end: int):
             d.protocol, d._info = "ICMPv6", (echo_info, kind, ident, seq, d.ipv6_hlim)
         return None
     if d.tree:
-        layer.put(((TYPE, off, kind), (CODE, off + 1, code), csum_row))
+        layer.put(((TYPE, off, kind), (NAMED_CODES.get(kind, CODE), off + 1, code), csum_row))
     info = TYPE_NAMES.get(kind, f"Unknown ({kind})")
     if kind in CODE_NAMES:
-        unknown = "Unknown" if kind == DEST_UNREACH else f"Unknown ({code})"    # sic: tshark 4.0
-        info += f" ({CODE_NAMES[kind].get(code, unknown)})"
+        info += f" ({code_name(kind, code)})"
     d.summarise("ICMPv6", info)
     body = BODIES.get(kind)
     if body is None:

@@ -85,10 +85,10 @@ VERDICTS = {CSUM_GOOD: "[correct]", CSUM_UNVERIFIED: "[unverified]", CSUM_NOT_PR
 _SHOWN: dict = {}               # (checksum field, status) -> the field shown with its verdict
 
 
-def _shown(f: F, status: int) -> F:
-    key = (f, status)
+def _shown(f: F, status: int, quoted: bool = False) -> F:
+    key = (f, status, quoted)
     if key not in _SHOWN:
-        verdict = VERDICTS[status]
+        verdict = VERDICTS[status] + (" [in ICMP error packet]" if quoted else "")
         _SHOWN[key] = replace(f, show=lambda v: f"0x{v:04x} {verdict}")
     return _SHOWN[key]
 
@@ -102,7 +102,7 @@ def checksum_row(d, f: F, calculated_f, status_f: F, start: int, csum: int, stat
     subrows = (status_row,) if calculated is None or calculated_f is None else \
         ((calculated_f, start, calculated), status_row)
     if status != CSUM_BAD:
-        row = (_shown(f, status), start, csum, subrows)
+        row = (_shown(f, status, d.locked and status == CSUM_UNVERIFIED), start, csum, subrows)
         if status != CSUM_ILLEGAL:
             return row
         row = row_node(*row)
@@ -185,6 +185,8 @@ def dissect_udp(d, off: int, end: int):
         d.problem(length_row, f"malformed: length {length} > IP payload length {have}")
         note = f" [BAD UDP LENGTH {length} > IP PAYLOAD LENGTH]"
     status, calculated = checksum_verdict(buf, off, csum, length, have, d.net_src, d.net_dst, d.checksums)
+    if status == CSUM_ILLEGAL and d.locked:     # quoted by an ICMP error: tshark lets a zero pass
+        status = CSUM_NOT_PRESENT
     csum_row = checksum_row(d, CHECKSUM, CALCULATED, STATUS, off + OFF_CSUM, csum, status, calculated)
     if not d.locked:                        # d.summarise_later, inline
         d.protocol, d._info = "UDP", (info_text, sport, dport, length, status, note)

@@ -1,4 +1,6 @@
 """Our Ethernet/ARP/IPv4/ICMP dissection against tshark, field by field."""
+import subprocess
+
 import pytest
 
 from stack.wire import ipv4 as ipwire
@@ -7,6 +9,7 @@ import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.wire.dissect import dissect
 from stack.wire.ethernet import header
 from tests.checker import echo_packet, icmp
+from tests.tools import need
 from tests.tshark import compare, our_fields, tshark_fields, write_pcap
 
 pytestmark = pytest.mark.usefixtures("checksums_on")   # checksums verified, as tshark with CHECKSUM_PREFS
@@ -87,3 +90,19 @@ def test_fields_agree_with_tshark(name, theirs):
     shared = set(ours) & set(theirs[name])
     assert len(shared) >= 3, f"too few shared fields: {sorted(shared)}"
     assert compare(ours, theirs[name], ignore=KNOWN) == []
+
+
+def test_icmp_info_agrees_with_tshark(tmp_path):
+    """Every type's name and every named code, as tshark words them in the Info column
+    (the type padded to 20 characters, then the code's name)."""
+    quoted = ip_frame(b"\x08\x00\0\0\0\0\0\0")[14:42]
+    cases = [(kind, code) for kind, codes in ((3, 17), (5, 4), (11, 3), (12, 4), (4, 1), (6, 2)) for code in range(codes)]
+    frames = [ip_frame(icmp(kind, code, b"\0\0\0\0", quoted)) for kind, code in cases]
+    frames += [ip_frame(icmp(kind, 0, b"\x00\x07\x00\x02")) for kind in (0, 8, 15, 16, 7, 19, 30, 200)]
+    path = tmp_path / "icmp.pcap"
+    write_pcap(path, frames)
+    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), "-T", "fields", "-e", "_ws.col.Info",
+                           "-e", "icmp.code"], capture_output=True, text=True, timeout=120)
+    theirs = [line.split("\t")[0] for line in proc.stdout.splitlines()]
+    assert len(theirs) == len(frames)
+    assert [dissect(frame).summary()["info"] for frame in frames] == theirs
