@@ -200,19 +200,56 @@ def dissect_sll2(d, off: int, end: int):
 SAP_SNAP = 0xAA
 LLC_UI = 0x03
 
-DSAP = F("llc.dsap", "DSAP", 0, 1, show=lambda v: f"0x{v:02x}")
-DSAP_SAP = F("llc.dsap.sap", "SAP", 0, 1, mask=0xFE)
-DSAP_IG = F("llc.dsap.ig", "IG Bit", 0, 1, mask=0x01)
-SSAP = F("llc.ssap", "SSAP", 1, 1, show=lambda v: f"0x{v:02x}")
-SSAP_SAP = F("llc.ssap.sap", "SAP", 1, 1, mask=0xFE)
-SSAP_CR = F("llc.ssap.cr", "CR Bit", 1, 1, mask=0x01)
-CONTROL_U = F("llc.control", "Control field", 2, 1, show=lambda v: f"0x{v:02x}")
-U_MODIFIER_CMD = F("llc.control.u_modifier_cmd", "Command", 2, 1, mask=0xEC)
-U_MODIFIER_RESP = F("llc.control.u_modifier_resp", "Response", 2, 1, mask=0xEC)
-U_FTYPE = F("llc.control.ftype", "Frame type", 2, 1, mask=0x03)
-SNAP_OUI = F("llc.oui", "Organization Code", 0, 3, show=lambda v: f"0x{v:06x}")
+# tshark's names of the SAPs (read from tshark 4.0): the DSAP/SSAP line names the whole byte,
+# the SAP line the address without its IG/CR bit
+SAP_NAMES = {0x00: "NULL LSAP", 0x02: "LLC Sub-Layer Management", 0x04: "SNA Path Control", 0x06: "TCP/IP",
+             0x08: "SNA", 0x0C: "SNA", 0x0E: "PROWAY (IEC955) Network Management and Initialization",
+             0x10: "NetWare (unofficial?)", 0x14: "ISO Network Layer (OSLAN 1)", 0x18: "Texas Instruments",
+             0x20: "ISO Network Layer (unofficial?)", 0x34: "ISO Network Layer (unofficial?)",
+             0x42: "Spanning Tree BPDU", 0x4E: "EIA RS-511 Manufacturing Message Service",
+             0x54: "ISO Network Layer (OSLAN 2)", 0x7E: "ISO 8208 (X.25 over 802.2)", 0x80: "XNS", 0x82: "BACnet",
+             0x86: "Nestar", 0x8E: "PROWAY (IEC955) Active Station List Maintenance", 0x98: "ARP", 0xAA: "SNAP",
+             0xB4: "HP JetDirect Printer", 0xBA: "Banyan Vines", 0xBC: "Banyan Vines", 0xE0: "NetWare",
+             0xF0: "NetBIOS", 0xF4: "IBM Net Management", 0xF8: "HP Extended LLC", 0xFA: "Ungermann-Bass",
+             0xFC: "Remote Program Load", 0xFE: "ISO Network Layer"}
+# the few organisations tshark names here, as its manuf file words them (tshark cuts the first
+# at "but", where a newline follows in its table; Wireshark's window shows it whole, as we do)
+OUI_NAMES = {0x000000: "Officially Xerox, but 0:0:0:0:0:0 is more common", 0x00000C: "Cisco Systems, Inc", 0x000142: "Cisco Systems, Inc",
+             0x0080C2: "IEEE"}
+CISCO_PIDS = {0x2000: "CDP", 0x2004: "DTP", 0x010B: "PVSTP+", 0x2003: "VTP", 0x0111: "UDLD",
+              0x0109: "RLQ BPDUs (response)", 0x200A: "STP Uplink Fast", 0x2001: "CGMP"}
+
+
+def _sap_text(value: int) -> str:
+    return f"{SAP_NAMES.get(value, 'Unknown')} (0x{value:02x})"
+
+
+def _oui_text(oui: int) -> str:
+    text = ":".join(f"{b:02x}" for b in oui.to_bytes(3, "big"))
+    return f"{text} ({OUI_NAMES[oui]})" if oui in OUI_NAMES else text
+
+
+DSAP = F("llc.dsap", "DSAP", 0, 1, show=_sap_text)
+DSAP_SAP = F("llc.dsap.sap", "SAP", 0, 1, mask=0xFE, show=lambda v: SAP_NAMES.get(v << 1, "Unknown"))
+DSAP_IG = F("llc.dsap.ig", "IG Bit", 0, 1, mask=0x01, show=lambda v: "Group" if v else "Individual")
+SSAP = F("llc.ssap", "SSAP", 1, 1, show=_sap_text)
+SSAP_SAP = F("llc.ssap.sap", "SAP", 1, 1, mask=0xFE, show=lambda v: SAP_NAMES.get(v << 1, "Unknown"))
+SSAP_CR = F("llc.ssap.cr", "CR Bit", 1, 1, mask=0x01, show=lambda v: "Response" if v else "Command")
+# the U format's modifier functions, by the control byte's modifier bits (0xEC) as tshark names them
+U_FUNCTIONS = {0x00: ("UI", "Unnumbered Information"), 0x0C: ("DM", "Disconnected Mode"),
+               0x40: ("DISC", "Disconnect"), 0x60: ("UA", "Unnumbered Acknowledge"),
+               0x6C: ("SABME", "Set Asynchronous Balanced Mode Extended"), 0x84: ("FRMR", "Frame reject"),
+               0xAC: ("XID", "Exchange identification"), 0xE0: ("TEST", "Test")}
+CONTROL_U = F("llc.control", "Control field", 2, 1,
+              show=lambda v: f"U, func={U_FUNCTIONS.get(v & 0xEC, ('Unknown',))[0]} (0x{v:02x})")
+U_MODIFIER_CMD = F("llc.control.u_modifier_cmd", "Command", 2, 1, mask=0xEC,
+                   show=lambda v: f"{U_FUNCTIONS.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
+U_MODIFIER_RESP = F("llc.control.u_modifier_resp", "Response", 2, 1, mask=0xEC,
+                    show=lambda v: f"{U_FUNCTIONS.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
+U_FTYPE = F("llc.control.ftype", "Frame type", 2, 1, mask=0x03, show=lambda v: f"Unnumbered frame (0x{v:x})")
+SNAP_OUI = F("llc.oui", "Organization Code", 0, 3, show=_oui_text)
 SNAP_TYPE = F("llc.type", "Type", 3, 2, show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Unknown')} (0x{v:04x})")
-SNAP_PID = F("llc.pid", "PID", 3, 2, show=lambda v: f"0x{v:04x}")
+SNAP_PID = F("llc.pid", "PID", 3, 2, show=lambda v: f"{CISCO_PIDS.get(v, 'Unknown')} (0x{v:04x})")
 SNAP_LEN = 5
 
 
@@ -244,19 +281,24 @@ def dissect_llc(d, off: int, end: int):
     return ("llc.dsap", dsap, pos, end)
 
 
+SUPERVISORY = {0x00: "RR", 0x04: "RNR", 0x08: "REJ"}
+
+
 def _control_is(layer, buf, at: int) -> None:
     """I and S formats: a two-byte control field, sent low byte first (as tshark reads it)."""
     value = buf[at] | (buf[at + 1] << 8)
-    node = layer.text("llc.control", "Control field", f"0x{value:04x}", at, 2, value=value)
+    text = (f"I, N(R)={value >> 9}, N(S)={(value >> 1) & 0x7F} (0x{value:04x})" if value & 0x01 == 0
+            else f"S, func={SUPERVISORY.get(value & 0x0C, 'Unknown')}, N(R)={value >> 9} (0x{value:04x})")
+    node = layer.text("llc.control", "Control field", text, at, 2, value=value)
     if value & 0x01 == 0:                               # I format: N(R), N(S)
         node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
         node.text("llc.control.n_s", "N(S)", str((value >> 1) & 0x7F), at, 2, value=(value >> 1) & 0x7F)
-        node.text("llc.control.ftype", "Frame type", "Information frame", at, 2, value=0)
+        node.text("llc.control.ftype", "Frame type", "Information frame (0x0)", at, 2, value=0)
     else:                                               # S format: N(R), supervisory function
         node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
         node.text("llc.control.s_ftype", "Supervisory frame type", f"0x{value & 0x0C:x}", at, 2,
                   value=value & 0x0C)
-        node.text("llc.control.ftype", "Frame type", "Supervisory frame", at, 2, value=0x01)
+        node.text("llc.control.ftype", "Frame type", "Supervisory frame (0x1)", at, 2, value=0x01)
 
 
 def _snap(d, layer, buf, pos: int, end: int):
