@@ -106,6 +106,12 @@ _TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.un
 _TYPED[NONE] += " gtp.ext_hdr"
 _TYPED[BYTES] += " ip.fragments"
 _TYPED[NONE] += " ipv6.fragments"
+# spanning tree BPDUs (stack/wire/bpdu.py): times in seconds, identifiers as text nodes
+_TYPED[TIME] += " stp.msg_age stp.max_age stp.hello stp.forward"
+_TYPED[UINT] += " stp.flags stp.root.prio stp.root.ext stp.bridge.prio stp.bridge.ext"
+_TYPED[ETHER] += " stp.root.hw stp.bridge.hw"
+_TYPED[NONE] += " stp.root stp.bridge"
+_TYPED[BYTES] += " stp.mst"
 
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types

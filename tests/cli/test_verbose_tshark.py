@@ -16,7 +16,9 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("dns_udp.pcap", 2),
           # IPv6 extension headers, NDP options, MLD, checksums with tshark's verdicts
           ("icmpv6.pcap", 2), ("icmpv6.pcap", 3), ("icmpv6_opt24.pcap", 1), ("icmpv6-ns-nonce.pcap", 1),
-          ("ipv6-routing-header.pcap", 1), ("ipv6-srh-ext-header.pcap", 1)]
+          ("ipv6-routing-header.pcap", 1), ("ipv6-srh-ext-header.pcap", 1),
+          # LLC and spanning tree BPDUs
+          ("802.1D_spanning_tree.pcap", 1), ("802.1w_rapid_STP.pcap", 1)]
 
 
 def plain(line: str) -> str:

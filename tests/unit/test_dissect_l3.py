@@ -298,8 +298,7 @@ def mine(d) -> dict:
 
 
 INFO_KNOWN = {
-    "vlan-llc": "tshark goes on into STP/BPDU, which we do not dissect",
-    "llc-stp": "tshark goes on into STP/BPDU, which we do not dissect",
+    "vlan-llc": "a 4-byte filler for a BPDU: tshark appends [Malformed Packet], we mark the layer short",
     "llc-snap-cdp": "tshark goes on into CDP (and finds our filler malformed)",
     "llc-iframe": "tshark goes on into NetBIOS",
     "sll-llc": "tshark goes on into STP (and finds our filler malformed)",
@@ -505,7 +504,7 @@ def test_linux_cooked_captures():
     assert (d.find("sll.ifindex").value, d.find("sll.src.eth").display) == (3, "02:00:00:00:00:01")
     assert d.find("sll.etype").offset == 0
     d = dissect(OTHER_FRAMES[LINKTYPE_SLL]["sll-llc"], LINKTYPE_SLL)
-    assert [layer.name for layer in d.layers] == ["sll", "llc", "data"]
+    assert [layer.name for layer in d.layers] == ["sll", "llc", "stp"]
 
 
 def test_raw_picks_the_network_layer_by_version():

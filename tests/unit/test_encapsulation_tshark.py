@@ -95,7 +95,8 @@ FRAMES = {
 
 CAPTURES = ["gso-ipv4-vxlan-ipv4.pcap", "gso-ipv6-geneve-ipv6.pcap", "geneve-gcp.pcap",
             "erspan-type-ii-1.pcap", "erspan-type-i-1.pcap", "mpls-over-udp.pcap", "pppoes.pcap",
-            "espudp1.pcap", "02-sunrise-sunset-esp.pcap"]
+            "espudp1.pcap", "02-sunrise-sunset-esp.pcap",
+            "802.1D_spanning_tree.pcap", "802.1w_rapid_STP.pcap"]      # spanning tree BPDUs over LLC
 
 
 @pytest.fixture(scope="module")
