@@ -10,6 +10,7 @@
   remain: leftovers are removed and the run fails loudly.
 """
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def pytest_configure(config):
 
 
 def pytest_sessionstart(session):
+    # A run started in the background (`./.ci/run &` from a script) inherits SIGINT ignored,
+    # and so would every netsh the tests start and then interrupt as Ctrl-C does: give them
+    # the default back (a caught signal is reset to its default across exec).
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # Leftovers of earlier runs that crashed (their pid is gone) are removed before we start.
     if netns_reason() is None:
         from netsh.lab import cleanup_stale
