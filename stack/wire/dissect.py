@@ -354,6 +354,13 @@ class Dissection:
         self.reported_ends: dict[int, int] = {}   # layer index -> where its length field ends it
         self.moved_ends = None         # {layer index: (src, dst)} where extension headers name others
 
+    def network_end(self, index: int) -> int:
+        """Where the network layer at `index` says its payload ends (past a snap-length cut too),
+        never past the frame's length on the wire: an IP length that claims more than the frame
+        held counts what there was, as tshark does."""
+        end = self.reported_ends.get(index, self.claimed if self.claimed is not None else len(self.buf))
+        return min(end, self.orig_len)
+
     def claim(self, end: int) -> None:
         """A network layer's length field ends the packet at `end`; the rest is padding."""
         if self.claimed is None:

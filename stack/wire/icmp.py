@@ -72,6 +72,8 @@ CODE_NAMES = {DEST_UNREACH: UNREACH_CODES,
 
 def code_name(kind: int, code: int) -> str:
     return CODE_NAMES[kind].get(code) or f"Unknown code: {code}"
+
+
 ERRORS = (DEST_UNREACH, 4, 5, TIME_EXCEEDED, PARAMETER_PROBLEM)
 
 UNKNOWN_TYPE = "Unknown ICMP (obsolete or malformed?)"

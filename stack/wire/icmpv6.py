@@ -121,23 +121,20 @@ RA_HOP_LIMIT = F("icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", 4, 1)
 PREFERENCES = ("Medium", "High", "Reserved", "Low")       # RFC 4191's two bits
 
 
-def _flags_text(width: int, named: tuple):
-    """A flags field as tshark shows it: its hex, then the names of the bits set (`named`:
-    (mask, name) pairs; a mask of several bits names its value instead, always)."""
+def _flags_text(width: int, bits: tuple):
+    """A flags field as tshark shows it: its hex, then the labels of the `bits` (their Fs) that
+    are set; a field of two bits (a router preference) is named by its value, always."""
     def show(value: int) -> str:
         parts = [f"0x{value:0{width}x}"]
-        for mask, name in named:
-            if mask & (mask - 1):
-                parts.append(f"{name}: {PREFERENCES[(value & mask) // (mask & -mask)]}")
-            elif value & mask:
-                parts.append(name)
+        for f in bits:
+            if f.mask & (f.mask - 1):
+                parts.append(f"{f.label}: {PREFERENCES[(value & f.mask) // (f.mask & -f.mask)]}")
+            elif value & f.mask:
+                parts.append(f.label)
         return ", ".join(parts)
     return show
 
 
-RA_FLAG = F("icmpv6.nd.ra.flag", "Flags", 5, 1, show=_flags_text(2, (
-    (0x80, "Managed address configuration"), (0x40, "Other configuration"), (0x20, "Home Agent"),
-    (0x18, "Prf (Default Router Preference)"), (0x04, "Proxy"))))
 RA_FLAGS = (F("icmpv6.nd.ra.flag.m", "Managed address configuration", 5, 1, mask=0x80),
             F("icmpv6.nd.ra.flag.o", "Other configuration", 5, 1, mask=0x40),
             F("icmpv6.nd.ra.flag.h", "Home Agent", 5, 1, mask=0x20),
@@ -145,15 +142,15 @@ RA_FLAGS = (F("icmpv6.nd.ra.flag.m", "Managed address configuration", 5, 1, mask
               show=lambda v: f"{PREFERENCES[v]} ({v})"),
             F("icmpv6.nd.ra.flag.p", "Proxy", 5, 1, mask=0x04),
             F("icmpv6.nd.ra.flag.rsv", "Reserved", 5, 1, mask=0x03))
+RA_FLAG = F("icmpv6.nd.ra.flag", "Flags", 5, 1, show=_flags_text(2, RA_FLAGS[:-1]))     # Reserved unnamed
 RA_LIFETIME = F("icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", 6, 2)
 RA_REACHABLE = F("icmpv6.nd.ra.reachable_time", "Reachable time (ms)", 8, 4)
 RA_RETRANS = F("icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", 12, 4)
-NA_FLAG = F("icmpv6.nd.na.flag", "Flags", 4, 4, show=_flags_text(8, (
-    (NA_ROUTER, "Router"), (NA_SOLICITED, "Solicited"), (NA_OVERRIDE, "Override"))))
 NA_FLAGS = (F("icmpv6.nd.na.flag.r", "Router", 4, 4, mask=NA_ROUTER),
             F("icmpv6.nd.na.flag.s", "Solicited", 4, 4, mask=NA_SOLICITED),
             F("icmpv6.nd.na.flag.o", "Override", 4, 4, mask=NA_OVERRIDE),
             F("icmpv6.nd.na.flag.rsv", "Reserved", 4, 4, mask=0x1FFFFFFF))
+NA_FLAG = F("icmpv6.nd.na.flag", "Flags", 4, 4, show=_flags_text(8, NA_FLAGS[:-1]))
 TARGET_OFFSET = 8              # NS, NA and Redirect: the target address after a 4-byte word
 REDIRECT_DST_OFFSET = 24
 
@@ -161,20 +158,19 @@ REDIRECT_DST_OFFSET = 24
 OPT_TYPE = F("icmpv6.opt.type", "Type", 0, 1, show=lambda v: f"{OPTION_NAMES.get(v, 'Unknown')} ({v})")
 OPT_LENGTH = F("icmpv6.opt.length", "Length", 1, 1, show=lambda v: f"{v} ({v * 8} bytes)")
 PREFIX_LENGTH = F("icmpv6.opt.prefix.length", "Prefix Length", 2, 1)
-PREFIX_FLAG = F("icmpv6.opt.prefix.flag", "Flag", 3, 1, show=_flags_text(2, (
-    (0x80, "On-link flag(L)"), (0x40, "Autonomous address-configuration flag(A)"), (0x20, "Router address flag(R)"))))
 PREFIX_FLAGS = (F("icmpv6.opt.prefix.flag.l", "On-link flag(L)", 3, 1, mask=0x80),
                 F("icmpv6.opt.prefix.flag.a", "Autonomous address-configuration flag(A)", 3, 1, mask=0x40),
                 F("icmpv6.opt.prefix.flag.r", "Router address flag(R)", 3, 1, mask=0x20),
                 F("icmpv6.opt.prefix.flag.reserved", "Reserved", 3, 1, mask=0x1F))
+PREFIX_FLAG = F("icmpv6.opt.prefix.flag", "Flag", 3, 1, show=_flags_text(2, PREFIX_FLAGS[:-1]))
 PREFIX_VALID = F("icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime", 4, 4)
 PREFIX_PREFERRED = F("icmpv6.opt.prefix.preferred_lifetime", "Preferred Lifetime", 8, 4)
 PREFIX_OFFSET = 16
 OPT_MTU = F("icmpv6.opt.mtu", "MTU", 4, 4)
-ROUTE_FLAG = F("icmpv6.opt.route_info.flag", "Flag", 3, 1, show=_flags_text(2, ((0x18, "Route Preference"),)))
 ROUTE_FLAGS = (F("icmpv6.opt.route_info.flag.route_preference", "Route Preference", 3, 1, mask=0x18,
                  show=lambda v: f"{PREFERENCES[v]} ({v})"),
                F("icmpv6.opt.route_info.flag.reserved", "Reserved", 3, 1, mask=0xE7))
+ROUTE_FLAG = F("icmpv6.opt.route_info.flag", "Flag", 3, 1, show=_flags_text(2, ROUTE_FLAGS[:-1]))
 ROUTE_LIFETIME = F("icmpv6.opt.route_lifetime", "Route Lifetime", 4, 4)
 RDNSS_LIFETIME = F("icmpv6.opt.rdnss.lifetime", "Lifetime", 4, 4)
 DNSSL_LIFETIME = F("icmpv6.opt.dnssl.lifetime", "Lifetime", 4, 4)

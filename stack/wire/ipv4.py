@@ -129,8 +129,6 @@ NUMBER_NAMES = {0: "End of Option List (EOL)", 1: "No-Operation (NOP)", 2: "Secu
 OPTION_MIN_LENGTHS = {7: 3, 131: 3, 137: 3, 68: 4}    # route options hold a pointer, time stamps a flag too
 
 
-
-
 def fragment_info(proto: int, offset_bytes: int, ident: int) -> str:
     """tshark's Info for an IPv4 fragment it does not dissect ("proto=ICMP 1", no parentheses)."""
     name = IP_PROTOCOL_NAMES.get(proto, "Unknown")

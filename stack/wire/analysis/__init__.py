@@ -258,7 +258,7 @@ class Analyser:
         hdr_len, flags = (off_flags >> 12) * 4, off_flags & FLAGS_MASK
         if hdr_len < HEADER_LEN:
             return
-        end = min(d.reported_ends.get(net_index, d.claimed if d.claimed is not None else len(buf)), d.orig_len)
+        end = d.network_end(net_index)
         seglen = max(0, end - off - hdr_len)
         src, dst = self._ends(d, layer, network)
         a, b = (src, sport), (dst, dport)

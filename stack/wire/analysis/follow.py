@@ -66,7 +66,7 @@ class Follower:
         start, size = (12, 4) if network.name == "ip" else (8, 16)
         src = bytes(buf[network.offset + start:network.offset + start + size])
         sport = int.from_bytes(buf[off:off + 2], "big")
-        end = min(d.reported_ends.get(net_index, d.claimed if d.claimed is not None else len(buf)), d.orig_len)
+        end = d.network_end(net_index)
         if not self.nodes:
             dst = bytes(buf[network.offset + start + size:network.offset + start + 2 * size])
             self.nodes = [(src, sport), (dst, int.from_bytes(buf[off + 2:off + 4], "big"))]
