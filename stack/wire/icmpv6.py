@@ -279,7 +279,7 @@ def echo_info(kind: int, ident: int, seq: int, hlim) -> str:
 
 MLD_DELAY = F("icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", 4, 2)
 MLDR_RECORDS = F("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", 6, 2)
-RECORD_TYPES = {1: "Mode is include", 2: "Mode is exclude", 3: "Changed to include", 4: "Changed to exclude",
+RECORD_TYPES = {1: "Include", 2: "Exclude", 3: "Changed to include", 4: "Changed to exclude",
                 5: "Allow new sources", 6: "Block old sources"}
 RECORD_TYPE = F("icmpv6.mldr.mar.record_type", "Record Type", 0, 1,
                 show=lambda v: f"{RECORD_TYPES.get(v, 'Unknown')} ({v})")

@@ -15,7 +15,8 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("print-flags.pcap", 5), ("802.1ad_QinQ.pcap", 1), ("802.1ad_QinQ.pcap", 2),
           ("dns_udp.pcap", 2),
           # IPv6 extension headers, NDP options, MLD, checksums with tshark's verdicts
-          ("icmpv6.pcap", 2), ("icmpv6.pcap", 3), ("icmpv6_opt24.pcap", 1), ("icmpv6-ns-nonce.pcap", 1),
+          ("icmpv6.pcap", 2), ("icmpv6.pcap", 3), ("icmpv6.pcap", 4), ("icmpv6_opt24.pcap", 1),
+          ("icmpv6-ns-nonce.pcap", 1),
           ("ipv6-routing-header.pcap", 1), ("ipv6-srh-ext-header.pcap", 1),
           # LLC and spanning tree BPDUs
           ("802.1D_spanning_tree.pcap", 1), ("802.1w_rapid_STP.pcap", 1)]
