@@ -112,6 +112,7 @@ _TYPED[UINT] += " stp.flags stp.root.prio stp.root.ext stp.bridge.prio stp.bridg
 _TYPED[ETHER] += " stp.root.hw stp.bridge.hw"
 _TYPED[NONE] += " stp.root stp.bridge"
 _TYPED[BYTES] += " stp.mst"
+_TYPED[UINT] += " llc.control"        # a text node: its words depend on the command/response bit
 
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types

@@ -60,7 +60,7 @@ FRAG_IDENT = F("ipv6.fraghdr.ident", "Identification", 4, 4, show=lambda v: f"0x
 
 # Routing header (RFC 8200 4.4) and Segment Routing Header (RFC 8754)
 ROUTING_TYPE_NAMES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
-                      4: "Segment Routing", 5: "CRH-16", 6: "CRH-32"}
+                      4: "Segment Routing", 5: "Compact Routing Header 16", 6: "Compact Routing Header 32"}
 RT_TYPE = F("ipv6.routing.type", "Type", 2, 1, show=lambda v: f"{ROUTING_TYPE_NAMES.get(v, 'Unknown')} ({v})")
 RT_SEGLEFT = F("ipv6.routing.segleft", "Segments Left", 3, 1)
 SRH_LAST = F("ipv6.routing.srh.last_entry", "Last Entry", 4, 1)
@@ -73,7 +73,7 @@ OPT_ACTION = F("ipv6.opt.type.action", "Action", 0, 1, mask=0xC0, show=lambda v:
 OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20, show=lambda v: "Yes" if v else "No")
 OPT_REST = F("ipv6.opt.type.rest", "Low-Order Bits", 0, 1, mask=0x1F, show=lambda v: f"0x{v:02x}")
 OPT_LEN = F("ipv6.opt.length", "Length", 1, 1)
-ALERTS = {0: "MLD", 1: "RSVP", 2: "Active Networks"}
+ALERTS = {0: "MLD", 1: "RSVP", 2: "Active Network"}
 OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2, show=lambda v: f"{ALERTS.get(v, 'Unknown')} ({v})")
 OPT_JUMBO = F("ipv6.opt.jumbo", "Payload Length", 2, 4)
 

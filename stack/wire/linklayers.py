@@ -235,17 +235,17 @@ DSAP_IG = F("llc.dsap.ig", "IG Bit", 0, 1, mask=0x01, show=lambda v: "Group" if 
 SSAP = F("llc.ssap", "SSAP", 1, 1, show=_sap_text)
 SSAP_SAP = F("llc.ssap.sap", "SAP", 1, 1, mask=0xFE, show=lambda v: SAP_NAMES.get(v << 1, "Unknown"))
 SSAP_CR = F("llc.ssap.cr", "CR Bit", 1, 1, mask=0x01, show=lambda v: "Response" if v else "Command")
-# the U format's modifier functions, by the control byte's modifier bits (0xEC) as tshark names them
-U_FUNCTIONS = {0x00: ("UI", "Unnumbered Information"), 0x0C: ("DM", "Disconnected Mode"),
-               0x40: ("DISC", "Disconnect"), 0x60: ("UA", "Unnumbered Acknowledge"),
-               0x6C: ("SABME", "Set Asynchronous Balanced Mode Extended"), 0x84: ("FRMR", "Frame reject"),
-               0xAC: ("XID", "Exchange identification"), 0xE0: ("TEST", "Test")}
-CONTROL_U = F("llc.control", "Control field", 2, 1,
-              show=lambda v: f"U, func={U_FUNCTIONS.get(v & 0xEC, ('Unknown',))[0]} (0x{v:02x})")
+# the U format's modifier functions, by the control byte's modifier bits (0xEC) as tshark names
+# them; 0x0C is SARM sent as a command, DM as a response
+_U_FUNCTIONS = {0x00: ("UI", "Unnumbered Information"), 0x40: ("DISC", "Disconnect"),
+                0x60: ("UA", "Unnumbered Acknowledge"), 0x6C: ("SABME", "Set Asynchronous Balanced Mode Extended"),
+                0x84: ("FRMR", "Frame reject"), 0xAC: ("XID", "Exchange identification"), 0xE0: ("TEST", "Test")}
+U_COMMANDS = {**_U_FUNCTIONS, 0x0C: ("SARM", "Set Asynchronous Response Mode")}
+U_RESPONSES = {**_U_FUNCTIONS, 0x0C: ("DM", "Disconnected mode")}
 U_MODIFIER_CMD = F("llc.control.u_modifier_cmd", "Command", 2, 1, mask=0xEC,
-                   show=lambda v: f"{U_FUNCTIONS.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
+                   show=lambda v: f"{U_COMMANDS.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
 U_MODIFIER_RESP = F("llc.control.u_modifier_resp", "Response", 2, 1, mask=0xEC,
-                    show=lambda v: f"{U_FUNCTIONS.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
+                    show=lambda v: f"{U_RESPONSES.get(v << 2, ('', 'Unknown'))[1]} (0x{v:02x})")
 U_FTYPE = F("llc.control.ftype", "Frame type", 2, 1, mask=0x03, show=lambda v: f"Unnumbered frame (0x{v:x})")
 SNAP_OUI = F("llc.oui", "Organization Code", 0, 3, show=_oui_text)
 SNAP_TYPE = F("llc.type", "Type", 3, 2, show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Unknown')} (0x{v:04x})")
@@ -265,7 +265,7 @@ def dissect_llc(d, off: int, end: int):
             node.field(f, buf, off)
     dsap, ssap, ctl = buf[off], buf[off + 1], buf[off + 2]
     if ctl & 0x03 == 0x03:                              # U format: one byte
-        node = layer.field(CONTROL_U, buf, off)
+        node = layer.text("llc.control", "Control field", _control_u_text(ctl, ssap & 0x01), off + 2, 1, value=ctl)
         node.field(U_MODIFIER_RESP if ssap & 0x01 else U_MODIFIER_CMD, buf, off)
         node.field(U_FTYPE, buf, off)
         pos = off + 3
@@ -281,14 +281,21 @@ def dissect_llc(d, off: int, end: int):
     return ("llc.dsap", dsap, pos, end)
 
 
-SUPERVISORY = {0x00: "RR", 0x04: "RNR", 0x08: "REJ"}
+def _control_u_text(ctl: int, response: int) -> str:
+    """`U, func=UI (0x03)`; with the poll/final bit set, `U P, ...` for a command, `U F, ...` for a response."""
+    short = (U_RESPONSES if response else U_COMMANDS).get(ctl & 0xEC, ("Unknown",))[0]
+    poll_final = (" F" if response else " P") if ctl & 0x10 else ""
+    return f"U{poll_final}, func={short} (0x{ctl:02X})"
+
+
+SUPERVISORY = {0x00: ("RR", "Receiver ready"), 0x04: ("RNR", "Receiver not ready"), 0x08: ("REJ", "Reject")}
 
 
 def _control_is(layer, buf, at: int) -> None:
     """I and S formats: a two-byte control field, sent low byte first (as tshark reads it)."""
     value = buf[at] | (buf[at + 1] << 8)
     text = (f"I, N(R)={value >> 9}, N(S)={(value >> 1) & 0x7F} (0x{value:04x})" if value & 0x01 == 0
-            else f"S, func={SUPERVISORY.get(value & 0x0C, 'Unknown')}, N(R)={value >> 9} (0x{value:04x})")
+            else f"S, func={SUPERVISORY.get(value & 0x0C, ('Unknown',))[0]}, N(R)={value >> 9} (0x{value:04x})")
     node = layer.text("llc.control", "Control field", text, at, 2, value=value)
     if value & 0x01 == 0:                               # I format: N(R), N(S)
         node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
@@ -296,8 +303,9 @@ def _control_is(layer, buf, at: int) -> None:
         node.text("llc.control.ftype", "Frame type", "Information frame (0x0)", at, 2, value=0)
     else:                                               # S format: N(R), supervisory function
         node.text("llc.control.n_r", "N(R)", str(value >> 9), at, 2, value=value >> 9)
-        node.text("llc.control.s_ftype", "Supervisory frame type", f"0x{value & 0x0C:x}", at, 2,
-                  value=value & 0x0C)
+        kind = (value & 0x0C) >> 2
+        node.text("llc.control.s_ftype", "Supervisory frame type",
+                  f"{SUPERVISORY.get(value & 0x0C, ('', 'Unknown'))[1]} (0x{kind:x})", at, 2, value=kind)
         node.text("llc.control.ftype", "Frame type", "Supervisory frame (0x1)", at, 2, value=0x01)
 
 

@@ -1,6 +1,7 @@
 """802.1Q/802.1ad, IPv6 with extension headers, ICMPv6/NDP and the other capture link types:
 dissected, then compared with tshark field by field (and the Info column)."""
 import random
+import re
 import struct
 import subprocess
 from pathlib import Path
@@ -566,3 +567,23 @@ def test_a_long_chain_of_extension_headers_is_walked_to_its_end_as_tshark_does()
     assert sum(1 for node in d.find("ipv6").children if node.name == "ipv6.dstopts") == 200
     assert d.summary()["protocol"] == "UDP"
     assert d.find("udp.checksum.status").display == "Good"
+
+
+def test_llc_control_fields_read_as_tsharks(tmp_path):
+    """Each U function (SARM as a command, DM as a response, the poll bit) and each S function:
+    the Control field line and its function's name, as `tshark -V` writes them."""
+    frames = [llc_frame(bytes([0xF0, 0xF0, ctl]) + bytes(10)) for ctl in (0x03, 0x0F, 0x43, 0x63, 0x6F, 0x87,
+                                                                           0xAF, 0xE3, 0x13)]
+    frames += [llc_frame(bytes([0xF0, 0xF1, 0x0F]) + bytes(10))]
+    frames += [llc_frame(bytes([0xF0, 0xF0, ctl, 0x04]) + bytes(10)) for ctl in (0x01, 0x05, 0x09)]
+    path = tmp_path / "llc.pcap"
+    write_pcap(path, frames)
+    text = subprocess.run([need("tshark"), "-n", "-r", str(path), "-V"], capture_output=True, text=True,
+                          timeout=120).stdout
+    theirs = re.findall(r"\n    Control field: (.*)\n", text)
+    ours = [dissect(frame).find("llc.control").display for frame in frames]
+    assert ours == theirs
+    names = re.findall(r"= (?:Command|Response|Supervisory frame type): (.*)\n", text)
+    ours = [node.display for frame in frames for node in dissect(frame).find("llc.control").children
+            if node.name in ("llc.control.u_modifier_cmd", "llc.control.u_modifier_resp", "llc.control.s_ftype")]
+    assert ours == names
