@@ -11,7 +11,9 @@ bytes a packet), paged through, and analysed (stack/wire/analysis) as it is read
   with the analysis carried by a cursor that feeds the file forward from where it stopped
   and keeps the notes of the last MAX_RECENT frames; a packet before those starts it again
   from the first. `quick` (the dashboard's paging): a cursor more than QUICK_FEED frames
-  short of the packets is not moved; they come without the analysis, at once.
+  short of the packets is not moved there at once; they come without the analysis, and a
+  thread feeds the cursor up to them behind (`analysis_state` says how far it has come), so
+  a list that asks again once it has come gets them with it.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ INTERRUPT_CHECK = 4096      # frames between two looks for an interrupt
 AHEAD = 2048                # frames a window's cursor is fed past its last packet, for links forward
 QUICK_FEED = 4096           # the most frames a quick request feeds the cursor
 QUICK_AHEAD = 256           # frames a quick request feeds past its last packet (links forward)
+CATCH_UP_SLICE = 2048       # frames the thread behind feeds between two takes of the lock
 
 
 def open_view(ctx, path: str, ready_after: int | None = None):
@@ -106,11 +109,13 @@ class _Cursor:
         self.defrag = DefragView()
         self.frags: OrderedDict = OrderedDict()     # number -> IP reassembly view, the recent ones
         self.fed = 0
+        self.target = 0          # where the thread behind feeds it to (a quick request's packets)
+        self.behind = False      # the thread runs (set and cleared under _CURSOR_LOCK)
 
     def holds(self, number: int) -> bool:
         return number in self.analyser.recent
 
-    def feed_to(self, ctx, view, stop: int) -> None:
+    def feed_to(self, checkpoint, view, stop: int) -> None:
         from stack.wire.analysis import MAX_RECENT
         from stack.wire.defrag_view import attach as defrag_attach
         from stack.wire.dissect import dissect
@@ -125,7 +130,54 @@ class _Cursor:
             self.analyser.feed(pkt.number, pkt.ts_ns, d)
             self.fed = pkt.number
             if not index % INTERRUPT_CHECK:
-                ctx.checkpoint()
+                checkpoint()
+
+    def feed_behind(self, stop: int, shown) -> None:
+        """Have a thread feed the cursor up to `stop`, a slice per take of the lock, so the
+        requests of the list go on meanwhile; a later quick request moves `stop`. `shown()`
+        says whether the stack still shows the file (it ends the thread when not)."""
+        self.target = stop
+        if not self.behind:
+            self.behind = True
+            threading.Thread(target=_catch_up, args=(weakref.ref(self), shown), daemon=True,
+                             name="netsh-analysis").start()
+
+
+def _catch_up(cursor_ref, shown) -> None:
+    """The thread behind a cursor: it ends when the cursor is reached or replaced, or when the
+    file is no longer shown (another read, a capture, the stack stopped)."""
+    while True:
+        cursor = cursor_ref()
+        view = cursor.view() if cursor is not None else None
+        still = view is not None and shown(view)        # asked of the stack's thread, outside the lock
+        with _CURSOR_LOCK:
+            if cursor is None:
+                return
+            stop = 0 if not still or not _CURSOR or _CURSOR[0] is not cursor else \
+                min(cursor.target, cursor.fed + CATCH_UP_SLICE, len(view.index))
+            if stop <= cursor.fed:
+                cursor.behind = False
+                return
+            try:
+                cursor.feed_to(_no_interrupt, view, stop)
+            except Exception:        # noqa: BLE001 - the file went away under it: the list asks again
+                cursor.behind = False
+                return
+        del cursor, view
+
+
+def _shown_by(ctx):
+    """Does the stack of `ctx` still show this view (a call into its thread; False once stopped)?"""
+    def shown(view) -> bool:
+        try:
+            return ctx.stack.capture_packets() is view
+        except Exception:        # noqa: BLE001 - the stack stopped, or the line's context is gone
+            return False
+    return shown
+
+
+def _no_interrupt() -> None:
+    """The thread behind has no user to interrupt it: it ends with its cursor."""
 
 
 _CURSOR: list = []
@@ -142,23 +194,27 @@ def window_annotated(ctx, view, chosen: list, quick: bool = False) -> list:
     with _CURSOR_LOCK:
         cursor = _CURSOR[0] if _CURSOR and _CURSOR[0].view() is view else None
         if cursor is None or (lo <= cursor.fed and not cursor.holds(lo)):
-            cursor = None if quick and hi > QUICK_FEED else _Cursor(view)
-        if cursor is not None:
+            cursor = _Cursor(view)          # the analysis starts again from the first frame
             _CURSOR[:] = [cursor]
-            if quick and hi > cursor.fed + QUICK_FEED:
-                cursor = None           # too far ahead for now: shown without the analysis
-        if cursor is None:
+        if quick and hi > cursor.fed + QUICK_FEED:
+            # too far ahead for now: shown without the analysis, which the thread behind brings
+            cursor.feed_behind(min(hi + QUICK_AHEAD, len(view.index)), _shown_by(ctx))
             return [Annotated(pkt, None) for pkt in chosen]
         stop = min(hi + AHEAD, len(view.index))
         if quick:
             stop = min(stop, cursor.fed + QUICK_FEED, hi + QUICK_AHEAD)
+        cursor.target = stop            # the thread behind stops here: these are the packets looked at
         if stop > cursor.fed:
-            cursor.feed_to(ctx, view, stop)
+            cursor.feed_to(ctx.checkpoint, view, stop)
         recent, frags = cursor.analyser.recent, cursor.frags
         return [Annotated(pkt, recent.get(pkt.number), frags.get(pkt.number)) for pkt in chosen]
 
 
-def analysis_reach(view) -> int:
-    """How far the window cursor's analysis of `view` has come (0: not started)."""
-    with _CURSOR_LOCK:
-        return _CURSOR[0].fed if _CURSOR and _CURSOR[0].view() is view else 0
+def analysis_state(view) -> dict:
+    """How far the window cursor's analysis of `view` has come (`analysed`: its last frame,
+    0 before it starts) and where the thread behind takes it (`analysing`: None when idle)."""
+    cursor = _CURSOR[0] if _CURSOR else None         # a read: the lock would wait on a slice
+    if cursor is None or cursor.view() is not view:
+        return {"analysed": 0, "analysing": None}
+    fed, target = cursor.fed, cursor.target
+    return {"analysed": fed, "analysing": target if target > fed else None}

@@ -27,7 +27,13 @@ def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info:
             "ts_ns": ts_ns, "digits": digits, "time_text": seconds(relative, digits), "linktype": pkt.linktype,
             "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
             "captured": len(pkt.data), "source": source, "destination": destination,
-            "protocol": protocol, "info": info}
+            "protocol": protocol, "info": info, **_pending(pkt)}
+
+
+def _pending(pkt) -> dict:
+    """A file's packet paged to ahead of its conversation analysis (netsh/capsource.py quick)
+    says so: its Info lacks what the analysis adds until it is asked for again."""
+    return {"analysis_pending": True} if getattr(pkt, "notes", False) is None else {}
 
 
 def summary_row(pkt, first_ns: int) -> dict:

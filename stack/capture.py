@@ -279,12 +279,19 @@ class FileView:
     def __len__(self) -> int:
         return len(self.index) if self.selection is None else len(self.selection)
 
-    def cut(self) -> int:
-        """How many packets are longer than `keep` (cut when read)."""
-        caplen = self.index.caplen
-        if not caplen or max(caplen) <= self.keep:
-            return 0
-        return sum(1 for size in caplen if size > self.keep)
+    def cut(self) -> tuple[int, int, int] | None:
+        """The packets longer than `keep` (cut when read): (how many, the first's number, its
+        size), None when there are none or the file is still being indexed; counted once."""
+        if not self.index.complete:
+            return None
+        found = getattr(self.index, "cut_found", False)
+        if found is False:
+            caplen, found = self.index.caplen, None
+            if caplen and max(caplen) > self.keep:
+                first = next(n for n, size in enumerate(caplen, 1) if size > self.keep)
+                found = (sum(1 for size in caplen if size > self.keep), first, caplen[first - 1])
+            self.index.cut_found = found
+        return found
 
     def number_at(self, position: int) -> int:
         """The frame number of the position-th packet shown (0-based)."""
@@ -369,7 +376,8 @@ class FileView:
         return {"file": self.path, "file_packets": len(self.index), "reading": not self.index.complete,
                 "digits": self.digits,
                 "selected": None if self.selection is None else len(self.selection),
-                "damage": self.index.damage, "ring_packets": len(self), "ring_bytes": 0,
+                "damage": self.index.damage, "cut": self.cut(), "keep": self.keep,
+                "ring_packets": len(self), "ring_bytes": 0,
                 "ring_overflow": 0, **self.ends()}
 
 

@@ -60,7 +60,12 @@ def stop(ctx, args):
 
 
 def status(ctx, args):
-    return Result("capture-status", ctx.stack.capture_status())
+    """The ring's state, or the file's; of a file, how far its conversation analysis has come
+    for paging (netsh/capsource.py analysis_state)."""
+    data = ctx.stack.capture_status()
+    if data.get("file"):
+        data.update(capsource.analysis_state(ctx.stack.capture_packets()))
+    return Result("capture-status", data)
 
 
 def show(ctx, args):
@@ -358,9 +363,13 @@ def read_records(ctx, path: str):
     except OSError as exc:
         raise CommandError(f'cannot read "{path}": {exc.strerror or exc}', token=path) from None
     if cut:
-        number, size = first_cut
-        ctx.err.write(f"Warning: {path}: {cut} records longer than {DEFAULT_SNAPLEN} bytes were "
-                      f"cut to their first {DEFAULT_SNAPLEN} (record {number}: {size} bytes)\n")
+        ctx.err.write(f"Warning: {path}: {cut_text((cut, *first_cut), DEFAULT_SNAPLEN)}\n")
+
+
+def cut_text(cut: tuple[int, int, int], keep: int) -> str:
+    """What a file's records longer than the ring keeps of one packet became (count, first, size)."""
+    count, number, size = cut
+    return f"{count} records longer than {keep} bytes were cut to their first {keep} (record {number}: {size} bytes)"
 
 
 SCREENFUL = 1000            # packets indexed before `capture read FILE behind` returns
@@ -376,21 +385,17 @@ def read(ctx, args):
 
 def read_indexed(ctx, args, view):
     """A regular file (gzip spooled): indexed, shown in the ring's place by the file's numbers."""
-    from stack.capture import DEFAULT_SNAPLEN
     path, display, total = args["file"], args["display"], len(view)
     if display is not None:
         view = capsource.select(ctx, view, display)
     ctx.stack.capture_open_file(view)
     if not view.index.complete:
-        return Result("text", f"{len(view)} packets of {path} indexed so far; the rest is being indexed")
+        return Result("text", f"{len(view)} packets of {path} indexed so far; the rest is being indexed "
+                              f"(`capture status` tells of damage or cut records once it is done)")
     if view.index.damage:
         ctx.err.write(f"Warning: {view.index.damage}; kept the {total} packets before it\n")
-    cut = view.cut()
-    if cut:
-        first = next(n for n, size in enumerate(view.index.caplen, 1) if size > DEFAULT_SNAPLEN)
-        ctx.err.write(f"Warning: {path}: {cut} records longer than {DEFAULT_SNAPLEN} bytes were "
-                      f"cut to their first {DEFAULT_SNAPLEN} (record {first}: "
-                      f"{view.index.caplen[first - 1]} bytes)\n")
+    if view.cut():
+        ctx.err.write(f"Warning: {path}: {cut_text(view.cut(), view.keep)}\n")
     matched = f" ({len(view)} of {total} matched the display filter)" if display is not None else ""
     return Result("text", f"{len(view)} packets read from {path}{matched}")
 
@@ -703,6 +708,12 @@ def status_text(data: dict, view: View) -> str:
         text = f"capture stopped; file {data['file']}: {data['file_packets']} packets"
         if data.get("selected") is not None:
             text += f", {shown} shown (display filter)"
+        if data.get("reading"):
+            text += " so far (being indexed)"
+        if data.get("analysing"):
+            text += f"; conversation analysis at packet {data.get('analysed', 0)} of {data['analysing']}"
+        if data.get("cut"):
+            text += f"; {cut_text(data['cut'], data['keep'])}"
         return text + (f"; damaged: {data['damage']}" if data.get("damage") else "")
     state = "running" if data.get("running") else "stopped"
     where = ", ".join(data["links"]) if data.get("links") else "every link"

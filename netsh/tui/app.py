@@ -125,6 +125,7 @@ class Dashboard(App):
         self.capture_running = False
         self._link_names: list = []        # what the capture's link chooser offers
         self._ring_start = (1, None)       # the capture ring's oldest packet: (number, time)
+        self._file_warning = ""            # what was said of the file shown (damage, cut records)
         self.snapshot = None
         self.detail = None                 # the selected packet's full row (layers, bytes)
         self.trace_records: dict[str, dict] = {}     # by row key, from the last snapshot
@@ -248,8 +249,10 @@ class Dashboard(App):
                 bounds = (displayed or {}).get("first"), (displayed or {}).get("total", 0)
             else:
                 bounds = status.get("first_number"), status.get("ring_packets", 0)
-            plan = self._ask(lambda: (self.packet_list.wanted(bounds), self.packet_list.view_after(*bounds)[1],
-                                      self.detail and self.detail["number"]))
+            analysed = status.get("analysed", 0) if status.get("file") else 0
+            plan = self._ask(lambda: (self.packet_list.forget_pending(analysed),
+                                      self.packet_list.wanted(bounds), self.packet_list.view_after(*bounds)[1],
+                                      self._detail_shown(analysed))[1:])
             if plan is None:
                 return
             wanted, selected, shown = plan
@@ -261,6 +264,14 @@ class Dashboard(App):
             self._post(self.apply_poll, snap, rows, detail, text, displayed)
         finally:
             self._poll_lock.release()
+
+    def _detail_shown(self, analysed: int) -> int | None:
+        """The number of the packet whose detail is shown; None when it is to be fetched again
+        (it came ahead of the file's analysis, which has come to it since)."""
+        if self.detail is None:
+            return None
+        number = self.detail["number"]
+        return None if self.detail.get("analysis_pending") and number <= analysed else number
 
     def _open_at_first(self) -> None:
         """A file just shown: its first screen, not its end (the poll plans by it before the
@@ -512,6 +523,10 @@ class Dashboard(App):
             if plist.selected is not None:
                 self._load_detail(plist.selected)
         plist.border_title = literal(packet_list_title(status, self.display_text, displayed))
+        warning = file_warning(status)
+        if warning and warning != self._file_warning:      # said once, as `capture read` says it
+            self.notify(warning, title="Warning", severity="warning", timeout=12, markup=False)
+        self._file_warning = warning
 
     def _show_trace(self, snap) -> None:
         data = snap.results.get("trace") or {}
@@ -830,6 +845,12 @@ def packet_list_title(status: dict, text: str | None, displayed: dict | None) ->
         title = f"{os.path.basename(status['file'])} · {status.get('file_packets', 0)} packets"  # as Wireshark's title
         if status.get("reading"):
             title += " (reading)"
+        if status.get("analysing"):
+            title += f" · analysing, at packet {status.get('analysed', 0)}"
+        if status.get("damage"):
+            title += f" · damaged after packet {status.get('file_packets', 0)}"
+        if status.get("cut"):
+            title += f" · {status['cut'][0]} cut to {status['keep']} bytes"
     else:
         state = "stopped"
         if status.get("running"):
@@ -843,6 +864,17 @@ def packet_list_title(status: dict, text: str | None, displayed: dict | None) ->
         if displayed and not displayed.get("done"):
             title += f" (filtering, at packet {displayed.get('scanned', 0)})"
     return title
+
+
+def file_warning(status: dict) -> str:
+    """What `capture read` warns of a file, once its index is done: a damaged tail, records cut."""
+    from netsh.commands.capture import cut_text
+    said = []
+    if status.get("damage"):
+        said.append(f"{status['damage']}; kept the {status.get('file_packets', 0)} packets before it")
+    if status.get("cut"):
+        said.append(cut_text(status["cut"], status["keep"]))
+    return "\n".join(said)
 
 
 def sync_rows(table: DataTable, rows: dict) -> None:

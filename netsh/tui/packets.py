@@ -99,6 +99,7 @@ class PacketList(ScrollView, can_focus=True):
         self.filtered = False        # rows are a display filter's, by ordinal
         self.time_format = "r"
         self.last_packet = 0         # the highest packet number (the No. column's width)
+        self.stale: set = set()      # rows shown until fetched again (forget_pending)
 
     def number_at(self, ordinal: int | None) -> int | None:
         """The packet number of row `ordinal` (None while a filtered row is not fetched)."""
@@ -159,10 +160,16 @@ class PacketList(ScrollView, can_focus=True):
             first_number, total = bounds[0] or 1, bounds[1]
         first = first_number + top
         count = min(self.visible_lines, total - top)
-        missing = [n for n in range(first, first + max(count, 0)) if n not in self.rows]
+        missing = [n for n in range(first, first + max(count, 0)) if n not in self.rows or n in self.stale]
         if not missing:
             return None
         return missing[0], missing[-1] - missing[0] + 1
+
+    def forget_pending(self, analysed: int) -> None:
+        """Rows that came ahead of a file's conversation analysis, which has reached them since:
+        fetched again, with it (netsh/capsource.py: a far jump is analysed behind)."""
+        self.stale = {key for key, row in self.rows.items()
+                      if row.get("analysis_pending") and row["number"] <= analysed}
 
     def add_rows(self, rows: list) -> None:
         for row in rows:
@@ -195,6 +202,8 @@ class PacketList(ScrollView, can_focus=True):
         style = Style(reverse=True) if number == self.selected else Style()
         if row and row.get("problems"):
             style += Style(color="red")
+        if row and row.get("analysis_pending"):      # raw Seq/Ack until the analysis comes to it
+            style += Style(dim=True)
         return Strip([Segment(text[:width].ljust(width), style)])
 
     def watch_selected(self, old, new) -> None:

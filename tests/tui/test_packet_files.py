@@ -92,3 +92,62 @@ def test_the_display_filter_follows_a_running_capture(executor):
         assert await settle(pilot, app, lambda: plist.total == 4)
         assert "display tcp.flags.syn == 1: 4 shown" in str(plist.border_title)
     run(app, body)
+
+
+def test_a_far_jump_shows_at_once_and_the_analysis_catches_up_behind(executor, tmp_path):
+    """End on a file: its last screen at once, raw and dimmed, the title saying how far the
+    conversation analysis has come; the rows and the tree come again with it once it is there."""
+    from tests.cli.test_capture_file_index import tcp_stream_pcap
+    path = tmp_path / "stream.pcap"
+    last = 150_001              # some seconds of analysis behind: the first rows come before it
+    tcp_stream_pcap(path, last - 1)
+    assert executor.run_line(f"capture read {path}") == 0
+    app = Dashboard(executor, refresh=0.1)
+    titles = []
+
+    async def body(pilot):
+        plist = app.query_one("#packets", PacketList)
+        assert await settle(pilot, app, lambda: plist.total == last)
+        await pilot.press("2", "home")
+        assert await settle(pilot, app, lambda: 1 in plist.rows)
+        await pilot.press("end")
+        assert await settle(pilot, app, lambda: last in plist.rows)
+        assert plist.rows[last].get("analysis_pending")
+        assert "Seq=1500991 " in plist.rows[last]["info"]            # raw until the analysis comes
+
+        def caught_up():
+            titles.append(str(plist.border_title))
+            row = plist.rows.get(last)
+            return row is not None and not row.get("analysis_pending")
+        assert await settle(pilot, app, caught_up, timeout=60)
+        assert "Seq=1499991 Ack=1 " in plist.rows[last]["info"]        # relative, as tshark's
+        tree = app.query_one("#tree", LayerTree)
+        assert await settle(pilot, app, lambda: app.detail and app.detail["number"] == last
+                            and not app.detail.get("analysis_pending"))
+        assert tree.border_title == f"Frame {last}: 64 bytes"
+    run(app, body)
+    assert any("analysing, at packet" in title for title in titles), titles[:5]
+
+
+def test_a_damaged_file_with_cut_records_is_said_once(executor, tmp_path):
+    """What `capture read` warns of, the dashboard (which reads behind) says once it knows."""
+    from stack.capture import DEFAULT_SNAPLEN
+    from tests.cli.test_capture_file_index import FRAME
+    from tests.cli.test_capture_hostile import pcap
+    big = FRAME + bytes(DEFAULT_SNAPLEN + 100 - len(FRAME))
+    path = tmp_path / "hurt.pcap"
+    path.write_bytes(pcap([FRAME, big, FRAME], snaplen=DEFAULT_SNAPLEN * 2)[:-10])
+    assert executor.run_line(f"capture read {path} behind") == 0
+    app = Dashboard(executor, refresh=0.05)
+
+    async def body(pilot):
+        plist = app.query_one("#packets", PacketList)
+        assert await settle(pilot, app, lambda: list(app._notifications))
+        await pilot.pause(0.3)                                  # more polls: still one notification
+        said = [note.message for note in app._notifications]
+        assert len(said) == 1 and said[0].startswith(f"{path}: truncated packet data") and \
+            said[0].endswith(f"1 records longer than {DEFAULT_SNAPLEN} bytes were cut to their first "
+                             f"{DEFAULT_SNAPLEN} (record 2: {len(big)} bytes)")
+        assert str(plist.border_title) == (f"hurt.pcap · 2 packets · damaged after packet 2 · "
+                                           f"1 cut to {DEFAULT_SNAPLEN} bytes")
+    run(app, body)

@@ -84,7 +84,7 @@ class TcpFlow:
 
     __slots__ = ("base_seq", "nextseq", "nextseqtime", "nextseqframe", "maxseqtobeacked", "lastack", "lastacktime",
                  "window", "win_scale", "lastnondupack", "dupacknum", "lastsegmentflags", "segments",
-                 "valid_bif", "push_bytes_sent", "push_set_last", "sacked")
+                 "valid_bif", "push_bytes_sent", "push_set_last", "sacked", "span")
 
     def __init__(self):
         self.base_seq = None
@@ -104,6 +104,7 @@ class TcpFlow:
         self.push_bytes_sent = 0
         self.push_set_last = False       # the last segment counted had PSH set
         self.sacked = 0                  # bytes its last segment's SACK blocks say arrived
+        self.span = None                 # (segments, how many, base_seq, first, last): unacked_span's cache
 
 
 class TcpStream:
@@ -212,12 +213,7 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
 
     _acknowledge(seg, rev, notes)
     if seglen and fwd.segments and fwd.valid_bif:
-        first = fwd.segments[0][1] - fwd.base_seq & MASK if fwd.base_seq is not None else 0
-        last = first
-        for _, useq, unext, _ in fwd.segments:
-            base = fwd.base_seq or 0
-            first = min(first, (useq - base) & MASK)
-            last = max(last, (unext - base) & MASK)
+        first, last = unacked_span(fwd)
         in_flight = (last - first - rev.sacked) & MASK        # what the peer SACKed has arrived
         if 0 < in_flight < 2_000_000_000:
             notes["bytes_in_flight"] = in_flight - (1 if flags & (SYN | FIN) else 0)
@@ -229,6 +225,26 @@ def analyse_segment(seg: Segment, fwd: TcpFlow, rev: TcpFlow, first_rtt) -> dict
         fwd.push_set_last = bool(flags & PSH)
         notes["push_bytes_sent"] = fwd.push_bytes_sent
     return notes
+
+
+def unacked_span(fwd: TcpFlow) -> tuple[int, int]:
+    """The lowest relative start and the highest relative end of the segments not yet
+    acknowledged (tshark's bytes in flight). Kept from the last call while segments were only
+    appended, so a flow whose ACKs are not in the capture costs a step a segment, not a walk
+    of up to MAX_UNACKED."""
+    segments, base = fwd.segments, fwd.base_seq
+    cached = fwd.span
+    if cached is not None and cached[0] is segments and cached[2] == base and cached[1] <= len(segments):
+        first, last, start = cached[3], cached[4], cached[1]
+    else:
+        first = (segments[0][1] - base) & MASK if base is not None else 0
+        last, start = first, 0
+    base = base or 0
+    for _, useq, unext, _ in segments[start:] if start else segments:
+        first = min(first, (useq - base) & MASK)
+        last = max(last, (unext - base) & MASK)
+    fwd.span = (segments, len(segments), fwd.base_seq, first, last)
+    return first, last
 
 
 def _window_and_ack_checks(seg, window, control, fwd, rev, flag, notes) -> None:
@@ -285,6 +301,7 @@ def _acknowledge(seg, rev: TcpFlow, notes: dict) -> None:
     """Drop the segments this ACK covers; one it ends exactly gives acks_frame and the RTT."""
     ack = seg.ack
     kept = []
+    changed = False
     for entry in reversed(rev.segments):          # newest first, as tshark walks its list
         if ack == entry[2]:
             notes["acks_frame"] = entry[0]
@@ -295,12 +312,15 @@ def _acknowledge(seg, rev: TcpFlow, notes: dict) -> None:
         elif gt(ack, entry[1]) and le(ack, entry[2]):
             entry[1] = ack
             kept.append(entry)
+            changed = True
             continue
         elif gt(entry[2], ack):
             kept.append(entry)
             continue
-    kept.reverse()
-    rev.segments = kept
+        changed = True
+    if changed:         # a new list: unacked_span's cache holds to the old one only
+        kept.reverse()
+        rev.segments = kept
 
 
 def info_prefix(notes: dict) -> str:
