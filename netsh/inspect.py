@@ -179,7 +179,8 @@ def tree_lines(node: dict, depth: int = 0, data: bytes | None = None) -> list[st
         text += f"  [{node['problem']}]"
     lines = [indent + text]
     for child in node.get("fields", ()):
-        lines += tree_lines(child, depth + 1, data)
+        if not child.get("hidden"):
+            lines += tree_lines(child, depth + 1, data)
     return lines
 
 
@@ -191,6 +192,8 @@ def node_text(node: dict, depth: int) -> str:
         value = shown_bytes(value, node.get("length"), node["name"])
     if depth == 0 or value in (None, "") or value == node["label"]:
         return node["label"]
+    if not node["label"]:           # a line that is its value alone (tshark's classless routes)
+        return value
     return f"{node['label']}: {value}"
 
 

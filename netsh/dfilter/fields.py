@@ -18,7 +18,7 @@ import socket
 from dataclasses import dataclass
 from typing import Callable
 
-from stack.wire import ethernet, ipv4, tcp, udp
+from stack.wire import dhcp_options, ethernet, ipv4, tcp, udp
 from stack.wire import protocols as wire_protocols
 from stack.wire.dissect import F
 
@@ -113,6 +113,18 @@ _TYPED[ETHER] += " stp.root.hw stp.bridge.hw"
 _TYPED[NONE] += " stp.root stp.bridge"
 _TYPED[BYTES] += " stp.mst"
 _TYPED[UINT] += " llc.control"        # a text node: its words depend on the command/response bit
+# DHCP options (stack/wire/dhcp.py): the plain kinds from the option table, then the structures
+_DHCP_KIND_TYPES = {"ip": IPV4, "ips": IPV4, "str": STRING, "u8": UINT, "u16": UINT, "u16s": UINT, "time": UINT,
+                    "stime": UINT, "enabled": BOOL, "yes": BOOL}
+for _kind, _field, _label in dhcp_options.TYPED.values():
+    _TYPED[_DHCP_KIND_TYPES[_kind]] += " " + _field
+_TYPED[IPV4] += " dhcp.option.policy_filter.ip dhcp.option.policy_filter.subnet_mask"
+_TYPED[UINT] += """ dhcp.client_id.type dhcp.option.suboption_length dhcp.option.forcerenew_nonce.algorithm
+    dhcp.option.agent_information_option.suboption dhcp.option.user_class.length dhcp.option.user_class"""
+_TYPED[STRING] += " dhcp.client_id.undef dhcp.option.dhcp_dns_domain_search_list_fqdn"
+_TYPED[BYTES] += """ dhcp.option.vendor.value dhcp.option.agent_information_option.value
+    dhcp.option.agent_information_option.agent_circuit_id dhcp.option.agent_information_option.agent_remote_id
+    dhcp.option.user_class.data dhcp.option.classless_static_route"""
 
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types
@@ -135,7 +147,7 @@ ANALYSIS = {
         ipv6.fragment ipv6.fragment.count ipv6.reassembled.in ipv6.reassembled.length""".split()},
 }
 
-SIGNED = {"tcp.window_size_scalefactor"}        # integers that may be negative (-1 unknown, -2 none)
+SIGNED = {"tcp.window_size_scalefactor", "dhcp.option.time_offset"}        # integers that may be negative (-1 unknown, -2 none)
 
 # Fields made here from others, as tshark generates them: name -> the fields it gathers
 GENERATED = {

@@ -295,6 +295,8 @@ class LayerTree(Tree):
     def _entries(self, nodes, depth: int):
         """(depth, has children, label, (offset, length)) for each node, depth first."""
         for node in nodes:
+            if node.get("hidden"):          # tshark keeps it for filters, out of its tree
+                continue
             label = literal(node_text(node, depth))
             if node.get("problem"):
                 label.append(f"  [{node['problem']}]", style="red")

@@ -166,6 +166,20 @@ class Node:
         return row
 
 
+class Hidden(Node):
+    """A field tshark gives for filters but leaves out of its tree (proto_item_set_hidden):
+    in -j and the filters' reach, not in -V or the dashboard's tree."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, node: Node) -> "Hidden":
+        return cls(node.name, node.label, node.value, node.offset, node.length, node.mask, node._show, node._text)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "hidden": True}
+
+
 def _nodes(kids: list) -> "list[Node]":
     """Nodes of a list of nodes, rows and `later` entries."""
     out = []

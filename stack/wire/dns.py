@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from .dissect import F, Node, dissector
 from .skim import DECLINE, skimmer
+from .textfmt import duration, utf8_text
 
 HEADER = struct.Struct("!HHHHHH")     # id, flags, questions, answers, authority, additional
 HEADER_LEN = 12
@@ -64,14 +65,7 @@ def _flags_text(flags: int) -> str:
 
 def ttl_text(seconds: int) -> str:
     """A TTL with its span in words, as tshark: "86400 (1 day)", "3661 (1 hour, 1 minute, 1 second)"."""
-    if seconds == 0:
-        return "0 (0 seconds)"
-    parts, rest = [], seconds
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
-    return f"{seconds} ({', '.join(parts)})"
+    return f"{seconds} ({duration(seconds)})"
 
 
 def _says(when_clear: str, when_set: str):
@@ -115,17 +109,6 @@ class _Stop(ValueError):
     """The message cannot be read further (a name, a record or its data runs past the end)."""
 
 
-_PLAIN = bytes(range(0x20, 0x7F))     # shown as they are
-C_ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r"}
-
-
-def _label_text(label: bytes) -> str:
-    """A label as tshark shows it: UTF-8 (a byte that is not, as U+FFFD), control characters as
-    C escapes or three octal digits (`\\t`, `\\000`, `\\177`)."""
-    if not label.translate(None, _PLAIN):
-        return label.decode("ascii")
-    return "".join(c if " " <= c != "\x7f" else C_ESCAPES.get(ord(c)) or f"\\{ord(c):03o}"
-                   for c in label.decode("utf-8", "replace"))
 
 
 class Name(NamedTuple):
@@ -141,7 +124,7 @@ class Name(NamedTuple):
 def _name(labels: list[bytes], after: int, problem: str | None = None, fatal: bool = False) -> Name:
     if not labels:                      # tshark counts "<Root>" as one 6-character label
         return Name(ROOT_TEXT, len(ROOT_TEXT), 1, after, problem, fatal)
-    text = ".".join(_label_text(label) for label in labels)
+    text = ".".join(utf8_text(label) for label in labels)
     # tshark counts the labels by the dots of the text, a dot inside a label too
     return Name(text, sum(map(len, labels)) + len(labels) - 1, text.count(".") + 1, after, problem, fatal)
 

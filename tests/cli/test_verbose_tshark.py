@@ -19,7 +19,11 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("icmpv6-ns-nonce.pcap", 1),
           ("ipv6-routing-header.pcap", 1), ("ipv6-srh-ext-header.pcap", 1),
           # LLC and spanning tree BPDUs
-          ("802.1D_spanning_tree.pcap", 1), ("802.1w_rapid_STP.pcap", 1)]
+          ("802.1D_spanning_tree.pcap", 1), ("802.1w_rapid_STP.pcap", 1),
+          # DHCP: options named and shown by their typed fields, the raw value hidden
+          ("dhcp-rfc3004.pcap", 1), ("dhcp-rfc3004.pcap", 2), ("dhcp-rfc3004.pcap", 4),
+          ("dhcp-mud.pcap", 1), ("dhcp-mud.pcap", 2), ("dhcp-option-33.pcap", 5),
+          ("dhcp-rfc4388.pcap", 10)]
 
 
 def plain(line: str) -> str:
@@ -28,7 +32,10 @@ def plain(line: str) -> str:
 
 @pytest.mark.parametrize("name,number", FRAMES, ids=[f"{n}:{i}" for n, i in FRAMES])
 def test_every_line_we_print_is_one_of_tsharks(tmp_path, capsys, name, number):
-    path = DATA / name
+    assert lines_not_tsharks(tmp_path, capsys, DATA / name, number) == []
+
+
+def lines_not_tsharks(tmp_path, capsys, path, number: int) -> list[str]:
     batch = tmp_path / "b"
     batch.write_text(f"capture read {path}\ncapture show {number} -V\n")
     assert main(["-b", str(batch)]) == 0
@@ -37,4 +44,36 @@ def test_every_line_we_print_is_one_of_tsharks(tmp_path, capsys, name, number):
                           capture_output=True, text=True, timeout=120)
     theirs = {plain(line) for line in proc.stdout.splitlines()}
     assert len(ours) > 30
-    assert [line for line in ours if plain(line) not in theirs] == []
+    return [line for line in ours if plain(line) not in theirs]
+
+
+# DHCP options of each kind, as (code, value): a Discover carries each, then End
+DHCP_OPTIONS = [
+    (1, "ffffff00"), (2, "fffffff0"), (3, "c0000201c0000202"), (12, "6d792d686f7374"), (12, "c3a90a"),
+    (15, "6578616d706c652e636f6d00"), (19, "05"), (27, "00"), (21, "c00002010affffff"),
+    (25, "02400580"), (26, "05dc"), (33, "c0000201c0000202"), (43, "0104deadbeef"), (46, "08"),
+    (51, "ffffffff"), (51, "00015181"), (55, "01ff00e0"), (58, "00000000"),
+    (61, "01020000000001"), (61, "00616263"), (77, "036162630164"), (82, "0104616263640206020000000001"),
+    (84, "00"), (119, "03666f6f076578616d706c6500"), (121, "18c00002c000020100c0000201"), (145, "01"),
+    (224, "0102"), (249, "18c00002c0000201"), (60, ""),
+]
+
+
+def test_dhcp_options_of_every_kind_read_as_tsharks(tmp_path, capsys):
+    import struct
+
+    from tests.cli.test_capture_hostile import pcap
+    frames = []
+    for code, value in DHCP_OPTIONS:
+        bootp = struct.pack("!BBBBIHH16s16s64s128s", 1, 1, 6, 0, 0x1234, 0, 0x8000, bytes(16),
+                            bytes.fromhex("020000000001") + bytes(10), b"srv", bytes(128))
+        bootp += bytes.fromhex("63825363" "350101") + bytes([code, len(bytes.fromhex(value))]) + \
+            bytes.fromhex(value) + b"\xff"
+        udp = struct.pack("!HHHH", 68, 67, 8 + len(bootp), 0) + bootp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
+                         bytes([192, 0, 2, 2]))
+        frames.append(bytes.fromhex("ffffffffffff020000000001") + b"\x08\x00" + ip + udp)
+    path = tmp_path / "options.pcap"
+    path.write_bytes(pcap(frames))
+    wrong = {DHCP_OPTIONS[n - 1]: lines_not_tsharks(tmp_path, capsys, path, n) for n in range(1, len(frames) + 1)}
+    assert {option: lines for option, lines in wrong.items() if lines} == {}
