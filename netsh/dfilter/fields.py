@@ -113,6 +113,13 @@ _TYPED[ETHER] += " stp.root.hw stp.bridge.hw"
 _TYPED[NONE] += " stp.root stp.bridge"
 _TYPED[BYTES] += " stp.mst"
 _TYPED[UINT] += " llc.control"        # a text node: its words depend on the command/response bit
+# EDNS options (stack/wire/dns.py edns_option_fields)
+_TYPED[UINT] += """ dns.opt.dau dns.opt.dhu dns.opt.n3u dns.opt.client.family dns.opt.client.netmask
+    dns.opt.client.scope dns.opt.edns_tcp_keepalive.timeout"""
+_TYPED[IPV4] += " dns.opt.client.addr4"
+_TYPED[IPV6] += " dns.opt.client.addr6"
+_TYPED[BYTES] += " dns.opt.padding"
+_TYPED[STRING] += " dns.opt.chain.fqdn"
 # DHCP options (stack/wire/dhcp.py): the plain kinds from the option table, then the structures
 _DHCP_KIND_TYPES = {"ip": IPV4, "ips": IPV4, "str": STRING, "u8": UINT, "u16": UINT, "u16s": UINT, "time": UINT,
                     "stime": UINT, "enabled": BOOL, "yes": BOOL}

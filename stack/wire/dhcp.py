@@ -13,7 +13,7 @@ import struct
 from .dhcp_options import NAMES, TYPED
 from .dissect import F, Hidden, Node, dissector
 from .ethernet import mac_to_str
-from .textfmt import ascii_text, duration, utf8_text
+from .textfmt import ascii_shown, ascii_value, duration, utf8_text
 
 # op, htype, hlen, hops, xid, secs, flags, ciaddr, yiaddr, siaddr, giaddr, chaddr, sname, file
 HEADER = struct.Struct("!BBBBIHH4s4s4s4s16s64s128s")
@@ -135,7 +135,7 @@ def _typed(d, opt: Node, buf, code: int, pos: int, length: int) -> bool:
         if length % 4:
             d.problem(opt, "Option length isn't a multiple of 4")
     elif kind == "str":
-        opt.add(Node(field, label, ascii_text(raw), pos, length))
+        opt.add(Node(field, label, ascii_value(raw), pos, length, show=ascii_shown))
         return length > 0
     elif kind in ("time", "stime"):
         value = int.from_bytes(raw, "big", signed=kind == "stime")
@@ -162,8 +162,8 @@ def _client_id(opt: Node, buf, pos: int, length: int) -> bool:
         return True
     if length >= 2 and buf[pos] == 0:
         opt.add(Node("dhcp.client_id.type", "Type", 0, pos, 1))
-        opt.add(Node("dhcp.client_id.undef", "Client Identifier", ascii_text(bytes(buf[pos + 1:pos + length])),
-                     pos + 1, length - 1))
+        opt.add(Node("dhcp.client_id.undef", "Client Identifier", ascii_value(bytes(buf[pos + 1:pos + length])),
+                     pos + 1, length - 1, show=ascii_shown))
         return True
     return length > 0
 
@@ -308,7 +308,7 @@ def _header(layer: Node, buf, off: int, end: int) -> bool:
             return False
         at = off + f.offset
         if buf[at]:
-            layer.add(Node(f.name, f.label, ascii_text(bytes(buf[at:at + f.size])), at, f.size))
+            layer.add(Node(f.name, f.label, ascii_value(bytes(buf[at:at + f.size])), at, f.size, show=ascii_shown))
         else:                   # tshark: "Server host name not given", the field left out
             layer.add(Node(f.name, f"{f.label} not given", "", at, f.size, text=f"{f.label} not given"))
     return True

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from .dissect import F, Node, dissector
 from .skim import DECLINE, skimmer
-from .textfmt import duration, utf8_text
+from .textfmt import ascii_shown, ascii_value, duration, utf8_text
 
 HEADER = struct.Struct("!HHHHHH")     # id, flags, questions, answers, authority, additional
 HEADER_LEN = 12
@@ -362,23 +362,72 @@ def _opt(msg: _Msg, node: Node, pos: int, name: str) -> int:
         raise _Stop("record data runs past the message")
     while start + 4 <= end:
         code, length = u(start, 2), u(start + 2, 2)
-        opt = node.add(Node("dns.opt", "Option", bytes(msg.buf[start:start + 4 + length]), start,
-                            min(4 + length, end - start)))
-        opt.add(Node("dns.opt.code", "Option Code", code, start, 2))
+        title = f"Option: {edns_option_name(code)}"
+        opt = node.add(Node("dns.opt", title, None, start, min(4 + length, end - start), text=title))
+        opt.add(Node("dns.opt.code", "Option Code", code, start, 2, show=lambda v: edns_option_name(v) if v not in EDNS_OPTIONS else f"{EDNS_OPTIONS[v]} ({v})"))
         opt.add(Node("dns.opt.len", "Option Length", length, start + 2, 2))
         if start + 4 + length > end:
             raise _Stop("EDNS option runs past the record")
-        opt.add(Node("dns.opt.data", "Option Data", bytes(msg.buf[start + 4:start + 4 + length]),
-                     start + 4, length))
-        if code == OPT_COOKIE and length >= 8:           # RFC 7873: client cookie, then the server's
-            opt.add(Node("dns.opt.cookie.client", "Client Cookie", bytes(msg.buf[start + 4:start + 12]),
-                         start + 4, 8))
-            opt.add(Node("dns.opt.cookie.server", "Server Cookie", bytes(msg.buf[start + 12:start + 4 + length]),
-                         start + 12, length - 8))
+        data = bytes(msg.buf[start + 4:start + 4 + length])
+        opt.add(Node("dns.opt.data", "Option Data", data, start + 4, length, show=bytes.hex))
+        edns_option_fields(opt, code, data, start + 4)
         start += 4 + length
     node.label = f"{name}: type OPT"
     msg.words.append("OPT")
     return end
+
+
+EDNS_OPTIONS = {0: "Reserved", 1: "LLQ - Long-lived query", 2: "UL - Update lease", 3: "NSID - Name Server Identifier",
+                4: "Owner (reserved)", 5: "DAU - DNSSEC Algorithm Understood (RFC6975)",
+                6: "DHU - DS Hash Understood (RFC6975)", 7: "N3U - NSEC3 Hash Understood (RFC6975)",
+                8: "CSUBNET - Client subnet", 9: "EDNS EXPIRE (RFC7314)", 10: "COOKIE", 11: "EDNS TCP Keepalive",
+                12: "PADDING", 13: "CHAIN", 15: "Extended DNS Error"}
+DNSSEC_ALGORITHMS = {1: "RSA/MD5", 2: "Diffie-Hellman", 3: "DSA", 4: "Elliptic curve crypto", 5: "RSA/SHA1",
+                     6: "DSA + NSEC3/SHA1", 7: "RSA/SHA1 + NSEC3/SHA1", 8: "RSA/SHA-256", 10: "RSA/SHA-512",
+                     12: "GOST R 34.10-2001", 13: "ECDSA Curve P-256 with SHA-256",
+                     14: "ECDSA Curve P-386 with SHA-386", 15: "Ed25519", 16: "Ed448", 157: "HMAC/MD5",
+                     252: "Indirect key", 253: "Private, domain name", 254: "Private, OID"}
+DS_DIGESTS = {0: "Reserved digest", 1: "SHA-1", 2: "SHA-256", 3: "GOST R 34.11-94", 4: "SHA-384"}
+NSEC3_HASHES = {0: "Reserved", 1: "SHA-1"}
+UNDERSTOOD = {5: ("dns.opt.dau", "DAU", DNSSEC_ALGORITHMS), 6: ("dns.opt.dhu", "DHU", DS_DIGESTS),
+              7: ("dns.opt.n3u", "N3U", NSEC3_HASHES)}
+FAMILIES = {1: "IPv4", 2: "IPv6"}
+
+
+def edns_option_name(code: int) -> str:
+    return EDNS_OPTIONS.get(code, f"Unknown ({code})")
+
+
+def edns_option_fields(opt: Node, code: int, data: bytes, at: int) -> None:
+    """What tshark reads from an EDNS option's data (RFC 6975, 7828, 7871, 7873, 7830, 7901)."""
+    length = len(data)
+    if code == OPT_COOKIE and length >= 8:           # RFC 7873: client cookie, then the server's
+        opt.add(Node("dns.opt.cookie.client", "Client Cookie", data[:8], at, 8, show=bytes.hex))
+        opt.add(Node("dns.opt.cookie.server", "Server Cookie", data[8:], at + 8, length - 8, show=bytes.hex))
+    elif code in UNDERSTOOD:
+        field, label, names = UNDERSTOOD[code]
+        for i, value in enumerate(data):
+            opt.add(Node(field, label, value, at + i, 1,
+                         show=lambda v, names=names: f"{names.get(v, 'Unknown')} ({v})"))
+    elif code == 8 and length >= 4:                  # RFC 7871: family, source and scope bits, the address
+        family, source, scope = int.from_bytes(data[:2], "big"), data[2], data[3]
+        opt.add(Node("dns.opt.client.family", "Family", family, at, 2,
+                     show=lambda v: f"{FAMILIES.get(v, 'Unknown')} ({v})"))
+        opt.add(Node("dns.opt.client.netmask", "Source Netmask", source, at + 2, 1))
+        opt.add(Node("dns.opt.client.scope", "Scope Netmask", scope, at + 3, 1))
+        address = data[4:]
+        if family == 1 and len(address) <= 4:
+            opt.add(Node("dns.opt.client.addr4", "Client Subnet", socket.inet_ntoa(address.ljust(4, b"\0")),
+                         at + 4, len(address)))
+        elif family == 2 and len(address) <= 16:
+            opt.add(Node("dns.opt.client.addr6", "Client Subnet",
+                         socket.inet_ntop(socket.AF_INET6, address.ljust(16, b"\0")), at + 4, len(address)))
+    elif code == 11 and length == 2:                 # RFC 7828: the idle timeout, in 100 ms units
+        opt.add(Node("dns.opt.edns_tcp_keepalive.timeout", "Timeout", int.from_bytes(data, "big"), at, 2))
+    elif code == 12 and length:                      # RFC 7830
+        opt.add(Node("dns.opt.padding", "Padding", data, at, length, show=bytes.hex))
+    elif code == 13 and length:                      # RFC 7901: the closest trust point, as its wire name
+        opt.add(Node("dns.opt.chain.fqdn", "Closest Trust Point", ascii_value(data), at, length, show=ascii_shown))
 
 
 def _record(msg: _Msg, section: Node, pos: int) -> int:

@@ -27,6 +27,16 @@ def ascii_text(raw: bytes) -> str:
     return escaped("".join(chr(b) if b < 0x80 else "\ufffd" for b in raw))
 
 
+def ascii_value(raw: bytes) -> str:
+    """The value a filter compares of such a string: its bytes up to the first NUL, unescaped."""
+    return raw.split(b"\0", 1)[0].decode("latin-1")
+
+
+def ascii_shown(value: str) -> str:
+    """`ascii_value`'s text as the tree shows it (a Node's `show`)."""
+    return ascii_text(value.encode("latin-1"))
+
+
 def duration(seconds: int) -> str:
     """A span in words, as tshark's time_secs_to_str: "1 day, 1 second", "0 seconds", "-16 seconds"."""
     if seconds == 0:

@@ -1,5 +1,6 @@
 """`capture show N -V` beside `tshark -V` on the same frame: for these frames every line we
-print is one of tshark's (brackets aside: tshark brackets generated fields, we do not).
+print is one of tshark's (brackets aside: tshark brackets generated fields, we do not), tshark
+run with -2 so a request shows the link to its response, as ours does.
 tshark prints more (expert info, [Time shift], [Frame is marked], conversation
 completeness, its own tunnels of fields we do not dissect): those are not required."""
 import subprocess
@@ -23,7 +24,11 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           # DHCP: options named and shown by their typed fields, the raw value hidden
           ("dhcp-rfc3004.pcap", 1), ("dhcp-rfc3004.pcap", 2), ("dhcp-rfc3004.pcap", 4),
           ("dhcp-mud.pcap", 1), ("dhcp-mud.pcap", 2), ("dhcp-option-33.pcap", 5),
-          ("dhcp-rfc4388.pcap", 10)]
+          ("dhcp-rfc4388.pcap", 10),
+          # EDNS options: client subnet, cookies, DAU/DHU/N3U, keepalive, padding, chain, unknown codes
+          ("edns-opts.pcap", 5), ("edns-opts.pcap", 6), ("edns-opts.pcap", 11), ("edns-opts.pcap", 15),
+          ("edns-opts.pcap", 17), ("edns-opts.pcap", 19), ("edns-opts.pcap", 21), ("edns-opts.pcap", 37),
+          ("edns-opts.pcap", 39), ("edns-opts.pcap", 41)]
 
 
 def plain(line: str) -> str:
@@ -40,7 +45,7 @@ def lines_not_tsharks(tmp_path, capsys, path, number: int) -> list[str]:
     batch.write_text(f"capture read {path}\ncapture show {number} -V\n")
     assert main(["-b", str(batch)]) == 0
     ours = capsys.readouterr().out.splitlines()[1:]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), "-V", "-Y", f"frame.number == {number}"],
+    proc = subprocess.run([need("tshark"), "-n", "-2", "-r", str(path), "-V", "-Y", f"frame.number == {number}"],
                           capture_output=True, text=True, timeout=120)
     theirs = {plain(line) for line in proc.stdout.splitlines()}
     assert len(ours) > 30
