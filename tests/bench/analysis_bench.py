@@ -7,7 +7,9 @@ reader, loss recovery: every analysis path), the copies' ports moved apart so ea
 own set of streams, then times whole processes in the same run: ``netsh -b`` reading the
 file and listing it (the analysis over every frame, relative numbers and flags in the
 Info column), and ``tshark -2 -r FILE``.  Also the pass alone, in-process, per frame.
-Best of RUNS wall times.  Not pass/fail.
+Best of RUNS wall times.  Also a flow whose ACKs the capture lacks (ONE_WAY segments from one
+end, none acknowledged: a capture of one direction), where bytes in flight once walked every
+unacknowledged segment for each new one.  Not pass/fail.
 """
 from __future__ import annotations
 
@@ -55,6 +57,27 @@ def build(path: Path, copies: int) -> int:
     return count
 
 
+ONE_WAY = 20_000
+
+
+def build_one_way(path: Path, segments: int) -> int:
+    """A SYN, then `segments` 10-byte segments from the same end; nothing comes back."""
+    import struct
+
+    from stack.capfile import Record
+
+    def frame(seq, flags, payload=b""):
+        tcp = struct.pack("!HHIIBBHHH", 40000, 5000, seq, 5001, 5 << 4, flags, 64240, 0, 0) + payload
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, bytes([192, 0, 2, 1]),
+                         bytes([192, 0, 2, 2]))
+        return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + tcp
+    with PcapWriter(str(path), linktype=1) as writer:
+        for i in range(segments + 1):
+            data = frame(1000, 0x02) if i == 0 else frame(1001 + 10 * (i - 1), 0x18, b"x" * 10)
+            writer.write(Record(ts_ns=1_700_000_000 * 10 ** 9 + i * 1000, data=data, orig_len=len(data), linktype=1))
+    return segments + 1
+
+
 def wall(argv, env=None) -> float:
     start = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, env=env)
@@ -81,8 +104,15 @@ def main() -> None:
         start = time.perf_counter()
         annotate(packets)
         alone = time.perf_counter() - start
+        one_way = Path(tmp) / "one_way.pcap"
+        one_frames = build_one_way(one_way, ONE_WAY)
+        batch.write_text(f"capture read {one_way}\ncapture show\n")
+        ours_one = min(wall([sys.executable, "-m", "netsh", "-b", str(batch)], env) for _ in range(args.runs))
+        theirs_one = min(wall(["tshark", "-2", "-n", "-r", str(one_way)]) for _ in range(args.runs))
     print(f"{frames} frames: netsh read+show {ours:.2f} s, tshark -2 {theirs:.2f} s "
           f"(ratio {ours / theirs:.2f}); the analysis pass alone {alone / frames * 1e6:.1f} us a frame")
+    print(f"one-way flow, {one_frames} frames, no ACKs: netsh read+show {ours_one:.2f} s, "
+          f"tshark -2 {theirs_one:.2f} s (ratio {ours_one / theirs_one:.2f})")
 
 
 if __name__ == "__main__":
