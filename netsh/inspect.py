@@ -12,6 +12,7 @@ from stack.wire.analysis.tree import attach
 from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 from stack.wire.skim import columns
+from stack.wire.textfmt import utc_date
 
 from netsh.dfilter.fields import BYTES, FIELDS
 from netsh.timefmt import NS_PER_S, fraction, seconds
@@ -55,7 +56,7 @@ def packet_view(pkt, first_ns: int, tree: bool) -> dict:
     """Summary columns, and with `tree` the layers, problems and bytes (what -V, -x and -j show)."""
     if not tree:
         return summary_row(pkt, first_ns)
-    d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len)
+    d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len, ts_ns=pkt.ts_ns)
     view = getattr(pkt, "defrag", None)
     if view is not None:                # IP reassembly (stack/wire/defrag_view.py)
         d = defrag_attach(d, view)
@@ -68,6 +69,10 @@ def packet_view(pkt, first_ns: int, tree: bool) -> dict:
     if d.problems:
         row["problems"] = d.problems
     row["layers"] = [layer.to_dict() for layer in d.layers]
+    if d.sources:                       # a reassembled TCP message: its bytes, for its bit fields
+        for layer, out in zip(d.layers, row["layers"]):
+            if id(layer) in d.sources:
+                out["source"] = d.sources[id(layer)].hex()
     row["bytes"] = pkt.data.hex()
     if d.buf != pkt.data:               # a reassembled datagram: tshark's second data source
         row["reassembled"] = d.buf.hex()
@@ -80,25 +85,6 @@ def summary_line(row: dict) -> str:
                                              row["protocol"], row["length"], row["info"])).rstrip()
 
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def utc_date(ts_ns: int, digits: int = 9) -> str:
-    """tshark's arrival time, "Jan 02, 2006 15:04:05.000000000", for any time a file can hold:
-    the calendar is computed here (H. Hinnant's civil_from_days), not by the platform's
-    gmtime, whose time_t ends short of what a pcapng timestamp and offset reach."""
-    days, rest = divmod(ts_ns // NS_PER_S, 86400)
-    days += 719468                      # from 1970-01-01 to 0000-03-01
-    era, doe = divmod(days, 146097)
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    year = yoe + era * 400 + (month <= 2)
-    hour, minute, second = rest // 3600, rest // 60 % 60, rest % 60
-    return (f"{MONTHS[month - 1]} {day:2d}, {year} {hour:02d}:{minute:02d}:{second:02d}."
-            f"{fraction(ts_ns, digits)}")
 
 
 def frame_header(row: dict) -> str:
@@ -139,10 +125,15 @@ ENCAPSULATIONS = {1: ("Ethernet", 1), 101: ("Raw IP", 7), 228: ("Raw IPv4", 129)
 IPV6_EXTENSION_PROTOCOLS = ("ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv6.fraghdr")
 
 
+MESSAGES = ("dns", "http")         # what TCP reassembly may put several of in one frame
+
+
 def protocols_in_frame(row: dict) -> str:
     """tshark's frame.protocols: the layers' names, with its "ethertype" steps."""
     names = []
     for layer in row["layers"]:
+        if layer["name"] == "tcp.segments" or layer["name"] in MESSAGES and names and names[-1] == layer["name"]:
+            continue            # the reassembly's subtree is no protocol; messages in one segment count once
         names.append(layer["name"])
         if layer["name"] == "ipv6":
             names += [f["name"] for f in layer.get("fields", ()) if f["name"] in IPV6_EXTENSION_PROTOCOLS]

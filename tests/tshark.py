@@ -82,6 +82,9 @@ def _hexish(text: str) -> bool:
         and text.count(":") >= len(text) // 3
 
 
+SHOWN_TIMES = {"icmp.data_time", "icmp.data_time_relative"}
+
+
 def our_fields(dissection) -> dict[str, list]:
     out: dict = {}
     for layer in dissection.layers:
@@ -89,6 +92,8 @@ def our_fields(dissection) -> dict[str, list]:
             if node is layer:
                 continue
             value = node.value if node.value is not None else node.display
+            if node.name in SHOWN_TIMES:        # tshark's JSON writes a time as its tree shows it
+                value = node.display.removesuffix(" seconds")
             if isinstance(value, (bytes, bytearray)):
                 # bytes shown as bare hex are written as tshark's JSON writes FT_BYTES: aa:bb
                 # (a summary line, such as a TCP option's, shows its text in the label: display "")

@@ -692,7 +692,7 @@ def capture_row(row: dict, data: dict, view: View, index: int) -> str:
         out.append(frame_header(row))
         frame = bytes.fromhex(row["reassembled"] if "reassembled" in row else row["bytes"])
         for layer in row["layers"]:
-            out += tree_lines(layer, 0, frame)
+            out += tree_lines(layer, 0, bytes.fromhex(layer["source"]) if "source" in layer else frame)
     else:
         out.append(summary_line(row))
     if data["hex"]:

@@ -104,15 +104,15 @@ _TYPED[BOOL] += " geneve.flags.reserved"
 _TYPED[NONE] += " udpencap.non_esp_marker"
 _TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.unknown_data"
 _TYPED[NONE] += " gtp.ext_hdr"
-_TYPED[BYTES] += " ip.fragments"
+_TYPED[BYTES] += " ip.fragments media.type"
 _TYPED[NONE] += " ipv6.fragments"
 # spanning tree BPDUs (stack/wire/bpdu.py): times in seconds, identifiers as text nodes
-_TYPED[TIME] += " stp.msg_age stp.max_age stp.hello stp.forward"
+_TYPED[TIME] += " stp.msg_age stp.max_age stp.hello stp.forward icmp.data_time icmp.data_time_relative"
 _TYPED[UINT] += " stp.flags stp.root.prio stp.root.ext stp.bridge.prio stp.bridge.ext"
 _TYPED[ETHER] += " stp.root.hw stp.bridge.hw"
 _TYPED[NONE] += " stp.root stp.bridge"
 _TYPED[BYTES] += " stp.mst"
-_TYPED[UINT] += " llc.control"        # a text node: its words depend on the command/response bit
+_TYPED[UINT] += " llc.control data.len"      # llc.control: a text node, its words depend on the C/R bit
 # EDNS options (stack/wire/dns.py edns_option_fields)
 _TYPED[UINT] += """ dns.opt.dau dns.opt.dhu dns.opt.n3u dns.opt.client.family dns.opt.client.netmask
     dns.opt.client.scope dns.opt.edns_tcp_keepalive.timeout"""
@@ -193,7 +193,9 @@ PROTOCOL_LABELS = {
     "raw": "raw IP", "llc": "Logical-Link Control", "vlan": "802.1Q VLAN", "ieee8021ad": "802.1ad QinQ",
     "arp": "ARP", "ip": "IPv4", "ipv6": "IPv6", "icmp": "ICMP", "icmpv6": "ICMPv6", "tcp": "TCP",
     "udp": "UDP", "dns": "DNS", "mdns": "multicast DNS", "llmnr": "link-local multicast name resolution",
-    "dhcp": "DHCP", "http": "HTTP/1.x", "data": "payload no dissector took", "_ws.malformed": "a malformed packet",
+    "dhcp": "DHCP", "http": "HTTP/1.x", "media": "an HTTP body by its media type",
+    "data-text-lines": "an HTTP text body, line by line", "data": "payload no dissector took",
+    "_ws.malformed": "a malformed packet",
     "gre": "GRE", "erspan": "ERSPAN", "vxlan": "VXLAN", "geneve": "Geneve", "mpls": "MPLS",
     "ah": "IPsec AH", "esp": "IPsec ESP", "udpencap": "UDP-encapsulated IPsec", "gtp": "GTP-U",
     "pppoed": "PPPoE discovery", "pppoes": "PPPoE session", "ppp": "PPP",

@@ -74,7 +74,8 @@ class Frame:
     def dissection(self):
         if self._dissection is None:
             pkt = self.pkt
-            self._dissection = d = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len)
+            self._dissection = d = dissect(pkt.data, pkt.linktype, tree=self.plan.tree, orig_len=pkt.orig_len,
+                                           ts_ns=pkt.ts_ns)
             view = getattr(pkt, "defrag", None)
             if view is not None:            # IP reassembly (stack/wire/defrag_view.py)
                 self._dissection = defrag_attach(d, view)
@@ -82,10 +83,11 @@ class Frame:
 
     def layers(self) -> list:
         """The dissection's layers; a frame whose payload the analysis put into a reassembled
-        message (stack/wire/analysis) keeps only those up to TCP: the message is in its notes."""
+        message (stack/wire/analysis) keeps only those up to TCP: the message is in its notes;
+        so does a retransmitted or out-of-order segment (tshark dissects no payload of one)."""
         layers = self.dissection.layers
         notes = getattr(self.pkt, "notes", None)
-        if notes is not None and (notes.pdus or notes.pdu_segment):
+        if notes is not None and (notes.pdus or notes.pdu_segment or notes.undissected):
             for i, layer in enumerate(layers):
                 if layer.name == "tcp":
                     return layers[:i + 1]

@@ -56,7 +56,7 @@ class FragmentView:
     def completes(self) -> bool:
         return self.reassembled is not None
 
-    def dissect(self, tree: bool = True) -> Dissection | None:
+    def dissect(self, tree: bool = True, ts_ns: int | None = None) -> Dissection | None:
         """The completing frame's reassembled dissection (None on an earlier fragment)."""
         if self.reassembled is None:
             return None
@@ -64,7 +64,7 @@ class FragmentView:
             if self._quiet is None:
                 self._quiet = dissect_reassembled(*self.reassembled, tree=False)
             return self._quiet
-        return dissect_reassembled(*self.reassembled)
+        return dissect_reassembled(*self.reassembled, ts_ns=ts_ns)
 
     @property
     def dissection(self) -> Dissection | None:
@@ -229,11 +229,12 @@ def _fragments_label(version: int, pieces: list, size: int) -> str:
 
 
 def dissect_reassembled(buf: bytes, linktype: int, ip_off: int, payload_off: int, version: int, proto: int,
-                        whole: bytes, pieces: list, tree: bool = True) -> Dissection:
+                        whole: bytes, pieces: list, tree: bool = True, ts_ns: int | None = None) -> Dissection:
     """The completing frame dissected as tshark shows it: its headers up to the IP layer
     that fragmented, the fragments subtree, then the reassembled payload dissected whole
     (its byte offsets are into `d.buf`: the frame's headers followed by the payload)."""
     d = dissect(buf, linktype, tree=tree)
+    d.ts_ns = ts_ns
     index = next(i for i, layer in enumerate(d.layers) if layer.offset == ip_off and layer.name in ("ip", "ipv6"))
     layer = d.layers[index]
     del d.layers[index + 1:]
@@ -264,7 +265,7 @@ def attach(d: Dissection, view: FragmentView | None) -> Dissection:
     if view is None:
         return d
     if view.completes:
-        return view.dissect(d.tree)
+        return view.dissect(d.tree, d.ts_ns)
     name = "ip" if view.version == 4 else "ipv6"
     index = next((i for i, layer in enumerate(d.layers) if layer.name == name and layer.offset == view.ip_offset),
                  None)
@@ -284,6 +285,7 @@ def attach(d: Dissection, view: FragmentView | None) -> Dissection:
     if start < stop:
         data = d.layer("data", f"Data ({stop - start} bytes)", start, stop - start)
         data.add(Node("data.data", "Data", d.buf[start:stop], start, stop - start, text=d.buf[start:stop].hex()))
+        data.add(Node("data.len", "Length", stop - start, start, 0))
     return d
 
 
@@ -295,6 +297,7 @@ def _walk(d: Dissection, table: str, key: int, off: int, end: int) -> None:
             if off < end:
                 layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
                 layer.add(Node("data.data", "Data", d.buf[off:end], off, end - off, text=d.buf[off:end].hex()))
+                layer.add(Node("data.len", "Length", end - off, off, 0))
                 if not d.protocol:
                     d.protocol = "DATA"
             return

@@ -257,6 +257,7 @@ class Layer(Node):
 
 DATA = F("data.data", "Data", 0, 0, show=bytes.hex)
 DATA_GROUP = F("data", "Data", 0, 0)
+DATA_LEN = F("data.len", "Length", 0, 0)          # generated: how many bytes the Data holds
 
 _NO_CHILDREN: list = []          # shared, never appended to
 _new = object.__new__
@@ -341,7 +342,8 @@ class Dissection:
 
     __slots__ = ("buf", "length", "orig_len", "layers", "source", "destination", "protocol", "_info",
                  "problems", "net_src", "net_dst", "tree", "claimed", "locked", "payload_complete",
-                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends", "moved_ends", "checksums")
+                 "ip_ttl", "ipv6_hlim", "udp_ports", "reported_ends", "moved_ends", "checksums", "ts_ns",
+                 "sources")
 
     def __init__(self, buf: bytes, tree: bool = True, orig_len: int | None = None):
         # dissect() sets these inline (one call fewer a frame): keep the two alike
@@ -367,6 +369,8 @@ class Dissection:
         self.udp_ports = None          # the first UDP header's (source, destination)
         self.reported_ends: dict[int, int] = {}   # layer index -> where its length field ends it
         self.moved_ends = None         # {layer index: (src, dst)} where extension headers name others
+        self.ts_ns = None              # the frame's capture time, when the caller gave it (ICMP data times)
+        self.sources = None            # {id(layer): bytes} for layers whose offsets are into other bytes
 
     def network_end(self, index: int) -> int:
         """Where the network layer at `index` says its payload ends (past a snap-length cut too),
@@ -470,7 +474,7 @@ def _data_label(size: int) -> str:
 
 
 def _data_rows(buf, off: int, end: int) -> tuple:
-    return ((DATA, off, buf[off:end], (), end - off),)
+    return ((DATA, off, buf[off:end], (), end - off), (DATA_LEN, off, end - off, (), 0))
 
 
 def data_row(buf, start: int, stop: int) -> tuple:
@@ -486,9 +490,11 @@ def data_row(buf, start: int, stop: int) -> tuple:
 CHECKSUMS: ContextVar[bool] = ContextVar("checksums", default=False)
 
 
-def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None) -> Dissection:
+def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | None = None,
+            ts_ns: int | None = None) -> Dissection:
     """Dissect one captured frame (`orig_len`: its length on the wire, if the capture
-    cut it); never raises on bad bytes."""
+    cut it; `ts_ns`: when it was captured, for what reads times from packets, as tshark's
+    "Timestamp from icmp data"); never raises on bad bytes."""
     d = _new(Dissection)            # Dissection.__init__, inline
     d.buf = buf = bytes(buf)
     d.length = length = len(buf)
@@ -503,6 +509,8 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
     d.reported_ends = {}
     d.moved_ends = None
     d.checksums = CHECKSUMS.get()
+    d.ts_ns = ts_ns
+    d.sources = None
     table, key, off, end = "linktype", linktype, 0, len(buf)
     for _ in range(MAX_LAYERS):
         fn = DISSECTORS.get((table, key))

@@ -8,7 +8,8 @@ spread over segments is put back together and dissected whole on the frame that 
 """
 from __future__ import annotations
 
-from .dissect import Node, dissector
+from .dissect import Hidden, Node, dissector
+from .textfmt import utf8_text
 
 PORTS = (80, 8080)
 METHODS = (b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"CONNECT", b"TRACE", b"PATCH")
@@ -112,7 +113,7 @@ def dissect_http(d, off: int, end: int):
     line = layer.add(Node("http.first_line", _text(first) + "\\r\\n", "", off, min(len(first) + 2, end - off),
                           text=""))
     if response:
-        layer.add(Node("http.response", "Response", True, off, 0, text="True"))
+        layer.add(Hidden("http.response", "Response", True, off, 0, text="True"))
         line.add(Node("http.response.version", "Response Version", _text(parts[0]), off, len(parts[0])))
         if len(parts) > 1 and parts[1].isdigit():
             line.add(Node("http.response.code", "Status Code", int(parts[1]), off + len(parts[0]) + 1,
@@ -121,7 +122,7 @@ def dissect_http(d, off: int, end: int):
             line.add(Node("http.response.phrase", "Response Phrase", _text(parts[2]),
                           off + len(parts[0]) + len(parts[1]) + 2, len(parts[2])))
     else:
-        layer.add(Node("http.request", "Request", True, off, 0, text="True"))
+        layer.add(Hidden("http.request", "Request", True, off, 0, text="True"))
         names = ("http.request.method", "http.request.uri", "http.request.version")
         labels = ("Request Method", "Request URI", "Request Version")
         at = off
@@ -136,12 +137,14 @@ def dissect_http(d, off: int, end: int):
         field = HEADER_FIELDS.get(key) if sep else None
         span = min(len(raw) + 2, end - at)     # the CR LF may be past the frame's end
         if field is None:       # a header tshark names no field for: the line itself
-            node = layer.add(Node(kind, "Header", _text(raw) + "\r\n", at, span, text=_text(raw) + "\\r\\n"))
-        else:
-            node = layer.add(Node(field, _text(name.strip()), _text(value.strip()), at, span))
+            node = layer.add(Node(kind, "", _text(raw) + "\r\n", at, span, text=_text(raw) + "\\r\\n"))
+        else:                   # the value for filters; the line as written, CR LF and all, for people
+            node = layer.add(Node(field, "", _text(value.strip()), at, span, text=_text(raw) + "\\r\\n"))
         if key == "content-length" and value.strip().isdigit():
             node.add(Node("http.content_length", "Content length", int(value.strip()), at, span))
         at += len(raw) + 2
+    if head_end >= 0:           # the empty line that ends the header block
+        layer.add(Node("http", "\\r\\n", "", off + head_end + 2, 2, text=""))
     if not response and len(parts) > 1 and "host" in fields:
         uri = _text(parts[1])
         layer.add(Node("http.request.full_uri", "Full request URI",
@@ -154,4 +157,25 @@ def dissect_http(d, off: int, end: int):
     media = ctype.split(";")[0].strip() if ctype else ""
     info = _text(first) + " " + (f" ({media})" if body and media else "")
     d.summarise("HTTP", info)
+    if body and media:
+        _body(d, body, off + head_end + 4, media.lower())
     return None
+
+
+TEXT_LINES = ("text/plain", "text/html", "text/css", "text/richtext", "text/enriched")   # tshark's data-text-lines
+OWN_DISSECTORS = ("xml", "json", "javascript", "x-www-form-urlencoded", "multipart/", "image/")    # not ours yet
+
+
+def _body(d, body: bytes, at: int, media: str) -> None:
+    """The body as tshark hands it on by its media type: text line by line, other types named
+    with their size; a type tshark has a dissector of its own for is left as File Data."""
+    if media in TEXT_LINES:
+        lines = body.splitlines(keepends=True)
+        layer = d.layer("data-text-lines", f"Line-based text data: {media} ({len(lines)} lines)", at, len(body))
+        for line in lines:
+            text = utf8_text(line)
+            layer.add(Node("data-text-lines", text, "", at, len(line), text=""))
+            at += len(line)
+    elif not any(kind in media for kind in OWN_DISSECTORS):
+        layer = d.layer("media", "Media Type", at, len(body))
+        layer.add(Node("media.type", "Media type", body, at, len(body), show=lambda v: f"{media} ({len(v)} bytes)"))

@@ -34,6 +34,7 @@ UNREACH_TEXT = {
 from .checksum import ones_sum  # noqa: E402
 from .dissect import F, data_row, dissector, row_node  # noqa: E402
 from .skim import DECLINE, skimmer  # noqa: E402
+from .textfmt import seconds_text, utc_date  # noqa: E402
 from .udp import calculated_checksum, checksum_row  # noqa: E402
 
 # tshark's names of the types (read from tshark 4.0)
@@ -99,11 +100,42 @@ CSUM_TEXT = ("Bad", "Good", "Unverified")
 INCORRECT = "incorrect, should be 0x{:04x}"      # ICMP's wording of a bad checksum (no brackets)
 
 
-def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int) -> tuple:
+IDENT_LE = F("icmp.ident_le", "Identifier (LE)", 4, 2, show=lambda v: f"{v} (0x{v:04x})")
+SEQ_LE = F("icmp.seq_le", "Sequence Number (LE)", 6, 2, show=lambda v: f"{v} (0x{v:04x})")
+# times in float seconds, as display filters compare them (a ping's microseconds survive the float)
+DATA_TIME = F("icmp.data_time", "Timestamp from icmp data", HEADER_LEN, 8,
+              show=lambda secs: f"{utc_date(round(secs * 1e6) * 1000)} UTC")
+DATA_TIME_RELATIVE = F("icmp.data_time_relative", "Timestamp from icmp data (relative)", HEADER_LEN, 8,
+                       show=lambda secs: seconds_text(round(secs * 1e9)))
+DAY = 86400
+
+
+def data_time(buf, at: int, end: int, ts_ns: int | None) -> int | None:
+    """The time a ping put at the start of its data (a struct timeval, either byte order), in
+    ns, when it looks like one: within a day of the frame's own time, microseconds under a
+    million; tshark's test, its 8-byte form only."""
+    if ts_ns is None or end - at < 8:
+        return None
+    frame_secs = ts_ns // 1_000_000_000
+    for order in ("big", "little"):
+        secs, usecs = int.from_bytes(buf[at:at + 4], order), int.from_bytes(buf[at + 4:at + 8], order)
+        if abs(secs - frame_secs) < DAY and usecs < 1_000_000:
+            return secs * 1_000_000_000 + usecs * 1000
+    return None
+
+
+def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int, ts_ns: int | None = None) -> tuple:
+    swap = lambda v: ((v & 0xFF) << 8) | (v >> 8)      # noqa: E731
     rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row,
-            (IDENT, off + 4, ident), (SEQ, off + 6, seq))
-    if end > off + HEADER_LEN:
-        rows += (data_row(buf, off + HEADER_LEN, end),)
+            (IDENT, off + 4, ident), (IDENT_LE, off + 4, swap(ident)), (SEQ, off + 6, seq),
+            (SEQ_LE, off + 6, swap(seq)))
+    start = off + HEADER_LEN
+    sent = data_time(buf, start, end, ts_ns)
+    if sent is not None:
+        rows += ((DATA_TIME, start, sent / 1e9), (DATA_TIME_RELATIVE, start, (ts_ns - sent) / 1e9, (), 0))
+        start += 8
+    if end > start:
+        rows += (data_row(buf, start, end),)
     return rows
 
 
@@ -124,7 +156,7 @@ def dissect_icmp(d, off: int, end: int):
     if kind in ECHO_LIKE and end - off >= HEADER_LEN:
         ident, seq = ECHO_FIELDS.unpack_from(buf, off + 4)
         if d.tree:
-            layer._kids.append((_echo_rows, buf, off, end, csum_row, ident, seq))
+            layer._kids.append((_echo_rows, buf, off, end, csum_row, ident, seq, d.ts_ns))
         if not d.locked:                    # d.summarise_later, inline
             d.protocol, d._info = "ICMP", (echo_info, kind, ident, seq, d.ip_ttl)
         return None

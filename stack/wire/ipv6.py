@@ -53,9 +53,9 @@ OFF_DST = DST.offset
 # Fragment header (RFC 8200 4.5); the offset field counts 8-octet units, tshark shows the raw units.
 FRAG_NXT = F("ipv6.fraghdr.nxt", "Next header", 0, 1, show=show_nxt)
 FRAG_RESERVED = F("ipv6.fraghdr.reserved_octet", "Reserved octet", 1, 1, show=lambda v: f"0x{v:02x}")
-FRAG_OFFSET = F("ipv6.fraghdr.offset", "Offset", 2, 2, mask=0xFFF8)
+FRAG_OFFSET = F("ipv6.fraghdr.offset", "Offset", 2, 2, mask=0xFFF8, show=lambda v: f"{v} ({v * 8} bytes)")
 FRAG_RESERVED_BITS = F("ipv6.fraghdr.reserved_bits", "Reserved bits", 2, 2, mask=0x0006)
-FRAG_MORE = F("ipv6.fraghdr.more", "More Fragments", 2, 2, mask=0x0001)
+FRAG_MORE = F("ipv6.fraghdr.more", "More Fragments", 2, 2, mask=0x0001, show=("No", "Yes").__getitem__)
 FRAG_IDENT = F("ipv6.fraghdr.ident", "Identification", 4, 4, show=lambda v: f"0x{v:08x}")
 
 # Routing header (RFC 8200 4.4) and Segment Routing Header (RFC 8754)

@@ -420,8 +420,9 @@ def _fixed_rows(off: int, fields: tuple, hdr_len: int, seg_len: int, csum_row) -
         (WINDOW, off + 14, fields[5]), csum_row, (URGENT, off + 18, fields[7]))
 
 
-def _payload_rows(buf, start: int, end: int) -> tuple:
-    return ((PAYLOAD, start, buf[start:end], (), end - start, f"TCP payload ({end - start} bytes)"),)
+def _payload_rows(buf, start: int, end: int, seg_len: int) -> tuple:
+    """The payload's bytes; its label counts the segment's bytes, captured or not (tshark's)."""
+    return ((PAYLOAD, start, buf[start:end], (), end - start, f"TCP payload ({max(seg_len, end - start)} bytes)"),)
 
 
 def layer_label(sport: int, dport: int, seq: int, ack: int, flags: int, seg_len: int) -> str:
@@ -489,7 +490,7 @@ def dissect_tcp(d, off: int, end: int):
     if end <= start:
         return None
     if d.tree:
-        layer._kids.append((_payload_rows, buf, start, end))
+        layer._kids.append((_payload_rows, buf, start, end, seg_len))
     table, port = next_port("tcp.port", sport, dport)
     return (table, port, start, end)
 

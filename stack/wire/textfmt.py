@@ -47,3 +47,31 @@ def duration(seconds: int) -> str:
         if count:
             parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
     return ("-" if seconds < 0 else "") + ", ".join(parts)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def utc_date(ts_ns: int, digits: int = 9) -> str:
+    """tshark's arrival time, "Jan 02, 2006 15:04:05.000000000", for any time a file can hold:
+    the calendar is computed here (H. Hinnant's civil_from_days), not by the platform's
+    gmtime, whose time_t ends short of what a pcapng timestamp and offset reach."""
+    days, rest = divmod(ts_ns // 1_000_000_000, 86400)
+    days += 719468                      # from 1970-01-01 to 0000-03-01
+    era, doe = divmod(days, 146097)
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    year = yoe + era * 400 + (month <= 2)
+    hour, minute, second = rest // 3600, rest // 60 % 60, rest % 60
+    return (f"{MONTHS[month - 1]} {day:2d}, {year} {hour:02d}:{minute:02d}:{second:02d}."
+            f"{ts_ns % 1_000_000_000 // 10 ** (9 - digits):0{digits}d}")
+
+
+def seconds_text(ns: int) -> str:
+    """A signed span of ns as tshark's relative times: "0.233047000 seconds"."""
+    sign = "-" if ns < 0 else ""
+    whole, rest = divmod(abs(ns), 1_000_000_000)
+    return f"{sign}{whole}.{rest:09d} seconds"

@@ -16,7 +16,10 @@ TPID_8021AD = 0x88A8
 VID_MASK = 0x0FFF
 MAX_LENGTH_FIELD = 1500                # a "type" up to this is an 802.3 length
 
-PRIORITY = F("vlan.priority", "Priority", 0, 2, mask=0xE000)
+PRIORITY_NAMES = ("Best Effort (default)", "Background", "Excellent Effort", "Critical Applications",
+                  "Video, < 100ms latency and jitter", "Voice, < 10ms latency and jitter", "Internetwork Control",
+                  "Network Control")       # IEEE 802.1Q-2014 table I-2, in tshark's words
+PRIORITY = F("vlan.priority", "Priority", 0, 2, mask=0xE000, show=lambda v: f"{PRIORITY_NAMES[v]} ({v})")
 DEI = F("vlan.dei", "DEI", 0, 2, mask=0x1000, show=("Ineligible", "Eligible").__getitem__)
 ID = F("vlan.id", "ID", 0, 2, mask=VID_MASK)
 ETYPE = F("vlan.etype", "Type", 2, 2, show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Unknown')} (0x{v:04x})")

@@ -28,7 +28,15 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           # EDNS options: client subnet, cookies, DAU/DHU/N3U, keepalive, padding, chain, unknown codes
           ("edns-opts.pcap", 5), ("edns-opts.pcap", 6), ("edns-opts.pcap", 11), ("edns-opts.pcap", 15),
           ("edns-opts.pcap", 17), ("edns-opts.pcap", 19), ("edns-opts.pcap", 21), ("edns-opts.pcap", 37),
-          ("edns-opts.pcap", 39), ("edns-opts.pcap", 41)]
+          ("edns-opts.pcap", 39), ("edns-opts.pcap", 41),
+          # the lab's own traffic, with the conversation analysis: relative SACK blocks, a
+          # retransmission (no payload dissected), a cut segment (payload counted whole),
+          # a reassembled ping (its data's timestamp), HTTP and DNS over TCP reassembled
+          # (headers as written, the segment of a message, bit fields of the message's bytes)
+          ("kernel_tcp_loss.pcap", 103), ("kernel_tcp_loss.pcap", 104), ("kernel_tcp_loss.pcap", 106),
+          ("kernel_ping_fragments.pcap", 8), ("kernel_ping_fragments.pcap", 23),
+          ("kernel_tcp_http_dns.pcap", 24), ("kernel_tcp_http_dns.pcap", 26), ("kernel_tcp_http_dns.pcap", 74),
+          ("print-flags.pcap", 6)]
 
 
 def plain(line: str) -> str:

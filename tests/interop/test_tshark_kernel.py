@@ -102,7 +102,7 @@ def test_every_kernel_frame_agrees_with_tshark(kernel_capture):
     protocols = set()
     failures = []
     for i, (rec, fields) in enumerate(zip(records, theirs), start=1):
-        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len)
+        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns)
         protocols.update(layer.name for layer in d.layers)
         diffs = compare(our_fields(d), fields, ignore=KNOWN)
         if diffs:

@@ -115,7 +115,7 @@ def test_linux_arps_and_pings_our_vlan_link_and_tshark_sees_what_we_sent(veth_pe
     assert len(theirs) == len(records)
     layers = set()
     for rec, fields in zip(records, theirs):
-        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len)
+        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns)
         layers.update(layer.name for layer in d.layers)
         assert compare(our_fields(d), fields) == [], d.summary()
     assert {"vlan", "arp", "icmp"} <= layers and ("ieee8021ad" in layers) == (len(tags) == 2)

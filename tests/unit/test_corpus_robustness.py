@@ -28,7 +28,7 @@ def test_dissection_and_replay_never_raise(path):
     link = b.links["eth0"]
     replayed = 0
     for rec in records:
-        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len)
+        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns)
         assert d.layers or not rec.data
         for layer in d.layers:
             for node in layer.walk():

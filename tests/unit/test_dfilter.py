@@ -179,7 +179,7 @@ def test_every_field_the_dissectors_make_is_known():
     unknown = set()
     for path in capture_files():
         for rec in records_of(path):
-            for layer in dissect(rec.data, rec.linktype, orig_len=rec.orig_len).layers:
+            for layer in dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns).layers:
                 assert lookup(layer.name) is not None, layer.name
                 unknown |= {node.name for node in layer.walk() if node is not layer and lookup(node.name) is None}
     assert unknown == set()

@@ -358,7 +358,7 @@ def test_captures_agree_with_tshark(filename):
     rows = tshark_fields(path, PREFS)
     assert len(records) == len(rows)
     for number, (rec, row) in enumerate(zip(records, rows), 1):
-        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len)
+        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns)
         assert compare(mine(d), row, ignore=KNOWN | CORPUS[filename]) == [], f"{filename} frame {number}"
 
 

@@ -28,7 +28,7 @@ def test_names_of_known_and_unknown_points():
 def _ours(path):
     shown = []
     for rec in read(path):
-        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len)
+        d = dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns)
         for layer in d.layers:
             for node in layer.walk():
                 if node.label in LABELS and node.name.startswith(("ip.dsfield.", "ipv6.tclass.")):

@@ -121,7 +121,7 @@ def test_public_captures_agree_with_tshark(name):
     rows = tshark_fields(path)
     assert len(records) == len(rows)
     for number, (rec, row) in enumerate(zip(records, rows), start=1):
-        ours = our_fields(dissect(rec.data, rec.linktype, orig_len=rec.orig_len))
+        ours = our_fields(dissect(rec.data, rec.linktype, orig_len=rec.orig_len, ts_ns=rec.ts_ns))
         assert compare(ours, row, ignore=KNOWN) == [], f"frame {number}"
 
 

@@ -30,6 +30,7 @@ from .reassembly import Assembler, Budget, app_for, dissect_pdu
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
+STILL_DISSECTED = ("tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission")
 MAX_RECENT = 65536           # frames whose notes a later frame may still add a link to
 SACK_EDGE = re.compile(r"\b(SLE|SRE)=(\d+)")
 NETWORK = ("ip", "ipv6")
@@ -69,7 +70,19 @@ class Notes:
             return d.protocol or protocol, self.prefix + d.info + self.suffix
         if self.pdu_segment and self.tcp_info:
             return "TCP", self.prefix + self.tcp_info + " [TCP segment of a reassembled PDU]"
+        if self.undissected and protocol != "TCP" and self.tcp_info:
+            return "TCP", self.prefix + self.tcp_info + self.suffix
         return protocol, self.info(protocol, info)
+
+    @property
+    def undissected(self) -> bool:
+        """A retransmitted or out-of-order segment, whose payload tshark hands to no dissector
+        (tcp.no_subdissector_on_error, on by default): it lists as TCP, its tree ends at TCP."""
+        fields = self.fields
+        if "tcp.analysis.out_of_order" in fields:
+            return True
+        # a fast or spurious retransmission also carries the retransmission field, not the flag
+        return "tcp.analysis.retransmission" in fields and not any(name in fields for name in STILL_DISSECTED)
 
     @property
     def tcp(self):

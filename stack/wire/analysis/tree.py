@@ -74,6 +74,10 @@ def _tcp(layer, fields: dict, notes) -> None:
     if analysis:
         tail.append(_group("SEQ/ACK analysis", analysis))
     _insert_before(layer, "tcp.payload", tail)
+    if notes.sack_base is not None:
+        _relative_sack(layer, notes.sack_base)
+    if notes.pdu_segment and not notes.pdus:
+        _segment_of_message(layer, fields)
     seq, ack = notes.tcp_label
     label = layer.label
     head, _, rest = label.partition(", Seq: ")
@@ -81,6 +85,38 @@ def _tcp(layer, fields: dict, notes) -> None:
         length = rest.rpartition(", Len: ")[2]
         layer.label = (f"{head}, Seq: {seq}" + (f", Ack: {ack}" if ", Ack: " in rest else "")
                        + f", Len: {length}")
+
+
+def _segment_of_message(layer, fields: dict) -> None:
+    """A segment carrying part of a message that a later frame ends: tshark's link to that
+    frame and the segment's bytes, in place of a dissection of a part."""
+    payload = next((kid for kid in layer.children if kid.name == "tcp.payload"), None)
+    if payload is None:
+        return
+    nodes = []
+    if "tcp.reassembled_in" in fields:
+        nodes.append(_node("tcp.reassembled_in", "Reassembled PDU in frame", fields["tcp.reassembled_in"]))
+    label = f"TCP segment data ({payload.label.partition('(')[2].partition(' ')[0]} bytes)"
+    nodes.append(Node("tcp.segment_data", label, payload.value, payload.offset, payload.length, text=label))
+    _insert_after(layer, ("tcp.payload",), nodes)
+
+
+def _relative_sack(node, base: int) -> None:
+    """SACK blocks relative to the peer's first sequence number, in tshark's words:
+    `TCP Option - SACK 70457-71905`, `left edge = 70457 (relative)`."""
+    for child in node.children:
+        if child.name != "tcp.options.sack":
+            _relative_sack(child, base)
+            continue
+        edges = []
+        for edge in child.children:
+            if edge.name in ("tcp.options.sack_le", "tcp.options.sack_re"):
+                edge.value = (edge.value - base) & 0xFFFFFFFF
+                side = "left" if edge.name == "tcp.options.sack_le" else "right"
+                edge.label = edge._text = f"{side} edge = {edge.value} (relative)"
+                edges.append(edge.value)
+        blocks = " ".join(f"{left}-{right}" for left, right in zip(edges[::2], edges[1::2]))
+        child.label = child._text = f"TCP Option - SACK {blocks}"
 
 
 def _analysis(fields: dict) -> list:
@@ -166,6 +202,9 @@ def _messages(d, notes, number: int) -> None:
             layer.add(_node("tcp.reassembled.length", "Reassembled TCP length", len(pdu.data)))
             d.layers.append(layer)
         message = dissect_pdu(pdu)
+        d.sources = d.sources or {}
+        for layer in message.layers:        # their offsets are into the message, not the frame
+            d.sources[id(layer)] = pdu.data
         d.layers += message.layers
         d.problems += message.problems
 
@@ -176,6 +215,10 @@ def attach(d, notes, number: int = 0) -> None:
         return
     if notes.pdus:
         _messages(d, notes, number)
+    elif notes.undissected or notes.pdu_segment:
+        at = next((i for i, layer in enumerate(d.layers) if layer.name == "tcp"), None)
+        if at is not None:
+            del d.layers[at + 1:]
     fields = notes.fields
     seen_tcp = seen_udp = False
     nth: dict = {}
@@ -199,5 +242,5 @@ def _http_links(layer, fields: dict) -> None:
                               ("http.time", "Time since request", "{:.9f} seconds"),
                               ("http.request_in", "Request in frame", None)):
         value = fields.get(name)
-        if value is not None and value.__class__ is not list:
-            layer.children.append(_node(name, label, value, form.format(value) if form else None))
+        if value is not None and value.__class__ is not list:      # before the body, as tshark's
+            _insert_before(layer, "http.file_data", [_node(name, label, value, form.format(value) if form else None)])
