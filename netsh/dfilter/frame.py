@@ -58,6 +58,9 @@ def _read(f, buf: bytes, base: int):
     return f.read(buf, base)
 
 
+SACK_EDGES = ("tcp.options.sack_le", "tcp.options.sack_re")
+
+
 class Frame:
     """The values a filter asks of one packet (a `stack.capture.Captured`), each computed once."""
 
@@ -99,8 +102,22 @@ class Frame:
         for layer in self.layers():
             if layer.name == protocol:
                 return True
+        if protocol == "data" and self._inner_data():
+            return True
         notes = getattr(self.pkt, "notes", None)
         return notes is not None and protocol in notes.protocols
+
+    def _inner_data(self) -> list:
+        """The Data an echo carries (a group inside ICMP's layer: tshark's "data" protocol);
+        its nodes need a tree, made here only for a frame with ICMP in it."""
+        layers = [layer for layer in self.layers() if layer.name in ("icmp", "icmpv6")]
+        if layers and not self.dissection.tree:
+            pkt = self.pkt
+            d = dissect(pkt.data, pkt.linktype, orig_len=pkt.orig_len, ts_ns=pkt.ts_ns)
+            view = getattr(pkt, "defrag", None)
+            d = defrag_attach(d, view) if view is not None else d
+            layers = [layer for layer in d.layers if layer.name in ("icmp", "icmpv6")]
+        return [node for layer in layers for node in layer.children if node.name == "data"]
 
     def raw(self) -> dict:
         if self._raw is None:
@@ -123,6 +140,10 @@ class Frame:
                     if name in plan.tree_names:
                         raw[name] += value if value.__class__ is list else [value]
             notes = getattr(self.pkt, "notes", None)
+            if notes and notes.sack_base is not None:      # SACK edges relative, as tshark's fields
+                for name in SACK_EDGES:
+                    if name in raw:
+                        raw[name] = [(edge - notes.sack_base) & 0xFFFFFFFF for edge in raw[name]]
             if notes:
                 for name, value in notes.fields.items():
                     if name in plan.tree_names:
@@ -146,8 +167,10 @@ class Frame:
             if name == "frame":
                 return [bytes(self.pkt.data)]
             buf = self.dissection.buf
-            return [buf[layer.offset:layer.offset + layer.length]
-                    for layer in self.layers() if layer.name == name]
+            found = [buf[layer.offset:layer.offset + layer.length] for layer in self.layers() if layer.name == name]
+            if name == "data":
+                found += [buf[node.offset:node.offset + node.length] for node in self._inner_data()]
+            return found
         raw = self.raw()
         if name in DERIVED:
             parts, make = DERIVED[name]

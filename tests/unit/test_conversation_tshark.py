@@ -159,10 +159,14 @@ FILTERS = ["tcp.analysis.flags", "tcp.analysis.window_full", "tcp.analysis.retra
            "udp.stream == 0", "icmp.resp_in", "icmpv6.resp_to == 17", "dns.response_in", "dns.time < 1",
            "http", "http.request.method == \"GET\"", "http.response.code == 404", "http.host contains \"192.0.2\"",
            "tcp.reassembled_in == 32", "tcp.analysis.ack_rtt > 0.0001", "tcp.analysis.bytes_in_flight >= 2000",
-           "dns && tcp", "http.content_type matches \"^text/\"", "tcp.nxtseq == 4518"]
+           "dns && tcp", "http.content_type matches \"^text/\"", "tcp.nxtseq == 4518",
+           # a ping's Data is tshark's data protocol; its timestamp; a segment of a message is no http
+           "data", "icmp.data_time_relative < 1", "data.len == 48", "http.response", "media"]
 LOSS_FILTERS = ["tcp.analysis.duplicate_ack_num >= 2", "tcp.analysis.fast_retransmission",
                 "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission", "tcp.analysis.lost_segment",
-                "tcp.analysis.bytes_in_flight > 5000", "tcp.analysis.rto_frame", "tcp.analysis.window_update"]
+                "tcp.analysis.bytes_in_flight > 5000", "tcp.analysis.rto_frame", "tcp.analysis.window_update",
+                # SACK edges relative to the peer's ISN; a retransmission's payload is no data
+                "tcp.options.sack_le == 70457", "tcp.options.sack_re > 100000", "data", "data.len == 62"]
 
 
 @pytest.mark.parametrize("expression", FILTERS)

@@ -48,6 +48,9 @@ ip.addr in {9.9.9.0/24, 192.168.1.0/24} | ip.addr in {3.3.3.3 .. 9.9.9.9} | ip.s
 ip[0] == 0x45 | string(ip.src) matches "^192" | ip.dst >= 100.0.0.0
 ipv6.addr == 2200::/16 | ipv6.addr == fe80::/10 | ipv6.src == fe80::215:17ff:fecc:e546 | ipv6.hlim == 255
 ipv6.nxt == 58 | ipv6.dst[0] == 0xff
+icmp.ident_le > 0 and icmp.type <= 16 | icmp.seq_le == 256 | data.len > 40 | vlan.priority == 0
+data-text-lines | media | http.request | dhcp.option.request_list_item == 1 | dhcp.option.ip_address_lease_time > 3600
+dhcp.option.value | dns.opt.client.family == 1 | dns.opt.cookie.client | dns.opt.dau == 8
 udp.port == 53 | udp.port == 67 or udp.port == 68 | udp.srcport == 53 and udp.dstport != 53
 udp.length > 100 | udp[0:2] == 00:35 | udp.checksum.status == 1
 dns.flags.response == 1 | dns.flags.response == 0 && dns.qry.type == 1 | dns.qry.name == "www.tcpdump.org"
@@ -75,6 +78,7 @@ KNOWN_DIFFERENCES = {
     "data": "tshark dissects STP, MPTCP's payloads and ICMP extension objects; what no dissector of "
             "ours takes is a data layer here",
     "data.data contains 00:00": "as for data: more of the frames end in a data layer here",
+    "data.len > 40": "as for data",
 }
 
 
