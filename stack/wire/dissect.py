@@ -550,6 +550,30 @@ def _padding(d: Dissection) -> None:
         trailer = d.buf[pad_end:]
         tags[-1].text("vlan.trailer", "Trailer", trailer.hex(), pad_end, len(trailer), value=trailer)
         end = pad_end
-    if end > d.claimed:
-        pad = d.buf[d.claimed:end]
-        d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)
+        if end > d.claimed:
+            pad = d.buf[d.claimed:end]
+            d.layers[0].text("eth.padding", "Padding", pad.hex(), d.claimed, len(pad), value=pad)
+        return
+    _trailer(d)
+
+
+def _trailer(d: Dissection) -> None:
+    """An untagged frame's bytes past its payload, split as tshark guesses when the capture
+    does not say whether frames carry their FCS: padding up to 60 bytes, then, in a frame of
+    64 bytes or more, the last 4 as the FCS and what is between as a trailer."""
+    eth, claimed, frame_len = d.layers[0], d.claimed, d.orig_len
+    padding = ETH_MIN_FRAME - claimed if frame_len >= ETH_MIN_FRAME and claimed < ETH_MIN_FRAME else 0
+    if padding:
+        pad = d.buf[claimed:claimed + padding]
+        eth.text("eth.padding", "Padding", pad.hex(), claimed, len(pad), value=pad)
+    start = claimed + padding
+    rest = frame_len - start
+    fcs_at = frame_len - 4 if frame_len >= ETH_MIN_FRAME + 4 and rest >= 4 else None
+    stop = min(len(d.buf), fcs_at if fcs_at is not None else frame_len)
+    if stop > start:
+        trailer = d.buf[start:stop]
+        eth.text("eth.trailer", "Trailer", trailer.hex(), start, len(trailer), value=trailer)
+    if fcs_at is not None and fcs_at + 4 <= len(d.buf):
+        fcs = int.from_bytes(d.buf[fcs_at:fcs_at + 4], "big")
+        eth.add(Node("eth.fcs", "Frame check sequence", fcs, fcs_at, 4, text=f"0x{fcs:08x} [unverified]"))
+        eth.add(Node("eth.fcs.status", "FCS Status", 2, fcs_at, 4, text="Unverified"))

@@ -52,10 +52,22 @@ def test_bad_ip_checksum_is_shown_not_fatal():
 
 
 def test_padding_after_the_ip_packet_belongs_to_ethernet():
-    d = dissect(FRAME + b"\0" * 6)
+    d = dissect(FRAME + b"\0" * 2)
     pad = d.find("eth.padding")
-    assert (pad.offset, pad.length) == (58, 6)
+    assert (pad.offset, pad.length) == (58, 2)
     assert d.find("icmp.checksum.status").display == "Good"
+    assert d.find("eth.fcs") is None and d.find("eth.trailer") is None
+
+
+def test_bytes_past_the_minimum_frame_end_in_an_fcs_as_tshark_guesses():
+    """A 64-byte frame: padding to 60, the last 4 the FCS (tshark's guess when the capture does
+    not say); a longer tail keeps its middle as a trailer."""
+    d = dissect(FRAME + b"\0" * 6)
+    assert (d.find("eth.padding").offset, d.find("eth.padding").length) == (58, 2)
+    fcs = d.find("eth.fcs")
+    assert (fcs.offset, fcs.display) == (60, "0x00000000 [unverified]")
+    d = dissect(FRAME + b"\0" * 2 + b"TRAILER!" + b"\xde\xad\xbe\xef")
+    assert d.find("eth.trailer").value == b"TRAILER!" and d.find("eth.fcs").value == 0xDEADBEEF
 
 
 def test_snaplen_cut_payload_leaves_the_icmp_checksum_unverified():
