@@ -82,7 +82,8 @@ def _hexish(text: str) -> bool:
         and text.count(":") >= len(text) // 3
 
 
-SHOWN_TIMES = {"icmp.data_time", "icmp.data_time_relative"}
+SHOWN_TIMES = {"icmp.data_time", "icmp.data_time_relative", "dns.rrsig.signature_expiration",
+               "dns.rrsig.signature_inception"}
 
 
 def our_fields(dissection) -> dict[str, list]:

@@ -120,7 +120,12 @@ _TYPED[UINT] += """ dns.opt.dau dns.opt.dhu dns.opt.n3u dns.opt.client.family dn
 _TYPED[IPV4] += " dns.opt.client.addr4"
 _TYPED[IPV6] += " dns.opt.client.addr6"
 _TYPED[BYTES] += " dns.opt.padding"
-_TYPED[STRING] += " dns.opt.chain.fqdn"
+_TYPED[STRING] += " dns.opt.chain.fqdn dns.rrsig.signers_name"
+# DNSSEC records (RRSIG, DS)
+_TYPED[UINT] += """ dns.rrsig.type_covered dns.rrsig.algorithm dns.rrsig.labels dns.rrsig.original_ttl
+    dns.rrsig.key_tag dns.ds.key_id dns.ds.algorithm dns.ds.digest_type"""
+_TYPED[TIME] += " dns.rrsig.signature_expiration dns.rrsig.signature_inception"
+_TYPED[BYTES] += " dns.rrsig.signature dns.ds.digest"
 # DHCP options (stack/wire/dhcp.py): the plain kinds from the option table, then the structures
 _DHCP_KIND_TYPES = {"ip": IPV4, "ips": IPV4, "str": STRING, "u8": UINT, "u16": UINT, "u16s": UINT, "time": UINT,
                     "stime": UINT, "enabled": BOOL, "yes": BOOL}

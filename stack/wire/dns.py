@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from .dissect import F, Node, dissector
 from .skim import DECLINE, skimmer
-from .textfmt import ascii_shown, ascii_value, duration, utf8_text
+from .textfmt import ascii_shown, ascii_value, duration, utc_date, utf8_text
 
 HEADER = struct.Struct("!HHHHHH")     # id, flags, questions, answers, authority, additional
 HEADER_LEN = 12
@@ -46,11 +46,13 @@ TYPES = {0: "Unused", 1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7
          42: "APL", 43: "DS", 44: "SSHFP", 45: "IPSECKEY", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY",
          49: "DHCID", 50: "NSEC3", 51: "NSEC3PARAM", 52: "TLSA", 55: "HIP", 57: "RKEY", 58: "TALINK",
          59: "CDS", 60: "CDNSKEY", 61: "OPENPGPKEY", 62: "CSYNC", 63: "ZONEMD", 64: "SVCB", 65: "HTTPS",
-         99: "SPF", 108: "EUI48", 109: "EUI64", 249: "TKEY", 250: "TSIG", 251: "IXFR", 252: "AXFR",
+         99: "SPF", 100: "UINFO", 101: "UID", 102: "GID", 103: "UNSPEC", 104: "NID", 105: "L32", 106: "L64",
+         107: "LP", 108: "EUI48", 109: "EUI64", 249: "TKEY", 250: "TSIG", 251: "IXFR", 252: "AXFR",
          253: "MAILB", 254: "MAILA", 255: "ANY", 256: "URI", 257: "CAA", 32768: "TA", 32769: "DLV"}
 CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 TYPE_A, TYPE_NS, TYPE_CNAME, TYPE_SOA, TYPE_PTR, TYPE_MX, TYPE_TXT = 1, 2, 5, 6, 12, 15, 16
 TYPE_AAAA, TYPE_OPT = 28, 41
+TYPE_DS, TYPE_RRSIG = 43, 46
 OPT_COOKIE = 10
 
 ID = F("dns.id", "Transaction ID", 0, 2, show=_hex(4))
@@ -244,15 +246,41 @@ QRY_NAME_LEN = F("dns.qry.name.len", "Name Length", 0, 0)
 LABEL_COUNT = F("dns.count.labels", "Label Count", 0, 0)
 # tshark's descriptions of the common types on the Type line (the Info column keeps the short
 # names); only those read from tshark's own -V are here
-TYPE_DESCRIPTIONS = {1: "Host Address", 2: "authoritative Name Server", 6: "Start Of a zone of Authority",
-                     16: "Text strings", 28: "IPv6 Address", 44: "SSH Key Fingerprint",
-                     46: "Resource Record Signature"}
+# a type's words in -V, before its number: tshark's, read from its -V for every type
+TYPE_LINES = {
+    0: 'Unused', 1: 'A (Host Address)', 2: 'NS (authoritative Name Server)', 3: 'MD (Mail Destination)',
+    4: 'MF (Mail Forwarder)', 5: 'CNAME (Canonical NAME for an alias)',
+    6: 'SOA (Start Of a zone of Authority)', 7: 'MB (MailBox domain name)', 8: 'MG (Mail Group member)',
+    9: 'MR (Mail Rename domain)', 10: 'NULL RR', 11: 'WKS (Well Known Service)',
+    12: 'PTR (domain name PoinTeR)', 13: 'HINFO (host information)',
+    14: 'MINFO (Mailbox or mail list information)', 15: 'MX (Mail eXchange)', 16: 'TXT (Text strings)',
+    17: 'RP (Responsible Person)', 18: 'AFSDB (AFS Data Base location)', 19: 'X25 (XX.25 PSDN address)',
+    20: 'ISDN (ISDN address)', 21: 'RT (Route Through)', 22: 'NSAP (NSAP address)',
+    23: 'NSAP-PTR (NSAP domain name pointer)', 24: 'SIG (security signature)', 25: 'KEY (security key)',
+    26: 'PX (X.400 mail mapping information)', 27: 'GPOS (Geographical Position)', 28: 'AAAA (IPv6 Address)',
+    29: 'LOC (Location Information)', 30: 'NXT (Next Domain)', 31: 'EID (Endpoint Identifier)',
+    32: 'NIMLOC (Nimrod Locator)', 33: 'SRV (Server Selection)', 34: 'ATMA (ATM Address)',
+    35: 'NAPTR (Naming Authority Pointer)', 36: 'KX (Key Exchanger)', 37: 'CERT',
+    38: 'A6 (OBSOLETE - use AAAA)', 39: 'DNAME', 40: 'SINK', 41: 'OPT', 42: 'APL',
+    43: 'DS (Delegation Signer)', 44: 'SSHFP (SSH Key Fingerprint)', 45: 'IPSECKEY',
+    46: 'RRSIG (Resource Record Signature)', 47: 'NSEC (Next Secure)', 48: 'DNSKEY (DNS Public Key)',
+    49: 'DHCID', 50: 'NSEC3', 51: 'NSEC3PARAM', 52: 'TLSA', 55: 'HIP (Host Identity Protocol)', 57: 'RKEY',
+    58: 'TALINK (Trust Anchor LINK)', 59: 'CDS (Child DS)',
+    60: 'CDNSKEY (DNSKEY(s) the Child wants reflected in DS)', 61: 'OPENPGPKEY (OpenPGP Key)',
+    62: 'CSYNC (Child-to-Parent Synchronization)', 63: 'ZONEMD',
+    64: 'SVCB (General Purpose Service Endpoints)', 65: 'HTTPS (HTTPS Specific Service Endpoints)', 99: 'SPF',
+    100: 'UINFO', 101: 'UID', 102: 'GID', 103: 'UNSPEC', 104: 'NID (NodeID)', 105: 'L32 (Locator32)',
+    106: 'L64 (Locator64)', 107: 'LP (Locator FQDN)', 108: 'EUI48', 109: 'EUI64',
+    249: 'TKEY (Transaction Key)', 250: 'TSIG (Transaction Signature)', 251: 'IXFR (incremental transfer)',
+    252: 'AXFR (transfer of an entire zone)', 253: 'MAILB (mailbox-related RRs)',
+    254: 'MAILA (mail agent RRs)', 255: '* (A request for all records the server/cache has available)',
+    256: 'URI', 257: 'CAA (Certification Authority Restriction)', 32768: 'TA (DNSSEC Trust Authorities)',
+    32769: 'DLV (DNSSEC Lookaside Validation)'}
 
 
 def type_line(value: int) -> str:
     """"A (Host Address) (1)", as tshark's -V writes a record's type."""
-    described = TYPE_DESCRIPTIONS.get(value)
-    return f"{type_name(value)} ({described}) ({value})" if described else f"{type_name(value)} ({value})"
+    return f"{TYPE_LINES.get(value, 'Unknown')} ({value})"
 
 
 QRY_TYPE = F("dns.qry.type", "Type", 0, 2, show=type_line)
@@ -315,9 +343,52 @@ def _rdata(msg: _Msg, node: Node, rtype: int, pos: int, rdlen: int) -> tuple[str
         return _soa(msg, node, pos, end)
     if rtype == TYPE_TXT:
         return _txt(msg, node, pos, end)
+    if rtype == TYPE_RRSIG and rdlen >= 18:
+        return _rrsig(msg, node, pos, end)
+    if rtype == TYPE_DS and rdlen >= 4:
+        return _ds(msg, node, pos, end)
     if rdlen:
         node.add(Node("dns.data", "Data", bytes(buf[pos:end]), pos, rdlen))
     return "", ""
+
+
+def _signature_time(secs: float) -> str:
+    return f"{utc_date(round(secs) * 1_000_000_000)} UTC"
+
+
+def _rrsig(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    """RFC 4034 3.1: what is signed, by which key and algorithm, when; the signature."""
+    u = msg.u
+    node.add(Node("dns.rrsig.type_covered", "Type Covered", u(pos, 2), pos, 2, show=type_line))
+    node.add(Node("dns.rrsig.algorithm", "Algorithm", u(pos + 2, 1), pos + 2, 1, show=_algorithm))
+    node.add(Node("dns.rrsig.labels", "Labels", u(pos + 3, 1), pos + 3, 1))
+    node.add(Node("dns.rrsig.original_ttl", "Original TTL", u(pos + 4, 4), pos + 4, 4, show=ttl_text))
+    node.add(Node("dns.rrsig.signature_expiration", "Signature Expiration", float(u(pos + 8, 4)), pos + 8, 4,
+                  show=_signature_time))
+    node.add(Node("dns.rrsig.signature_inception", "Signature Inception", float(u(pos + 12, 4)), pos + 12, 4,
+                  show=_signature_time))
+    node.add(Node("dns.rrsig.key_tag", "Key Tag", u(pos + 16, 2), pos + 16, 2))
+    _, after = msg.name(node, "dns.rrsig.signers_name", "Signer's name", pos + 18)
+    if after < end:
+        node.add(Node("dns.rrsig.signature", "Signature", bytes(msg.buf[after:end]), after, end - after,
+                      show=bytes.hex))
+    return "", ""
+
+
+def _ds(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    """RFC 4034 5.1: the key a delegation trusts, by tag, algorithm and digest."""
+    u = msg.u
+    node.add(Node("dns.ds.key_id", "Key id", u(pos, 2), pos, 2, show=lambda v: f"0x{v:04x}"))
+    node.add(Node("dns.ds.algorithm", "Algorithm", u(pos + 2, 1), pos + 2, 1, show=_algorithm))
+    node.add(Node("dns.ds.digest_type", "Digest Type", u(pos + 3, 1), pos + 3, 1,
+                  show=lambda v: f"{DS_DIGESTS.get(v, 'Unknown')} ({v})"))
+    if end > pos + 4:
+        node.add(Node("dns.ds.digest", "Digest", bytes(msg.buf[pos + 4:end]), pos + 4, end - pos - 4, show=bytes.hex))
+    return "", ""
+
+
+def _algorithm(value: int) -> str:
+    return f"{DNSSEC_ALGORITHMS.get(value, 'Unknown')} ({value})"
 
 
 def _soa(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:

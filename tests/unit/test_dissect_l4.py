@@ -120,11 +120,13 @@ def tshark_packets(path: Path) -> list[dict]:
 
 
 def our_fields(d) -> dict:
+    from tests.tshark import SHOWN_TIMES
     by_name: dict = {}
     for layer in d.layers:
         for node in layer.walk():
-            if node is not layer:
-                by_name.setdefault(node.name, []).append(node.value)
+            if node is not layer:       # tshark's JSON writes a time as its tree shows it
+                value = node.display.removesuffix(" seconds") if node.name in SHOWN_TIMES else node.value
+                by_name.setdefault(node.name, []).append(value)
     return by_name
 
 
