@@ -125,7 +125,11 @@ _TYPED[STRING] += " dns.opt.chain.fqdn dns.rrsig.signers_name"
 _TYPED[UINT] += """ dns.rrsig.type_covered dns.rrsig.algorithm dns.rrsig.labels dns.rrsig.original_ttl
     dns.rrsig.key_tag dns.ds.key_id dns.ds.algorithm dns.ds.digest_type"""
 _TYPED[TIME] += " dns.rrsig.signature_expiration dns.rrsig.signature_inception"
-_TYPED[BYTES] += " dns.rrsig.signature dns.ds.digest"
+_TYPED[BYTES] += " dns.rrsig.signature dns.ds.digest dns.dnskey.public_key"
+_TYPED[UINT] += """ dns.dnskey.flags dns.dnskey.flags.reserved dns.dnskey.protocol dns.dnskey.algorithm
+    dns.dnskey.key_id"""
+_TYPED[BOOL] += " dns.dnskey.flags.zone_key dns.dnskey.flags.key_revoked dns.dnskey.flags.secure_entry_point"
+_TYPED[STRING] += " dns.nsec.next_domain_name"
 # DHCP options (stack/wire/dhcp.py): the plain kinds from the option table, then the structures
 _DHCP_KIND_TYPES = {"ip": IPV4, "ips": IPV4, "str": STRING, "u8": UINT, "u16": UINT, "u16s": UINT, "time": UINT,
                     "stime": UINT, "enabled": BOOL, "yes": BOOL}

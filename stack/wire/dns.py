@@ -52,7 +52,7 @@ TYPES = {0: "Unused", 1: "A", 2: "NS", 3: "MD", 4: "MF", 5: "CNAME", 6: "SOA", 7
 CLASSES = {1: "IN", 2: "CS", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 TYPE_A, TYPE_NS, TYPE_CNAME, TYPE_SOA, TYPE_PTR, TYPE_MX, TYPE_TXT = 1, 2, 5, 6, 12, 15, 16
 TYPE_AAAA, TYPE_OPT = 28, 41
-TYPE_DS, TYPE_RRSIG = 43, 46
+TYPE_DS, TYPE_RRSIG, TYPE_NSEC, TYPE_DNSKEY = 43, 46, 47, 48
 OPT_COOKIE = 10
 
 ID = F("dns.id", "Transaction ID", 0, 2, show=_hex(4))
@@ -347,6 +347,10 @@ def _rdata(msg: _Msg, node: Node, rtype: int, pos: int, rdlen: int) -> tuple[str
         return _rrsig(msg, node, pos, end)
     if rtype == TYPE_DS and rdlen >= 4:
         return _ds(msg, node, pos, end)
+    if rtype == TYPE_DNSKEY and rdlen >= 4:
+        return _dnskey(msg, node, pos, end)
+    if rtype == TYPE_NSEC:
+        return _nsec(msg, node, pos, end)
     if rdlen:
         node.add(Node("dns.data", "Data", bytes(buf[pos:end]), pos, rdlen))
     return "", ""
@@ -385,6 +389,53 @@ def _ds(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
     if end > pos + 4:
         node.add(Node("dns.ds.digest", "Digest", bytes(msg.buf[pos + 4:end]), pos + 4, end - pos - 4, show=bytes.hex))
     return "", ""
+
+
+KEY_FLAGS = (F("dns.dnskey.flags.zone_key", "Zone Key", 0, 2, mask=0x0100,
+                show=("This it not a zone key", "This is the zone key for specified zone").__getitem__),
+             F("dns.dnskey.flags.key_revoked", "Key Revoked", 0, 2, mask=0x0080, show=("No", "Yes").__getitem__),
+             F("dns.dnskey.flags.secure_entry_point", "Key Signing Key", 0, 2, mask=0x0001,
+               show=("No", "Yes").__getitem__),
+             F("dns.dnskey.flags.reserved", "Key Signing Key", 0, 2, mask=0xFE7E, show=lambda v: f"0x{v:04x}"))
+
+
+def key_tag(rdata: bytes) -> int:
+    """RFC 4034 appendix B: the tag a DNSKEY is known by (RSA/MD5 keys: from the modulus' end)."""
+    if rdata[3] == 1:
+        return int.from_bytes(rdata[-3:-1], "big") if len(rdata) >= 7 else 0
+    total = sum(int.from_bytes(rdata[i:i + 2].ljust(2, b"\0"), "big") for i in range(0, len(rdata), 2))
+    total += (total >> 16) & 0xFFFF
+    return total & 0xFFFF
+
+
+def _dnskey(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    """RFC 4034 2.1: the key's flags, protocol and algorithm, its tag, the key."""
+    flags = node.add(Node("dns.dnskey.flags", "Flags", msg.u(pos, 2), pos, 2, show=lambda v: f"0x{v:04x}"))
+    for f in KEY_FLAGS:
+        flags.field(f, msg.buf, pos)
+    node.add(Node("dns.dnskey.protocol", "Protocol", msg.u(pos + 2, 1), pos + 2, 1))
+    node.add(Node("dns.dnskey.algorithm", "Algorithm", msg.u(pos + 3, 1), pos + 3, 1, show=_algorithm))
+    node.add(Node("dns.dnskey.key_id", "Key id", key_tag(bytes(msg.buf[pos:end])), pos, 0))
+    if end > pos + 4:
+        node.add(Node("dns.dnskey.public_key", "Public Key", bytes(msg.buf[pos + 4:end]), pos + 4, end - pos - 4,
+                      show=bytes.hex))
+    return "", ""
+
+
+def _nsec(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
+    """RFC 4034 4.1: the next owner name, then the types it has, window by window."""
+    name, at = msg.name(node, "dns.nsec.next_domain_name", "Next Domain Name", pos)
+    while at + 2 <= end:
+        window, size = msg.buf[at], msg.buf[at + 1]
+        bitmap = msg.buf[at + 2:min(at + 2 + size, end)]
+        for i, byte in enumerate(bitmap):
+            for bit in range(8):
+                if byte & (0x80 >> bit):
+                    rtype = window * 256 + i * 8 + bit
+                    text = f"RR type in bit map: {TYPE_LINES.get(rtype, f'Unknown ({rtype})')}"
+                    node.add(Node("dns", text, "", at + 2 + i, 1, text=""))
+        at += 2 + size
+    return f"next domain name {name}", name
 
 
 def _algorithm(value: int) -> str:

@@ -57,3 +57,31 @@ def test_ds_records_read_as_tsharks(tmp_path):
             if node.name.startswith("dns.ds."):
                 ours.append(f"{node.label}: {node.display}")
     assert ours == theirs and len(ours) == 12
+
+
+def answer(rtype: int, rdata: bytes) -> bytes:
+    message = (struct.pack("!HHHHHH", 1, 0x8180, 1, 1, 0, 0) + b"\x07example\x00" + struct.pack("!HH", rtype, 1)
+               + b"\xc0\x0c" + struct.pack("!HHIH", rtype, 1, 3600, len(rdata)) + rdata)
+    return udp_frame(message, 53, 40000)
+
+
+def test_dnskey_and_nsec_records_read_as_tsharks(tmp_path):
+    """Flags bit by bit, the key tag of RFC 4034 appendix B (RSA/MD5's from the modulus),
+    the next name and the types of an NSEC bitmap."""
+    from netsh.inspect import packet_view, tree_lines
+    from stack.capture import from_record
+    from stack.capfile import read
+    key = bytes(range(1, 40))
+    frames = [answer(48, struct.pack("!HBB", flags, protocol, algorithm) + key)
+              for flags, protocol, algorithm in ((0x0101, 3, 8), (0x0100, 3, 13), (0xFFFF, 3, 1), (0, 2, 5))]
+    frames.append(answer(47, b"\x01a\x07example\x00" + bytes([0, 6, 0x40, 0x01, 0, 0, 0, 0x03, 1, 1, 0x40])))
+    path = tmp_path / "keys.pcap"
+    write_pcap(path, frames)
+    theirs = tshark_verbose(path).split("\nFrame ")
+    for number, rec in enumerate(read(str(path)), 1):
+        row = packet_view(from_record(rec, number), 0, True)
+        answers = row["layers"][-1]["fields"][-1]["fields"][0]
+        ours = [line.strip() for line in tree_lines(answers, 0, rec.data)]
+        their_lines = {line.strip().strip("[]") for line in theirs[number - 1].splitlines()}
+        assert [line for line in ours if line not in their_lines] == [], number
+        assert len(ours) > 8
