@@ -120,7 +120,7 @@ _TYPED[UINT] += """ dns.opt.dau dns.opt.dhu dns.opt.n3u dns.opt.client.family dn
 _TYPED[IPV4] += " dns.opt.client.addr4"
 _TYPED[IPV6] += " dns.opt.client.addr6"
 _TYPED[BYTES] += " dns.opt.padding"
-_TYPED[STRING] += " dns.opt.chain.fqdn dns.rrsig.signers_name"
+_TYPED[STRING] += " dns.opt.chain.fqdn dns.rrsig.signers_name http.response.code.desc"
 # DNSSEC records (RRSIG, DS)
 _TYPED[UINT] += """ dns.rrsig.type_covered dns.rrsig.algorithm dns.rrsig.labels dns.rrsig.original_ttl
     dns.rrsig.key_tag dns.ds.key_id dns.ds.algorithm dns.ds.digest_type"""
@@ -154,6 +154,7 @@ ANALYSIS = {
         dns.response_in dns.response_to tcp.analysis.acks_frame tcp.analysis.bytes_in_flight
         tcp.analysis.push_bytes_sent tcp.analysis.duplicate_ack_num tcp.analysis.duplicate_ack_frame
         http.request_in http.response_in tcp.analysis.rto_frame""".split()},
+    "http.response_for.uri": STRING,
     **{name: TIME for name in """tcp.analysis.rto tcp.analysis.ack_rtt tcp.analysis.initial_rtt tcp.time_relative
         tcp.time_delta dns.time icmp.resptime icmpv6.resptime http.time""".split()},
     **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},

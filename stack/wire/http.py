@@ -26,6 +26,26 @@ HEADER_FIELDS = {
     "authorization": "http.authorization", "upgrade": "http.upgrade",
 }
 NO_BODY_CODES = (204, 304)
+# status code -> tshark's description (http.response.code.desc), read from its output for 100..599
+STATUS_DESCRIPTIONS = {
+    100: 'Continue', 101: 'Switching Protocols', 102: 'Processing', 103: 'Early Hints',
+    199: 'Informational - Others', 200: 'OK', 201: 'Created', 202: 'Accepted',
+    203: 'Non-authoritative Information', 204: 'No Content', 205: 'Reset Content', 206: 'Partial Content',
+    207: 'Multi-Status', 208: 'Already Reported', 226: 'IM Used', 299: 'Success - Others',
+    300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
+    305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 399: 'Redirection - Others',
+    400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
+    405: 'Method Not Allowed', 406: 'Not Acceptable', 407: 'Proxy Authentication Required',
+    408: 'Request Time-out', 409: 'Conflict', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
+    413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type',
+    416: 'Requested Range Not Satisfiable', 417: 'Expectation Failed', 418: "I'm a teapot",
+    421: 'Misdirected Request', 422: 'Unprocessable Entity', 423: 'Locked', 424: 'Failed Dependency',
+    425: 'Too Early', 426: 'Upgrade Required', 428: 'Precondition Required', 429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large', 451: 'Unavailable For Legal Reasons', 499: 'Client Error - Others',
+    500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable',
+    504: 'Gateway Time-out', 505: 'HTTP Version not supported', 506: 'Variant Also Negotiates',
+    507: 'Insufficient Storage', 508: 'Loop Detected', 510: 'Not Extended',
+    511: 'Network Authentication Required', 599: 'Server Error - Others'}
 
 
 def starts_message(data: bytes) -> bool:
@@ -90,6 +110,21 @@ def message_length(data: bytes, closing: bool = False) -> int | None:
     return len(data) if closing else None
 
 
+def request_uri(parts: list, fields: dict) -> str | None:
+    """The full URI of a request (its line split in parts, its headers), as tshark makes it."""
+    if len(parts) < 2 or "host" not in fields:
+        return None
+    uri = _text(parts[1])
+    return uri if "://" in uri else f"http://{fields['host']}{uri}"
+
+
+def message_uri(data: bytes) -> str | None:
+    """The full URI of the request message `data` (None for a response, or without a Host)."""
+    head_end = data.find(b"\r\n\r\n")
+    lines, fields = _headers(data[:head_end] if head_end >= 0 else data)
+    return None if not lines or lines[0].startswith(b"HTTP/") else request_uri(lines[0].split(b" ", 2), fields)
+
+
 def _text(value: bytes) -> str:
     return value.decode("latin-1")
 
@@ -116,8 +151,10 @@ def dissect_http(d, off: int, end: int):
         layer.add(Hidden("http.response", "Response", True, off, 0, text="True"))
         line.add(Node("http.response.version", "Response Version", _text(parts[0]), off, len(parts[0])))
         if len(parts) > 1 and parts[1].isdigit():
-            line.add(Node("http.response.code", "Status Code", int(parts[1]), off + len(parts[0]) + 1,
-                          len(parts[1])))
+            code = int(parts[1])
+            line.add(Node("http.response.code", "Status Code", code, off + len(parts[0]) + 1, len(parts[1])))
+            line.add(Node("http.response.code.desc", "Status Code Description",
+                          STATUS_DESCRIPTIONS.get(code, f"Unknown ({code})"), off + len(parts[0]) + 1, 0))
         if len(parts) > 2:
             line.add(Node("http.response.phrase", "Response Phrase", _text(parts[2]),
                           off + len(parts[0]) + len(parts[1]) + 2, len(parts[2])))
@@ -145,10 +182,9 @@ def dissect_http(d, off: int, end: int):
         at += len(raw) + 2
     if head_end >= 0:           # the empty line that ends the header block
         layer.add(Node("http", "\\r\\n", "", off + head_end + 2, 2, text=""))
-    if not response and len(parts) > 1 and "host" in fields:
-        uri = _text(parts[1])
-        layer.add(Node("http.request.full_uri", "Full request URI",
-                       uri if "://" in uri else f"http://{fields['host']}{uri}", off, 0))
+    uri = None if response else request_uri(parts, fields)
+    if uri is not None:
+        layer.add(Node("http.request.full_uri", "Full request URI", uri, off, 0))
     ctype = fields.get("content-type")
     body = data[head_end + 4:] if head_end >= 0 else b""
     if body:

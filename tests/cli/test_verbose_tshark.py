@@ -36,6 +36,7 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("kernel_tcp_loss.pcap", 103), ("kernel_tcp_loss.pcap", 104), ("kernel_tcp_loss.pcap", 106),
           ("kernel_ping_fragments.pcap", 8), ("kernel_ping_fragments.pcap", 23),
           ("kernel_tcp_http_dns.pcap", 24), ("kernel_tcp_http_dns.pcap", 26), ("kernel_tcp_http_dns.pcap", 74),
+          ("kernel_tcp_http_dns.pcap", 32),
           ("print-flags.pcap", 6), ("dhcp-rfc4388.pcap", 9),
           # DNSSEC signatures (RRSIG), every type named in tshark's words
           ("dnssec.pcap", 4), ("edns-opts.pcap", 14), ("edns-opts.pcap", 42)]

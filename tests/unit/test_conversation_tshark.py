@@ -161,7 +161,8 @@ FILTERS = ["tcp.analysis.flags", "tcp.analysis.window_full", "tcp.analysis.retra
            "tcp.reassembled_in == 32", "tcp.analysis.ack_rtt > 0.0001", "tcp.analysis.bytes_in_flight >= 2000",
            "dns && tcp", "http.content_type matches \"^text/\"", "tcp.nxtseq == 4518",
            # a ping's Data is tshark's data protocol; its timestamp; a segment of a message is no http
-           "data", "icmp.data_time_relative < 1", "data.len == 48", "http.response", "media"]
+           "data", "icmp.data_time_relative < 1", "data.len == 48", "http.response", "media",
+           "http.response_for.uri contains \"serve\"", "http.response.code.desc == \"Not Found\""]
 LOSS_FILTERS = ["tcp.analysis.duplicate_ack_num >= 2", "tcp.analysis.fast_retransmission",
                 "tcp.analysis.retransmission && !tcp.analysis.fast_retransmission", "tcp.analysis.lost_segment",
                 "tcp.analysis.bytes_in_flight > 5000", "tcp.analysis.rto_frame", "tcp.analysis.window_update",

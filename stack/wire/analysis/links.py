@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..http import message_uri
+
 MAX_PENDING = 65536
 ECHO = {"icmp": (8, 0), "icmpv6": (128, 129)}       # (request, reply) types
 
@@ -89,10 +91,12 @@ class Links:
         elif pdu.app == "http":
             if not data.startswith(b"HTTP/"):
                 if len(stream.requests) < 1024:
-                    stream.requests.append((number, ts))
+                    stream.requests.append((number, ts, message_uri(data)))
                 return
             if stream.requests:
-                frame, then = stream.requests.pop(0)
+                frame, then, uri = stream.requests.pop(0)
                 notes.fields["http.request_in"] = frame
                 notes.fields["http.time"] = ts - then
+                if uri is not None:
+                    notes.fields["http.response_for.uri"] = uri
                 analyser.learn(frame, "http.response_in", number)

@@ -240,7 +240,8 @@ def attach(d, notes, number: int = 0) -> None:
 def _http_links(layer, fields: dict) -> None:
     for name, label, form in (("http.response_in", "Response in frame", None),
                               ("http.time", "Time since request", "{:.9f} seconds"),
-                              ("http.request_in", "Request in frame", None)):
+                              ("http.request_in", "Request in frame", None),
+                              ("http.response_for.uri", "Request URI", None)):
         value = fields.get(name)
         if value is not None and value.__class__ is not list:      # before the body, as tshark's
             _insert_before(layer, "http.file_data", [_node(name, label, value, form.format(value) if form else None)])
