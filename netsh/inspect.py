@@ -15,7 +15,7 @@ from stack.wire.skim import columns
 from stack.wire.textfmt import utc_date
 
 from netsh.dfilter.fields import BYTES, FIELDS
-from netsh.timefmt import NS_PER_S, fraction, seconds
+from netsh.timefmt import NS_PER_S, seconds
 
 
 def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info: str) -> dict:
@@ -83,8 +83,6 @@ def summary_line(row: dict) -> str:
     """tshark's default columns: No. Time Source → Destination Protocol Length Info."""
     return ("%5d %12s %s → %s %s %d %s" % (row["number"], row["time_text"], row["source"], row["destination"],
                                              row["protocol"], row["length"], row["info"])).rstrip()
-
-
 
 
 def frame_header(row: dict) -> str:

@@ -394,8 +394,9 @@ def read_indexed(ctx, args, view):
                               f"(`capture status` tells of damage or cut records once it is done)")
     if view.index.damage:
         ctx.err.write(f"Warning: {view.index.damage}; kept the {total} packets before it\n")
-    if view.cut():
-        ctx.err.write(f"Warning: {path}: {cut_text(view.cut(), view.keep)}\n")
+    cut = view.cut()
+    if cut:
+        ctx.err.write(f"Warning: {path}: {cut_text(cut, view.keep)}\n")
     matched = f" ({len(view)} of {total} matched the display filter)" if display is not None else ""
     return Result("text", f"{len(view)} packets read from {path}{matched}")
 

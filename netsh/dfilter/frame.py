@@ -90,7 +90,7 @@ class Frame:
         so does a retransmitted or out-of-order segment (tshark dissects no payload of one)."""
         layers = self.dissection.layers
         notes = getattr(self.pkt, "notes", None)
-        if notes is not None and (notes.pdus or notes.pdu_segment or notes.undissected):
+        if notes is not None and notes.ends_at_tcp:
             for i, layer in enumerate(layers):
                 if layer.name == "tcp":
                     return layers[:i + 1]

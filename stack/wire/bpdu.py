@@ -4,7 +4,7 @@ part of an 802.1s (MST) BPDU. The bridge's own codec is stp.py; this module only
 
 A BPDU follows an LLC header whose DSAP is 0x42. Times travel in 1/256 s and show in seconds.
 """
-from .dissect import F, dissector
+from .dissect import F, dissector, named
 from .ethernet import mac_to_str
 from .stp import CONFIG, TCN
 
@@ -26,7 +26,7 @@ def _seconds(ticks: int) -> str:
 PROTOCOL = F("stp.protocol", "Protocol Identifier", 0, 2,
              show=lambda v: f"{'Spanning Tree Protocol' if v == 0 else 'Unknown'} (0x{v:04x})")
 VERSION = F("stp.version", "Protocol Version Identifier", 2, 1,
-            show=lambda v: f"{VERSIONS.get(v, 'Unknown')} ({v})")
+            show=named(VERSIONS))
 TYPE = F("stp.type", "BPDU Type", 3, 1, show=lambda v: f"{TYPES.get(v, 'Unknown')} (0x{v:02x})")
 TCA = F("stp.flags.tcack", "Topology Change Acknowledgment", 4, 1, mask=0x80, show=_yes_no)
 AGREEMENT = F("stp.flags.agreement", "Agreement", 4, 1, mask=0x40, show=_yes_no)

@@ -25,7 +25,7 @@ import struct
 from collections import OrderedDict
 
 from . import protocols  # noqa: F401   (every dissector)
-from .dissect import DISSECTORS, MAX_LAYERS, Dissection, Node, dissect
+from .dissect import DISSECTORS, MAX_LAYERS, Dissection, Node, data_layer, dissect
 from .ipv4 import fragment_info as ipv4_fragment_info
 from .ipv6 import fragment_info as ipv6_fragment_info
 
@@ -233,8 +233,7 @@ def dissect_reassembled(buf: bytes, linktype: int, ip_off: int, payload_off: int
     """The completing frame dissected as tshark shows it: its headers up to the IP layer
     that fragmented, the fragments subtree, then the reassembled payload dissected whole
     (its byte offsets are into `d.buf`: the frame's headers followed by the payload)."""
-    d = dissect(buf, linktype, tree=tree)
-    d.ts_ns = ts_ns
+    d = dissect(buf, linktype, tree=tree, ts_ns=ts_ns)
     index = next(i for i, layer in enumerate(d.layers) if layer.offset == ip_off and layer.name in ("ip", "ipv6"))
     layer = d.layers[index]
     del d.layers[index + 1:]
@@ -283,9 +282,7 @@ def attach(d: Dissection, view: FragmentView | None) -> Dissection:
         layer.add(Node(linked, f"Reassembled IPv{view.version} in frame", frame, start, 0, text=str(frame)))
     d.protocol, d.info = view.protocol, view.info + view.suffix
     if start < stop:
-        data = d.layer("data", f"Data ({stop - start} bytes)", start, stop - start)
-        data.add(Node("data.data", "Data", d.buf[start:stop], start, stop - start, text=d.buf[start:stop].hex()))
-        data.add(Node("data.len", "Length", stop - start, start, 0))
+        data_layer(d, start, stop)
     return d
 
 
@@ -295,9 +292,7 @@ def _walk(d: Dissection, table: str, key: int, off: int, end: int) -> None:
         fn = DISSECTORS.get((table, key))
         if fn is None:
             if off < end:
-                layer = d.layer("data", f"Data ({end - off} bytes)", off, end - off)
-                layer.add(Node("data.data", "Data", d.buf[off:end], off, end - off, text=d.buf[off:end].hex()))
-                layer.add(Node("data.len", "Length", end - off, off, 0))
+                data_layer(d, off, end)
                 if not d.protocol:
                     d.protocol = "DATA"
             return

@@ -11,7 +11,7 @@ import socket
 import struct
 
 from .dhcp_options import NAMES, TYPED
-from .dissect import F, Hidden, Node, dissector
+from .dissect import F, Hidden, Node, dissector, named
 from .ethernet import mac_to_str
 from .textfmt import ascii_shown, ascii_value, duration, utf8_text
 
@@ -34,7 +34,7 @@ MESSAGE_TYPES = {1: "Discover", 2: "Offer", 3: "Request", 4: "Decline", 5: "ACK"
                  12: "Lease Unknown", 13: "Lease Active", 14: "Bulk Lease Query", 15: "Lease Query Done",
                  16: "Active LeaseQuery", 17: "Lease Query Status", 18: "TLS"}
 
-OP = F("dhcp.type", "Message type", 0, 1, show=lambda v: f"{OP_NAMES.get(v, 'Unknown')} ({v})")
+OP = F("dhcp.type", "Message type", 0, 1, show=named(OP_NAMES))
 HTYPE = F("dhcp.hw.type", "Hardware type", 1, 1, show=lambda v: ("Ethernet" if v == 1 else "Unknown")
           + f" (0x{v:02x})")
 HLEN = F("dhcp.hw.len", "Hardware address length", 2, 1)
@@ -87,7 +87,7 @@ def _typed(d, opt: Node, buf, code: int, pos: int, length: int) -> bool:
     raw = bytes(buf[pos:pos + length])
     if code == OPT_MESSAGE_TYPE and length == 1:
         opt.add(Node("dhcp.option.dhcp", "DHCP", raw[0], pos, 1,
-                     show=lambda v: f"{MESSAGE_TYPES.get(v, 'Unknown')} ({v})"))
+                     show=named(MESSAGE_TYPES)))
         return True
     if code == 55:
         for at in range(pos, pos + length):
@@ -118,7 +118,7 @@ def _typed(d, opt: Node, buf, code: int, pos: int, length: int) -> bool:
     if code == 145:
         for at in range(pos, pos + length):
             opt.add(Node("dhcp.option.forcerenew_nonce.algorithm", "Algorithm", buf[at], at, 1,
-                         show=lambda v: f"{VALUE_NAMES[145].get(v, 'Unknown')} ({v})"))
+                         show=named(VALUE_NAMES[145])))
         return True
     if code not in TYPED:
         return True             # tshark hides the value of an option it shows no field for too
@@ -151,7 +151,7 @@ def _typed(d, opt: Node, buf, code: int, pos: int, length: int) -> bool:
         value = int.from_bytes(raw, "big")
         names = VALUE_NAMES.get(code)
         opt.add(Node(field, label, value, pos, length,
-                     show=None if names is None else (lambda v, names=names: f"{names.get(v, 'Unknown')} ({v})")))
+                     show=None if names is None else named(names)))
     return True
 
 

@@ -477,6 +477,19 @@ def _data_rows(buf, off: int, end: int) -> tuple:
     return ((DATA, off, buf[off:end], (), end - off), (DATA_LEN, off, end - off, (), 0))
 
 
+def data_layer(d, off: int, end: int) -> None:
+    """What no dissector took, as tshark's data protocol: `Data (N bytes)`, its bytes and length."""
+    layer = d.layer("data", "Data", off, end - off)
+    layer._text = (_data_label, end - off)        # layer.label_from, inline
+    if d.tree:
+        layer._kids.append((_data_rows, d.buf, off, end))
+
+
+def named(names: dict, unknown: str = "Unknown"):
+    """A `show` for a value tshark names from a table: "Name (n)", "Unknown (n)" past it."""
+    return lambda value: f"{names.get(value, unknown)} ({value})"
+
+
 def data_row(buf, start: int, stop: int) -> tuple:
     """Bytes inside a header that no dissector reads (an echo's payload), as tshark shows them:
     `Data (N bytes)` over the bytes and their length."""
@@ -516,10 +529,7 @@ def dissect(buf: bytes, linktype: int = 1, tree: bool = True, orig_len: int | No
         fn = DISSECTORS.get((table, key))
         if fn is None:
             if off < end:
-                layer = d.layer("data", "Data", off, end - off)
-                layer._text = (_data_label, end - off)        # layer.label_from, inline
-                if d.tree:
-                    layer._kids.append((_data_rows, d.buf, off, end))
+                data_layer(d, off, end)
                 if not d.protocol:
                     d.protocol = "DATA"
             break

@@ -10,7 +10,7 @@ import socket
 import struct
 from typing import NamedTuple
 
-from .dissect import F, Node, dissector
+from .dissect import F, Node, dissector, named
 from .skim import DECLINE, skimmer
 from .textfmt import ascii_shown, ascii_value, duration, utc_date, utf8_text
 
@@ -385,7 +385,7 @@ def _ds(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
     node.add(Node("dns.ds.key_id", "Key id", u(pos, 2), pos, 2, show=lambda v: f"0x{v:04x}"))
     node.add(Node("dns.ds.algorithm", "Algorithm", u(pos + 2, 1), pos + 2, 1, show=_algorithm))
     node.add(Node("dns.ds.digest_type", "Digest Type", u(pos + 3, 1), pos + 3, 1,
-                  show=lambda v: f"{DS_DIGESTS.get(v, 'Unknown')} ({v})"))
+                  show=named(DS_DIGESTS)))
     if end > pos + 4:
         node.add(Node("dns.ds.digest", "Digest", bytes(msg.buf[pos + 4:end]), pos + 4, end - pos - 4, show=bytes.hex))
     return "", ""
@@ -436,10 +436,6 @@ def _nsec(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
                     node.add(Node("dns", text, "", at + 2 + i, 1, text=""))
         at += 2 + size
     return f"next domain name {name}", name
-
-
-def _algorithm(value: int) -> str:
-    return f"{DNSSEC_ALGORITHMS.get(value, 'Unknown')} ({value})"
 
 
 def _soa(msg: _Msg, node: Node, pos: int, end: int) -> tuple[str, str]:
@@ -511,6 +507,7 @@ DNSSEC_ALGORITHMS = {1: "RSA/MD5", 2: "Diffie-Hellman", 3: "DSA", 4: "Elliptic c
                      252: "Indirect key", 253: "Private, domain name", 254: "Private, OID"}
 DS_DIGESTS = {0: "Reserved digest", 1: "SHA-1", 2: "SHA-256", 3: "GOST R 34.11-94", 4: "SHA-384"}
 NSEC3_HASHES = {0: "Reserved", 1: "SHA-1"}
+_algorithm = named(DNSSEC_ALGORITHMS)
 UNDERSTOOD = {5: ("dns.opt.dau", "DAU", DNSSEC_ALGORITHMS), 6: ("dns.opt.dhu", "DHU", DS_DIGESTS),
               7: ("dns.opt.n3u", "N3U", NSEC3_HASHES)}
 FAMILIES = {1: "IPv4", 2: "IPv6"}
@@ -530,11 +527,11 @@ def edns_option_fields(opt: Node, code: int, data: bytes, at: int) -> None:
         field, label, names = UNDERSTOOD[code]
         for i, value in enumerate(data):
             opt.add(Node(field, label, value, at + i, 1,
-                         show=lambda v, names=names: f"{names.get(v, 'Unknown')} ({v})"))
+                         show=named(names)))
     elif code == 8 and length >= 4:                  # RFC 7871: family, source and scope bits, the address
         family, source, scope = int.from_bytes(data[:2], "big"), data[2], data[3]
         opt.add(Node("dns.opt.client.family", "Family", family, at, 2,
-                     show=lambda v: f"{FAMILIES.get(v, 'Unknown')} ({v})"))
+                     show=named(FAMILIES)))
         opt.add(Node("dns.opt.client.netmask", "Source Netmask", source, at + 2, 1))
         opt.add(Node("dns.opt.client.scope", "Scope Netmask", scope, at + 3, 1))
         address = data[4:]

@@ -89,9 +89,14 @@ ECHO_LIKE = (ECHO_REQUEST, ECHO_REPLY, 13, 14, 15, 16)     # an identifier and a
 ECHO_FIELDS = struct.Struct("!HH")
 
 
+def swapped(value: int) -> int:
+    """A 16-bit field read in the other byte order (tshark's LE identifier and sequence number)."""
+    return ((value & 0xFF) << 8) | (value >> 8)
+
+
 def echo_info(kind: int, ident: int, seq: int, ttl) -> str:
     """Info of an echo (or timestamp) message; the sequence number is also shown byte-swapped, as tshark does."""
-    return (f"{TYPE_NAMES[kind]:<20} id=0x{ident:04x}, seq={seq}/{((seq & 0xFF) << 8) | (seq >> 8)}"
+    return (f"{TYPE_NAMES[kind]:<20} id=0x{ident:04x}, seq={seq}/{swapped(seq)}"
             + (f", ttl={ttl}" if ttl is not None else ""))
 
 
@@ -125,10 +130,9 @@ def data_time(buf, at: int, end: int, ts_ns: int | None) -> int | None:
 
 
 def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int, ts_ns: int | None = None) -> tuple:
-    swap = lambda v: ((v & 0xFF) << 8) | (v >> 8)      # noqa: E731
     rows = ((TYPE, off, buf[off]), (CODE, off + 1, buf[off + 1]), csum_row,
-            (IDENT, off + 4, ident), (IDENT_LE, off + 4, swap(ident)), (SEQ, off + 6, seq),
-            (SEQ_LE, off + 6, swap(seq)))
+            (IDENT, off + 4, ident), (IDENT_LE, off + 4, swapped(ident)), (SEQ, off + 6, seq),
+            (SEQ_LE, off + 6, swapped(seq)))
     start = off + HEADER_LEN
     sent = data_time(buf, start, end, ts_ns)
     if sent is not None:

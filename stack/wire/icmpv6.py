@@ -3,7 +3,7 @@ import struct
 from dataclasses import replace
 
 from .checksum import checksum, ones_sum
-from .dissect import F, data_row, dissector, row_node
+from .dissect import F, data_row, dissector, named, row_node
 from .ethernet import mac_to_str
 from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
@@ -155,7 +155,7 @@ TARGET_OFFSET = 8              # NS, NA and Redirect: the target address after a
 REDIRECT_DST_OFFSET = 24
 
 # NDP options, offsets from the option's start
-OPT_TYPE = F("icmpv6.opt.type", "Type", 0, 1, show=lambda v: f"{OPTION_NAMES.get(v, 'Unknown')} ({v})")
+OPT_TYPE = F("icmpv6.opt.type", "Type", 0, 1, show=named(OPTION_NAMES))
 OPT_LENGTH = F("icmpv6.opt.length", "Length", 1, 1, show=lambda v: f"{v} ({v * 8} bytes)")
 PREFIX_LENGTH = F("icmpv6.opt.prefix.length", "Prefix Length", 2, 1)
 PREFIX_FLAGS = (F("icmpv6.opt.prefix.flag.l", "On-link flag(L)", 3, 1, mask=0x80),
@@ -282,7 +282,7 @@ MLDR_RECORDS = F("icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Re
 RECORD_TYPES = {1: "Include", 2: "Exclude", 3: "Changed to include", 4: "Changed to exclude",
                 5: "Allow new sources", 6: "Block old sources"}
 RECORD_TYPE = F("icmpv6.mldr.mar.record_type", "Record Type", 0, 1,
-                show=lambda v: f"{RECORD_TYPES.get(v, 'Unknown')} ({v})")
+                show=named(RECORD_TYPES))
 RECORD_AUX_LEN = F("icmpv6.mldr.mar.aux_data_len", "Aux Data Len", 1, 1)
 RECORD_SOURCES = F("icmpv6.mldr.mar.nb_sources", "Number of Sources", 2, 2)
 

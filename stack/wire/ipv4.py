@@ -4,7 +4,7 @@ import struct
 from dataclasses import replace
 
 from .checksum import checksum, ones_sum
-from .dissect import F, dissector, row_node
+from .dissect import F, dissector, named, row_node
 from .skim import DECLINE, TextCache, skimmer, table
 from .dsfield import dscp_text, dsfield_text, ecn_text
 from .ipproto import IP_PROTOCOL_NAMES, show_protocol
@@ -144,7 +144,7 @@ OPT_COPY = F("ip.opt.type.copy", "Copy on fragmentation", 0, 1, mask=0x80, show=
 OPT_CLASSES = ("Control", "Reserved for future use", "Debugging and measurement", "Reserved for future use")
 OPT_CLASS = F("ip.opt.type.class", "Class", 0, 1, mask=0x60, show=lambda v: f"{OPT_CLASSES[v]} ({v})")
 OPT_NUMBER = F("ip.opt.type.number", "Number", 0, 1, mask=0x1F,
-               show=lambda v: f"{NUMBER_NAMES.get(v, 'Unknown')} ({v})")
+               show=named(NUMBER_NAMES))
 OPT_LEN = F("ip.opt.len", "Length", 1, 1)
 OPT_RA = F("ip.opt.ra", "Router Alert", 2, 2,
            show=lambda v: "Router shall examine packet (0)" if v == 0 else f"Unknown ({v})")

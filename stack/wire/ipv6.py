@@ -3,7 +3,7 @@ import ipaddress
 import struct
 from dataclasses import replace
 
-from .dissect import F, dissector
+from .dissect import F, dissector, named
 from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
@@ -61,7 +61,7 @@ FRAG_IDENT = F("ipv6.fraghdr.ident", "Identification", 4, 4, show=lambda v: f"0x
 # Routing header (RFC 8200 4.4) and Segment Routing Header (RFC 8754)
 ROUTING_TYPE_NAMES = {0: "Source Route", 1: "Nimrod", 2: "Type 2 Routing", 3: "RPL Source Route",
                       4: "Segment Routing", 5: "Compact Routing Header 16", 6: "Compact Routing Header 32"}
-RT_TYPE = F("ipv6.routing.type", "Type", 2, 1, show=lambda v: f"{ROUTING_TYPE_NAMES.get(v, 'Unknown')} ({v})")
+RT_TYPE = F("ipv6.routing.type", "Type", 2, 1, show=named(ROUTING_TYPE_NAMES))
 RT_SEGLEFT = F("ipv6.routing.segleft", "Segments Left", 3, 1)
 SRH_LAST = F("ipv6.routing.srh.last_entry", "Last Entry", 4, 1)
 SRH_FLAGS = F("ipv6.routing.srh.flags", "Flags", 5, 1, show=lambda v: f"0x{v:02x}")
@@ -74,7 +74,7 @@ OPT_CHANGE = F("ipv6.opt.type.change", "May Change", 0, 1, mask=0x20, show=lambd
 OPT_REST = F("ipv6.opt.type.rest", "Low-Order Bits", 0, 1, mask=0x1F, show=lambda v: f"0x{v:02x}")
 OPT_LEN = F("ipv6.opt.length", "Length", 1, 1)
 ALERTS = {0: "MLD", 1: "RSVP", 2: "Active Network"}
-OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2, show=lambda v: f"{ALERTS.get(v, 'Unknown')} ({v})")
+OPT_ROUTER_ALERT = F("ipv6.opt.router_alert", "Router Alert", 2, 2, show=named(ALERTS))
 OPT_JUMBO = F("ipv6.opt.jumbo", "Payload Length", 2, 4)
 
 OPT_PAD1 = 0

@@ -7,7 +7,7 @@ LINUX_SLL2 (Linux "cooked" captures, as `tcpdump -i any` writes), keyed
 """
 import struct
 
-from .dissect import F, dissector
+from .dissect import F, dissector, named
 from .ethernet import ETHERTYPE_NAMES, mac_to_str
 
 LINKTYPE_NULL = 0
@@ -118,9 +118,9 @@ HATYPE_NAMES = {ARPHRD_ETHER: "Ethernet", 512: "PPP", 776: "IPv6-in-IPv4", ARPHR
                 ARPHRD_IPGRE: "GRE over IP", 65534: "None"}
 LTYPE_NAMES = {1: "Raw 802.3", 2: "AX.25", 3: "All", LINUX_SLL_P_802_2: "802.2 LLC", 0x000C: "CAN"}
 
-SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=lambda v: f"{PKTTYPE_NAMES.get(v, 'Unknown')} ({v})")
+SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=named(PKTTYPE_NAMES))
 SLL_HATYPE = F("sll.hatype", "Link-layer address type", 2, 2,
-               show=lambda v: f"{HATYPE_NAMES.get(v, 'Unknown')} ({v})")
+               show=named(HATYPE_NAMES))
 SLL_HALEN = F("sll.halen", "Link-layer address length", 4, 2)
 SLL_ADDR_OFFSET = 6
 SLL_PROTOCOL_OFFSET = 14

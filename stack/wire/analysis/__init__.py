@@ -75,6 +75,12 @@ class Notes:
         return protocol, self.info(protocol, info)
 
     @property
+    def ends_at_tcp(self) -> bool:
+        """The frame's own layers stop at TCP: what follows is a message it ended (shown from
+        the notes), part of one, or the payload of a segment tshark does not dissect."""
+        return bool(self.pdus) or self.pdu_segment or self.undissected
+
+    @property
     def undissected(self) -> bool:
         """A retransmitted or out-of-order segment, whose payload tshark hands to no dissector
         (tcp.no_subdissector_on_error, on by default): it lists as TCP, its tree ends at TCP."""

@@ -184,12 +184,9 @@ def _links(layer, fields: dict, nth: int = 0) -> None:
 
 
 def _messages(d, notes, number: int) -> None:
-    """The messages this frame ended replace what its own bytes dissected to after TCP: each
-    behind a [N Reassembled TCP Segments] layer when it came in more than this frame."""
-    at = next((i for i, layer in enumerate(d.layers) if layer.name == "tcp"), None)
-    if at is None:
-        return
-    del d.layers[at + 1:]
+    """The messages this frame ended, after its TCP layer (what its own bytes dissected to
+    past it is gone): each behind a [N Reassembled TCP Segments] layer when it came in more
+    than this frame."""
     for pdu in notes.pdus:
         if len(pdu.pieces) > 1 or pdu.pieces[0][0] != number:
             layer = Layer("tcp.segments", segments_label(pdu), 0, len(pdu.data))
@@ -213,12 +210,12 @@ def attach(d, notes, number: int = 0) -> None:
     """Add the analysis `notes` of frame `number` to its dissection `d` (made with a tree)."""
     if not notes or not d.tree:
         return
-    if notes.pdus:
-        _messages(d, notes, number)
-    elif notes.undissected or notes.pdu_segment:
+    if notes.ends_at_tcp:
         at = next((i for i, layer in enumerate(d.layers) if layer.name == "tcp"), None)
         if at is not None:
             del d.layers[at + 1:]
+            if notes.pdus:
+                _messages(d, notes, number)
     fields = notes.fields
     seen_tcp = seen_udp = False
     nth: dict = {}
