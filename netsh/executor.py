@@ -123,6 +123,8 @@ class Executor:
             ctx, result = self._execute(tokens)
             ctx.emit(result)
             return result.status
+        except BrokenPipeError:
+            raise                # the reader went away (`| head`): netsh ends quietly, as tshark does
         except Exception as exc:
             known = failure(exc, tokens)
             if known is None:

@@ -15,6 +15,7 @@ from netsh.cli import main
 from tests.cli.fakes import debug  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
 SETUP = """\
 # two ends of an in-process cable
 link add a type pair peer b
@@ -158,6 +159,20 @@ def test_process_ping_without_reply_fails_the_batch():
 def test_process_one_shot_help():
     proc = netsh_process("help")
     assert proc.returncode == 0 and proc.stdout.startswith("Usage: netsh")
+
+
+def test_a_reader_that_goes_away_ends_netsh_quietly(tmp_path):
+    """`netsh -b F | head -2`: the listing stops at the closed pipe without an error message."""
+    batch = tmp_path / "b"
+    batch.write_text(f"capture read {DATA / 'kernel_tcp_http_dns.pcap'}\ncapture show -V\n")
+    proc = subprocess.Popen([sys.executable, "-m", "netsh", "-b", str(batch)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "NETSH_DEBUG": "0"})     # as a user runs it
+    first = proc.stdout.readline()
+    proc.stdout.close()                 # the reader goes away with most of the listing unread
+    _, err = proc.communicate(timeout=60)
+    assert first.endswith(b"packets read from " + str(DATA / "kernel_tcp_http_dns.pcap").encode() + b"\n")
+    assert err == b"" and proc.returncode == 1
 
 
 # --- the demo (needs root: network namespaces) -----------------------------------------------
