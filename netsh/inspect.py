@@ -8,6 +8,8 @@ that the text renderers below and -j share.
 from __future__ import annotations
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.capfile import epb_flags
+from stack.capfile.epb_flags import bits32
 from stack.wire.analysis.tree import attach
 from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
@@ -28,7 +30,21 @@ def _row(pkt, first_ns: int, source: str, destination: str, protocol: str, info:
             "ts_ns": ts_ns, "digits": digits, "time_text": seconds(relative, digits), "linktype": pkt.linktype,
             "link": pkt.link, "direction": pkt.direction, "length": pkt.orig_len,
             "captured": len(pkt.data), "source": source, "destination": destination,
-            "protocol": protocol, "info": info, **_pending(pkt)}
+            "protocol": protocol, "info": info, **_pending(pkt), **_recorded(pkt)}
+
+
+def _recorded(pkt) -> dict:
+    """What a pcapng file recorded of the packet's interface and flags (tshark's frame.section_number,
+    frame.interface_id, frame.interface_description, frame.packet_flags)."""
+    iface = getattr(pkt, "interface", None)
+    if iface is None:
+        return {}
+    out = {"section": iface.section, "interface_id": pkt.ifindex}
+    if iface.description is not None:
+        out["interface_description"] = iface.description
+    if pkt.pack_flags is not None:
+        out["pack_flags"] = pkt.pack_flags
+    return out
 
 
 def _pending(pkt) -> dict:
@@ -86,15 +102,25 @@ def summary_line(row: dict) -> str:
 
 
 def frame_header(row: dict) -> str:
-    """tshark's first frame line; the interface and direction only when the file or the live
+    """tshark's frame section; the interface and direction only when the file or the live
     capture recorded them (a pcap file records neither)."""
     where = ""
     if row.get("link"):
         where += f" on interface {row['link']}"
+        if "interface_id" in row:
+            where += f", id {row['interface_id']}"
     if row.get("direction") in ("in", "out"):
-        where += ", inbound" if row["direction"] == "in" else ", outbound"
+        where += " (inbound)" if row["direction"] == "in" else " (outbound)"
     lines = [f"Frame {row['number']}: {row['length']} bytes on wire ({row['length'] * 8} bits), "
              f"{row['captured']} bytes captured ({row['captured'] * 8} bits){where}"]
+    if "section" in row:
+        lines += [f"    Section number: {row['section']}",
+                  f"    Interface id: {row['interface_id']} ({row['link']})",
+                  f"        Interface name: {row['link']}"]
+        if "interface_description" in row:
+            lines.append(f"        Interface description: {row['interface_description']}")
+    if "pack_flags" in row:
+        lines += packet_flags_lines(row["pack_flags"])
     if "linktype" in row:
         name, number = ENCAPSULATIONS.get(row["linktype"], (f"LINKTYPE {row['linktype']}", row["linktype"]))
         lines.append(f"    Encapsulation type: {name} ({number})")
@@ -109,9 +135,17 @@ def frame_header(row: dict) -> str:
     lines += [f"    Frame Number: {row['number']}",
               f"    Frame Length: {row['length']} bytes ({row['length'] * 8} bits)",
               f"    Capture Length: {row['captured']} bytes ({row['captured'] * 8} bits)"]
+    if row.get("direction") in ("in", "out") and "section" in row:
+        lines.append("    Point-to-Point Direction: Received (1)" if row["direction"] == "in"
+                     else "    Point-to-Point Direction: Sent (0)")
     if row.get("layers"):
         lines.append(f"    [Protocols in frame: {protocols_in_frame(row)}]")
     return "\n".join(lines)
+
+
+def packet_flags_lines(flags: int) -> list[str]:
+    return [f"    Packet flags: 0x{flags:08x}"] + [f"        {bits32(flags, f.mask)} = {f.label}: {f.shown(flags)}"
+                                                  for f in epb_flags.FIELDS]
 
 
 # tshark's wiretap encapsulations of the link types we read: (name, its number)

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 
+from .capfile.index import packed_flags
 from .errors import StackError
 
 DLT_EN10MB = 1
@@ -38,6 +39,8 @@ class Captured:
     direction: str            # "in" or "out"
     linktype: int = DLT_EN10MB
     digits: int = LIVE_DIGITS   # the time's precision in decimal digits (6 us, 9 ns), as tshark prints it
+    interface: object = None    # a pcapng file's record of the interface (capfile.index.Interface)
+    pack_flags: int | None = None     # a pcapng file's epb_flags for the packet, when it has them
 
     @property
     def ts(self) -> float:
@@ -311,7 +314,8 @@ class FileView:
         idx = self.index
         ifid, iface = idx.interface(number)
         return Captured(number, idx.time(number), idx.data(number, self.keep), idx.orig_len[number - 1],
-                        iface.name or "", ifid, idx.direction(number) or "", iface.linktype, iface.digits)
+                        _link_name(iface), ifid, idx.direction(number) or "", iface.linktype, iface.digits,
+                        iface if iface.section else None, idx.pack_flags(number))
 
     def __getitem__(self, position: int) -> Captured:
         if not -len(self) <= position < len(self):
@@ -341,7 +345,7 @@ class FileView:
         if stop is None:
             idx.wait()                  # the whole file: wait for an index still being made
         stop = len(idx) if stop is None else min(stop, len(idx))
-        ifaces, iface, flags = idx.interfaces, idx.iface, idx.flags
+        ifaces, iface, flags, other_flags = idx.interfaces, idx.iface, idx.flags, idx.other_flags
         orig_len = idx.orig_len
         if self.selection is not None and not everything:
             wanted = self.selection
@@ -359,9 +363,12 @@ class FileView:
             i = number - 1
             ifid = iface[i] if iface is not None else 0
             info = ifaces[ifid]
-            direction = _DIRECTIONS[flags[i] & 3] if flags is not None else ""
-            yield Captured(number, ts, data, orig_len[i], info.name or "", ifid, direction, info.linktype,
-                           info.digits)
+            if flags is not None:
+                direction, pack_flags = _DIRECTIONS[flags[i] & 3], packed_flags(flags[i], other_flags, i)
+            else:
+                direction = pack_flags = None
+            yield Captured(number, ts, data, orig_len[i], _link_name(info), ifid, direction or "", info.linktype,
+                           info.digits, info if info.section else None, pack_flags)
 
     def ends(self) -> dict:
         """What a list view pages by, as the ring's; times are the file's: relative to its
@@ -382,3 +389,9 @@ class FileView:
 
 
 _DIRECTIONS = ("", "in", "out", "")
+
+
+def _link_name(iface) -> str:
+    """A file interface's name as tshark gives it: a pcapng interface without one is "unknown";
+    a pcap file records none."""
+    return iface.name or ("unknown" if iface.section else "")

@@ -18,6 +18,7 @@ import socket
 from dataclasses import dataclass
 from typing import Callable
 
+from stack.capfile import epb_flags
 from stack.wire import dhcp_options, ethernet, ipv4, tcp, udp
 from stack.wire import protocols as wire_protocols
 from stack.wire.dissect import F
@@ -165,7 +166,7 @@ ANALYSIS = {
         ipv6.fragment ipv6.fragment.count ipv6.reassembled.in ipv6.reassembled.length""".split()},
 }
 
-SIGNED = {"tcp.window_size_scalefactor", "dhcp.option.time_offset"}        # integers that may be negative (-1 unknown, -2 none)
+SIGNED = {"tcp.window_size_scalefactor", "dhcp.option.time_offset", "frame.p2p_dir"}        # integers that may be negative (-1 unknown, -2 none)
 
 # Fields made here from others, as tshark generates them: name -> the fields it gathers
 GENERATED = {
@@ -186,7 +187,16 @@ FRAME_FIELDS = {
     "frame.cap_len": "the bytes captured", "frame.interface_name": "the link it crossed",
     "frame.direction": "in (received) or out (sent)", "frame.time_epoch": "its time, seconds since 1970",
     "frame.protocols": "its layers, eth:ip:tcp",
+    # what a pcapng file records of the packet (capture read FILE.pcapng)
+    "frame.section_number": "its pcapng section", "frame.interface_id": "its pcapng interface",
+    "frame.interface_description": "its pcapng interface's description",
+    "frame.packet_flags": "its pcapng epb_flags", "frame.p2p_dir": "1 received, 0 sent (pcapng direction)",
+    **{f.name: f"epb_flags: {f.label}" for f in epb_flags.FIELDS},
 }
+_TYPED[UINT] += " frame.section_number frame.interface_id frame.packet_flags frame.p2p_dir " + " ".join(
+    f.name for f in epb_flags.FIELDS if f.names != {})
+_TYPED[BOOL] += " " + " ".join(f.name for f in epb_flags.FIELDS if f.names == {})
+_TYPED[STRING] += " frame.interface_description"
 # Fields read straight from the header definition at their layer's offset, with no tree: the
 # field is there whenever the layer spans `need` bytes (its dissector adds it then, and only
 # then; tests/unit/test_dfilter.py checks the two ways agree on every test frame).

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
+from stack.capfile import epb_flags
 from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
 
@@ -196,4 +197,27 @@ class Frame:
             return [pkt.direction] if pkt.direction else []
         if name == "frame.time_epoch":
             return [float(pkt.ts)]
-        return [":".join(layer.name for layer in self.dissection.layers)]     # frame.protocols
+        if name == "frame.protocols":
+            return [":".join(layer.name for layer in self.dissection.layers)]
+        return recorded_field(pkt, name)
+
+
+def recorded_field(pkt, name: str) -> list:
+    """What a pcapng file recorded of the packet's interface and flags (netsh/inspect.py shows them)."""
+    iface = getattr(pkt, "interface", None)
+    if iface is None:
+        return []
+    if name == "frame.section_number":
+        return [iface.section]
+    if name == "frame.interface_id":
+        return [pkt.ifindex]
+    if name == "frame.interface_description":
+        return [iface.description] if iface.description is not None else []
+    flags = pkt.pack_flags
+    if flags is None:
+        return []
+    if name == "frame.packet_flags":
+        return [flags]
+    if name == "frame.p2p_dir":
+        return [1] if flags & 3 == 1 else [0] if flags & 3 == 2 else []
+    return [next(f.value(flags) for f in epb_flags.FIELDS if f.name == name)]

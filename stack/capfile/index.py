@@ -47,6 +47,8 @@ class Interface:
     linktype: int
     name: str | None = None
     digits: int = 6             # decimal digits of its timestamps, as tshark prints them
+    section: int = 0            # the pcapng section it belongs to, from 1; 0: a pcap file's (none recorded)
+    description: str | None = None
 
 
 class CaptureIndex:
@@ -59,9 +61,12 @@ class CaptureIndex:
         self.ts_ns = array("q")
         self.caplen = array("I")
         self.orig_len = array("I")
-        # pcapng: each packet's interface (index into `interfaces`) and epb_flags direction bits
+        # pcapng: each packet's interface (index into `interfaces`) and epb_flags direction bits,
+        # with FLAGS_RECORDED when the packet has the option; flags beyond the direction (reception
+        # type, FCS length, link errors: rare) are kept whole in `other_flags`
         self.iface = array("H") if per_packet_interface else None
         self.flags = array("B") if per_packet_interface else None
+        self.other_flags: dict[int, int] = {}
         self.huge_ts: dict[int, int] = {}   # slot -> a time that does not fit 64 bits of ns
         self.damage: str | None = None  # the CaptureFileError message of a damaged tail
         self._fd: int | None = fd
@@ -120,6 +125,13 @@ class CaptureIndex:
 
     def direction(self, number: int) -> str | None:
         return None if self.flags is None else direction_from_flags(self.flags[self._slot(number)])
+
+    def pack_flags(self, number: int) -> int | None:
+        """Packet `number`'s epb_flags, None if it has none."""
+        if self.flags is None:
+            return None
+        i = self._slot(number)
+        return packed_flags(self.flags[i], self.other_flags, i)
 
     def record(self, number: int, keep: int | None = None) -> Record:
         i = self._slot(number)
@@ -372,7 +384,7 @@ def _scan_pcapng(idx: CaptureIndex, f, size: int, interrupted) -> None:
     win = _Window(f, size)
     damage = lambda reason, at: f"{idx.path}: {reason} at offset {at}"    # noqa: E731
     layout, section, zones = None, [], []     # this section's interfaces: global ids, _Interface
-    pos, n = 0, 0
+    pos, n, sections = 0, 0, 0
     while pos < size:
         head = win.get(pos, 8)
         if len(head) < 8:
@@ -387,6 +399,7 @@ def _scan_pcapng(idx: CaptureIndex, f, size: int, interrupted) -> None:
                 idx.damage = damage(f"bad byte-order magic 0x{bom.hex()} in section header", pos)
                 return
             section, zones = [], []
+            sections += 1
         elif layout is None:
             raise CaptureFileError(f"{idx.path}: not a pcap or pcapng file")
         btype, length = layout.block_header.unpack(head)
@@ -410,7 +423,8 @@ def _scan_pcapng(idx: CaptureIndex, f, size: int, interrupted) -> None:
                 iface = pcapng._parse_idb(win.get(pos + 8, length - 12), layout)
                 section.append(len(idx.interfaces))
                 zones.append(iface)
-                idx.interfaces.append(Interface(iface.linktype, iface.name, _digits(iface.units_per_s)))
+                idx.interfaces.append(Interface(iface.linktype, iface.name, _digits(iface.units_per_s),
+                                                sections, iface.description))
             elif btype in (pcapng.EPB, pcapng.PB, pcapng.SPB):
                 _index_packet(idx, win, layout, btype, pos, length, section, zones)
                 n += 1
@@ -420,6 +434,16 @@ def _scan_pcapng(idx: CaptureIndex, f, size: int, interrupted) -> None:
             idx.damage = damage(str(exc), pos)
             return
         pos += length
+
+
+FLAGS_RECORDED = 0x80       # in CaptureIndex.flags: the packet has an epb_flags option
+
+
+def packed_flags(slot_flags: int, other_flags: dict[int, int], slot: int) -> int | None:
+    """A packet's epb_flags from the index's byte for it (and `other_flags`), None if it has none."""
+    if not slot_flags & FLAGS_RECORDED:
+        return None
+    return other_flags.get(slot, slot_flags & 3)
 
 
 def _length_problem(length: int, pos: int, size: int, shb: bool) -> str | None:
@@ -471,7 +495,10 @@ def _index_packet(idx, win, layout, btype, pos, length, section, zones) -> None:
         opts = win.get(start + pcapng._pad4(incl), options)
         for code, value in pcapng._options(opts, 0, layout):
             if code == pcapng.EPB_FLAGS and len(value) == 4:
-                flags = layout.u32.unpack(value)[0] & 3
+                full = layout.u32.unpack(value)[0]
+                flags = FLAGS_RECORDED | full & 3
+                if full & ~3:
+                    idx.other_flags[len(idx.flags)] = full
     idx._append(start, zones[if_id].ts_ns(high, low), incl, orig)
     idx.iface.append(section[if_id])
     idx.flags.append(flags)

@@ -26,6 +26,7 @@ BYTE_ORDER_MAGIC = 0x1A2B3C4D
 OPT_ENDOFOPT = 0
 SHB_USERAPPL = 4
 IF_NAME = 2
+IF_DESCRIPTION = 3
 IF_TSRESOL = 9
 IF_TSOFFSET = 14
 EPB_FLAGS = 2   # also pack_flags in the obsolete PB
@@ -63,6 +64,7 @@ class _Interface:
     linktype: int
     snaplen: int
     name: str | None = None
+    description: str | None = None
     units_per_s: int = 1_000_000
     offset_s: int = 0
 
@@ -178,6 +180,8 @@ def _parse_idb(body: bytes, layout: _Layout) -> _Interface:
     for code, value in _options(body, layout.idb.size, layout):
         if code == IF_NAME:
             iface.name = value.rstrip(b"\0").decode("utf-8", "replace")
+        elif code == IF_DESCRIPTION:
+            iface.description = value.rstrip(b"\0").decode("utf-8", "replace")
         elif code == IF_TSRESOL and value:
             iface.units_per_s = _units_per_second(value[0])
         elif code == IF_TSOFFSET and len(value) == 8:

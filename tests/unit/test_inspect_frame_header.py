@@ -13,9 +13,11 @@ def test_file_frame_without_interface_or_direction():
 
 
 def test_live_frame_names_interface_and_direction():
+    """In tshark's words for a recorded direction; a live capture has no pcapng interface id
+    (a pcapng file's frames: tests/cli/test_pcapng_frame_tshark.py)."""
     first = frame_header(_row("lo", "in")).splitlines()[0]
-    assert first.endswith("60 bytes captured (480 bits) on interface lo, inbound")
-    assert frame_header(_row("veth0", "out")).splitlines()[0].endswith("on interface veth0, outbound")
+    assert first.endswith("60 bytes captured (480 bits) on interface lo (inbound)")
+    assert frame_header(_row("veth0", "out")).splitlines()[0].endswith("on interface veth0 (outbound)")
 
 
 def test_arrival_time_line():

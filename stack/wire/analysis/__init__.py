@@ -400,7 +400,7 @@ class Annotated:
     filter reads (`notes.fields` beside the dissection's own fields)."""
 
     __slots__ = ("pkt", "notes", "number", "ts", "ts_ns", "digits", "data", "orig_len", "link", "ifindex",
-                 "direction", "linktype", "defrag", "columns")
+                 "direction", "linktype", "interface", "pack_flags", "defrag", "columns")
 
     def __init__(self, pkt, notes: Notes, defrag=None, columns=None):
         self.pkt = pkt
@@ -410,6 +410,7 @@ class Annotated:
         self.number, self.ts, self.data, self.orig_len = pkt.number, pkt.ts, pkt.data, pkt.orig_len
         self.ts_ns, self.digits = pkt.ts_ns, pkt.digits
         self.link, self.ifindex, self.direction, self.linktype = pkt.link, pkt.ifindex, pkt.direction, pkt.linktype
+        self.interface, self.pack_flags = pkt.interface, pkt.pack_flags
 
 
 def annotated(frames, wanted=None) -> list:
