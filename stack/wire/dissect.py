@@ -569,10 +569,13 @@ def _padding(d: Dissection) -> None:
 
 def _trailer(d: Dissection) -> None:
     """An untagged frame's bytes past its payload, split as tshark guesses when the capture
-    does not say whether frames carry their FCS: padding up to 60 bytes, then, in a frame of
-    64 bytes or more, the last 4 as the FCS and what is between as a trailer."""
+    does not say whether frames carry their FCS: padding up to 60 bytes (if it is all zeros:
+    else it is part of the trailer), then, in a frame of 64 bytes or more, the last 4 as the FCS
+    and what is between as a trailer."""
     eth, claimed, frame_len = d.layers[0], d.claimed, d.orig_len
     padding = ETH_MIN_FRAME - claimed if frame_len >= ETH_MIN_FRAME and claimed < ETH_MIN_FRAME else 0
+    if d.buf[claimed:claimed + padding].count(0) != min(padding, max(len(d.buf) - claimed, 0)):
+        padding = 0
     if padding:
         pad = d.buf[claimed:claimed + padding]
         eth.text("eth.padding", "Padding", pad.hex(), claimed, len(pad), value=pad)

@@ -5,7 +5,7 @@ MPLS), except transparent Ethernet bridging (0x6558: a whole Ethernet frame) and
 (0x88BE: type II when a sequence number is present, else type I, which is Ethernet
 straight away), as tshark decodes them.
 """
-from .dissect import F, dissector
+from .dissect import F, dissector, named
 from .ethernet import ETHERTYPE_NAMES
 
 PROTO_GRE = 47
@@ -14,7 +14,8 @@ ETH_P_ERSPAN = 0x88BE           # ERSPAN type I/II
 FLAG_C, FLAG_R, FLAG_K, FLAG_S = 0x8000, 0x4000, 0x2000, 0x1000
 FLAG_A = 0x0080                 # version 1: acknowledgment number present
 GRE_NAMES = {**ETHERTYPE_NAMES, ETH_P_TEB: "Transparent Ethernet bridging", ETH_P_ERSPAN: "ERSPAN",
-             0x880B: "PPP"}
+             0x880B: "PPP", 0x2001: "NHRP"}
+_YES_NO = ("No", "Yes").__getitem__
 
 
 def _show_proto(value: int) -> str:
@@ -26,16 +27,17 @@ def _hex(width: int):
 
 
 FLAGS = F("gre.flags_and_version", "Flags and Version", 0, 2, show=_hex(4))
-F_CHECKSUM = F("gre.flags.checksum", "Checksum Bit", 0, 2, mask=FLAG_C)
-F_ROUTING = F("gre.flags.routing", "Routing Bit", 0, 2, mask=FLAG_R)
-F_KEY = F("gre.flags.key", "Key Bit", 0, 2, mask=FLAG_K)
-F_SEQ = F("gre.flags.sequence_number", "Sequence Number Bit", 0, 2, mask=FLAG_S)
-F_SSR = F("gre.flags.strict_source_route", "Strict Source Route Bit", 0, 2, mask=0x0800)
+F_CHECKSUM = F("gre.flags.checksum", "Checksum Bit", 0, 2, mask=FLAG_C, show=_YES_NO)
+F_ROUTING = F("gre.flags.routing", "Routing Bit", 0, 2, mask=FLAG_R, show=_YES_NO)
+F_KEY = F("gre.flags.key", "Key Bit", 0, 2, mask=FLAG_K, show=_YES_NO)
+F_SEQ = F("gre.flags.sequence_number", "Sequence Number Bit", 0, 2, mask=FLAG_S, show=_YES_NO)
+F_SSR = F("gre.flags.strict_source_route", "Strict Source Route Bit", 0, 2, mask=0x0800, show=_YES_NO)
 F_RECUR = F("gre.flags.recursion_control", "Recursion control", 0, 2, mask=0x0700)
-F_ACK = F("gre.flags.ack", "Acknowledgment present", 0, 2, mask=FLAG_A)
+F_ACK = F("gre.flags.ack", "Acknowledgment", 0, 2, mask=FLAG_A, show=_YES_NO)
 F_RESERVED0 = F("gre.flags.reserved", "Flags (Reserved)", 0, 2, mask=0x00F8)
 F_RESERVED1 = F("gre.flags.reserved", "Flags (Reserved)", 0, 2, mask=0x0078)
-F_VERSION = F("gre.flags.version", "Version", 0, 2, mask=0x0007)
+F_VERSION = F("gre.flags.version", "Version", 0, 2, mask=0x0007,
+              show=named({0: "GRE", 1: "Enhanced GRE"}))
 PROTO = F("gre.proto", "Protocol Type", 2, 2, show=_show_proto)
 CHECKSUM = F("gre.checksum", "Checksum", 0, 2, show=_hex(4))
 OFFSET = F("gre.offset", "Offset", 0, 2)
@@ -45,13 +47,14 @@ KEY_CALL = F("gre.key.call_id", "Call ID", 0, 2)
 SEQUENCE = F("gre.sequence_number", "Sequence Number", 0, 4)
 ACK = F("gre.ack_number", "Acknowledgment Number", 0, 4)
 
-ER_VERSION = F("erspan.version", "Version", 0, 2, mask=0xF000)
+ER_VERSION = F("erspan.version", "Version", 0, 2, mask=0xF000, show=named({1: "Type II", 2: "Type III"}))
 ER_VLAN = F("erspan.vlan", "Vlan", 0, 2, mask=0x0FFF)
 ER_COS = F("erspan.cos", "COS", 2, 2, mask=0xE000)
-ER_ENCAP = F("erspan.encap", "Encap", 2, 2, mask=0x1800)
-ER_TRUNCATED = F("erspan.truncated", "Truncated", 2, 2, mask=0x0400)
+ER_ENCAP = F("erspan.encap", "Encap", 2, 2, mask=0x1800, show=named({
+    0: "Originally without VLAN tag", 1: "Originally ISL encapsulated", 2: "Originally 802.1Q encapsulated", 3: "VLAN tag preserved in frame"}))
+ER_TRUNCATED = F("erspan.truncated", "Truncated", 2, 2, mask=0x0400, show=named({0: "Not truncated", 1: "Truncated"}))
 ER_SPANID = F("erspan.spanid", "SpanID", 2, 2, mask=0x03FF)
-ER_RESERVED = F("erspan.reserved", "Reserved", 4, 2, mask=0xFFF0)
+ER_RESERVED = F("erspan.reserved", "Reserved", 4, 4, mask=0xFFF00000)
 ER_INDEX = F("erspan.index", "Index", 4, 4, mask=0x000FFFFF)
 ERSPAN_LEN = 8
 
@@ -69,7 +72,7 @@ def dissect_gre(d, off: int, end: int):
     need = 4 + (4 if flags & (FLAG_C | FLAG_R) else 0) + (4 if flags & FLAG_K else 0) \
         + (4 if flags & FLAG_S else 0) + (4 if version == 1 and flags & FLAG_A else 0)
     layer.length = min(need, end - off)
-    layer.label = f"Generic Routing Encapsulation ({GRE_NAMES.get(proto, f'0x{proto:04x}')})"
+    layer.label = f"Generic Routing Encapsulation ({GRE_NAMES.get(proto, f'0x{proto:04x} - unknown')})"
     node = layer.field(FLAGS, buf, off)
     bits = [F_CHECKSUM, F_ROUTING, F_KEY, F_SEQ, F_SSR, F_RECUR]
     bits += [F_ACK, F_RESERVED1] if version == 1 else [F_RESERVED0]

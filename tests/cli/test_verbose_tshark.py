@@ -39,7 +39,10 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("kernel_tcp_http_dns.pcap", 32),
           ("print-flags.pcap", 6), ("dhcp-rfc4388.pcap", 9),
           # DNSSEC signatures (RRSIG), every type named in tshark's words
-          ("dnssec.pcap", 4), ("edns-opts.pcap", 14), ("edns-opts.pcap", 42)]
+          ("dnssec.pcap", 4), ("edns-opts.pcap", 14), ("edns-opts.pcap", 42),
+          # padding that is not all zeros is a trailer; retransmitted SYN/ACK, data and FIN; GRE's flags
+          ("pptp.pcap", 3), ("pptp.pcap", 9), ("pptp.pcap", 12), ("pptp.pcap", 20),
+          ("erspan-type-i-1.pcap", 1)]
 
 
 def plain(line: str) -> str:
