@@ -10,6 +10,7 @@ from __future__ import annotations
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.capfile import epb_flags
 from stack.capfile.epb_flags import bits32
+from stack.wire import mptcp
 from stack.wire.analysis.tree import attach
 from stack.wire.defrag_view import attach as defrag_attach
 from stack.wire.dissect import dissect
@@ -169,6 +170,9 @@ def protocols_in_frame(row: dict) -> str:
         names.append(layer["name"])
         if layer["name"] == "ipv6":
             names += [f["name"] for f in layer.get("fields", ()) if f["name"] in IPV6_EXTENSION_PROTOCOLS]
+        if layer["name"] == "tcp":      # each MPTCP option is a protocol of its own to tshark
+            names += [option["name"] for group in layer.get("fields", ()) if group["name"] == "tcp.options"
+                      for option in group.get("fields", ()) if option["name"] == "mptcp"]
         if any(f["name"] == "data" for f in layer.get("fields", ())):      # an echo's payload
             names.append("data")
         if layer["name"] in ("vlan", "ieee8021ad") or layer["name"] in ("eth", "sll") and any(
@@ -238,9 +242,10 @@ def shown_bytes(text: str, length, name: str = "") -> str:
 
 
 MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set
-NUMERIC_BITS = {"ieee8021ad.dei"}      # one bit tshark shows as its number
+NUMERIC_BITS = {"ieee8021ad.dei"} | mptcp.NUMERIC_FLAGS      # one bit tshark shows as its number
 PATTERN_LESS = {"tcp.flags"}           # a whole field's bits, shown by its value alone, as tshark
-FLAG_BITS = {"tcp.flags": 12}          # fields whose bits tshark counts narrower than their bytes
+FLAG_BITS = {"tcp.flags": 12,          # fields whose bits tshark counts narrower than their bytes
+             **{name: 4 for name in mptcp.FOUR_BIT_FLAGS}}
 # fields tshark draws over other bytes than their own: name -> (first byte from the field's, bytes)
 CONTAINERS = {"ipv6.tclass": (0, 4), "ipv6.tclass.dscp": (0, 4), "ipv6.tclass.ecn": (0, 4)}
 
@@ -256,7 +261,8 @@ def bit_pattern(data: bytes, node: dict) -> str | None:
         offset, length = offset + delta, size
         if offset < 0 or offset + length > len(data):
             return None
-    width = FLAG_BITS.get(name.rpartition(".")[0] if name.count(".") > 1 else name, length * 8)
+    width = FLAG_BITS.get(name) or FLAG_BITS.get(name.rpartition(".")[0] if name.count(".") > 1 else name,
+                                                length * 8)
     word = int.from_bytes(data[offset:offset + length], "big")
     bits = "".join(str(word >> i & 1) if mask >> i & 1 else "." for i in range(width - 1, -1, -1))
     return " ".join(bits[i:i + 4] for i in range(0, width, 4))

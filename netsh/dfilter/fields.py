@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from stack.capfile import epb_flags
-from stack.wire import dhcp_options, ethernet, ipv4, tcp, udp
+from stack.wire import dhcp_options, ethernet, ipv4, mptcp, tcp, udp
 from stack.wire import protocols as wire_protocols
 from stack.wire.dissect import F
 
@@ -144,6 +144,18 @@ _TYPED[BYTES] += """ dhcp.option.vendor.value dhcp.option.agent_information_opti
     dhcp.option.agent_information_option.agent_circuit_id dhcp.option.agent_information_option.agent_remote_id
     dhcp.option.user_class.data dhcp.option.classless_static_route"""
 
+# TCP options beyond the everyday ones, and MPTCP's (stack/wire/mptcp.py): text nodes, and
+# one-bit flags tshark types as numbers
+_TYPED[UINT] += """ tcp.options.echo_value tcp.options.ao.keyid tcp.options.ao.rnextkeyid
+    tcp.options.mptcp.rawdataack tcp.options.mptcp.rawdataseqno tcp.options.mptcp.subflowseqno
+    tcp.options.mptcp.datalvllen tcp.options.mptcp.checksum tcp.options.mptcp.port
+    tcp.options.mptcp.addaddrtrunchmac mptcp.expected_token mptcp.expected_idsn mptcp.rm_addr.count
+    tcp.options.mptcp.addrid tcp.options.mptcp.sendkey tcp.options.mptcp.recvkey """ + " ".join(mptcp.NUMERIC_FLAGS)
+_TYPED[BYTES] += """ tcp.options.md5.digest tcp.options.ao.mac tcp.options.mptcp.sendhmac tcp.options.echo
+    tcp.options.echoreply tcp.options.md5 tcp.options.user_to tcp.options.ao tcp.options.acc_ecn"""
+_TYPED[IPV4] += " tcp.options.mptcp.ipv4"
+_TYPED[IPV6] += " tcp.options.mptcp.ipv6"
+
 # Fields the conversation analysis gives (stack/wire/analysis: notes beside the dissection,
 # read with no tree), by tshark's names and types
 ANALYSIS_FLAGS = """retransmission fast_retransmission spurious_retransmission out_of_order lost_segment
@@ -219,11 +231,11 @@ PROTOCOL_LABELS = {
     "_ws.malformed": "a malformed packet",
     "gre": "GRE", "erspan": "ERSPAN", "vxlan": "VXLAN", "geneve": "Geneve", "mpls": "MPLS",
     "ah": "IPsec AH", "esp": "IPsec ESP", "udpencap": "UDP-encapsulated IPsec", "gtp": "GTP-U",
-    "pppoed": "PPPoE discovery", "pppoes": "PPPoE session", "ppp": "PPP",
+    "pppoed": "PPPoE discovery", "pppoes": "PPPoE session", "ppp": "PPP", "mptcp": "Multipath TCP options",
 }
 # Layers that hold fields of another protocol's prefix (tshark's tree nests them so too)
 EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr"),
-               "pppoe": ("pppoes", "pppoed")}
+               "pppoe": ("pppoes", "pppoed"), "mptcp": ("tcp",)}
 
 
 @dataclass(frozen=True)

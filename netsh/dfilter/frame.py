@@ -11,7 +11,9 @@ from collections import defaultdict
 
 import stack.wire.protocols  # noqa: F401  (every protocol's dissectors)
 from stack.capfile import epb_flags
+from stack.wire import mptcp
 from stack.wire.defrag_view import attach as defrag_attach
+from stack.wire.tcp import options_of_kind
 from stack.wire.dissect import dissect
 
 from .fields import ANALYSIS, DERIVED, FAST, FIELDS, FRAME_FIELDS, GENERATED, PROTOCOL, convert, homes, host_text
@@ -105,8 +107,16 @@ class Frame:
                 return True
         if protocol == "data" and self._inner_data():
             return True
+        if protocol == "mptcp" and self._mptcp_options():
+            return True
         notes = getattr(self.pkt, "notes", None)
         return notes is not None and protocol in notes.protocols
+
+    def _mptcp_options(self) -> list:
+        """(offset, length) of the MPTCP options of the frame's TCP headers (tshark's "mptcp" protocol)."""
+        buf = self.dissection.buf
+        return [span for layer in self.layers() if layer.name == "tcp"
+                for span in options_of_kind(buf, layer.offset, mptcp.KIND)]
 
     def _inner_data(self) -> list:
         """The Data an echo carries (a group inside ICMP's layer: tshark's "data" protocol);
@@ -171,6 +181,8 @@ class Frame:
             found = [buf[layer.offset:layer.offset + layer.length] for layer in self.layers() if layer.name == name]
             if name == "data":
                 found += [buf[node.offset:node.offset + node.length] for node in self._inner_data()]
+            if name == "mptcp":
+                found += [buf[at:at + size] for at, size in self._mptcp_options()]
             return found
         raw = self.raw()
         if name in DERIVED:

@@ -101,7 +101,7 @@ class Node:
         if self._text is None:
             value = self.value
             self._text = self._show(value) if self._show else (
-                value.hex(":") if isinstance(value, (bytes, bytearray)) else "" if value is None else str(value))
+                value.hex() if isinstance(value, (bytes, bytearray)) else "" if value is None else str(value))
         return self._text
 
     def put(self, rows: tuple) -> None:

@@ -6,7 +6,7 @@ module is added to the list here, and a broken one fails the import instead of t
 frames into "Data" rows.
 """
 from stack.wire import (arp, bpdu, dhcp, dns, ethernet, geneve, gre, gtp, http, icmp, icmpv6,  # noqa: F401
-                        ipsec, ipv4, ipv6, linklayers, mpls, pppoe, tcp, udp, vlan, vxlan)
+                        ipsec, ipv4, ipv6, linklayers, mpls, mptcp, pppoe, tcp, udp, vlan, vxlan)
 
-MODULES = (ethernet, linklayers, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, dns, dhcp, http, gre,
+MODULES = (ethernet, linklayers, vlan, arp, ipv4, ipv6, icmp, icmpv6, udp, tcp, mptcp, dns, dhcp, http, gre,
            vxlan, geneve, mpls, ipsec, pppoe, gtp, bpdu)

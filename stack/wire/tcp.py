@@ -9,6 +9,7 @@ the Info column therefore matches tshark run with
 import struct
 from dataclasses import replace
 
+from . import mptcp
 from .checksum import checksum
 from .dissect import F, Node, dissector, row_node
 from .skim import DECLINE, skimmer
@@ -84,28 +85,56 @@ OPT_EOL, OPT_NOP, OPT_MSS, OPT_WSCALE, OPT_SACK_PERM, OPT_SACK, OPT_TIMESTAMP, O
 OPT_ACCECN0, OPT_ACCECN1, OPT_EXP1, OPT_EXP2 = 172, 174, 253, 254
 EXID_TFO, EXID_ACCECN0, EXID_ACCECN1 = 0xF989, 0xACC0, 0xACC1      # RFC 6994 experiment identifiers
 ACCECN_ORDER = {0: ("ee0b", "eceb", "ee1b"), 1: ("ee1b", "eceb", "ee0b")}
+OPT_ECHO, OPT_ECHO_REPLY, OPT_MD5, OPT_USER_TIMEOUT, OPT_AO = 6, 7, 19, 28, 29
+# an option's field name and its word in the Options line (its own line: `option_label`)
 OPTION_NAMES = {OPT_EOL: ("tcp.options.eol", "End of Option List (EOL)"),
                 OPT_NOP: ("tcp.options.nop", "No-Operation (NOP)"),
                 OPT_MSS: ("tcp.options.mss", "Maximum segment size"),
                 OPT_WSCALE: ("tcp.options.wscale", "Window scale"),
                 OPT_SACK_PERM: ("tcp.options.sack_perm", "SACK permitted"),
                 OPT_SACK: ("tcp.options.sack", "SACK"),
+                OPT_ECHO: ("tcp.options.echo", "Echo"),
+                OPT_ECHO_REPLY: ("tcp.options.echoreply", "Echo reply"),
                 OPT_TIMESTAMP: ("tcp.options.timestamp", "Timestamps"),
+                OPT_MD5: ("tcp.options.md5", "TCP MD5 signature"),
+                OPT_USER_TIMEOUT: ("tcp.options.user_to", "User Timeout"),
+                OPT_AO: ("tcp.options.ao", "TCP AO"),
+                mptcp.KIND: ("mptcp", "MPTCP"),
                 OPT_TFO: ("tcp.options.tfo", "TCP Fast Open"),
-                OPT_ACCECN0: ("tcp.options.acc_ecn", "Accurate ECN Order 0"),
-                OPT_ACCECN1: ("tcp.options.acc_ecn", "Accurate ECN Order 1"),
-                OPT_EXP1: ("tcp.options.experimental", "RFC3692-style Experiment 1"),
-                OPT_EXP2: ("tcp.options.experimental", "RFC3692-style Experiment 2")}
+                OPT_ACCECN0: ("tcp.options.acc_ecn", "Accurate ECN"),
+                OPT_ACCECN1: ("tcp.options.acc_ecn", "Accurate ECN"),
+                OPT_EXP1: ("tcp.options.experimental", "Experimental"),
+                OPT_EXP2: ("tcp.options.experimental", "Experimental")}
+EXID_NAMES = {0x00AC: "TCP ACK Rate Request", 0x0348: "Host ID", 0x0A0D: "Autonomous System Compensation",
+              0x0CA0: "Capability Option", 0x0ED0: "Extended Data Offset", 0x454E: "Encryption Negotiation",
+              0x5323: "Service Number", 0x75EC: "Timestamp Interval", EXID_ACCECN0: "Accurate ECN - Order 0",
+              EXID_ACCECN1: "Accurate ECN - Order 1", 0xACCE: "Accurate ECN",
+              0xE2D4: "Shared Memory communications over RMDA protocol", EXID_TFO: "Fast Open",
+              0xF990: "Low Latency"}
+ACCECN_LABELS = {"ee0b": "Accurate ECN Echo ECT(0) Byte Counter", "eceb": "Accurate ECN Echo CE Byte Counter",
+                 "ee1b": "Accurate ECN Echo ECT(1) Byte Counter"}
+
+
+def option_name(kind: int) -> tuple[str, str]:
+    """An option's field name and its word in the Options line; an unknown kind as tshark words it."""
+    return OPTION_NAMES.get(kind) or ("tcp.options.unknown", f"Unknown (0x{kind:02x})")
+
+
 OPTION_LENGTHS = {OPT_MSS: (4,), OPT_WSCALE: (3,), OPT_SACK_PERM: (2,), OPT_TIMESTAMP: (10,),
-                  OPT_SACK: (10, 18, 26, 34)}
+                  OPT_SACK: (10, 18, 26, 34), OPT_ECHO: (6,), OPT_ECHO_REPLY: (6,), OPT_MD5: (18,),
+                  OPT_USER_TIMEOUT: (4,)}
 # tshark's names of the option kinds (tcp.option_kind), shown as "Maximum Segment Size (2)"
-KIND_NAMES = {OPT_EOL: "End of Option List", OPT_NOP: "No-Operation", OPT_MSS: "Maximum Segment Size",
-              OPT_WSCALE: "Window Scale", OPT_SACK_PERM: "SACK Permitted", OPT_SACK: "SACK",
-              OPT_TIMESTAMP: "Time Stamp Option", 6: "Echo", 7: "Echo Reply", 19: "MD5 Signature Option",
-              28: "User Timeout", 29: "TCP Authentication Option", 30: "Multipath TCP",
-              OPT_TFO: "TCP Fast Open", OPT_ACCECN0: "Accurate ECN Order 0 (AccECN0)",
-              OPT_ACCECN1: "Accurate ECN Order 1 (AccECN1)", OPT_EXP1: "RFC3692-style Experiment 1",
-              OPT_EXP2: "RFC3692-style Experiment 2"}
+KIND_NAMES = {0: "End of Option List", 1: "No-Operation", 2: "Maximum Segment Size", 3: "Window Scale",
+              4: "SACK Permitted", 5: "SACK", 6: "Echo", 7: "Echo Reply", 8: "Time Stamp Option",
+              9: "Partial Order Connection Permitted", 10: "Partial Order Service Profile", 11: "CC",
+              12: "CC.NEW", 13: "CC.ECHO", 14: "TCP Alternate Checksum Request", 15: "TCP Alternate Checksum Data",
+              16: "Skeeter", 17: "Bubba", 18: "Trailer Checksum Option", 19: "MD5 Signature Option",
+              20: "SCPS Capabilities", 21: "Selective Negative Acknowledgements", 22: "Record Boundaries",
+              23: "Corruption experienced", 24: "SNAP", 25: "Unassigned", 26: "TCP Compression Filter",
+              27: "Quick-Start Response", 28: "User Timeout Option", 29: "The TCP Authentication Option",
+              30: "Multipath TCP", 34: "TCP Fast Open Cookie", 76: "Riverbed Probe", 78: "Riverbed Transparency",
+              172: "Accurate ECN Order 0", 174: "Accurate ECN Order 1", 253: "RFC3692-style Experiment 1",
+              254: "RFC3692-style Experiment 2"}
 
 
 def kind_text(kind: int) -> str:
@@ -114,7 +143,21 @@ def kind_text(kind: int) -> str:
 
 def option_label(kind: int, buf, pos: int, length: int) -> str:
     """An option's line as tshark's -V shows it: its name, and its values where they are few."""
-    label = "TCP Option - " + OPTION_NAMES.get(kind, ("", f"Unknown (kind {kind})"))[1]
+    if kind not in OPTION_NAMES:
+        return "TCP Option - Unknown"
+    label = "TCP Option - " + OPTION_NAMES[kind][1]
+    if kind == mptcp.KIND:
+        return mptcp.label(buf, pos, length)
+    if kind in (OPT_ECHO, OPT_ECHO_REPLY):
+        return f"TCP Option - Echo: {_u(buf, pos + 2, 4)}" if length == 6 else "TCP Option - Echo"
+    if kind in (OPT_ACCECN0, OPT_ACCECN1):
+        return label + _accecn_words(buf, pos + 2, pos + length, kind == OPT_ACCECN1)
+    if kind in (OPT_EXP1, OPT_EXP2) and length >= 4:
+        exid = _u(buf, pos + 2, 2)
+        label += ": " + EXID_NAMES.get(exid, "Unknown")
+        if exid in (EXID_ACCECN0, EXID_ACCECN1) and (length - 4) % 3 == 0:
+            label += ": Accurate ECN" + _accecn_words(buf, pos + 4, pos + length, exid == EXID_ACCECN1)
+        return label
     if kind == OPT_MSS and length == 4:
         return f"{label}: {(buf[pos + 2] << 8) | buf[pos + 3]} bytes"
     if kind == OPT_WSCALE and length == 3:
@@ -126,6 +169,12 @@ def option_label(kind: int, buf, pos: int, length: int) -> str:
         edges = [_TWO_U32.unpack_from(buf, at) for at in range(pos + 2, pos + length, 8)]
         return f"{label} " + " ".join(f"{left}-{right}" for left, right in edges)
     return label
+
+
+def _accecn_words(buf, start: int, end: int, order1: bool) -> str:
+    """` (Order 0): EE0B 1, ECEB 2`: the counters an AccECN option carries, in its order."""
+    counters = [f"{name.upper()} {_u(buf, at, 3)}" for name, at in zip(ACCECN_ORDER[order1], range(start, end - 2, 3))]
+    return f" (Order {int(order1)}): " + ", ".join(counters) if counters else ""
 
 
 def options_label(size: int, names: list) -> str:
@@ -214,6 +263,20 @@ def _option_fields(opt: Node, buf, kind: int, pos: int, length: int, info: list)
     elif kind == OPT_TIMESTAMP:
         num("tcp.options.timestamp.tsval", "Timestamp value", pos + 2, 4)
         num("tcp.options.timestamp.tsecr", "Timestamp echo reply", pos + 6, 4)
+    elif kind in (OPT_ECHO, OPT_ECHO_REPLY):
+        num("tcp.options.echo_value", "TCP Echo Option", pos + 2, 4)
+    elif kind == OPT_MD5:
+        opt.add(Node("tcp.options.md5.digest", "MD5 digest", bytes(buf[pos + 2:pos + 18]), pos + 2, 16))
+    elif kind == OPT_USER_TIMEOUT:
+        opt.field(USER_TIMEOUT_GRANULARITY, buf, pos)
+        opt.field(USER_TIMEOUT, buf, pos)
+    elif kind == OPT_AO and length >= 4:
+        num("tcp.options.ao.keyid", "AO KeyID", pos + 2, 1)
+        num("tcp.options.ao.rnextkeyid", "AO RNextKeyID", pos + 3, 1)
+        if length > 4:
+            opt.add(Node("tcp.options.ao.mac", "AO MAC", bytes(buf[pos + 4:pos + length]), pos + 4, length - 4))
+    elif kind == mptcp.KIND:
+        mptcp.dissect_option(opt, buf, pos, length)
     elif kind == OPT_TFO:
         _tfo(opt, buf, pos + 2, pos + length, info)
     elif kind in (OPT_ACCECN0, OPT_ACCECN1):
@@ -239,14 +302,15 @@ def _accecn(opt: Node, buf, start: int, end: int, order1: bool, info: list) -> N
     """AccECN byte counters, 24 bits each, in the option's order."""
     for name, at in zip(ACCECN_ORDER[order1], range(start, end - 2, 3)):
         value = _u(buf, at, 3)
-        opt.add(Node(f"tcp.options.acc_ecn.{name}", f"Accurate ECN Echo {name.upper()} Counter", value, at, 3))
+        opt.add(Node(f"tcp.options.acc_ecn.{name}", ACCECN_LABELS[name], value, at, 3))
         info.append(f"{name.upper()}={value}")
 
 
 def _experimental(opt: Node, buf, pos: int, length: int, info: list) -> None:
     """RFC 6994 shared experimental option: a 16-bit ExID, then the experiment's data."""
     exid = _u(buf, pos + 2, 2)
-    opt.add(Node("tcp.options.experimental.exid", "Experiment Identifier", exid, pos + 2, 2, show=_hex(4)))
+    opt.add(Node("tcp.options.experimental.exid", "Experiment Identifier", exid, pos + 2, 2,
+                 text=f"{EXID_NAMES.get(exid, 'Unknown')} (0x{exid:04x})"))
     if exid == EXID_TFO:
         _tfo(opt, buf, pos + 4, pos + length, info)
     elif exid in (EXID_ACCECN0, EXID_ACCECN1):
@@ -259,6 +323,9 @@ def _experimental(opt: Node, buf, pos: int, length: int, info: list) -> None:
 
 
 OPTION_KIND = F("tcp.option_kind", "Kind", 0, 1, show=kind_text)
+USER_TIMEOUT_GRANULARITY = F("tcp.options.user_to_granularity", "Granularity", 2, 2, mask=0x8000,
+                             show=("Seconds", "Minutes").__getitem__)
+USER_TIMEOUT = F("tcp.options.user_to_val", "User Timeout", 2, 2, mask=0x7FFF)
 OPTION_LEN = F("tcp.option_len", "Length", 1, 1)
 # The option lines carry their summary in the label (tshark's -V), so their own value shows nothing;
 # the bytes are the frame's (offset, length)
@@ -301,11 +368,10 @@ def _everyday_options(buf, pos: int, stop: int) -> bool:
         if kind == OPT_NOP:
             pos += 1
             continue
-        lengths = OPTION_LENGTHS.get(kind)
-        if lengths is None or pos + 1 >= stop:
+        if kind not in OPTION_ROWS or pos + 1 >= stop:
             return False
         length = buf[pos + 1]
-        if pos + length > stop or length not in lengths:
+        if pos + length > stop or length not in OPTION_LENGTHS[kind]:
             return False
         pos += length
     return True
@@ -338,7 +404,7 @@ def _options(d, layer: Node, buf, start: int, end: int, captured: int, info: lis
     pos = start
     while pos < stop:
         kind = buf[pos]
-        name, label = OPTION_NAMES.get(kind, ("tcp.options.unknown", f"Unknown (kind {kind})"))
+        name, label = option_name(kind)
         names.append(label)
         opts.label = options_label(end - start, names)
         if kind in (OPT_EOL, OPT_NOP):
@@ -486,13 +552,48 @@ def dissect_tcp(d, off: int, end: int):
         if d.short(layer, hdr_len, end - off, "TCP header with options"):
             d.summarise("TCP", f"{info}[Packet size limited during capture]")
             return None
-        d.summarise("TCP", " ".join(words))
+        d.summarise("MPTCP" if mptcp.KIND in option_kinds(buf, off + HEADER_LEN, min(start, end)) else "TCP",
+                    " ".join(words))
     if end <= start:
         return None
     if d.tree:
         layer._kids.append((_payload_rows, buf, start, end, seg_len))
     table, port = next_port("tcp.port", sport, dport)
     return (table, port, start, end)
+
+
+def options_of_kind(buf, off: int, kind: int) -> list[tuple[int, int]]:
+    """(offset, length) of each option of `kind` in the TCP header at buf[off:] (what a filter
+    on an option carried as a protocol of its own, such as `mptcp`, reads without a tree)."""
+    if len(buf) < off + HEADER_LEN:
+        return []
+    stop = min(off + (buf[off + 12] >> 4) * 4, len(buf))
+    found, pos = [], off + HEADER_LEN
+    while pos < stop:
+        if buf[pos] in (OPT_EOL, OPT_NOP):
+            pos += 1
+            continue
+        if pos + 1 >= stop or buf[pos + 1] < 2:
+            break
+        if buf[pos] == kind:
+            found.append((pos, min(buf[pos + 1], stop - pos)))
+        pos += buf[pos + 1]
+    return found
+
+
+def option_kinds(buf, pos: int, stop: int) -> list[int]:
+    """The kinds of the options in buf[pos:stop], up to the first malformed one."""
+    kinds = []
+    while pos < stop:
+        kind = buf[pos]
+        kinds.append(kind)
+        if kind in (OPT_EOL, OPT_NOP):
+            pos += 1
+            continue
+        if pos + 1 >= stop or buf[pos + 1] < 2:
+            break
+        pos += buf[pos + 1]
+    return kinds
 
 
 def _skim_option_words(buf, pos: int, stop: int) -> list | None:

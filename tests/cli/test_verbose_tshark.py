@@ -42,7 +42,10 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("dnssec.pcap", 4), ("edns-opts.pcap", 14), ("edns-opts.pcap", 42),
           # padding that is not all zeros is a trailer; retransmitted SYN/ACK, data and FIN; GRE's flags
           ("pptp.pcap", 3), ("pptp.pcap", 9), ("pptp.pcap", 12), ("pptp.pcap", 20),
-          ("erspan-type-i-1.pcap", 1)]
+          ("erspan-type-i-1.pcap", 1),
+          # MPTCP options: join (SYN, SYN/ACK, ACK), add and remove address, DSS with a 64-bit data ACK
+          ("mptcp-v0.pcap", 8), ("mptcp-v0.pcap", 9), ("mptcp-v0.pcap", 10), ("mptcp-v0.pcap", 210),
+          ("mptcp-aa-v1.pcap", 3), ("mptcp-aa-v1.pcap", 4), ("mptcp-aa-v1.pcap", 13), ("mptcp-aa-v1.pcap", 8)]
 
 
 def plain(line: str) -> str:
@@ -95,4 +98,42 @@ def test_dhcp_options_of_every_kind_read_as_tsharks(tmp_path, capsys):
     path = tmp_path / "options.pcap"
     path.write_bytes(pcap(frames))
     wrong = {DHCP_OPTIONS[n - 1]: lines_not_tsharks(tmp_path, capsys, path, n) for n in range(1, len(frames) + 1)}
+    assert {option: lines for option, lines in wrong.items() if lines} == {}
+
+
+# TCP options beyond the everyday ones, as (name, option bytes): each goes in a SYN of its own
+TCP_OPTIONS = [
+    ("echo", "0606aabbccdd"), ("echo reply", "0706aabbccdd"), ("md5", "1312000102030405060708090a0b0c0d0e0f"),
+    ("user timeout, minutes", "1c048005"), ("user timeout, seconds", "1c040030"), ("tcp-ao", "1d0601020304"),
+    ("tfo cookie", "220a0102030405060708"), ("tfo request", "2202"), ("unknown", "45040102"),
+    ("accecn, empty", "ac02"), ("accecn order 0", "ac08000001000002"), ("accecn order 1", "ae05000001"),
+    ("experimental accecn", "fd0dacc0000001000002000003"), ("experimental accecn order 1", "fd07acc1000005"),
+    ("experimental tfo", "fd0cf98901020304050607"), ("experimental, unknown", "fe061234abcd"),
+    ("mptcp capable v0, a key", "1e0c00810102030405060708"), ("mptcp capable v1", "1e0401010000"),
+    ("mptcp capable, both keys", "1e1400010102030405060708a1a2a3a4a5a6a7a8"),
+    ("mptcp join, syn", "1e0c1001aabbccdd11223344"), ("mptcp join, syn/ack", "1e10110201020304050607081a2b3c4d"),
+    ("mptcp dss, 4-byte ack and mapping", "1e14200500000001000000020000000300100000"),
+    ("mptcp dss, data fin", "1e08201100000001"), ("mptcp add address v1, port", "1e0a3003c000020100500000"),
+    ("mptcp add address v1, ipv6", "1e14300520010db8000000000000000000000001"),
+    ("mptcp add address v0, ipv4", "1e0834040a010202"), ("mptcp remove address", "1e0640010203"),
+    ("mptcp priority", "1e045101"), ("mptcp fast close", "1e0c70000102030405060708"),
+    ("mptcp reset, transient", "1e048103"),
+]
+
+
+def test_tcp_options_of_every_kind_read_as_tsharks(tmp_path, capsys):
+    import struct
+
+    from tests.cli.test_capture_hostile import pcap
+    frames = []
+    for _, option in TCP_OPTIONS:
+        opts = bytes.fromhex(option)
+        opts += bytes(-len(opts) % 4)
+        tcp = struct.pack("!HHIIBBHHH", 40000, 80, 1000, 0, (20 + len(opts)) // 4 << 4, 0x02, 65535, 0, 0) + opts
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes([192, 0, 2, 1]),
+                         bytes([192, 0, 2, 2]))
+        frames.append(bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + tcp)
+    path = tmp_path / "options.pcap"
+    path.write_bytes(pcap(frames))
+    wrong = {TCP_OPTIONS[n - 1][0]: lines_not_tsharks(tmp_path, capsys, path, n) for n in range(1, len(frames) + 1)}
     assert {option: lines for option, lines in wrong.items() if lines} == {}

@@ -71,6 +71,12 @@ dhcp.option.dhcp == 3 | dhcp.option.type == 54 | dhcp.ip.client == 0.0.0.0
 sll.pkttype == 4 | sll.src.eth[0:3] == 32:32:87
 udp and not dns | tcp or udp | not ip and not ipv6 | ip and (tcp.port == 80 or udp.port == 53)
 vlan.id == 2001 | data | data.data contains 00:00
+mptcp | tcp.options.mptcp.subtype == 2 | tcp.options.mptcp.subtype == 0 and tcp.options.mptcp.version == 1
+mptcp.expected_token == 1597986193 | mptcp.expected_idsn > 1 | mptcp.rm_addr.count | tcp.options.mptcp.addrid == 1
+tcp.options.mptcp.rawdataack > 3576349419 | tcp.options.mptcp.dataack8.flag == 1 | tcp.options.mptcp.datalvllen > 100
+tcp.options.mptcp.ipv4 == 10.1.2.2 | tcp.options.mptcp.sendhmac | tcp.options.mptcp.recvtok | tcp.options.mptcp.echo == 1
+tcp.options.mptcp.checksumreq.flags == 1 | tcp.options.mptcp.subflowseqno == 1 | tcp.options.mptcp.sendkey > 1
+tcp.options.experimental.exid == 0xf989 | tcp.options.acc_ecn.ee0b == 1 | tcp.option_kind == 254
 """
 
 # Filters whose selections knowingly differ from tshark 4.0's, and why.

@@ -31,6 +31,7 @@ from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, 
 
 MAX_STREAMS = 65536
 STILL_DISSECTED = ("tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission")
+TCP_COLUMNS = ("TCP", "MPTCP")      # the Protocol column of a segment whose Info is TCP's own
 MAX_RECENT = 65536           # frames whose notes a later frame may still add a link to
 SACK_EDGE = re.compile(r"\b(SLE|SRE)=(\d+)")
 NETWORK = ("ip", "ipv6")
@@ -70,7 +71,7 @@ class Notes:
             return d.protocol or protocol, self.prefix + d.info + self.suffix
         if self.pdu_segment and self.tcp_info:
             return "TCP", self.prefix + self.tcp_info + " [TCP segment of a reassembled PDU]"
-        if self.undissected and protocol != "TCP" and self.tcp_info:
+        if self.undissected and protocol not in TCP_COLUMNS and self.tcp_info:
             return "TCP", self.prefix + self.tcp_info + self.suffix
         return protocol, self.info(protocol, info)
 
@@ -111,7 +112,7 @@ class Notes:
 
     def info(self, protocol: str, info: str) -> str:
         """The Info column with the analysis applied."""
-        if protocol == "TCP":
+        if protocol in TCP_COLUMNS:
             info = self._relative(info)
         return self.prefix + info + self.suffix
 
