@@ -101,7 +101,8 @@ _TYPED = {
         frame.number frame.len frame.cap_len http.response.code http.content_length dns.length
         erspan.truncated gtp.flags.payload gtp.flags.reserved mpls.bottom""",
 }
-_TYPED[BOOL] += " geneve.flags.reserved"
+_TYPED[BOOL] += " geneve.flags.reserved arp.isgratuitous arp.isannouncement arp.isprobe"
+_TYPED[UINT] += " arp.dst.drarp_error_status"
 _TYPED[NONE] += " udpencap.non_esp_marker"
 _TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.unknown_data"
 _TYPED[NONE] += " gtp.ext_hdr"
@@ -173,6 +174,9 @@ ANALYSIS = {
     **{"tcp.analysis." + name: NONE for name in ANALYSIS_FLAGS + ["flags"]},
     # reassembly (stack/wire/analysis/reassembly.py): what a reassembled message adds
     **{name: UINT for name in "tcp.segment tcp.reassembled_in tcp.reassembled.length".split()},
+    # duplicate IPv4 addresses in ARP (stack/wire/analysis/arp_duplicates.py)
+    "arp.duplicate-address-frame": UINT, "arp.seconds-since-duplicate-address-frame": UINT,
+    "arp.duplicate-address-detected": NONE,
     # IP reassembly for display (stack/wire/defrag_view.py)
     **{name: UINT for name in """ip.fragment ip.fragment.count ip.reassembled_in ip.reassembled.length
         ipv6.fragment ipv6.fragment.count ipv6.reassembled.in ipv6.reassembled.length""".split()},

@@ -454,7 +454,7 @@ class Dissection:
             return False
         self.problem(layer, f"truncated: {what} needs {need} bytes, {have} captured")
         if not self.info:
-            self.info = f"[Malformed Packet: {layer.name}]"
+            self.info = "[Malformed Packet]"
         return True
 
     def find(self, name: str) -> Node | None:

@@ -302,7 +302,6 @@ INFO_KNOWN = {
     "vlan-llc": "a 4-byte filler for a BPDU: tshark appends [Malformed Packet], we mark the layer short",
     "llc-snap-cdp": "tshark goes on into CDP (and finds our filler malformed)",
     "llc-iframe": "tshark goes on into NetBIOS",
-    "sll-llc": "tshark goes on into STP (and finds our filler malformed)",
     "option-past-end": "tshark appends [Malformed Packet]; we flag the option in d.problems instead",
 }
 

@@ -26,6 +26,7 @@ from ..dissect import dissect
 from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
 from . import links
+from .arp_duplicates import DuplicateAddresses
 from .reassembly import Assembler, Budget, app_for, dissect_pdu
 from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
 
@@ -49,7 +50,7 @@ class Notes:
     """
 
     __slots__ = ("fields", "prefix", "suffix", "_tcp", "tcp_label", "sack_base", "_tcp_info", "pdus",
-                 "pdu_segment", "protocols")
+                 "pdu_segment", "protocols", "duplicates")
 
     def __init__(self):
         self.fields: dict = {}
@@ -62,6 +63,7 @@ class Notes:
         self.pdus: list = []         # reassembled messages this frame ended (reassembly.Pdu)
         self.pdu_segment = False     # it carries part of a message not yet ended
         self.protocols: set = set()  # the layers of those messages (for protocol names in filters)
+        self.duplicates: list = []   # ARP: (address, MAC, the MAC that held it, its frame, seconds since)
 
     def columns(self, protocol: str, info: str) -> tuple[str, str]:
         """The Protocol and Info columns with the analysis applied: a frame that ends a
@@ -190,6 +192,7 @@ class Analyser:
         self.next_tcp = 0
         self.next_udp = 0
         self.links = links.Links()
+        self.arp = DuplicateAddresses()
         self.recent: OrderedDict = OrderedDict()     # frame number -> its Notes, the latest MAX_RECENT
         self.budget = Budget()                       # what reassembly holds, all streams together
         self.tcp_last_ts: dict = {}
@@ -199,6 +202,7 @@ class Analyser:
         """The frame's notes; `ts` in float seconds, or int ns since 1970 (a capture's own
         time): those are kept relative to the first frame's, so the deltas the analysis
         gives (dns.time, tcp.time_delta, RTTs) carry no float noise from the epoch."""
+        seconds = ts // 1_000_000_000 if ts.__class__ is int else int(ts)      # the whole seconds of its time
         if ts.__class__ is int:
             if self.base_ns is None:
                 self.base_ns = ts
@@ -221,6 +225,8 @@ class Analyser:
                 self._udp(d, layer, network, notes)
             elif name in ("dns", "mdns", "llmnr") and not quoted and network is not None:
                 self.links.dns(self, number, ts, d, layer, network, notes)
+            elif name == "arp":
+                self.arp.check(number, seconds, d, layer, notes)
         recent = self.recent
         recent[number] = notes
         if len(recent) > MAX_RECENT:

@@ -232,6 +232,18 @@ def attach(d, notes, number: int = 0) -> None:
             nth[name] = nth.get(name, 0) + 1
         elif name == "http":
             _http_links(layer, fields)
+        elif name == "arp" and notes.duplicates:
+            _duplicates(layer, notes.duplicates)
+
+
+def _duplicates(layer, duplicates: list) -> None:
+    """tshark puts these after the ARP layer, at the top of the tree; here they end the layer."""
+    for address, mac, holder, frame, seconds in duplicates:
+        layer.add(_group(f"Duplicate IP address detected for {address} ({mac}) - also in use by {holder} "
+                         f"(frame {frame})", [
+                             _node("arp.duplicate-address-frame", "Frame showing earlier use of IP address", frame),
+                             _node("arp.seconds-since-duplicate-address-frame", "Seconds since earlier frame seen",
+                                   seconds)]))
 
 
 def _http_links(layer, fields: dict) -> None:
