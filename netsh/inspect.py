@@ -159,13 +159,14 @@ IPV6_EXTENSION_PROTOCOLS = ("ipv6.hopopts", "ipv6.routing", "ipv6.dstopts", "ipv
 
 
 MESSAGES = ("dns", "http")         # what TCP reassembly may put several of in one frame
+ONCE = MESSAGES + ("mpls",)         # named once in frame.protocols however many follow in a row (an MPLS label stack)
 
 
 def protocols_in_frame(row: dict) -> str:
     """tshark's frame.protocols: the layers' names, with its "ethertype" steps."""
     names = []
     for layer in row["layers"]:
-        if layer["name"] == "tcp.segments" or layer["name"] in MESSAGES and names and names[-1] == layer["name"]:
+        if layer["name"] == "tcp.segments" or layer["name"] in ONCE and names and names[-1] == layer["name"]:
             continue            # the reassembly's subtree is no protocol; messages in one segment count once
         names.append(layer["name"])
         if layer["name"] == "ipv6":
@@ -242,7 +243,7 @@ def shown_bytes(text: str, length, name: str = "") -> str:
 
 
 MULTIBIT_FLAGS = {"tcp.flags.res"}     # several bits shown as one flag: Set or Not set
-NUMERIC_BITS = {"ieee8021ad.dei"} | mptcp.NUMERIC_FLAGS      # one bit tshark shows as its number
+NUMERIC_BITS = {"ieee8021ad.dei", "mpls.bottom", "gtp.flags.reserved"} | mptcp.NUMERIC_FLAGS  # one bit shown as its number
 PATTERN_LESS = {"tcp.flags"}           # a whole field's bits, shown by its value alone, as tshark
 FLAG_BITS = {"tcp.flags": 12,          # fields whose bits tshark counts narrower than their bytes
              **{name: 4 for name in mptcp.FOUR_BIT_FLAGS}}

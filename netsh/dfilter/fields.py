@@ -105,6 +105,15 @@ _TYPED[BOOL] += " geneve.flags.reserved arp.isgratuitous arp.isannouncement arp.
 _TYPED[UINT] += " arp.dst.drarp_error_status"
 _TYPED[NONE] += " udpencap.non_esp_marker"
 _TYPED[BYTES] += " geneve.options geneve.option ah.icv ah.reserved pppoed.tag.unknown_data"
+_TYPED[BYTES] += " geneve.option.unknown.data geneve.option.gcp.endpoint"
+_TYPED[UINT] += " geneve.option.gcp.profile"
+_TYPED[BYTES] += " gtp.ext_hdr.ran_cont"
+_TYPED[STRING] += """ pppoed.tags.service_name pppoed.tags.ac_name pppoed.tags.service_name_error
+    pppoed.tags.ac_system_error pppoed.tags.generic_error"""
+_TYPED[BYTES] += """ pppoed.tags.host_uniq pppoed.tags.ac_cookie pppoed.tags.relay_session_id pppoed.tags.hurl
+    pppoed.tags.motm pppoed.tags.max_payload pppoed.tags.ip_route_add pppoed.tags.vendor_unspecified"""
+_TYPED[UINT] += """ pppoed.tags.vendor_id pppoed.tags.credits.fcn pppoed.tags.credits.bcn pppoed.tags.seq_num
+    pppoed.tags.credit_scale"""
 _TYPED[NONE] += " gtp.ext_hdr"
 _TYPED[BYTES] += " ip.fragments media.type eth.trailer"
 _TYPED[UINT] += " eth.fcs eth.fcs.status"

@@ -2,6 +2,7 @@
 whose payload is encrypted and shown opaque (SPI and sequence number), also over UDP 4500
 (RFC 3948, where four zero bytes mark IKE instead)."""
 from .dissect import F, dissector
+from .ipproto import show_protocol
 
 PROTO_ESP, PROTO_AH = 50, 51
 NAT_T_PORT = 4500
@@ -11,11 +12,11 @@ def _hex8(value: int) -> str:
     return f"0x{value:08x}"
 
 
-AH_NEXT = F("ah.next_header", "Next header", 0, 1)
-AH_LENGTH = F("ah.length", "Length", 1, 1)
+AH_NEXT = F("ah.next_header", "Next header", 0, 1, show=show_protocol)
+AH_LENGTH = F("ah.length", "Length", 1, 1, show=lambda v: f"{v} ({(v + 2) * 4} bytes)")    # 32-bit words, minus 2
 AH_SPI = F("ah.spi", "AH SPI", 4, 4, show=_hex8)
 AH_SEQUENCE = F("ah.sequence", "AH Sequence", 8, 4)
-ESP_SPI = F("esp.spi", "ESP SPI", 0, 4, show=_hex8)
+ESP_SPI = F("esp.spi", "ESP SPI", 0, 4, show=lambda v: f"0x{v:08x} ({v})")
 ESP_SEQUENCE = F("esp.sequence", "ESP Sequence", 4, 4)
 NON_ESP = F("udpencap.non_esp_marker", "Non-ESP Marker", 0, 4)
 

@@ -7,7 +7,7 @@ LINUX_SLL2 (Linux "cooked" captures, as `tcpdump -i any` writes), keyed
 """
 import struct
 
-from .dissect import F, dissector, named
+from .dissect import F, Hidden, Node, dissector, named
 from .ethernet import ETHERTYPE_NAMES, mac_to_str
 
 LINKTYPE_NULL = 0
@@ -29,8 +29,8 @@ MAX_LENGTH_FIELD = 1500                 # a protocol value up to this is not an 
 NULL_HEADER_LEN = 4
 AF_INET = 2
 AF_INET6 = (24, 28, 30)                 # NetBSD/OpenBSD, FreeBSD, Darwin
-FAMILY_NAMES = {AF_INET: "IP", 7: "OSI", 23: "IPX", 24: "IPv6 (NetBSD/OpenBSD/BSD-OS)",
-                28: "IPv6 (FreeBSD)", 30: "IPv6 (Darwin)"}
+# tshark's names: one "IPv6" for the three systems' numbers (NetBSD/OpenBSD, FreeBSD, Darwin)
+FAMILY_NAMES = {AF_INET: "IP", 7: "OSI", 16: "Appletalk", 23: "Netware IPX/SPX", 24: "IPv6", 28: "IPv6", 30: "IPv6"}
 FAMILY_ETHERTYPES = {AF_INET: ETH_P_IP, 24: ETH_P_IPV6, 28: ETH_P_IPV6, 30: ETH_P_IPV6}
 
 
@@ -112,11 +112,41 @@ ARPHRD_LOOPBACK = 772
 ARPHRD_IPGRE = 778
 LINUX_SLL_P_802_2 = 4                   # protocol value: an 802.2 LLC header follows
 
-PKTTYPE_NAMES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host",
-                 4: "Sent by us", 5: "Loopback", 6: "Fastroute"}
-HATYPE_NAMES = {ARPHRD_ETHER: "Ethernet", 512: "PPP", 776: "IPv6-in-IPv4", ARPHRD_LOOPBACK: "Loopback",
-                ARPHRD_IPGRE: "GRE over IP", 65534: "None"}
-LTYPE_NAMES = {1: "Raw 802.3", 2: "AX.25", 3: "All", LINUX_SLL_P_802_2: "802.2 LLC", 0x000C: "CAN"}
+# tshark's names (sll.pkttype, sll.hatype, sll.ltype, sll.gretype)
+PKTTYPE_NAMES = {0: "Unicast to us", 1: "Broadcast", 2: "Multicast", 3: "Unicast to another host", 4: "Sent by us"}
+HATYPE_NAMES = {0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "AX.25", 4: "ProNET",
+                5: "Chaos", 6: "IEEE 802", 7: "ARCNET", 8: "Hyperchannel", 9: "Lanstar",
+                10: "Autonet Short Address", 11: "Localtalk", 12: "LocalNet", 13: "Ultra link", 14: "SMDS",
+                15: "Frame Relay DLCI", 16: "ATM", 17: "HDLC", 18: "Fibre Channel", 19: "ATM (RFC 2225)",
+                20: "Serial Line", 21: "ATM", 22: "MIL-STD-188-220", 23: "Metricom STRIP",
+                24: "IEEE 1394.1995", 25: "MAPOS", 26: "Twinaxial", 27: "EUI-64", 28: "HIPARP",
+                29: "IP and ARP over ISO 7816-3", 30: "ARPSec", 31: "IPsec tunnel", 32: "InfiniBand",
+                33: "TIA-102 Project 25 CAI", 34: "Wiegand Interface", 35: "Pure IP", 36: "Experimental 1",
+                37: "HFI", 256: "Experimental 2", 257: "AEthernet", 260: "Notional KISS type", 264: "ADAPT",
+                270: "ROSE", 271: "CCITT X.25", 272: "Boards with X.25 in firmware",
+                280: "Controller Area Network", 512: "PPP", 513: "Cisco HDLC", 516: "LAPB",
+                517: "Digital's DDCMP protocol", 518: "Raw HDLC", 519: "Raw IP", 768: "IPIP tunnel",
+                769: "IP6IP6 tunnel", 770: "Frame Relay Access Device", 771: "SKIP vif", 772: "Loopback",
+                774: "Fiber Distributed Data Interface", 775: "AP1000 BIF", 776: "sit0 device - IPv6-in-IPv4",
+                777: "IP over DDP tunneller", 778: "GRE over IP", 779: "PIMSM register interface",
+                780: "High Performance Parallel Interface", 781: "Nexus 64Mbps Ash", 782: "Acorn Econet",
+                783: "Linux-IrDA", 784: "Point to point fibrechannel", 785: "Fibrechannel arbitrated loop",
+                786: "Fibrechannel public loop", 787: "Fibrechannel fabric", 800: "Magic type ident for TR",
+                801: "IEEE 802.11", 802: "IEEE 802.11 + Prism2 header", 803: "IEEE 802.11 + radiotap header",
+                804: "IEEE 802.15.4", 805: "IEEE 802.15.4 network monitor", 820: "PhoNet media type",
+                821: "PhoNet pipe header", 822: "CAIF media type", 823: "GRE over IPv6", 824: "Netlink",
+                825: "IPv6 over LoWPAN", 826: "Vsock monitor header", 65534: "zero header length",
+                65535: "Void type, nothing is known"}
+LTYPE_NAMES = {1: "Raw 802.3", 3: "Ethernet", LINUX_SLL_P_802_2: "802.2 LLC", 7: "PPP (HDLC)", 0x000C: "CAN",
+               0x000D: "CAN FD", 0x0017: "IrDA LAP", 0x00F5: "ISI", 0x00F6: "IEEE 802.15.4"}
+GRETYPE_NAMES = {0x0000: "Possible GRE keepalive packet", 0x880B: "PPP", 0x0800: "IP", 0x0806: "ARP", 0x00FE: "OSI",
+                 0x883E: "WCCP", 0x2000: "CDP (Cisco)", 0x2001: "NHRP", 0x88BE: "ERSPAN", 0x22EB: "ERSPAN III",
+                 0x6400: "MIKROTIK EoIP", 0xFEAE: "AIROHIVE AP AP", 0x8137: "IPX",
+                 0x6558: "Transparent Ethernet bridging",
+                 0x6559: "Frame Relay", 0x86DD: "IPv6", 0x8847: "MPLS label switched packet",
+                 0x894F: "Network Service Header", 0x8881: "CDMA2000 A10 Unstructured byte stream",
+                 0x88D2: "CDMA2000 A10 3GPP2 Packet", 0x8909: "CiscoMetaData", 0xB7EA: "Huawei GRE bonding",
+                 **{0x8200 + 0x10 * i: "ARUBA WLAN" for i in range(0x18)}, 0x9000: "ARUBA WLAN"}
 
 SLL_PKTTYPE = F("sll.pkttype", "Packet type", 0, 2, show=named(PKTTYPE_NAMES))
 SLL_HATYPE = F("sll.hatype", "Link-layer address type", 2, 2,
@@ -143,12 +173,12 @@ def _sll_address(layer, buf, at: int, hatype: int, halen: int) -> str:
     elif used == 4 and hatype == ARPHRD_IPGRE:
         name, text = "sll.src.ipv4", ".".join(str(b) for b in addr)
     else:
-        name, text = "sll.src.other", addr.hex(":")
+        name, text = "sll.src.other", addr.hex()
     if used:
         layer.text(name, "Source", text, at, used, value=addr)
     if used < SLL_ADDR_LEN:
         unused = bytes(buf[at + used:at + SLL_ADDR_LEN])
-        layer.text("sll.unused", "Unused", unused.hex(":"), at + used, len(unused), value=unused)
+        layer.text("sll.unused", "Unused", unused.hex(), at + used, len(unused), value=unused)
     return text if used else ""
 
 
@@ -156,7 +186,8 @@ def _sll_protocol(d, layer, buf, at: int, hatype: int, off: int, end: int):
     """The protocol word: an ethertype, a GRE protocol type, or a small Linux protocol number."""
     value = (buf[at] << 8) | buf[at + 1]
     if hatype == ARPHRD_IPGRE:                  # GRE's protocol type: ethertypes too
-        layer.text("sll.gretype", "Protocol", f"0x{value:04x}", at, 2, value=value)
+        layer.text("sll.gretype", "Protocol", f"{GRETYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})", at, 2,
+                   value=value)
         return ("ethertype", value, off, end)
     if value <= MAX_LENGTH_FIELD:
         layer.text("sll.ltype", "Protocol", f"{LTYPE_NAMES.get(value, 'Unknown')} (0x{value:04x})", at, 2,
@@ -189,7 +220,10 @@ def dissect_sll2(d, off: int, end: int):
         return None
     hatype, halen = SLL2_HATYPE.read(buf, off), SLL2_HALEN.read(buf, off)
     step = _sll_protocol(d, layer, buf, off + SLL2_PROTOCOL_OFFSET, hatype, off + SLL2_HEADER_LEN, end)
-    for f in (SLL2_RESERVED, SLL2_IFINDEX, SLL2_HATYPE, SLL2_PKTTYPE, SLL2_HALEN):
+    reserved = Node(SLL2_RESERVED.name, SLL2_RESERVED.label, SLL2_RESERVED.read(buf, off), off + SLL2_RESERVED.offset,
+                    SLL2_RESERVED.size)
+    layer.add(Hidden.of(reserved))             # tshark has no field for it: kept for filters, not shown
+    for f in (SLL2_IFINDEX, SLL2_HATYPE, SLL2_PKTTYPE, SLL2_HALEN):
         layer.field(f, buf, off)
     d.source = _sll_address(layer, buf, off + SLL2_ADDR_OFFSET, hatype, halen)
     return step

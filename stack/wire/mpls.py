@@ -8,7 +8,27 @@ UDP_PORT = 6635
 ENTRY_LEN = 4
 MAX_ENTRIES = 32
 
-LABEL = F("mpls.label", "MPLS Label", 0, 4, mask=0xFFFFF000)
+# tshark's names of the reserved labels (0-15); a label from 16 up shows as `21 (0x00015)`
+SPECIAL_LABELS = {0: "IPv4 Explicit-Null", 1: "Router Alert", 2: "IPv6 Explicit-Null", 3: "Implicit-Null",
+                  7: "Entropy Label Indicator (ELI)", 13: "Generic Associated Channel Label (GAL)",
+                  14: "OAM Alert"}
+FIRST_UNRESERVED = 16
+
+
+def _show_label(value: int) -> str:
+    if value < FIRST_UNRESERVED:
+        return f"{SPECIAL_LABELS.get(value, 'Unknown')} ({value})"
+    return f"{value} (0x{value:05x})"
+
+
+def _header_label(value: int) -> str:
+    """The label as the layer's line gives it: `21`, `0 (IPv4 Explicit-Null)`, `15 (Reserved - Unknown)`."""
+    if value < FIRST_UNRESERVED:
+        return f"{value} ({SPECIAL_LABELS.get(value, 'Reserved - Unknown')})"
+    return str(value)
+
+
+LABEL = F("mpls.label", "MPLS Label", 0, 4, mask=0xFFFFF000, show=_show_label)
 EXP = F("mpls.exp", "MPLS Experimental Bits", 0, 4, mask=0x00000E00)
 BOTTOM = F("mpls.bottom", "MPLS Bottom Of Label Stack", 0, 4, mask=0x00000100)
 TTL = F("mpls.ttl", "MPLS TTL", 0, 4, mask=0x000000FF)
@@ -29,7 +49,7 @@ def dissect_mpls(d, off: int, end: int):
         exp = layer.field(EXP, buf, pos).value
         bottom = layer.field(BOTTOM, buf, pos).value
         ttl = layer.field(TTL, buf, pos).value
-        layer.label = (f"MultiProtocol Label Switching Header, Label: {label}, Exp: {exp}, "
+        layer.label = (f"MultiProtocol Label Switching Header, Label: {_header_label(label)}, Exp: {exp}, "
                        f"S: {bottom}, TTL: {ttl}")
         pos += ENTRY_LEN
         if bottom:
