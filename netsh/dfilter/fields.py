@@ -185,7 +185,7 @@ ANALYSIS = {
     **{name: UINT for name in "tcp.segment tcp.reassembled_in tcp.reassembled.length".split()},
     # duplicate IPv4 addresses in ARP (stack/wire/analysis/arp_duplicates.py)
     "arp.duplicate-address-frame": UINT, "arp.seconds-since-duplicate-address-frame": UINT,
-    "arp.duplicate-address-detected": NONE,
+    "arp.duplicate-address-detected": NONE, "tcp.flags.ace": UINT,
     # IP reassembly for display (stack/wire/defrag_view.py)
     **{name: UINT for name in """ip.fragment ip.fragment.count ip.reassembled_in ip.reassembled.length
         ipv6.fragment ipv6.fragment.count ipv6.reassembled.in ipv6.reassembled.length""".split()},

@@ -174,6 +174,8 @@ class Frame:
     def _compute(self, name: str, kind: str) -> list:
         if name in FRAME_FIELDS:
             return self._frame_field(name)
+        if name in ACE_REPLACES and getattr(getattr(self.pkt, "notes", None), "ace", False):
+            return []                   # an AccECN segment: these bits are its ACE counter (tcp.flags.ace)
         if kind == PROTOCOL:
             if name == "frame":
                 return [bytes(self.pkt.data)]
@@ -212,6 +214,9 @@ class Frame:
         if name == "frame.protocols":
             return [":".join(layer.name for layer in self.dissection.layers)]
         return recorded_field(pkt, name)
+
+
+ACE_REPLACES = ("tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece")
 
 
 def recorded_field(pkt, name: str) -> list:

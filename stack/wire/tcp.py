@@ -183,19 +183,31 @@ def options_label(size: int, names: list) -> str:
 
 
 _FLAGS_TEXT: dict[int, str] = {}
+ACE_BITS = AE | CWR | ECE      # after an AccECN handshake: one 3-bit counter, ACE (tcp.flags.ace)
+ACE_SHIFT = 6
 
 
-def flags_text(flags: int) -> str:
-    text = _FLAGS_TEXT.get(flags)
+def flags_text(flags: int, ace: bool = False) -> str:
+    """The flags' names; with `ace` (a segment of an AccECN connection), the ACE counter's value
+    in place of AE, CWR and ECE."""
+    key = flags | (0x10000 if ace else 0)
+    text = _FLAGS_TEXT.get(key)
     if text is None:
-        names = [name for bit, name in FLAG_NAMES if flags & bit] + (["Reserved"] if flags & RESERVED else [])
-        text = _FLAGS_TEXT[flags] = ", ".join(names) if names else "<None>"
+        names = [name for bit, name in FLAG_NAMES if flags & bit and not (ace and bit & ACE_BITS)] \
+            + (["Reserved"] if flags & RESERVED else []) + ([f"ACE={(flags & ACE_BITS) >> ACE_SHIFT}"] if ace else [])
+        text = _FLAGS_TEXT[key] = ", ".join(names) if names else "<None>"
     return text
 
 
-def head_text(sport: int, dport: int, flags: int, seq: int, ack: int, window: int) -> str:
+def ace_flags_str(flags: int) -> str:
+    """tcp.flags.str of an AccECN segment: the ACE counter's digit between dashes (`···-5-·AP···`)."""
+    plain = flags_str(flags & ~ACE_BITS)
+    return plain[:3] + f"-{(flags & ACE_BITS) >> ACE_SHIFT}-" + plain[6:]
+
+
+def head_text(sport: int, dport: int, flags: int, seq: int, ack: int, window: int, ace: bool = False) -> str:
     """The start of the Info column: ports, flags, numbers, window."""
-    return (f"{sport} \u2192 {dport} [{flags_text(flags)}] Seq={seq}" + (f" Ack={ack}" if flags & ACK else "")
+    return (f"{sport} \u2192 {dport} [{flags_text(flags, ace)}] Seq={seq}" + (f" Ack={ack}" if flags & ACK else "")
             + f" Win={window}")
 
 

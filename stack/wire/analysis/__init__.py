@@ -23,12 +23,12 @@ from collections import OrderedDict
 
 from .. import protocols  # noqa: F401   (every dissector: the pass dissects frames itself)
 from ..dissect import dissect
-from ..tcp import (ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
+from ..tcp import (ACE_BITS, ACE_SHIFT, ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
 from . import links
 from .arp_duplicates import DuplicateAddresses
 from .reassembly import Assembler, Budget, app_for, dissect_pdu
-from .tcp import Segment, TcpStream, analyse_segment, info_prefix, real_window, set_scaling
+from .tcp import Segment, TcpStream, accecn_step, analyse_segment, info_prefix, real_window, set_scaling
 
 MAX_STREAMS = 65536
 STILL_DISSECTED = ("tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission")
@@ -50,7 +50,7 @@ class Notes:
     """
 
     __slots__ = ("fields", "prefix", "suffix", "_tcp", "tcp_label", "sack_base", "_tcp_info", "pdus",
-                 "pdu_segment", "protocols", "duplicates")
+                 "pdu_segment", "protocols", "duplicates", "ace")
 
     def __init__(self):
         self.fields: dict = {}
@@ -64,6 +64,7 @@ class Notes:
         self.pdu_segment = False     # it carries part of a message not yet ended
         self.protocols: set = set()  # the layers of those messages (for protocol names in filters)
         self.duplicates: list = []   # ARP: (address, MAC, the MAC that held it, its frame, seconds since)
+        self.ace = False             # a segment of an AccECN connection: AE, CWR, ECE are the ACE counter
 
     def columns(self, protocol: str, info: str) -> tuple[str, str]:
         """The Protocol and Info columns with the analysis applied: a frame that ends a
@@ -99,7 +100,8 @@ class Notes:
         if self._tcp is None:
             return None
         sport, dport, flags, seq, ack, window, rel_seq, rel_ack, win = self._tcp
-        return (head_text(sport, dport, flags, seq, ack, window), head_text(sport, dport, flags, rel_seq, rel_ack, win))
+        return (head_text(sport, dport, flags, seq, ack, window),
+                head_text(sport, dport, flags, rel_seq, rel_ack, win, self.ace))
 
     @property
     def tcp_info(self) -> str:
@@ -300,6 +302,9 @@ class Analyser:
             self.next_tcp += 1
             _lru_put(self.tcp_streams, key, stream)
         fwd, rev = stream.flows[a], stream.flows[b]
+        if (flags & ACE_BITS or stream.accecn) and accecn_step(stream, flags):
+            notes.ace = True
+            notes.fields["tcp.flags.ace"] = (flags & ACE_BITS) >> ACE_SHIFT
         wscale = _wscale_option(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) if flags & SYN else None
         sacked = _sack_bytes(buf, off + HEADER_LEN, min(off + hdr_len, len(buf))) if hdr_len > 20 else None
         seg = Segment(number, ts, seq, ack, flags, window, seglen, wscale, sacked)
@@ -383,9 +388,10 @@ class Analyser:
     @staticmethod
     def _handshake_rtt(stream, a, seg) -> None:
         """tshark's iRTT: from the SYN to the first ACK after it (the one that completes the
-        handshake, or whatever ACK comes first when the SYN+ACK was not seen)."""
+        handshake, or whatever ACK comes first when the SYN+ACK was not seen).  tshark takes a
+        zero iRTT for none yet: an ACK with the SYN's very time leaves it to the next."""
         if (stream.first_rtt is None and stream.syn_frame is not None and seg.flags & (SYN | ACK) == ACK
-                and seg.frame != stream.syn_frame):
+                and seg.frame != stream.syn_frame and seg.ts != stream.syn_time):
             stream.first_rtt = seg.ts - stream.syn_time
             for notes in stream.early:
                 notes.fields["tcp.analysis.initial_rtt"] = stream.first_rtt

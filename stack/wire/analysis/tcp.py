@@ -111,7 +111,7 @@ class TcpStream:
     """A TCP conversation: its index and its two directions, keyed by the sender's end."""
 
     __slots__ = ("index", "flows", "first_rtt", "syn_time", "syn_frame", "first_ts", "assemblers", "requests",
-                 "early")
+                 "early", "accecn")
 
     def __init__(self, index: int, end_a, end_b):
         self.index = index
@@ -123,6 +123,21 @@ class TcpStream:
         self.assemblers: dict = {}       # sender's end -> reassembly.Assembler (known ports only)
         self.requests: list = []         # HTTP requests awaiting their response: (frame, ts)
         self.early: list = []            # notes of analysed frames before the iRTT was known
+        self.accecn = 0                  # AccECN: 1 the SYN asked (AE, CWR, ECE), 2 the SYN/ACK agreed
+
+
+# AE, CWR, ECE of a SYN/ACK that agrees to AccECN (tshark: any of these answers)
+ACCECN_SYNACK = (0b010, 0b011, 0b100, 0b110)
+
+
+def accecn_step(stream: TcpStream, flags: int) -> bool:
+    """Follow the AccECN handshake; True when the segment's AE, CWR and ECE are one ACE counter."""
+    handshake = flags & 0x12                 # SYN, ACK
+    if handshake == 0x02:
+        stream.accecn = 1 if flags & 0x1C0 == 0x1C0 else 0
+    elif handshake == 0x12:
+        stream.accecn = 2 if stream.accecn and (flags >> 6) & 7 in ACCECN_SYNACK else 0
+    return stream.accecn == 2 and not flags & 0x02
 
 
 class Segment:

@@ -10,6 +10,7 @@ dissector made.
 from __future__ import annotations
 
 from ..dissect import Layer, Node
+from ..tcp import ACE_BITS, ACE_SHIFT, ace_flags_str, flags_text
 from .reassembly import dissect_pdu, segments_label
 from .tcp import EXPERT, INFO_WORDS
 
@@ -76,6 +77,8 @@ def _tcp(layer, fields: dict, notes) -> None:
     _insert_before(layer, "tcp.payload", tail)
     if notes.sack_base is not None:
         _relative_sack(layer, notes.sack_base)
+    if notes.ace:
+        _ace(layer)
     if notes.pdu_segment and not notes.pdus:
         _segment_of_message(layer, fields)
     seq, ack = notes.tcp_label
@@ -244,6 +247,22 @@ def _duplicates(layer, duplicates: list) -> None:
                              _node("arp.duplicate-address-frame", "Frame showing earlier use of IP address", frame),
                              _node("arp.seconds-since-duplicate-address-frame", "Seconds since earlier frame seen",
                                    seconds)]))
+
+
+def _ace(layer) -> None:
+    """A segment of an AccECN connection: its AE, CWR and ECE bits shown as the one ACE counter."""
+    flags = next((kid for kid in layer.children if kid.name == "tcp.flags"), None)
+    if flags is None:
+        return
+    value = flags.value
+    flags._text = f"0x{value:03x} ({flags_text(value, ace=True)})"
+    kids = [kid for kid in flags.children if kid.name not in ("tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece")]
+    at = next((i + 1 for i, kid in enumerate(kids) if kid.name == "tcp.flags.res"), 0)
+    kids.insert(at, Node("tcp.flags.ace", "ACE", (value & ACE_BITS) >> ACE_SHIFT, flags.offset, 2, mask=ACE_BITS))
+    for kid in kids:
+        if kid.name == "tcp.flags.str":
+            kid.value, kid._text = ace_flags_str(value), None
+    flags.children[:] = kids
 
 
 def _http_links(layer, fields: dict) -> None:
