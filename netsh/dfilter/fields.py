@@ -131,7 +131,7 @@ _TYPED[UINT] += """ dns.opt.dau dns.opt.dhu dns.opt.n3u dns.opt.client.family dn
 _TYPED[IPV4] += " dns.opt.client.addr4"
 _TYPED[IPV6] += " dns.opt.client.addr6"
 _TYPED[BYTES] += " dns.opt.padding"
-_TYPED[STRING] += " dns.opt.chain.fqdn dns.rrsig.signers_name http.response.code.desc"
+_TYPED[STRING] += " tcp.reset_cause dns.opt.chain.fqdn dns.rrsig.signers_name http.response.code.desc"
 # DNSSEC records (RRSIG, DS)
 _TYPED[UINT] += """ dns.rrsig.type_covered dns.rrsig.algorithm dns.rrsig.labels dns.rrsig.original_ttl
     dns.rrsig.key_tag dns.ds.key_id dns.ds.algorithm dns.ds.digest_type"""

@@ -18,6 +18,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from .textfmt import byte_count
 
 DISSECTORS: dict[tuple[str, int], Callable] = {}
 MAX_LAYERS = 32
@@ -470,7 +471,7 @@ class Dissection:
 
 
 def _data_label(size: int) -> str:
-    return f"Data ({size} bytes)"
+    return f"Data ({byte_count(size)})"
 
 
 def _data_rows(buf, off: int, end: int) -> tuple:
@@ -494,7 +495,7 @@ def data_row(buf, start: int, stop: int) -> tuple:
     """Bytes inside a header that no dissector reads (an echo's payload), as tshark shows them:
     `Data (N bytes)` over the bytes and their length."""
     size = stop - start
-    return (DATA_GROUP, start, "", _data_rows(buf, start, stop), size, f"Data ({size} bytes)")
+    return (DATA_GROUP, start, "", _data_rows(buf, start, stop), size, f"Data ({byte_count(size)})")
 
 
 # Whether TCP, UDP and IPv4 header checksums are verified: off, as tshark's tcp/udp/ip.check_checksum

@@ -13,6 +13,7 @@ from . import mptcp
 from .checksum import checksum
 from .dissect import F, Node, dissector, row_node
 from .skim import DECLINE, skimmer
+from .textfmt import byte_count
 from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_STATUS, CSUM_UNVERIFIED, calculated_checksum, checksum_row,
                   is_fragment, next_port, pseudo_header_sum, reported_end, segment_sum, skim_next, verify)
 
@@ -500,7 +501,7 @@ def _fixed_rows(off: int, fields: tuple, hdr_len: int, seg_len: int, csum_row) -
 
 def _payload_rows(buf, start: int, end: int, seg_len: int) -> tuple:
     """The payload's bytes; its label counts the segment's bytes, captured or not (tshark's)."""
-    return ((PAYLOAD, start, buf[start:end], (), end - start, f"TCP payload ({max(seg_len, end - start)} bytes)"),)
+    return ((PAYLOAD, start, buf[start:end], (), end - start, f"TCP payload ({byte_count(max(seg_len, end - start))})"),)
 
 
 def layer_label(sport: int, dport: int, seq: int, ack: int, flags: int, seg_len: int) -> str:
@@ -567,6 +568,10 @@ def dissect_tcp(d, off: int, end: int):
         d.summarise("MPTCP" if mptcp.KIND in option_kinds(buf, off + HEADER_LEN, min(start, end)) else "TCP",
                     " ".join(words))
     if end <= start:
+        return None
+    if flags & RST:                     # RFC 1122's diagnostic text: no payload for anyone else (tshark)
+        cause = bytes(buf[start:end]).split(b"\0", 1)[0].decode("ascii", "replace")
+        layer.text("tcp.reset_cause", "Reset cause", cause, start, end - start)
         return None
     if d.tree:
         layer._kids.append((_payload_rows, buf, start, end, seg_len))

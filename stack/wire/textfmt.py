@@ -75,3 +75,8 @@ def seconds_text(ns: int) -> str:
     sign = "-" if ns < 0 else ""
     whole, rest = divmod(abs(ns), 1_000_000_000)
     return f"{sign}{whole}.{rest:09d} seconds"
+
+
+def byte_count(count: int) -> str:
+    """`1 byte`, `2 bytes`: tshark's plural where its labels count bytes."""
+    return f"{count} byte" if count == 1 else f"{count} bytes"

@@ -5,6 +5,7 @@ from dataclasses import replace
 from .checksum import checksum, ones_sum
 from .dissect import DISSECTORS, F, dissector, row_node
 from .skim import DECLINE, skimmer, table
+from .textfmt import byte_count
 
 HEADER = struct.Struct("!HHHH")        # source port, destination port, length, checksum
 HEADER_LEN = 8
@@ -154,7 +155,7 @@ def _rows(buf, off: int, sport: int, dport: int, length_row, csum_row, payload_e
     rows = ((SRCPORT, off, sport), (DSTPORT, off + 2, dport), length_row, csum_row)
     if payload_end > off + HEADER_LEN:
         size = payload_end - off - HEADER_LEN
-        rows += ((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (), size, f"UDP payload ({size} bytes)"),)
+        rows += ((PAYLOAD, off + HEADER_LEN, buf[off + HEADER_LEN:payload_end], (), size, f"UDP payload ({byte_count(size)})"),)
     return rows
 
 

@@ -45,7 +45,9 @@ FRAMES = [("accecn_handshake.pcap", 1), ("print-flags.pcap", 1), ("print-flags.p
           ("erspan-type-i-1.pcap", 1),
           # MPTCP options: join (SYN, SYN/ACK, ACK), add and remove address, DSS with a 64-bit data ACK
           ("mptcp-v0.pcap", 8), ("mptcp-v0.pcap", 9), ("mptcp-v0.pcap", 10), ("mptcp-v0.pcap", 210),
-          ("mptcp-aa-v1.pcap", 3), ("mptcp-aa-v1.pcap", 4), ("mptcp-aa-v1.pcap", 13), ("mptcp-aa-v1.pcap", 8)]
+          ("mptcp-aa-v1.pcap", 3), ("mptcp-aa-v1.pcap", 4), ("mptcp-aa-v1.pcap", 13), ("mptcp-aa-v1.pcap", 8),
+          # a reset's payload is its cause, dissected by no one; a one-byte payload is "1 byte"
+          ("tcp_rst_diag_payload.pcap", 1)]
 
 
 def plain(line: str) -> str:
@@ -137,3 +139,30 @@ def test_tcp_options_of_every_kind_read_as_tsharks(tmp_path, capsys):
     path.write_bytes(pcap(frames))
     wrong = {TCP_OPTIONS[n - 1][0]: lines_not_tsharks(tmp_path, capsys, path, n) for n in range(1, len(frames) + 1)}
     assert {option: lines for option, lines in wrong.items() if lines} == {}
+
+
+def test_one_byte_is_one_byte(tmp_path, capsys):
+    """tshark's plurals: `TCP payload (1 byte)`, `UDP payload (1 byte)`, `Data (1 byte)`."""
+    import struct
+
+    from stack.wire.checksum import checksum
+
+    from tests.cli.test_capture_hostile import pcap
+
+    def ip(proto: int, payload: bytes) -> bytes:
+        return bytes.fromhex("020000000002020000000001") + b"\x08\x00" + struct.pack(
+            "!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0, bytes([192, 0, 2, 1]),
+            bytes([192, 0, 2, 2])) + payload
+    echo = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x"
+    echo = echo[:2] + struct.pack("!H", checksum(echo)) + echo[4:]
+    frames = [ip(6, struct.pack("!HHIIHHHH", 40000, 4444, 1, 1, (5 << 12) | 0x18, 100, 0, 0) + b"x"),
+              ip(17, struct.pack("!HHHH", 40000, 4444, 9, 0) + b"x"), ip(1, echo),
+              ip(99, b"x")]
+    path = tmp_path / "one.pcap"
+    path.write_bytes(pcap(frames))
+    for number in range(1, len(frames) + 1):
+        assert lines_not_tsharks(tmp_path, capsys, path, number) == []
+    batch = tmp_path / "b"
+    batch.write_text(f"capture read {path}\ncapture show 1 -V\n")
+    assert main(["-b", str(batch)]) == 0
+    assert "    TCP payload (1 byte)" in capsys.readouterr().out.splitlines()

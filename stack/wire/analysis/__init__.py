@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 from .. import protocols  # noqa: F401   (every dissector: the pass dissects frames itself)
 from ..dissect import dissect
-from ..tcp import (ACE_BITS, ACE_SHIFT, ACK, FIN, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
+from ..tcp import (ACE_BITS, ACE_SHIFT, ACK, FIN, RST, FLAGS_MASK, HEADER, HEADER_LEN, OPT_EOL, OPT_NOP, OPT_SACK, OPT_WSCALE, SYN, _skim_option_words,
                    head_text, info_text)
 from . import links
 from .arp_duplicates import DuplicateAddresses
@@ -357,7 +357,7 @@ class Analyser:
         notes._tcp_info = (buf, off, hdr_len, seglen)
         notes.tcp_label = (rel_seq, rel_ack)
         notes.sack_base = rev.base_seq
-        app = app_for(sport, dport)
+        app = app_for(sport, dport) if not flags & RST else None     # a reset's payload is its cause
         if app is not None:
             self._reassemble(number, ts, d, stream, a, app, seq, flags, off + hdr_len, end, notes,
                              (src, sport, dst, dport))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ..dissect import Layer, Node
 from ..tcp import ACE_BITS, ACE_SHIFT, ace_flags_str, flags_text
+from ..textfmt import byte_count
 from .reassembly import dissect_pdu, segments_label
 from .tcp import EXPERT, INFO_WORDS
 
@@ -99,7 +100,7 @@ def _segment_of_message(layer, fields: dict) -> None:
     nodes = []
     if "tcp.reassembled_in" in fields:
         nodes.append(_node("tcp.reassembled_in", "Reassembled PDU in frame", fields["tcp.reassembled_in"]))
-    label = f"TCP segment data ({payload.label.partition('(')[2].partition(' ')[0]} bytes)"
+    label = f"TCP segment data ({byte_count(int(payload.label.partition('(')[2].partition(' ')[0]))})"
     nodes.append(Node("tcp.segment_data", label, payload.value, payload.offset, payload.length, text=label))
     _insert_after(layer, ("tcp.payload",), nodes)
 
