@@ -171,6 +171,11 @@ def protocols_in_frame(row: dict) -> str:
         names.append(layer["name"])
         if layer["name"] == "ipv6":
             names += [f["name"] for f in layer.get("fields", ()) if f["name"] in IPV6_EXTENSION_PROTOCOLS]
+        if layer["name"] == "dhcp":     # option 43 read by a vendor's rules is a dhcp of its own to tshark
+            names += ["dhcp" for option in layer.get("fields", ()) for f in option.get("fields", ())
+                      if f["name"] == "dhcp"]
+        if layer["name"] == "icmpv6" and any(f["name"] == "icmp.ext" and f["length"] >= 4 for f in layer.get("fields", ())):
+            names.append("icmp")        # an extended echo's extension objects are ICMP's
         if layer["name"] == "tcp":      # each MPTCP option is a protocol of its own to tshark
             names += [option["name"] for group in layer.get("fields", ()) if group["name"] == "tcp.options"
                       for option in group.get("fields", ()) if option["name"] == "mptcp"]

@@ -154,6 +154,74 @@ _TYPED[BYTES] += """ dhcp.option.vendor.value dhcp.option.agent_information_opti
     dhcp.option.agent_information_option.agent_circuit_id dhcp.option.agent_information_option.agent_remote_id
     dhcp.option.user_class.data dhcp.option.classless_static_route"""
 
+# ICMP extension objects and extended echo (RFC 4884, 4950, 5837, 8335), malformed IP headers,
+# PREF64 and hop-by-hop options (stack/wire/icmp.py, icmpv6.py, ipv4.py, ipv6.py)
+_TYPED[NONE] += """ icmp.ext icmp.ext.object icmp.ext.checksum_bad icmp.mpls.stack_entry icmp.int_info.ip_sub_object
+    icmp.int_info.name_sub_object icmpv6.invalid_option_length ip.bogus_ip_length ip.bogus_ip_version
+    ip.bogus_header_length"""
+_TYPED[BYTES] += """ icmp.ext.data icmp.int_ident.reserved icmp.int_ident.address icmp.mpls.data icmp.reserved
+    icmpv6.unknown_data ipv6.opt.experimental ipv6.opt.calipso.cmpt_bitmap"""
+_TYPED[STRING] += " icmp.int_ident.name icmp.int_info.name"
+_TYPED[IPV4] += " icmp.int_ident.ipv4 icmp.int_info.ipv4"
+_TYPED[IPV6] += " icmp.int_ident.ipv6 icmp.int_info.ipv6 icmpv6.opt.pref64.prefix"
+# DNS record data (stack/wire/dns.py; its integer fields are declared there)
+_TYPED[STRING] += """ dns.a6.prefix_name dns.afsdb.hostname dns.caa.iodef dns.caa.issue dns.caa.issuewild
+    dns.caa.tag dns.caa.unknown dns.caa.value dns.dname dns.gpos.altitude dns.gpos.latitude dns.gpos.longitude
+    dns.hinfo.cpu dns.hinfo.os dns.hip.rendezvous_server dns.idsn.address dns.idsn.sa.address dns.ilnp.lp
+    dns.ipseckey.gateway_dns dns.kx.key_exchange dns.mb dns.md dns.mf dns.mg dns.mr dns.minfo.e dns.minfo.r
+    dns.mx.mail_exchange dns.naptr.flags dns.naptr.regex dns.naptr.replacement dns.naptr.service
+    dns.nsec3.hash_value dns.nxt.next_domain_name dns.openpgpkey dns.ptr.domain_name dns.px.map400 dns.px.map822
+    dns.rp.mailbox dns.rp.txt_rr dns.rt.intermediate_host dns.spf dns.srv.name dns.srv.proto dns.srv.service
+    dns.srv.target dns.svcb.svcparam.alpn dns.svcb.targetname dns.tkey.algo_name dns.tsig.algorithm_name dns.txt
+    dns.x25.psdn_address"""
+_TYPED[BYTES] += """ dns.apl.afdpart.data dns.cert.certificate dns.csync.type_bitmap dns.dhcid.rdata dns.eui64
+    dns.hip.hit dns.hip.pk dns.ilnp.l64 dns.ilnp.nid dns.ipseckey.public_key dns.key.public_key dns.loc.unknown_data
+    dns.nsap.rdata dns.nsec3.salt_value dns.null dns.sshfp.fingerprint dns.svcb.svcparam.echconfig
+    dns.svcb.svcparam.odohconfig dns.svcb.svcparam.value dns.tkey.key_data dns.tlsa.certificate_association_data
+    dns.tsig.other_data dns.zonemd.digest"""
+_TYPED[IPV4] += " dns.apl.afdpart.ipv4 dns.ilnp.l32 dns.ipseckey.gateway_ipv4 dns.svcb.svcparam.ipv4hint.ip dns.wks.address"
+_TYPED[IPV6] += " dns.a6.address_suffix dns.apl.afdpart.ipv6 dns.ipseckey.gateway_ipv6 dns.svcb.svcparam.ipv6hint.ip"
+_TYPED[ETHER] += " dns.eui48"
+_TYPED[TIME] += " dns.tkey.signature_expiration dns.tkey.signature_inception dns.tsig.time_signed"
+_TYPED[NONE] += " dns.svcb.svcparam dns.tsig.mac"
+# DHCP's structured options (stack/wire/dhcp.py): FQDN, vendor classes and vendor-specific
+# information (PXE, TR-111, CableLabs), SIP servers, relay agent suboptions, option overload
+_DHCP = "dhcp.option."
+_TYPED[UINT] += """ dhcp.fqdn.rcode1 dhcp.fqdn.rcode2 dhcp.client_network_id_major dhcp.client_network_id_minor
+    dhcp.option.client_system_architecture dhcp.option.dhcp_auto_configuration dhcp.option.sip_server.encoding
+    dhcp.option.vi_class.cl_address_mode dhcp.option.vi_class.enterprise dhcp.option.vi_class.length
+    dhcp.option.vi.enterprise dhcp.option.vi.length dhcp.option.vi.cl.suboption dhcp.option.vi.tr111.suboption
+    dhcp.option.vi.tr111.device_manufacturer_oui dhcp.vendor.suboption """ + " ".join(
+    _DHCP + "vendor.pxeclient." + name for name in """suboption padding end mtftp_client_port mtftp_server_port
+    mtftp_timeout mtftp_delay discovery_control boot_servers.type boot_servers.count boot_menu.type boot_menu.length
+    menu_prompt.timeout boot_item.type lcm_version""".split()) + " " + " ".join(
+    _DHCP + "agent_information_option." + name for name in """docsis_device_class flags ani_att vi.enterprise
+    vi.data_length vrf_name.global vrf_name.vpn_id.oui vrf_name.vpn_id.index""".split())
+_TYPED[BOOL] += " " + " ".join(_DHCP + "vendor.pxeclient." + name for name in """discovery configured
+    discovery_control.broadcast discovery_control.multicast discovery_control.serverlist
+    discovery_control.bstrap""".split())
+_TYPED[IPV4] += """ dhcp.option.sip_server.address dhcp.option.vi.cl.tftp_server_addresses
+    dhcp.option.vendor.pxeclient.mtftp_ip dhcp.option.vendor.pxeclient.multicast_address
+    dhcp.option.vendor.pxeclient.boot_servers.ip dhcp.option.agent_information_option.link_selection
+    dhcp.option.agent_information_option.link_selection_cisco dhcp.option.agent_information_option.server_id_override
+    dhcp.option.agent_information_option.server_id_override_cisco"""
+_TYPED[ETHER] += " dhcp.option.agent_information_option.ani_ap_bssid"
+_TYPED[STRING] += """ dhcp.fqdn.name dhcp.option.sip_server.name dhcp.option.vi_class.data dhcp.client_id.uuid """ + \
+    " ".join("dhcp.option.vi.tr111." + name for name in """device_serial_number device_product_class
+    gateway_manufacturer_oui gateway_serial_number gateway_product_class""".split()) + " " + \
+    " ".join(_DHCP + "vendor.pxeclient." + name for name in "boot_menu.desc menu_prompt.prompt lcm_server lcm_domain "
+             "lcm_workgroup lcm_serial".split()) + " " + \
+    " ".join(_DHCP + "agent_information_option." + name for name in """subscriber_id ani_network_name ani_ap_name
+    ani_operator_realm vrf_name""".split())
+_TYPED[BYTES] += """ dhcp.vendor.data dhcp.option.vi.cl.option_request dhcp.option.vi.cl.erouter_container_option """ + \
+    " ".join(_DHCP + "vendor.pxeclient." + name for name in """boot_servers boot_menu menu_prompt boot_item
+    boot_item.layer credential_types multicast_address_alloc lcm_nic_option""".split()) + " " + \
+    " ".join(_DHCP + "agent_information_option." + name for name in """reserved radius_attributes authentication
+    relay_agent_id ani_operator_id""".split())
+_TYPED[NONE] += """ dhcp.bad_length dhcp.end_option_missing dhcp.missing_subopt_length dhcp.missing_subopt_value
+    dhcp.option.option_overload.sname_end_missing dhcp.option.option_overload.file_end_missing
+    dhcp.option.sip_server_address.encoding dhcp.server_name_overloaded_by_dhcp dhcp.boot_filename_overloaded_by_dhcp
+    dhcp.sname_overload dhcp.file_overload"""
 # TCP options beyond the everyday ones, and MPTCP's (stack/wire/mptcp.py): text nodes, and
 # one-bit flags tshark types as numbers
 _TYPED[UINT] += """ tcp.options.echo_value tcp.options.ao.keyid tcp.options.ao.rnextkeyid
@@ -248,7 +316,8 @@ PROTOCOL_LABELS = {
 }
 # Layers that hold fields of another protocol's prefix (tshark's tree nests them so too)
 EXTRA_HOMES = {"ieee8021ah": ("ieee8021ad",), "data": ("icmp", "icmpv6"), "dns": ("mdns", "llmnr"),
-               "pppoe": ("pppoes", "pppoed"), "mptcp": ("tcp",)}
+               "pppoe": ("pppoes", "pppoed"), "mptcp": ("tcp",),
+               "icmp": ("icmpv6",)}      # ICMPv6's extended echo carries ICMP's extension objects
 
 
 @dataclass(frozen=True)

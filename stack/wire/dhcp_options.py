@@ -158,3 +158,107 @@ TYPED = {
     210: ('str', 'dhcp.option.pxe_path_prefix', 'PXELINUX path prefix'),
     252: ('str', 'dhcp.option.private_proxy_autodiscovery', 'Private/Proxy autodiscovery'),
 }
+
+# The tables of the structured options, in tshark's words (`tshark -G values`, and its output)
+CLIENT_ARCHITECTURES = {
+    0: "IA x86 PC", 1: "NEC/PC98", 2: "IA64 PC", 3: "DEC Alpha", 4: "ArcX86", 5: "Intel Lean Client",
+    6: "EFI IA32", 7: "EFI x64", 8: "EFI Xscale", 9: "EFI BC", 10: "ARM 32-bit UEFI", 11: "ARM 64-bit UEFI",
+    12: "PowerPC Open Firmware", 13: "PowerPC ePAPR", 14: "POWER OPAL v3", 15: "x86 UEFI HTTP",
+    16: "x64 UEFI HTTP", 17: "EBC UEFI HTTP", 18: "ARM 32-bit UEFI HTTP", 19: "ARM 64-bit UEFI HTTP",
+    20: "PC/AT HTTP", 21: "ARM 32-bit uboot", 22: "ARM 64-bit uboot", 23: "ARM 32-bit uboot HTTP",
+    24: "ARM 64-bit uboot HTTP", 25: "RISC-V 32-bit UEFI", 26: "RISC-V 32-bit UEFI HTTP",
+    27: "RISC-V 64-bit UEFI", 28: "RISC-V 64-bit UEFI HTTP", 29: "RISC-V 128-bit UEFI",
+    30: "RISC-V 128-bit UEFI HTTP", 31: "s390 Basic", 32: "s390 Extended"}
+AUTO_CONFIGURATION = {0: "DoNotAutoConfigure", 1: "AutoConfigure"}
+SIP_ENCODINGS = {0: "Fully Qualified Domain Name", 1: "IPv4 Address"}
+# the hardware types tshark names (dhcp.hw.type: ARP's table), those a client identifier carries
+HARDWARE_TYPES = {
+    0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "AX.25", 4: "ProNET", 5: "Chaos",
+    6: "IEEE 802", 7: "ARCNET", 8: "Hyperchannel", 9: "Lanstar", 10: "Autonet Short Address",
+    11: "Localtalk", 12: "LocalNet", 13: "Ultra link", 14: "SMDS", 15: "Frame Relay DLCI", 16: "ATM",
+    17: "HDLC", 18: "Fibre Channel", 19: "ATM (RFC 2225)", 20: "Serial Line", 21: "ATM",
+    22: "MIL-STD-188-220", 23: "Metricom STRIP", 24: "IEEE 1394.1995", 25: "MAPOS", 26: "Twinaxial",
+    27: "EUI-64", 28: "HIPARP", 29: "IP and ARP over ISO 7816-3", 30: "ARPSec", 31: "IPsec tunnel",
+    32: "InfiniBand", 33: "TIA-102 Project 25 CAI", 34: "Wiegand Interface", 35: "Pure IP",
+    36: "Experimental 1", 37: "HFI"}
+
+# IANA private enterprise numbers, as tshark's enterprises file words them: the few that DHCP's
+# vendor options carry most (one not here is left out of view, its field kept for filters)
+ENTERPRISES = {
+    9: "ciscoSystems", 10: "NSC", 11: "Hewlett-Packard", 43: "3Com", 311: "Microsoft", 674: "Dell Inc.",
+    1916: "Extreme Networks", 2011: "HUAWEI Technology Co.,Ltd", 2636: "Juniper Networks, Inc.",
+    3561: "Broadband Forum (previously 'DSL Forum')", 4491: "Cable Television Laboratories, Inc.",
+    4526: "Netgear", 6876: "VMware Inc.", 8072: "net-snmp", 12356: "Fortinet, Inc.", 14988: "MikroTik",
+    25053: "Ruckus Wireless, Inc.", 25506: "H3C"}
+
+# Relay agent information (82) suboptions: name, field (after dhcp.option.agent_information_option.)
+# and kind of value; tshark 4.0's table
+SUBOPTIONS_82 = {
+    0: ("Padding", None, None), 1: ("Agent Circuit ID", "agent_circuit_id", "bytes"),
+    2: ("Agent Remote ID", "agent_remote_id", "bytes"), 3: ("Reserved", "reserved", "bytes"),
+    4: ("DOCSIS Device Class", "docsis_device_class", "u32hex"), 5: ("Link selection", "link_selection", "ip"),
+    6: ("Subscriber ID", "subscriber_id", "str"), 7: ("RADIUS Attributes", "radius_attributes", "bytes"),
+    8: ("Authentication", "authentication", "bytes"), 9: ("Vendor-Specific Information", "vi", "vi"),
+    10: ("Flags", "flags", "u8hex"), 11: ("Server ID Override", "server_id_override", "ip"),
+    12: ("Relay Agent Identifier", "relay_agent_id", "bytes"), 13: ("Access Technology Type", "ani_att", "u8"),
+    14: ("Access Network Name", "ani_network_name", "str"), 15: ("Access Point Name", "ani_ap_name", "str"),
+    16: ("Access Point BSSID", "ani_ap_bssid", "ether"),
+    17: ("Access Network Operator ID", "ani_operator_id", "bytes"),
+    18: ("Access Network Operator Realm", "ani_operator_realm", "str"), 19: ("Source Port", None, "none"),
+    150: ("Link selection (Cisco proprietary)", "link_selection_cisco", "ip"),
+    151: ("VRF name/VPN ID", "vrf_name", "vrf"),
+    152: ("Server ID Override (Cisco proprietary)", "server_id_override_cisco", "ip")}
+
+# PXE (option 43 of a "PXEClient"): name, field (after dhcp.option.vendor.pxeclient.), label, kind
+PXE_SUBOPTIONS = {
+    1: ("PXE mtftp IP", "mtftp_ip", "mtftp IP", "ips"),
+    2: ("PXE mtftp client port", "mtftp_client_port", "mtftp client port", "u16le"),
+    3: ("PXE mtftp server port", "mtftp_server_port", "mtftp server port", "u16le"),
+    4: ("PXE mtftp timeout", "mtftp_timeout", "mtftp timeout", "u8"),
+    5: ("PXE mtftp delay", "mtftp_delay", "mtftp delay", "u8"),
+    6: ("PXE discovery control", "discovery_control", "discovery control", "discovery"),
+    7: ("PXE multicast address", "multicast_address", "multicast address", "ips"),
+    8: ("PXE boot servers", "boot_servers", "boot servers", "servers"),
+    9: ("PXE boot menu", "boot_menu", "boot menu", "menu"),
+    10: ("PXE menu prompt", "menu_prompt", "menu prompt", "prompt"),
+    11: ("PXE multicast address alloc", "multicast_address_alloc", "multicast address alloc", "bytes"),
+    12: ("PXE credential types", "credential_types", "credential types", "bytes"),
+    71: ("PXE boot item", "boot_item", "boot item", "item"),
+    179: ("PXE LCM Server", "lcm_server", "LCM Server Name", "str"),
+    180: ("PXE LCM Domain", "lcm_domain", "LCM Domain", "str"),
+    181: ("PXE LCM NIC option 0", "lcm_nic_option", "LCM NIC option", "bytes"),
+    190: ("PXE LCM Workgroup", "lcm_workgroup", "LCM Workgroup", "str"),
+    191: ("PXE Discovery", "discovery", "Discovery", "yes"),
+    192: ("PXE Configured", "configured", "Configured", "yes"),
+    193: ("PXE LCM version", "lcm_version", "LCM Version", "u32"),
+    194: ("PXE LCM Serial Number", "lcm_serial", "LCM Serial Number", "str")}
+PXE_BOOT_SERVER_TYPES = {
+    0: "PXE bootstrap server", 1: "Microsoft Windows NT Boot Server", 2: "Intel LCM Boot Server",
+    3: "DOS/UNDI Boot Server", 4: "NEC ESMPRO Boot Server", 5: "IBM WSoD Boot Server",
+    6: "IBM LCCM Boot Server", 7: "CA Unicenter TNG Boot Server", 8: "HP OpenView Boot Server",
+    65535: "PXE API Test server"}
+# the vendor classes (by how they start) whose option 43 tshark reads by a vendor's own rules, and
+# the name it then gives the option (not decoded here: its raw Value, which tshark leaves out, is hidden)
+VENDOR_43_OTHERS = ((b"pktc", "CableLabs"), (b"docsis", "CableLabs"), (b"OpenCable2.0", "CableLabs"),
+                    (b"CableHome", "CableLabs"), (b"ArubaInstantAP", "Aruba Instant AP"), (b"ArubaAP", "Aruba AP"),
+                    (b"AEROHIVE", "Aerohive"), (b"AAPLBSDPC", "Boot Server Discovery Protocol (BSDP)"),
+                    (b"cisco", "Cisco ACI Fabric"))
+CL_ADDRESS_MODES = {1: "IPv4", 2: "IPv6"}
+
+# V-I vendor-specific information (125): the suboptions of two enterprises tshark knows, as
+# (name, field, kind); others' suboptions are numbered and their data shown in hex
+VI_SUBOPTIONS = {
+    3561: ("dhcp.option.vi.tr111.suboption", {
+        1: ("DeviceManufacturerOUI", "dhcp.option.vi.tr111.device_manufacturer_oui", "oui"),
+        2: ("DeviceSerialNumber", "dhcp.option.vi.tr111.device_serial_number", "str"),
+        3: ("DeviceProductClass", "dhcp.option.vi.tr111.device_product_class", "str"),
+        4: ("GatewayManufacturerOUI", "dhcp.option.vi.tr111.gateway_manufacturer_oui", "str"),
+        5: ("GatewaySerialNumber", "dhcp.option.vi.tr111.gateway_serial_number", "str"),
+        6: ("GatewayProductClass", "dhcp.option.vi.tr111.gateway_product_class", "str")}),
+    4491: ("dhcp.option.vi.cl.suboption", {
+        1: ("Option Request", "dhcp.option.vi.cl.option_request", "spaced"),
+        2: ("TFTP Server Addresses", "dhcp.option.vi.cl.tftp_server_addresses", "ips"),
+        3: ("eRouter Container Option", "dhcp.option.vi.cl.erouter_container_option", "bytes"),
+        4: ("MIB Environment Indicator Option", None, None),
+        5: ("Modem Capabilities", None, None)}),
+}

@@ -1,4 +1,5 @@
 """ICMP for IPv4 (RFC 792): type, code, checksum and the 4-byte rest of header."""
+import socket
 import struct
 from dataclasses import replace
 
@@ -32,9 +33,9 @@ UNREACH_TEXT = {
 # --- dissection ------------------------------------------------------------------
 
 from .checksum import ones_sum  # noqa: E402
-from .dissect import F, data_row, dissector, row_node  # noqa: E402
+from .dissect import F, Hidden, data_row, dissector, named, row_node  # noqa: E402
 from .skim import DECLINE, skimmer  # noqa: E402
-from .textfmt import seconds_text, utc_date  # noqa: E402
+from .textfmt import ascii_text, ascii_value, seconds_text, utc_date  # noqa: E402
 from .udp import calculated_checksum, checksum_row  # noqa: E402
 
 # tshark's names of the types (read from tshark 4.0)
@@ -143,6 +144,286 @@ def _echo_rows(buf, off: int, end: int, csum_row, ident: int, seq: int, ts_ns: i
     return rows
 
 
+# --- RFC 8335 extended echo and RFC 4884 multi-part extensions ------------------------
+
+EXT_ECHO_REQUEST, EXT_ECHO_REPLY = 42, 43
+EXT_SEQ = F("icmp.ext.echo.seq", "Sequence Number", 6, 1, show=lambda v: f"{v} (0x{v:02x})")
+SET_TEXT = ("Not set", "Set").__getitem__
+EXT_REQ_BITS = (F("icmp.ext.echo.req.res", "Reserved", 7, 1, mask=0xFE, show=lambda v: f"0x{v:02x}"),
+                F("icmp.ext.echo.req.local", "Local bit", 7, 1, mask=0x01))
+STATES = {0: "Reserved", 1: "Incomplete", 2: "Reachable", 3: "Stale", 4: "Delay", 5: "Probe", 6: "Failed"}
+EXT_REPLY_BITS = (F("icmp.ext.echo.rsp.state", "State", 7, 1, mask=0xE0, show=named(STATES)),
+                  F("icmp.ext.echo.rsp.res", "Reserved", 7, 1, mask=0x18, show=lambda v: f"0x{v:x}"),
+                  F("icmp.ext.echo.rsp.active", "Active bit", 7, 1, mask=0x04),
+                  F("icmp.ext.echo.rsp.ipv4", "IPv4 bit", 7, 1, mask=0x02),
+                  F("icmp.ext.echo.rsp.ipv6", "IPv6 bit", 7, 1, mask=0x01))
+
+EXT_VERSION = F("icmp.ext.version", "Version", 0, 1)          # the high nibble, shown with no bits
+EXT_RES = F("icmp.ext.res", "Reserved", 0, 2, mask=0x0FFF, show=lambda v: f"0x{v:03x}")
+EXT_CHECKSUM = F("icmp.ext.checksum", "Checksum", 2, 2, show=lambda v: f"0x{v:04x}")
+EXT_CSUM_STATUS = F("icmp.ext.checksum.status", "Checksum Status", 2, 2,
+                    show=("Bad", "Good", "Unverified", "Not present", "Illegal").__getitem__)
+EXT_LENGTH = F("icmp.ext.length", "Length", 0, 2)
+CLASSES = {1: "MPLS Label Stack Class", 2: "Interface Information Object", 3: "Interface Identification Object"}
+EXT_CLASS = F("icmp.ext.class", "Class", 2, 1, show=named(CLASSES))
+EXT_CTYPE = F("icmp.ext.ctype", "C-Type", 3, 1)
+# MPLS label stack entries (RFC 4950), each 4 bytes
+MPLS_LABEL = F("icmp.mpls.label", "Label", 0, 3, mask=0xFFFFF0)
+MPLS_EXP = F("icmp.mpls.exp", "Experimental", 0, 3, mask=0x00000E)
+MPLS_S = F("icmp.mpls.s", "Stack bit", 0, 3, mask=0x000001)
+MPLS_TTL = F("icmp.mpls.ttl", "Time to live", 3, 1)
+# Interface Information Object (RFC 5837): the C-Type is a bitmask of what follows
+ROLES = {0: "IP interface upon which datagram arrived",
+         1: "sub-IP component of an IP interface upon which datagram arrived",
+         2: "IP interface through which datagram would be forwarded",
+         3: "IP next-hop to which datagram would be forwarded"}
+PRESENT = ("Not Present", "Present").__getitem__
+INFO_BITS = (F("icmp.int_info.role", "Interface Role", 3, 1, mask=0xC0, show=named(ROLES)),
+             F("icmp.int_info.reserved", "Reserved", 3, 1, mask=0x30),
+             F("icmp.int_info.ifindex", "ifIndex", 3, 1, mask=0x08, show=("False", "True").__getitem__),
+             F("icmp.int_info.ipaddr", "IP Address", 3, 1, mask=0x04, show=PRESENT),
+             F("icmp.int_info.name_present", "Interface Name", 3, 1, mask=0x02, show=PRESENT),
+             F("icmp.int_info.mtu_present", "MTU", 3, 1, mask=0x01, show=PRESENT))
+INFO_INDEX = F("icmp.int_info.index", "Interface Index", 0, 4)
+INFO_AFI = F("icmp.int_info.afi", "Address Family Identifier", 0, 2)
+INFO_NAME_LENGTH = F("icmp.int_info.name_length", "Name Length", 0, 1)
+INFO_MTU = F("icmp.int_info.mtu", "Maximum Transmission Unit", 0, 4)
+# Interface Identification Object (RFC 8335)
+IDENT_CTYPES = {1: "Identifies Interface By Name", 2: "Identifies Interface By Index",
+                3: "Identifies Interface By Address"}
+IDENT_CTYPE = replace(EXT_CTYPE, show=lambda v: f"{v} ({IDENT_CTYPES.get(v) or f'Unknown C-Type {v}'})")
+# tshark's names of the address families (afn_vals)
+AFNS = {0: "Reserved", 1: "IPv4", 2: "IPv6", 3: "NSAP", 4: "HDLC (8-bit multidrop)", 5: "BBN 1822",
+        6: "802 (includes all 802 media plus Ethernet)", 7: "E.163", 8: "E.164 (SMDS, Frame Relay, ATM)",
+        9: "F.69 (Telex)", 10: "X.121 (X.25, Frame Relay)", 11: "IPX", 12: "Appletalk", 13: "Decnet IV",
+        14: "Banyan Vines", 15: "E.164 with NSAP subaddress", 16: "DNS (Domain Name System)",
+        17: "Distinguished Name", 18: "AS Number", 19: "XTP over IP version 4", 20: "XTP over IP version 6",
+        21: "XTP native mode XTP", 22: "Fibre Channel World-Wide Port Name",
+        23: "Fibre Channel World-Wide Node Name", 24: "GWID", 25: "Layer-2 VPN", 196: "Layer-2 VPN (old)",
+        26: "MPLS-TP Section Endpoint Identifier", 27: "MPLS-TP LSP Endpoint Identifier",
+        28: "MPLS-TP Pseudowire Endpoint Identifier", 29: "MT IP: Multi-Topology IP version 4",
+        30: "MT IPv6: Multi-Topology IP version 6", 16384: "EIGRP Common Service Family",
+        16385: "EIGRP IPv4 Service Family", 16386: "EIGRP IPv6 Service Family",
+        16387: "LISP Canonical Address Format (LCAF)", 16388: "BGP-LS", 16389: "48-bit MAC Address",
+        16390: "64-bit MAC Address", 16391: "OUI", 16392: "MAC/24", 16393: "MAC/40", 16394: "IPv6/64",
+        16395: "RBridge Port ID", 16396: "TRILL Nickname", 65535: "Reserved"}
+IDENT_INDEX = F("icmp.int_ident.index", "Interface Index", 0, 4)
+IDENT_AFI = F("icmp.int_ident.afi", "Address Family Identifier", 0, 2, show=named(AFNS))
+IDENT_ADDR_LENGTH = F("icmp.int_ident.addr_length", "Address Length", 0, 1)
+
+
+def quiet_problem(d, parent, text: str, name: str = "_ws.malformed", label: str = "Malformed Packet") -> None:
+    """Note a problem as tshark does, in an expert item under `parent` (hidden here: its line
+    is tshark's expert info, which our tree leaves out), so the tree's lines stay tshark's."""
+    node = parent.add(Hidden(name, label, None, parent.offset, 0, text=label))
+    if name == "_ws.malformed":         # tshark's exception: the malformed item, its expert item under it
+        node = node.add(Hidden(name, label, None, parent.offset, 0, text=label))
+    d.problem(node, text)
+
+
+class _Short(Exception):
+    """A field reaches past the message: tshark's exception, which ends the dissection."""
+
+
+def _need(pos: int, size: int, end: int) -> None:
+    if pos + size > end:
+        raise _Short
+
+
+def ext_echo_bits(layer, buf, off: int, bits: tuple) -> None:
+    """The last byte of an extended echo's header, bit by bit (`off`: the message's start)."""
+    for f in bits:
+        layer.field(f, buf, off)
+
+
+def extension(d, parent, buf, start: int, end: int) -> bool:
+    """An ICMP extension structure (RFC 4884) at buf[start:end] under `parent`, as tshark's
+    dissect_icmp_extension shows it: version, checksum, then each object. False when a field
+    reaches past the message (tshark: malformed)."""
+    ext = parent.text("icmp.ext", "ICMP Multi-Part Extensions", "", start, end - start)
+    if end - start < 4:
+        return True
+    ext.put(((EXT_VERSION, start, buf[start] >> 4),))
+    ext.field(EXT_RES, buf, start)
+    csum = (buf[start + 2] << 8) | buf[start + 3]
+    if csum == 0:
+        ext.text("icmp.ext.checksum", "Checksum", "[missing]", start + 2, 2, value=0)
+        ext.put(((EXT_CSUM_STATUS, start + 2, 3),))
+    else:
+        total = ones_sum(buf[start:end])
+        if total == 0xFFFF:
+            ext.put((checksum_row(d, EXT_CHECKSUM, None, EXT_CSUM_STATUS, start + 2, csum, 1, None),))
+        else:
+            should = calculated_checksum(total, csum)
+            node = ext.add(row_node(EXT_CHECKSUM, start + 2, csum))
+            node._text = f"0x{csum:04x} " + INCORRECT.format(should)
+            quiet_problem(d, node, f"bad checksum, should be 0x{should:04x}", "icmp.ext.checksum_bad", "Bad checksum")
+            ext.put(((EXT_CSUM_STATUS, start + 2, 0),))
+    if buf[start] >> 4 not in (1, 2):
+        if d.tree:
+            ext.label += " (unsupported version)"
+        return True
+    pos, infos = start + 4, 0
+    while end - pos >= 4:
+        length, kind, ctype = (buf[pos] << 8) | buf[pos + 1], buf[pos + 2], buf[pos + 3]
+        stop = pos + min(length, end - pos)
+        obj = ext.text("icmp.ext.object", "Unknown object", "", pos, max(stop - pos, 4))
+        obj.field(EXT_LENGTH, buf, pos)
+        obj.field(EXT_CLASS, buf, pos)
+        if length < 4:
+            obj.label = "Object with bad length"
+            break
+        try:
+            if kind == 1:
+                unknown = _mpls_stack(obj, buf, pos, stop)
+            elif kind == 2:
+                unknown = _interface_information(obj, buf, pos, stop, end)
+                infos += 1
+                if infos > 4:
+                    obj.label = "More than 4 Interface Information Objects"
+            elif kind == 3:
+                unknown = _interface_identification(obj, buf, pos, length, end)
+            else:
+                unknown = True
+        except _Short:
+            quiet_problem(d, obj, "malformed: the object reaches past the message")
+            return False
+        if unknown:
+            obj.field(EXT_CTYPE, buf, pos)
+            obj.label = f"Unknown object ({kind}/{ctype})"
+            if stop - pos > 4:
+                data = bytes(buf[pos + 4:stop])
+                obj.text("icmp.ext.data", "Data", data.hex(), pos + 4, len(data), value=data)
+        if stop - pos < length and d.tree:
+            obj.label += " (truncated)"
+        pos = stop
+    return True
+
+
+def _mpls_stack(obj, buf, pos: int, stop: int) -> bool:
+    obj.field(EXT_CTYPE, buf, pos)
+    if buf[pos + 3] != 1:
+        return True
+    obj.label = "MPLS Stack Entry"
+    at = pos + 4
+    while at + 4 <= stop:
+        label, exp, bottom, ttl = (int.from_bytes(buf[at:at + 3], "big") >> 4, buf[at + 2] >> 1 & 7,
+                                   buf[at + 2] & 1, buf[at + 3])
+        entry = obj.text("icmp.mpls.stack_entry", f"Label: {label}, Exp: {exp}, S: {bottom}, TTL: {ttl}", "", at, 4)
+        for f in (MPLS_LABEL, MPLS_EXP, MPLS_S, MPLS_TTL):
+            entry.field(f, buf, at)
+        at += 4
+    if at < stop:
+        data = bytes(buf[at:stop])
+        obj.text("icmp.mpls.data", "Data", data.hex(), at, len(data), value=data)
+    return False
+
+
+def _interface_information(obj, buf, pos: int, stop: int, end: int) -> bool:
+    """RFC 5837; tshark reads the sub-objects the C-Type announces even past the object's end."""
+    obj.label = "Interface Information Object"
+    ctype = buf[pos + 3]
+    words = [f"{ctype}", f"Interface Role: {ROLES[ctype >> 6]}"]
+    words += [f.label for f in INFO_BITS[2:] if ctype & f.mask]
+    kind = obj.text("icmp.ext.ctype", "C-Type", ", ".join(words), pos + 3, 1, value=ctype)
+    for f in INFO_BITS:
+        kind.field(f, buf, pos)
+    at = pos + 4
+    if ctype & 0x08:
+        _need(at, 4, end)
+        obj.field(INFO_INDEX, buf, at)
+        at += 4
+    if ctype & 0x04 and stop >= at + 2:
+        _need(at, 2, end)
+        afi = (buf[at] << 8) | buf[at + 1]
+        _need(at, 8 if afi == 1 else 20, end)          # the sub-object's span, checked as tshark adds it
+        sub = obj.text("icmp.int_info.ip_sub_object", "IP Address Sub-Object", "", at, 8 if afi == 1 else 20)
+        sub.field(INFO_AFI, buf, at)
+        _need(at + 2, 2, end)
+        reserved = bytes(buf[at + 2:at + 4])
+        sub.text("icmp.reserved", "Reserved", reserved.hex(), at + 2, 2, value=reserved)
+        at += 4
+        if afi == 1:
+            _need(at, 4, end)
+            sub.text("icmp.int_info.ipv4", "Source", socket.inet_ntoa(bytes(buf[at:at + 4])), at, 4,
+                     value=bytes(buf[at:at + 4]))
+            at += 4
+        elif afi == 2:
+            _need(at, 16, end)
+            addr = bytes(buf[at:at + 16])
+            sub.text("icmp.int_info.ipv6", "Source", socket.inet_ntop(socket.AF_INET6, addr), at, 16, value=addr)
+            at += 16
+        else:
+            raise _Short            # tshark asks for a negative length: an exception
+    if ctype & 0x02:
+        size = 0
+        sub = None
+        if stop >= at + 1:
+            size = buf[at]
+            _need(at, size, end)
+            sub = obj.text("icmp.int_info.name_sub_object", "Interface Name Sub-Object", "", at, size)
+            sub.field(INFO_NAME_LENGTH, buf, at)
+            at += 1
+        if stop >= at + size:
+            if sub is None or size < 1:
+                raise _Short
+            _need(at, size - 1, end)
+            raw = bytes(buf[at:at + size - 1])
+            sub.text("icmp.int_info.name", "Name", ascii_text(raw), at, size - 1, value=ascii_value(raw))
+            at += size - 1
+    if ctype & 0x01:
+        _need(at, 4, end)
+        obj.field(INFO_MTU, buf, at)
+    return False
+
+
+def _interface_identification(obj, buf, pos: int, length: int, end: int) -> bool:
+    obj.label = "Interface Identification Object"
+    if end - pos < 5:
+        return True
+    ctype = obj.field(IDENT_CTYPE, buf, pos).value
+    at = pos + 4
+    if ctype == 1:
+        _need(at, length - 4, end)
+        raw = bytes(buf[at:pos + length])
+        obj.text("icmp.int_ident.name", "Name", ascii_text(raw), at, len(raw), value=ascii_value(raw))
+    elif ctype == 2:
+        _need(at, 4, end)
+        obj.field(IDENT_INDEX, buf, at)
+    elif ctype == 3:
+        _need(at, 4, end)
+        afi = obj.field(IDENT_AFI, buf, at).value
+        size = obj.field(IDENT_ADDR_LENGTH, buf, at + 2).value
+        obj.text("icmp.int_ident.reserved", "Reserved", f"{buf[at + 3]:02x}", at + 3, 1,
+                 value=bytes(buf[at + 3:at + 4]))
+        at += 4
+        step, name = {1: (4, "icmp.int_ident.ipv4"), 2: (16, "icmp.int_ident.ipv6")}.get(afi, (0, None))
+        if name is None:
+            raw = bytes(buf[at:end])
+            obj.text("icmp.int_ident.address", "Address", raw.hex(), at, len(raw), value=raw)
+        while name is not None and size >= step and end - at >= step:
+            addr = bytes(buf[at:at + step])
+            text = socket.inet_ntoa(addr) if step == 4 else socket.inet_ntop(socket.AF_INET6, addr)
+            obj.text(name, "Address", text, at, step, value=addr)
+            at += step
+            size -= step
+    return False
+
+
+def _ext_echo(d, layer, buf, off: int, end: int, csum_row) -> bool:
+    """Extended echo request and reply (RFC 8335): identifier, 8-bit sequence number, flags;
+    a request's extension structure after them (tshark 4.0 reads none in a reply)."""
+    kind = buf[off]
+    ident = (buf[off + 4] << 8) | buf[off + 5]
+    layer.put(((TYPE, off, kind), (NAMED_CODES[kind], off + 1, buf[off + 1]), csum_row,
+               (IDENT, off + 4, ident), (IDENT_LE, off + 4, swapped(ident))))
+    layer.field(EXT_SEQ, buf, off)
+    ext_echo_bits(layer, buf, off, EXT_REQ_BITS if kind == EXT_ECHO_REQUEST else EXT_REPLY_BITS)
+    if kind == EXT_ECHO_REQUEST and end > off + HEADER_LEN:
+        return extension(d, layer, buf, off + HEADER_LEN, end)
+    return True
+
+
 @dissector("ip.proto", 1)
 def dissect_icmp(d, off: int, end: int):
     buf = d.buf
@@ -163,6 +444,21 @@ def dissect_icmp(d, off: int, end: int):
             layer._kids.append((_echo_rows, buf, off, end, csum_row, ident, seq, d.ts_ns))
         if not d.locked:                    # d.summarise_later, inline
             d.protocol, d._info = "ICMP", (echo_info, kind, ident, seq, d.ip_ttl)
+        return None
+    if kind in (EXT_ECHO_REQUEST, EXT_ECHO_REPLY):
+        info = f"{TYPE_NAMES[kind]:<20} ({code_name(kind, code)})"
+        d.summarise("ICMP", info)
+        if end - off < HEADER_LEN:
+            layer.put(((TYPE, off, kind), (NAMED_CODES[kind], off + 1, code), csum_row))
+            if end - off >= 6:
+                ident = (buf[off + 4] << 8) | buf[off + 5]
+                layer.put(((IDENT, off + 4, ident), (IDENT_LE, off + 4, swapped(ident))))
+            if end - off >= 7:
+                layer.field(EXT_SEQ, buf, off)
+            quiet_problem(d, layer, f"malformed: ICMP extended echo header needs 8 bytes, {end - off} captured")
+            d.summarise("ICMP", info + "[Malformed Packet]")
+        elif not _ext_echo(d, layer, buf, off, end, csum_row):
+            d.summarise("ICMP", info + "[Malformed Packet]")
         return None
     if d.tree:
         layer.put(((TYPE, off, kind), (NAMED_CODES.get(kind, CODE), off + 1, code), csum_row))

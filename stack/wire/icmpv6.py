@@ -7,6 +7,7 @@ from .dissect import F, data_row, dissector, named, row_node
 from .ethernet import mac_to_str
 from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
+from . import icmp
 from .icmp import INCORRECT
 from .udp import calculated_checksum, checksum_row
 
@@ -72,6 +73,7 @@ TYPE_NAMES = {DEST_UNREACH: "Destination Unreachable", PACKET_TOO_BIG: "Packet T
               151: "Multicast Router Advertisement", 152: "Multicast Router Solicitation",
               153: "Multicast Router Termination", 200: "Private experimentation",
               201: "Private experimentation",
+              160: "Extended Echo request", 161: "Extended Echo reply",
               255: "Reserved for expansion of ICMPv6 informational messages"}
 # Code texts as tshark prints them in the Info column
 CODE_NAMES = {
@@ -83,13 +85,27 @@ CODE_NAMES = {
     PARAM_PROBLEM: {0: "erroneous header field encountered", 1: "unrecognized Next Header type encountered",
                     2: "unrecognized IPv6 option encountered",
                     3: "IPv6 First Fragment has incomplete IPv6 Header Chain"},
+    160: {0: "No error"},
+    161: {0: "No error", 1: "Malformed Query", 2: "No Such Interface", 3: "No Such Table Entry",
+          4: "Multiple Interfaces Satisfy Query"},
 }
 OPTION_NAMES = {ND_OPT_SOURCE_LL_ADDR: "Source link-layer address",
                 ND_OPT_TARGET_LL_ADDR: "Target link-layer address",
                 ND_OPT_PREFIX_INFO: "Prefix information", ND_OPT_REDIRECT_HDR: "Redirected header",
                 ND_OPT_MTU: "MTU", 7: "Advertisement Interval", 8: "Home Agent Information", 14: "Nonce",
                 ND_OPT_ROUTE_INFO: "Route Information", ND_OPT_RDNSS: "Recursive DNS Server",
-                ND_OPT_DNSSL: "DNS Search List Option"}
+                ND_OPT_DNSSL: "DNS Search List Option",
+                # the rest of tshark's names (icmpv6.opt.type)
+                6: "NBMA Shortcut Limit Option", 9: "Source Address List", 10: "Target Address List", 11: "CGA",
+                12: "RSA Signature", 13: "Timestamp", 15: "Trust Anchor", 16: "Certificate",
+                17: "IP Address/Prefix Option", 18: "New Router Prefix Information", 19: "Link-layer Address",
+                20: "Neighbor Advertisement Acknowledgment", 23: "MAP", 26: "RA Flags Extension",
+                27: "Handover Key Request", 28: "Handover Key Reply", 29: "Handover Assist Information",
+                30: "Mobile Node Identifier Option", 32: "Proxy Signature (PS)",
+                33: "Address Registration Option", 34: "6LoWPAN Context Option",
+                35: "Authoritative Border Router", 36: "6LoWPAN Capability Indication Option",
+                37: "DHCP Captive-Portal", 38: "PREF64 Option", 138: "CARD Request", 139: "CARD Reply",
+                253: "RFC3692-style Experiment 1", 254: "RFC3692-style Experiment 2"}
 
 
 def _show_type(value: int) -> str:
@@ -414,7 +430,30 @@ def _with_options(d, layer, buf, pos: int, end: int, info: str):
     return ("ethertype", 0x86DD, *quoted)
 
 
-BODIES = {**dict.fromkeys(ERRORS, _error), **dict.fromkeys(MLD, _mld), ECHO_REQUEST: _echo,
+EXT_SEQ = F("icmpv6.ext.echo.seq", "Sequence number", 6, 1, show=lambda v: f"{v} (0x{v:02x})")
+EXT_REQ_BITS = tuple(replace(f, name=f.name.replace("icmp.", "icmpv6.", 1)) for f in icmp.EXT_REQ_BITS)
+EXT_REPLY_BITS = tuple(replace(f, name=f.name.replace("icmp.", "icmpv6.", 1)) for f in icmp.EXT_REPLY_BITS)
+
+
+def _ext_echo(d, layer, buf, off: int, end: int, info: str):
+    """Extended echo (RFC 8335): identifier, sequence number, flags; a request's extension
+    structure after them, shown even when empty (tshark 4.0)."""
+    for f in (ECHO_ID, EXT_SEQ):
+        if off + f.offset + f.size > end:
+            break
+        layer.field(f, buf, off)
+    if end - off < HEADER_LEN:                  # tshark: an exception at the first field past the end
+        icmp.quiet_problem(d, layer, f"malformed: ICMPv6 extended echo header needs 8 bytes, {end - off} captured")
+        d.summarise("ICMPv6", info + "[Malformed Packet]")
+        return None
+    icmp.ext_echo_bits(layer, buf, off, EXT_REQ_BITS if buf[off] == 160 else EXT_REPLY_BITS)
+    if buf[off] == 160 and not icmp.extension(d, layer, buf, off + HEADER_LEN, end):
+        d.summarise("ICMPv6", info + "[Malformed Packet]")
+    return None
+
+
+BODIES = {**dict.fromkeys(ERRORS, _error), 160: _ext_echo, 161: _ext_echo,
+          **dict.fromkeys(MLD, _mld), ECHO_REQUEST: _echo,
           ECHO_REPLY: _echo, ROUTER_SOLICIT: _router_solicit, ROUTER_ADVERT: _router_advert,
           NEIGHBOUR_SOLICIT: _neighbour_solicit, NEIGHBOUR_ADVERT: _neighbour_advert, REDIRECT: _redirect}
 
@@ -446,7 +485,13 @@ def _options(d, layer, buf, pos: int, end: int):
         if pos + size > end:
             _option_cut(d, opt, size, end - pos)
             break
-        summary = OPTION_BODIES.get(kind, _opt_raw)(d, opt, buf, pos, size)
+        try:
+            summary = OPTION_BODIES.get(kind, _opt_raw)(d, opt, buf, pos, size)
+        except icmp._Short:
+            opt.label = f"ICMPv6 Option ({name}"            # tshark closes the label after the option
+            icmp.quiet_problem(d, opt, f"malformed: option {kind} reaches past its length")
+            suffix += "[Malformed Packet]"
+            break
         if summary:
             opt.label = f"ICMPv6 Option ({name} : {summary})"
         if kind in LLADDR_INFO:
@@ -573,6 +618,33 @@ def _opt_redirected(d, opt, buf, pos: int, size: int):
     return None
 
 
+PLC_NAMES = {0: "96 bits prefix length", 1: "64 bits prefix length", 2: "56 bits prefix length",
+             3: "48 bits prefix length", 4: "40 bits prefix length", 5: "32 bits prefix length"}
+PREF64_LIFETIME = F("icmpv6.opt.pref64.scaled_lifetime", "Scaled Lifetime", 2, 2, mask=0xFFF8)
+PREF64_PLC = F("icmpv6.opt.pref64.plc", "PLC (Prefix Length Code)", 2, 2, mask=0x0007,
+               show=lambda v: f"{PLC_NAMES.get(v, 'Unknown')} (0x{v:x})")
+PLC_BYTES = {0: 12, 1: 8, 2: 7, 3: 6, 4: 5, 5: 4}
+
+
+def _opt_pref64(d, opt, buf, pos: int, size: int):
+    """PREF64 (RFC 8781): a scaled lifetime, a prefix length code, the NAT64 prefix's first bytes."""
+    opt.field(PREF64_LIFETIME, buf, pos)
+    plc = opt.field(PREF64_PLC, buf, pos).value
+    if plc not in PLC_BYTES:
+        icmp.quiet_problem(d, opt, "malformed: unknown prefix length code", "icmpv6.invalid_option_length",
+                           "Invalid Option Length")
+        return None
+    width = PLC_BYTES[plc]
+    if 4 + width > size:        # tshark reads on past the option: past the message, an exception
+        raise icmp._Short
+    prefix = bytes(buf[pos + 4:pos + 4 + width]).ljust(16, b"\0")
+    opt.text("icmpv6.opt.pref64.prefix", "Prefix", addr_to_str(prefix), pos + 4, width, value=prefix)
+    if size > 16:
+        data = bytes(buf[pos + 16:pos + size])
+        opt.text("icmpv6.unknown_data", "Unknown Data", data.hex(), pos + 16, len(data), value=data)
+    return None
+
+
 def _reserved(opt, buf, start: int, stop: int) -> None:
     """An option's reserved bytes: tshark names them and shows no value (FT_NONE)."""
     opt.text("icmpv6.opt.reserved", "Reserved", "", start, stop - start, value=bytes(buf[start:stop]))
@@ -586,7 +658,7 @@ def _opt_raw(d, opt, buf, pos: int, size: int):
 OPTION_BODIES = {ND_OPT_SOURCE_LL_ADDR: _opt_linkaddr, ND_OPT_TARGET_LL_ADDR: _opt_linkaddr,
                  ND_OPT_PREFIX_INFO: _opt_prefix, ND_OPT_REDIRECT_HDR: _opt_redirected, ND_OPT_MTU: _opt_mtu,
                  ND_OPT_ROUTE_INFO: _opt_route_info, ND_OPT_RDNSS: _opt_rdnss, ND_OPT_DNSSL: _opt_dnssl,
-                 7: _opt_advertisement_interval, 8: _opt_home_agent, 14: _opt_nonce}
+                 7: _opt_advertisement_interval, 8: _opt_home_agent, 14: _opt_nonce, 38: _opt_pref64}
 
 
 @skimmer("ipv6.nxt", NEXTHDR_ICMP)

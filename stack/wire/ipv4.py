@@ -4,7 +4,7 @@ import struct
 from dataclasses import replace
 
 from .checksum import checksum, ones_sum
-from .dissect import F, dissector, named, row_node
+from .dissect import F, Hidden, dissector, named, row_node
 from .skim import DECLINE, TextCache, skimmer, table
 from .dsfield import dscp_text, dsfield_text, ecn_text
 from .ipproto import IP_PROTOCOL_NAMES, show_protocol
@@ -234,6 +234,44 @@ def _fixed_rows(off: int, fields: tuple, checked: bool, good, calculated: int | 
             (SRC_TEXT, off + 12, src), (DST_TEXT, off + 16, dst))
 
 
+def _quiet_problem(d, parent, text: str, name: str = "ip.bogus_ip_length", label: str = "Bogus IP length") -> None:
+    """A problem noted as tshark's expert item (`name`) under `parent`, which our tree leaves out
+    (the item's line is tshark's expert info): the lines stay tshark's."""
+    node = parent.add(Hidden(name, label, None, parent.offset, 0, text=""))
+    d.problem(node, text)
+
+
+def _bogus(d, layer, buf, off: int, end: int, fields: tuple):
+    """A header tshark gives up on: a version other than 4 (6 is read as IPv6 instead), a header
+    length under 20 bytes, a total length under the header's. It shows the fields up to the bad
+    one, the layer unlabelled by addresses."""
+    vihl, tos, total = fields[:3]
+    version, ihl = vihl >> 4, (vihl & 15) * 4
+    node = layer.field(VERSION, buf, off)
+    layer.length = 1 if version != 4 or ihl < MIN_LEN else 4      # what it shows: no address is read
+    if not d.locked:
+        d.protocol = "IPv4"
+    if version != 4:
+        _quiet_problem(d, node, f"malformed: bogus IPv4 version {version}", "ip.bogus_ip_version", "Bogus IP version")
+        if version == 6:
+            return ("ethertype", 0x86DD, off, end)
+        d.info = d.info or f"Bogus IPv4 version ({version}, must be 4)"
+        return None
+    node = layer.field(HDR_LEN_BYTES, buf, off, show=lambda v: f"{v * 4} bytes ({v})")
+    if ihl < MIN_LEN:
+        _quiet_problem(d, node, f"malformed: header length {ihl} < 20", "ip.bogus_header_length",
+                       "Bogus IP header length")
+        d.info = d.info or f"Bogus IP header length ({ihl}, must be at least {MIN_LEN})"
+        return None
+    dsfield = layer.field(DSFIELD, buf, off)
+    dsfield.field(DSCP, buf, off)
+    dsfield.field(ECN, buf, off)
+    node = layer.field(TOTAL_LEN, buf, off, show=lambda v: f"{v} bytes (bogus, less than header length {ihl})")
+    _quiet_problem(d, node, f"malformed: total length {total} < header length {ihl}")
+    d.info = d.info or f"Bogus IP length ({total}, less than header length {ihl})"
+    return None
+
+
 @dissector("ethertype", 0x0800)
 @dissector("ip.proto", 4)               # IPv4 in IPv4 (RFC 2003)
 def dissect_ipv4(d, off: int, end: int):
@@ -250,6 +288,8 @@ def dissect_ipv4(d, off: int, end: int):
         # not written: its length is the frame's, as tshark presumes
         total = end - off + (d.orig_len - d.length if end == d.length else 0)
         fields = fields[:2] + (total,) + fields[3:]
+    if version != 4 or ihl < MIN_LEN or total < ihl:
+        return _bogus(d, layer, buf, off, end, fields)
     checked = version == 4 and ihl >= MIN_LEN and ihl <= end - off
     if not d.checksums:
         good = None                         # unverified, as tshark's ip.check_checksum FALSE
@@ -275,31 +315,20 @@ def dissect_ipv4(d, off: int, end: int):
         d.source, d.destination = ADDR_TEXT[src], ADDR_TEXT[dst]
         d.protocol = "IPv4"
     layer._text = (layer_label, src, dst)           # layer.label_from, inline
-    if ihl != MIN_LEN:
-        if version != 4 or ihl < MIN_LEN:
-            d.problem(layer, f"malformed: version {version}, header length {ihl}")
-            d.info = d.info or "[Malformed Packet]"
-            return None
+    if ihl != MIN_LEN:                      # version 4, ihl > 20 and total >= ihl: _bogus took the rest
         layer.length = min(ihl, end - off)
         if d.short(layer, ihl, end - off, "IPv4 header with options"):
             return None
-    elif version != 4:
-        d.problem(layer, f"malformed: version {version}, header length {ihl}")
-        d.info = d.info or "[Malformed Packet]"
-        return None
     if bad_csum is not None:
         d.problem(bad_csum, "bad checksum")
     if ihl > MIN_LEN:
         _options(d, layer, buf, off + MIN_LEN, off + ihl)
-    if total < ihl:
-        d.problem(layer, f"malformed: total length {total} < header length {ihl}")
-        return None
     stop = off + total
     d.reported_ends[len(d.layers) - 1] = stop
     fragment = frag & (FLAG_MF | FRAG_MASK)
     if stop > end:
         if not d.cut:
-            d.problem(layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
+            _quiet_problem(d, layer, f"malformed: IPv4 total length exceeds packet length ({end - off} bytes)")
         d.payload_complete = False
     else:
         # an L4 checksum covers the whole datagram: not checkable in one fragment of it

@@ -3,7 +3,7 @@ import ipaddress
 import struct
 from dataclasses import replace
 
-from .dissect import F, dissector, named
+from .dissect import F, Hidden, dissector, named
 from .ethernet import dissect_ethernet
 from .ipv4 import dissect_ipv4
 from .skim import DECLINE, TextCache, skimmer, table
@@ -82,6 +82,8 @@ OPT_PADN = 1
 OPT_JUMBO_TYPE = 0xC2
 OPT_ROUTER_ALERT_TYPE = 0x05
 OPT_HOME_ADDRESS_TYPE = 0xC9
+OPT_CALIPSO_TYPE = 0x07
+EXPERIMENTAL = (0x1E, 0x3E, 0x5E, 0x7E, 0x9E, 0xBE, 0xDE, 0xFE)
 # tshark's names of the option types (the experimental ones of RFC 4727 named by their value)
 OPTION_NAMES = {OPT_PAD1: "Pad1", OPT_PADN: "PadN", 0x04: "Tunnel Encapsulation Limit",
                 OPT_ROUTER_ALERT_TYPE: "Router Alert", 0x07: "CALIPSO", 0x08: "SMF_DPD",
@@ -154,11 +156,30 @@ SRC_TEXT = replace(SRC, show=ADDR_TEXT.__getitem__)
 DST_TEXT = replace(DST, show=ADDR_TEXT.__getitem__)
 
 
-def _fixed_rows(off: int, fields: tuple) -> tuple:
+def has_jumbo(buf, pos: int, end: int) -> bool:
+    """Does the Hop-by-Hop header at `pos` hold a Jumbo Payload option (what tshark looks for
+    before it reads a payload length of 0 as a jumbogram's)?"""
+    if pos + 2 > end:
+        return False
+    stop = min(end, pos + (buf[pos + 1] + 1) * 8)
+    at = pos + 2
+    while at < stop:
+        if buf[at] == OPT_PAD1:
+            at += 1
+            continue
+        if at + 1 >= stop:
+            return False
+        if buf[at] == OPT_JUMBO_TYPE and buf[at + 1] == 4:
+            return True
+        at += 2 + buf[at + 1]
+    return False
+
+
+def _fixed_rows(off: int, fields: tuple, jumbo: bool = False) -> tuple:
     vcf, plen, nxt, hlim, src, dst = fields
     tclass = (vcf >> 20) & 0xFF
     return ((VERSION, off, 6), (TCLASS, off, tclass, ((DSCP, off, tclass >> 2), (ECN, off, tclass & 3))),
-            (FLOW, off + 1, vcf & 0xFFFFF), (PLEN_JUMBO if not plen and nxt == NEXTHDR_HOP else PLEN, off + 4, plen), (NXT, off + 6, nxt),
+            (FLOW, off + 1, vcf & 0xFFFFF), (PLEN_JUMBO if jumbo else PLEN, off + 4, plen), (NXT, off + 6, nxt),
             (HLIM, off + 7, hlim), (SRC_TEXT, off + 8, src), (DST_TEXT, off + 24, dst))
 
 
@@ -168,7 +189,8 @@ def _fixed_header(d, layer, buf, off: int, end: int):
     if end - off >= HEADER_LEN and buf[off] >> 4 == 6:
         fields = HEADER.unpack_from(buf, off)
         if d.tree:
-            layer._kids.append((_fixed_rows, off, fields))
+            jumbo = not fields[1] and fields[2] == NEXTHDR_HOP and has_jumbo(buf, off + HEADER_LEN, end)
+            layer._kids.append((_fixed_rows, off, fields, jumbo))
         return fields
     for f in (VERSION, TCLASS, FLOW, PLEN, NXT, HLIM, SRC, DST):
         if off + f.offset + f.size > end:
@@ -234,11 +256,13 @@ def _options(d, hdr, buf, pos: int, stop: int, chain: _Chain) -> None:
         opt = hdr.text("ipv6.opt", name, "", pos, 2 + length)
         _option_kind(opt, buf, pos)
         opt.field(OPT_LEN, buf, pos)
-        _option_value(d, opt, buf, pos, kind, length, chain)
+        if _option_value(d, opt, buf, pos, kind, length, chain, stop) is False:
+            return False
         pos += 2 + length
+    return True
 
 
-def _option_value(d, opt, buf, pos: int, kind: int, length: int, chain: _Chain) -> None:
+def _option_value(d, opt, buf, pos: int, kind: int, length: int, chain: _Chain, stop: int) -> bool:
     data = bytes(buf[pos + 2:pos + 2 + length])
     if kind == OPT_PADN:
         opt.text("ipv6.opt.padn", "PadN", data.hex(), pos + 2, length, value=data)
@@ -248,8 +272,46 @@ def _option_value(d, opt, buf, pos: int, kind: int, length: int, chain: _Chain) 
         chain.jumbo = opt.field(OPT_JUMBO, buf, pos).value
     elif kind == OPT_HOME_ADDRESS_TYPE and length == 16:
         chain.home_src = add_address(opt, "ipv6.opt.mipv6.home_address", "MIPv6 Home Address", buf, pos + 2).value
+    elif kind in EXPERIMENTAL:
+        opt.text("ipv6.opt.experimental", "Experimental Option", data.hex(), pos + 2, length, value=data)
+    elif kind == OPT_CALIPSO_TYPE:
+        return _calipso(d, opt, buf, pos, length, stop)
     else:
         opt.text("ipv6.opt.unknown", "Unknown Option Payload", data.hex(), pos + 2, length, value=data)
+    return True
+
+
+CALIPSO = (F("ipv6.opt.calipso.doi", "CALIPSO Domain of Interpretation", 2, 4),
+           F("ipv6.opt.calipso.cmpt.length", "Compartment Length", 6, 1),
+           F("ipv6.opt.calipso.sens_level", "Sensitivity Level", 7, 1),
+           F("ipv6.opt.calipso.checksum", "Checksum", 8, 2, show=lambda v: f"0x{v:04x}"))
+
+
+def _calipso(d, opt, buf, pos: int, length: int, stop: int) -> bool:
+    """CALIPSO (RFC 5570): domain, compartment length, sensitivity, checksum, the bitmap. A length
+    under 8 ends the walk, as tshark's read past the option does (an exception once past the
+    header, `stop`)."""
+    if length < 8:
+        for f in CALIPSO:
+            if pos + f.offset + f.size > stop:
+                break
+            opt.field(f, buf, pos)
+        quiet_problem(d, opt, f"malformed: CALIPSO option length {length} < 8")
+        return False
+    for f in CALIPSO:
+        opt.field(f, buf, pos)
+    if length > 8:
+        data = bytes(buf[pos + 10:pos + 2 + length])
+        opt.text("ipv6.opt.calipso.cmpt_bitmap", "Compartment Bitmap", data.hex(), pos + 10, len(data), value=data)
+    return True
+
+
+def quiet_problem(d, parent, text: str) -> None:
+    """A problem noted as tshark's expert item under `parent`, which our tree leaves out (the
+    lines stay tshark's)."""
+    item = parent.add(Hidden("_ws.malformed", "Malformed Packet", None, parent.offset, 0, text="Malformed Packet"))
+    node = item.add(Hidden("_ws.malformed", "Malformed Packet", None, parent.offset, 0, text="Malformed Packet"))
+    d.problem(node, text)
 
 
 def _hopopts(d, layer, buf, pos: int, stop: int, end: int, chain: _Chain):
@@ -268,7 +330,10 @@ def _with_options(d, layer, prefix, label, buf, pos, stop, end, chain):
     hdr.length = min(octets, end - pos)
     if not _fits(d, hdr, pos, octets, stop, end, label):
         return None
-    _options(d, hdr, buf, pos + 2, pos + octets, chain)
+    if _options(d, hdr, buf, pos + 2, pos + octets, chain) is False:
+        if not d.locked:
+            d.info = "IPv6 hop-by-hop options[Malformed Packet]" if prefix == "ipv6.hopopts" else "[Malformed Packet]"
+        return None
     return octets
 
 
@@ -422,6 +487,13 @@ def dissect_ipv6(d, off: int, end: int):
             return None
         return ("ipv6.nxt", nxt, off + HEADER_LEN, end)
     jumbo_possible = plen == 0 and nxt == NEXTHDR_HOP
+    if jumbo_possible and not has_jumbo(buf, off + HEADER_LEN, end):
+        # tshark takes the payload length as it is, 0: the Hop-by-Hop header is past the packet
+        hopopts = layer.add(Hidden("ipv6.hopopts", "IPv6 Hop-by-Hop Option", None, off + HEADER_LEN, 0, text=""))
+        quiet_problem(d, hopopts, "malformed: payload length 0 without a Jumbo Payload option")
+        if not d.locked:
+            d.info = "Invalid IPv6 payload length , IPv6 hop-by-hop options[Malformed Packet]"
+        return None
     limit = off + HEADER_LEN + plen
     chain = _Chain()
     walked = _walk_chain(d, layer, buf, off + HEADER_LEN, end if jumbo_possible else min(end, limit),

@@ -159,10 +159,11 @@ def test_our_field_types_agree_with_tsharks():
     theirs = {cols[2]: cols[3] for cols in (line.split("\t") for line in proc.stdout.splitlines())
               if cols[0] == "F" and len(cols) > 3}
     # signed integers compare as integers too (tcp.window_size_scalefactor is -1 or -2 when unknown
-    # or unused); a double (icmp.resptime, in ms) as a number of the TIME kind
+    # or unused); a double (icmp.resptime, in ms) as a number of the TIME kind; an EUI-64 as its
+    # bytes, a GUID as its text (dhcp.client_id.uuid)
     kinds = {"uint": ("FT_UINT8", "FT_UINT16", "FT_UINT24", "FT_UINT32", "FT_UINT64", "FT_FRAMENUM", "FT_INT8", "FT_INT32"),
              "bool": ("FT_BOOLEAN",), "ipv4": ("FT_IPv4",), "ipv6": ("FT_IPv6",), "ether": ("FT_ETHER",),
-             "bytes": ("FT_BYTES",), "string": ("FT_STRING", "FT_STRINGZ"), "none": ("FT_NONE",),
+             "bytes": ("FT_BYTES", "FT_EUI64"), "string": ("FT_STRING", "FT_STRINGZ", "FT_GUID"), "none": ("FT_NONE",),
              "time": ("FT_ABSOLUTE_TIME", "FT_RELATIVE_TIME", "FT_DOUBLE")}
     shared = [name for name in FIELDS if name in theirs]
     assert len(shared) > 250
