@@ -164,7 +164,7 @@ _TYPED[BYTES] += """ icmp.ext.data icmp.int_ident.reserved icmp.int_ident.addres
 _TYPED[STRING] += " icmp.int_ident.name icmp.int_info.name"
 _TYPED[IPV4] += " icmp.int_ident.ipv4 icmp.int_info.ipv4"
 _TYPED[IPV6] += " icmp.int_ident.ipv6 icmp.int_info.ipv6 icmpv6.opt.pref64.prefix"
-# DNS record data (stack/wire/dns.py; its integer fields are declared there)
+# DNS record data (stack/wire/dns_rdata.py; its integer fields are declared there)
 _TYPED[STRING] += """ dns.a6.prefix_name dns.afsdb.hostname dns.caa.iodef dns.caa.issue dns.caa.issuewild
     dns.caa.tag dns.caa.unknown dns.caa.value dns.dname dns.gpos.altitude dns.gpos.latitude dns.gpos.longitude
     dns.hinfo.cpu dns.hinfo.os dns.hip.rendezvous_server dns.idsn.address dns.idsn.sa.address dns.ilnp.lp
