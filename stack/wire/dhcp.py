@@ -13,7 +13,8 @@ file name fields carry are shown under option 52, as tshark shows them.
 import socket
 import struct
 
-from .dhcp_options import (AUTO_CONFIGURATION, CLIENT_ARCHITECTURES, HARDWARE_TYPES, NAMES,
+from .arp import HW_TYPES as HARDWARE_TYPES     # a client identifier's type: ARP's hardware types
+from .dhcp_options import (AUTO_CONFIGURATION, CLIENT_ARCHITECTURES, NAMES,
                            SIP_ENCODINGS, SUBOPTIONS_82, TYPED)
 from .dhcp_values import NO_LENGTH, NO_VALUE
 from .dhcp_values import Malformed as _Malformed

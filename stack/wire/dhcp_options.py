@@ -171,16 +171,6 @@ CLIENT_ARCHITECTURES = {
     30: "RISC-V 128-bit UEFI HTTP", 31: "s390 Basic", 32: "s390 Extended"}
 AUTO_CONFIGURATION = {0: "DoNotAutoConfigure", 1: "AutoConfigure"}
 SIP_ENCODINGS = {0: "Fully Qualified Domain Name", 1: "IPv4 Address"}
-# the hardware types tshark names (dhcp.hw.type: ARP's table), those a client identifier carries
-HARDWARE_TYPES = {
-    0: "NET/ROM pseudo", 1: "Ethernet", 2: "Experimental Ethernet", 3: "AX.25", 4: "ProNET", 5: "Chaos",
-    6: "IEEE 802", 7: "ARCNET", 8: "Hyperchannel", 9: "Lanstar", 10: "Autonet Short Address",
-    11: "Localtalk", 12: "LocalNet", 13: "Ultra link", 14: "SMDS", 15: "Frame Relay DLCI", 16: "ATM",
-    17: "HDLC", 18: "Fibre Channel", 19: "ATM (RFC 2225)", 20: "Serial Line", 21: "ATM",
-    22: "MIL-STD-188-220", 23: "Metricom STRIP", 24: "IEEE 1394.1995", 25: "MAPOS", 26: "Twinaxial",
-    27: "EUI-64", 28: "HIPARP", 29: "IP and ARP over ISO 7816-3", 30: "ARPSec", 31: "IPsec tunnel",
-    32: "InfiniBand", 33: "TIA-102 Project 25 CAI", 34: "Wiegand Interface", 35: "Pure IP",
-    36: "Experimental 1", 37: "HFI"}
 
 # IANA private enterprise numbers, as tshark's enterprises file words them: the few that DHCP's
 # vendor options carry most (one not here is left out of view, its field kept for filters)

@@ -9,7 +9,7 @@ import pytest
 
 from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks
+from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, selected_by_both
 from tests.tools import need
 
 SYN, ACK, PSH, ECE, CWR, AE = 0x02, 0x10, 0x08, 0x40, 0x80, 0x100
@@ -61,10 +61,5 @@ def test_the_public_capture_reads_as_tsharks(tmp_path, capsys, number):
 @pytest.mark.parametrize("expression", ["tcp.flags.ace", "tcp.flags.ace == 3", "tcp.flags.ae", "tcp.flags.ece == 1",
                                         "tcp.flags.cwr", "tcp.flags & 0x1c0"])
 def test_filters_select_what_tshark_selects(handshakes, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {handshakes}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(handshakes), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert ours == [int(n) for n in proc.stdout.split()] and ours
+    ours, theirs = selected_by_both(tmp_path, capsys, handshakes, expression)
+    assert ours == theirs and ours

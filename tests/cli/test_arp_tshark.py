@@ -10,7 +10,7 @@ import pytest
 
 from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import lines_not_tsharks
+from tests.cli.test_verbose_tshark import lines_not_tsharks, selected_by_both
 from tests.tools import need
 
 M1, M2, M3, ZERO, BCAST = "020000000001", "020000000002", "020000000003", "000000000000", "ffffffffffff"
@@ -67,11 +67,5 @@ def test_every_line_we_print_is_one_of_tsharks(capture, tmp_path, capsys, number
     "arp.duplicate-address-detected", "arp.duplicate-address-frame == 27", "arp.seconds-since-duplicate-address-frame",
     "arp.opcode == 9", "arp.hw.type == 6", "!arp.src.proto_ipv4"])
 def test_filters_select_what_tshark_selects(capture, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {capture}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(capture), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert ours == [int(n) for n in proc.stdout.split()] and (ours or expression.startswith("!"))
+    ours, theirs = selected_by_both(tmp_path, capsys, capture, expression)
+    assert ours == theirs and (ours or expression.startswith("!"))

@@ -8,6 +8,7 @@ import subprocess
 import pytest
 
 from netsh.cli import main
+from tests.cli.test_verbose_tshark import selected_by_both
 from stack.capfile.pcapng import BYTE_ORDER_MAGIC, SHB, _LE, _block, _encode_options
 from tests.tools import need
 
@@ -72,11 +73,5 @@ FILTERS = ["frame.interface_id == 1", "frame.packet_flags_direction == 1", "fram
 
 @pytest.mark.parametrize("expression", FILTERS)
 def test_filters_select_what_tshark_selects(recorded, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {recorded}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(recorded), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert ours == [int(n) for n in proc.stdout.split()]
+    ours, theirs = selected_by_both(tmp_path, capsys, recorded, expression)
+    assert ours == theirs

@@ -7,15 +7,13 @@ suboptions, domain search with pointers, option overload with the options sname 
 and a BOOTP message (no magic cookie).  No public capture holds most of them: each is crafted in
 a Discover of its own."""
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import lines_not_tsharks
-from tests.tools import need
+from tests.cli.test_verbose_tshark import lines_not_tsharks, selected_by_both
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PXE = b"PXEClient:Arch:00000:UNDI:002001".hex()
@@ -165,11 +163,5 @@ def test_public_captures(tmp_path, capsys, name, number):
     "dhcp.server_name_overloaded_by_dhcp", "dhcp.option.hostname == \"abc\"", "dhcp.bootp",
     "dhcp.option.dhcp_dns_domain_search_list_fqdn == \"bar.example\""])
 def test_filters_select_what_tshark_selects(capture, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {capture}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(capture), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert ours == [int(n) for n in proc.stdout.split()] and ours
+    ours, theirs = selected_by_both(tmp_path, capsys, capture, expression)
+    assert ours == theirs and ours

@@ -11,7 +11,7 @@ import pytest
 
 from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks
+from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, selected_by_both
 from tests.tools import need
 
 
@@ -226,14 +226,8 @@ def test_info_column_is_tsharks(capture, tmp_path, capsys):
     "dns.hinfo.cpu_length == 3", "dns.txt.length == 0", "dns.resp.cache_flush", "dns.csync.flags.immediate",
     "dns.wks.protocol == 17", "dns.apl.negation", "dns.soa.refresh_interval == 7200"])
 def test_filters_select_what_tshark_selects(capture, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {capture}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(capture), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert ours == [int(n) for n in proc.stdout.split()] and ours
+    ours, theirs = selected_by_both(tmp_path, capsys, capture, expression)
+    assert ours == theirs and ours
 
 
 # record data in the public captures: SSHFP (dnssec.pcap), SOA (dns-badcookie.pcap)

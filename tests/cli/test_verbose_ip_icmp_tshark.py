@@ -12,7 +12,7 @@ from netsh.cli import main
 from stack.wire.checksum import checksum
 from stack.wire.icmpv6 import build
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, plain
+from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, plain, selected_by_both
 from tests.tools import need
 
 FRAMES = [("icmp-rfc8335.pcap", n) for n in (1, 2, 3, 5, 6, 8, 9, 10)] + \
@@ -171,11 +171,5 @@ def test_summary_columns_are_tsharks(crafted, tmp_path, capsys):
     "icmpv6.ext.echo.seq == 5", "icmpv6.opt.pref64.plc == 1", "icmpv6.opt.pref64.scaled_lifetime == 100",
     "ipv6.opt.calipso.doi == 3"])
 def test_filters_select_what_tshark_selects(crafted, tmp_path, capsys, expression):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {crafted}\ncapture show filter '{expression}'\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(crafted), "-Y", expression, "-T", "fields",
-                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert ours == [int(n) for n in proc.stdout.split()] and ours
+    ours, theirs = selected_by_both(tmp_path, capsys, crafted, expression)
+    assert ours == theirs and ours

@@ -71,6 +71,18 @@ def lines_not_tsharks(tmp_path, capsys, path, number: int) -> list[str]:
     return [line for line in ours if plain(line) not in theirs]
 
 
+def selected_by_both(tmp_path, capsys, path, expression: str) -> tuple[list[int], list[int]]:
+    """The frame numbers `capture show filter EXPRESSION` lists, and those `tshark -Y` selects."""
+    batch = tmp_path / "b"
+    batch.write_text(f"capture read {path}\ncapture show filter '{expression}'\n")
+    assert main(["-b", str(batch)]) == 0
+    ours = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
+    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), "-Y", expression, "-T", "fields",
+                           "-e", "frame.number"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return ours, [int(n) for n in proc.stdout.split()]
+
+
 # DHCP options of each kind, as (code, value): a Discover carries each, then End
 DHCP_OPTIONS = [
     (1, "ffffff00"), (2, "fffffff0"), (3, "c0000201c0000202"), (12, "6d792d686f7374"), (12, "c3a90a"),
