@@ -587,7 +587,9 @@ def options_of_kind(buf, off: int, kind: int) -> list[tuple[int, int]]:
     stop = min(off + (buf[off + 12] >> 4) * 4, len(buf))
     found, pos = [], off + HEADER_LEN
     while pos < stop:
-        if buf[pos] in (OPT_EOL, OPT_NOP):
+        if buf[pos] == OPT_EOL:         # the list ends (what follows is padding)
+            break
+        if buf[pos] == OPT_NOP:
             pos += 1
             continue
         if pos + 1 >= stop or buf[pos + 1] < 2:
@@ -599,12 +601,14 @@ def options_of_kind(buf, off: int, kind: int) -> list[tuple[int, int]]:
 
 
 def option_kinds(buf, pos: int, stop: int) -> list[int]:
-    """The kinds of the options in buf[pos:stop], up to the first malformed one."""
+    """The kinds of the options in buf[pos:stop], up to the end of the list or the first malformed one."""
     kinds = []
     while pos < stop:
         kind = buf[pos]
         kinds.append(kind)
-        if kind in (OPT_EOL, OPT_NOP):
+        if kind == OPT_EOL:             # the list ends (what follows is padding)
+            break
+        if kind == OPT_NOP:
             pos += 1
             continue
         if pos + 1 >= stop or buf[pos + 1] < 2:

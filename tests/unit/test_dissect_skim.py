@@ -60,3 +60,18 @@ def test_address_text_cache_is_bounded():
         raw = i.to_bytes(4, "big")
         assert ADDR_TEXT[raw] == ".".join(str(b) for b in raw)
         assert len(ADDR_TEXT) <= skim_module.TEXT_CACHE_LIMIT
+
+
+def test_an_option_after_the_end_of_the_list_is_no_option():
+    """An MPTCP option after End of Option List is padding: the columns say TCP, whichever path
+    makes them (the fuzzer found the skim's walk and the dissector's disagreeing)."""
+    import struct
+    options = bytes.fromhex("00" "1e0401010000" "00")           # EOL, then what would be MPTCP
+    tcp = struct.pack("!HHIIHHHH", 40000, 80, 1, 1, (((20 + len(options) + 1) // 4) << 12) | 0x10, 100, 0, 0)
+    tcp += options + bytes(-len(options) % 4)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0, bytes([192, 0, 2, 1]),
+                     bytes([192, 0, 2, 2]))
+    frame = bytes.fromhex("020000000002020000000001") + b"\x08\x00" + ip + tcp
+    d = dissect(frame, 1, tree=False, orig_len=len(frame))
+    assert d.protocol == "TCP"
+    assert columns(frame, 1, len(frame)) == (d.source, d.destination, d.protocol, d.info)
