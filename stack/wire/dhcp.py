@@ -16,7 +16,7 @@ import struct
 from .arp import HW_TYPES as HARDWARE_TYPES     # a client identifier's type: ARP's hardware types
 from .dhcp_options import (AUTO_CONFIGURATION, CLIENT_ARCHITECTURES, NAMES,
                            SIP_ENCODINGS, SUBOPTIONS_82, TYPED)
-from .dhcp_values import NO_LENGTH, NO_VALUE
+from .dhcp_values import no_room_for_value, suboption, suboption_length
 from .dhcp_values import Malformed as _Malformed
 from .dhcp_values import enterprise as _enterprise
 from .dhcp_values import ip_text as _ip
@@ -267,19 +267,16 @@ def _agent_information(d, opt: Node, buf, pos: int, length: int) -> bool:
     at, end = pos, pos + length
     prefix = "dhcp.option.agent_information_option"
     while at < end:
-        code = buf[at]
-        if at + 1 >= end:
-            _note(d, opt, f"Suboption {code}: no room left in option for suboption length", NO_LENGTH)
+        code, size = buf[at], suboption_length(d, opt, buf, at, end)
+        if size is None:
             break
-        size = buf[at + 1]
         name, field, kind = SUBOPTIONS_82.get(code, ("Unknown", None, None))
         text = f"Option 82 Suboption: ({code}) {name}"
         if kind == "ip" and size == 4 and at + 6 <= end:
             text += f" ({_ip(buf, at + 2)})"
-        sub = opt.add(Node(f"{prefix}.suboption", text, code, at, 2 + size, text=text))
-        sub.add(Node("dhcp.option.suboption_length", "Length", size, at + 1, 1))
+        sub = suboption(opt, f"{prefix}.suboption", text, code, at, size, text)
         if at + 2 + size > end:
-            _note(d, sub, f"Suboption {code}: no room left in option for suboption value", NO_VALUE)
+            no_room_for_value(d, sub, code)
             break
         value = bytes(buf[at + 2:at + 2 + size])
         if kind is None:            # padding and codes tshark does not know: the bytes in view

@@ -5,7 +5,7 @@ suboptions decoded; the classes tshark has other rules for named)."""
 from __future__ import annotations
 
 from .dhcp_options import CL_ADDRESS_MODES, PXE_BOOT_SERVER_TYPES, PXE_SUBOPTIONS, VENDOR_43_OTHERS, VI_SUBOPTIONS
-from .dhcp_values import NO_LENGTH, NO_VALUE
+from .dhcp_values import no_room_for_value, suboption, suboption_length
 from .dhcp_values import Malformed as _Malformed
 from .dhcp_values import enterprise as _enterprise
 from .dhcp_values import ip_text as _ip
@@ -62,21 +62,18 @@ def vi_specific(d, opt: Node, buf, pos: int, length: int) -> bool:
 def _vi_suboptions(d, opt: Node, buf, at: int, end: int, number: int) -> None:
     field, table = VI_SUBOPTIONS.get(number, (None, None))
     while at < end:
-        code = buf[at]
-        if at + 1 >= end:
-            _note(d, opt, f"Suboption {code}: no room left in option for suboption length", NO_LENGTH)
+        code, size = buf[at], suboption_length(d, opt, buf, at, end)
+        if size is None:
             return
-        size = buf[at + 1]
         if table is None:
-            sub = opt.add(Node("dhcp.vendor.suboption", "Option 125 Suboption", code, at, 2 + size))
+            sub = suboption(opt, "dhcp.vendor.suboption", "Option 125 Suboption", code, at, size)
         else:
             name, value_field, kind = table.get(code, ("Unknown", None, None))
             text = f"Option 125 Suboption: ({code}) {name}"
-            sub = opt.add(Node(field, text, code, at, 2 + size, text=text))
-        sub.add(Node("dhcp.option.suboption_length", "Length", size, at + 1, 1))
+            sub = suboption(opt, field, text, code, at, size, text)
         start = at + 2
         if start + size > end:
-            _note(d, sub, f"Suboption {code}: no room left in option for suboption value", NO_VALUE)
+            no_room_for_value(d, sub, code)
             return
         raw = bytes(buf[start:start + size])
         if table is None:
@@ -131,14 +128,12 @@ def _pxe(d, opt: Node, buf, at: int, end: int) -> None:
         if code == 255:
             opt.add(Node(f"{prefix}.end", "PXE Client End", 255, at, 1))
             return
-        if at + 1 >= end:
-            _note(d, opt, f"Suboption {code}: no room left in option for suboption length", NO_LENGTH)
+        size = suboption_length(d, opt, buf, at, end)
+        if size is None:
             return
-        size = buf[at + 1]
         name, field, label, kind = PXE_SUBOPTIONS.get(code, ("Unknown", None, None, None))
         text = f"Option 43 Suboption: ({code}) {name}"
-        sub = opt.add(Node(f"{prefix}.suboption", text, code, at, 2 + size, text=text))
-        sub.add(Node("dhcp.option.suboption_length", "Length", size, at + 1, 1))
+        sub = suboption(opt, f"{prefix}.suboption", text, code, at, size, text)
         start = at + 2
         if start + size > end:
             raise _Malformed(f"PXE suboption {code} runs past its option")
