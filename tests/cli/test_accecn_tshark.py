@@ -1,16 +1,12 @@
 """AccECN (RFC 9768) as tshark shows it: after a SYN with AE, CWR and ECE set and a SYN/ACK that
 agrees, the three bits of every later segment are one counter, ACE (`[ACK, ACE=3]`, `ACE: 5`,
 `···-5-·AP···`, tcp.flags.ace); a SYN/ACK that does not agree leaves them three flags."""
-import json
 import struct
-import subprocess
 
 import pytest
 
-from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, selected_by_both
-from tests.tools import need
+from tests.cli.test_verbose_tshark import DATA, columns_by_both, lines_not_tsharks, selected_by_both
 
 SYN, ACK, PSH, ECE, CWR, AE = 0x02, 0x10, 0x08, 0x40, 0x80, 0x100
 ANSWERS = [CWR, ECE, CWR | ECE, AE, AE | CWR, AE | CWR | ECE, 0]       # the SYN/ACK's AE, CWR, ECE
@@ -38,14 +34,9 @@ def handshakes(tmp_path_factory):
 
 
 def test_info_column_is_tsharks(handshakes, tmp_path, capsys):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {handshakes}\ncapture show\n")
-    assert main(["-j", "-b", str(batch)]) == 0
-    ours = [row["info"] for row in json.loads(capsys.readouterr().out.splitlines()[1])]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(handshakes), "-T", "fields", "-e", "_ws.col.Info"],
-                          capture_output=True, text=True, timeout=120)
-    assert ours == proc.stdout.splitlines()
-    assert sum("ACE=" in info for info in ours) == 8
+    ours, theirs = columns_by_both(tmp_path, capsys, handshakes)
+    assert ours == theirs
+    assert sum("ACE=" in info for _, _, info in ours) == 8
 
 
 @pytest.mark.parametrize("number", [3, 4, 7, 8, 30])

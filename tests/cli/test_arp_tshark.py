@@ -2,16 +2,12 @@
 not Ethernet/IPv4 (their addresses shown raw), empty addresses, probes, announcements and
 gratuitous ARP, and duplicate IPv4 addresses (a second MAC claiming an address: tshark's
 "duplicate use of ... detected!").  The Info column, the -V lines and filters must be tshark's."""
-import json
 import struct
-import subprocess
 
 import pytest
 
-from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import lines_not_tsharks, selected_by_both
-from tests.tools import need
+from tests.cli.test_verbose_tshark import columns_by_both, lines_not_tsharks, selected_by_both
 
 M1, M2, M3, ZERO, BCAST = "020000000001", "020000000002", "020000000003", "000000000000", "ffffffffffff"
 A, B, C, NONE = "c0000201", "c0000202", "c0000203", "00000000"
@@ -45,16 +41,9 @@ def capture(tmp_path_factory):
 
 
 def test_info_column_is_tsharks(capture, tmp_path, capsys):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {capture}\ncapture show\n")
-    assert main(["-j", "-b", str(batch)]) == 0
-    rows = json.loads(capsys.readouterr().out.splitlines()[1])
-    ours = [f"{row['number']}\t{row['protocol']}\t{row['info']}" for row in rows]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(capture), "-T", "fields", "-e", "frame.number",
-                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], capture_output=True, text=True,
-                          timeout=120)
-    assert ours == proc.stdout.splitlines()
-    assert sum("duplicate use of" in line for line in ours) == 3
+    ours, theirs = columns_by_both(tmp_path, capsys, capture)
+    assert ours == theirs
+    assert sum("duplicate use of" in info for _, _, info in ours) == 3
 
 
 @pytest.mark.parametrize("number", range(1, len(FRAMES) + 1))

@@ -3,16 +3,12 @@
 SSHFP, TLSA, CAA, SVCB/HTTPS and the rest), and types it does not know, each in a response of
 its own: every -V line we print must be one of tshark's, the Info column must be tshark's,
 and filters on the record fields must select what tshark selects."""
-import json
 import struct
-import subprocess
 
 import pytest
 
-from netsh.cli import main
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, selected_by_both
-from tests.tools import need
+from tests.cli.test_verbose_tshark import DATA, columns_by_both, lines_not_tsharks, selected_by_both
 
 
 def name(text: str) -> bytes:
@@ -207,15 +203,8 @@ def test_every_line_we_print_is_one_of_tsharks(capture, tmp_path, capsys, number
 
 
 def test_info_column_is_tsharks(capture, tmp_path, capsys):
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {capture}\ncapture show\n")
-    assert main(["-j", "-b", str(batch)]) == 0
-    rows = json.loads(capsys.readouterr().out.splitlines()[1])
-    ours = [f"{row['number']}\t{row['protocol']}\t{row['info']}" for row in rows]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(capture), "-T", "fields", "-e", "frame.number",
-                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], capture_output=True, text=True,
-                          timeout=120)
-    assert ours == proc.stdout.splitlines()
+    ours, theirs = columns_by_both(tmp_path, capsys, capture)
+    assert ours == theirs and len(ours) == len(FRAMES)
 
 
 @pytest.mark.parametrize("expression", [

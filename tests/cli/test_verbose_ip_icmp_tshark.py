@@ -4,16 +4,13 @@ NDP option, Hop-by-Hop options (experimental, CALIPSO, a payload length 0 with n
 Payload option) and IPv4 headers tshark gives up on (bad version, header or total length):
 every line we print is one of tshark's, and so are the Protocol and Info columns."""
 import struct
-import subprocess
 
 import pytest
 
-from netsh.cli import main
 from stack.wire.checksum import checksum
 from stack.wire.icmpv6 import build
 from tests.cli.test_capture_hostile import pcap
-from tests.cli.test_verbose_tshark import DATA, lines_not_tsharks, plain, selected_by_both
-from tests.tools import need
+from tests.cli.test_verbose_tshark import DATA, columns_by_both, lines_not_tsharks, selected_by_both
 
 FRAMES = [("icmp-rfc8335.pcap", n) for n in (1, 2, 3, 5, 6, 8, 9, 10)] + \
     [("icmp6-rfc8335.pcap", n) for n in (2, 4, 6)] + [("icmpv6-ra-pref64.pcap", n) for n in (1, 2, 3, 4)] + \
@@ -37,6 +34,7 @@ def test_an_icmpv6_extended_echo_request_is_tsharks(tmp_path, capsys, number):
 ETH4 = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
 ETH6 = bytes.fromhex("020000000002020000000001") + b"\x86\xdd"
 S4, D4 = bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])
+SHORT = 21          # a header given up on makes a short tree: fewer lines than test_verbose_tshark asks
 S6, D6 = bytes.fromhex("20010db8" + "00" * 11 + "01"), bytes.fromhex("20010db8" + "00" * 11 + "02")
 
 
@@ -130,38 +128,18 @@ def crafted(tmp_path_factory):
     return path
 
 
-def lines_not_in(tmp_path, capsys, path, number: int) -> list[str]:
-    """lines_not_tsharks, for frames whose tree is short (a header given up on)."""
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {path}\ncapture show {number} -V\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = capsys.readouterr().out.splitlines()[1:]
-    proc = subprocess.run([need("tshark"), "-n", "-2", "-r", str(path), "-V", "-Y", f"frame.number == {number}"],
-                          capture_output=True, text=True, timeout=120)
-    theirs = {plain(line) for line in proc.stdout.splitlines()}
-    assert len(ours) > 20
-    return [line for line in ours if plain(line) not in theirs]
-
-
 def test_a_header_too_short_for_its_length_reads_as_tsharks(tmp_path, capsys):
-    assert lines_not_in(tmp_path, capsys, DATA / "ipv4_invalid_hdr_length.pcap", 1) == []
+    assert lines_not_tsharks(tmp_path, capsys, DATA / "ipv4_invalid_hdr_length.pcap", 1, SHORT) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_crafted_frames_read_as_tsharks(crafted, tmp_path, capsys, name):
-    assert lines_not_in(tmp_path, capsys, crafted, NAMES.index(name) + 1) == []
+    assert lines_not_tsharks(tmp_path, capsys, crafted, NAMES.index(name) + 1, SHORT) == []
 
 
 def test_summary_columns_are_tsharks(crafted, tmp_path, capsys):
-    import re
-    batch = tmp_path / "b"
-    batch.write_text(f"capture read {crafted}\ncapture show\n")
-    assert main(["-b", str(batch)]) == 0
-    ours = [re.match(r"\s*\d+\s+\S+\s+\S+ → \S+\s+(\S+)\s+\d+\s(.*)$", line).groups()
-            for line in capsys.readouterr().out.splitlines()[1:]]
-    proc = subprocess.run([need("tshark"), "-n", "-r", str(crafted), "-T", "fields", "-e", "_ws.col.Protocol",
-                           "-e", "_ws.col.Info"], capture_output=True, text=True, timeout=120)
-    theirs = [tuple(line.split("\t")) for line in proc.stdout.splitlines()]
+    ours, theirs = columns_by_both(tmp_path, capsys, crafted)
+    assert len(ours) == len(theirs) == len(NAMES)
     assert {NAMES[n]: (o, t) for n, (o, t) in enumerate(zip(ours, theirs)) if o != t} == {}
 
 

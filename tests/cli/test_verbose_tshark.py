@@ -3,6 +3,7 @@ print is one of tshark's (brackets aside: tshark brackets generated fields, we d
 run with -2 so a request shows the link to its response, as ours does.
 tshark prints more (expert info, [Time shift], [Frame is marked], conversation
 completeness, its own tunnels of fields we do not dissect): those are not required."""
+import json
 import subprocess
 from pathlib import Path
 
@@ -59,7 +60,8 @@ def test_every_line_we_print_is_one_of_tsharks(tmp_path, capsys, name, number):
     assert lines_not_tsharks(tmp_path, capsys, DATA / name, number) == []
 
 
-def lines_not_tsharks(tmp_path, capsys, path, number: int) -> list[str]:
+def lines_not_tsharks(tmp_path, capsys, path, number: int, shortest: int = 26) -> list[str]:
+    """Our -V lines of frame `number` that are not among tshark -2's (at least `shortest` of ours)."""
     batch = tmp_path / "b"
     batch.write_text(f"capture read {path}\ncapture show {number} -V\n")
     assert main(["-b", str(batch)]) == 0
@@ -67,8 +69,21 @@ def lines_not_tsharks(tmp_path, capsys, path, number: int) -> list[str]:
     proc = subprocess.run([need("tshark"), "-n", "-2", "-r", str(path), "-V", "-Y", f"frame.number == {number}"],
                           capture_output=True, text=True, timeout=120)
     theirs = {plain(line) for line in proc.stdout.splitlines()}
-    assert len(ours) > 25
+    assert len(ours) >= shortest
     return [line for line in ours if plain(line) not in theirs]
+
+
+def columns_by_both(tmp_path, capsys, path) -> tuple[list[tuple], list[tuple]]:
+    """(number, Protocol, Info) of every frame, as `capture show -j` gives them and as tshark's columns."""
+    batch = tmp_path / "b"
+    batch.write_text(f"capture read {path}\ncapture show\n")
+    assert main(["-j", "-b", str(batch)]) == 0
+    ours = [(str(row["number"]), row["protocol"], row["info"])
+            for row in json.loads(capsys.readouterr().out.splitlines()[1])]
+    proc = subprocess.run([need("tshark"), "-n", "-r", str(path), "-T", "fields", "-e", "frame.number",
+                           "-e", "_ws.col.Protocol", "-e", "_ws.col.Info"], capture_output=True, text=True,
+                          timeout=120)
+    return ours, [tuple(line.split("\t")) for line in proc.stdout.splitlines()]
 
 
 def selected_by_both(tmp_path, capsys, path, expression: str) -> tuple[list[int], list[int]]:
