@@ -22,7 +22,7 @@ from .dhcp_values import enterprise as _enterprise
 from .dhcp_values import ip_text as _ip
 from .dhcp_values import note as _note
 from .dhcp_vendor import vendor_specific, vi_class, vi_specific
-from .dissect import F, Hidden, Node, dissector, named
+from .dissect import F, Hidden, Node, dissector, hexed, named
 from .dns import read_name
 from .ethernet import mac_to_str
 from .textfmt import ascii_shown, ascii_value, duration
@@ -36,9 +36,6 @@ SERVER_PORT, CLIENT_PORT = 67, 68
 OPT_PAD, OPT_MESSAGE_TYPE, OPT_END = 0, 53, 255
 
 
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
-
 
 OP_NAMES = {1: "Boot Request", 2: "Boot Reply"}
 MESSAGE_TYPES = {1: "Discover", 2: "Offer", 3: "Request", 4: "Decline", 5: "ACK", 6: "NAK", 7: "Release",
@@ -51,12 +48,12 @@ HTYPE = F("dhcp.hw.type", "Hardware type", 1, 1, show=lambda v: ("Ethernet" if v
           + f" (0x{v:02x})")
 HLEN = F("dhcp.hw.len", "Hardware address length", 2, 1)
 HOPS = F("dhcp.hops", "Hops", 3, 1)
-XID = F("dhcp.id", "Transaction ID", 4, 4, show=_hex(8))
+XID = F("dhcp.id", "Transaction ID", 4, 4, show=hexed(8))
 SECS = F("dhcp.secs", "Seconds elapsed", 8, 2)
 FLAGS = F("dhcp.flags", "Bootp flags", 10, 2,
           show=lambda v: f"0x{v:04x}, Broadcast flag (Broadcast)" if v & 0x8000 else f"0x{v:04x} (Unicast)")
 FLAG_BC = F("dhcp.flags.bc", "Broadcast flag", 10, 2, mask=0x8000, show=("Unicast", "Broadcast").__getitem__)
-FLAG_RESERVED = F("dhcp.flags.reserved", "Reserved flags", 10, 2, mask=0x7FFF, show=_hex(4))
+FLAG_RESERVED = F("dhcp.flags.reserved", "Reserved flags", 10, 2, mask=0x7FFF, show=hexed(4))
 ADDRESSES = (F("dhcp.ip.client", "Client IP address", 12, 4), F("dhcp.ip.your", "Your (client) IP address", 16, 4),
              F("dhcp.ip.server", "Next server IP address", 20, 4),
              F("dhcp.ip.relay", "Relay agent IP address", 24, 4))
@@ -299,17 +296,17 @@ def _agent_value(d, sub: Node, buf, at: int, size: int, field: str, label: str, 
     elif kind == "ether" and size == 6:
         sub.add(Node(field, label, mac_to_str(value), at, 6))
     elif kind in ("u8", "u8hex") and size == 1:
-        sub.add(Node(field, label, value[0], at, 1, show=_hex(2) if kind == "u8hex" else None))
+        sub.add(Node(field, label, value[0], at, 1, show=hexed(2) if kind == "u8hex" else None))
     elif kind == "u32hex" and size == 4:
-        sub.add(Node(field, label, int.from_bytes(value, "big"), at, 4, show=_hex(8)))
+        sub.add(Node(field, label, int.from_bytes(value, "big"), at, 4, show=hexed(8)))
     elif kind == "vrf":
         if size == 1:
             sub.add(Node(f"{field}.global", "Global, default VPN", value[0], at, 1))
         elif size == 7:
             sub.add(Node(f"{field}.vpn_id.oui", "VRF name/VPN ID OUI", int.from_bytes(value[:3], "big"), at, 3,
-                         show=_hex(6)))
+                         show=hexed(6)))
             sub.add(Node(f"{field}.vpn_id.index", "VRF name/VPN ID Index", int.from_bytes(value[3:], "big"),
-                         at + 3, 4, show=_hex(8)))
+                         at + 3, 4, show=hexed(8)))
         elif size:
             sub.add(Node(field, "VRF name", ascii_value(value), at, size, show=ascii_shown))
     elif kind == "vi":

@@ -486,6 +486,11 @@ def data_layer(d, off: int, end: int) -> None:
         layer._kids.append((_data_rows, d.buf, off, end))
 
 
+def hexed(width: int):
+    """A `show` for a number tshark writes in hex, `width` digits: `0x0800`."""
+    return lambda value: f"0x{value:0{width}x}"
+
+
 def named(names: dict, unknown: str = "Unknown"):
     """A `show` for a value tshark names from a table: "Name (n)", "Unknown (n)" past it."""
     return lambda value: f"{names.get(value, unknown)} ({value})"

@@ -10,10 +10,10 @@ import socket
 import struct
 from typing import NamedTuple
 
-from .dissect import F, Node, dissector, named
+from .dissect import F, Node, dissector, hexed, named
 from .dns_rdata import rdata
 from .dns_tables import (CLASSES, DNSSEC_ALGORITHMS, DS_DIGESTS, FAMILIES, NSEC3_HASHES, OPCODES, RCODES, TYPE_OPT,
-                         TYPE_SRV, TYPES, hex_show, ttl_text, type_line)
+                         TYPE_SRV, TYPES, ttl_text, type_line)
 from .skim import DECLINE, skimmer
 from .textfmt import ascii_shown, ascii_value, utf8_text
 
@@ -33,7 +33,7 @@ TOO_LONG_TEXT = "<Name too long>"
 
 OPT_COOKIE = 10
 
-ID = F("dns.id", "Transaction ID", 0, 2, show=hex_show(4))
+ID = F("dns.id", "Transaction ID", 0, 2, show=hexed(4))
 def _flags_text(flags: int) -> str:
     """The Flags line as tshark's: "0x8180 Standard query response, No error"."""
     opcode, rcode = (flags >> 11) & 0xF, flags & 0xF
@@ -264,12 +264,12 @@ def _opt(msg: _Msg, node: Node, pos: int, name: str) -> int:
     u = msg.u
     node.add(Node("dns.rr.udp_payload_size", "UDP payload size", u(pos + 2, 2), pos + 2, 2))
     node.add(Node("dns.resp.ext_rcode", "Higher bits in extended RCODE", u(pos + 4, 1), pos + 4, 1,
-                  show=hex_show(2)))
+                  show=hexed(2)))
     node.add(Node("dns.resp.edns0_version", "EDNS0 version", u(pos + 5, 1), pos + 5, 1))
-    z = node.add(Node("dns.resp.z", "Z", u(pos + 6, 2), pos + 6, 2, show=hex_show(4)))
+    z = node.add(Node("dns.resp.z", "Z", u(pos + 6, 2), pos + 6, 2, show=hexed(4)))
     z.add(Node("dns.resp.z.do", "DO bit", z.value >> 15, pos + 6, 2, 0x8000,
                show=("Cannot handle DNSSEC security RRs", "Accepts DNSSEC security RRs").__getitem__))
-    z.add(Node("dns.resp.z.reserved", "Reserved", z.value & 0x7FFF, pos + 6, 2, 0x7FFF, hex_show(4)))
+    z.add(Node("dns.resp.z.reserved", "Reserved", z.value & 0x7FFF, pos + 6, 2, 0x7FFF, hexed(4)))
     rdlen = u(pos + 8, 2)
     node.add(Node("dns.resp.len", "Data length", rdlen, pos + 8, 2))
     start, end = pos + 10, pos + 10 + rdlen

@@ -7,10 +7,10 @@ from __future__ import annotations
 import base64
 import socket
 
-from .dissect import F, Node, named
+from .dissect import F, Node, hexed, named
 from .dns_tables import (DS_DIGESTS, FAMILIES, NSEC3_HASHES, RCODES, TYPE_A, TYPE_AAAA, TYPE_CNAME, TYPE_DNSKEY,
                          TYPE_DS, TYPE_KX, TYPE_LINES, TYPE_MX, TYPE_NS, TYPE_NSEC, TYPE_PTR, TYPE_RRSIG, TYPE_SOA,
-                         TYPE_TXT, algorithm_show, hex_show, ttl_text, type_line)
+                         TYPE_TXT, algorithm_show, ttl_text, type_line)
 from .ipproto import show_protocol
 from .textfmt import ascii_shown, ascii_value, utc_date, utf8_text
 
@@ -323,7 +323,7 @@ def _naptr(msg, node: Node, pos: int, end: int, owner: str) -> tuple[str, str]:
 def _cert(msg, node: Node, pos: int, end: int, owner: str) -> tuple[str, str]:
     """RFC 4398: the certificate's type, key tag and algorithm, then the certificate."""
     node.add(Node("dns.cert.type", "Type", msg.u(pos, 2), pos, 2, show=named(CERT_TYPES)))
-    node.add(Node("dns.cert.key_tag", "Key Tag", msg.u(pos + 2, 2), pos + 2, 2, show=hex_show(4)))
+    node.add(Node("dns.cert.key_tag", "Key Tag", msg.u(pos + 2, 2), pos + 2, 2, show=hexed(4)))
     node.add(Node("dns.cert.algorithm", "Algorithm", msg.u(pos + 4, 1), pos + 4, 1, show=algorithm_show))
     if end > pos + 5:
         _bytes(node, "dns.cert.certificate", "Certificate (or CRL)", msg.buf, pos + 5, end)
@@ -488,7 +488,7 @@ CSYNC_FLAGS = (F("dns.csync.flags.immediate", "immediate", 0, 2, mask=0x0001, sh
 def _csync(msg, node: Node, pos: int, end: int, owner: str) -> tuple[str, str]:
     """RFC 7477: the SOA serial, flags, and the types to synchronise."""
     node.add(Node("dns.csync.soa", "SOA", msg.u(pos, 4), pos, 4))
-    flags = node.add(Node("dns.csync.flags", "Flags", msg.u(pos + 4, 2), pos + 4, 2, show=hex_show(4)))
+    flags = node.add(Node("dns.csync.flags", "Flags", msg.u(pos + 4, 2), pos + 4, 2, show=hexed(4)))
     for f in CSYNC_FLAGS:
         flags.field(f, msg.buf, pos + 4)
     _bytes(node, "dns.csync.type_bitmap", "Type Bitmap", msg.buf, pos + 6, end)
@@ -604,7 +604,7 @@ KEY_FLAG_BITS = (
 def _key(msg, node: Node, pos: int, end: int, owner: str) -> tuple[str, str]:
     """RFC 2535 3.1: the flags (the key's uses but for a "no key" record), protocol, algorithm, key."""
     value = msg.u(pos, 2)
-    flags = node.add(Node("dns.key.flags", "Flags", value, pos, 2, show=hex_show(4)))
+    flags = node.add(Node("dns.key.flags", "Flags", value, pos, 2, show=hexed(4)))
     for f in KEY_FLAG_BITS if value & 0xC000 != 0xC000 else KEY_FLAG_BITS[:2]:
         flags.field(f, msg.buf, pos)
     node.add(Node("dns.key.protocol", "Protocol", msg.u(pos + 2, 1), pos + 2, 1))
@@ -669,7 +669,7 @@ CAA_TAGS = {"issue": ("dns.caa.issue", "Issue"), "issuewild": ("dns.caa.issuewil
 
 def _caa(msg, node: Node, pos: int, end: int, owner: str) -> tuple[str, str]:
     """RFC 8659: flags, then a tag and its value, under a line named for the tag."""
-    flags = node.add(Node("dns.caa.flags", "CAA Flags", msg.u(pos, 1), pos, 1, show=hex_show(2)))
+    flags = node.add(Node("dns.caa.flags", "CAA Flags", msg.u(pos, 1), pos, 1, show=hexed(2)))
     flags.field(CAA_CRITICAL, msg.buf, pos)
     size = msg.u(pos + 1, 1)
     msg.need(pos + 2, size)

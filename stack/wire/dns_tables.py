@@ -5,9 +5,6 @@ from .dissect import named
 from .textfmt import duration
 
 
-def hex_show(width: int):
-    return lambda value: f"0x{value:0{width}x}"
-
 OPCODES = {0: "Standard query", 1: "Inverse query", 2: "Server status request",
            4: "Zone change notification", 5: "Dynamic update", 6: "DNS Stateful operations (DSO)"}
 RCODES = {0: "No error", 1: "Format error", 2: "Server failure", 3: "No such name", 4: "Not implemented",

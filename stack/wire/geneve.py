@@ -4,7 +4,7 @@ payload its protocol type names (0x6558: an Ethernet frame; else an ethertype).
 Shown as tshark shows it: version and options length as plain numbers, the flags as
 True/False, the reserved byte only when it is not zero, and each option by its class's
 owner and its type's critical bit (the option's bytes past its header as unknown data)."""
-from .dissect import F, Hidden, Node, dissector
+from .dissect import F, Hidden, Node, dissector, hexed
 from .ethernet import ETHERTYPE_NAMES
 
 PORT = 6081
@@ -13,9 +13,6 @@ OPTION_HEADER_LEN = 4
 ETH_P_TEB = 0x6558
 OAM = 0x80
 
-
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
 
 
 _TRUE_FALSE = ("False", "True").__getitem__
@@ -47,7 +44,7 @@ FLAGS = F("geneve.flags", "Flags", 1, 1, show=_show_flags)
 PROTO = F("geneve.proto_type", "Protocol Type", 2, 2,
           show=lambda v: f"{ETHERTYPE_NAMES.get(v, 'Transparent Ethernet bridging' if v == ETH_P_TEB else 'Unknown')} (0x{v:04x})")
 VNI = F("geneve.vni", "Virtual Network Identifier (VNI)", 4, 3, show=lambda v: f"0x{v:06x} ({v})")
-RESERVED = F("geneve.reserved", "Reserved", 7, 1, show=_hex(2))
+RESERVED = F("geneve.reserved", "Reserved", 7, 1, show=hexed(2))
 
 # tshark's owners of the option classes (ranges, first to last)
 CLASS_RANGES = ((0x0000, 0x00FF, "Standard"), (0x0100, 0x0100, "Linux"), (0x0101, 0x0101, "Open vSwitch"),
@@ -82,7 +79,7 @@ def _show_type(value: int) -> str:
 OPT_CLASS = F("geneve.option.class", "Class", 0, 2, show=_show_class)
 OPT_TYPE = F("geneve.option.type", "Type", 2, 1, show=_show_type)
 OPT_CRITICAL = F("geneve.option.type.critical", "Critical Option", 2, 1, mask=0x80)
-OPT_FLAGS = F("geneve.option.flags", "Flags", 3, 1, mask=0xE0, show=_hex(2))
+OPT_FLAGS = F("geneve.option.flags", "Flags", 3, 1, mask=0xE0, show=hexed(2))
 OPT_LEN = F("geneve.option.length", "Length", 3, 1, mask=0x1F)
 GCP_ENDPOINT_LEN, GCP_PROFILE_LEN = 16, 8
 

@@ -5,7 +5,7 @@ MPLS), except transparent Ethernet bridging (0x6558: a whole Ethernet frame) and
 (0x88BE: type II when a sequence number is present, else type I, which is Ethernet
 straight away), as tshark decodes them.
 """
-from .dissect import F, dissector, named
+from .dissect import F, dissector, hexed, named
 from .ethernet import ETHERTYPE_NAMES
 
 PROTO_GRE = 47
@@ -22,11 +22,8 @@ def _show_proto(value: int) -> str:
     return f"{GRE_NAMES.get(value, 'Unknown')} (0x{value:04x})"
 
 
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
 
-
-FLAGS = F("gre.flags_and_version", "Flags and Version", 0, 2, show=_hex(4))
+FLAGS = F("gre.flags_and_version", "Flags and Version", 0, 2, show=hexed(4))
 F_CHECKSUM = F("gre.flags.checksum", "Checksum Bit", 0, 2, mask=FLAG_C, show=_YES_NO)
 F_ROUTING = F("gre.flags.routing", "Routing Bit", 0, 2, mask=FLAG_R, show=_YES_NO)
 F_KEY = F("gre.flags.key", "Key Bit", 0, 2, mask=FLAG_K, show=_YES_NO)
@@ -39,9 +36,9 @@ F_RESERVED1 = F("gre.flags.reserved", "Flags (Reserved)", 0, 2, mask=0x0078)
 F_VERSION = F("gre.flags.version", "Version", 0, 2, mask=0x0007,
               show=named({0: "GRE", 1: "Enhanced GRE"}))
 PROTO = F("gre.proto", "Protocol Type", 2, 2, show=_show_proto)
-CHECKSUM = F("gre.checksum", "Checksum", 0, 2, show=_hex(4))
+CHECKSUM = F("gre.checksum", "Checksum", 0, 2, show=hexed(4))
 OFFSET = F("gre.offset", "Offset", 0, 2)
-KEY = F("gre.key", "Key", 0, 4, show=_hex(8))
+KEY = F("gre.key", "Key", 0, 4, show=hexed(8))
 KEY_LENGTH = F("gre.key.payload_length", "Payload Length", 0, 2)
 KEY_CALL = F("gre.key.call_id", "Call ID", 0, 2)
 SEQUENCE = F("gre.sequence_number", "Sequence Number", 0, 4)

@@ -1,6 +1,6 @@
 """GTP-U (3GPP TS 29.281) on UDP port 2152: the tunnel header, its optional sequence, N-PDU
 number and extension headers, then a T-PDU (type 255) whose IP version its first nibble says."""
-from .dissect import F, dissector, named
+from .dissect import F, dissector, hexed, named
 
 PORT = 2152
 HEADER_LEN = 8
@@ -21,15 +21,12 @@ _YES_NO = ("No", "Yes").__getitem__
 _PRESENT = ("Not Present", "Present").__getitem__
 
 
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
-
 
 def _show_next(value: int) -> str:
     return f"{EXT_TYPES.get(value, 'Unknown')} (0x{value:02x})"
 
 
-FLAGS = F("gtp.flags", "Flags", 0, 1, show=_hex(2))
+FLAGS = F("gtp.flags", "Flags", 0, 1, show=hexed(2))
 F_VERSION = F("gtp.flags.version", "Version", 0, 1, mask=0xE0, show=named({
     0: "GTP release 97/98 version", 1: "GTP release 99 version", 2: "GTPv2-C", 3: "None", 4: "None",
     5: "None", 6: "None", 7: "None"}))
@@ -43,7 +40,7 @@ MESSAGE = F("gtp.message", "Message Type", 1, 1,
 LENGTH = F("gtp.length", "Length", 2, 2)
 TEID = F("gtp.teid", "TEID", 4, 4, show=lambda v: f"0x{v:08x} ({v})")
 SEQUENCE = F("gtp.seq_number", "Sequence number", 8, 2, show=lambda v: f"0x{v:04x} ({v})")
-NPDU = F("gtp.npdu_number", "N-PDU Number", 10, 1, show=_hex(2))
+NPDU = F("gtp.npdu_number", "N-PDU Number", 10, 1, show=hexed(2))
 NEXT = F("gtp.ext_hdr.next", "Next extension header type", 11, 1, show=_show_next)
 EXT_LENGTH = F("gtp.ext_hdr.length", "Extension Header Length", 0, 1)
 EXT_NEXT = F("gtp.ext_hdr.next", "Next extension header type", 0, 1, show=_show_next)   # at the header's end
@@ -52,13 +49,13 @@ EXT_PDCP_SN = F("gtp.ext_hdr.pdcp_sn", "PDCP Sequence Number", 1, 2)
 # the PDU session container (3GPP TS 38.415): downlink (type 0) and uplink (type 1) layouts
 PDU_TYPE = F("gtp.ext_hdr.pdu_ses_con.pdu_type", "PDU Type", 1, 1, mask=0xF0,
              show=named({0: "DL PDU SESSION INFORMATION", 1: "UL PDU SESSION INFORMATION"}))
-PDU_SPARE = F("gtp.spare.h1", "Spare", 1, 1, mask=0x0F, show=_hex(1))
+PDU_SPARE = F("gtp.spare.h1", "Spare", 1, 1, mask=0x0F, show=hexed(1))
 PDU_PPP = F("gtp.ext_hdr.pdu_ses_cont.ppp", "Paging Policy Presence (PPP)", 2, 1, mask=0x80, show=_PRESENT)
 PDU_RQI = F("gtp.ext_hdr.pdu_ses_cont.rqi", "Reflective QoS Indicator (RQI)", 2, 1, mask=0x40, show=_PRESENT)
-PDU_UL_SPARE = F("gtp.spare.b7b6", "Spare", 2, 1, mask=0xC0, show=_hex(1))
+PDU_UL_SPARE = F("gtp.spare.b7b6", "Spare", 2, 1, mask=0xC0, show=hexed(1))
 PDU_QFI = F("gtp.ext_hdr.pdu_ses_con.qos_flow_id", "QoS Flow Identifier (QFI)", 2, 1, mask=0x3F)
 PDU_PPI = F("gtp.ext_hdr.pdu_ses_cont.ppi", "Paging Policy Indicator (PPI)", 3, 1, mask=0xE0)
-PDU_PPI_SPARE = F("gtp.spare.b4b0", "Spare", 3, 1, mask=0x1F, show=_hex(2))
+PDU_PPI_SPARE = F("gtp.spare.b4b0", "Spare", 3, 1, mask=0x1F, show=hexed(2))
 
 
 @dissector("udp.port", PORT)

@@ -3,7 +3,7 @@ import struct
 from dataclasses import replace
 
 from .checksum import checksum, ones_sum
-from .dissect import F, data_row, dissector, named, row_node
+from .dissect import F, data_row, dissector, hexed, named, row_node
 from .ethernet import mac_to_str
 from .skim import DECLINE, skimmer
 from .ipv6 import NEXTHDR_ICMP, add_address, add_raw, addr_to_str, pseudo_header_sum
@@ -112,9 +112,6 @@ def _show_type(value: int) -> str:
     return f"{TYPE_NAMES.get(value, 'Unknown')} ({value})"
 
 
-def _hex(width: int):
-    return lambda v: f"0x{v:0{width}x}"
-
 
 TYPE = F("icmpv6.type", "Type", 0, 1, show=_show_type)
 CODE = F("icmpv6.code", "Code", 1, 1)
@@ -128,8 +125,8 @@ def code_name(kind: int, code: int) -> str:
 # the Code line of the types whose codes have names: "Code: 4 (Port unreachable)"
 NAMED_CODES = {kind: replace(CODE, show=lambda code, kind=kind: f"{code} ({code_name(kind, code)})")
                for kind in CODE_NAMES}
-CHECKSUM = F("icmpv6.checksum", "Checksum", 2, 2, show=_hex(4))
-ECHO_ID = F("icmpv6.echo.identifier", "Identifier", 4, 2, show=_hex(4))
+CHECKSUM = F("icmpv6.checksum", "Checksum", 2, 2, show=hexed(4))
+ECHO_ID = F("icmpv6.echo.identifier", "Identifier", 4, 2, show=hexed(4))
 ECHO_SEQ = F("icmpv6.echo.sequence_number", "Sequence", 6, 2)
 MTU = F("icmpv6.mtu", "MTU", 4, 4)
 POINTER = F("icmpv6.pointer", "Pointer", 4, 4)
@@ -304,7 +301,7 @@ RECORD_SOURCES = F("icmpv6.mldr.mar.nb_sources", "Number of Sources", 2, 2)
 
 
 MLD_CODE = F("icmpv6.mld.maximum_response_code", "Maximum Response Code", 4, 2)
-MLD_FLAG = F("icmpv6.mld.flag", "Flags", 24, 1, show=_hex(2))
+MLD_FLAG = F("icmpv6.mld.flag", "Flags", 24, 1, show=hexed(2))
 MLD_FLAGS = (F("icmpv6.mld.flag.s", "Suppress Router-Side Processing", 24, 1, mask=0x08,
                show=lambda v: "True" if v else "False"),
              F("icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)", 24, 1, mask=0x07),

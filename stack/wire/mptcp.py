@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 
-from .dissect import F, Node, named
+from .dissect import F, Node, hexed, named
 
 KIND = 30
 SUBTYPES = {0: "Multipath Capable", 1: "Join Connection", 2: "Data Sequence Signal", 3: "Add Address",
@@ -21,27 +21,24 @@ RESET_REASONS = {0: "Unspecified error", 1: "MPTCP-specific error", 2: "Lack of 
 MP_CAPABLE, MP_JOIN, DSS, ADD_ADDR, REMOVE_ADDR, MP_PRIO, MP_FAIL, FASTCLOSE, TCPRST = range(9)
 
 
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
-
 
 SUBTYPE = F("tcp.options.mptcp.subtype", "Multipath TCP subtype", 2, 1, mask=0xF0, show=named(SUBTYPES))
 VERSION = F("tcp.options.mptcp.version", "Multipath TCP version", 2, 1, mask=0x0F)
-CAPABLE_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 3, 1, show=_hex(2))
+CAPABLE_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 3, 1, show=hexed(2))
 CHECKSUM_REQUIRED = F("tcp.options.mptcp.checksumreq.flags", "Checksum required", 3, 1, mask=0x80)
 EXTENSIBILITY = F("tcp.options.mptcp.extensibility.flag", "Extensibility", 3, 1, mask=0x40)
 NO_MORE_SUBFLOWS = F("tcp.options.mptcp.nomoresubflows.flag",
                      "Do not attempt to establish new subflows to this address and port", 3, 1, mask=0x20)
 SHA1 = F("tcp.options.mptcp.sha1.flag", "Use HMAC-SHA1", 3, 1, mask=0x01)
 SHA256 = F("tcp.options.mptcp.sha256.flag", "Use HMAC-SHA256", 3, 1, mask=0x01)
-CAPABLE_RESERVED = {0: F("tcp.options.mptcp.reserved.flag", "Reserved", 3, 1, mask=0x3E, show=_hex(2)),
-                    1: F("tcp.options.mptcp.reserved.flag", "Reserved", 3, 1, mask=0x1E, show=_hex(1))}
+CAPABLE_RESERVED = {0: F("tcp.options.mptcp.reserved.flag", "Reserved", 3, 1, mask=0x3E, show=hexed(2)),
+                    1: F("tcp.options.mptcp.reserved.flag", "Reserved", 3, 1, mask=0x1E, show=hexed(1))}
 SEND_KEY = F("tcp.options.mptcp.sendkey", "Sender's Key", 4, 8)
 RECV_KEY = F("tcp.options.mptcp.recvkey", "Receiver's Key", 12, 8)
 CAPABLE_DATA_LEN = F("tcp.options.mptcp.datalvllen", "Data-level Length", 20, 2)
-CAPABLE_CHECKSUM = F("tcp.options.mptcp.checksum", "Checksum", 22, 2, show=_hex(4))
+CAPABLE_CHECKSUM = F("tcp.options.mptcp.checksum", "Checksum", 22, 2, show=hexed(4))
 
-SUBTYPE_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 2, 1, show=_hex(2))   # JOIN, PRIO, TCPRST
+SUBTYPE_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 2, 1, show=hexed(2))   # JOIN, PRIO, TCPRST
 BACKUP = F("tcp.options.mptcp.backup.flag", "Backup flag", 2, 1, mask=0x01)
 ADDRESS_ID = F("tcp.options.mptcp.addrid", "Address ID", 3, 1)
 RECV_TOKEN = F("tcp.options.mptcp.recvtok", "Receiver's Token", 4, 4)
@@ -49,9 +46,9 @@ JOIN_SYN_RANDOM = F("tcp.options.mptcp.sendrand", "Sender's Random Number", 8, 4
 SEND_TRUNC_HMAC = F("tcp.options.mptcp.sendtrunchmac", "Sender's Truncated HMAC", 4, 8)
 JOIN_SYNACK_RANDOM = F("tcp.options.mptcp.sendrand", "Sender's Random Number", 12, 4)
 FASTCLOSE_KEY = F("tcp.options.mptcp.recvkey", "Receiver's Key", 4, 8)
-RESERVED12 = F("tcp.options.mptcp.reserved", "Reserved", 2, 2, mask=0x0FFF, show=_hex(3))
+RESERVED12 = F("tcp.options.mptcp.reserved", "Reserved", 2, 2, mask=0x0FFF, show=hexed(3))
 
-DSS_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 3, 1, show=_hex(2))
+DSS_FLAGS = F("tcp.options.mptcp.flags", "Multipath TCP flags", 3, 1, show=hexed(2))
 DSS_BITS = (F("tcp.options.mptcp.datafin.flag", "DATA_FIN", 3, 1, mask=0x10),
             F("tcp.options.mptcp.dseqn8.flag", "Data Sequence Number is 8 octets", 3, 1, mask=0x08),
             F("tcp.options.mptcp.dseqnpresent.flag",

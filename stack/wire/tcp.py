@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from . import mptcp
 from .checksum import checksum
-from .dissect import F, Node, dissector, row_node
+from .dissect import F, Node, dissector, hexed, row_node
 from .skim import DECLINE, skimmer
 from .textfmt import byte_count
 from .udp import (CSUM_BAD, CSUM_GOOD, CSUM_STATUS, CSUM_UNVERIFIED, calculated_checksum, checksum_row,
@@ -27,9 +27,6 @@ FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE = 0x001, 0x002, 0x004, 0x008, 0x010, 
 FLAGS_MASK = 0x0FFF
 RESERVED = 0x0E00
 
-
-def _hex(width: int):
-    return lambda value: f"0x{value:0{width}x}"
 
 
 SRCPORT = F("tcp.srcport", "Source Port", 0, 2)
@@ -51,7 +48,7 @@ FLAG_FIELDS = (
     F("tcp.flags.fin", "Fin", 12, 2, mask=FIN),
 )
 WINDOW = F("tcp.window_size_value", "Window", 14, 2)
-CHECKSUM = F("tcp.checksum", "Checksum", 16, 2, show=_hex(4))
+CHECKSUM = F("tcp.checksum", "Checksum", 16, 2, show=hexed(4))
 URGENT = F("tcp.urgent_pointer", "Urgent Pointer", 18, 2)
 
 OFF_SEQ = SEQ_RAW.offset
@@ -460,7 +457,7 @@ def _past_end(opts: Node, start: int, end: int, stop: int, names: list, pos: int
     opts.add(Node("tcp.option.past_end", note, b"", pos, min(end, stop) - pos, text=""))
 
 
-CALCULATED = F("tcp.checksum_calculated", "Calculated Checksum", 16, 2, show=_hex(4))
+CALCULATED = F("tcp.checksum_calculated", "Calculated Checksum", 16, 2, show=hexed(4))
 STATUS = F("tcp.checksum.status", "Checksum Status", 16, 2, show=CSUM_STATUS.__getitem__)
 HDR_LEN_BYTES = replace(HDR_LEN, show=lambda v: f"{v} bytes ({v // 4})")       # its value in bytes, as tshark's
 SEG_LEN = F("tcp.len", "TCP Segment Len", 0, 0)
